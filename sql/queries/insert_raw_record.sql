@@ -1,0 +1,6 @@
+-- insert_raw_record: a response body stored in the WARC archive (stored once per url+body)
+insert into raw_records (
+    record_id, url, warc_path, warc_offset, warc_length, payload_sha256,
+    status_code, content_type, fetched_at, origin
+) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+on conflict (record_id) do nothing

@@ -1,0 +1,175 @@
+"""Copy detection: which stored articles are copies of one text.
+
+Named stages, parameters in ``DedupeSettings``:
+
+1. ``same_url``: one article already has one row per identity URL; a rel=canonical that
+   points at another stored article's URL (a syndication claim) links the two.
+2. ``same_text``: the same normalised text (sha256).
+3. ``near_copy``: edited syndicated copies. Word shingles are hashed; a content-defined
+   sample of them (hash % k == 0) is indexed, so candidate pairs come from shared samples
+   (sub-quadratic); each candidate is verified by shingle *containment* (the share of the
+   shorter text found in the longer), because copies that were cut, padded or lightly
+   edited keep a high containment while their Jaccard similarity falls low.
+
+Every link is kept as ``(a, b, kind, score)`` so SQL can say why two articles were joined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tasks.urls import url_key
+from wirehouse.records import ArticleSketch
+from wirehouse.settings import DedupeSettings
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_BASE = np.uint64(1_099_511_628_211)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleLink:
+    """Why two articles were joined: kind is same_url, same_text or near_copy."""
+
+    a: str
+    b: str
+    kind: str
+    score: float
+
+
+def normalise_text(text: str) -> str:
+    """Case-folded words only: the form text hashes and shingles are taken from."""
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+class ShingleHasher:
+    """Hashes word k-shingles to uint64 with numpy; word hashes are cached across texts."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._word_hash: dict[str, int] = {}
+        self._powers = np.array([_BASE ** np.uint64(size - 1 - i) for i in range(size)], dtype=np.uint64)
+
+    def _words(self, text: str) -> np.ndarray:
+        cache = self._word_hash
+        out = np.empty(0, dtype=np.uint64)
+        words = normalise_text(text).split()
+        if not words:
+            return out
+        values = []
+        for word in words:
+            h = cache.get(word)
+            if h is None:
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                cache[word] = h
+            values.append(h)
+        return np.array(values, dtype=np.uint64)
+
+    def shingles(self, text: str) -> np.ndarray:
+        """Sorted unique shingle hashes of a text (a text shorter than k gives one shingle)."""
+        words = self._words(text)
+        if words.size == 0:
+            return words
+        k = min(self.size, words.size)
+        windows = np.lib.stride_tricks.sliding_window_view(words, k)
+        with np.errstate(over="ignore"):
+            combined = (windows * self._powers[-k:]).sum(axis=1, dtype=np.uint64)
+            # Mix the bits so that "hash % sample" picks an even sample.
+            combined = (combined ^ (combined >> np.uint64(31))) * _MIX
+            combined ^= combined >> np.uint64(29)
+        return np.unique(combined)
+
+
+class UnionFind:
+    """Disjoint sets over string keys; the root of a set is its smallest key (deterministic)."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._parent = {key: key for key in keys}
+
+    def find(self, key: str) -> str:
+        root = key
+        while self._parent[root] != root:
+            root = self._parent[root]
+        while self._parent[key] != root:
+            self._parent[key], key = root, self._parent[key]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            low, high = sorted((ra, rb))
+            self._parent[high] = low
+
+    def groups(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self._parent):
+            out[self.find(key)].append(key)
+        return dict(out)
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of the smaller shingle set found in the larger one."""
+    if a.size == 0 or b.size == 0:
+        return 0.0
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return shared / min(a.size, b.size)
+
+
+def find_copy_links(
+    articles: Sequence[ArticleSketch], settings: DedupeSettings
+) -> list[ArticleLink]:
+    """Every pair of articles that are copies of one text, with the tier that found it."""
+    ordered = sorted(articles, key=lambda a: a.article_id)
+    links: list[ArticleLink] = []
+
+    by_key = {url_key(a.url): a.article_id for a in ordered}
+    for article in ordered:
+        if article.canonical_url:
+            other = by_key.get(url_key(article.canonical_url))
+            if other and other != article.article_id:
+                a, b = sorted((article.article_id, other))
+                links.append(ArticleLink(a, b, "same_url", 1.0))
+
+    by_hash: dict[str, list[str]] = defaultdict(list)
+    for article in ordered:
+        by_hash[article.text_sha256].append(article.article_id)
+    exact_pairs = set()
+    for ids in by_hash.values():
+        for other in ids[1:]:
+            links.append(ArticleLink(ids[0], other, "same_text", 1.0))
+            exact_pairs.add((ids[0], other))
+
+    hasher = ShingleHasher(settings.shingle_size)
+    shingles = {a.article_id: hasher.shingles(a.text) for a in ordered}
+    sample = np.uint64(settings.fingerprint_sample)
+    postings: dict[int, list[str]] = defaultdict(list)
+    for article_id, hashes in shingles.items():
+        for fingerprint in hashes[hashes % sample == 0].tolist():
+            postings[fingerprint].append(article_id)
+    shared: dict[tuple[str, str], int] = defaultdict(int)
+    for ids in postings.values():
+        # A fingerprint on very many pages is boilerplate ("contributed to this report").
+        if len(ids) < 2 or len(ids) > settings.max_posting_list:
+            continue
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                shared[(a, b)] += 1
+    for (a, b), count in sorted(shared.items()):
+        if count < settings.min_shared_fingerprints or (a, b) in exact_pairs:
+            continue
+        score = containment(shingles[a], shingles[b])
+        if score >= settings.copy_containment:
+            links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
+    return list(dict.fromkeys(links))  # one link per (a, b, kind), first tier first

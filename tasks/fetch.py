@@ -1,0 +1,343 @@
+"""Fetching pages with httpx: safe, bounded, and recorded attempt by attempt.
+
+Each hop of a request is resolved by us, checked against the network policy, and then
+connected to the very address we checked (the Host header and TLS SNI keep the name), so a
+DNS answer cannot change between the check and the connection. Bodies are streamed and cut
+at the size limit after decompression; a slow drip is cut by the total-time limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+import httpx
+
+from tasks.urls import is_http_url, normalize_url
+from wirehouse.errors import FetchError, TerminalFetchError, TransientFetchError
+from wirehouse.records import FetchAttempt
+from wirehouse.settings import FetchSettings
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml", "application/atom+xml", "application/rdf+xml",
+        "application/xml", "text/xml", "application/feed+json", "application/json",
+        "text/plain", "application/x-gzip", "application/gzip", "application/octet-stream",
+    }
+)
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_TRANSIENT_CODES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class Resolver(Protocol):
+    """Turns a host name and port into the addresses to connect to."""
+
+    async def resolve(self, host: str, port: int) -> list[tuple[str, int]]: ...
+
+
+class SystemResolver:
+    """The operating system's resolver (getaddrinfo, run off the event loop)."""
+
+    async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise TerminalFetchError(f"cannot resolve {host}: {exc}", reason="dns_error") from exc
+        seen: list[tuple[str, int]] = []
+        for _family, _type, _proto, _name, sockaddr in infos:
+            pair = (str(sockaddr[0]), int(sockaddr[1]))
+            if pair not in seen:
+                seen.append(pair)
+        return seen
+
+
+class StaticResolver:
+    """Fixed answers for some hosts (like curl's --resolve), the system's for the rest.
+
+    ``{"news.example": "127.0.0.1:8080"}`` sends requests for news.example, on any port, to
+    127.0.0.1:8080. The demo uses it to serve several sites from one loopback server.
+    """
+
+    def __init__(self, mapping: dict[str, str], fallback: Resolver | None = None) -> None:
+        self._mapping = {host.lower(): _split_address(addr) for host, addr in mapping.items()}
+        self._fallback = fallback or SystemResolver()
+
+    async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
+        fixed = self._mapping.get(host.lower())
+        if fixed is None:
+            return await self._fallback.resolve(host, port)
+        address, fixed_port = fixed
+        return [(address, fixed_port or port)]
+
+
+def _split_address(text: str) -> tuple[str, int | None]:
+    if text.startswith("["):  # [v6]:port
+        address, _, port = text[1:].partition("]:")
+        return address, int(port) if port else None
+    if text.count(":") == 1:
+        address, port = text.split(":")
+        return address, int(port)
+    return text, None
+
+
+def address_problem(address: str) -> str | None:
+    """Why an address is off limits without --allow-private-network, or None if it is public."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local or str(ip) in ("169.254.169.254", "fd00:ec2::254"):
+        return "link-local or cloud metadata"
+    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+        return "private or reserved"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """What a run may fetch: network reach, limits, and the content types it accepts."""
+
+    settings: FetchSettings
+    allow_private_network: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A successful fetch: the attempt as recorded, plus the body and headers to archive."""
+
+    attempt: FetchAttempt
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+def mime_type(content_type: str | None) -> str | None:
+    """'text/html' from 'text/html; charset=utf-8'."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+class Fetcher:
+    """Fetches URLs with an httpx client it is given, under one policy and resolver.
+
+    Concurrency is bounded twice: across all hosts and per host.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        policy: FetchPolicy,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self._client = client
+        self._policy = policy
+        self._settings = policy.settings
+        self._resolver = resolver or SystemResolver()
+        self._global = asyncio.Semaphore(self._settings.max_concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
+        slot = self._per_host.get(host)
+        if slot is None:
+            slot = self._per_host[host] = asyncio.Semaphore(self._settings.per_host_concurrency)
+        return slot
+
+    async def fetch(self, url: str, accept: frozenset[str] = HTML_TYPES) -> Page | FetchAttempt:
+        """Fetch one URL; a Page on success, else the failed attempt with its reason."""
+        started = time.monotonic()
+        fetched_at = datetime.now(UTC)
+        redirects: list[str] = []
+        try:
+            async with asyncio.timeout(self._settings.total_timeout_s):
+                return await self._follow(url, accept, fetched_at, started, redirects)
+        except TimeoutError:
+            error: FetchError = TransientFetchError(
+                f"no complete answer within {self._settings.total_timeout_s:.0f}s",
+                reason="timeout",
+            )
+        except FetchError as exc:
+            error = exc
+        except httpx.TimeoutException as exc:
+            error = TransientFetchError(f"{type(exc).__name__}: {exc}", reason="timeout")
+        except (httpx.TransportError, OSError) as exc:
+            error = TransientFetchError(
+                f"{type(exc).__name__}: {exc or 'connection failed'}", reason="connection_error"
+            )
+        except httpx.HTTPError as exc:
+            error = TerminalFetchError(f"{type(exc).__name__}: {exc}", reason="http_error")
+        status = error.status_code
+        return FetchAttempt(
+            url=url,
+            fetched_at=fetched_at,
+            final_url=redirects[-1] if redirects else None,
+            status_code=status,
+            error=error.reason,
+            detail=error.detail,
+            redirects=tuple(redirects),
+            elapsed_ms=int((time.monotonic() - started) * 1000),
+        )
+
+    async def _follow(
+        self,
+        url: str,
+        accept: frozenset[str],
+        fetched_at: datetime,
+        started: float,
+        redirects: list[str],
+    ) -> Page:
+        current = url
+        for _hop in range(self._settings.max_redirects + 1):
+            if not is_http_url(current):
+                raise TerminalFetchError(f"not an http(s) URL: {current[:200]}", reason="bad_scheme")
+            target = httpx.URL(current)
+            host = target.host
+            # Host slot first: a request waiting for a busy host must not hold a global slot.
+            async with self._host_slot(host), self._global:
+                address, port = await self._checked_address(host, target.port or _port(target))
+                request = self._client.build_request(
+                    "GET",
+                    target.copy_with(host=address, port=port),
+                    headers={"Host": _host_header(target)},
+                    extensions={"sni_hostname": host} if target.scheme == "https" else {},
+                )
+                response = await self._client.send(request, stream=True)
+                try:
+                    if response.status_code in _REDIRECT_CODES and "location" in response.headers:
+                        location = str(target.join(response.headers["location"]))
+                        redirects.append(location)
+                        current = location
+                        continue
+                    return await self._read(response, url, current, accept, fetched_at, started, redirects)
+                finally:
+                    await response.aclose()
+        raise TerminalFetchError(
+            f"more than {self._settings.max_redirects} redirects", reason="too_many_redirects"
+        )
+
+    async def _checked_address(self, host: str, port: int) -> tuple[str, int]:
+        addresses = await self._resolver.resolve(host, port)
+        if not addresses:
+            raise TerminalFetchError(f"{host} has no address", reason="dns_error")
+        if not self._policy.allow_private_network:
+            for address, _port in addresses:
+                problem = address_problem(address)
+                if problem:
+                    raise TerminalFetchError(
+                        f"{host} resolves to {address} ({problem}); "
+                        "pass --allow-private-network to fetch it",
+                        reason="private_address",
+                    )
+        return addresses[0]
+
+    async def _read(
+        self,
+        response: httpx.Response,
+        url: str,
+        final_url: str,
+        accept: frozenset[str],
+        fetched_at: datetime,
+        started: float,
+        redirects: list[str],
+    ) -> Page:
+        status = response.status_code
+        if status >= 400:
+            cls = TransientFetchError if status in _TRANSIENT_CODES else TerminalFetchError
+            raise cls(f"HTTP {status}", reason=f"http_{status}", status_code=status)
+        content_type = response.headers.get("content-type")
+        mime = mime_type(content_type)
+        if mime is not None and mime not in accept:
+            raise TerminalFetchError(
+                f"content type {mime} is not wanted here", reason="wrong_type", status_code=status
+            )
+        limit = self._settings.max_body_bytes if accept is HTML_TYPES else self._settings.max_feed_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise TerminalFetchError(f"declared size {declared} bytes > {limit}", reason="too_large")
+        chunks: list[bytes] = []
+        size = 0
+        # aiter_bytes decompresses as it goes, so a gzip bomb is cut at the limit too.
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise TerminalFetchError(f"body over {limit} bytes", reason="too_large")
+            chunks.append(chunk)
+        attempt = FetchAttempt(
+            url=url,
+            fetched_at=fetched_at,
+            final_url=normalize_url(final_url) if final_url != url else url,
+            status_code=status,
+            redirects=tuple(redirects),
+            content_type=content_type,
+            elapsed_ms=int((time.monotonic() - started) * 1000),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+        )
+        headers = tuple((k, v) for k, v in response.headers.multi_items())
+        return Page(attempt=attempt, body=b"".join(chunks), headers=headers)
+
+
+def _port(url: httpx.URL) -> int:
+    return 443 if url.scheme == "https" else 80
+
+
+def _host_header(url: httpx.URL) -> str:
+    host = url.host if ":" not in url.host else f"[{url.host}]"
+    return host if url.port is None else f"{host}:{url.port}"
+
+
+def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+    """An httpx client with explicit timeouts and our user agent; redirects are ours to follow."""
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout_s,
+        read=settings.read_timeout_s,
+        write=settings.read_timeout_s,
+        pool=settings.total_timeout_s,
+    )
+    limits = httpx.Limits(
+        max_connections=settings.max_concurrency,
+        max_keepalive_connections=settings.max_concurrency,
+    )
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=False,
+        headers={"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.5"},
+        trust_env=False,
+    )
+
+
+async def fetch_all(
+    fetcher: Fetcher,
+    urls: Sequence[str],
+    on_result: Callable[[Page | FetchAttempt], Awaitable[None] | None],
+    accept: frozenset[str] = HTML_TYPES,
+) -> None:
+    """Fetch every URL concurrently (bounded by the fetcher), handing each result over as it
+    arrives so that bodies do not pile up in memory."""
+
+    async def one(url: str) -> None:
+        result = await fetcher.fetch(url, accept)
+        handled = on_result(result)
+        if handled is not None:
+            await handled
+
+    await asyncio.gather(*(one(url) for url in _unique(urls)))
+
+
+def _unique(urls: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    kept = []
+    for url in urls:
+        if url not in seen:
+            seen.add(url)
+            kept.append(url)
+    return kept

@@ -1,0 +1,275 @@
+"""Copy groups, their origins, and stories (articles about one news event).
+
+Stages, parameters in ``DedupeSettings``:
+
+1. ``copy_groups``: union of the copy links from ``tasks.dedupe``.
+2. ``origins``: in each group the origin is picked by evidence: the earliest date (a copy
+   dated long after the group's first date carries a republish date, not a publication
+   date), then the cleaner page, then the longer text.
+3. ``events``: copy groups whose texts are alike (tf-idf cosine over title and text) and
+   whose dates are close are one story (single link, so the result does not depend on the
+   order articles arrived in).
+4. ``ids``: story and copy-group ids are stable: a cluster keeps the oldest id any of its
+   members had; a new cluster gets an id derived from its smallest member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tasks.dedupe import ArticleLink, UnionFind, normalise_text
+from wirehouse.records import ArticleSketch, Grouping
+from wirehouse.settings import DedupeSettings
+
+_STOPWORDS = frozenset(
+    """a about after again against all also am an and any are as at be because been before
+    being between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself
+    just me more most my no nor not now of off on once only or other our out over own said
+    same says she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who
+    whom why will with would you your new one two year years told week friday monday
+    tuesday wednesday thursday saturday sunday""".split()
+)
+_TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """One row of the ``stories`` table."""
+
+    story_id: str
+    title: str | None
+    first_published_at: datetime | None
+    article_count: int
+    domain_count: int
+    lead_article_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CopyGroupRecord:
+    """One row of the ``copy_groups`` table."""
+
+    copy_group_id: str
+    origin_article_id: str
+    member_count: int
+    story_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryResult:
+    """Everything the grouping stage decided."""
+
+    groupings: list[Grouping]
+    copy_groups: list[CopyGroupRecord]
+    stories: list[StoryRecord]
+
+
+def _origin_key(article: ArticleSketch, republished: bool) -> tuple[object, ...]:
+    far_future = datetime.max.replace(tzinfo=None)
+    date = article.page_date.replace(tzinfo=None) if article.page_date else far_future
+    return (
+        republished,
+        article.page_date is None,
+        date,
+        article.boilerplate_ratio,
+        -article.word_count,
+        article.article_id,
+    )
+
+
+def _terms(article: ArticleSketch) -> Counter[str]:
+    words = [w for w in _TOKEN.findall(normalise_text(article.text)) if w not in _STOPWORDS]
+    title = [w for w in _TOKEN.findall(normalise_text(article.title or "")) if w not in _STOPWORDS]
+    counts = Counter(words)
+    for word in title:  # the headline names the event: count its words twice
+        counts[word] += 2
+    return counts
+
+
+def _tfidf(docs: Mapping[str, Counter[str]]) -> dict[str, dict[str, float]]:
+    df: Counter[str] = Counter()
+    for counts in docs.values():
+        df.update(counts.keys())
+    n = len(docs)
+    vectors = {}
+    for key, counts in docs.items():
+        weights = {
+            term: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[term]) + 1)
+            for term, tf in counts.items()
+        }
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        vectors[key] = {term: w / norm for term, w in weights.items()}
+    return vectors
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(term, 0.0) for term, w in a.items())
+
+
+def aggregator_domains(
+    groups: Sequence[Sequence[str]], origin_of: Sequence[str], by_id: Mapping[str, ArticleSketch]
+) -> frozenset[str]:
+    """Domains at least half of whose articles are copies of a text first published elsewhere."""
+    copies: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    for members, origin in zip(groups, origin_of, strict=True):
+        origin_domain = by_id[origin].domain
+        for m in members:
+            domain = by_id[m].domain
+            totals[domain] += 1
+            if m != origin and domain != origin_domain:
+                copies[domain] += 1
+    return frozenset(d for d, n in copies.items() if n / totals[d] >= 0.5)
+
+
+def stable_ids(
+    clusters: Sequence[Sequence[str]],
+    previous: Mapping[str, str],
+    id_age: Mapping[str, tuple[object, ...]],
+    prefix: str,
+) -> list[str]:
+    """One id per cluster: the oldest previous id among its members that no bigger cluster
+    took, else a new id derived from the cluster's smallest member."""
+    order = sorted(range(len(clusters)), key=lambda i: (-len(clusters[i]), min(clusters[i])))
+    taken: set[str] = set()
+    ids = [""] * len(clusters)
+    for index in order:
+        members = clusters[index]
+        old = sorted({previous[m] for m in members if m in previous} - taken, key=lambda i: (id_age.get(i, ()), i))
+        if old:
+            chosen = old[0]
+        else:
+            seed = min(members)
+            chosen = f"{prefix}{hashlib.sha256(seed.encode()).hexdigest()[:16]}"
+            salt = 0
+            while chosen in taken or chosen in id_age:
+                salt += 1
+                chosen = f"{prefix}{hashlib.sha256(f'{seed}#{salt}'.encode()).hexdigest()[:16]}"
+        taken.add(chosen)
+        ids[index] = chosen
+    return ids
+
+
+def group_stories(
+    articles: Sequence[ArticleSketch],
+    links: Sequence[ArticleLink],
+    settings: DedupeSettings,
+    previous_story: Mapping[str, str] | None = None,
+    previous_group: Mapping[str, str] | None = None,
+    story_age: Mapping[str, tuple[object, ...]] | None = None,
+) -> StoryResult:
+    """Copy groups, origins and stories for the given articles and copy links."""
+    by_id = {a.article_id: a for a in articles}
+    ids = sorted(by_id)
+
+    copies = UnionFind(ids)
+    for link in links:
+        copies.union(link.a, link.b)
+    groups = list(copies.groups().values())
+
+    gap = timedelta(days=settings.republish_gap_days)
+    republished: dict[str, bool] = {}
+    group_date: list[datetime | None] = []
+    for members in groups:
+        dates = [by_id[m].page_date for m in members if by_id[m].page_date]
+        first = min(dates) if dates else None
+        group_date.append(first)
+        for m in members:
+            date = by_id[m].page_date
+            republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
+    # Two passes: origins by date first, then the domains that mostly carry others' texts
+    # (aggregators) are known, and their copies never win an origin or a lead.
+    origin_of = [min(m, key=lambda a: _origin_key(by_id[a], republished[a])) for m in groups]
+    aggregators = aggregator_domains(groups, origin_of, by_id)
+    origin_of = [
+        min(m, key=lambda a: (by_id[a].domain in aggregators, *_origin_key(by_id[a], republished[a])))
+        for m in groups
+    ]
+
+    # Events: one tf-idf vector per copy group (its origin's text stands for it).
+    vectors = _tfidf({origin: _terms(by_id[origin]) for origin in origin_of})
+    events = UnionFind([str(i) for i in range(len(groups))])
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index, origin in enumerate(origin_of):
+        top = sorted(vectors[origin].items(), key=lambda kv: (-kv[1], kv[0]))[:40]
+        for term, _weight in top:
+            postings[term].append(index)
+    candidates: set[tuple[int, int]] = set()
+    for members in postings.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                candidates.add((a, b))
+    window = timedelta(days=settings.story_window_days)
+    for a, b in sorted(candidates):
+        da, db = group_date[a], group_date[b]
+        if da and db and abs(da - db) > window:
+            continue
+        if _cosine(vectors[origin_of[a]], vectors[origin_of[b]]) >= settings.story_similarity:
+            events.union(str(a), str(b))
+    story_members: list[list[int]] = [
+        [int(i) for i in members] for members in events.groups().values()
+    ]
+
+    group_ids = stable_ids(groups, previous_group or {}, {}, "cg_")
+    story_article_lists = [sorted(m for g in members for m in groups[g]) for members in story_members]
+    story_ids = stable_ids(story_article_lists, previous_story or {}, story_age or {}, "st_")
+
+    groupings: list[Grouping] = []
+    group_records: list[CopyGroupRecord] = []
+    stories: list[StoryRecord] = []
+    for story_id, members in zip(story_ids, story_members, strict=True):
+        lead_key = None
+        lead = ""
+        all_ids: list[str] = []
+        for g in members:
+            origin = by_id[origin_of[g]]
+            # The lead is the origin of the most widely carried text, then the earliest.
+            key = (
+                origin.domain in aggregators,
+                -len(groups[g]),
+                group_date[g] is None,
+                (group_date[g] or datetime.max).replace(tzinfo=None),
+                origin.boilerplate_ratio,
+                -origin.word_count,
+                origin.article_id,
+            )
+            if lead_key is None or key < lead_key:
+                lead_key, lead = key, origin.article_id
+            group_records.append(CopyGroupRecord(group_ids[g], origin.article_id, len(groups[g]), story_id))
+            for m in groups[g]:
+                article = by_id[m]
+                all_ids.append(m)
+                groupings.append(
+                    Grouping(
+                        article_id=m,
+                        copy_group_id=group_ids[g],
+                        story_id=story_id,
+                        is_group_origin=m == origin.article_id,
+                        published_at=None if republished[m] else article.page_date,
+                        republished_at=article.page_date if republished[m] else None,
+                    )
+                )
+        dates = [group_date[g] for g in members if group_date[g]]
+        stories.append(
+            StoryRecord(
+                story_id=story_id,
+                title=by_id[lead].title,
+                first_published_at=min(dates) if dates else None,
+                article_count=len(all_ids),
+                domain_count=len({by_id[m].domain for m in all_ids}),
+                lead_article_id=lead,
+            )
+        )
+    groupings.sort(key=lambda g: g.article_id)
+    group_records.sort(key=lambda g: g.copy_group_id)
+    stories.sort(key=lambda s: s.story_id)
+    return StoryResult(groupings=groupings, copy_groups=group_records, stories=stories)

@@ -1,0 +1,1146 @@
+"""Read HTTP responses out of existing WARC and ARC files, as if they had been fetched.
+
+``wirehouse run --warc FILE`` feeds the pipeline from an archive instead of the network.
+:func:`read_warc` walks one file and yields a :class:`WarcResponse` for every usable HTTP
+response and a :class:`WarcSkip` (with a short reason code) for every record it cannot use.
+
+* Formats: WARC 0.17/0.18/1.0/1.1 and ARC v1, compressed one gzip member per record (the
+  norm), as one gzip stream for the whole file, or uncompressed. warcio's ``ArchiveIterator``
+  does the record framing; it runs with ``no_record_parse=True`` so that this module parses
+  the HTTP head itself, with bounded line lengths, and a bad HTTP head only costs its record.
+  ``check_digests`` stays off: tools disagree on whether ``WARC-Payload-Digest`` covers the
+  chunked or the de-chunked body, so a mismatch is no sign of damage.
+* Payloads are de-chunked and content-decoded (gzip, deflate; br when a brotli module is
+  installed, otherwise left encoded). ``headers`` are the HTTP headers as recorded, so they
+  may still name a ``Content-Encoding`` the payload no longer has.
+* ``revisit`` records are resolved against responses seen earlier in the same file (by
+  payload digest, ``WARC-Refers-To``, or ``WARC-Refers-To-Target-URI`` + ``-Date``); the
+  cache of earlier payloads is bounded by ``revisit_cache_bytes``.
+* Damage does not stop the walk: after a record that cannot be framed the reader scans
+  forward to the next gzip member (compressed files) or the next ``WARC/x.y`` / ARC header
+  line (uncompressed data) and goes on. Only a file that cannot be opened or read, or holds no
+  record at all, ends in one ``WarcSkip(reason="unreadable")``. A single-stream gzip file
+  cannot be resynchronised inside the stream: damage there ends the walk.
+* ``source`` is ``"path#offset"``: the byte offset of the record in the file (of its gzip
+  member for compressed files). For a file that is one gzip stream the offset is into the
+  decompressed data (``"path#M+offset"`` when that stream starts at byte ``M`` > 0).
+
+Nothing here touches the network or Prefect. Only programming errors raise.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import os
+import re
+import stat
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Generator, Hashable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+
+__all__ = [
+    "DEFAULT_REVISIT_CACHE_BYTES",
+    "SKIP_REASONS",
+    "WarcResponse",
+    "WarcSkip",
+    "read_warc",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class WarcResponse:
+    """One HTTP response read from a WARC/ARC file."""
+
+    url: str
+    status_code: int
+    content_type: str | None  # from the HTTP Content-Type header, lowercased mime only
+    headers: tuple[tuple[str, str], ...]  # HTTP response headers, as recorded
+    payload: bytes  # de-chunked, content-decoded body
+    fetched_at: datetime  # WARC-Date / ARC date, tz-aware UTC
+    source: str  # "path#offset" of the record in the input file
+
+
+@dataclass(frozen=True, slots=True)
+class WarcSkip:
+    """A record (or a whole file) that yielded no response, and why."""
+
+    source: str  # "path#offset", or "path" for file-level problems
+    url: str | None
+    reason: str  # one of SKIP_REASONS
+    detail: str
+
+
+SKIP_REASONS = frozenset(
+    {
+        "not_response",  # a resource/metadata record with a target URI: not an HTTP response
+        "truncated",  # WARC-Truncated, block shorter than its Content-Length, stream cut early
+        "malformed",  # bytes that are not a valid record, or a record with broken fields
+        "revisit_unresolved",  # a revisit whose original response is not earlier in the file
+        "unreadable",  # the file cannot be opened or read, or holds no WARC/ARC record
+        "too_large",  # the decoded payload is bigger than max_payload_bytes
+        "no_http_headers",  # a response record whose block is not an HTTP response (dns:, ...)
+    }
+)
+
+DEFAULT_REVISIT_CACHE_BYTES = 64 * 1024 * 1024
+
+_BLOCK = 64 * 1024
+_MAX_HEADER_LINE = 64 * 1024
+_MAX_HEADER_BYTES = 256 * 1024
+_MAX_CHUNK_LINE = 1024
+_MAX_INDEX_KEYS = 200_000
+_SCAN_OVERLAP = 8 * 1024
+_DETAIL_MAX = 200
+
+# a gzip member header: magic, deflate, flags with the reserved bits clear
+_GZIP_MEMBER_RE = re.compile(rb"\x1f\x8b\x08[\x00-\x1f]")
+# the first line of a WARC record or an ARC v1 record, at the start of a line
+_RECORD_LINE_RE = re.compile(
+    rb"(?<=\n)(?:WARC/(?:0\.\d{1,2}|1\.\d)\r?\n"
+    rb"|[A-Za-z][A-Za-z0-9+.\-]*:\S* \S+ \d{12,14} \S+ \d+\r?\n)"
+)
+_STATUS_LINE_RE = re.compile(rb"HTTP/\d+(?:\.\d+)?[ \t]+(\d{3})(?:[ \t][^\r\n]*)?\r?\n?")
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_DIGITS_RE = re.compile(r"[0-9]+")
+_ISO_DATE_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"\s*(Z|z|[+-]\d{2}:?\d{2})?"
+)
+_TIMESTAMP_RE = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?")
+# the WARC headers warcio makes up for a record it read from an ARC header line
+_ARC_HEADER_TAIL = ["warc-ip-address", "warc-date", "content-type", "content-length"]
+_NO_BODY_STATUSES = frozenset({204, 304})
+_DIGEST_SIZES = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
+_MULTI_RECORD_GZIP = "non-chunked gzip file detected"
+
+
+def read_warc(
+    path: str | Path,
+    *,
+    max_payload_bytes: int = 10_000_000,
+    revisit_cache_bytes: int = DEFAULT_REVISIT_CACHE_BYTES,
+) -> Iterator[WarcResponse | WarcSkip]:
+    """Yield the usable responses of one WARC/ARC file, and a skip for every unusable record.
+
+    Streams the file; holds at most ``max_payload_bytes`` of one payload plus the revisit
+    cache (``revisit_cache_bytes`` of earlier payloads) in memory. ``request`` and
+    ``warcinfo`` records, and other records without a target URI, are passed over silently.
+    """
+    if max_payload_bytes < 0:
+        raise ValueError(f"max_payload_bytes must be >= 0, got {max_payload_bytes}")
+    if revisit_cache_bytes < 0:
+        raise ValueError(f"revisit_cache_bytes must be >= 0, got {revisit_cache_bytes}")
+    reader = _WarcReader(str(path), max_payload_bytes, _RevisitCache(revisit_cache_bytes))
+    return reader.records()
+
+
+# --------------------------------------------------------------------------------------
+# control flow inside the reader
+
+
+class _PayloadProblem(Exception):
+    """The record is framed correctly but its HTTP message cannot be used."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class _StreamProblem(Exception):
+    """Reading the file's byte stream failed (corrupt compression, cut gzip stream)."""
+
+    def __init__(self, reason: str, detail: str, *, fatal: bool) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.fatal = fatal  # True when the stream cannot be resynchronised
+
+
+class _TooLarge(Exception):
+    """The decoded payload went over the limit."""
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """How one run of ``ArchiveIterator`` over the file ended."""
+
+    kind: str  # "eof", "stop", "io", "resync", "stream"
+    offset: int = 0
+    detail: str = ""
+    report: bool = True  # for "resync": yield a "malformed" skip for the bytes at offset
+
+
+@dataclass(frozen=True, slots=True)
+class _Original:
+    """What a revisit record needs from the response it refers to."""
+
+    url: str
+    status_code: int
+    content_type: str | None
+    headers: tuple[tuple[str, str], ...]
+    payload: bytes
+
+
+@dataclass(slots=True)
+class _Processed:
+    result: WarcResponse | WarcSkip | None
+    short: bool = False  # the block ended before its Content-Length: the stream ran out
+    cache_keys: tuple[Hashable, ...] = ()
+    original: _Original | None = None
+    too_large_keys: tuple[Hashable, ...] = ()
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _DETAIL_MAX else text[: _DETAIL_MAX - 3] + "..."
+
+
+def _describe(exc: BaseException) -> str:
+    return _clip(f"{type(exc).__name__}: {exc}")
+
+
+def _guarded(call: Callable[[int], bytes], size: int) -> bytes:
+    """Read through warcio's readers, turning their failures on bad bytes into a problem."""
+    try:
+        return call(size)
+    except (_StreamProblem, OSError):
+        raise
+    except Exception as exc:  # warcio's decompressing readers on corrupt bytes
+        raise _StreamProblem("malformed", _describe(exc), fatal=False) from exc
+
+
+def _remaining(stream: Any) -> int:
+    """Bytes of the record block not read yet (warcio's LimitReader keeps the count)."""
+    limit = getattr(stream, "limit", 0)
+    return limit if isinstance(limit, int) else 0
+
+
+def _drain(stream: Any) -> None:
+    while _guarded(stream.read, _BLOCK):
+        pass
+
+
+# --------------------------------------------------------------------------------------
+# streams
+
+
+class _OffsetView:
+    """A read-only view of a file that starts at byte ``base`` (for GzipFile's rewinds)."""
+
+    def __init__(self, fh: BinaryIO, base: int) -> None:
+        self._fh = fh
+        self._base = base
+        self.mode = "rb"
+        fh.seek(base)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._fh.read(size)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if whence == 0:
+            return self._fh.seek(self._base + pos) - self._base
+        return self._fh.seek(pos, whence) - self._base
+
+    def tell(self) -> int:
+        return self._fh.tell() - self._base
+
+    def seekable(self) -> bool:
+        return True
+
+
+class _GzipStream:
+    """The decompressed bytes of a file that is one gzip stream, from byte ``base`` on.
+
+    Offsets are into the decompressed data. Failures surface as fatal ``_StreamProblem``
+    (never as ``EOFError``, which ``ArchiveIterator`` would take for a clean end).
+    """
+
+    def __init__(self, fh: BinaryIO, base: int) -> None:
+        self._gz = gzip.GzipFile(fileobj=_OffsetView(fh, base), mode="rb")  # type: ignore[arg-type]
+
+    def _call(self, func: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return func(*args)
+        except EOFError as exc:
+            raise _StreamProblem("truncated", f"gzip stream ends early: {exc}", fatal=True) from exc
+        except (gzip.BadGzipFile, zlib.error) as exc:
+            raise _StreamProblem("malformed", f"gzip stream is corrupt: {exc}", fatal=True) from exc
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._call(self._gz.read1, size if size and size > 0 else _BLOCK)
+        return data
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        result: int = self._call(self._gz.seek, pos, whence)
+        return result
+
+    def tell(self) -> int:
+        return self._gz.tell()
+
+
+def _scan(stream: Any, start: int, pattern: re.Pattern[bytes]) -> int | None:
+    """Offset of the first match of ``pattern`` at or after ``start``, reading forward."""
+    pos = max(start - 1, 0)  # one byte back so that a lookbehind for "\n" can see it
+    stream.seek(pos)
+    buf = b"\n" if start == 0 else b""
+    base = pos - len(buf)
+    while True:
+        block = stream.read(_BLOCK)
+        if not block:
+            return None
+        buf += block
+        for match in pattern.finditer(buf):
+            if base + match.start() >= start:
+                return base + match.start()
+        keep = buf[-_SCAN_OVERLAP:]
+        base += len(buf) - len(keep)
+        buf = keep
+
+
+# --------------------------------------------------------------------------------------
+# small parsers
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    """A WARC-Date (ISO 8601, optional fraction and offset) or a 12/14-digit timestamp."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        m = _ISO_DATE_RE.fullmatch(value)
+        if m:
+            year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+            second = int(m.group(6) or 0)
+            micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
+            when = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
+            zone = m.group(8)
+            if zone and zone not in "Zz":
+                sign = 1 if zone[0] == "+" else -1
+                digits = zone[1:].replace(":", "")
+                when -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            return when
+        m = _TIMESTAMP_RE.fullmatch(value)
+        if m:
+            parts = [int(m.group(i) or 0) for i in range(1, 7)]
+            return datetime(*parts, tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def _digest_key(value: str | None) -> Hashable | None:
+    """A lookup key for a WARC digest ("sha1:BASE32", hex or base64 alike)."""
+    if not value:
+        return None
+    alg, sep, encoded = value.strip().partition(":")
+    if not sep or not encoded.strip():
+        return None
+    alg = alg.strip().lower().replace("-", "")
+    encoded = encoded.strip()
+    size = _DIGEST_SIZES.get(alg)
+    if size is not None:
+        decoders: tuple[Callable[[str], bytes], ...] = (
+            bytes.fromhex,
+            lambda s: base64.b32decode(s.upper() + "=" * (-len(s) % 8)),
+            lambda s: base64.b64decode(s + "=" * (-len(s) % 4), validate=True),
+            lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)),
+        )
+        for decode in decoders:
+            try:
+                raw = decode(encoded)
+            except (ValueError, binascii.Error):
+                continue
+            if len(raw) == size:
+                return ("digest", alg, raw)
+    return ("digest", alg, encoded)
+
+
+def _decode_header_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("iso-8859-1")
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _tokens(headers: list[tuple[str, str]], name: str) -> list[str]:
+    out: list[str] = []
+    for key, value in headers:
+        if key.lower() == name:
+            out.extend(t.strip().lower() for t in value.split(",") if t.strip())
+    return out
+
+
+def _mime(value: str | None) -> str | None:
+    if value is None:
+        return None
+    mime = value.split(";", 1)[0].strip().lower()
+    return mime or None
+
+
+@dataclass(slots=True)
+class _Head:
+    status_code: int
+    headers: list[tuple[str, str]]
+
+
+def _read_http_head(stream: Any) -> _Head:
+    """Parse the HTTP status line and headers at the start of a record block."""
+    line = _guarded(stream.readline, _MAX_HEADER_LINE)
+    while True:
+        if not line:
+            raise _PayloadProblem("no_http_headers", "record block is empty")
+        if not line.startswith(b"HTTP/"):
+            raise _PayloadProblem(
+                "no_http_headers", _clip(f"block does not start with an HTTP status line: {line[:60]!r}")
+            )
+        match = _STATUS_LINE_RE.fullmatch(line)
+        if not match:
+            raise _PayloadProblem("malformed", _clip(f"bad HTTP status line {line[:80]!r}"))
+        status = int(match.group(1))
+        headers: list[tuple[str, str]] = []
+        total = len(line)
+        while True:
+            line = _guarded(stream.readline, _MAX_HEADER_LINE)
+            total += len(line)
+            if total > _MAX_HEADER_BYTES:
+                raise _PayloadProblem("malformed", f"HTTP head is longer than {_MAX_HEADER_BYTES} bytes")
+            if not line or line in (b"\r\n", b"\n"):
+                break  # end of the head (or of the block: a response without a body)
+            if not line.endswith(b"\n") and len(line) >= _MAX_HEADER_LINE:
+                raise _PayloadProblem("malformed", f"HTTP header line is longer than {_MAX_HEADER_LINE} bytes")
+            text = _decode_header_line(line).rstrip("\r\n")
+            if text[:1] in (" ", "\t"):
+                if headers:  # obsolete line folding
+                    name, value = headers[-1]
+                    headers[-1] = (name, f"{value} {text.strip()}".strip())
+                continue
+            name, sep, value = text.partition(":")
+            if sep and name.strip():
+                headers.append((name.strip(), value.strip()))
+        if 100 <= status < 200 and status != 101 and line:
+            # an interim "100 Continue" head kept before the real one
+            line = _guarded(stream.readline, _MAX_HEADER_LINE)
+            continue
+        return _Head(status, headers)
+
+
+# --------------------------------------------------------------------------------------
+# payload decoding
+
+
+class _RawBody:
+    """The record block after the HTTP head: counts and hashes what is read from it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.sha1 = hashlib.sha1()
+        self.length = 0
+
+    def read(self, size: int) -> bytes:
+        data = _guarded(self._stream.read, size)
+        self.sha1.update(data)
+        self.length += len(data)
+        return data
+
+    def readline(self, size: int) -> bytes:
+        data = _guarded(self._stream.readline, size)
+        self.sha1.update(data)
+        self.length += len(data)
+        return data
+
+
+def _blocks(raw: _RawBody) -> Iterator[bytes]:
+    while True:
+        data = raw.read(_BLOCK)
+        if not data:
+            return
+        yield data
+
+
+def _chunk_size(line: bytes) -> int | None:
+    field = line.split(b";", 1)[0].strip()
+    if not field or len(field) > 15:
+        return None
+    try:
+        return int(field, 16)
+    except ValueError:
+        return None
+
+
+def _dechunk(raw: _RawBody, *, allow_empty: bool) -> Iterator[bytes]:
+    """Undo HTTP chunked transfer coding; a body that is not chunked at all passes as is."""
+    first = True
+    while True:
+        line = raw.readline(_MAX_CHUNK_LINE)
+        if not line:
+            if first and allow_empty:
+                return
+            raise _PayloadProblem("truncated", "chunked body ends before its last chunk")
+        size = _chunk_size(line)
+        if size is None:
+            if first:  # labelled chunked but sent plain: keep it
+                yield line
+                yield from _blocks(raw)
+                return
+            raise _PayloadProblem("malformed", _clip(f"bad chunk-size line {line[:40]!r}"))
+        first = False
+        if size == 0:
+            while True:  # trailer fields up to the blank line
+                line = raw.readline(_MAX_HEADER_LINE)
+                if not line or not line.strip():
+                    return
+        left = size
+        while left:
+            data = raw.read(min(left, _BLOCK))
+            if not data:
+                raise _PayloadProblem("truncated", "chunked body ends inside a chunk")
+            left -= len(data)
+            yield data
+        end = raw.readline(_MAX_CHUNK_LINE)
+        if not end:
+            raise _PayloadProblem("truncated", "chunked body ends before its last chunk")
+        if end.strip():
+            raise _PayloadProblem("malformed", "chunk is not followed by CRLF")
+
+
+class _Decoder:
+    """One content coding, decoded incrementally with bounded output."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.produced = 0
+
+    def _count(self, data: bytes) -> bytes:
+        self.produced += len(data)
+        if self.produced > self.limit:
+            raise _TooLarge
+        return data
+
+    def feed(self, data: bytes) -> bytes:
+        raise NotImplementedError
+
+    def finish(self) -> bytes:
+        raise NotImplementedError
+
+
+class _ZlibDecoder(_Decoder):
+    """gzip or deflate. A body that does not decode from its first bytes passes as is."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        super().__init__(name, limit)
+        self._modes = [16 + zlib.MAX_WBITS] if name == "gzip" else [zlib.MAX_WBITS, -zlib.MAX_WBITS]
+        self._decomp = zlib.decompressobj(self._modes.pop(0))
+        self._pending = bytearray()  # input kept until the stream has proven to decode
+        self._started = False  # some output came out: the coding is real
+        self._passthrough = False
+        self._fed = 0
+
+    def feed(self, data: bytes) -> bytes:
+        if self._passthrough:
+            return self._count(data)
+        self._fed += len(data)
+        if not self._started:
+            self._pending += data
+        out = bytearray()
+        while data:
+            if self._decomp.eof:
+                rest = self._decomp.unused_data + data
+                if self.name == "gzip" and rest[:2] == b"\x1f\x8b":
+                    self._decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)  # next member
+                    data = rest
+                    continue
+                break  # bytes after the end of the stream: ignored
+            try:
+                piece = self._decomp.decompress(data, _BLOCK)
+            except zlib.error as exc:
+                if self._started:
+                    raise _PayloadProblem(
+                        "malformed", _clip(f"{self.name}-encoded body is corrupt: {exc}")
+                    ) from exc
+                return self._restart()
+            data = self._decomp.unconsumed_tail
+            if piece:
+                self._started = True
+                self._pending.clear()
+                out += self._count(piece)
+        return bytes(out)
+
+    def _restart(self) -> bytes:
+        """The bytes so far did not decode: try the next deflate flavour, else pass them."""
+        pending = bytes(self._pending)
+        self._pending.clear()
+        if self._modes:
+            self._decomp = zlib.decompressobj(self._modes.pop(0))
+            self._fed = 0
+            return self.feed(pending)
+        self._passthrough = True
+        return self._count(pending)
+
+    def finish(self) -> bytes:
+        if self._passthrough or self._fed == 0:
+            return b""
+        if not self._decomp.eof:
+            if not self._started:
+                return self._restart()
+            raise _PayloadProblem("truncated", f"{self.name}-encoded body ends early")
+        return b""
+
+
+class _BrotliDecoder(_Decoder):
+    def __init__(self, name: str, limit: int, module: Any) -> None:
+        super().__init__(name, limit)
+        self._decomp = module.Decompressor()
+
+    def feed(self, data: bytes) -> bytes:
+        try:
+            out = self._decomp.process(data)
+        except Exception as exc:  # brotli.error has no common base
+            raise _PayloadProblem("malformed", _clip(f"br-encoded body is corrupt: {exc}")) from exc
+        return self._count(bytes(out))
+
+    def finish(self) -> bytes:
+        is_finished = getattr(self._decomp, "is_finished", None)
+        if is_finished is not None and not is_finished():
+            raise _PayloadProblem("truncated", "br-encoded body ends early")
+        return b""
+
+
+def _brotli_module() -> Any:
+    for name in ("brotli", "brotlicffi"):
+        try:
+            return __import__(name)
+        except ImportError:
+            continue
+    return None
+
+
+_BROTLI = _brotli_module()
+
+
+def _decoders(codings: list[str], limit: int) -> list[_Decoder]:
+    """Decoders for the codings, last applied first; stops at one it cannot undo."""
+    out: list[_Decoder] = []
+    for coding in reversed(codings):
+        if coding in ("identity", "none", "chunked"):
+            continue
+        if coding in ("gzip", "x-gzip"):
+            out.append(_ZlibDecoder("gzip", limit))
+        elif coding in ("deflate", "x-deflate"):
+            out.append(_ZlibDecoder("deflate", limit))
+        elif coding == "br" and _BROTLI is not None:
+            out.append(_BrotliDecoder("br", limit, _BROTLI))
+        else:
+            break  # cannot decode this one, so not the ones below it either
+    return out
+
+
+def _read_payload(raw: _RawBody, head: _Head, limit: int) -> bytes:
+    """De-chunk and content-decode the body, holding at most ``limit`` decoded bytes."""
+    transfer = _tokens(head.headers, "transfer-encoding")
+    content = _tokens(head.headers, "content-encoding")
+    chunked = "chunked" in transfer
+    allow_empty = head.status_code in _NO_BODY_STATUSES
+    decoders = _decoders(content + [t for t in transfer if t != "chunked"], limit)
+    payload = bytearray()
+
+    def push(data: bytes, start: int) -> None:
+        for decoder in decoders[start:]:
+            if not data:
+                return
+            data = decoder.feed(data)
+        if len(payload) + len(data) > limit:
+            raise _TooLarge
+        payload.extend(data)
+
+    pieces = _dechunk(raw, allow_empty=allow_empty) if chunked else _blocks(raw)
+    for piece in pieces:
+        push(piece, 0)
+    for index, decoder in enumerate(decoders):
+        push(decoder.finish(), index + 1)
+    return bytes(payload)
+
+
+# --------------------------------------------------------------------------------------
+# revisit cache
+
+
+class _RevisitCache:
+    """Earlier responses by digest, record id and URL, bounded by payload bytes and keys."""
+
+    _TOO_LARGE = -1
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._entries: OrderedDict[int, tuple[_Original, int]] = OrderedDict()
+        self._index: OrderedDict[Hashable, int] = OrderedDict()
+        self._bytes = 0
+        self._next_id = 0
+
+    def add(self, keys: tuple[Hashable, ...], original: _Original) -> None:
+        size = len(original.payload) + len(original.url) + 256
+        size += sum(len(k) + len(v) for k, v in original.headers)
+        if size > self._max_bytes:
+            return
+        entry_id = self._next_id
+        self._next_id += 1
+        self._entries[entry_id] = (original, size)
+        self._bytes += size
+        while self._bytes > self._max_bytes:
+            _, (_, old_size) = self._entries.popitem(last=False)
+            self._bytes -= old_size
+        self._link(keys, entry_id)
+
+    def add_too_large(self, keys: tuple[Hashable, ...]) -> None:
+        self._link(keys, self._TOO_LARGE)
+
+    def alias(self, keys: tuple[Hashable, ...], original: _Original) -> None:
+        """Index more keys (a resolved revisit's own) to an entry already held."""
+        for entry_id, (held, _) in reversed(self._entries.items()):
+            if held is original:
+                self._link(keys, entry_id)
+                return
+
+    def _link(self, keys: tuple[Hashable, ...], entry_id: int) -> None:
+        for key in keys:
+            self._index[key] = entry_id
+            self._index.move_to_end(key)
+        while len(self._index) > _MAX_INDEX_KEYS:
+            self._index.popitem(last=False)
+
+    def find(self, keys: tuple[Hashable, ...]) -> _Original | str | None:
+        """The original, "too_large" when it was too large to use, or None."""
+        for key in keys:
+            entry_id = self._index.get(key)
+            if entry_id is None:
+                continue
+            if entry_id == self._TOO_LARGE:
+                return "too_large"
+            held = self._entries.get(entry_id)
+            if held is not None:
+                self._entries.move_to_end(entry_id)
+                return held[0]
+        return None
+
+
+# --------------------------------------------------------------------------------------
+# the reader
+
+
+class _WarcReader:
+    def __init__(self, name: str, max_payload_bytes: int, cache: _RevisitCache) -> None:
+        self.name = name
+        self.limit = max_payload_bytes
+        self.cache = cache
+        self.size = 0
+        self.compressed = False  # the file starts with a gzip member
+        self.stream_base: int | None = None  # set when reading one gzip stream
+        self.parsed_any = False
+        self.pending: WarcSkip | None = None  # damage before the first good record
+        self.last_offset = 0
+
+    def _source(self, offset: int) -> str:
+        if self.stream_base:
+            return f"{self.name}#{self.stream_base}+{offset}"
+        return f"{self.name}#{offset}"
+
+    def _unreadable(self, detail: str) -> WarcSkip:
+        return WarcSkip(self.name, None, "unreadable", _clip(detail))
+
+    def records(self) -> Iterator[WarcResponse | WarcSkip]:
+        try:
+            fh = open(self.name, "rb")  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            yield self._unreadable(f"cannot open: {exc.strerror or exc}")
+            return
+        with fh:
+            try:
+                info = os.fstat(fh.fileno())
+                magic = fh.read(2)
+            except OSError as exc:
+                yield self._unreadable(f"cannot read: {exc.strerror or exc}")
+                return
+            if not stat.S_ISREG(info.st_mode):
+                yield self._unreadable("not a regular file")
+                return
+            if info.st_size == 0:
+                yield self._unreadable("file is empty")
+                return
+            self.size = info.st_size
+            self.compressed = magic == b"\x1f\x8b"
+            yield from self._run(fh)
+
+    def _run(self, fh: BinaryIO) -> Iterator[WarcResponse | WarcSkip]:
+        stream: Any = fh
+        pattern = _GZIP_MEMBER_RE if self.compressed else _RECORD_LINE_RE
+        start = 0
+        skip_first = False
+        at_candidate = False
+        while True:
+            outcome = yield from self._segment(stream, start, skip_first=skip_first)
+            skip_first = False
+            if outcome.kind in ("eof", "stop"):
+                break
+            if outcome.kind == "io":
+                yield self._unreadable(outcome.detail)
+                return
+            if outcome.kind == "stream":
+                # a gzip member holding several records: read on through one gzip stream
+                self.stream_base = outcome.offset
+                stream = _GzipStream(fh, outcome.offset)
+                pattern = _RECORD_LINE_RE
+                start, skip_first, at_candidate = 0, True, False
+                continue
+            # "resync": bytes at outcome.offset are no record; look for the next one
+            if outcome.report and not (at_candidate and outcome.offset == start):
+                skip = WarcSkip(self._source(outcome.offset), None, "malformed", outcome.detail)
+                if self.parsed_any:
+                    yield skip
+                elif self.pending is None:
+                    self.pending = skip
+            try:
+                found = _scan(stream, outcome.offset + 1, pattern)
+            except _StreamProblem as exc:
+                if self.parsed_any:
+                    yield WarcSkip(self._source(outcome.offset), None, exc.reason, exc.detail)
+                break
+            except OSError as exc:
+                yield self._unreadable(f"read error: {exc.strerror or exc}")
+                return
+            if found is None:
+                break
+            start, at_candidate = found, True
+        if not self.parsed_any:
+            detail = "no WARC or ARC record found"
+            if self.pending is not None:
+                detail += f" ({self.pending.detail})"
+            yield self._unreadable(detail)
+
+    def _segment(
+        self, stream: Any, start: int, *, skip_first: bool
+    ) -> Generator[WarcResponse | WarcSkip, None, _Outcome]:
+        """Run one ArchiveIterator from ``start`` until the end or the first damage."""
+        try:
+            stream.seek(start)
+            records = ArchiveIterator(stream, arc2warc=True, no_record_parse=True)
+        except _StreamProblem as exc:
+            return _Outcome("stop", start, exc.detail)
+        except OSError as exc:
+            return _Outcome("io", start, f"read error: {exc.strerror or exc}")
+        first = True
+        while True:
+            offset = records.offset
+            try:
+                record = next(records)
+            except StopIteration:
+                return _Outcome("eof")
+            except _StreamProblem as exc:
+                if self.parsed_any:
+                    yield WarcSkip(self._source(offset), None, exc.reason, exc.detail)
+                return _Outcome("stop" if exc.fatal else "resync", offset, exc.detail, report=False)
+            except OSError as exc:
+                return _Outcome("io", offset, f"read error: {exc.strerror or exc}")
+            except Exception as exc:  # warcio on bytes that are not a record
+                if _MULTI_RECORD_GZIP in str(exc) and self.stream_base is None:
+                    return _Outcome("stream", self.last_offset)
+                return _Outcome("resync", offset, _describe(exc))
+
+            if first and skip_first:  # already read before switching to the gzip stream
+                first = False
+                try:
+                    _drain(record.raw_stream)
+                    records.get_record_length()
+                except Exception as exc:  # damage right where the earlier pass had read
+                    return _Outcome("stop", offset, _describe(exc))
+                continue
+            first = False
+
+            problem = _framing_problem(record)
+            if problem is not None:
+                return _Outcome("resync", offset, problem)
+            self.last_offset = offset
+            if not self.parsed_any:
+                self.parsed_any = True
+                if self.pending is not None:
+                    yield self.pending
+                    self.pending = None
+
+            source = self._source(offset)
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            try:
+                done = self._process(record, source)
+            except _StreamProblem as exc:
+                yield WarcSkip(source, url, exc.reason, exc.detail)
+                if exc.fatal:
+                    return _Outcome("stop")
+                return _Outcome("resync", offset, report=False)
+            except OSError as exc:
+                return _Outcome("io", offset, f"read error: {exc.strerror or exc}")
+
+            if done.short:
+                if done.result is not None:
+                    yield done.result
+                if self.stream_base is not None:
+                    return _Outcome("eof")  # the gzip stream ended cleanly inside the record
+                return _Outcome("resync", offset, report=False)
+
+            errors = records.err_count
+            try:
+                records.get_record_length()  # consume the blank lines that end the record
+                after_error: _StreamProblem | None = None
+            except _StreamProblem as exc:
+                after_error = exc
+            except OSError as exc:
+                if done.result is not None:
+                    yield done.result
+                return _Outcome("io", offset, f"read error: {exc.strerror or exc}")
+            except Exception as exc:
+                after_error = _StreamProblem("malformed", _describe(exc), fatal=False)
+            misframed = records.err_count > errors
+            member_cut = after_error is None and self._member_cut(records, stream)
+
+            result = done.result
+            if isinstance(result, WarcResponse):
+                if member_cut:
+                    result = WarcSkip(source, result.url, "truncated", "gzip member ends early")
+                elif misframed:
+                    result = WarcSkip(
+                        source,
+                        result.url,
+                        "malformed",
+                        "record is not followed by a blank line: its Content-Length looks wrong",
+                    )
+                elif done.original is not None:
+                    self.cache.add(done.cache_keys, done.original)
+            if done.too_large_keys:
+                self.cache.add_too_large(done.too_large_keys)
+            if result is not None:
+                yield result
+            if after_error is not None:
+                if after_error.fatal:
+                    yield WarcSkip(self._source(offset), None, after_error.reason, after_error.detail)
+                    return _Outcome("stop")
+                return _Outcome("resync", offset, report=False)
+            if misframed and not self.compressed and self.stream_base is None:
+                # a wrong Content-Length may have swallowed the next record: look again
+                return _Outcome("resync", offset, report=False)
+
+    def _member_cut(self, records: Any, stream: Any) -> bool:
+        """True when a record's gzip member ends with the file, before its end marker."""
+        if self.stream_base is not None or not self.compressed:
+            return False
+        reader = getattr(records, "reader", None)
+        decomp = getattr(reader, "decompressor", None)
+        if decomp is None or decomp.eof or decomp.unused_data:
+            return False
+        try:
+            at_end: bool = stream.tell() >= self.size
+        except OSError:
+            return False
+        return at_end
+
+    # ---------------------------------------------------------------- one record
+
+    def _process(self, record: Any, source: str) -> _Processed:
+        headers = record.rec_headers
+        rec_type = (record.rec_type or "").strip().lower()
+        url = headers.get_header("WARC-Target-URI")
+        if rec_type == "response":
+            return self._response(record, url, source)
+        if rec_type == "revisit":
+            return self._revisit(record, url, source)
+        _drain(record.raw_stream)
+        short = _remaining(record.raw_stream) > 0
+        result: WarcSkip | None = None
+        if not rec_type:
+            result = WarcSkip(source, url, "malformed", "record has no WARC-Type")
+        elif rec_type in ("resource", "metadata") and url:
+            result = WarcSkip(source, url, "not_response", f"{rec_type} record")
+        return _Processed(result, short=short)
+
+    def _response(self, record: Any, url: str | None, source: str) -> _Processed:
+        headers = record.rec_headers
+        raw = record.raw_stream
+
+        def skip(reason: str, detail: str) -> _Processed:
+            _drain(raw)
+            short = _remaining(raw) > 0
+            if short:
+                reason, detail = "truncated", "record block is shorter than its Content-Length"
+            return _Processed(WarcSkip(source, url, reason, _clip(detail)), short=short)
+
+        truncated = headers.get_header("WARC-Truncated")
+        if truncated is not None:
+            return skip("truncated", f"WARC-Truncated: {truncated}")
+        if not url:
+            return skip("malformed", "response record has no WARC-Target-URI")
+        fetched_at = _parse_date(headers.get_header("WARC-Date"))
+        if fetched_at is None:
+            return skip("malformed", f"bad WARC-Date {headers.get_header('WARC-Date')!r}")
+        segment = headers.get_header("WARC-Segment-Number")
+        if segment is not None:
+            return skip("truncated", f"segmented record (WARC-Segment-Number: {segment})")
+
+        try:
+            head = _read_http_head(raw)
+        except _PayloadProblem as exc:
+            return skip(exc.reason, exc.detail)
+        body = _RawBody(raw)
+        problem: _PayloadProblem | None = None
+        too_large = False
+        payload = b""
+        try:
+            payload = _read_payload(body, head, self.limit)
+        except _PayloadProblem as exc:
+            problem = exc
+        except _TooLarge:
+            too_large = True
+        while body.read(_BLOCK):  # the rest of the block, still hashed
+            pass
+        if _remaining(raw) > 0:
+            return _Processed(
+                WarcSkip(source, url, "truncated", "record block is shorter than its Content-Length"),
+                short=True,
+            )
+
+        digest = _digest_key(headers.get_header("WARC-Payload-Digest"))
+        keys: list[Hashable] = [k for k in (digest, ("digest", "sha1", body.sha1.digest())) if k]
+        record_id = headers.get_header("WARC-Record-ID")
+        if record_id:
+            keys.append(("id", record_id.strip()))
+        keys += [("urldate", url, fetched_at), ("url", url)]
+
+        if too_large:
+            detail = f"payload is larger than {self.limit} bytes"
+            return _Processed(WarcSkip(source, url, "too_large", detail), too_large_keys=tuple(keys))
+        if problem is not None:
+            return _Processed(WarcSkip(source, url, problem.reason, problem.detail))
+        announced = _header(head.headers, "content-length")
+        if (
+            "chunked" not in _tokens(head.headers, "transfer-encoding")
+            and head.status_code not in _NO_BODY_STATUSES
+            and not 100 <= head.status_code < 200
+            and announced is not None
+            and _DIGITS_RE.fullmatch(announced.strip())
+            and body.length < int(announced.strip())
+        ):
+            detail = f"body has {body.length} of the {announced.strip()} bytes in its Content-Length"
+            return _Processed(WarcSkip(source, url, "truncated", detail))
+
+        content_type = _mime(_header(head.headers, "content-type"))
+        http_headers = tuple(head.headers)
+        response = WarcResponse(
+            url=url,
+            status_code=head.status_code,
+            content_type=content_type,
+            headers=http_headers,
+            payload=payload,
+            fetched_at=fetched_at,
+            source=source,
+        )
+        original = _Original(url, head.status_code, content_type, http_headers, payload)
+        return _Processed(response, cache_keys=tuple(keys), original=original)
+
+    def _revisit(self, record: Any, url: str | None, source: str) -> _Processed:
+        headers = record.rec_headers
+        raw = record.raw_stream
+        fetched_at = _parse_date(headers.get_header("WARC-Date"))
+        own: _Head | None = None
+        if _remaining(raw) > 0:
+            try:
+                own = _read_http_head(raw)
+            except _PayloadProblem:
+                own = None  # the HTTP head of a revisit is optional
+        _drain(raw)
+        if _remaining(raw) > 0:
+            return _Processed(
+                WarcSkip(source, url, "truncated", "record block is shorter than its Content-Length"),
+                short=True,
+            )
+        if not url:
+            return _Processed(WarcSkip(source, url, "malformed", "revisit record has no WARC-Target-URI"))
+        if fetched_at is None:
+            detail = f"bad WARC-Date {headers.get_header('WARC-Date')!r}"
+            return _Processed(WarcSkip(source, url, "malformed", _clip(detail)))
+
+        digest_value = headers.get_header("WARC-Payload-Digest")
+        refers_to = headers.get_header("WARC-Refers-To")
+        target = headers.get_header("WARC-Refers-To-Target-URI")
+        target_date = _parse_date(headers.get_header("WARC-Refers-To-Date"))
+        lookups: list[Hashable] = []
+        digest = _digest_key(digest_value)
+        if digest is not None:
+            lookups.append(digest)
+        if refers_to:
+            lookups.append(("id", refers_to.strip()))
+        if target and target_date is not None:
+            lookups.append(("urldate", target.strip(), target_date))
+        if digest is None:  # e.g. a "server-not-modified" revisit: the same URL, earlier
+            lookups.append(("url", (target or url).strip()))
+
+        found = self.cache.find(tuple(lookups))
+        if found == "too_large":
+            detail = f"the original payload is larger than {self.limit} bytes"
+            return _Processed(WarcSkip(source, url, "too_large", detail))
+        if not isinstance(found, _Original):
+            wanted = digest_value or refers_to or target or url
+            detail = f"no earlier response in this file for {wanted}"
+            return _Processed(WarcSkip(source, url, "revisit_unresolved", _clip(detail)))
+
+        if own is not None and own.status_code != 304 and not 100 <= own.status_code < 200:
+            status_code = own.status_code
+            http_headers = tuple(own.headers)
+            content_type = _mime(_header(own.headers, "content-type")) or found.content_type
+        else:
+            status_code, http_headers, content_type = found.status_code, found.headers, found.content_type
+        response = WarcResponse(
+            url=url,
+            status_code=status_code,
+            content_type=content_type,
+            headers=http_headers,
+            payload=found.payload,
+            fetched_at=fetched_at,
+            source=source,
+        )
+        record_id = headers.get_header("WARC-Record-ID")
+        aliases: list[Hashable] = [("urldate", url, fetched_at)]
+        if record_id:
+            aliases.append(("id", record_id.strip()))
+        self.cache.alias(tuple(aliases), found)
+        return _Processed(response)
+
+
+def _framing_problem(record: Any) -> str | None:
+    """Why the record's header cannot be trusted to frame it, or None."""
+    headers = record.rec_headers
+    length = headers.get_header("Content-Length")
+    if length is None:
+        return "record has no Content-Length"
+    if not _DIGITS_RE.fullmatch(length.strip()):
+        return _clip(f"bad Content-Length {length!r}")
+    names = [name.lower() for name, _ in headers.headers]
+    if len(names) == 7 and names[3:] == _ARC_HEADER_TAIL:
+        # made up from an ARC header line: check that line really was one
+        if _parse_date(headers.get_header("WARC-Date")) is None:
+            return _clip(f"not an ARC header line (date {headers.get_header('WARC-Date')!r})")
+        uri = headers.get_header("WARC-Target-URI")
+        if uri is not None and not _SCHEME_RE.match(uri):
+            return _clip(f"not an ARC header line (URL {uri!r})")
+    return None

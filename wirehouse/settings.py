@@ -1,0 +1,83 @@
+"""One typed settings object: defaults live here, the environment may override them.
+
+Per-run values (which URLs, which DB) are flow parameters, not settings. Every field can be
+set from the environment as ``WIREHOUSE_<FIELD NAME IN CAPITALS>``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from wirehouse.errors import InputError
+
+DEFAULT_USER_AGENT = "wirehouse/0.1 (+https://github.com/wirehouse/wirehouse; news archiver)"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How wirehouse talks to web servers."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    max_concurrency: int = 32  # requests in flight across all hosts
+    per_host_concurrency: int = 2  # requests in flight to any one host
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 20.0
+    total_timeout_s: float = 60.0  # wall time for one request, body included
+    max_redirects: int = 10
+    max_body_bytes: int = 10_000_000  # after decompression
+    max_feed_bytes: int = 50_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractSettings:
+    """What counts as an article."""
+
+    min_words: int = 60  # shorter texts are rejected as "too_short"
+    max_link_density: float = 0.6  # pages whose text is mostly link text are index pages
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeSettings:
+    """Thresholds of the dedupe and story stages, in one place."""
+
+    shingle_size: int = 5  # words per shingle
+    fingerprint_sample: int = 4  # keep shingles whose hash % sample == 0 (winnowing-like)
+    min_shared_fingerprints: int = 3  # a candidate pair shares at least this many
+    copy_containment: float = 0.5  # share of the shorter text found in the longer one
+    max_posting_list: int = 200  # a fingerprint on more pages than this is boilerplate
+    story_similarity: float = 0.18  # tf-idf cosine for "same event"
+    story_window_days: float = 4.0  # reports of one event are published close together
+    republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All of wirehouse's tunables."""
+
+    fetch: FetchSettings = FetchSettings()
+    extract: ExtractSettings = ExtractSettings()
+    dedupe: DedupeSettings = DedupeSettings()
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Defaults overridden by WIREHOUSE_* variables (e.g. WIREHOUSE_USER_AGENT)."""
+        env = os.environ if environ is None else environ
+        parts: dict[str, Any] = {}
+        for group in fields(cls):
+            current = getattr(cls(), group.name)
+            changes: dict[str, Any] = {}
+            for item in fields(current):
+                raw = env.get(f"WIREHOUSE_{item.name.upper()}")
+                if raw is None:
+                    continue
+                kind = type(getattr(current, item.name))
+                try:
+                    changes[item.name] = kind(raw)
+                except ValueError as exc:
+                    raise InputError(
+                        f"WIREHOUSE_{item.name.upper()}={raw!r} is not a valid {kind.__name__}"
+                    ) from exc
+            parts[group.name] = replace(current, **changes)
+        return cls(**parts)
