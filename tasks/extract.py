@@ -110,6 +110,16 @@ class PageFacts:
     visible_chars: int
 
 
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+# A CJK character counts as a word: those scripts do not put spaces between words.
+_WORDS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W_]+")
+
+
+def count_words(text: str) -> int:
+    """Words in a text, counting each CJK character as one."""
+    return len(_WORDS.findall(text))
+
+
 def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
@@ -164,8 +174,13 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         if published:
             break
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
+    # Texts of links to other pages (not in-page anchors like a table of contents).
     link_texts = frozenset(
-        text for text in (_norm(a.text_content()) for a in tree.iter("a")) if len(text) >= 12
+        text
+        for a in tree.iter("a")
+        if not (a.get("href") or "#").startswith("#")
+        for text in (_norm(a.text_content()),)
+        if len(text) >= 12
     )
     body = tree.find("body")
     visible = 0
@@ -190,30 +205,30 @@ def _absolute(href: str, base: str) -> str | None:
 
 
 def clean_text(text: str, link_texts: frozenset[str]) -> str:
-    """Drop furniture lines, related-story cards and trailing link lists."""
-    lines = [line.strip() for line in text.splitlines()]
-    lines = [line for line in lines if line]
+    """Drop furniture lines, teaser cards for other pages, and the headings they leave."""
     kept: list[str] = []
+    teaser_after_kept = False  # a teaser card was dropped after the last kept line
     skip_date_after_card = False
-    for line in lines:
-        normalised = _norm(line)
-        if _FURNITURE.match(line):
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
             continue
-        if len(line.split()) <= 30 and _LOGIN_WALL.search(line):
+        if _FURNITURE.match(line) or (len(line.split()) <= 30 and _LOGIN_WALL.search(line)):
             continue
-        is_link = normalised in link_texts
-        if is_link and len(line.split()) >= 5:
-            # A whole line that is one link's text is a teaser for another page, and the
-            # date line that follows belongs to that teaser.
-            skip_date_after_card = True
+        if 5 <= len(line.split()) <= 25 and _norm(line) in link_texts:
+            # A whole line that is the text of a link to another page is a teaser for it,
+            # and the date line that follows belongs to that teaser.
+            skip_date_after_card = teaser_after_kept = True
             continue
         if skip_date_after_card and _DATE_ONLY.match(line):
             skip_date_after_card = False
             continue
         skip_date_after_card = False
+        teaser_after_kept = False
         kept.append(line)
-    # A trailing run of short heading lines ("Related", "Ranking") left after teasers.
-    while kept and len(kept[-1].split()) <= 3 and not kept[-1].endswith((".", "!", "?", "”", '"')):
+    # Headings of teaser lists ("Related", "Ranking") left at the end once the teasers went.
+    while teaser_after_kept and kept and len(kept[-1].split()) <= 3 and not kept[-1].endswith(
+        (".", "!", "?", "”", '"')
+    ):
         kept.pop()
     return "\n".join(kept)
 
@@ -226,13 +241,15 @@ def clean_title(title: str | None, sitename: str | None, url: str) -> str | None
     if len(parts) < 2:
         return title.strip()
     host_label = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[0]
-    names = {_norm(n) for n in (sitename, host_label) if n}
+    names = {_norm(n) for n in (sitename, host_label) if n and len(n) >= 3}
     names |= {name.replace(" ", "") for name in names}
 
     def is_site(part: str) -> bool:
         label = _norm(part)
-        compact = label.replace(" ", "")
-        return len(part.split()) <= 5 and any(n and (n in label or n in compact) for n in names)
+        compact = label.replace(" ", "").replace("-", "")
+        return len(part.split()) <= 5 and any(
+            label.startswith(n) or compact.startswith(n.replace("-", "")) for n in names
+        )
 
     while len(parts) > 1 and is_site(parts[-1]):
         parts.pop()
@@ -270,7 +287,8 @@ def extract_page(
         return Rejection(record_id, url, "empty", "empty body")
     html = decode_html(body, content_type)
     try:
-        tree = lxml.html.document_fromstring(html)
+        # Bytes, not str: lxml refuses a str that carries its own encoding declaration.
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_UTF8_PARSER)
     except (etree.ParserError, ValueError) as exc:
         return Rejection(record_id, url, "not_html", f"unparseable HTML: {exc}")
     facts = page_facts(tree, url)
@@ -292,16 +310,18 @@ def extract_page(
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
     text = clean_text(raw_text, facts.link_texts)
-    words = len(text.split())
-    raw_lines = [line for line in raw_text.splitlines() if line.strip()]
-    link_lines = sum(1 for line in raw_lines if _norm(line) in facts.link_texts)
-    link_share = link_lines / len(raw_lines) if raw_lines else 0.0
-    if _FRONT_PAGE.fullmatch(urlsplit(url).path or "/"):
+    words = count_words(text)
+    raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
+    link_chars = sum(len(line) for line in raw_lines if _norm(line) in facts.link_texts)
+    link_share = link_chars / max(1, sum(len(line) for line in raw_lines))
+    parts = urlsplit(url)
+    if not parts.query and _FRONT_PAGE.fullmatch(parts.path or "/"):
         return Rejection(record_id, url, "index_page", "a site's front page")
-    if link_share > settings.max_link_density or (facts.og_type == "website" and link_share > 0.25):
-        return Rejection(
-            record_id, url, "index_page", f"{link_lines} of {len(raw_lines)} text lines are links"
-        )
+    # A page whose main text is mostly link text is a list of other pages (a section front,
+    # a tag page); a page that calls itself a "website" needs less of it to be one.
+    limit = settings.max_link_density / 2 if facts.og_type == "website" else settings.max_link_density
+    if link_share > limit:
+        return Rejection(record_id, url, "index_page", f"{link_share:.0%} of the main text is link text")
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
     page_date = facts.published_at or _parse_datetime(getattr(doc, "date", None))

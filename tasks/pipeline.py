@@ -37,7 +37,14 @@ from tasks.store import (
 from tasks.urls import is_http_url, normalize_url
 from wirehouse.db import open_archive
 from wirehouse.errors import InputError, ParseError
-from wirehouse.records import DiscoveryProblem, FetchAttempt, Link, RawRecord, Rejection
+from wirehouse.records import (
+    DiscoveryProblem,
+    Extraction,
+    FetchAttempt,
+    Link,
+    RawRecord,
+    Rejection,
+)
 from wirehouse.settings import Settings
 
 MAX_SITEMAP_DEPTH = 3  # sitemap index -> sitemap index -> sitemap
@@ -293,10 +300,17 @@ def extract_pending(ctx: RunContext) -> ExtractReport:
         before = count_articles(conn)
     results = []
     for record in pending:
-        body, stored_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
-        outcome = extract_page(
-            body, record.url, stored_type or record.content_type, ctx.settings.extract, record.record_id
-        )
+        outcome: Extraction | Rejection
+        try:
+            body, stored_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
+        except ParseError as exc:
+            # A damaged archive file costs this record only; it stays on record as rejected.
+            outcome = Rejection(record.record_id, record.url, exc.reason, exc.detail)
+        else:
+            outcome = extract_page(
+                body, record.url, stored_type or record.content_type, ctx.settings.extract,
+                record.record_id,
+            )
         results.append((outcome, record.fetched_at))
     with open_archive(ctx.db_path) as conn:
         articles, _ = save_extractions(conn, results)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -111,10 +113,16 @@ def read_payload(warc_path: str | Path, offset: int, length: int) -> tuple[bytes
     with open(warc_path, "rb") as handle:
         handle.seek(offset)
         chunk = handle.read(length)
-    for record in ArchiveIterator(io.BytesIO(chunk)):
-        if record.rec_type == "response":
-            content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
-            return record.content_stream().read(), content_type
+    try:
+        for record in ArchiveIterator(io.BytesIO(chunk)):
+            if record.rec_type == "response":
+                headers = record.http_headers
+                content_type = headers.get_header("Content-Type") if headers else None
+                return record.content_stream().read(), content_type
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as exc:
+        raise ParseError(
+            f"unreadable record at {warc_path}#{offset}: {exc}", reason="archive_unreadable"
+        ) from exc
     raise ParseError(f"no response record at {warc_path}#{offset}", reason="archive_unreadable")
 
 

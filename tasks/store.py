@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from tasks.dedupe import ArticleLink, text_sha256
+from tasks.extract import count_words
 from tasks.stories import StoryResult
 from tasks.urls import article_id, domain_of, identity_url
 from wirehouse.db import insert_many, query, transaction
@@ -123,7 +124,7 @@ def save_extractions(
                 article_id(identity), result.url, result.canonical_url, domain_of(result.url),
                 result.title, result.author, result.page_date, result.page_date,
                 result.language, result.sitename, result.text, text_sha256(result.text),
-                len(result.text.split()), result.boilerplate_ratio, result.wire_marker,
+                count_words(result.text), result.boilerplate_ratio, result.wire_marker,
                 result.record_id, fetched_at, fetched_at, now,
             )
         )

@@ -99,6 +99,9 @@ _MAX_HEADER_BYTES = 256 * 1024
 _MAX_CHUNK_LINE = 1024
 _MAX_INDEX_KEYS = 200_000
 _SCAN_OVERLAP = 8 * 1024
+# warcio inflates a gzip member one input block at a time, without an output bound: keep the
+# block small so that a highly compressible member cannot blow up in one step
+_WARCIO_BLOCK = 4 * 1024
 _DETAIL_MAX = 200
 
 # a gzip member header: magic, deflate, flags with the reserved bits clear
@@ -108,6 +111,7 @@ _RECORD_LINE_RE = re.compile(
     rb"(?<=\n)(?:WARC/(?:0\.\d{1,2}|1\.\d)\r?\n"
     rb"|[A-Za-z][A-Za-z0-9+.\-]*:\S* \S+ \d{12,14} \S+ \d+\r?\n)"
 )
+_RECORD_START_RE = re.compile(rb"WARC/|[A-Za-z][A-Za-z0-9+.\-]*:")
 _STATUS_LINE_RE = re.compile(rb"HTTP/\d+(?:\.\d+)?[ \t]+(\d{3})(?:[ \t][^\r\n]*)?\r?\n?")
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _DIGITS_RE = re.compile(r"[0-9]+")
@@ -266,7 +270,7 @@ class _GzipStream:
     """
 
     def __init__(self, fh: BinaryIO, base: int) -> None:
-        self._gz = gzip.GzipFile(fileobj=_OffsetView(fh, base), mode="rb")  # type: ignore[arg-type]
+        self._gz = gzip.GzipFile(fileobj=_OffsetView(fh, base), mode="rb")
 
     def _call(self, func: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -331,8 +335,8 @@ def _parse_date(value: str | None) -> datetime | None:
             return when
         m = _TIMESTAMP_RE.fullmatch(value)
         if m:
-            parts = [int(m.group(i) or 0) for i in range(1, 7)]
-            return datetime(*parts, tzinfo=UTC)
+            year, month, day, hour, minute, second = (int(m.group(i) or 0) for i in range(1, 7))
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (ValueError, OverflowError):
         return None
     return None
@@ -408,7 +412,8 @@ def _read_http_head(stream: Any) -> _Head:
             raise _PayloadProblem("no_http_headers", "record block is empty")
         if not line.startswith(b"HTTP/"):
             raise _PayloadProblem(
-                "no_http_headers", _clip(f"block does not start with an HTTP status line: {line[:60]!r}")
+                "no_http_headers",
+                _clip(f"block does not start with an HTTP status line: {line[:60]!r}"),
             )
         match = _STATUS_LINE_RE.fullmatch(line)
         if not match:
@@ -420,11 +425,15 @@ def _read_http_head(stream: Any) -> _Head:
             line = _guarded(stream.readline, _MAX_HEADER_LINE)
             total += len(line)
             if total > _MAX_HEADER_BYTES:
-                raise _PayloadProblem("malformed", f"HTTP head is longer than {_MAX_HEADER_BYTES} bytes")
+                raise _PayloadProblem(
+                    "malformed", f"HTTP head is longer than {_MAX_HEADER_BYTES} bytes"
+                )
             if not line or line in (b"\r\n", b"\n"):
                 break  # end of the head (or of the block: a response without a body)
             if not line.endswith(b"\n") and len(line) >= _MAX_HEADER_LINE:
-                raise _PayloadProblem("malformed", f"HTTP header line is longer than {_MAX_HEADER_LINE} bytes")
+                raise _PayloadProblem(
+                    "malformed", f"HTTP header line is longer than {_MAX_HEADER_LINE} bytes"
+                )
             text = _decode_header_line(line).rstrip("\r\n")
             if text[:1] in (" ", "\t"):
                 if headers:  # obsolete line folding
@@ -551,23 +560,21 @@ class _ZlibDecoder(_Decoder):
         self._pending = bytearray()  # input kept until the stream has proven to decode
         self._started = False  # some output came out: the coding is real
         self._passthrough = False
+        self._finished = False  # the compressed stream has ended
         self._fed = 0
 
     def feed(self, data: bytes) -> bytes:
         if self._passthrough:
             return self._count(data)
+        if self._finished:
+            return b""  # bytes after the end of the compressed stream: ignored
         self._fed += len(data)
         if not self._started:
             self._pending += data
+            if len(self._pending) > self.limit:
+                raise _TooLarge
         out = bytearray()
         while data:
-            if self._decomp.eof:
-                rest = self._decomp.unused_data + data
-                if self.name == "gzip" and rest[:2] == b"\x1f\x8b":
-                    self._decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)  # next member
-                    data = rest
-                    continue
-                break  # bytes after the end of the stream: ignored
             try:
                 piece = self._decomp.decompress(data, _BLOCK)
             except zlib.error as exc:
@@ -576,11 +583,19 @@ class _ZlibDecoder(_Decoder):
                         "malformed", _clip(f"{self.name}-encoded body is corrupt: {exc}")
                     ) from exc
                 return self._restart()
-            data = self._decomp.unconsumed_tail
             if piece:
                 self._started = True
                 self._pending.clear()
                 out += self._count(piece)
+            if self._decomp.eof:
+                rest = self._decomp.unused_data
+                if self.name == "gzip" and rest[:2] == b"\x1f\x8b":
+                    self._decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)  # next member
+                    data = rest
+                    continue
+                self._finished = True
+                break
+            data = self._decomp.unconsumed_tail
         return bytes(out)
 
     def _restart(self) -> bytes:
@@ -595,7 +610,7 @@ class _ZlibDecoder(_Decoder):
         return self._count(pending)
 
     def finish(self) -> bytes:
-        if self._passthrough or self._fed == 0:
+        if self._passthrough or self._finished or self._fed == 0:
             return b""
         if not self._decomp.eof:
             if not self._started:
@@ -711,12 +726,9 @@ class _RevisitCache:
     def add_too_large(self, keys: tuple[Hashable, ...]) -> None:
         self._link(keys, self._TOO_LARGE)
 
-    def alias(self, keys: tuple[Hashable, ...], original: _Original) -> None:
+    def alias(self, keys: tuple[Hashable, ...], entry_id: int) -> None:
         """Index more keys (a resolved revisit's own) to an entry already held."""
-        for entry_id, (held, _) in reversed(self._entries.items()):
-            if held is original:
-                self._link(keys, entry_id)
-                return
+        self._link(keys, entry_id)
 
     def _link(self, keys: tuple[Hashable, ...], entry_id: int) -> None:
         for key in keys:
@@ -725,23 +737,48 @@ class _RevisitCache:
         while len(self._index) > _MAX_INDEX_KEYS:
             self._index.popitem(last=False)
 
-    def find(self, keys: tuple[Hashable, ...]) -> _Original | str | None:
-        """The original, "too_large" when it was too large to use, or None."""
+    def find(self, keys: tuple[Hashable, ...]) -> tuple[int, _Original | None] | None:
+        """(entry id, original) for the first key known; the original is None when it was
+        too large to keep. None when no key is known (or its entry was evicted)."""
         for key in keys:
             entry_id = self._index.get(key)
             if entry_id is None:
                 continue
             if entry_id == self._TOO_LARGE:
-                return "too_large"
+                return entry_id, None
             held = self._entries.get(entry_id)
             if held is not None:
                 self._entries.move_to_end(entry_id)
-                return held[0]
+                return entry_id, held[0]
         return None
 
 
 # --------------------------------------------------------------------------------------
 # the reader
+
+
+class _ArchiveIterator(ArchiveIterator):  # type: ignore[misc]
+    """warcio's iterator, reading the lines between records with a length cap.
+
+    Upstream reads them with an unbounded ``readline`` (a zero-filled tail would be one
+    line, all in memory) and prints a warning for each misframed record; the count it keeps
+    in ``err_count`` is all this module needs.
+    """
+
+    def _consume_blanklines(self) -> tuple[bytes | None, int]:
+        empty_size = 0
+        first_line = True
+        while True:
+            line: bytes = self.reader.readline(_MAX_HEADER_LINE)
+            if not line:
+                return None, empty_size
+            if not line.rstrip() or first_line:
+                empty_size += len(line)
+                if line.rstrip():
+                    self.err_count += 1  # not a blank line: the Content-Length was wrong
+                first_line = False
+                continue
+            return line, empty_size
 
 
 class _WarcReader:
@@ -839,7 +876,9 @@ class _WarcReader:
         """Run one ArchiveIterator from ``start`` until the end or the first damage."""
         try:
             stream.seek(start)
-            records = ArchiveIterator(stream, arc2warc=True, no_record_parse=True)
+            records = _ArchiveIterator(
+                stream, arc2warc=True, no_record_parse=True, block_size=_WARCIO_BLOCK
+            )
         except _StreamProblem as exc:
             return _Outcome("stop", start, exc.detail)
         except OSError as exc:
@@ -847,6 +886,10 @@ class _WarcReader:
         first = True
         while True:
             offset = records.offset
+            if self.stream_base is None and not (first and self.compressed):
+                problem = self._not_a_record_start(records, stream, offset)
+                if problem is not None:
+                    return _Outcome("resync", offset, problem)
             try:
                 record = next(records)
             except StopIteration:
@@ -935,12 +978,37 @@ class _WarcReader:
                 yield result
             if after_error is not None:
                 if after_error.fatal:
-                    yield WarcSkip(self._source(offset), None, after_error.reason, after_error.detail)
+                    yield WarcSkip(
+                        self._source(offset), None, after_error.reason, after_error.detail
+                    )
                     return _Outcome("stop")
                 return _Outcome("resync", offset, report=False)
             if misframed and not self.compressed and self.stream_base is None:
                 # a wrong Content-Length may have swallowed the next record: look again
                 return _Outcome("resync", offset, report=False)
+
+    def _not_a_record_start(self, records: Any, stream: Any, offset: int) -> str | None:
+        """Why the bytes at ``offset`` cannot start a record, looked at before warcio reads
+        them (it would read a run of bytes without a newline, such as a zero-filled tail,
+        as one line, all in memory)."""
+        pread = getattr(os, "pread", None)
+        if pread is None:
+            return None
+        try:
+            if self.compressed:
+                decomp = getattr(getattr(records, "reader", None), "decompressor", None)
+                if decomp is not None and not decomp.eof:
+                    return None  # inside a gzip member that goes on
+                head: bytes = pread(stream.fileno(), 4, offset)
+                if not head or _GZIP_MEMBER_RE.match(head):
+                    return None
+                return _clip(f"not a gzip member: {head!r}")
+            head = pread(stream.fileno(), 64, offset)
+        except OSError:
+            return None  # let the read that follows report it
+        if not head or _RECORD_START_RE.match(head):
+            return None
+        return _clip(f"not a WARC or ARC record: {head[:40]!r}")
 
     def _member_cut(self, records: Any, stream: Any) -> bool:
         """True when a record's gzip member ends with the file, before its end marker."""
@@ -1016,7 +1084,9 @@ class _WarcReader:
             pass
         if _remaining(raw) > 0:
             return _Processed(
-                WarcSkip(source, url, "truncated", "record block is shorter than its Content-Length"),
+                WarcSkip(
+                    source, url, "truncated", "record block is shorter than its Content-Length"
+                ),
                 short=True,
             )
 
@@ -1029,7 +1099,9 @@ class _WarcReader:
 
         if too_large:
             detail = f"payload is larger than {self.limit} bytes"
-            return _Processed(WarcSkip(source, url, "too_large", detail), too_large_keys=tuple(keys))
+            return _Processed(
+                WarcSkip(source, url, "too_large", detail), too_large_keys=tuple(keys)
+            )
         if problem is not None:
             return _Processed(WarcSkip(source, url, problem.reason, problem.detail))
         announced = _header(head.headers, "content-length")
@@ -1041,7 +1113,9 @@ class _WarcReader:
             and _DIGITS_RE.fullmatch(announced.strip())
             and body.length < int(announced.strip())
         ):
-            detail = f"body has {body.length} of the {announced.strip()} bytes in its Content-Length"
+            detail = (
+                f"body has {body.length} of the {announced.strip()} bytes in its Content-Length"
+            )
             return _Processed(WarcSkip(source, url, "truncated", detail))
 
         content_type = _mime(_header(head.headers, "content-type"))
@@ -1071,11 +1145,15 @@ class _WarcReader:
         _drain(raw)
         if _remaining(raw) > 0:
             return _Processed(
-                WarcSkip(source, url, "truncated", "record block is shorter than its Content-Length"),
+                WarcSkip(
+                    source, url, "truncated", "record block is shorter than its Content-Length"
+                ),
                 short=True,
             )
         if not url:
-            return _Processed(WarcSkip(source, url, "malformed", "revisit record has no WARC-Target-URI"))
+            return _Processed(
+                WarcSkip(source, url, "malformed", "revisit record has no WARC-Target-URI")
+            )
         if fetched_at is None:
             detail = f"bad WARC-Date {headers.get_header('WARC-Date')!r}"
             return _Processed(WarcSkip(source, url, "malformed", _clip(detail)))
@@ -1095,11 +1173,12 @@ class _WarcReader:
         if digest is None:  # e.g. a "server-not-modified" revisit: the same URL, earlier
             lookups.append(("url", (target or url).strip()))
 
-        found = self.cache.find(tuple(lookups))
-        if found == "too_large":
+        hit = self.cache.find(tuple(lookups))
+        found = hit[1] if hit is not None else None
+        if hit is not None and found is None:
             detail = f"the original payload is larger than {self.limit} bytes"
             return _Processed(WarcSkip(source, url, "too_large", detail))
-        if not isinstance(found, _Original):
+        if hit is None or found is None:
             wanted = digest_value or refers_to or target or url
             detail = f"no earlier response in this file for {wanted}"
             return _Processed(WarcSkip(source, url, "revisit_unresolved", _clip(detail)))
@@ -1109,7 +1188,11 @@ class _WarcReader:
             http_headers = tuple(own.headers)
             content_type = _mime(_header(own.headers, "content-type")) or found.content_type
         else:
-            status_code, http_headers, content_type = found.status_code, found.headers, found.content_type
+            status_code, http_headers, content_type = (
+                found.status_code,
+                found.headers,
+                found.content_type,
+            )
         response = WarcResponse(
             url=url,
             status_code=status_code,
@@ -1123,7 +1206,7 @@ class _WarcReader:
         aliases: list[Hashable] = [("urldate", url, fetched_at)]
         if record_id:
             aliases.append(("id", record_id.strip()))
-        self.cache.alias(tuple(aliases), found)
+        self.cache.alias(tuple(aliases), hit[0])
         return _Processed(response)
 
 

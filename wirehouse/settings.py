@@ -34,7 +34,7 @@ class FetchSettings:
 class ExtractSettings:
     """What counts as an article."""
 
-    min_words: int = 60  # shorter texts are rejected as "too_short"
+    min_words: int = 20  # shorter texts are rejected as "too_short" (a two-line brief passes)
     max_link_density: float = 0.6  # pages whose text is mostly link text are index pages
 
 

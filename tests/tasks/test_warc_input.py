@@ -81,10 +81,18 @@ def test_heritrix_2008_crawl_yields_every_http_response() -> None:
 
 
 def test_arc_and_warc_of_the_same_crawl_agree() -> None:
-    arc = list(read_warc(_sample(
-        "ukwa/small-arcs-and-warcs_IAH-20080430204825-00000-blackbook-truncated.arc.gz")))
-    warc = list(read_warc(_sample(
-        "ukwa/small-arcs-and-warcs_IAH-20080430204825-00000-blackbook-truncated.warc.gz")))
+    arc = list(
+        read_warc(
+            _sample("ukwa/small-arcs-and-warcs_IAH-20080430204825-00000-blackbook-truncated.arc.gz")
+        )
+    )
+    warc = list(
+        read_warc(
+            _sample(
+                "ukwa/small-arcs-and-warcs_IAH-20080430204825-00000-blackbook-truncated.warc.gz"
+            )
+        )
+    )
     arc_responses, arc_skips = _split(arc)
     warc_responses, warc_skips = _split(warc)
 
@@ -215,11 +223,19 @@ def test_wget_angle_bracket_target_uris() -> None:
     ("name", "total", "html", "not_response"),
     [
         ("ukwa/small-arcs-and-warcs_IAH-urls-wget.warc.gz", 16, 11, 3),
-        ("ukwa/wikipedia-sopa-blackout-2012_wikipedia-blackout_sopa-wikipedia-homepage.warc.gz",
-         74, 1, 3),
+        (
+            "ukwa/wikipedia-sopa-blackout-2012_wikipedia-blackout_sopa-wikipedia-homepage.warc.gz",
+            74,
+            1,
+            3,
+        ),
         ("ukwa/wikipedia-sopa-blackout-2012_wikipedia-post-blackout_main-page.warc.gz", 70, 1, 3),
-        ("ukwa/wikipedia-sopa-blackout-2012_wikipedia-post-blackout_post-blackout.warc.gz",
-         51, 1, 3),
+        (
+            "ukwa/wikipedia-sopa-blackout-2012_wikipedia-post-blackout_post-blackout.warc.gz",
+            51,
+            1,
+            3,
+        ),
         ("warcio/example-wget-bad-target-uri.warc.gz", 1, 1, 3),
         ("warcio/post-test.warc.gz", 3, 0, 0),
         ("aut/example.txt.warc.gz", 2, 0, 0),
@@ -259,7 +275,9 @@ def test_text_file_is_unreadable() -> None:
 
 def test_damaged_copy_of_real_file_resyncs(tmp_path: Path) -> None:
     """Garbage between gzip members and a corrupted member mid-file cost one record each."""
-    source = _sample("ukwa/small-arcs-and-warcs_IAH-20080430204825-00000-blackbook-truncated.warc.gz")
+    source = _sample(
+        "ukwa/small-arcs-and-warcs_IAH-20080430204825-00000-blackbook-truncated.warc.gz"
+    )
     data = source.read_bytes()
     # member offsets of the index.php response (3380) and the next record (9881)
     assert data[3380:3382] == data[9881:9883] == b"\x1f\x8b"
@@ -279,15 +297,17 @@ def test_damaged_copy_of_real_file_resyncs(tmp_path: Path) -> None:
         "http://www.archive.org/images/star.png",
         "http://www.archive.org/services/collection-rss.php",
     ]
-    # the corrupt bytes fall in the first block warcio inflates, so the whole member is
-    # unreadable (its URL too); the garbage is one more malformed stretch
+    # the member inflates up to the corrupt bytes, then stops short of its Content-Length;
+    # the garbage after it is one malformed stretch
     assert [(s.reason, s.url, _offset(s.source)) for s in skips if s.reason != "not_response"] == [
         ("no_http_headers", "dns:www.archive.org", 463),
-        ("malformed", None, 3380),
+        ("truncated", "http://www.archive.org/index.php", 3380),
         ("malformed", None, 9881),
     ]
     # the metadata record of index.php (after the garbage) is still read
-    assert "http://www.archive.org/index.php" in {s.url for s in skips if s.reason == "not_response"}
+    assert "http://www.archive.org/index.php" in {
+        s.url for s in skips if s.reason == "not_response"
+    }
 
 
 # ======================================================================================
@@ -295,7 +315,9 @@ def test_damaged_copy_of_real_file_resyncs(tmp_path: Path) -> None:
 
 DATE = "2024-05-01T10:00:00Z"
 WHEN = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
-HTML = b"<!DOCTYPE html><html><head><title>Wire story</title></head><body><p>Text.</p></body></html>"
+HTML = (
+    b"<!DOCTYPE html><html><head><title>Wire story</title></head><body><p>Text.</p></body></html>"
+)
 
 
 def _http(body: bytes, *headers: tuple[str, str], status: str = "200 OK") -> bytes:
@@ -320,36 +342,55 @@ class WarcBuilder:
         self.compress = compress
         self.offsets: list[int] = []
 
-    def record(self, url: str, rec_type: str = "response", block: bytes = b"",
-               date: str = DATE, **warc_headers: str) -> str | None:
+    def record(
+        self,
+        url: str,
+        rec_type: str = "response",
+        block: bytes = b"",
+        date: str = DATE,
+        **warc_headers: str,
+    ) -> str | None:
         """Write one record; returns its WARC-Payload-Digest."""
         headers = {"WARC-Date": date}
         headers.update({k.replace("_", "-"): v for k, v in warc_headers.items()})
         if rec_type in ("response", "request", "revisit") and block.startswith(b"HTTP/"):
             record = self.writer.create_warc_record(
-                url, rec_type, payload=io.BytesIO(block), length=len(block),
-                warc_headers_dict=headers)
+                url,
+                rec_type,
+                payload=io.BytesIO(block),
+                length=len(block),
+                warc_headers_dict=headers,
+            )
         else:
             record = self.writer.create_warc_record(
-                url, rec_type, payload=io.BytesIO(block), length=len(block),
-                warc_headers_dict=headers, warc_content_type="text/plain")
+                url,
+                rec_type,
+                payload=io.BytesIO(block),
+                length=len(block),
+                warc_headers_dict=headers,
+                warc_content_type="text/plain",
+            )
         self.offsets.append(self.buffer.tell())
         self.writer.write_record(record)
         digest: str | None = record.rec_headers.get_header("WARC-Payload-Digest")
         return digest
 
-    def revisit(self, url: str, digest: str, refers_to_url: str, refers_to_date: str,
-                date: str = DATE) -> None:
+    def revisit(
+        self, url: str, digest: str, refers_to_url: str, refers_to_date: str, date: str = DATE
+    ) -> None:
         record = self.writer.create_revisit_record(
-            url, digest, refers_to_url, refers_to_date, warc_headers_dict={"WARC-Date": date})
+            url, digest, refers_to_url, refers_to_date, warc_headers_dict={"WARC-Date": date}
+        )
         self.offsets.append(self.buffer.tell())
         self.writer.write_record(record)
 
     def handmade(self, url: str, rec_type: str, block: bytes) -> None:
         """A record warcio's writer would not make (a response block without HTTP head)."""
-        head = (f"WARC/1.0\r\nWARC-Type: {rec_type}\r\nWARC-Target-URI: {url}\r\n"
-                f"WARC-Date: {DATE}\r\nWARC-Record-ID: <urn:uuid:{len(self.offsets):08d}>\r\n"
-                f"Content-Length: {len(block)}\r\n\r\n").encode()
+        head = (
+            f"WARC/1.0\r\nWARC-Type: {rec_type}\r\nWARC-Target-URI: {url}\r\n"
+            f"WARC-Date: {DATE}\r\nWARC-Record-ID: <urn:uuid:{len(self.offsets):08d}>\r\n"
+            f"Content-Length: {len(block)}\r\n\r\n"
+        ).encode()
         data = head + block + b"\r\n\r\n"
         self.offsets.append(self.buffer.tell())
         self.buffer.write(gzip.compress(data) if self.compress else data)
@@ -374,11 +415,21 @@ def _name(tmp_path: Path, compress: bool) -> Path:
 def test_normal_response(tmp_path: Path, compress: bool) -> None:
     b = WarcBuilder(compress=compress)
     b.record("", "warcinfo", b"software: test\r\n")
-    b.record("https://news.example.com/a", "request",
-             b"GET /a HTTP/1.1\r\nHost: news.example.com\r\n\r\n")
-    b.record("https://news.example.com/a", "response",
-             _http(HTML, ("Content-Type", "Text/HTML; charset=UTF-8"),
-                   ("Content-Length", str(len(HTML))), ("X-Thing", "1")))
+    b.record(
+        "https://news.example.com/a",
+        "request",
+        b"GET /a HTTP/1.1\r\nHost: news.example.com\r\n\r\n",
+    )
+    b.record(
+        "https://news.example.com/a",
+        "response",
+        _http(
+            HTML,
+            ("Content-Type", "Text/HTML; charset=UTF-8"),
+            ("Content-Length", str(len(HTML))),
+            ("X-Thing", "1"),
+        ),
+    )
     path = b.save(_name(tmp_path, compress))
 
     items = list(read_warc(path))
@@ -387,8 +438,11 @@ def test_normal_response(tmp_path: Path, compress: bool) -> None:
             url="https://news.example.com/a",
             status_code=200,
             content_type="text/html",
-            headers=(("Content-Type", "Text/HTML; charset=UTF-8"),
-                     ("Content-Length", str(len(HTML))), ("X-Thing", "1")),
+            headers=(
+                ("Content-Type", "Text/HTML; charset=UTF-8"),
+                ("Content-Length", str(len(HTML))),
+                ("X-Thing", "1"),
+            ),
             payload=HTML,
             fetched_at=WHEN,
             source=f"{path}#{b.offsets[2]}",
@@ -401,21 +455,40 @@ def test_chunked_gzip_encoded_body_is_decoded(tmp_path: Path, compress: bool) ->
     body = HTML * 50
     encoded = gzip.compress(body)
     b = WarcBuilder(compress=compress)
-    b.record("https://news.example.com/c", "response",
-             _http(_chunked(encoded, 100), ("Content-Type", "text/html"),
-                   ("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")))
+    b.record(
+        "https://news.example.com/c",
+        "response",
+        _http(
+            _chunked(encoded, 100),
+            ("Content-Type", "text/html"),
+            ("Transfer-Encoding", "chunked"),
+            ("Content-Encoding", "gzip"),
+        ),
+    )
     deflated = zlib.compress(body)
-    b.record("https://news.example.com/d", "response",
-             _http(deflated, ("Content-Type", "text/html"), ("Content-Encoding", "deflate")))
+    b.record(
+        "https://news.example.com/d",
+        "response",
+        _http(deflated, ("Content-Type", "text/html"), ("Content-Encoding", "deflate")),
+    )
     raw_deflated = zlib.compress(body)[2:-4]
-    b.record("https://news.example.com/e", "response",
-             _http(raw_deflated, ("Content-Type", "text/html"), ("Content-Encoding", "deflate")))
+    b.record(
+        "https://news.example.com/e",
+        "response",
+        _http(raw_deflated, ("Content-Type", "text/html"), ("Content-Encoding", "deflate")),
+    )
     # labelled gzip but sent plain: kept as sent
-    b.record("https://news.example.com/f", "response",
-             _http(HTML, ("Content-Type", "text/html"), ("Content-Encoding", "gzip")))
+    b.record(
+        "https://news.example.com/f",
+        "response",
+        _http(HTML, ("Content-Type", "text/html"), ("Content-Encoding", "gzip")),
+    )
     # labelled chunked but sent plain
-    b.record("https://news.example.com/g", "response",
-             _http(HTML, ("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")))
+    b.record(
+        "https://news.example.com/g",
+        "response",
+        _http(HTML, ("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")),
+    )
     path = b.save(_name(tmp_path, compress))
 
     responses, skips = _split(list(read_warc(path)))
@@ -431,13 +504,25 @@ def test_chunked_gzip_encoded_body_is_decoded(tmp_path: Path, compress: bool) ->
 
 def test_revisit_is_resolved_and_unresolved_one_is_skipped(tmp_path: Path, compress: bool) -> None:
     b = WarcBuilder(compress=compress)
-    digest = b.record("https://news.example.com/a", "response",
-                      _http(HTML, ("Content-Type", "text/html; charset=utf-8")))
+    digest = b.record(
+        "https://news.example.com/a",
+        "response",
+        _http(HTML, ("Content-Type", "text/html; charset=utf-8")),
+    )
     assert digest is not None and digest.startswith("sha1:")
-    b.revisit("https://news.example.com/a?utm=x", digest, "https://news.example.com/a", DATE,
-              date="2024-05-02T08:30:00.123456Z")
-    b.revisit("https://news.example.com/b", "sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-              "https://news.example.com/zzz", "2024-04-01T00:00:00Z")
+    b.revisit(
+        "https://news.example.com/a?utm=x",
+        digest,
+        "https://news.example.com/a",
+        DATE,
+        date="2024-05-02T08:30:00.123456Z",
+    )
+    b.revisit(
+        "https://news.example.com/b",
+        "sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "https://news.example.com/zzz",
+        "2024-04-01T00:00:00Z",
+    )
     path = b.save(_name(tmp_path, compress))
 
     items = list(read_warc(path))
@@ -452,8 +537,11 @@ def test_revisit_is_resolved_and_unresolved_one_is_skipped(tmp_path: Path, compr
     assert revisit.headers == original.headers
     assert revisit.source == f"{path}#{b.offsets[1]}"
     assert missing == WarcSkip(
-        f"{path}#{b.offsets[2]}", "https://news.example.com/b", "revisit_unresolved",
-        "no earlier response in this file for sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        f"{path}#{b.offsets[2]}",
+        "https://news.example.com/b",
+        "revisit_unresolved",
+        "no earlier response in this file for sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    )
 
 
 def test_revisit_cache_is_bounded(tmp_path: Path) -> None:
@@ -470,8 +558,12 @@ def test_revisit_cache_is_bounded(tmp_path: Path) -> None:
 
 def test_revisit_found_by_refers_to_and_digest_encodings(tmp_path: Path) -> None:
     b = WarcBuilder(compress=False)
-    digest = b.record("https://news.example.com/a", "response", _http(HTML),
-                      WARC_Record_ID="<urn:uuid:11111111-2222-3333-4444-555555555555>")
+    digest = b.record(
+        "https://news.example.com/a",
+        "response",
+        _http(HTML),
+        WARC_Record_ID="<urn:uuid:11111111-2222-3333-4444-555555555555>",
+    )
     assert digest is not None
     # the same sha1 in hex instead of base32
     import base64
@@ -480,10 +572,15 @@ def test_revisit_found_by_refers_to_and_digest_encodings(tmp_path: Path) -> None
     b.revisit("https://news.example.com/a", hex_digest, "https://news.example.com/a", DATE)
     # no digest match, but WARC-Refers-To names the original record
     record = b.writer.create_revisit_record(
-        "https://news.example.com/a", "sha1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
-        "https://news.example.com/a", DATE, warc_headers_dict={
+        "https://news.example.com/a",
+        "sha1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        "https://news.example.com/a",
+        DATE,
+        warc_headers_dict={
             "WARC-Date": DATE,
-            "WARC-Refers-To": "<urn:uuid:11111111-2222-3333-4444-555555555555>"})
+            "WARC-Refers-To": "<urn:uuid:11111111-2222-3333-4444-555555555555>",
+        },
+    )
     b.writer.write_record(record)
     path = b.save(tmp_path / "t.warc")
     items = list(read_warc(path))
@@ -512,7 +609,10 @@ def test_garbage_between_records_is_skipped(tmp_path: Path, compress: bool) -> N
     assert skip.reason == "malformed"
     assert skip.source == f"{path}#{garbage_at}"
     assert [i.payload for i in items if isinstance(i, WarcResponse)] == [
-        HTML + b"1", HTML + b"2", HTML + b"3"]
+        HTML + b"1",
+        HTML + b"2",
+        HTML + b"3",
+    ]
     assert [i.source for i in items[2:]] == [f"{path}#{b.offsets[1]}", f"{path}#{b.offsets[2]}"]
 
 
@@ -550,8 +650,12 @@ def test_truncated_last_record(tmp_path: Path, compress: bool) -> None:
     assert len(items) == 2
     first, last = items
     assert isinstance(first, WarcResponse) and first.payload == HTML
-    assert last == WarcSkip(f"{path}#{b.offsets[1]}", "https://news.example.com/2", "truncated",
-                            "record block is shorter than its Content-Length")
+    assert last == WarcSkip(
+        f"{path}#{b.offsets[1]}",
+        "https://news.example.com/2",
+        "truncated",
+        "record block is shorter than its Content-Length",
+    )
 
 
 def test_gzip_member_cut_in_its_trailer(tmp_path: Path) -> None:
@@ -560,23 +664,31 @@ def test_gzip_member_cut_in_its_trailer(tmp_path: Path) -> None:
     path = tmp_path / "t.warc.gz"
     path.write_bytes(b.buffer.getvalue()[:-4])  # the ISIZE field of the gzip trailer is gone
     [item] = list(read_warc(path))
-    assert item == WarcSkip(f"{path}#0", "https://news.example.com/1", "truncated",
-                            "gzip member ends early")
+    assert item == WarcSkip(
+        f"{path}#0", "https://news.example.com/1", "truncated", "gzip member ends early"
+    )
 
 
 def test_warc_truncated_header_and_short_http_body(tmp_path: Path) -> None:
     b = WarcBuilder(compress=False)
     b.record("https://news.example.com/1", "response", _http(HTML), WARC_Truncated="length")
-    b.record("https://news.example.com/2", "response",
-             _http(HTML, ("Content-Length", str(len(HTML) + 100))))
+    b.record(
+        "https://news.example.com/2",
+        "response",
+        _http(HTML, ("Content-Length", str(len(HTML) + 100))),
+    )
     b.record("https://news.example.com/3", "response", _http(HTML))
     path = b.save(tmp_path / "t.warc")
     items = list(read_warc(path))
-    assert [(type(i).__name__, getattr(i, "reason", None), getattr(i, "detail", None))
-            for i in items] == [
+    assert [
+        (type(i).__name__, getattr(i, "reason", None), getattr(i, "detail", None)) for i in items
+    ] == [
         ("WarcSkip", "truncated", "WARC-Truncated: length"),
-        ("WarcSkip", "truncated",
-         f"body has {len(HTML)} of the {len(HTML) + 100} bytes in its Content-Length"),
+        (
+            "WarcSkip",
+            "truncated",
+            f"body has {len(HTML)} of the {len(HTML) + 100} bytes in its Content-Length",
+        ),
         ("WarcResponse", None, None),
     ]
 
@@ -634,8 +746,7 @@ def test_too_large_payload(tmp_path: Path, compress: bool) -> None:
     digest = b.record("https://news.example.com/big", "response", _http(big))
     # a gzip body that is small on disk but decodes past the limit
     bomb = gzip.compress(b"\0" * 5_000_000)
-    b.record("https://news.example.com/bomb", "response",
-             _http(bomb, ("Content-Encoding", "gzip")))
+    b.record("https://news.example.com/bomb", "response", _http(bomb, ("Content-Encoding", "gzip")))
     assert digest is not None
     b.revisit("https://news.example.com/big2", digest, "https://news.example.com/big", DATE)
     b.record("https://news.example.com/small", "response", _http(HTML))
@@ -660,7 +771,9 @@ def test_records_that_are_not_responses(tmp_path: Path) -> None:
     b.record("", "metadata", b"no target\r\n")
     b.record("https://news.example.com/r", "request", b"GET /r HTTP/1.1\r\n\r\n")
     b.handmade("https://news.example.com/plain", "response", b"<html>no http head</html>")
-    b.handmade("dns:news.example.com", "response", b"20240501100000\nnews.example.com. 60 IN A 1.2.3.4")
+    b.handmade(
+        "dns:news.example.com", "response", b"20240501100000\nnews.example.com. 60 IN A 1.2.3.4"
+    )
     path = b.save(tmp_path / "t.warc.gz")
 
     items = list(read_warc(path))
@@ -676,8 +789,11 @@ def test_records_that_are_not_responses(tmp_path: Path) -> None:
 def test_malformed_http_head_costs_only_its_record(tmp_path: Path) -> None:
     b = WarcBuilder(compress=False)
     b.record("https://news.example.com/1", "response", b"HTTP/1.1 OK-ish\r\n\r\n<html></html>")
-    b.record("https://news.example.com/2", "response",
-             _http(b"5\r\nabcde\r\nzz\r\n", ("Transfer-Encoding", "chunked")))
+    b.record(
+        "https://news.example.com/2",
+        "response",
+        _http(b"5\r\nabcde\r\nzz\r\n", ("Transfer-Encoding", "chunked")),
+    )
     b.record("https://news.example.com/3", "response", _http(HTML), WARC_Date="yesterday")
     b.record("https://news.example.com/4", "response", _http(HTML))
     path = b.save(tmp_path / "t.warc")
@@ -761,3 +877,66 @@ def test_bad_arguments_raise() -> None:
         read_warc("x.warc", max_payload_bytes=-1)
     with pytest.raises(ValueError):
         read_warc("x.warc", revisit_cache_bytes=-1)
+
+
+def test_zero_filled_tail_is_one_malformed_stretch_read_in_bounded_memory(
+    tmp_path: Path, compress: bool
+) -> None:
+    import tracemalloc
+
+    b = WarcBuilder(compress=compress)
+    b.record("https://news.example.com/1", "response", _http(HTML))
+    tail_at = b.buffer.tell()
+    path = b.save(_name(tmp_path, compress))
+    with path.open("ab") as fh:
+        fh.write(bytes(24 * 1024 * 1024))  # what a crashed writer can leave behind
+
+    tracemalloc.start()
+    try:
+        items = list(read_warc(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [(type(i).__name__, getattr(i, "reason", None), _offset(i.source)) for i in items] == [
+        ("WarcResponse", None, 0),
+        ("WarcSkip", "malformed", tail_at),
+    ]
+    assert peak < 4 * 1024 * 1024
+
+
+def test_too_large_payload_is_not_held_in_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    # incompressible, so that the file is as big as the payload (warcio inflates one 4 KiB
+    # block at a time: extremely compressible members cost a few MB more, still not the payload)
+    body = random.Random(5).randbytes(20 * 1024 * 1024)
+    b = WarcBuilder(compress=True)
+    b.record("https://news.example.com/huge", "response", _http(body))
+    b.record("https://news.example.com/after", "response", _http(HTML))
+    path = b.save(tmp_path / "t.warc.gz")
+    del body, b
+
+    tracemalloc.start()
+    try:
+        items = [
+            (i.url, getattr(i, "reason", "ok"))
+            for i in read_warc(path, max_payload_bytes=1_000_000)
+        ]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert items == [
+        ("https://news.example.com/huge", "too_large"),
+        ("https://news.example.com/after", "ok"),
+    ]
+    assert peak < 4 * 1024 * 1024
+
+
+def test_multi_member_gzip_content_encoding(tmp_path: Path) -> None:
+    body = gzip.compress(b"<html><body>first half ") + gzip.compress(b"second half</body></html>")
+    b = WarcBuilder(compress=False)
+    b.record("https://news.example.com/m", "response", _http(body, ("Content-Encoding", "gzip")))
+    path = b.save(tmp_path / "t.warc")
+    [item] = list(read_warc(path))
+    assert isinstance(item, WarcResponse)
+    assert item.payload == b"<html><body>first half second half</body></html>"

@@ -1,0 +1,51 @@
+"""The archive flow under a real (temporary) Prefect API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.archive import archive_flow
+
+pytestmark = pytest.mark.prefect
+
+MANIFEST = json.loads((Path(__file__).resolve().parents[2] / "examples" / "manifest.json").read_text())
+FEED = "http://feeds.wirehouse.example/rss.xml"
+SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
+
+
+def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
+    db = str(tmp_path / "news.duckdb")
+    state = archive_flow(
+        db=db, feeds=[FEED], sitemaps=[SITEMAP], allow_private_network=True,
+        resolve=example_hosts, return_state=True,
+    )
+    assert state.is_completed(), state.message
+    summary = state.result()
+    articles = [e for e in MANIFEST if e["kind"] == "article"]
+    assert summary.new_articles == len(articles)
+    assert summary.stories == len({e["event"] for e in articles})
+    assert summary.failures == {"http_404": 1}
+    wire_texts = [e["wire_text"] for e in articles if e["wire_text"]]
+    assert summary.copies_found == len(wire_texts) - len(set(wire_texts))
+    assert (tmp_path / "news-archive").is_dir()  # WARC archive next to the DB by default
+    with duckdb.connect(db, read_only=True) as conn:
+        (run,) = conn.execute("select summary from runs").fetchall()
+    assert json.loads(run[0])["new_articles"] == len(articles)
+
+
+def test_wrong_arguments_fail_the_flow_with_a_clear_message(tmp_path):
+    state = archive_flow(db=str(tmp_path / "x.duckdb"), urls=["not-a-url"], return_state=True)
+    assert state.is_failed()
+    assert "not an http(s) URL: 'not-a-url'" in (state.message or "")
+
+
+def test_private_addresses_are_refused_without_the_flag(tmp_path, example_hosts):
+    db = str(tmp_path / "news.duckdb")
+    url = next(e["url"] for e in MANIFEST if e["kind"] == "article")
+    summary = archive_flow(db=db, urls=[url], resolve=example_hosts)
+    assert summary.failures == {"private_address": 1}
+    assert summary.new_articles == 0

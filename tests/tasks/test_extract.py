@@ -1,0 +1,194 @@
+"""Golden extraction tests on the bundled example pages, plus decoding and rejections."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tasks.extract import clean_text, clean_title, decode_html, extract_page, wire_marker
+from wirehouse.records import Extraction, Rejection
+from wirehouse.settings import ExtractSettings
+
+SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
+MANIFEST = json.loads((SITE.parent / "manifest.json").read_text(encoding="utf-8"))
+SETTINGS = ExtractSettings()
+
+
+def page(url: str) -> Extraction | Rejection:
+    host, _, path = url.removeprefix("http://").partition("/")
+    target = SITE / host / (path or "index.html")
+    return extract_page(target.read_bytes(), url, "text/html; charset=utf-8", SETTINGS, "rec")
+
+
+def url_of(fragment: str) -> str:
+    (match,) = [e["url"] for e in MANIFEST if fragment in e["url"]]
+    return match
+
+
+GOLDEN = {
+    # seed 000: newspaper copy with photo caption, share row and an inline promo card
+    "putin-meets-leader-of-belarus": (
+        [
+            "Russian President Vladimir Putin hosted a meeting Friday with his Belarusian counterpart",
+            "Putin’s meeting with Lukashenko was their seventh this year.",
+            "in hopes that Ukrainian troops can exploit their opponents’ vulnerabilities.",
+        ],
+        ["Share via", "Mikhail Metzel / Kremlin Pool Photo", "wounded 24 people", "Sept. 13, 2023",
+         "Most read", "newsletter"],
+    ),
+    # seed 002: the aggregator page and all its junk
+    "putin-meets-the-leader-of-belarus": (
+        [
+            "MOSCOW (AP) — Russian President Vladimir Putin hosted a meeting Friday",
+            "Associated Press writer Yuras Karmanau in Tallinn, Estonia, contributed.",
+        ],
+        ["veryGood! (639)", "Related", "Ranking", "Recommendation", "Current:Home", "Date:2025-04-27",
+         "Dua Lipa", "Lululemon Belt Bag", "View"],
+    ),
+    # seed 003: the policy site's login wall and promo banner
+    "lukashenko-pitches-belarus-russia-north-korea-alliance": (
+        ["Lukashenko traveled to Sochi for a chin-wag with his Russian counterpart on Friday"],
+        ["Log in to access content", "Forgot your password?", "By logging in",
+         "In-depth reporting, data and actionable intelligence"],
+    ),
+    # seed 004: the live-update page, posts in order
+    "putin-lukashenko-sochi-09-15-23": (
+        ["“I am very glad to see you. Thank you for agreeing to come,” he added.",
+         "“We do not pose a threat to anyone,” Putin added."],
+        ["Link copied!"],
+    ),
+    # seed 001: the rewrite site
+    "lukashenko-floats-three-way-alliance": (
+        ["This meeting underscores the evolving dynamics in the region"],
+        ["You may also like"],
+    ),
+}
+
+
+@pytest.mark.parametrize("fragment", sorted(GOLDEN))
+def test_golden_pages(fragment):
+    must, must_not = GOLDEN[fragment]
+    result = page(url_of(fragment))
+    assert isinstance(result, Extraction), result
+    for snippet in must:
+        assert snippet in result.text, snippet
+    for snippet in must_not:
+        assert snippet not in result.text, snippet
+
+
+@pytest.mark.parametrize("entry", [e for e in MANIFEST if e["kind"] == "article"], ids=lambda e: e["url"][7:60])
+def test_every_example_article_is_extracted_with_its_date(entry):
+    result = page(entry["url"])
+    assert isinstance(result, Extraction)
+    assert len(result.text.split()) > 150
+    assert result.title and "|" not in result.title
+    assert result.language == "en"
+    assert result.page_date is not None
+    # Stored in UTC: a late-evening local date may be the next day.
+    local_date = datetime.fromisoformat(entry["date"]).date()
+    assert abs((result.page_date.date() - local_date).days) <= 1
+
+
+@pytest.mark.parametrize("entry", [e for e in MANIFEST if e["kind"] == "index"], ids=lambda e: e["url"])
+def test_front_pages_are_rejected_with_a_reason(entry):
+    result = page(entry["url"])
+    assert isinstance(result, Rejection)
+    assert result.reason in ("index_page", "too_short")
+
+
+def test_aggregator_metadata():
+    result = page(url_of("putin-meets-the-leader-of-belarus"))
+    assert isinstance(result, Extraction)
+    assert result.wire_marker == "AP"
+    assert result.title == "Putin meets the leader of Belarus, who suggests joining Russia’s move to boost ties with North Korea"
+    assert result.page_date == datetime(2025, 4, 27, 4, 18, 27, tzinfo=UTC)  # the page's claim
+
+
+def test_canonical_url_is_read():
+    url = url_of("putin-meets-leader-of-belarus")
+    result = page(url)
+    assert isinstance(result, Extraction)
+    assert result.canonical_url == url
+
+
+def test_non_html_and_empty_pages_are_rejected():
+    assert extract_page(b"%PDF-1.4", "http://a.example/x.pdf", "application/pdf", SETTINGS).reason == "not_html"  # type: ignore[union-attr]
+    assert extract_page(b"   ", "http://a.example/x", "text/html", SETTINGS).reason == "empty"  # type: ignore[union-attr]
+    short = b"<html><body><article><p>Just a few words here.</p></article></body></html>"
+    result = extract_page(short, "http://a.example/story", "text/html", SETTINGS)
+    assert isinstance(result, Rejection) and result.reason in ("too_short", "empty")
+
+
+def test_broken_html_does_not_raise():
+    body = b"<html><body><div><p>" + b"unclosed <b>tags <i>everywhere " * 200 + b"\x00\xff\xfe"
+    result = extract_page(body, "http://a.example/broken", "text/html", SETTINGS)
+    assert isinstance(result, (Extraction, Rejection))
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        ("Привет, мир".encode("cp1251"), "text/html; charset=windows-1251", "Привет, мир"),
+        (b'<meta charset="windows-1251">' + "Новости".encode("cp1251"), "text/html", "Новости"),
+        ("café “quoted”".encode("cp1252"), "text/html; charset=iso-8859-1", "café “quoted”"),
+        ("naïve".encode("utf-8"), "text/html; charset=utf-8", "naïve"),
+        ("\ufeffBOM text".encode("utf-8"), None, "BOM text"),
+    ],
+)
+def test_decode_html(body, content_type, expected):
+    assert expected in decode_html(body, content_type)
+
+
+def test_decode_html_survives_broken_utf8():
+    text = decode_html("good text ".encode() + b"\xff\xfe broken " + "more good".encode(), "text/html; charset=utf-8")
+    assert "good text" in text and "more good" in text
+
+
+def test_clean_text_drops_furniture_but_keeps_sentences():
+    text = "\n".join([
+        "Share via", "Facebook", "The mayor said the plan would pass.", "veryGood! (639)",
+        "Advertisement", "Users must log in to the portal with a password, officials said.",
+        "Log in to access content and manage your profile.", "Forgot your password?",
+        "Read more", "The vote is on Monday.", "Related", "Another story somebody else wrote today",
+    ])
+    links = frozenset({"another story somebody else wrote today"})
+    assert clean_text(text, links) == "\n".join([
+        "The mayor said the plan would pass.",
+        "Users must log in to the portal with a password, officials said.",
+        "The vote is on Monday.",
+    ])
+
+
+def test_clean_text_keeps_short_last_lines_when_no_teaser_went():
+    assert clean_text("The story ends here.\nJane Doe", frozenset()) == "The story ends here.\nJane Doe"
+
+
+def test_clean_text_drops_teaser_cards_that_are_link_texts():
+    teaser = "Russian authorities say a Ukrainian attack on a Black Sea shipyard wounded 24 people"
+    text = f"First paragraph of the story.\n{teaser}\nSept. 13, 2023\nSecond paragraph."
+    links = frozenset({" ".join(teaser.split()).casefold()})
+    assert clean_text(text, links) == "First paragraph of the story.\nSecond paragraph."
+
+
+@pytest.mark.parametrize(
+    ("title", "sitename", "url", "clean"),
+    [
+        ("Story headline | GNN Business", "GNN", "http://www.gnn.example/x", "Story headline"),
+        ("Story headline -AssetBase", None, "http://assetbase.example/x", "Story headline"),
+        ("Pacific Herald - Story headline", "Pacific Herald", "http://x.example/", "Story headline"),
+        ("Breaking: the story - in two parts", None, "http://a.example/x", "Breaking: the story - in two parts"),
+        (None, None, "http://a.example/x", None),
+    ],
+)
+def test_clean_title(title, sitename, url, clean):
+    assert clean_title(title, sitename, url) == clean
+
+
+def test_wire_marker():
+    assert wire_marker("SEOUL, South Korea (AP) — North Korea fired", None) == "AP"
+    assert wire_marker("LONDON (Reuters) - Shares fell", None) == "Reuters"
+    assert wire_marker("Story text.", "By The Associated Press") == "AP"
+    assert wire_marker("A local story by our reporter.", "Jane Doe") is None

@@ -1,0 +1,262 @@
+"""The pipeline's steps on the bundled example site, served on loopback, without Prefect."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from tasks import pipeline
+from tasks.pipeline import RunContext, Sources
+from wirehouse.errors import InputError
+
+MANIFEST = json.loads((Path(__file__).resolve().parents[2] / "examples" / "manifest.json").read_text())
+FEED = "http://feeds.wirehouse.example/rss.xml"
+SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
+
+
+def run_all(ctx: RunContext, sources: Sources) -> dict[str, object]:
+    found = pipeline.discover(ctx, sources)
+    fetched = pipeline.fetch_and_archive(ctx, found.urls)
+    ingested = pipeline.ingest_warcs(ctx, list(sources.warcs)) if sources.warcs else None
+    extracted = pipeline.extract_pending(ctx)
+    grouped = pipeline.group_articles(ctx)
+    return {"found": found, "fetched": fetched, "ingested": ingested, "extracted": extracted, "grouped": grouped}
+
+
+def context(tmp_path: Path, hosts: dict[str, str], name: str = "news") -> RunContext:
+    return RunContext(
+        db_path=str(tmp_path / f"{name}.duckdb"),
+        archive_dir=str(tmp_path / f"{name}-archive"),
+        run_id=pipeline.new_run_id(),
+        allow_private_network=True,
+        resolve=tuple(sorted(hosts.items())),
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_archive(tmp_path_factory, example_hosts) -> tuple[RunContext, dict[str, object]]:
+    tmp = tmp_path_factory.mktemp("demo")
+    ctx = context(tmp, example_hosts)
+    return ctx, run_all(ctx, Sources(feeds=(FEED,), sitemaps=(SITEMAP,)))
+
+
+def rows(ctx: RunContext, sql: str) -> list[tuple]:
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def articles_by_url(ctx: RunContext) -> dict[str, dict[str, object]]:
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        cursor = conn.execute("select * from articles")
+        names = [d[0] for d in cursor.description]
+        return {row[names.index("url")]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def test_every_listed_page_is_fetched_and_the_broken_one_recorded(demo_archive):
+    ctx, report = demo_archive
+    expected = {e["url"] for e in MANIFEST}
+    fetched = {url for (url,) in rows(ctx, "select url from fetches where url not like '%feeds.wirehouse%'")}
+    assert fetched == expected
+    broken = [e["url"] for e in MANIFEST if e["kind"] == "broken"]
+    assert rows(ctx, f"select error, status_code from fetches where url = '{broken[0]}'") == [("http_404", 404)]
+
+
+def test_front_pages_are_recorded_as_rejections(demo_archive):
+    ctx, _ = demo_archive
+    rejected = dict(rows(ctx, "select url, reason from rejections"))
+    index_pages = {e["url"] for e in MANIFEST if e["kind"] == "index"}
+    assert set(rejected) == index_pages
+    assert set(rejected.values()) <= {"index_page", "too_short"}
+
+
+def test_the_seed_story_is_one_story_with_five_articles(demo_archive):
+    ctx, _ = demo_archive
+    articles = articles_by_url(ctx)
+    seed = [e for e in MANIFEST if e["event"] == "putin-lukashenko-sochi"]
+    assert len(seed) == 5
+    story_ids = {articles[e["url"]]["story_id"] for e in seed}
+    assert len(story_ids) == 1
+    (story_id,) = story_ids
+    (story,) = rows(ctx, f"select article_count, domain_count, lead_article_id from stories where story_id = '{story_id}'")
+    assert story[:2] == (5, 5)
+
+    wire = [e for e in seed if e["wire_text"]]
+    rewrite = next(e for e in seed if e["role"] == "rewrite")
+    wire_groups = {articles[e["url"]]["copy_group_id"] for e in wire}
+    assert len(wire_groups) == 1  # 000 and 002 are copies of one wire text
+    assert articles[rewrite["url"]]["copy_group_id"] not in wire_groups  # 001 is not
+
+    lead = next(a for a in articles.values() if a["article_id"] == story[2])
+    assert lead["domain"] != "assetbase.example"
+    original = next(e for e in wire if e["role"] == "original")
+    assert lead["url"] == original["url"]
+    aggregator = next(e for e in wire if "assetbase" in e["url"])
+    assert articles[aggregator["url"]]["is_group_origin"] is False
+    assert articles[original["url"]]["is_group_origin"] is True
+
+
+def test_aggregator_republish_date_is_not_the_publication_date(demo_archive):
+    ctx, _ = demo_archive
+    articles = articles_by_url(ctx)
+    for entry in MANIFEST:
+        if "assetbase" in entry["url"] and entry["kind"] == "article":
+            article = articles[entry["url"]]
+            assert article["published_at"] is None
+            assert article["republished_at"] is not None and article["republished_at"].year == 2025
+
+
+def test_stories_match_the_labelled_events(demo_archive):
+    ctx, _ = demo_archive
+    articles = articles_by_url(ctx)
+    by_event: dict[str, set[str]] = defaultdict(set)
+    for entry in MANIFEST:
+        if entry["kind"] == "article":
+            by_event[entry["event"]].add(articles[entry["url"]]["story_id"])
+    assert all(len(ids) == 1 for ids in by_event.values()), by_event  # no event split
+    all_ids = [next(iter(ids)) for ids in by_event.values()]
+    assert len(set(all_ids)) == len(all_ids)  # no two events merged (incl. the two missile tests)
+
+
+def test_copy_groups_match_the_labelled_wire_texts(demo_archive):
+    ctx, _ = demo_archive
+    articles = articles_by_url(ctx)
+    by_wire: dict[str, set[str]] = defaultdict(set)
+    for entry in MANIFEST:
+        if entry["kind"] == "article":
+            key = entry["wire_text"] or entry["url"]
+            by_wire[key].add(articles[entry["url"]]["copy_group_id"])
+    assert all(len(ids) == 1 for ids in by_wire.values())
+    groups = [next(iter(ids)) for ids in by_wire.values()]
+    assert len(set(groups)) == len(groups)
+
+
+def test_links_say_why_articles_were_joined(demo_archive):
+    ctx, _ = demo_archive
+    kinds = {kind for (kind,) in rows(ctx, "select distinct kind from article_links")}
+    assert kinds == {"near_copy"}
+    assert rows(ctx, "select count(*) from article_links where score < 0.5") == [(0,)]
+
+
+def test_raw_responses_are_in_the_warc_archive(demo_archive):
+    ctx, _ = demo_archive
+    from tasks.raw_archive import read_payload
+
+    records = rows(ctx, "select url, warc_path, warc_offset, warc_length from raw_records")
+    assert len(records) == len([e for e in MANIFEST if e["kind"] != "broken"])
+    for url, path, offset, length in records:
+        body, content_type = read_payload(path, offset, length)
+        host, _, rest = url.removeprefix("http://").partition("/")
+        site = Path(__file__).resolve().parents[2] / "examples" / "site" / host
+        assert body == (site / (rest or "index.html")).read_bytes()
+        assert content_type and content_type.startswith("text/html")
+
+
+def test_running_twice_gives_the_same_rows(tmp_path, example_hosts):
+    sources = Sources(feeds=(FEED,), sitemaps=(SITEMAP,))
+    ctx = context(tmp_path, example_hosts)
+    run_all(ctx, sources)
+    tables = {
+        "articles": "select * exclude (extracted_at) from articles order by article_id",
+        "stories": "select * exclude (updated_at) from stories order by story_id",
+        "copy_groups": "select * from copy_groups order by all",
+        "article_links": "select * from article_links order by all",
+        "raw_records": "select * from raw_records order by record_id",
+        "rejections": "select * exclude (rejected_at) from rejections order by record_id",
+    }
+    first = {name: rows(ctx, sql) for name, sql in tables.items()}
+    second_ctx = replace(ctx, run_id=pipeline.new_run_id())
+    report = run_all(second_ctx, sources)
+    assert report["fetched"].new_records == 0  # same bodies: nothing new archived
+    assert report["extracted"].new_articles == 0
+    assert report["grouped"].new_stories == 0
+    assert {name: rows(ctx, sql) for name, sql in tables.items()} == first
+    # fetch attempts are a log: the second run adds its own attempts, one per URL
+    assert rows(ctx, "select count(distinct run_id) from fetches") == [(2,)]
+
+
+def test_same_input_in_another_order_gives_the_same_stories(tmp_path, example_hosts):
+    urls = [e["url"] for e in MANIFEST if e["kind"] == "article"]
+    first = context(tmp_path, example_hosts, "first")
+    second = context(tmp_path, example_hosts, "second")
+    run_all(first, Sources(urls=tuple(urls)))
+    # the second archive gets the pages in reverse order, over two runs
+    run_all(second, Sources(urls=tuple(reversed(urls[8:]))))
+    run_all(replace(second, run_id=pipeline.new_run_id()), Sources(urls=tuple(reversed(urls[:8]))))
+    sql = "select url, story_id, copy_group_id from articles order by url"
+    grouping_first = rows(first, sql)
+    grouping_second = rows(second, sql)
+    partition = lambda rs, i: sorted(sorted(u for u, *k in rs if k[i] == key) for key in {r[i + 1] for r in rs})  # noqa: E731
+    assert partition(grouping_first, 0) == partition(grouping_second, 0)
+    assert partition(grouping_first, 1) == partition(grouping_second, 1)
+
+
+def test_story_ids_are_stable_when_a_story_grows(tmp_path, example_hosts):
+    seed = [e["url"] for e in MANIFEST if e["event"] == "putin-lukashenko-sochi"]
+    ctx = context(tmp_path, example_hosts)
+    run_all(ctx, Sources(urls=tuple(seed[:2])))
+    before = dict(rows(ctx, "select url, story_id from articles"))
+    assert len(set(before.values())) == 1
+    run_all(replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=tuple(seed)))
+    after = dict(rows(ctx, "select url, story_id from articles"))
+    assert set(after.values()) == set(before.values())
+    assert len(after) == 5
+
+
+def test_bad_sources_are_refused_before_any_work(tmp_path):
+    with pytest.raises(InputError, match="not an http"):
+        Sources(urls=("ftp://x.example/a",)).validate()
+    with pytest.raises(InputError, match="no such file"):
+        Sources(urls_file=str(tmp_path / "missing.txt")).validate()
+    bad = tmp_path / "urls.txt"
+    bad.write_text("https://ok.example/a\nnot a url\n")
+    with pytest.raises(InputError, match="line 2"):
+        Sources(urls_file=str(bad)).validate()
+
+
+def test_a_broken_feed_is_recorded_and_the_rest_goes_on(tmp_path, example_hosts, local_server):
+    local_server.page("/feed.xml", "<html><body>not a feed</body></html>", content_type="application/xml")
+    article = next(e["url"] for e in MANIFEST if e["kind"] == "article")
+    ctx = context(tmp_path, example_hosts)
+    report = run_all(ctx, Sources(urls=(article,), feeds=(local_server.url("/feed.xml"),)))
+    assert report["found"].problems == 1
+    assert rows(ctx, "select reason from discovery_problems") == [("malformed_feed",)]
+    assert report["extracted"].new_articles == 1
+
+
+def test_a_hostile_page_is_recorded_and_the_rest_goes_on(tmp_path, example_hosts, local_server):
+    local_server.page("/bomb", gzip.compress(b"<p>" + b"a" * 20_000_000), headers={"Content-Encoding": "gzip"})
+    local_server.page("/pdf", b"%PDF-1.4 ...", content_type="application/pdf")
+    article = next(e["url"] for e in MANIFEST if e["kind"] == "article")
+    ctx = context(tmp_path, example_hosts)
+    from wirehouse.settings import FetchSettings, Settings
+
+    ctx = replace(ctx, settings=Settings(fetch=FetchSettings(max_body_bytes=1_000_000)))
+    report = run_all(ctx, Sources(urls=(article, local_server.url("/bomb"), local_server.url("/pdf"))))
+    assert report["fetched"].failures == {"too_large": 1, "wrong_type": 1}
+    assert report["extracted"].new_articles == 1
+
+
+def test_warc_input_is_ingested_as_if_fetched(tmp_path, example_hosts):
+    entry = next(e for e in MANIFEST if "putin-meets-leader-of-belarus" in e["url"])
+    host, _, rest = entry["url"].removeprefix("http://").partition("/")
+    body = (Path(__file__).resolve().parents[2] / "examples" / "site" / host / rest).read_bytes()
+    warc = tmp_path / "input.warc.gz"
+    with warc.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(entry["url"], "response", payload=io.BytesIO(body), http_headers=headers))
+        handle.write(b"garbage between records")
+    ctx = context(tmp_path, example_hosts)
+    report = run_all(ctx, Sources(warcs=(str(warc),)))
+    assert report["ingested"].responses == 1
+    assert report["extracted"].new_articles == 1
+    assert rows(ctx, "select url from articles") == [(entry["url"],)]

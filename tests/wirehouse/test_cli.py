@@ -1,0 +1,85 @@
+"""The command line: argument errors, sql, and one real `wirehouse demo` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tasks import pipeline
+from tasks.pipeline import RunContext, Sources
+from wirehouse.cli import format_table, main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_run_needs_something_to_archive(tmp_path, capsys):
+    assert main(["run", "--db", str(tmp_path / "a.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing to archive" in err
+
+
+def test_run_refuses_an_unreadable_urls_file(tmp_path, capsys):
+    assert main(["run", "--db", str(tmp_path / "a.duckdb"), "--urls-file", str(tmp_path / "nope.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "a.duckdb").exists()
+
+
+def test_run_refuses_a_bad_url(tmp_path, capsys):
+    assert main(["run", "--db", str(tmp_path / "a.duckdb"), "--url", "javascript:alert(1)"]) == 2
+    assert "not an http(s) URL" in capsys.readouterr().err
+
+
+def test_wrong_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--no-such-option"])
+    assert exit_info.value.code == 2
+
+
+def test_sql_prints_a_table_and_refuses_writes(tmp_path, example_hosts, capsys):
+    ctx = RunContext(db_path=str(tmp_path / "a.duckdb"), archive_dir=str(tmp_path / "arch"),
+                     run_id="r1", allow_private_network=True, resolve=tuple(example_hosts.items()))
+    url = "http://www.gnn.example/2023/10/18/business/veridian-semiconductor-earnings.html"
+    found = pipeline.discover(ctx, Sources(urls=(url,)))
+    pipeline.fetch_and_archive(ctx, found.urls)
+    pipeline.extract_pending(ctx)
+    assert main(["sql", "--db", ctx.db_path, "select domain, word_count > 100 as long from articles"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["domain", "long"]
+    assert "gnn.example" in out and "(1 row)" in out
+    assert main(["sql", "--db", ctx.db_path, "delete from articles"]) == 2
+    assert "read-only" in capsys.readouterr().err.lower()
+    assert main(["sql", "--db", ctx.db_path, "select nonsense from nowhere"]) == 2
+
+
+def test_sql_on_a_missing_archive(tmp_path, capsys):
+    assert main(["sql", "--db", str(tmp_path / "none.duckdb"), "select 1"]) == 2
+    assert "wirehouse demo" in capsys.readouterr().err
+
+
+def test_format_table_cuts_long_cells():
+    table = format_table(["a", "b"], [(1, "x" * 100), (None, "short")], max_width=10)
+    lines = table.splitlines()
+    assert lines[2] == "1     xxxxxxxxx…"
+    assert lines[3].startswith("NULL")
+    assert lines[-1] == "(2 rows)"
+
+
+@pytest.mark.slow
+def test_demo_command_end_to_end(tmp_path):
+    """`wirehouse demo` in its own process, with Prefect's ephemeral mode (no server set up)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    db = tmp_path / "demo.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "wirehouse.cli", "demo", "--db", str(db)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "stories in" in done.stdout
+    assert "Putin meets leader of Belarus" in done.stdout
+    assert "new articles  16" in done.stdout
+    assert (tmp_path / "demo-archive").is_dir()

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from wirehouse.db import connect, migrate, migrations, open_archive, query, transaction
+from wirehouse.errors import StorageError
+
+
+def test_migrations_apply_once_and_are_recorded(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with open_archive(db) as conn:
+        versions = [v for (v,) in conn.execute("select version from schema_migrations order by 1").fetchall()]
+        assert versions == [v for v, _, _ in migrations()]
+        assert migrate(conn) == []  # nothing left to apply
+    with open_archive(db) as conn:
+        tables = {t for (t,) in conn.execute("select table_name from information_schema.tables").fetchall()}
+    assert {"articles", "stories", "fetches", "copy_groups", "article_links", "raw_records"} <= tables
+
+
+def test_contract_columns_exist(tmp_path):
+    contract = {
+        "articles": {"article_id", "url", "canonical_url", "domain", "title", "author", "published_at",
+                     "language", "text", "text_sha256", "word_count", "copy_group_id", "story_id", "fetched_at"},
+        "stories": {"story_id", "title", "first_published_at", "article_count", "domain_count", "lead_article_id"},
+        "fetches": {"url", "fetched_at", "status_code", "error"},
+    }
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        for table, columns in contract.items():
+            have = {c for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_name = ?", [table]).fetchall()}
+            assert columns <= have, columns - have
+
+
+def test_every_named_query_parses(tmp_path):
+    from wirehouse.db import SQL_DIR
+
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        for path in sorted((SQL_DIR / "queries").glob("*.sql")):
+            text = query(path.stem)
+            assert text.lstrip().startswith("--"), f"{path.name} needs a one-line comment"
+            conn.execute("begin transaction")
+            try:
+                # parameters are bound as NULL just to check the statement compiles
+                count = text.count("?")
+                conn.execute(text, [None] * count) if count else conn.execute(text)
+            except duckdb.ConstraintException:
+                pass  # NULL into NOT NULL: the statement compiled
+            finally:
+                conn.execute("rollback")
+
+
+def test_unknown_query_name():
+    with pytest.raises(KeyError, match="no SQL query named 'nope'"):
+        query("nope")
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        with pytest.raises(RuntimeError), transaction(conn):
+            conn.execute("insert into rejections values ('r', 'u', 'empty', null, now())")
+            raise RuntimeError("boom")
+        assert conn.execute("select count(*) from rejections").fetchone() == (0,)
+
+
+def test_read_only_connect_to_a_missing_archive_says_what_to_do(tmp_path):
+    with pytest.raises(StorageError, match="run `wirehouse run`"):
+        connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_a_file_that_is_not_duckdb_is_a_storage_error(tmp_path):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match="cannot open"):
+        connect(bad)
