@@ -25,6 +25,7 @@ test: $(STAMP)  ## run the test suite
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 eval: $(STAMP)  ## score extraction on ../shared/eval against plain trafilatura
 	$(BIN)/python -m bench.eval_extraction

@@ -63,7 +63,9 @@ def load_pages(limit: int | None) -> list[tuple[str, bytes, list[str], list[str]
         for folder in ("eval", "cache"):
             path = EVAL_DIR / folder / f"{entry['file']}.gz"
             if path.exists():
-                pages.append((url, gzip.decompress(path.read_bytes()), entry["with"], entry["without"]))
+                pages.append(
+                    (url, gzip.decompress(path.read_bytes()), entry["with"], entry["without"])
+                )
                 break
         if limit and len(pages) >= limit:
             break
@@ -79,7 +81,9 @@ def _plain(args: tuple[str, bytes]) -> tuple[str, str]:
     return default, ours
 
 
-def pipeline_texts(pages: list[tuple[str, bytes, list[str], list[str]]]) -> tuple[dict[str, str], dict[str, int]]:
+def pipeline_texts(
+    pages: list[tuple[str, bytes, list[str], list[str]]],
+) -> tuple[dict[str, str], dict[str, int]]:
     """Every page through the archive -> extract step -> DuckDB; the stored text per URL."""
     from tasks import pipeline
     from tasks.raw_archive import WarcArchive
@@ -87,7 +91,9 @@ def pipeline_texts(pages: list[tuple[str, bytes, list[str], list[str]]]) -> tupl
     from wirehouse.db import open_archive
 
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = pipeline.RunContext(db_path=f"{tmp}/eval.duckdb", archive_dir=f"{tmp}/archive", run_id="eval")
+        ctx = pipeline.RunContext(
+            db_path=f"{tmp}/eval.duckdb", archive_dir=f"{tmp}/archive", run_id="eval"
+        )
         now = datetime.now(UTC)
         with WarcArchive(ctx.archive_dir, "eval") as archive:
             records = [
@@ -105,7 +111,9 @@ def pipeline_texts(pages: list[tuple[str, bytes, list[str], list[str]]]) -> tupl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="only the first N pages")
-    parser.add_argument("--show-worst", type=int, default=0, help="list pages where we lose to trafilatura")
+    parser.add_argument(
+        "--show-worst", type=int, default=0, help="list pages where we lose to trafilatura"
+    )
     args = parser.parse_args(argv)
     if not EVAL_DIR.is_dir():
         print(f"no evaluation data at {EVAL_DIR}: nothing to score", file=sys.stderr)
@@ -119,10 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         plain = list(pool.map(_plain, [(url, body) for url, body, _, _ in pages], chunksize=8))
     plain_s = time.perf_counter() - started
 
-    scores = {"wirehouse (stored text)": Score(), "trafilatura.extract, defaults": Score(),
-              "trafilatura.extract, our options": Score(),
-              "wirehouse, pages kept as articles": Score(),
-              "trafilatura defaults, same pages": Score()}
+    scores = {
+        "wirehouse (stored text)": Score(),
+        "trafilatura.extract, defaults": Score(),
+        "trafilatura.extract, our options": Score(),
+        "wirehouse, pages kept as articles": Score(),
+        "trafilatura defaults, same pages": Score(),
+    }
     losses = []
     for (url, _body, must, must_not), (default, ours) in zip(pages, plain, strict=True):
         text = stored.get(url, "")
@@ -144,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, score in scores.items():
         print(score.row(name))
     print(f"pages rejected by wirehouse: {sum(rejected.values())} {rejected}")
-    print(f"time: pipeline {pipeline_s:.1f}s, plain trafilatura (x2, {os.cpu_count()} procs) {plain_s:.1f}s")
+    print(
+        f"time: pipeline {pipeline_s:.1f}s, plain trafilatura (x2, {os.cpu_count()} procs) {plain_s:.1f}s"
+    )
     for delta, url, how in sorted(losses)[: args.show_worst]:
         print(f"  {delta:+d} {how:9} {url}")
     return 0

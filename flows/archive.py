@@ -55,7 +55,12 @@ def _run_name() -> str:
 
     p = flow_run.parameters
     parts = []
-    for key, label in (("urls", "url"), ("feeds", "feed"), ("sitemaps", "sitemap"), ("warcs", "warc")):
+    for key, label in (
+        ("urls", "url"),
+        ("feeds", "feed"),
+        ("sitemaps", "sitemap"),
+        ("warcs", "warc"),
+    ):
         count = len(p.get(key) or [])
         if count:
             parts.append(f"{count} {label}{'s' if count > 1 else ''}")
@@ -124,7 +129,10 @@ def archive_flow(
         finish_run(conn, summary)
     logger.info(
         "archived %d pages: %d new articles, %d copies, %d stories, %d failures",
-        summary.fetched, summary.new_articles, summary.copies_found, summary.stories,
+        summary.fetched,
+        summary.new_articles,
+        summary.copies_found,
+        summary.stories,
         sum(failures.values()),
     )
     return summary

@@ -60,7 +60,9 @@ class ShingleHasher:
     def __init__(self, size: int) -> None:
         self.size = size
         self._word_hash: dict[str, int] = {}
-        self._powers = np.array([_BASE ** np.uint64(size - 1 - i) for i in range(size)], dtype=np.uint64)
+        self._powers = np.array(
+            [_BASE ** np.uint64(size - 1 - i) for i in range(size)], dtype=np.uint64
+        )
 
     def _words(self, text: str) -> np.ndarray:
         cache = self._word_hash

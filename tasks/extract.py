@@ -84,7 +84,11 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     for name in candidates:
         try:
             # Browsers treat latin-1 labels as windows-1252; so do we.
-            codec = "cp1252" if name.lower() in ("iso-8859-1", "latin-1", "latin1", "us-ascii") else name
+            codec = (
+                "cp1252"
+                if name.lower() in ("iso-8859-1", "latin-1", "latin1", "us-ascii")
+                else name
+            )
             return body.decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
@@ -186,7 +190,9 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     visible = 0
     if body is not None:
         for node in body.iter():
-            if node.tag in ("script", "style", "noscript", "template") or not isinstance(node.tag, str):
+            if node.tag in ("script", "style", "noscript", "template") or not isinstance(
+                node.tag, str
+            ):
                 continue
             visible += len((node.text or "").strip()) + len((node.tail or "").strip())
     return PageFacts(
@@ -226,8 +232,11 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
         teaser_after_kept = False
         kept.append(line)
     # Headings of teaser lists ("Related", "Ranking") left at the end once the teasers went.
-    while teaser_after_kept and kept and len(kept[-1].split()) <= 3 and not kept[-1].endswith(
-        (".", "!", "?", "”", '"')
+    while (
+        teaser_after_kept
+        and kept
+        and len(kept[-1].split()) <= 3
+        and not kept[-1].endswith((".", "!", "?", "”", '"'))
     ):
         kept.pop()
     return "\n".join(kept)
@@ -319,9 +328,13 @@ def extract_page(
         return Rejection(record_id, url, "index_page", "a site's front page")
     # A page whose main text is mostly link text is a list of other pages (a section front,
     # a tag page); a page that calls itself a "website" needs less of it to be one.
-    limit = settings.max_link_density / 2 if facts.og_type == "website" else settings.max_link_density
+    limit = (
+        settings.max_link_density / 2 if facts.og_type == "website" else settings.max_link_density
+    )
     if link_share > limit:
-        return Rejection(record_id, url, "index_page", f"{link_share:.0%} of the main text is link text")
+        return Rejection(
+            record_id, url, "index_page", f"{link_share:.0%} of the main text is link text"
+        )
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
     page_date = facts.published_at or _parse_datetime(getattr(doc, "date", None))

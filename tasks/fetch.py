@@ -27,9 +27,17 @@ from wirehouse.settings import FetchSettings
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset(
     {
-        "application/rss+xml", "application/atom+xml", "application/rdf+xml",
-        "application/xml", "text/xml", "application/feed+json", "application/json",
-        "text/plain", "application/x-gzip", "application/gzip", "application/octet-stream",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "application/feed+json",
+        "application/json",
+        "text/plain",
+        "application/x-gzip",
+        "application/gzip",
+        "application/octet-stream",
     }
 )
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -197,7 +205,9 @@ class Fetcher:
         current = url
         for _hop in range(self._settings.max_redirects + 1):
             if not is_http_url(current):
-                raise TerminalFetchError(f"not an http(s) URL: {current[:200]}", reason="bad_scheme")
+                raise TerminalFetchError(
+                    f"not an http(s) URL: {current[:200]}", reason="bad_scheme"
+                )
             target = httpx.URL(current)
             host = target.host
             # Host slot first: a request waiting for a busy host must not hold a global slot.
@@ -216,7 +226,9 @@ class Fetcher:
                         redirects.append(location)
                         current = location
                         continue
-                    return await self._read(response, url, current, accept, fetched_at, started, redirects)
+                    return await self._read(
+                        response, url, current, accept, fetched_at, started, redirects
+                    )
                 finally:
                     await response.aclose()
         raise TerminalFetchError(
@@ -258,10 +270,14 @@ class Fetcher:
             raise TerminalFetchError(
                 f"content type {mime} is not wanted here", reason="wrong_type", status_code=status
             )
-        limit = self._settings.max_body_bytes if accept is HTML_TYPES else self._settings.max_feed_bytes
+        limit = (
+            self._settings.max_body_bytes if accept is HTML_TYPES else self._settings.max_feed_bytes
+        )
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise TerminalFetchError(f"declared size {declared} bytes > {limit}", reason="too_large")
+            raise TerminalFetchError(
+                f"declared size {declared} bytes > {limit}", reason="too_large"
+            )
         chunks: list[bytes] = []
         size = 0
         # aiter_bytes decompresses as it goes, so a gzip bomb is cut at the limit too.
@@ -310,7 +326,10 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
         timeout=timeout,
         limits=limits,
         follow_redirects=False,
-        headers={"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.5"},
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": "text/html,application/xhtml+xml,*/*;q=0.5",
+        },
         trust_env=False,
     )
 

@@ -19,13 +19,20 @@ from pathlib import Path
 from tasks.dedupe import find_copy_links
 from tasks.discover import parse_feed, parse_sitemap, parse_url_list
 from tasks.extract import extract_page
-from tasks.fetch import FEED_TYPES, Fetcher, FetchPolicy, Page, StaticResolver, fetch_all, make_client
+from tasks.fetch import (
+    FEED_TYPES,
+    Fetcher,
+    FetchPolicy,
+    Page,
+    StaticResolver,
+    fetch_all,
+    make_client,
+)
 from tasks.raw_archive import WarcArchive, read_payload, record_id_for
-from tasks.stories import group_stories
 from tasks.store import (
     all_record_ids,
-    count_articles,
     article_sketches,
+    count_articles,
     known_record_ids,
     pending_records,
     previous_grouping,
@@ -34,6 +41,7 @@ from tasks.store import (
     save_grouping,
     save_problems,
 )
+from tasks.stories import group_stories
 from tasks.urls import is_http_url, normalize_url
 from wirehouse.db import open_archive
 from wirehouse.errors import InputError, ParseError
@@ -111,7 +119,9 @@ def read_url_file(path: str) -> list[Link]:
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", reason="unreadable_input") from exc
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", reason="unreadable_input"
+        ) from exc
     return parse_url_list(text)
 
 
@@ -129,7 +139,9 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     attempts: list[FetchAttempt] = []
     problems: list[DiscoveryProblem] = []
     if sources.feeds or sources.sitemaps:
-        found, attempts, problems = asyncio.run(_read_listings(ctx, sources.feeds, sources.sitemaps))
+        found, attempts, problems = asyncio.run(
+            _read_listings(ctx, sources.feeds, sources.sitemaps)
+        )
         links.extend(found)
     with open_archive(ctx.db_path) as conn:
         save_fetches(conn, ctx.run_id, attempts, [])
@@ -153,7 +165,9 @@ async def _read_listings(
             attempts.append(attempt)
             if isinstance(result, Page):
                 return result.body
-            problems.append(DiscoveryProblem(url, attempt.error or "fetch_failed", attempt.detail or ""))
+            problems.append(
+                DiscoveryProblem(url, attempt.error or "fetch_failed", attempt.detail or "")
+            )
             return None
 
         async def feed(url: str) -> None:
@@ -181,7 +195,9 @@ async def _read_listings(
                 return
             links.extend(pages)
             if children and depth >= MAX_SITEMAP_DEPTH:
-                problems.append(DiscoveryProblem(url, "too_deep", f"{len(children)} nested sitemaps skipped"))
+                problems.append(
+                    DiscoveryProblem(url, "too_deep", f"{len(children)} nested sitemaps skipped")
+                )
                 return
             await asyncio.gather(*(sitemap(child, depth + 1) for child in children))
 
@@ -233,7 +249,10 @@ async def _fetch(
                 record_id = record_id_for(stored_url, hashlib.sha256(result.body).hexdigest())
                 if record_id not in known:
                     record = archive.write_response(
-                        stored_url, attempt.status_code or 200, result.headers, result.body,
+                        stored_url,
+                        attempt.status_code or 200,
+                        result.headers,
+                        result.body,
                         attempt.fetched_at,
                     )
                     records.append(record)
@@ -253,7 +272,7 @@ class IngestReport:
 
 def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
     """Copy the responses of existing WARC/ARC files into the archive, as if fetched."""
-    from tasks import warc_input  # noqa: PLC0415 (TEMP until module lands)
+    from tasks import warc_input
 
     records: list[RawRecord] = []
     problems: list[DiscoveryProblem] = []
@@ -262,7 +281,9 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
         known = all_record_ids(conn)
     with WarcArchive(ctx.archive_dir, f"{ctx.run_id}-ingest") as archive:
         for path in paths:
-            for item in warc_input.read_warc(path, max_payload_bytes=ctx.settings.fetch.max_body_bytes):
+            for item in warc_input.read_warc(
+                path, max_payload_bytes=ctx.settings.fetch.max_body_bytes
+            ):
                 if not isinstance(item, warc_input.WarcResponse):
                     problems.append(DiscoveryProblem(item.source, item.reason, item.detail))
                     continue
@@ -273,7 +294,12 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
                 known.add(record_id)
                 records.append(
                     archive.write_response(
-                        item.url, item.status_code, item.headers, item.payload, item.fetched_at, "warc"
+                        item.url,
+                        item.status_code,
+                        item.headers,
+                        item.payload,
+                        item.fetched_at,
+                        "warc",
                     )
                 )
     with open_archive(ctx.db_path) as conn:
@@ -302,13 +328,18 @@ def extract_pending(ctx: RunContext) -> ExtractReport:
     for record in pending:
         outcome: Extraction | Rejection
         try:
-            body, stored_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
+            body, stored_type = read_payload(
+                record.warc_path, record.warc_offset, record.warc_length
+            )
         except ParseError as exc:
             # A damaged archive file costs this record only; it stays on record as rejected.
             outcome = Rejection(record.record_id, record.url, exc.reason, exc.detail)
         else:
             outcome = extract_page(
-                body, record.url, stored_type or record.content_type, ctx.settings.extract,
+                body,
+                record.url,
+                stored_type or record.content_type,
+                ctx.settings.extract,
                 record.record_id,
             )
         results.append((outcome, record.fetched_at))
@@ -338,7 +369,9 @@ def group_articles(ctx: RunContext) -> GroupReport:
         sketches = article_sketches(conn)
         previous_story, previous_group, story_age = previous_grouping(conn)
     links = find_copy_links(sketches, ctx.settings.dedupe)
-    result = group_stories(sketches, links, ctx.settings.dedupe, previous_story, previous_group, story_age)
+    result = group_stories(
+        sketches, links, ctx.settings.dedupe, previous_story, previous_group, story_age
+    )
     with open_archive(ctx.db_path) as conn:
         save_grouping(conn, result, links)
     old_ids = set(previous_story.values())

@@ -66,13 +66,17 @@ class WarcArchive:
         assert self._file is not None and self._writer is not None and self._path is not None
         kept = [(k, v) for k, v in headers if k.lower() not in _TRANSFER_HEADERS]
         kept.append(("Content-Length", str(len(payload))))
-        http_headers = StatusAndHeaders(f"{status_code} {_reason(status_code)}", kept, protocol="HTTP/1.1")
+        http_headers = StatusAndHeaders(
+            f"{status_code} {_reason(status_code)}", kept, protocol="HTTP/1.1"
+        )
         record = self._writer.create_warc_record(
             url,
             "response",
             payload=io.BytesIO(payload),
             http_headers=http_headers,
-            warc_headers_dict={"WARC-Date": fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+            warc_headers_dict={
+                "WARC-Date": fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            },
         )
         offset = self._file.tell()
         self._writer.write_record(record)

@@ -39,7 +39,9 @@ class PendingRecord:
 
 
 def start_run(conn: duckdb.DuckDBPyConnection, run_id: str, parameters: dict[str, object]) -> None:
-    conn.execute(query("insert_run"), [run_id, datetime.now(UTC), json.dumps(parameters, default=str)])
+    conn.execute(
+        query("insert_run"), [run_id, datetime.now(UTC), json.dumps(parameters, default=str)]
+    )
 
 
 def finish_run(conn: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
@@ -59,8 +61,18 @@ def save_fetches(
             conn,
             "insert_raw_record",
             [
-                (r.record_id, r.url, r.warc_path, r.warc_offset, r.warc_length, r.payload_sha256,
-                 r.status_code, r.content_type, r.fetched_at, r.origin)
+                (
+                    r.record_id,
+                    r.url,
+                    r.warc_path,
+                    r.warc_offset,
+                    r.warc_length,
+                    r.payload_sha256,
+                    r.status_code,
+                    r.content_type,
+                    r.fetched_at,
+                    r.origin,
+                )
                 for r in records
             ],
         )
@@ -68,9 +80,21 @@ def save_fetches(
             conn,
             "insert_fetch",
             [
-                (run_id, a.url, a.fetched_at, a.final_url, a.status_code, a.error, a.detail,
-                 list(a.redirects), a.content_type, a.record_id, a.elapsed_ms, a.etag,
-                 a.last_modified)
+                (
+                    run_id,
+                    a.url,
+                    a.fetched_at,
+                    a.final_url,
+                    a.status_code,
+                    a.error,
+                    a.detail,
+                    list(a.redirects),
+                    a.content_type,
+                    a.record_id,
+                    a.elapsed_ms,
+                    a.etag,
+                    a.last_modified,
+                )
                 for a in attempts
             ],
         )
@@ -121,11 +145,25 @@ def save_extractions(
         identity = identity_url(result.url, result.canonical_url)
         articles.append(
             (
-                article_id(identity), result.url, result.canonical_url, domain_of(result.url),
-                result.title, result.author, result.page_date, result.page_date,
-                result.language, result.sitename, result.text, text_sha256(result.text),
-                count_words(result.text), result.boilerplate_ratio, result.wire_marker,
-                result.record_id, fetched_at, fetched_at, now,
+                article_id(identity),
+                result.url,
+                result.canonical_url,
+                domain_of(result.url),
+                result.title,
+                result.author,
+                result.page_date,
+                result.page_date,
+                result.language,
+                result.sitename,
+                result.text,
+                text_sha256(result.text),
+                count_words(result.text),
+                result.boilerplate_ratio,
+                result.wire_marker,
+                result.record_id,
+                fetched_at,
+                fetched_at,
+                now,
             )
         )
     with transaction(conn):
@@ -145,7 +183,9 @@ def previous_grouping(
     story: dict[str, str] = {}
     group: dict[str, str] = {}
     age: dict[str, tuple[object, ...]] = {}
-    for article, story_id, group_id, created_at in conn.execute(query("previous_grouping")).fetchall():
+    for article, story_id, group_id, created_at in conn.execute(
+        query("previous_grouping")
+    ).fetchall():
         story[article] = story_id
         if group_id:
             group[article] = group_id
@@ -164,8 +204,14 @@ def save_grouping(
             conn,
             "update_grouping",
             [
-                (g.copy_group_id, g.story_id, g.is_group_origin, g.published_at,
-                 g.republished_at, g.article_id)
+                (
+                    g.copy_group_id,
+                    g.story_id,
+                    g.is_group_origin,
+                    g.published_at,
+                    g.republished_at,
+                    g.article_id,
+                )
                 for g in result.groupings
             ],
         )
@@ -173,7 +219,10 @@ def save_grouping(
         insert_many(
             conn,
             "insert_copy_group",
-            [(c.copy_group_id, c.origin_article_id, c.member_count, c.story_id) for c in result.copy_groups],
+            [
+                (c.copy_group_id, c.origin_article_id, c.member_count, c.story_id)
+                for c in result.copy_groups
+            ],
         )
         keep = [s.story_id for s in result.stories]
         conn.execute(query("delete_stale_stories"), [keep])
@@ -181,9 +230,19 @@ def save_grouping(
             conn,
             "upsert_story",
             [
-                (s.story_id, s.title, s.first_published_at, s.article_count, s.domain_count,
-                 s.lead_article_id, now, now)
+                (
+                    s.story_id,
+                    s.title,
+                    s.first_published_at,
+                    s.article_count,
+                    s.domain_count,
+                    s.lead_article_id,
+                    now,
+                    now,
+                )
                 for s in result.stories
             ],
         )
-        insert_many(conn, "insert_article_link", [(l.a, l.b, l.kind, l.score) for l in links])
+        insert_many(
+            conn, "insert_article_link", [(link.a, link.b, link.kind, link.score) for link in links]
+        )

@@ -28,14 +28,139 @@ from wirehouse.records import ArticleSketch, Grouping
 from wirehouse.settings import DedupeSettings
 
 _STOPWORDS = frozenset(
-    """a about after again against all also am an and any are as at be because been before
-    being between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself
-    just me more most my no nor not now of off on once only or other our out over own said
-    same says she should so some such than that the their them then there these they this
-    those through to too under until up very was we were what when where which while who
-    whom why will with would you your new one two year years told week friday monday
-    tuesday wednesday thursday saturday sunday""".split()
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "said",
+        "same",
+        "says",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "new",
+        "one",
+        "two",
+        "year",
+        "years",
+        "told",
+        "week",
+        "friday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "saturday",
+        "sunday",
+    ]
 )
 _TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
@@ -144,7 +269,10 @@ def stable_ids(
     ids = [""] * len(clusters)
     for index in order:
         members = clusters[index]
-        old = sorted({previous[m] for m in members if m in previous} - taken, key=lambda i: (id_age.get(i, ()), i))
+        old = sorted(
+            {previous[m] for m in members if m in previous} - taken,
+            key=lambda i: (id_age.get(i, ()), i),
+        )
         if old:
             chosen = old[0]
         else:
@@ -159,6 +287,97 @@ def stable_ids(
     return ids
 
 
+@dataclass(frozen=True, slots=True)
+class CopyGroup:
+    """Articles that are copies of one text, with the origin picked for them."""
+
+    members: tuple[str, ...]  # article ids, sorted
+    origin: str
+    first_date: datetime | None  # the earliest date any member claims
+
+
+def copy_groups(
+    by_id: Mapping[str, ArticleSketch], links: Sequence[ArticleLink], settings: DedupeSettings
+) -> tuple[list[CopyGroup], dict[str, bool], frozenset[str]]:
+    """Copy groups with their origins, which members carry a republish date, and the
+    aggregator domains found on the way."""
+    joined = UnionFind(sorted(by_id))
+    for link in links:
+        joined.union(link.a, link.b)
+    member_lists = list(joined.groups().values())
+
+    gap = timedelta(days=settings.republish_gap_days)
+    republished: dict[str, bool] = {}
+    first_dates: list[datetime | None] = []
+    for members in member_lists:
+        dates = [d for d in (by_id[m].page_date for m in members) if d is not None]
+        first = min(dates) if dates else None
+        first_dates.append(first)
+        for m in members:
+            date = by_id[m].page_date
+            republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
+
+    def by_evidence(article_id: str) -> tuple[object, ...]:
+        return _origin_key(by_id[article_id], republished[article_id])
+
+    # Two passes: origins by date first; then the domains that mostly carry others' texts
+    # (aggregators) are known, and their copies never win an origin.
+    first_pass = [min(members, key=by_evidence) for members in member_lists]
+    aggregators = aggregator_domains(member_lists, first_pass, by_id)
+    groups = [
+        CopyGroup(
+            members=tuple(members),
+            origin=min(members, key=lambda a: (by_id[a].domain in aggregators, *by_evidence(a))),
+            first_date=first,
+        )
+        for members, first in zip(member_lists, first_dates, strict=True)
+    ]
+    return groups, republished, aggregators
+
+
+def event_clusters(
+    groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], settings: DedupeSettings
+) -> list[list[int]]:
+    """Copy groups (by index) that report one event: alike texts published close together."""
+    vectors = _tfidf({g.origin: _terms(by_id[g.origin]) for g in groups})
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        top = sorted(vectors[group.origin].items(), key=lambda kv: (-kv[1], kv[0]))[:40]
+        for term, _weight in top:
+            postings[term].append(index)
+    candidates: set[tuple[int, int]] = set()
+    for indexes in postings.values():
+        for i, first in enumerate(indexes):
+            for second in indexes[i + 1 :]:
+                candidates.add((first, second))
+    window = timedelta(days=settings.story_window_days)
+    events = UnionFind([str(i) for i in range(len(groups))])
+    for first, second in sorted(candidates):
+        date_a, date_b = groups[first].first_date, groups[second].first_date
+        if date_a and date_b and abs(date_a - date_b) > window:
+            continue
+        similarity = _cosine(vectors[groups[first].origin], vectors[groups[second].origin])
+        if similarity >= settings.story_similarity:
+            events.union(str(first), str(second))
+    return [[int(i) for i in members] for members in events.groups().values()]
+
+
+def _lead_key(
+    group: CopyGroup, origin: ArticleSketch, aggregators: frozenset[str]
+) -> tuple[object, ...]:
+    # The lead is the origin of the most widely carried text, then the earliest, the cleanest.
+    date = group.first_date.replace(tzinfo=None) if group.first_date else datetime.max
+    return (
+        origin.domain in aggregators,
+        -len(group.members),
+        group.first_date is None,
+        date,
+        origin.boilerplate_ratio,
+        -origin.word_count,
+        origin.article_id,
+    )
+
+
 def group_stories(
     articles: Sequence[ArticleSketch],
     links: Sequence[ArticleLink],
@@ -169,104 +388,53 @@ def group_stories(
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links."""
     by_id = {a.article_id: a for a in articles}
-    ids = sorted(by_id)
+    groups, republished, aggregators = copy_groups(by_id, links, settings)
+    clusters = event_clusters(groups, by_id, settings)
 
-    copies = UnionFind(ids)
-    for link in links:
-        copies.union(link.a, link.b)
-    groups = list(copies.groups().values())
-
-    gap = timedelta(days=settings.republish_gap_days)
-    republished: dict[str, bool] = {}
-    group_date: list[datetime | None] = []
-    for members in groups:
-        dates = [by_id[m].page_date for m in members if by_id[m].page_date]
-        first = min(dates) if dates else None
-        group_date.append(first)
-        for m in members:
-            date = by_id[m].page_date
-            republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
-    # Two passes: origins by date first, then the domains that mostly carry others' texts
-    # (aggregators) are known, and their copies never win an origin or a lead.
-    origin_of = [min(m, key=lambda a: _origin_key(by_id[a], republished[a])) for m in groups]
-    aggregators = aggregator_domains(groups, origin_of, by_id)
-    origin_of = [
-        min(m, key=lambda a: (by_id[a].domain in aggregators, *_origin_key(by_id[a], republished[a])))
-        for m in groups
-    ]
-
-    # Events: one tf-idf vector per copy group (its origin's text stands for it).
-    vectors = _tfidf({origin: _terms(by_id[origin]) for origin in origin_of})
-    events = UnionFind([str(i) for i in range(len(groups))])
-    postings: dict[str, list[int]] = defaultdict(list)
-    for index, origin in enumerate(origin_of):
-        top = sorted(vectors[origin].items(), key=lambda kv: (-kv[1], kv[0]))[:40]
-        for term, _weight in top:
-            postings[term].append(index)
-    candidates: set[tuple[int, int]] = set()
-    for members in postings.values():
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                candidates.add((a, b))
-    window = timedelta(days=settings.story_window_days)
-    for a, b in sorted(candidates):
-        da, db = group_date[a], group_date[b]
-        if da and db and abs(da - db) > window:
-            continue
-        if _cosine(vectors[origin_of[a]], vectors[origin_of[b]]) >= settings.story_similarity:
-            events.union(str(a), str(b))
-    story_members: list[list[int]] = [
-        [int(i) for i in members] for members in events.groups().values()
-    ]
-
-    group_ids = stable_ids(groups, previous_group or {}, {}, "cg_")
-    story_article_lists = [sorted(m for g in members for m in groups[g]) for members in story_members]
-    story_ids = stable_ids(story_article_lists, previous_story or {}, story_age or {}, "st_")
+    group_ids = stable_ids([g.members for g in groups], previous_group or {}, {}, "cg_")
+    story_ids = stable_ids(
+        [sorted(m for i in cluster for m in groups[i].members) for cluster in clusters],
+        previous_story or {},
+        story_age or {},
+        "st_",
+    )
 
     groupings: list[Grouping] = []
     group_records: list[CopyGroupRecord] = []
     stories: list[StoryRecord] = []
-    for story_id, members in zip(story_ids, story_members, strict=True):
-        lead_key = None
-        lead = ""
-        all_ids: list[str] = []
-        for g in members:
-            origin = by_id[origin_of[g]]
-            # The lead is the origin of the most widely carried text, then the earliest.
-            key = (
-                origin.domain in aggregators,
-                -len(groups[g]),
-                group_date[g] is None,
-                (group_date[g] or datetime.max).replace(tzinfo=None),
-                origin.boilerplate_ratio,
-                -origin.word_count,
-                origin.article_id,
+    for story_id, cluster in zip(story_ids, clusters, strict=True):
+        lead_group = min(
+            cluster, key=lambda i: _lead_key(groups[i], by_id[groups[i].origin], aggregators)
+        )
+        lead = by_id[groups[lead_group].origin]
+        member_ids: list[str] = []
+        for index in cluster:
+            group = groups[index]
+            group_records.append(
+                CopyGroupRecord(group_ids[index], group.origin, len(group.members), story_id)
             )
-            if lead_key is None or key < lead_key:
-                lead_key, lead = key, origin.article_id
-            group_records.append(CopyGroupRecord(group_ids[g], origin.article_id, len(groups[g]), story_id))
-            for m in groups[g]:
-                article = by_id[m]
-                all_ids.append(m)
+            for article_id in group.members:
+                page_date = by_id[article_id].page_date
+                member_ids.append(article_id)
                 groupings.append(
                     Grouping(
-                        article_id=m,
-                        copy_group_id=group_ids[g],
+                        article_id=article_id,
+                        copy_group_id=group_ids[index],
                         story_id=story_id,
-                        is_group_origin=m == origin.article_id,
-                        published_at=None if republished[m] else article.page_date,
-                        republished_at=article.page_date if republished[m] else None,
+                        is_group_origin=article_id == group.origin,
+                        published_at=None if republished[article_id] else page_date,
+                        republished_at=page_date if republished[article_id] else None,
                     )
                 )
-        dates = [group_date[g] for g in members if group_date[g]]
+        dates = [d for d in (groups[i].first_date for i in cluster) if d is not None]
         stories.append(
             StoryRecord(
                 story_id=story_id,
-                title=by_id[lead].title,
+                title=lead.title,
                 first_published_at=min(dates) if dates else None,
-                article_count=len(all_ids),
-                domain_count=len({by_id[m].domain for m in all_ids}),
-                lead_article_id=lead,
+                article_count=len(member_ids),
+                domain_count=len({by_id[m].domain for m in member_ids}),
+                lead_article_id=lead.article_id,
             )
         )
     groupings.sort(key=lambda g: g.article_id)

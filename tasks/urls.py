@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import re
@@ -17,12 +18,52 @@ from tld import get_fld
 # Parameters that say who sent the reader, never which page it is.
 _TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
-        "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid",
-        "ref", "ref_src", "ref_url", "referrer", "src", "share", "smid", "soc_src", "soc_trk",
-        "spm", "ito", "cid", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname",
-        "ftag", "taid", "sr_share", "at_medium", "at_campaign", "at_custom1", "wt_mc",
-        "rss", "cmp", "partner", "guccounter", "outputtype",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ocid",
+        "cmpid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "src",
+        "share",
+        "smid",
+        "soc_src",
+        "soc_trk",
+        "spm",
+        "ito",
+        "cid",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ftag",
+        "taid",
+        "sr_share",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "wt_mc",
+        "rss",
+        "cmp",
+        "partner",
+        "guccounter",
+        "outputtype",
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__s")
@@ -56,10 +97,8 @@ def normalize_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
-    try:
+    with contextlib.suppress(UnicodeError):  # leave a name IDNA cannot encode as it is
         host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
     netloc = host
     if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{host}:{parts.port}"
@@ -105,7 +144,7 @@ def identity_url(fetched_url: str, canonical_url: str | None) -> str:
     """The URL an article is keyed by: its rel=canonical when that stays on the same site
     (one article, many URLs), else the fetched URL. A canonical on another site is a
     syndication claim, kept as evidence, not an identity."""
-    if canonical_url and is_http_url(canonical_url):
-        if domain_of(canonical_url) == domain_of(fetched_url):
-            return normalize_url(canonical_url)
+    same_site = canonical_url and is_http_url(canonical_url)
+    if same_site and domain_of(canonical_url or "") == domain_of(fetched_url):
+        return normalize_url(canonical_url or "")
     return normalize_url(fetched_url)

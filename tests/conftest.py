@@ -32,8 +32,14 @@ class LocalServer:
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
 
-    def page(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8",
-             status: int = 200, headers: dict[str, str] | None = None) -> None:
+    def page(
+        self,
+        path: str,
+        body: bytes | str,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = body.encode() if isinstance(body, str) else body
 
         def handle(h: BaseHTTPRequestHandler) -> None:
@@ -69,7 +75,9 @@ def local_server() -> Iterator[LocalServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield state

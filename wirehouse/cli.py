@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--archive", help="folder for the raw WARC archive (default: next to --db)")
     run.add_argument("--url", action="append", default=[], metavar="URL", help="a page to fetch")
     run.add_argument("--urls-file", metavar="FILE", help="a file with one URL per line")
-    run.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom/JSON feed")
+    run.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom/JSON feed"
+    )
     run.add_argument("--sitemap", action="append", default=[], metavar="URL", help="a sitemap")
     run.add_argument("--warc", action="append", default=[], metavar="FILE", help="a WARC/ARC file")
     run.add_argument(
@@ -119,7 +121,11 @@ def format_summary(summary: Any) -> str:
         f"  copies found  {summary.copies_found}",
         f"  stories       {summary.stories} ({summary.new_stories} new)",
         f"  failures      {sum(failures.values())}"
-        + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())) + ")" if failures else ""),
+        + (
+            " (" + ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())) + ")"
+            if failures
+            else ""
+        ),
     ]
     return "\n".join(lines)
 

@@ -102,7 +102,9 @@ def connect(
 
 
 @contextmanager
-def open_archive(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_archive(
+    path: str | Path, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated connection that is closed (and its lock released) on exit."""
     conn = connect(path, read_only=read_only)
     try:

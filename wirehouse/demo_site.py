@@ -15,7 +15,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 EXAMPLE_SITE = Path(__file__).resolve().parent.parent / "examples" / "site"
-_TYPES = {".xml": "application/xml", ".rss": "application/rss+xml", ".html": "text/html; charset=utf-8"}
+_TYPES = {
+    ".xml": "application/xml",
+    ".rss": "application/rss+xml",
+    ".html": "text/html; charset=utf-8",
+}
 
 
 def example_hosts(root: Path = EXAMPLE_SITE) -> list[str]:
@@ -37,7 +41,11 @@ class _SiteHandler(BaseHTTPRequestHandler):
             self.send_error(404, "Not Found")
             return
         body = target.read_bytes()
-        kind = _TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        kind = (
+            _TYPES.get(target.suffix)
+            or mimetypes.guess_type(target.name)[0]
+            or "application/octet-stream"
+        )
         self.send_response(200)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -54,7 +62,9 @@ def serve_example_site(root: Path = EXAMPLE_SITE) -> Iterator[dict[str, str]]:
     handler = type("SiteHandler", (_SiteHandler,), {"root": root.resolve()})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-site", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-site", daemon=True
+    )
     thread.start()
     address = f"127.0.0.1:{server.server_address[1]}"
     try:

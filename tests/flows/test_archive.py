@@ -12,7 +12,9 @@ from flows.archive import archive_flow
 
 pytestmark = pytest.mark.prefect
 
-MANIFEST = json.loads((Path(__file__).resolve().parents[2] / "examples" / "manifest.json").read_text())
+MANIFEST = json.loads(
+    (Path(__file__).resolve().parents[2] / "examples" / "manifest.json").read_text()
+)
 FEED = "http://feeds.wirehouse.example/rss.xml"
 SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
 
@@ -20,8 +22,12 @@ SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
 def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
     db = str(tmp_path / "news.duckdb")
     state = archive_flow(
-        db=db, feeds=[FEED], sitemaps=[SITEMAP], allow_private_network=True,
-        resolve=example_hosts, return_state=True,
+        db=db,
+        feeds=[FEED],
+        sitemaps=[SITEMAP],
+        allow_private_network=True,
+        resolve=example_hosts,
+        return_state=True,
     )
     assert state.is_completed(), state.message
     summary = state.result()

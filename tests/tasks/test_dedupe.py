@@ -65,7 +65,9 @@ def test_wire_copy_on_aggregator_is_a_near_copy_with_low_jaccard(seeds):
     jaccard = np.intersect1d(a, b).size / np.union1d(a, b).size
     assert jaccard < 0.5  # near-identity tools would miss it
     assert containment(a, b) > 0.6
-    links = find_copy_links([sketch("p000", seeds[0]), sketch("p002", seeds[2], "assetbase.example")], SETTINGS)
+    links = find_copy_links(
+        [sketch("p000", seeds[0]), sketch("p002", seeds[2], "assetbase.example")], SETTINGS
+    )
     assert [(link.a, link.b, link.kind) for link in links] == [("p000", "p002", "near_copy")]
 
 
@@ -96,8 +98,12 @@ def test_exact_copies_are_found_by_hash_whatever_the_case_and_spacing():
 
 def test_canonical_pointing_at_a_stored_article_links_them():
     original = sketch("orig", "one text entirely " * 30, "wire.example")
-    copy = sketch("copy", "another text entirely different words " * 10, "paper.example",
-                  canonical_url="https://wire.example/orig?utm_source=feed")
+    copy = sketch(
+        "copy",
+        "another text entirely different words " * 10,
+        "paper.example",
+        canonical_url="https://wire.example/orig?utm_source=feed",
+    )
     links = find_copy_links([original, copy], SETTINGS)
     assert [(link.a, link.b, link.kind) for link in links] == [("copy", "orig", "same_url")]
 

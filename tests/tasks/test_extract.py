@@ -36,8 +36,14 @@ GOLDEN = {
             "Putin’s meeting with Lukashenko was their seventh this year.",
             "in hopes that Ukrainian troops can exploit their opponents’ vulnerabilities.",
         ],
-        ["Share via", "Mikhail Metzel / Kremlin Pool Photo", "wounded 24 people", "Sept. 13, 2023",
-         "Most read", "newsletter"],
+        [
+            "Share via",
+            "Mikhail Metzel / Kremlin Pool Photo",
+            "wounded 24 people",
+            "Sept. 13, 2023",
+            "Most read",
+            "newsletter",
+        ],
     ),
     # seed 002: the aggregator page and all its junk
     "putin-meets-the-leader-of-belarus": (
@@ -45,19 +51,34 @@ GOLDEN = {
             "MOSCOW (AP) — Russian President Vladimir Putin hosted a meeting Friday",
             "Associated Press writer Yuras Karmanau in Tallinn, Estonia, contributed.",
         ],
-        ["veryGood! (639)", "Related", "Ranking", "Recommendation", "Current:Home", "Date:2025-04-27",
-         "Dua Lipa", "Lululemon Belt Bag", "View"],
+        [
+            "veryGood! (639)",
+            "Related",
+            "Ranking",
+            "Recommendation",
+            "Current:Home",
+            "Date:2025-04-27",
+            "Dua Lipa",
+            "Lululemon Belt Bag",
+            "View",
+        ],
     ),
     # seed 003: the policy site's login wall and promo banner
     "lukashenko-pitches-belarus-russia-north-korea-alliance": (
         ["Lukashenko traveled to Sochi for a chin-wag with his Russian counterpart on Friday"],
-        ["Log in to access content", "Forgot your password?", "By logging in",
-         "In-depth reporting, data and actionable intelligence"],
+        [
+            "Log in to access content",
+            "Forgot your password?",
+            "By logging in",
+            "In-depth reporting, data and actionable intelligence",
+        ],
     ),
     # seed 004: the live-update page, posts in order
     "putin-lukashenko-sochi-09-15-23": (
-        ["“I am very glad to see you. Thank you for agreeing to come,” he added.",
-         "“We do not pose a threat to anyone,” Putin added."],
+        [
+            "“I am very glad to see you. Thank you for agreeing to come,” he added.",
+            "“We do not pose a threat to anyone,” Putin added.",
+        ],
         ["Link copied!"],
     ),
     # seed 001: the rewrite site
@@ -79,7 +100,9 @@ def test_golden_pages(fragment):
         assert snippet not in result.text, snippet
 
 
-@pytest.mark.parametrize("entry", [e for e in MANIFEST if e["kind"] == "article"], ids=lambda e: e["url"][7:60])
+@pytest.mark.parametrize(
+    "entry", [e for e in MANIFEST if e["kind"] == "article"], ids=lambda e: e["url"][7:60]
+)
 def test_every_example_article_is_extracted_with_its_date(entry):
     result = page(entry["url"])
     assert isinstance(result, Extraction)
@@ -92,7 +115,9 @@ def test_every_example_article_is_extracted_with_its_date(entry):
     assert abs((result.page_date.date() - local_date).days) <= 1
 
 
-@pytest.mark.parametrize("entry", [e for e in MANIFEST if e["kind"] == "index"], ids=lambda e: e["url"])
+@pytest.mark.parametrize(
+    "entry", [e for e in MANIFEST if e["kind"] == "index"], ids=lambda e: e["url"]
+)
 def test_front_pages_are_rejected_with_a_reason(entry):
     result = page(entry["url"])
     assert isinstance(result, Rejection)
@@ -103,7 +128,10 @@ def test_aggregator_metadata():
     result = page(url_of("putin-meets-the-leader-of-belarus"))
     assert isinstance(result, Extraction)
     assert result.wire_marker == "AP"
-    assert result.title == "Putin meets the leader of Belarus, who suggests joining Russia’s move to boost ties with North Korea"
+    assert (
+        result.title
+        == "Putin meets the leader of Belarus, who suggests joining Russia’s move to boost ties with North Korea"
+    )
     assert result.page_date == datetime(2025, 4, 27, 4, 18, 27, tzinfo=UTC)  # the page's claim
 
 
@@ -115,7 +143,10 @@ def test_canonical_url_is_read():
 
 
 def test_non_html_and_empty_pages_are_rejected():
-    assert extract_page(b"%PDF-1.4", "http://a.example/x.pdf", "application/pdf", SETTINGS).reason == "not_html"  # type: ignore[union-attr]
+    assert (
+        extract_page(b"%PDF-1.4", "http://a.example/x.pdf", "application/pdf", SETTINGS).reason
+        == "not_html"
+    )  # type: ignore[union-attr]
     assert extract_page(b"   ", "http://a.example/x", "text/html", SETTINGS).reason == "empty"  # type: ignore[union-attr]
     short = b"<html><body><article><p>Just a few words here.</p></article></body></html>"
     result = extract_page(short, "http://a.example/story", "text/html", SETTINGS)
@@ -134,7 +165,7 @@ def test_broken_html_does_not_raise():
         ("Привет, мир".encode("cp1251"), "text/html; charset=windows-1251", "Привет, мир"),
         (b'<meta charset="windows-1251">' + "Новости".encode("cp1251"), "text/html", "Новости"),
         ("café “quoted”".encode("cp1252"), "text/html; charset=iso-8859-1", "café “quoted”"),
-        ("naïve".encode("utf-8"), "text/html; charset=utf-8", "naïve"),
+        ("naïve".encode(), "text/html; charset=utf-8", "naïve"),
         ("\ufeffBOM text".encode("utf-8"), None, "BOM text"),
     ],
 )
@@ -143,27 +174,45 @@ def test_decode_html(body, content_type, expected):
 
 
 def test_decode_html_survives_broken_utf8():
-    text = decode_html("good text ".encode() + b"\xff\xfe broken " + "more good".encode(), "text/html; charset=utf-8")
+    text = decode_html(
+        b"good text " + b"\xff\xfe broken " + b"more good",
+        "text/html; charset=utf-8",
+    )
     assert "good text" in text and "more good" in text
 
 
 def test_clean_text_drops_furniture_but_keeps_sentences():
-    text = "\n".join([
-        "Share via", "Facebook", "The mayor said the plan would pass.", "veryGood! (639)",
-        "Advertisement", "Users must log in to the portal with a password, officials said.",
-        "Log in to access content and manage your profile.", "Forgot your password?",
-        "Read more", "The vote is on Monday.", "Related", "Another story somebody else wrote today",
-    ])
+    text = "\n".join(
+        [
+            "Share via",
+            "Facebook",
+            "The mayor said the plan would pass.",
+            "veryGood! (639)",
+            "Advertisement",
+            "Users must log in to the portal with a password, officials said.",
+            "Log in to access content and manage your profile.",
+            "Forgot your password?",
+            "Read more",
+            "The vote is on Monday.",
+            "Related",
+            "Another story somebody else wrote today",
+        ]
+    )
     links = frozenset({"another story somebody else wrote today"})
-    assert clean_text(text, links) == "\n".join([
-        "The mayor said the plan would pass.",
-        "Users must log in to the portal with a password, officials said.",
-        "The vote is on Monday.",
-    ])
+    assert clean_text(text, links) == "\n".join(
+        [
+            "The mayor said the plan would pass.",
+            "Users must log in to the portal with a password, officials said.",
+            "The vote is on Monday.",
+        ]
+    )
 
 
 def test_clean_text_keeps_short_last_lines_when_no_teaser_went():
-    assert clean_text("The story ends here.\nJane Doe", frozenset()) == "The story ends here.\nJane Doe"
+    assert (
+        clean_text("The story ends here.\nJane Doe", frozenset())
+        == "The story ends here.\nJane Doe"
+    )
 
 
 def test_clean_text_drops_teaser_cards_that_are_link_texts():
@@ -178,8 +227,18 @@ def test_clean_text_drops_teaser_cards_that_are_link_texts():
     [
         ("Story headline | GNN Business", "GNN", "http://www.gnn.example/x", "Story headline"),
         ("Story headline -AssetBase", None, "http://assetbase.example/x", "Story headline"),
-        ("Pacific Herald - Story headline", "Pacific Herald", "http://x.example/", "Story headline"),
-        ("Breaking: the story - in two parts", None, "http://a.example/x", "Breaking: the story - in two parts"),
+        (
+            "Pacific Herald - Story headline",
+            "Pacific Herald",
+            "http://x.example/",
+            "Story headline",
+        ),
+        (
+            "Breaking: the story - in two parts",
+            None,
+            "http://a.example/x",
+            "Breaking: the story - in two parts",
+        ),
         (None, None, "http://a.example/x", None),
     ],
 )

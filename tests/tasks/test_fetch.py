@@ -27,13 +27,21 @@ from wirehouse.settings import FetchSettings
 HTML = "<html><body><p>Hello</p></body></html>"
 
 
-def fetch(url: str, *, allow_private: bool = True, resolve: dict[str, str] | None = None,
-          accept: frozenset[str] | None = None, **limits: object) -> Page | FetchAttempt:
+def fetch(
+    url: str,
+    *,
+    allow_private: bool = True,
+    resolve: dict[str, str] | None = None,
+    accept: frozenset[str] | None = None,
+    **limits: object,
+) -> Page | FetchAttempt:
     settings = FetchSettings(**limits)  # type: ignore[arg-type]
 
     async def go() -> Page | FetchAttempt:
         async with make_client(settings) as client:
-            fetcher = Fetcher(client, FetchPolicy(settings, allow_private), StaticResolver(resolve or {}))
+            fetcher = Fetcher(
+                client, FetchPolicy(settings, allow_private), StaticResolver(resolve or {})
+            )
             return await (fetcher.fetch(url, accept) if accept else fetcher.fetch(url))
 
     return asyncio.run(go())
@@ -106,6 +114,7 @@ def test_redirects_are_followed_and_recorded(local_server):
             h.send_header("Location", target)
             h.send_header("Content-Length", "0")
             h.end_headers()
+
         return handle
 
     local_server.routes["/one"] = hop("/two")
@@ -113,7 +122,10 @@ def test_redirects_are_followed_and_recorded(local_server):
     local_server.page("/final", HTML)
     result = fetch(local_server.url("/one"))
     assert isinstance(result, Page)
-    assert result.attempt.redirects == (local_server.url("/two"), local_server.url("/final?utm_source=x"))
+    assert result.attempt.redirects == (
+        local_server.url("/two"),
+        local_server.url("/final?utm_source=x"),
+    )
     assert result.attempt.final_url == local_server.url("/final")  # normalised: no tracking
 
 

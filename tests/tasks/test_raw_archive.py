@@ -14,13 +14,20 @@ def test_records_are_read_back_by_offset(tmp_path):
     bodies = [f"<p>page {i}</p>".encode() * (i + 1) for i in range(5)]
     with WarcArchive(tmp_path, "run1") as archive:
         records = [
-            archive.write_response(f"https://a.example/{i}", 200,
-                                   [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], body, WHEN)
+            archive.write_response(
+                f"https://a.example/{i}",
+                200,
+                [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                body,
+                WHEN,
+            )
             for i, body in enumerate(bodies)
         ]
     assert len({r.warc_path for r in records}) == 1
     for record, body in zip(reversed(records), reversed(bodies), strict=True):
-        payload, content_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
+        payload, content_type = read_payload(
+            record.warc_path, record.warc_offset, record.warc_length
+        )
         assert payload == body
         assert content_type == "text/html"
     assert records[0].record_id == record_id_for("https://a.example/0", records[0].payload_sha256)

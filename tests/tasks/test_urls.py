@@ -8,7 +8,10 @@ from tasks.urls import article_id, domain_of, identity_url, is_http_url, normali
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
-        ("HTTP://News.Example.COM:80/a/b?utm_source=x&id=3#frag", "http://news.example.com/a/b?id=3"),
+        (
+            "HTTP://News.Example.COM:80/a/b?utm_source=x&id=3#frag",
+            "http://news.example.com/a/b?id=3",
+        ),
         ("https://example.com:443/x?b=2&a=1&fbclid=abc", "https://example.com/x?a=1&b=2"),
         ("https://example.com", "https://example.com/"),
         ("https://example.com:8443/x", "https://example.com:8443/x"),
@@ -50,7 +53,10 @@ def test_domain_of():
 
 def test_identity_url_uses_same_site_canonical_only():
     fetched = "https://m.paper.com/story?id=5&utm_source=tw"
-    assert identity_url(fetched, "https://www.paper.com/2023/story-5") == "https://www.paper.com/2023/story-5"
+    assert (
+        identity_url(fetched, "https://www.paper.com/2023/story-5")
+        == "https://www.paper.com/2023/story-5"
+    )
     # A canonical on another site is a syndication claim, not this page's identity.
     assert identity_url(fetched, "https://wire.org/story") == "https://m.paper.com/story?id=5"
     assert identity_url(fetched, "javascript:void(0)") == "https://m.paper.com/story?id=5"

@@ -23,7 +23,10 @@ def test_run_needs_something_to_archive(tmp_path, capsys):
 
 
 def test_run_refuses_an_unreadable_urls_file(tmp_path, capsys):
-    assert main(["run", "--db", str(tmp_path / "a.duckdb"), "--urls-file", str(tmp_path / "nope.txt")]) == 2
+    assert (
+        main(["run", "--db", str(tmp_path / "a.duckdb"), "--urls-file", str(tmp_path / "nope.txt")])
+        == 2
+    )
     assert "cannot read" in capsys.readouterr().err
     assert not (tmp_path / "a.duckdb").exists()
 
@@ -40,13 +43,21 @@ def test_wrong_option_is_a_usage_error(capsys):
 
 
 def test_sql_prints_a_table_and_refuses_writes(tmp_path, example_hosts, capsys):
-    ctx = RunContext(db_path=str(tmp_path / "a.duckdb"), archive_dir=str(tmp_path / "arch"),
-                     run_id="r1", allow_private_network=True, resolve=tuple(example_hosts.items()))
+    ctx = RunContext(
+        db_path=str(tmp_path / "a.duckdb"),
+        archive_dir=str(tmp_path / "arch"),
+        run_id="r1",
+        allow_private_network=True,
+        resolve=tuple(example_hosts.items()),
+    )
     url = "http://www.gnn.example/2023/10/18/business/veridian-semiconductor-earnings.html"
     found = pipeline.discover(ctx, Sources(urls=(url,)))
     pipeline.fetch_and_archive(ctx, found.urls)
     pipeline.extract_pending(ctx)
-    assert main(["sql", "--db", ctx.db_path, "select domain, word_count > 100 as long from articles"]) == 0
+    assert (
+        main(["sql", "--db", ctx.db_path, "select domain, word_count > 100 as long from articles"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["domain", "long"]
     assert "gnn.example" in out and "(1 row)" in out
@@ -76,7 +87,11 @@ def test_demo_command_end_to_end(tmp_path):
     db = tmp_path / "demo.duckdb"
     done = subprocess.run(
         [sys.executable, "-m", "wirehouse.cli", "demo", "--db", str(db)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "stories in" in done.stdout

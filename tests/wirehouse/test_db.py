@@ -10,25 +10,64 @@ from wirehouse.errors import StorageError
 def test_migrations_apply_once_and_are_recorded(tmp_path):
     db = tmp_path / "a.duckdb"
     with open_archive(db) as conn:
-        versions = [v for (v,) in conn.execute("select version from schema_migrations order by 1").fetchall()]
+        versions = [
+            v
+            for (v,) in conn.execute("select version from schema_migrations order by 1").fetchall()
+        ]
         assert versions == [v for v, _, _ in migrations()]
         assert migrate(conn) == []  # nothing left to apply
     with open_archive(db) as conn:
-        tables = {t for (t,) in conn.execute("select table_name from information_schema.tables").fetchall()}
-    assert {"articles", "stories", "fetches", "copy_groups", "article_links", "raw_records"} <= tables
+        tables = {
+            t
+            for (t,) in conn.execute("select table_name from information_schema.tables").fetchall()
+        }
+    assert {
+        "articles",
+        "stories",
+        "fetches",
+        "copy_groups",
+        "article_links",
+        "raw_records",
+    } <= tables
 
 
 def test_contract_columns_exist(tmp_path):
     contract = {
-        "articles": {"article_id", "url", "canonical_url", "domain", "title", "author", "published_at",
-                     "language", "text", "text_sha256", "word_count", "copy_group_id", "story_id", "fetched_at"},
-        "stories": {"story_id", "title", "first_published_at", "article_count", "domain_count", "lead_article_id"},
+        "articles": {
+            "article_id",
+            "url",
+            "canonical_url",
+            "domain",
+            "title",
+            "author",
+            "published_at",
+            "language",
+            "text",
+            "text_sha256",
+            "word_count",
+            "copy_group_id",
+            "story_id",
+            "fetched_at",
+        },
+        "stories": {
+            "story_id",
+            "title",
+            "first_published_at",
+            "article_count",
+            "domain_count",
+            "lead_article_id",
+        },
         "fetches": {"url", "fetched_at", "status_code", "error"},
     }
     with open_archive(tmp_path / "a.duckdb") as conn:
         for table, columns in contract.items():
-            have = {c for (c,) in conn.execute(
-                "select column_name from information_schema.columns where table_name = ?", [table]).fetchall()}
+            have = {
+                c
+                for (c,) in conn.execute(
+                    "select column_name from information_schema.columns where table_name = ?",
+                    [table],
+                ).fetchall()
+            }
             assert columns <= have, columns - have
 
 

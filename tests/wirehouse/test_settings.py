@@ -14,8 +14,13 @@ def test_defaults():
 
 
 def test_environment_overrides():
-    settings = Settings.from_env({"WIREHOUSE_USER_AGENT": "me/1", "WIREHOUSE_COPY_CONTAINMENT": "0.7",
-                                  "WIREHOUSE_MIN_WORDS": "10"})
+    settings = Settings.from_env(
+        {
+            "WIREHOUSE_USER_AGENT": "me/1",
+            "WIREHOUSE_COPY_CONTAINMENT": "0.7",
+            "WIREHOUSE_MIN_WORDS": "10",
+        }
+    )
     assert settings.fetch.user_agent == "me/1"
     assert settings.dedupe.copy_containment == 0.7
     assert settings.extract.min_words == 10
