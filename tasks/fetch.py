@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
@@ -41,7 +42,9 @@ FEED_TYPES = frozenset(
     }
 )
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-_TRANSIENT_CODES = frozenset({408, 429, 500, 502, 503, 504})
+# Statuses a later attempt may not meet; every other 4xx/5xx is final for this run.
+_TRANSIENT_CODES = frozenset({408, 429, 502, 503, 504})
+ANY_TYPE: frozenset[str] = frozenset()  # accept whatever the server sends (robots.txt)
 
 
 class Resolver(Protocol):
@@ -119,6 +122,38 @@ class FetchPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Validators:
+    """What the last fetch of a URL said about its version, for a conditional request."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """A successful fetch: the attempt as recorded, plus the body and headers to archive."""
 
@@ -159,14 +194,26 @@ class Fetcher:
             slot = self._per_host[host] = asyncio.Semaphore(self._settings.per_host_concurrency)
         return slot
 
-    async def fetch(self, url: str, accept: frozenset[str] = HTML_TYPES) -> Page | FetchAttempt:
-        """Fetch one URL; a Page on success, else the failed attempt with its reason."""
+    async def fetch(
+        self,
+        url: str,
+        accept: frozenset[str] = HTML_TYPES,
+        validators: Validators | None = None,
+        max_bytes: int | None = None,
+    ) -> Page | FetchAttempt:
+        """Fetch one URL: a Page with a body, or the attempt alone, either failed (``error``
+        set) or answered 304 Not Modified to the ``validators`` we sent."""
+        if max_bytes is None:
+            html = accept is HTML_TYPES
+            max_bytes = self._settings.max_body_bytes if html else self._settings.max_feed_bytes
         started = time.monotonic()
         fetched_at = datetime.now(UTC)
         redirects: list[str] = []
         try:
             async with asyncio.timeout(self._settings.total_timeout_s):
-                return await self._follow(url, accept, fetched_at, started, redirects)
+                return await self._follow(
+                    url, accept, fetched_at, started, redirects, validators, max_bytes
+                )
         except TimeoutError:
             error: FetchError = TransientFetchError(
                 f"no complete answer within {self._settings.total_timeout_s:.0f}s",
@@ -182,16 +229,17 @@ class Fetcher:
             )
         except httpx.HTTPError as exc:
             error = TerminalFetchError(f"{type(exc).__name__}: {exc}", reason="http_error")
-        status = error.status_code
         return FetchAttempt(
             url=url,
             fetched_at=fetched_at,
             final_url=redirects[-1] if redirects else None,
-            status_code=status,
+            status_code=error.status_code,
             error=error.reason,
             detail=error.detail,
             redirects=tuple(redirects),
             elapsed_ms=int((time.monotonic() - started) * 1000),
+            retryable=error.retryable,
+            retry_after_s=error.retry_after_s,
         )
 
     async def _follow(
@@ -201,9 +249,11 @@ class Fetcher:
         fetched_at: datetime,
         started: float,
         redirects: list[str],
-    ) -> Page:
+        validators: Validators | None,
+        max_bytes: int,
+    ) -> Page | FetchAttempt:
         current = url
-        for _hop in range(self._settings.max_redirects + 1):
+        for hop in range(self._settings.max_redirects + 1):
             if not is_http_url(current):
                 raise TerminalFetchError(
                     f"not an http(s) URL: {current[:200]}", reason="bad_scheme"
@@ -213,10 +263,13 @@ class Fetcher:
             # Host slot first: a request waiting for a busy host must not hold a global slot.
             async with self._host_slot(host), self._global:
                 address, port = await self._checked_address(host, target.port or _port(target))
+                headers = {"Host": _host_header(target)}
+                if validators and hop == 0:
+                    headers.update(validators.headers())
                 request = self._client.build_request(
                     "GET",
                     target.copy_with(host=address, port=port),
-                    headers={"Host": _host_header(target)},
+                    headers=headers,
                     extensions={"sni_hostname": host} if target.scheme == "https" else {},
                 )
                 response = await self._client.send(request, stream=True)
@@ -227,7 +280,7 @@ class Fetcher:
                         current = location
                         continue
                     return await self._read(
-                        response, url, current, accept, fetched_at, started, redirects
+                        response, url, current, accept, fetched_at, started, redirects, max_bytes
                     )
                 finally:
                     await response.aclose()
@@ -259,20 +312,35 @@ class Fetcher:
         fetched_at: datetime,
         started: float,
         redirects: list[str],
-    ) -> Page:
+        limit: int,
+    ) -> Page | FetchAttempt:
         status = response.status_code
+        if status == 304:
+            return FetchAttempt(
+                url=url,
+                fetched_at=fetched_at,
+                final_url=normalize_url(final_url) if final_url != url else url,
+                status_code=304,
+                redirects=tuple(redirects),
+                elapsed_ms=int((time.monotonic() - started) * 1000),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+            )
         if status >= 400:
-            cls = TransientFetchError if status in _TRANSIENT_CODES else TerminalFetchError
-            raise cls(f"HTTP {status}", reason=f"http_{status}", status_code=status)
+            if status in _TRANSIENT_CODES:
+                raise TransientFetchError(
+                    f"HTTP {status}",
+                    reason=f"http_{status}",
+                    status_code=status,
+                    retry_after_s=parse_retry_after(response.headers.get("retry-after")),
+                )
+            raise TerminalFetchError(f"HTTP {status}", reason=f"http_{status}", status_code=status)
         content_type = response.headers.get("content-type")
         mime = mime_type(content_type)
-        if mime is not None and mime not in accept:
+        if accept and mime is not None and mime not in accept:
             raise TerminalFetchError(
                 f"content type {mime} is not wanted here", reason="wrong_type", status_code=status
             )
-        limit = (
-            self._settings.max_body_bytes if accept is HTML_TYPES else self._settings.max_feed_bytes
-        )
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise TerminalFetchError(

@@ -9,41 +9,51 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
+import os
 import secrets
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tasks.dedupe import find_copy_links
-from tasks.discover import parse_feed, parse_sitemap, parse_url_list
+from tasks.discover import parse_feed, parse_sitemap, parse_url_list, sitemaps_from_robots
 from tasks.extract import extract_page
 from tasks.fetch import (
+    ANY_TYPE,
     FEED_TYPES,
     Fetcher,
     FetchPolicy,
-    Page,
     StaticResolver,
-    fetch_all,
+    Validators,
     make_client,
 )
+from tasks.polite import PoliteFetcher, RobotsAnswer
 from tasks.raw_archive import WarcArchive, read_payload, record_id_for
 from tasks.store import (
+    PendingRecord,
     all_record_ids,
     article_sketches,
     count_articles,
     known_record_ids,
+    latest_validators,
     pending_records,
     previous_grouping,
+    robots_answers,
     save_extractions,
     save_fetches,
     save_grouping,
+    save_link_hints,
     save_problems,
+    save_robots_answers,
 )
 from tasks.stories import group_stories
 from tasks.urls import is_http_url, normalize_url
-from wirehouse.db import open_archive
+from wirehouse.db import open_archive, transaction
 from wirehouse.errors import InputError, ParseError
 from wirehouse.records import (
     DiscoveryProblem,
@@ -53,7 +63,7 @@ from wirehouse.records import (
     RawRecord,
     Rejection,
 )
-from wirehouse.settings import Settings
+from wirehouse.settings import ExtractSettings, Settings
 
 MAX_SITEMAP_DEPTH = 3  # sitemap index -> sitemap index -> sitemap
 MAX_SITEMAPS = 500
@@ -132,42 +142,48 @@ class DiscoveryReport:
 
 
 def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
-    """Every URL to fetch: given URLs, the URL file, and what feeds and sitemaps list."""
+    """Every URL to fetch: given URLs, the URL file, and what feeds and sitemaps list
+    (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name)."""
     links = [Link(normalize_url(u), "url") for u in sources.urls]
     if sources.urls_file:
         links.extend(read_url_file(sources.urls_file))
     attempts: list[FetchAttempt] = []
     problems: list[DiscoveryProblem] = []
+    robots: dict[str, RobotsAnswer] = {}
     if sources.feeds or sources.sitemaps:
-        found, attempts, problems = asyncio.run(
+        found, attempts, problems, robots = asyncio.run(
             _read_listings(ctx, sources.feeds, sources.sitemaps)
         )
         links.extend(found)
-    with open_archive(ctx.db_path) as conn:
-        save_fetches(conn, ctx.run_id, attempts, [])
+    with open_archive(ctx.db_path) as conn, transaction(conn):
+        save_fetches(conn, ctx.run_id, attempts, [], in_transaction=True)
         save_problems(conn, ctx.run_id, problems)
+        save_robots_answers(conn, ctx.run_id, robots)
+        save_link_hints(conn, links)
     urls = list(dict.fromkeys(normalize_url(link.url) for link in links))
     return DiscoveryReport(urls=urls, problems=len(problems))
 
 
 async def _read_listings(
     ctx: RunContext, feeds: Sequence[str], sitemaps: Sequence[str]
-) -> tuple[list[Link], list[FetchAttempt], list[DiscoveryProblem]]:
+) -> tuple[list[Link], list[FetchAttempt], list[DiscoveryProblem], dict[str, RobotsAnswer]]:
     links: list[Link] = []
     attempts: list[FetchAttempt] = []
     problems: list[DiscoveryProblem] = []
     async with make_client(ctx.settings.fetch) as client:
-        fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
+        polite = PoliteFetcher(Fetcher(client, ctx.policy(), ctx.resolver()), ctx.settings.fetch)
 
         async def read(url: str) -> bytes | None:
-            result = await fetcher.fetch(url, FEED_TYPES)
-            attempt = result.attempt if isinstance(result, Page) else result
-            attempts.append(attempt)
-            if isinstance(result, Page):
-                return result.body
-            problems.append(
-                DiscoveryProblem(url, attempt.error or "fetch_failed", attempt.detail or "")
+            # robots.txt itself is never subject to robots rules
+            is_robots = urlsplit(url).path.endswith("/robots.txt")
+            page, tried = await polite.get(
+                url, ANY_TYPE if is_robots else FEED_TYPES, obey_robots=False if is_robots else None
             )
+            attempts.extend(tried)
+            if page is not None:
+                return page.body
+            last = tried[-1]
+            problems.append(DiscoveryProblem(url, last.error or "fetch_failed", last.detail or ""))
             return None
 
         async def feed(url: str) -> None:
@@ -189,7 +205,11 @@ async def _read_listings(
             if body is None:
                 return
             try:
-                pages, children = parse_sitemap(body, url)
+                if urlsplit(url).path.endswith("/robots.txt"):
+                    pages: list[Link] = []
+                    children = sitemaps_from_robots(body, url)
+                else:
+                    pages, children = parse_sitemap(body, url)
             except ParseError as exc:
                 problems.append(DiscoveryProblem(url, exc.reason, exc.detail))
                 return
@@ -202,65 +222,106 @@ async def _read_listings(
             await asyncio.gather(*(sitemap(child, depth + 1) for child in children))
 
         await asyncio.gather(*(feed(u) for u in feeds), *(sitemap(u, 1) for u in sitemaps))
-    return links, attempts, problems
+    attempts.extend(polite.robots_attempts)
+    return links, attempts, problems, polite.robots_answers
 
 
 @dataclass(frozen=True, slots=True)
 class FetchReport:
-    attempted: int
-    fetched: int
-    new_records: int
-    failures: dict[str, int]
+    attempted: int  # URLs tried
+    fetched: int  # URLs answered with a body
+    not_modified: int  # URLs answered 304, or with a body we already had
+    new_records: int  # bodies added to the WARC archive
+    retries: int  # attempts beyond the first
+    failures: dict[str, int]  # URLs that failed, by the reason of their last attempt
 
 
 def fetch_and_archive(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
-    """Fetch the URLs, keep every new body in the WARC archive, record every attempt."""
+    """Fetch the URLs politely, keep every new body in the WARC archive, record every attempt.
+
+    A URL whose last fetch left an ETag or Last-Modified is asked conditionally; a 304, or a
+    200 whose body we already hold, adds nothing to extract."""
     if not urls:
-        return FetchReport(0, 0, 0, {})
+        return FetchReport(0, 0, 0, 0, 0, {})
     with open_archive(ctx.db_path) as conn:
         known = known_record_ids(conn, list(urls))
-    attempts, records = asyncio.run(_fetch(ctx, urls, known))
-    with open_archive(ctx.db_path) as conn:
-        save_fetches(conn, ctx.run_id, attempts, records)
-    failures = Counter(a.error for a in attempts if a.error)
-    return FetchReport(
-        attempted=len(attempts),
-        fetched=sum(1 for a in attempts if not a.error),
-        new_records=len(records),
-        failures=dict(sorted(failures.items())),
-    )
+        validators = latest_validators(conn, list(urls))
+        robots = robots_answers(conn, ctx.run_id)
+    outcome = asyncio.run(_fetch(ctx, urls, known, validators, robots))
+    with open_archive(ctx.db_path) as conn, transaction(conn):
+        save_fetches(conn, ctx.run_id, outcome.attempts, outcome.records, in_transaction=True)
+        save_robots_answers(conn, ctx.run_id, outcome.robots)
+    return outcome.report
+
+
+@dataclass
+class _FetchOutcome:
+    attempts: list[FetchAttempt] = field(default_factory=list)
+    records: list[RawRecord] = field(default_factory=list)
+    robots: dict[str, RobotsAnswer] = field(default_factory=dict)
+    fetched: int = 0
+    not_modified: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def report(self) -> FetchReport:
+        tried = sum(
+            1 for a in self.attempts if a.attempt == 1 and not a.url.endswith("/robots.txt")
+        )
+        return FetchReport(
+            attempted=tried,
+            fetched=self.fetched,
+            not_modified=self.not_modified,
+            new_records=len(self.records),
+            retries=sum(1 for a in self.attempts if a.attempt > 1),
+            failures=dict(sorted(self.failures.items())),
+        )
 
 
 async def _fetch(
-    ctx: RunContext, urls: Sequence[str], known: set[str]
-) -> tuple[list[FetchAttempt], list[RawRecord]]:
-    attempts: list[FetchAttempt] = []
-    records: list[RawRecord] = []
+    ctx: RunContext,
+    urls: Sequence[str],
+    known: set[str],
+    validators: dict[str, Validators],
+    robots: dict[str, RobotsAnswer],
+) -> _FetchOutcome:
+    out = _FetchOutcome()
     with WarcArchive(ctx.archive_dir, ctx.run_id) as archive:
         async with make_client(ctx.settings.fetch) as client:
             fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
+            polite = PoliteFetcher(fetcher, ctx.settings.fetch, robots_seen=robots)
 
-            def keep(result: Page | FetchAttempt) -> None:
-                if not isinstance(result, Page):
-                    attempts.append(result)
+            async def one(url: str) -> None:
+                page, tried = await polite.get(url, validators=validators.get(url))
+                last = tried[-1]
+                if page is None:
+                    out.attempts.extend(tried)
+                    if last.error:
+                        out.failures[last.error] += 1
+                    else:
+                        out.not_modified += 1  # 304
                     return
-                attempt = result.attempt
-                stored_url = attempt.final_url or attempt.url
-                record_id = record_id_for(stored_url, hashlib.sha256(result.body).hexdigest())
-                if record_id not in known:
+                stored_url = last.final_url or last.url
+                record_id = record_id_for(stored_url, hashlib.sha256(page.body).hexdigest())
+                if record_id in known:
+                    out.not_modified += 1  # the same body again: nothing to extract
+                else:
                     record = archive.write_response(
                         stored_url,
-                        attempt.status_code or 200,
-                        result.headers,
-                        result.body,
-                        attempt.fetched_at,
+                        last.status_code or 200,
+                        page.headers,
+                        page.body,
+                        last.fetched_at,
                     )
-                    records.append(record)
+                    out.records.append(record)
                     known.add(record_id)
-                attempts.append(replace(attempt, record_id=record_id))
+                    out.fetched += 1
+                out.attempts.extend([*tried[:-1], replace(last, record_id=record_id)])
 
-            await fetch_all(fetcher, urls, keep)
-    return attempts, records
+            await asyncio.gather(*(one(url) for url in dict.fromkeys(urls)))
+            out.attempts.extend(polite.robots_attempts)
+            out.robots = polite.robots_answers
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,36 +380,60 @@ class ExtractReport:
     rejected: dict[str, int]
 
 
-def extract_pending(ctx: RunContext) -> ExtractReport:
-    """Extract every archived response not yet turned into an article or a rejection."""
+EXTRACT_BATCH = 500  # records per load transaction: bounded memory, short write locks
+PARALLEL_FROM = 64  # below this many pending records, worker start-up costs more than it saves
+
+
+def extract_record(record: PendingRecord, settings: ExtractSettings) -> Extraction | Rejection:
+    """Read one archived response back and extract it (runs in a worker process)."""
+    try:
+        body, stored_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
+    except ParseError as exc:
+        # A damaged archive file costs this record only; it stays on record as rejected.
+        return Rejection(record.record_id, record.url, exc.reason, exc.detail)
+    return extract_page(
+        body, record.url, stored_type or record.content_type, settings, record.record_id
+    )
+
+
+def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractReport:
+    """Extract every archived response not yet turned into an article or a rejection.
+
+    Extraction is CPU-bound, so large batches run in a bounded pool of worker processes
+    (``workers``, default one per core); records, not bodies, are sent to the workers.
+    """
     with open_archive(ctx.db_path) as conn:
         pending = pending_records(conn)
         before = count_articles(conn)
-    results = []
-    for record in pending:
-        outcome: Extraction | Rejection
-        try:
-            body, stored_type = read_payload(
-                record.warc_path, record.warc_offset, record.warc_length
+    workers = workers or os.cpu_count() or 1
+    pool = None
+    if workers > 1 and len(pending) >= PARALLEL_FROM:
+        # spawn, not fork: the parent may hold threads (Prefect's) that fork would copy badly.
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    rejected: Counter[str] = Counter()
+    extracted = 0
+    try:
+        for start in range(0, len(pending), EXTRACT_BATCH):
+            batch = pending[start : start + EXTRACT_BATCH]
+            settings = [ctx.settings.extract] * len(batch)
+            outcomes = (
+                list(pool.map(extract_record, batch, settings, chunksize=8))
+                if pool
+                else [extract_record(r, ctx.settings.extract) for r in batch]
             )
-        except ParseError as exc:
-            # A damaged archive file costs this record only; it stays on record as rejected.
-            outcome = Rejection(record.record_id, record.url, exc.reason, exc.detail)
-        else:
-            outcome = extract_page(
-                body,
-                record.url,
-                stored_type or record.content_type,
-                ctx.settings.extract,
-                record.record_id,
-            )
-        results.append((outcome, record.fetched_at))
+            rejected.update(o.reason for o in outcomes if isinstance(o, Rejection))
+            with open_archive(ctx.db_path) as conn:
+                written, _ = save_extractions(
+                    conn, [(o, r.fetched_at) for o, r in zip(outcomes, batch, strict=True)]
+                )
+            extracted += written
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     with open_archive(ctx.db_path) as conn:
-        articles, _ = save_extractions(conn, results)
         after = count_articles(conn)
-    rejected = Counter(r.reason for r, _ in results if isinstance(r, Rejection))
     return ExtractReport(
-        extracted=articles,
+        extracted=extracted,
         new_articles=after - before,
         rejected=dict(sorted(rejected.items())),
     )

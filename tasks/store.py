@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,14 +12,17 @@ import duckdb
 
 from tasks.dedupe import ArticleLink, text_sha256
 from tasks.extract import count_words
+from tasks.fetch import Validators
+from tasks.polite import RobotsAnswer
 from tasks.stories import StoryResult
-from tasks.urls import article_id, domain_of, identity_url
+from tasks.urls import article_id, domain_of, identity_url, normalize_url
 from wirehouse.db import insert_many, query, transaction
 from wirehouse.records import (
     ArticleSketch,
     DiscoveryProblem,
     Extraction,
     FetchAttempt,
+    Link,
     RawRecord,
     Rejection,
     RunSummary,
@@ -54,9 +58,12 @@ def save_fetches(
     run_id: str,
     attempts: Sequence[FetchAttempt],
     records: Sequence[RawRecord],
+    *,
+    in_transaction: bool = False,
 ) -> None:
-    """Record fetch attempts and the raw records they produced, in one transaction."""
-    with transaction(conn):
+    """Record fetch attempts and the raw records they produced, in one transaction (the
+    caller's, when ``in_transaction``)."""
+    with nullcontext(conn) if in_transaction else transaction(conn):
         insert_many(
             conn,
             "insert_raw_record",
@@ -94,6 +101,8 @@ def save_fetches(
                     a.elapsed_ms,
                     a.etag,
                     a.last_modified,
+                    a.attempt,
+                    a.retry_after_s,
                 )
                 for a in attempts
             ],
@@ -111,10 +120,50 @@ def save_problems(
     )
 
 
+def save_link_hints(conn: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> None:
+    """What feeds and sitemaps said about the URLs they listed (title, date), kept as hints."""
+    insert_many(
+        conn,
+        "upsert_link_hint",
+        [
+            (normalize_url(link.url), link.source, link.source_url, link.title, link.published_at)
+            for link in links
+            if link.title or link.published_at
+        ],
+    )
+
+
 def known_record_ids(conn: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> set[str]:
     if not urls:
         return set()
     return {row[0] for row in conn.execute(query("known_record_ids"), [list(urls)]).fetchall()}
+
+
+def latest_validators(
+    conn: duckdb.DuckDBPyConnection, urls: Sequence[str]
+) -> dict[str, Validators]:
+    """Validators of each URL's last good fetch, for conditional requests."""
+    if not urls:
+        return {}
+    rows = conn.execute(query("latest_validators"), [list(urls)]).fetchall()
+    return {url: Validators(etag, last_modified) for url, etag, last_modified in rows}
+
+
+def robots_answers(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, RobotsAnswer]:
+    rows = conn.execute(query("robots_answers"), [run_id]).fetchall()
+    return {
+        origin: RobotsAnswer(status, body, reason or "") for origin, status, body, reason in rows
+    }
+
+
+def save_robots_answers(
+    conn: duckdb.DuckDBPyConnection, run_id: str, answers: dict[str, RobotsAnswer]
+) -> None:
+    insert_many(
+        conn,
+        "upsert_robots_answer",
+        [(run_id, o, a.status_code, a.body, a.error) for o, a in sorted(answers.items())],
+    )
 
 
 def all_record_ids(conn: duckdb.DuckDBPyConnection) -> set[str]:

@@ -884,8 +884,13 @@ class _WarcReader:
         except OSError as exc:
             return _Outcome("io", start, f"read error: {exc.strerror or exc}")
         first = True
+        floor = start - 1  # every record starts after the one before: the walk always moves on
         while True:
             offset = records.offset
+            if offset <= floor and not self._inside_member(records):
+                # warcio's offset arithmetic went wrong on damaged bytes (it subtracts buffered
+                # decompressed bytes from a compressed position): look again after the last record
+                return _Outcome("resync", floor, report=False)
             if self.stream_base is None and not (first and self.compressed):
                 problem = self._not_a_record_start(records, stream, offset)
                 if problem is not None:
@@ -918,6 +923,7 @@ class _WarcReader:
             problem = _framing_problem(record)
             if problem is not None:
                 return _Outcome("resync", offset, problem)
+            floor = offset
             self.last_offset = offset
             if not self.parsed_any:
                 self.parsed_any = True
@@ -987,6 +993,19 @@ class _WarcReader:
                 # a wrong Content-Length may have swallowed the next record: look again
                 return _Outcome("resync", offset, report=False)
 
+    def _inside_member(self, records: Any) -> bool:
+        """True while warcio is inside a gzip member that goes on past the record (a file
+        that is one gzip stream): its offset means nothing then, and it is about to say so."""
+        if self.stream_base is not None or not self.compressed:
+            return False
+        reader = getattr(records, "reader", None)
+        decomp = getattr(reader, "decompressor", None)
+        if decomp is None:
+            return False
+        buffered = getattr(reader, "buff", None)
+        unread = buffered is not None and buffered.tell() < getattr(reader, "buff_size", 0)
+        return not decomp.eof or unread
+
     def _not_a_record_start(self, records: Any, stream: Any, offset: int) -> str | None:
         """Why the bytes at ``offset`` cannot start a record, looked at before warcio reads
         them (it would read a run of bytes without a newline, such as a zero-filled tail,
@@ -996,9 +1015,8 @@ class _WarcReader:
             return None
         try:
             if self.compressed:
-                decomp = getattr(getattr(records, "reader", None), "decompressor", None)
-                if decomp is not None and not decomp.eof:
-                    return None  # inside a gzip member that goes on
+                if self._inside_member(records):
+                    return None
                 head: bytes = pread(stream.fileno(), 4, offset)
                 if not head or _GZIP_MEMBER_RE.match(head):
                     return None

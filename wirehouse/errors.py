@@ -51,9 +51,11 @@ class FetchError(WirehouseError):
         url: str | None = None,
         reason: str | None = None,
         status_code: int | None = None,
+        retry_after_s: float | None = None,
     ) -> None:
         super().__init__(detail, url=url, reason=reason)
         self.status_code = status_code
+        self.retry_after_s = retry_after_s
 
 
 class TransientFetchError(FetchError):

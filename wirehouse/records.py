@@ -62,6 +62,9 @@ class FetchAttempt:
     elapsed_ms: int = 0
     etag: str | None = None
     last_modified: str | None = None
+    retryable: bool = False  # the error is one a later attempt may not meet
+    retry_after_s: float | None = None  # what the server asked for (Retry-After)
+    attempt: int = 1  # 1 for the first try of a URL, 2 for its first retry, ...
 
 
 @dataclass(frozen=True, slots=True)

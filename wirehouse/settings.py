@@ -15,6 +15,15 @@ from wirehouse.errors import InputError
 DEFAULT_USER_AGENT = "wirehouse/0.1 (+https://github.com/wirehouse/wirehouse; news archiver)"
 
 
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
     """How wirehouse talks to web servers."""
@@ -28,6 +37,13 @@ class FetchSettings:
     max_redirects: int = 10
     max_body_bytes: int = 10_000_000  # after decompression
     max_feed_bytes: int = 50_000_000
+    obey_robots: bool = True  # robots.txt Disallow and Crawl-delay, fetched once per host
+    max_crawl_delay_s: float = 60.0  # a host asking for more is skipped, with a reason
+    max_retries: int = 3  # only timeouts, connection errors, 408, 429, 502, 503, 504
+    backoff_base_s: float = 0.5  # retry n waits a random time up to base * 2**n (full jitter)
+    backoff_max_s: float = 30.0
+    max_retry_after_s: float = 120.0  # a longer Retry-After is waited this long at most
+    host_failure_limit: int = 5  # consecutive failures that pause a host for the run
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +90,7 @@ class Settings:
                     continue
                 kind = type(getattr(current, item.name))
                 try:
-                    changes[item.name] = kind(raw)
+                    changes[item.name] = _parse_bool(raw) if kind is bool else kind(raw)
                 except ValueError as exc:
                     raise InputError(
                         f"WIREHOUSE_{item.name.upper()}={raw!r} is not a valid {kind.__name__}"
