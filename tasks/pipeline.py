@@ -53,6 +53,7 @@ from tasks.store import (
 )
 from tasks.stories import group_stories
 from tasks.urls import is_http_url, normalize_url
+from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.db import open_archive, transaction
 from wirehouse.errors import InputError, ParseError
 from wirehouse.records import (
@@ -333,7 +334,6 @@ class IngestReport:
 
 def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
     """Copy the responses of existing WARC/ARC files into the archive, as if fetched."""
-    from tasks import warc_input
 
     records: list[RawRecord] = []
     problems: list[DiscoveryProblem] = []
@@ -342,10 +342,8 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
         known = all_record_ids(conn)
     with WarcArchive(ctx.archive_dir, f"{ctx.run_id}-ingest") as archive:
         for path in paths:
-            for item in warc_input.read_warc(
-                path, max_payload_bytes=ctx.settings.fetch.max_body_bytes
-            ):
-                if not isinstance(item, warc_input.WarcResponse):
+            for item in read_warc(path, max_payload_bytes=ctx.settings.fetch.max_body_bytes):
+                if not isinstance(item, WarcResponse):
                     problems.append(DiscoveryProblem(item.source, item.reason, item.detail))
                     continue
                 responses += 1

@@ -14,13 +14,14 @@ Every attempt, refused ones included, is returned so that it lands in ``fetches`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+from urllib.parse import unquote, urlsplit
 
 from tasks.fetch import ANY_TYPE, HTML_TYPES, Fetcher, Page, Validators
 from wirehouse.records import FetchAttempt
@@ -46,37 +47,97 @@ class RobotsAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class RobotsRules:
-    """What one origin's robots.txt says to us."""
+class RobotsGroup:
+    """One group of a robots.txt: the rules for some user agents."""
 
-    parser: RobotFileParser | None  # None: everything allowed
+    agents: tuple[str, ...]
+    rules: tuple[tuple[bool, str], ...]  # (allow, path pattern)
+    crawl_delay: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRules:
+    """What one origin's robots.txt says (RFC 9309: longest match wins, * and $ wildcards,
+    Allow wins a tie; Crawl-delay, a common extension, read as seconds)."""
+
+    groups: tuple[RobotsGroup, ...] = ()
     disallow_all: bool = False
     reason: str = ""
+
+    def _group(self, agent: str) -> RobotsGroup | None:
+        token = agent.lower()
+        for group in self.groups:
+            if token in group.agents:
+                return group
+        return next((g for g in self.groups if "*" in g.agents), None)
 
     def allows(self, agent: str, url: str) -> bool:
         if self.disallow_all:
             return False
-        return self.parser is None or self.parser.can_fetch(agent, url)
+        group = self._group(agent)
+        if group is None:
+            return True
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        best_length, allowed = -1, True
+        for allow, pattern in group.rules:
+            if _robots_match(pattern, path) and (
+                len(pattern) > best_length or (len(pattern) == best_length and allow)
+            ):
+                best_length, allowed = len(pattern), allow
+        return allowed
 
     def crawl_delay(self, agent: str) -> float:
-        if self.parser is None:
-            return 0.0
-        delay = self.parser.crawl_delay(agent)
-        if delay is None:
-            rate = self.parser.request_rate(agent)
-            return rate.seconds / rate.requests if rate and rate.requests else 0.0
-        return float(delay)
+        group = self._group(agent)
+        return (group.crawl_delay or 0.0) if group else 0.0
+
+
+def _robots_match(pattern: str, path: str) -> bool:
+    if not pattern:
+        return False  # "Disallow:" with no path allows everything
+    anchored = pattern.endswith("$")
+    body = pattern[:-1] if anchored else pattern
+    regex = ".*".join(re.escape(unquote(piece)) for piece in body.split("*"))
+    return re.match(regex + ("$" if anchored else ""), unquote(path)) is not None
+
+
+def parse_robots(text: str) -> RobotsRules:
+    """Parse a robots.txt body; lines it does not know are ignored, as the RFC asks."""
+    groups: list[RobotsGroup] = []
+    agents: list[str] = []
+    rules: list[tuple[bool, str]] = []
+    delay: float | None = None
+    in_rules = False
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        key, value = (part.strip() for part in line.split(":", 1))
+        key = key.lower()
+        if key == "user-agent":
+            if in_rules:  # a user-agent line after rules starts a new group
+                groups.append(RobotsGroup(tuple(agents), tuple(rules), delay))
+                agents, rules, delay, in_rules = [], [], None, False
+            agents.append(value.lower())
+        elif key in ("allow", "disallow") and agents:
+            in_rules = True
+            rules.append((key == "allow", value))
+        elif key == "crawl-delay" and agents:
+            in_rules = True
+            with contextlib.suppress(ValueError):
+                delay = max(0.0, float(value))
+    if agents:
+        groups.append(RobotsGroup(tuple(agents), tuple(rules), delay))
+    return RobotsRules(tuple(groups))
 
 
 def robots_rules(status: int | None, body: bytes | None, reason: str = "") -> RobotsRules:
     """Rules from a robots.txt answer (RFC 9309 section 2.3.1)."""
     if status is not None and 200 <= status < 300 and body is not None:
-        parser = RobotFileParser()
-        parser.parse(body.decode("utf-8", errors="replace").splitlines())
-        return RobotsRules(parser)
+        return parse_robots(body.decode("utf-8", errors="replace"))
     if status is not None and 400 <= status < 500:
-        return RobotsRules(None)  # no robots.txt: everything allowed
-    return RobotsRules(None, disallow_all=True, reason=reason or f"robots.txt answered {status}")
+        return RobotsRules()  # no robots.txt: everything allowed
+    return RobotsRules(disallow_all=True, reason=reason or f"robots.txt answered {status}")
 
 
 def agent_token(user_agent: str) -> str:
@@ -86,6 +147,7 @@ def agent_token(user_agent: str) -> str:
 
 @dataclass
 class _HostState:
+    slots: asyncio.Semaphore  # requests in flight to the host, retries and waits included
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # serialises spaced requests
     next_at: float = 0.0  # monotonic time before which no request may start
     failures: int = 0  # consecutive failures
@@ -119,7 +181,8 @@ class PoliteFetcher:
         host = (urlsplit(url).hostname or "").lower()
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = _HostState()
+            slots = asyncio.Semaphore(self._settings.per_host_concurrency)
+            state = self._hosts[host] = _HostState(slots)
         return state
 
     async def rules_for(self, url: str) -> RobotsRules:
@@ -195,8 +258,12 @@ class PoliteFetcher:
                 ]
         attempts: list[FetchAttempt] = []
         for retry in range(self._settings.max_retries + 1):
-            await self._wait_turn(state, delay)
-            result = await self._fetcher.fetch(url, accept, validators)
+            async with state.slots:
+                await self._wait_turn(state, delay)
+                if state.paused:  # another request to this host gave up on it meanwhile
+                    attempts.append(self._refusal(url, "host_paused", state.paused))
+                    return None, attempts
+                result = await self._fetcher.fetch(url, accept, validators)
             attempt = result.attempt if isinstance(result, Page) else result
             attempts.append(_numbered(attempt, retry + 1))
             if isinstance(result, Page) or not attempt.error:

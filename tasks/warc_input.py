@@ -14,13 +14,23 @@ response and a :class:`WarcSkip` (with a short reason code) for every record it 
   installed, otherwise left encoded). ``headers`` are the HTTP headers as recorded, so they
   may still name a ``Content-Encoding`` the payload no longer has.
 * ``revisit`` records are resolved against responses seen earlier in the same file (by
-  payload digest, ``WARC-Refers-To``, or ``WARC-Refers-To-Target-URI`` + ``-Date``); the
-  cache of earlier payloads is bounded by ``revisit_cache_bytes``.
+  payload digest, ``WARC-Refers-To``, or ``WARC-Refers-To-Target-URI`` + ``-Date``; a
+  revisit without digest falls back to the latest response for its URL). A resolved revisit
+  keeps its own URL and date, takes the original's payload, and its own HTTP status and
+  headers when it has them (not for a 304), else the original's. The cache of earlier
+  payloads is bounded by ``revisit_cache_bytes`` (oldest evicted first).
+* ``resource``/``metadata`` records with a target URI give ``not_response``; ``warcinfo``,
+  ``request`` and records without a target URI are passed over silently.
 * Damage does not stop the walk: after a record that cannot be framed the reader scans
   forward to the next gzip member (compressed files) or the next ``WARC/x.y`` / ARC header
   line (uncompressed data) and goes on. Only a file that cannot be opened or read, or holds no
   record at all, ends in one ``WarcSkip(reason="unreadable")``. A single-stream gzip file
   cannot be resynchronised inside the stream: damage there ends the walk.
+* Memory: one payload (at most ``max_payload_bytes``, decoded with bounded output steps)
+  plus the revisit cache. warcio inflates gzip members in 4 KiB input blocks without an
+  output bound, so an extremely compressible member costs a few MB more for a moment.
+  ``_ArchiveIterator`` overrides warcio's private ``_consume_blanklines`` to read the lines
+  between records with a length cap (upstream would read a zero-filled tail as one line).
 * ``source`` is ``"path#offset"``: the byte offset of the record in the file (of its gzip
   member for compressed files). For a file that is one gzip stream the offset is into the
   decompressed data (``"path#M+offset"`` when that stream starts at byte ``M`` > 0).
@@ -792,6 +802,7 @@ class _WarcReader:
         self.parsed_any = False
         self.pending: WarcSkip | None = None  # damage before the first good record
         self.last_offset = 0
+        self.floor = -1  # offset of the last record framed in the current segment
 
     def _source(self, offset: int) -> str:
         if self.stream_base:
@@ -833,6 +844,9 @@ class _WarcReader:
         while True:
             outcome = yield from self._segment(stream, start, skip_first=skip_first)
             skip_first = False
+            if outcome.kind == "resync" and outcome.offset <= self.floor:
+                # never look again where records were already read: the walk always moves on
+                outcome = _Outcome("resync", max(self.floor, start), outcome.detail, report=False)
             if outcome.kind in ("eof", "stop"):
                 break
             if outcome.kind == "io":
@@ -884,13 +898,13 @@ class _WarcReader:
         except OSError as exc:
             return _Outcome("io", start, f"read error: {exc.strerror or exc}")
         first = True
-        floor = start - 1  # every record starts after the one before: the walk always moves on
+        self.floor = start - 1
         while True:
             offset = records.offset
-            if offset <= floor and not self._inside_member(records):
+            if offset <= self.floor and not self._inside_member(records):
                 # warcio's offset arithmetic went wrong on damaged bytes (it subtracts buffered
                 # decompressed bytes from a compressed position): look again after the last record
-                return _Outcome("resync", floor, report=False)
+                return _Outcome("resync", self.floor, report=False)
             if self.stream_base is None and not (first and self.compressed):
                 problem = self._not_a_record_start(records, stream, offset)
                 if problem is not None:
@@ -923,7 +937,7 @@ class _WarcReader:
             problem = _framing_problem(record)
             if problem is not None:
                 return _Outcome("resync", offset, problem)
-            floor = offset
+            self.floor = offset
             self.last_offset = offset
             if not self.parsed_any:
                 self.parsed_any = True

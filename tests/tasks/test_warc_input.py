@@ -4,11 +4,11 @@ truncation, files that are no WARC at all)."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import random
 import re
-import shutil
 import zlib
 from collections import Counter
 from datetime import UTC, datetime
@@ -76,7 +76,7 @@ def test_heritrix_2008_crawl_yields_every_http_response() -> None:
     assert first.fetched_at == datetime(2008, 4, 30, 20, 48, 25, tzinfo=UTC)
     assert max(r.fetched_at for r in responses) == datetime(2008, 4, 30, 20, 53, 31, tzinfo=UTC)
     assert sum(len(r.payload) for r in responses) == 7_612_558
-    offsets = [_offset(i.source) for i in [*responses, *skips]]
+    offsets = [_offset(r.source) for r in responses] + [_offset(s.source) for s in skips]
     assert len(set(offsets)) == len(offsets)
 
 
@@ -252,11 +252,13 @@ def test_other_real_files(name: str, total: int, html: int, not_response: int) -
 
 
 def test_resource_only_files() -> None:
-    skips = list(read_warc(_sample("warcio/example-resource.warc.gz")))
-    assert [(type(s).__name__, s.reason, s.url) for s in skips] == [
-        ("WarcSkip", "not_response", "http://example.com/")
-    ]
-    spaced = list(read_warc(_sample("warcio/example-space-in-target-uri.warc.gz")))
+    responses, skips = _split(list(read_warc(_sample("warcio/example-resource.warc.gz"))))
+    assert responses == []
+    assert [(s.reason, s.url) for s in skips] == [("not_response", "http://example.com/")]
+    responses, spaced = _split(
+        list(read_warc(_sample("warcio/example-space-in-target-uri.warc.gz")))
+    )
+    assert responses == []
     assert [(s.reason, s.url) for s in spaced] == [
         ("not_response", "file:///example%20with%20spaces.png")
     ]
@@ -267,6 +269,7 @@ def test_resource_only_files() -> None:
 def test_text_file_is_unreadable() -> None:
     path = _sample("ukwa/wikipedia-sopa-blackout-2012_LICENSE")
     [skip] = list(read_warc(path))
+    assert isinstance(skip, WarcSkip)
     assert skip.reason == "unreadable"
     assert skip.source == str(path)
     assert skip.url is None
@@ -448,6 +451,7 @@ def test_normal_response(tmp_path: Path, compress: bool) -> None:
             source=f"{path}#{b.offsets[2]}",
         )
     ]
+    assert isinstance(items[0], WarcResponse)
     assert items[0].fetched_at.tzinfo is UTC
 
 
@@ -566,8 +570,6 @@ def test_revisit_found_by_refers_to_and_digest_encodings(tmp_path: Path) -> None
     )
     assert digest is not None
     # the same sha1 in hex instead of base32
-    import base64
-
     hex_digest = "sha1:" + base64.b32decode(digest[5:]).hex()
     b.revisit("https://news.example.com/a", hex_digest, "https://news.example.com/a", DATE)
     # no digest match, but WARC-Refers-To names the original record
@@ -759,7 +761,8 @@ def test_too_large_payload(tmp_path: Path, compress: bool) -> None:
         ("https://news.example.com/big2", "too_large"),
         ("https://news.example.com/small", "ok"),
     ]
-    assert items[0].detail == "payload is larger than 10000 bytes"  # type: ignore[union-attr]
+    assert isinstance(items[0], WarcSkip)
+    assert items[0].detail == "payload is larger than 10000 bytes"
     # with the default limit the same file reads fine
     assert [getattr(i, "reason", "ok") for i in read_warc(path)] == ["ok"] * 4
 
@@ -816,6 +819,7 @@ def test_missing_file_is_unreadable(tmp_path: Path) -> None:
 
 def test_directory_and_empty_file_are_unreadable(tmp_path: Path) -> None:
     [as_dir] = list(read_warc(tmp_path))
+    assert isinstance(as_dir, WarcSkip)
     assert as_dir.reason == "unreadable" and as_dir.source == str(tmp_path)
     empty = tmp_path / "empty.warc"
     empty.write_bytes(b"")
@@ -823,6 +827,7 @@ def test_directory_and_empty_file_are_unreadable(tmp_path: Path) -> None:
     empty_gz = tmp_path / "empty.warc.gz"
     empty_gz.write_bytes(gzip.compress(b""))
     [skip] = list(read_warc(empty_gz))
+    assert isinstance(skip, WarcSkip)
     assert skip.reason == "unreadable" and skip.detail == "no WARC or ARC record found"
 
 
@@ -840,9 +845,10 @@ def test_png_and_random_bytes_are_unreadable(tmp_path: Path) -> None:
     for path in (png, noise, text):
         items = list(read_warc(path))
         assert len(items) == 1, path
-        assert items[0].reason == "unreadable"  # type: ignore[union-attr]
+        assert isinstance(items[0], WarcSkip)
+        assert items[0].reason == "unreadable"
         assert items[0].source == str(path)
-        assert items[0].detail.startswith("no WARC or ARC record found")  # type: ignore[union-attr]
+        assert items[0].detail.startswith("no WARC or ARC record found")
 
 
 def test_garbage_before_the_first_record(tmp_path: Path) -> None:
@@ -864,7 +870,6 @@ def test_real_file_copy_with_uncompressed_damage(tmp_path: Path) -> None:
     assert data[3817:3827] == b"WARC/1.0\r\n"
     damaged = data[:3817] + b"WARX/9.9\r\n" + data[3827:]
     path = tmp_path / "damaged.warc"
-    shutil.copyfile(source, path)
     path.write_bytes(damaged)
     responses, skips = _split(list(read_warc(path)))
     assert len(responses) == 10  # notekl.gif is lost, and with it both its revisits

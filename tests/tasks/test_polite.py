@@ -1,0 +1,216 @@
+"""Politeness against a real HTTP server on loopback: robots, delays, retries, pauses."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from tasks.fetch import Fetcher, FetchPolicy, Page, make_client, parse_retry_after
+from tasks.polite import PoliteFetcher, agent_token, robots_rules
+from wirehouse.records import FetchAttempt
+from wirehouse.settings import FetchSettings
+
+HTML = "<html><body><p>ok</p></body></html>"
+
+
+def crawl(
+    urls: list[str], **overrides: object
+) -> tuple[list[tuple[Page | None, list[FetchAttempt]]], PoliteFetcher]:
+    settings = FetchSettings(**{"backoff_base_s": 0.01, **overrides})  # type: ignore[arg-type]
+
+    async def go() -> tuple[list[tuple[Page | None, list[FetchAttempt]]], PoliteFetcher]:
+        async with make_client(settings) as client:
+            polite = PoliteFetcher(Fetcher(client, FetchPolicy(settings, True)), settings)
+            results = await asyncio.gather(*(polite.get(u) for u in urls))
+            return list(results), polite
+
+    return asyncio.run(go())
+
+
+def test_robots_disallow_is_obeyed_and_robots_is_read_once(local_server):
+    local_server.page(
+        "/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+    )
+    local_server.page("/private/a", HTML)
+    local_server.page("/public/a", HTML)
+    local_server.page("/public/b", HTML)
+    results, polite = crawl([local_server.url(p) for p in ("/private/a", "/public/a", "/public/b")])
+    (refused, _), (ok_a, _), (ok_b, _) = results
+    assert refused is None and ok_a is not None and ok_b is not None
+    assert results[0][1][0].error == "robots_disallowed"
+    paths = [r[0] for r in local_server.requests]
+    assert "/private/a" not in paths
+    assert paths.count("/robots.txt") == 1
+    assert len(polite.robots_attempts) == 1
+
+
+def test_rules_for_our_agent_token_win_over_the_star_group(local_server):
+    local_server.page(
+        "/robots.txt",
+        "User-agent: *\nDisallow: /\n\nUser-agent: wirehouse\nDisallow: /nope\n",
+        content_type="text/plain",
+    )
+    local_server.page("/yes", HTML)
+    results, _ = crawl([local_server.url("/yes"), local_server.url("/nope")])
+    assert results[0][0] is not None
+    assert results[1][1][0].error == "robots_disallowed"
+
+
+def test_crawl_delay_spaces_requests(local_server):
+    local_server.page("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", content_type="text/plain")
+    starts: list[float] = []
+
+    def timed(h: BaseHTTPRequestHandler) -> None:
+        starts.append(time.monotonic())
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "2")
+        h.end_headers()
+        h.wfile.write(b"ok")
+
+    for i in range(4):
+        local_server.routes[f"/p{i}"] = timed
+    results, _ = crawl([local_server.url(f"/p{i}") for i in range(4)])
+    assert all(page is not None for page, _ in results)
+    gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:], strict=False)]
+    assert min(gaps) >= 0.28, gaps
+
+
+def test_a_crawl_delay_over_the_limit_skips_the_host_with_a_reason(local_server):
+    local_server.page(
+        "/robots.txt", "User-agent: *\nCrawl-delay: 3600\n", content_type="text/plain"
+    )
+    local_server.page("/a", HTML)
+    results, _ = crawl([local_server.url("/a")])
+    assert results[0][1][0].error == "crawl_delay_too_long"
+    assert "/a" not in [r[0] for r in local_server.requests]
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"), [(404, True), (410, True), (500, False), (503, False)]
+)
+def test_robots_status_codes_follow_rfc_9309(local_server, status, allowed):
+    local_server.page("/robots.txt", "nope", status=status, content_type="text/plain")
+    local_server.page("/a", HTML)
+    results, _ = crawl([local_server.url("/a")], max_retries=0)
+    assert (results[0][0] is not None) is allowed
+    if not allowed:
+        assert results[0][1][0].error == "robots_disallowed"
+
+
+def test_429_with_retry_after_is_waited_then_retried(local_server):
+    calls = {"n": 0}
+    when: list[float] = []
+
+    def limited(h: BaseHTTPRequestHandler) -> None:
+        calls["n"] += 1
+        when.append(time.monotonic())
+        if calls["n"] == 1:
+            h.send_response(429)
+            h.send_header("Retry-After", "1")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "2")
+        h.end_headers()
+        h.wfile.write(b"ok")
+
+    local_server.routes["/limited"] = limited
+    results, _ = crawl([local_server.url("/limited")], obey_robots=False)
+    page, attempts = results[0]
+    assert page is not None
+    assert [(a.attempt, a.status_code, a.error) for a in attempts] == [
+        (1, 429, "http_429"),
+        (2, 200, None),
+    ]
+    assert attempts[0].retry_after_s == 1.0
+    assert when[1] - when[0] >= 0.95
+
+
+def test_retry_after_is_capped(local_server):
+    local_server.page("/slow", "", status=503, headers={"Retry-After": "3600"})
+    started = time.monotonic()
+    results, _ = crawl(
+        [local_server.url("/slow")], obey_robots=False, max_retries=1, max_retry_after_s=0.2
+    )
+    assert time.monotonic() - started < 3
+    assert [a.error for a in results[0][1]] == ["http_503", "http_503"]
+
+
+def test_only_transient_failures_are_retried(local_server):
+    local_server.page("/missing", "no", status=404)
+    local_server.page("/flaky", "no", status=502)
+    results, _ = crawl(
+        [local_server.url("/missing"), local_server.url("/flaky")], obey_robots=False, max_retries=2
+    )
+    assert len(results[0][1]) == 1
+    assert [a.attempt for a in results[1][1]] == [1, 2, 3]
+    assert all(a.retryable for a in results[1][1])
+
+
+def test_a_host_that_keeps_failing_is_paused(local_server):
+    for i in range(6):
+        local_server.page(f"/e{i}", "down", status=503)
+    results, _ = crawl(
+        [local_server.url(f"/e{i}") for i in range(6)],
+        obey_robots=False,
+        max_retries=0,
+        host_failure_limit=3,
+        per_host_concurrency=1,
+    )
+    errors = [attempts[-1].error for _, attempts in results]
+    assert errors.count("host_paused") == 3
+    assert len([r for r in local_server.requests if r[0].startswith("/e")]) == 3
+
+
+def test_parse_retry_after():
+    now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("120", now) == 120.0
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30.0
+    assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now) == 0.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
+
+
+def test_robots_rules_parsing():
+    rules = robots_rules(200, b"User-agent: wirehouse\nDisallow: /x\nCrawl-delay: 2\n")
+    assert not rules.allows("wirehouse", "http://a.example/x/1")
+    assert rules.allows("wirehouse", "http://a.example/y")
+    assert rules.crawl_delay("wirehouse") == 2.0
+    assert agent_token("wirehouse/0.1 (+https://x)") == "wirehouse"
+
+
+def test_per_host_limit_holds_under_retries(local_server):
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0, "n": 0}
+
+    def busy(h: BaseHTTPRequestHandler) -> None:
+        with lock:
+            state["now"] += 1
+            state["n"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+            fail = state["n"] % 3 == 0
+        time.sleep(0.03)
+        with lock:
+            state["now"] -= 1
+        h.send_response(503 if fail else 200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "2")
+        h.end_headers()
+        h.wfile.write(b"ok")
+
+    for i in range(10):
+        local_server.routes[f"/b{i}"] = busy
+    results, _ = crawl(
+        [local_server.url(f"/b{i}") for i in range(10)], obey_robots=False, host_failure_limit=100
+    )
+    assert all(page is not None for page, _ in results)
+    assert state["peak"] <= 2
