@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -16,7 +17,7 @@ from tasks.fetch import Validators
 from tasks.polite import RobotsAnswer
 from tasks.stories import StoryResult
 from tasks.urls import article_id, domain_of, identity_url, normalize_url
-from wirehouse.db import insert_many, query, transaction
+from wirehouse.db import insert_many, load_batch, query, transaction
 from wirehouse.records import (
     ArticleSketch,
     DiscoveryProblem,
@@ -53,6 +54,11 @@ def finish_run(conn: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     conn.execute(query("finish_run"), [datetime.now(UTC), json.dumps(payload), summary.run_id])
 
 
+def _unique(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The last row for each key: one statement may not upsert the same row twice."""
+    return list({row[key]: row for row in rows}.values())
+
+
 def save_fetches(
     conn: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -64,46 +70,22 @@ def save_fetches(
     """Record fetch attempts and the raw records they produced, in one transaction (the
     caller's, when ``in_transaction``)."""
     with nullcontext(conn) if in_transaction else transaction(conn):
-        insert_many(
+        load_batch(
             conn,
             "insert_raw_record",
-            [
-                (
-                    r.record_id,
-                    r.url,
-                    r.warc_path,
-                    r.warc_offset,
-                    r.warc_length,
-                    r.payload_sha256,
-                    r.status_code,
-                    r.content_type,
-                    r.fetched_at,
-                    r.origin,
-                )
-                for r in records
-            ],
+            "raw_records",
+            _unique([asdict(r) for r in records], "record_id"),
         )
-        insert_many(
+        load_batch(
             conn,
             "insert_fetch",
+            "fetches",
             [
-                (
-                    run_id,
-                    a.url,
-                    a.fetched_at,
-                    a.final_url,
-                    a.status_code,
-                    a.error,
-                    a.detail,
-                    list(a.redirects),
-                    a.content_type,
-                    a.record_id,
-                    a.elapsed_ms,
-                    a.etag,
-                    a.last_modified,
-                    a.attempt,
-                    a.retry_after_s,
-                )
+                {
+                    "run_id": run_id,
+                    **{k: v for k, v in asdict(a).items() if k != "retryable"},
+                    "redirects": list(a.redirects),
+                }
                 for a in attempts
             ],
         )
@@ -113,24 +95,37 @@ def save_problems(
     conn: duckdb.DuckDBPyConnection, run_id: str, problems: Sequence[DiscoveryProblem]
 ) -> None:
     now = datetime.now(UTC)
-    insert_many(
+    load_batch(
         conn,
         "insert_discovery_problem",
-        [(run_id, p.source_url, p.reason, p.detail, now) for p in problems],
+        "discovery_problems",
+        [
+            {
+                "run_id": run_id,
+                "source": p.source_url,
+                "reason": p.reason,
+                "detail": p.detail,
+                "noted_at": now,
+            }
+            for p in problems
+        ],
     )
 
 
 def save_link_hints(conn: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> None:
     """What feeds and sitemaps said about the URLs they listed (title, date), kept as hints."""
-    insert_many(
-        conn,
-        "upsert_link_hint",
-        [
-            (normalize_url(link.url), link.source, link.source_url, link.title, link.published_at)
-            for link in links
-            if link.title or link.published_at
-        ],
-    )
+    rows = [
+        {
+            "url": normalize_url(link.url),
+            "source": link.source,
+            "source_url": link.source_url,
+            "title": link.title,
+            "published_at": link.published_at,
+        }
+        for link in links
+        if link.title or link.published_at
+    ]
+    load_batch(conn, "upsert_link_hint", "link_hints", _unique(rows, "url"))
 
 
 def known_record_ids(conn: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> set[str]:
@@ -185,39 +180,48 @@ def save_extractions(
 ) -> tuple[int, int]:
     """Upsert articles and rejections; returns (articles, rejections) written."""
     now = datetime.now(UTC)
-    articles = []
-    rejections = []
+    articles: list[dict[str, Any]] = []
+    rejections: list[dict[str, Any]] = []
     for result, fetched_at in results:
         if isinstance(result, Rejection):
-            rejections.append((result.record_id, result.url, result.reason, result.detail, now))
+            rejections.append(
+                {
+                    "record_id": result.record_id,
+                    "url": result.url,
+                    "reason": result.reason,
+                    "detail": result.detail,
+                    "rejected_at": now,
+                }
+            )
             continue
         identity = identity_url(result.url, result.canonical_url)
         articles.append(
-            (
-                article_id(identity),
-                result.url,
-                result.canonical_url,
-                domain_of(result.url),
-                result.title,
-                result.author,
-                result.page_date,
-                result.page_date,
-                result.language,
-                result.sitename,
-                result.text,
-                text_sha256(result.text),
-                count_words(result.text),
-                result.boilerplate_ratio,
-                result.wire_marker,
-                result.record_id,
-                fetched_at,
-                fetched_at,
-                now,
-            )
+            {
+                "article_id": article_id(identity),
+                # one article, one URL: its same-site canonical, else where it was found
+                "url": identity,
+                "canonical_url": result.canonical_url,
+                "domain": domain_of(result.url),
+                "title": result.title,
+                "author": result.author,
+                "page_date": result.page_date,
+                "published_at": result.page_date,
+                "language": result.language,
+                "sitename": result.sitename,
+                "text": result.text,
+                "text_sha256": text_sha256(result.text),
+                "word_count": count_words(result.text),
+                "boilerplate_ratio": result.boilerplate_ratio,
+                "wire_marker": result.wire_marker,
+                "record_id": result.record_id,
+                "fetched_at": fetched_at,
+                "first_seen_at": fetched_at,
+                "extracted_at": now,
+            }
         )
     with transaction(conn):
-        insert_many(conn, "upsert_article", articles)
-        insert_many(conn, "upsert_rejection", rejections)
+        load_batch(conn, "upsert_article", "articles", _unique(articles, "article_id"))
+        load_batch(conn, "upsert_rejection", "rejections", _unique(rejections, "record_id"))
     return len(articles), len(rejections)
 
 
@@ -249,49 +253,16 @@ def save_grouping(
     """Replace copy groups, stories and links with the newly computed ones, atomically."""
     now = datetime.now(UTC)
     with transaction(conn):
-        insert_many(
-            conn,
-            "update_grouping",
-            [
-                (
-                    g.copy_group_id,
-                    g.story_id,
-                    g.is_group_origin,
-                    g.published_at,
-                    g.republished_at,
-                    g.article_id,
-                )
-                for g in result.groupings
-            ],
-        )
+        load_batch(conn, "update_grouping", "articles", [asdict(g) for g in result.groupings])
         conn.execute(query("clear_grouping"))
-        insert_many(
-            conn,
-            "insert_copy_group",
-            [
-                (c.copy_group_id, c.origin_article_id, c.member_count, c.story_id)
-                for c in result.copy_groups
-            ],
+        load_batch(
+            conn, "insert_copy_group", "copy_groups", [asdict(c) for c in result.copy_groups]
         )
-        keep = [s.story_id for s in result.stories]
-        conn.execute(query("delete_stale_stories"), [keep])
-        insert_many(
+        conn.execute(query("delete_stale_stories"), [[s.story_id for s in result.stories]])
+        load_batch(
             conn,
             "upsert_story",
-            [
-                (
-                    s.story_id,
-                    s.title,
-                    s.first_published_at,
-                    s.article_count,
-                    s.domain_count,
-                    s.lead_article_id,
-                    now,
-                    now,
-                )
-                for s in result.stories
-            ],
+            "stories",
+            [{**asdict(s), "created_at": now, "updated_at": now} for s in result.stories],
         )
-        insert_many(
-            conn, "insert_article_link", [(link.a, link.b, link.kind, link.score) for link in links]
-        )
+        load_batch(conn, "insert_article_link", "article_links", [asdict(link) for link in links])

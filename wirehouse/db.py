@@ -6,10 +6,14 @@ Migrations are ``sql/migrations/NNN_name.sql`` applied in order and recorded in
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -130,6 +134,52 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
 def insert_many(
     conn: duckdb.DuckDBPyConnection, sql_name: str, rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Run a named parameterised statement once per row."""
+    """Run a named parameterised statement once per row (for a handful of rows)."""
     if rows:
         conn.executemany(query(sql_name), [list(row) for row in rows])
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot load a {type(value).__name__} through a batch")
+
+
+def load_batch(
+    conn: duckdb.DuckDBPyConnection, sql_name: str, table: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Run a named statement that reads the view ``batch`` over ``rows``.
+
+    DuckDB binds parameters row by row (milliseconds a row); its JSON reader loads a
+    thousand rows in milliseconds. Rows go to a temporary newline-delimited JSON file read
+    with the target table's column types, so nothing is guessed.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    types = _column_types(conn, table)
+    spec = ", ".join(f"'{name}': '{types[name]}'" for name in columns)
+    handle, path = tempfile.mkstemp(prefix="wirehouse-batch-", suffix=".ndjson")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps(row, default=_json_value, ensure_ascii=False))
+                out.write("\n")
+        conn.execute(
+            "create or replace temp view batch as select * from read_json("
+            f"'{path}', format = 'newline_delimited', columns = {{{spec}}})"
+        )
+        conn.execute(query(sql_name))
+        conn.execute("drop view batch")
+    finally:
+        os.unlink(path)
+
+
+def _column_types(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = conn.execute(
+        "select column_name, data_type from information_schema.columns where table_name = ?",
+        [table],
+    ).fetchall()
+    if not rows:
+        raise StorageError(f"no table {table!r} in the archive")
+    return dict(rows)

@@ -1,2 +1,3 @@
--- insert_discovery_problem: a feed, sitemap, URL list or WARC record that could not be read
-insert into discovery_problems (run_id, source, reason, detail, noted_at) values (?, ?, ?, ?, ?)
+-- insert_discovery_problem: feeds, sitemaps, URL lists or WARC records that could not be read
+insert into discovery_problems (run_id, source, reason, detail, noted_at)
+select run_id, source, reason, detail, noted_at from batch

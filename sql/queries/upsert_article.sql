@@ -1,9 +1,13 @@
--- upsert_article: an extracted article; a refetch with new text updates it, first_seen_at stays
+-- upsert_article: extracted articles; a refetch with new text updates one, first_seen_at stays
 insert into articles (
     article_id, url, canonical_url, domain, title, author, page_date, published_at,
     language, sitename, text, text_sha256, word_count, boilerplate_ratio, wire_marker,
     record_id, fetched_at, first_seen_at, extracted_at
-) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+)
+select article_id, url, canonical_url, domain, title, author, page_date, published_at,
+       language, sitename, text, text_sha256, word_count, boilerplate_ratio, wire_marker,
+       record_id, fetched_at, first_seen_at, extracted_at
+from batch
 on conflict (article_id) do update set
     url = excluded.url,
     canonical_url = excluded.canonical_url,

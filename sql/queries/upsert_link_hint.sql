@@ -1,5 +1,6 @@
--- upsert_link_hint: a feed item's or news sitemap's title and date for a URL (latest wins)
-insert into link_hints (url, source, source_url, title, published_at) values (?, ?, ?, ?, ?)
+-- upsert_link_hint: feed items' and news sitemaps' titles and dates for URLs (latest wins)
+insert into link_hints (url, source, source_url, title, published_at)
+select url, source, source_url, title, published_at from batch
 on conflict (url) do update set
     source = excluded.source,
     source_url = excluded.source_url,

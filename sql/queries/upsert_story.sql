@@ -1,8 +1,11 @@
--- upsert_story: a story's figures; created_at is kept from its first appearance
+-- upsert_story: stories' figures; created_at is kept from a story's first appearance
 insert into stories (
     story_id, title, first_published_at, article_count, domain_count, lead_article_id,
     created_at, updated_at
-) values (?, ?, ?, ?, ?, ?, ?, ?)
+)
+select story_id, title, first_published_at, article_count, domain_count, lead_article_id,
+       created_at, updated_at
+from batch
 on conflict (story_id) do update set
     title = excluded.title,
     first_published_at = excluded.first_published_at,

@@ -298,3 +298,143 @@ def test_warc_input_is_ingested_as_if_fetched(tmp_path, example_hosts):
     assert report["ingested"].responses == 1
     assert report["extracted"].new_articles == 1
     assert rows(ctx, "select url from articles") == [(entry["url"],)]
+
+
+ARTICLE_HTML = (
+    "<html lang='en'><head><title>Council passes budget</title></head><body><article>"
+    "<h1>Council passes budget</h1>"
+    + "".join(
+        f"<p>Paragraph {i}: the city council approved the spending plan after a long debate "
+        f"about buses, parks and the new library on the east side of town.</p>"
+        for i in range(8)
+    )
+    + "</article></body></html>"
+)
+
+
+def local_context(tmp_path: Path) -> RunContext:
+    return context(tmp_path, {})
+
+
+def test_not_modified_answer_costs_no_extraction(tmp_path, local_server):
+    def conditional(h) -> None:
+        if h.headers.get("If-None-Match") == '"v1"':
+            h.send_response(304)
+            h.send_header("ETag", '"v1"')
+            h.end_headers()
+            return
+        body = ARTICLE_HTML.encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("ETag", '"v1"')
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    local_server.routes["/story"] = conditional
+    ctx = local_context(tmp_path)
+    first = run_all(ctx, Sources(urls=(local_server.url("/story"),)))
+    assert first["extracted"].new_articles == 1
+    second = run_all(
+        replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=(local_server.url("/story"),))
+    )
+    assert second["fetched"].not_modified == 1
+    assert second["fetched"].new_records == 0
+    assert second["extracted"].extracted == 0
+    story_requests = [r for r in local_server.requests if r[0] == "/story"]
+    assert story_requests[-1][2].get("If-None-Match") == '"v1"'
+    assert rows(
+        ctx, "select status_code from fetches where url like '%/story' order by fetched_at"
+    ) == [
+        (200,),
+        (304,),
+    ]
+
+
+def test_same_body_under_a_new_etag_is_not_extracted_again(tmp_path, local_server):
+    versions = iter(range(100))
+
+    def fresh_etag(h) -> None:
+        body = ARTICLE_HTML.encode()
+        h.send_response(200)  # a server that ignores validators and changes its ETag
+        h.send_header("Content-Type", "text/html")
+        h.send_header("ETag", f'"v{next(versions)}"')
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    local_server.routes["/story"] = fresh_etag
+    ctx = local_context(tmp_path)
+    run_all(ctx, Sources(urls=(local_server.url("/story"),)))
+    second = run_all(
+        replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=(local_server.url("/story"),))
+    )
+    assert second["fetched"].not_modified == 1
+    assert second["fetched"].new_records == 0
+    assert second["extracted"].extracted == 0
+
+
+def test_a_changed_page_updates_its_article(tmp_path, local_server):
+    local_server.page("/story", ARTICLE_HTML, headers={"ETag": '"a"'})
+    ctx = local_context(tmp_path)
+    run_all(ctx, Sources(urls=(local_server.url("/story"),)))
+    local_server.page(
+        "/story",
+        ARTICLE_HTML.replace("long debate", "short, heated debate"),
+        headers={"ETag": '"b"'},
+    )
+    second = run_all(
+        replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=(local_server.url("/story"),))
+    )
+    assert second["extracted"].extracted == 1
+    assert second["extracted"].new_articles == 0
+    texts = rows(ctx, "select text from articles")
+    assert len(texts) == 1 and "short, heated debate" in texts[0][0]
+
+
+def test_urls_that_lead_to_one_page_give_one_article(tmp_path, local_server):
+    def to_final(h) -> None:
+        h.send_response(301)
+        h.send_header("Location", "/final")
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    local_server.routes["/a"] = to_final
+    local_server.routes["/b"] = to_final
+    local_server.page("/final", ARTICLE_HTML)
+    local_server.page(
+        "/amp/final",
+        ARTICLE_HTML.replace(
+            "<head>", f"<head><link rel='canonical' href='{local_server.url('/final')}'>"
+        ),
+    )
+    ctx = local_context(tmp_path)
+    urls = (
+        local_server.url("/a"),
+        local_server.url("/b?utm_source=x"),
+        local_server.url("/amp/final"),
+    )
+    report = run_all(ctx, Sources(urls=urls))
+    assert report["extracted"].new_articles == 1
+    assert rows(ctx, "select url from articles") == [(local_server.url("/final"),)]
+    redirects = rows(ctx, "select redirects from fetches where url like '%/a'")
+    assert redirects == [([local_server.url("/final")],)]
+
+
+def test_a_windows_1251_page_is_stored_readable(tmp_path, local_server):
+    text = "Городской совет утвердил бюджет после долгих обсуждений автобусов, парков и библиотеки"
+    paragraphs = "".join(
+        f"<p>{text}, заседание номер {i}, продолжалось до вечера.</p>" for i in range(6)
+    )
+    body = f"<html><body><article><h1>Бюджет</h1>{paragraphs}</article></body></html>"
+    local_server.page("/ru", body.encode("cp1251"), content_type="text/html; charset=windows-1251")
+    local_server.page(
+        "/ru-meta",
+        (f"<meta charset='windows-1251'>{body}").encode("cp1251"),
+        content_type="text/html",
+    )
+    ctx = local_context(tmp_path)
+    run_all(ctx, Sources(urls=(local_server.url("/ru"), local_server.url("/ru-meta"))))
+    stored = [t for (t,) in rows(ctx, "select text from articles")]
+    assert len(stored) == 2 and all("Городской совет утвердил бюджет" in t for t in stored)
+    assert rows(ctx, "select distinct language from articles") == [("ru",)]

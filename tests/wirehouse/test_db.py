@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -80,6 +82,10 @@ def test_every_named_query_parses(tmp_path):
             assert text.lstrip().startswith("--"), f"{path.name} needs a one-line comment"
             conn.execute("begin transaction")
             try:
+                target = re.search(r"(?:insert into|update)\s+(\w+)", text)
+                if "from batch" in text and target:
+                    # a batch statement reads rows shaped like its target table
+                    conn.execute(f"create temp view batch as select * from {target[1]} limit 0")
                 # parameters are bound as NULL just to check the statement compiles
                 count = text.count("?")
                 conn.execute(text, [None] * count) if count else conn.execute(text)
@@ -92,6 +98,37 @@ def test_every_named_query_parses(tmp_path):
 def test_unknown_query_name():
     with pytest.raises(KeyError, match="no SQL query named 'nope'"):
         query("nope")
+
+
+def test_load_batch_keeps_types_exactly(tmp_path):
+    from datetime import UTC, datetime
+
+    from wirehouse.db import load_batch
+
+    when = datetime(2024, 2, 29, 23, 59, 1, 5, tzinfo=UTC)
+    row = {
+        "run_id": "r",
+        "url": "http://a/x",
+        "fetched_at": when,
+        "final_url": None,
+        "status_code": 200,
+        "error": None,
+        "detail": 'ünïcödé "quoted"',
+        "redirects": ["http://a/y"],
+        "content_type": None,
+        "record_id": None,
+        "elapsed_ms": 5,
+        "etag": "007",
+        "last_modified": None,
+        "attempt": 1,
+        "retry_after_s": 1.5,
+    }
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        load_batch(conn, "insert_fetch", "fetches", [row])
+        got = conn.execute(
+            "select fetched_at, detail, redirects, etag, retry_after_s from fetches"
+        ).fetchone()
+    assert got == (when, row["detail"], ["http://a/y"], "007", 1.5)
 
 
 def test_transaction_rolls_back_on_error(tmp_path):
