@@ -56,7 +56,22 @@ class Resolver(Protocol):
 class SystemResolver:
     """The operating system's resolver (getaddrinfo, run off the event loop)."""
 
+    def __init__(self) -> None:
+        # One answer per host and port for the run: a crawl asks for the same hosts
+        # thousands of times, and we connect to the checked address anyway.
+        self._cache: dict[tuple[str, int], list[tuple[str, int]]] = {}
+
     async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
+        cached = self._cache.get((host, port))
+        if cached is not None:
+            return cached
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            self._cache[(host, port)] = [(str(literal), port)]
+            return self._cache[(host, port)]
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -67,6 +82,7 @@ class SystemResolver:
             pair = (str(sockaddr[0]), int(sockaddr[1]))
             if pair not in seen:
                 seen.append(pair)
+        self._cache[(host, port)] = seen
         return seen
 
 

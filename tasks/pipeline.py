@@ -14,9 +14,10 @@ import os
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -287,7 +288,12 @@ async def _fetch(
     robots: dict[str, RobotsAnswer],
 ) -> _FetchOutcome:
     out = _FetchOutcome()
-    with WarcArchive(ctx.archive_dir, ctx.run_id) as archive:
+    loop = asyncio.get_running_loop()
+    # One writer thread: archive writes stay in order and compress while the loop fetches.
+    with (
+        WarcArchive(ctx.archive_dir, ctx.run_id) as archive,
+        ThreadPoolExecutor(1, thread_name_prefix="warc-writer") as writer,
+    ):
         async with make_client(ctx.settings.fetch) as client:
             fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
             polite = PoliteFetcher(fetcher, ctx.settings.fetch, robots_seen=robots)
@@ -307,19 +313,26 @@ async def _fetch(
                 if record_id in known:
                     out.not_modified += 1  # the same body again: nothing to extract
                 else:
-                    record = archive.write_response(
-                        stored_url,
-                        last.status_code or 200,
-                        page.headers,
-                        page.body,
-                        last.fetched_at,
+                    known.add(record_id)
+                    record = await loop.run_in_executor(
+                        writer,
+                        partial(
+                            archive.write_response,
+                            stored_url,
+                            last.status_code or 200,
+                            page.headers,
+                            page.body,
+                            last.fetched_at,
+                        ),
                     )
                     out.records.append(record)
-                    known.add(record_id)
                     out.fetched += 1
                 out.attempts.extend([*tried[:-1], replace(last, record_id=record_id)])
 
-            await asyncio.gather(*(one(url) for url in dict.fromkeys(urls)))
+            # Host by host: with at most a few requests per host in flight, a host's URLs in
+            # a row reuse its kept-alive connections instead of churning the pool.
+            ordered = sorted(dict.fromkeys(urls), key=lambda url: urlsplit(url).netloc)
+            await asyncio.gather(*(one(url) for url in ordered))
             out.attempts.extend(polite.robots_attempts)
             out.robots = polite.robots_answers
     return out

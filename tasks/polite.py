@@ -51,7 +51,7 @@ class RobotsGroup:
     """One group of a robots.txt: the rules for some user agents."""
 
     agents: tuple[str, ...]
-    rules: tuple[tuple[bool, str], ...]  # (allow, path pattern)
+    rules: tuple[tuple[bool, str, re.Pattern[str] | None], ...]  # (allow, pattern, compiled)
     crawl_delay: float | None
 
 
@@ -78,11 +78,13 @@ class RobotsRules:
         if group is None:
             return True
         parts = urlsplit(url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        path = unquote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
         best_length, allowed = -1, True
-        for allow, pattern in group.rules:
-            if _robots_match(pattern, path) and (
-                len(pattern) > best_length or (len(pattern) == best_length and allow)
+        for allow, pattern, compiled in group.rules:
+            if (
+                compiled is not None
+                and compiled.match(path)
+                and (len(pattern) > best_length or (len(pattern) == best_length and allow))
             ):
                 best_length, allowed = len(pattern), allow
         return allowed
@@ -92,20 +94,21 @@ class RobotsRules:
         return (group.crawl_delay or 0.0) if group else 0.0
 
 
-def _robots_match(pattern: str, path: str) -> bool:
+def _robots_pattern(pattern: str) -> re.Pattern[str] | None:
+    """A robots.txt path pattern as a regex: * is any run of characters, a final $ anchors."""
     if not pattern:
-        return False  # "Disallow:" with no path allows everything
+        return None  # "Disallow:" with no path allows everything
     anchored = pattern.endswith("$")
     body = pattern[:-1] if anchored else pattern
     regex = ".*".join(re.escape(unquote(piece)) for piece in body.split("*"))
-    return re.match(regex + ("$" if anchored else ""), unquote(path)) is not None
+    return re.compile(regex + ("$" if anchored else ""))
 
 
 def parse_robots(text: str) -> RobotsRules:
     """Parse a robots.txt body; lines it does not know are ignored, as the RFC asks."""
     groups: list[RobotsGroup] = []
     agents: list[str] = []
-    rules: list[tuple[bool, str]] = []
+    rules: list[tuple[bool, str, re.Pattern[str] | None]] = []
     delay: float | None = None
     in_rules = False
     for raw in text.splitlines():
@@ -121,7 +124,7 @@ def parse_robots(text: str) -> RobotsRules:
             agents.append(value.lower())
         elif key in ("allow", "disallow") and agents:
             in_rules = True
-            rules.append((key == "allow", value))
+            rules.append((key == "allow", value, _robots_pattern(value)))
         elif key == "crawl-delay" and agents:
             in_rules = True
             with contextlib.suppress(ValueError):
@@ -238,8 +241,9 @@ class PoliteFetcher:
             return None, [self._refusal(url, "host_paused", state.paused)]
         delay = 0.0
         if self._settings.obey_robots if obey_robots is None else obey_robots:
+            origin = _origin(url)
             rules = await self.rules_for(url)
-            refused = self.robots_answers.get(_origin(url))
+            refused = self.robots_answers.get(origin)
             if refused and refused.error in _POLICY_REFUSALS:
                 # The page itself would be refused for the same reason: say that one.
                 return None, [self._refusal(url, refused.error, rules.reason)]

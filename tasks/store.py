@@ -17,7 +17,7 @@ from tasks.fetch import Validators
 from tasks.polite import RobotsAnswer
 from tasks.stories import StoryResult
 from tasks.urls import article_id, domain_of, identity_url, normalize_url
-from wirehouse.db import insert_many, load_batch, query, transaction
+from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
 from wirehouse.records import (
     ArticleSketch,
     DiscoveryProblem,
@@ -129,9 +129,11 @@ def save_link_hints(conn: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> N
 
 
 def known_record_ids(conn: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> set[str]:
+    """Records already archived for these URLs (their bodies need no new copy)."""
     if not urls:
         return set()
-    return {row[0] for row in conn.execute(query("known_record_ids"), [list(urls)]).fetchall()}
+    with batch_view(conn, {"url": "VARCHAR"}, [{"url": url} for url in urls]):
+        return {row[0] for row in conn.execute(query("known_record_ids")).fetchall()}
 
 
 def latest_validators(
@@ -140,7 +142,8 @@ def latest_validators(
     """Validators of each URL's last good fetch, for conditional requests."""
     if not urls:
         return {}
-    rows = conn.execute(query("latest_validators"), [list(urls)]).fetchall()
+    with batch_view(conn, {"url": "VARCHAR"}, [{"url": url} for url in urls]):
+        rows = conn.execute(query("latest_validators")).fetchall()
     return {url: Validators(etag, last_modified) for url, etag, last_modified in rows}
 
 

@@ -145,20 +145,18 @@ def _json_value(value: object) -> object:
     raise TypeError(f"cannot load a {type(value).__name__} through a batch")
 
 
-def load_batch(
-    conn: duckdb.DuckDBPyConnection, sql_name: str, table: str, rows: Sequence[dict[str, Any]]
-) -> None:
-    """Run a named statement that reads the view ``batch`` over ``rows``.
+@contextmanager
+def batch_view(
+    conn: duckdb.DuckDBPyConnection, types: dict[str, str], rows: Sequence[dict[str, Any]]
+) -> Iterator[None]:
+    """A temporary view ``batch`` over ``rows`` while the block runs.
 
-    DuckDB binds parameters row by row (milliseconds a row); its JSON reader loads a
-    thousand rows in milliseconds. Rows go to a temporary newline-delimited JSON file read
-    with the target table's column types, so nothing is guessed.
+    DuckDB binds parameters row by row (milliseconds a row), and a long list parameter is
+    slow to convert; its JSON reader loads thousands of rows in milliseconds. Rows go to a
+    temporary newline-delimited JSON file read with the given column types, so nothing is
+    guessed.
     """
-    if not rows:
-        return
-    columns = list(rows[0])
-    types = _column_types(conn, table)
-    spec = ", ".join(f"'{name}': '{types[name]}'" for name in columns)
+    spec = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
     handle, path = tempfile.mkstemp(prefix="wirehouse-batch-", suffix=".ndjson")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -169,10 +167,24 @@ def load_batch(
             "create or replace temp view batch as select * from read_json("
             f"'{path}', format = 'newline_delimited', columns = {{{spec}}})"
         )
-        conn.execute(query(sql_name))
-        conn.execute("drop view batch")
+        try:
+            yield
+        finally:
+            conn.execute("drop view if exists batch")
     finally:
         os.unlink(path)
+
+
+def load_batch(
+    conn: duckdb.DuckDBPyConnection, sql_name: str, table: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Run a named statement that reads the view ``batch`` over ``rows``, typed as the
+    columns of ``table`` are."""
+    if not rows:
+        return
+    types = _column_types(conn, table)
+    with batch_view(conn, {name: types[name] for name in rows[0]}, rows):
+        conn.execute(query(sql_name))
 
 
 def _column_types(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

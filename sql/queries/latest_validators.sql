@@ -1,7 +1,7 @@
 -- latest_validators: the ETag / Last-Modified of each URL's last good fetch whose body we kept
 select f.url, f.etag, f.last_modified
 from fetches as f
-where f.url in (select unnest(?::varchar[]))
+where f.url in (select url from batch)
   and f.status_code = 200
   and f.record_id is not null
   and (f.etag is not null or f.last_modified is not null)
