@@ -80,6 +80,7 @@ def archive_flow(
     warcs: list[str] | None = None,
     allow_private_network: bool = False,
     resolve: dict[str, str] | None = None,
+    user_agent: str | None = None,
 ) -> RunSummary:
     """Archive the given sources into the DuckDB file ``db`` (raw responses under ``archive``)."""
     logger = get_run_logger()
@@ -95,7 +96,7 @@ def archive_flow(
         db_path=db,
         archive_dir=archive or default_archive_dir(db),
         run_id=pipeline.new_run_id(),
-        settings=Settings.from_env(),
+        settings=Settings.from_env().with_user_agent(user_agent),
         allow_private_network=allow_private_network,
         resolve=tuple(sorted((resolve or {}).items())),
     )
@@ -118,6 +119,7 @@ def archive_flow(
         run_id=ctx.run_id,
         discovered=len(found.urls) + (ingested.responses if ingested else 0),
         fetched=fetched.fetched + (ingested.responses if ingested else 0),
+        not_modified=fetched.not_modified,
         new_articles=extracted.new_articles,
         rejected=sum(extracted.rejected.values()),
         copies_found=grouped.copies,

@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow fetching loopback and private addresses (refused by default)",
     )
     run.add_argument(
+        "--user-agent",
+        metavar="UA",
+        help="the User-Agent to send; name a way to reach you (default: WIREHOUSE_USER_AGENT "
+        "or wirehouse's own)",
+    )
+    run.add_argument(
         "--resolve",
         action="append",
         default=[],
@@ -116,6 +122,7 @@ def format_summary(summary: Any) -> str:
     lines = [
         f"run {summary.run_id}",
         f"  fetched       {summary.fetched}",
+        f"  not modified  {summary.not_modified}",
         f"  new articles  {summary.new_articles}",
         f"  not articles  {summary.rejected}",
         f"  copies found  {summary.copies_found}",
@@ -160,6 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         warcs=list(args.warc),
         allow_private_network=args.allow_private_network,
         resolve=dict(args.resolve),
+        user_agent=args.user_agent,
     )
     print(format_summary(summary))
     return 0

@@ -76,6 +76,12 @@ class Settings:
     extract: ExtractSettings = ExtractSettings()
     dedupe: DedupeSettings = DedupeSettings()
 
+    def with_user_agent(self, user_agent: str | None) -> Settings:
+        """These settings with another User-Agent (None keeps the current one)."""
+        if not user_agent:
+            return self
+        return replace(self, fetch=replace(self.fetch, user_agent=user_agent))
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Defaults overridden by WIREHOUSE_* variables (e.g. WIREHOUSE_USER_AGENT)."""
