@@ -32,3 +32,6 @@ eval: $(STAMP)  ## score extraction on ../shared/eval against plain trafilatura
 
 clean:
 	rm -rf $(VENV) .prefect demo.duckdb demo-archive .pytest_cache
+
+server: $(STAMP)  ## local Prefect server + deployments + worker (Ctrl-C stops)
+	$(BIN)/wirehouse server

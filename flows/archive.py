@@ -1,53 +1,32 @@
 """The archive flow: discover -> fetch -> archive -> extract -> dedupe -> group -> load.
 
-Only orchestration lives here: every task is a thin wrapper over a plain function in
-``tasks.pipeline`` (tested without Prefect). Steps pass keys and small reports; page bodies
-go through the WARC archive and DuckDB, never through Prefect.
+Only orchestration lives here: the tasks (``flows.steps``) wrap plain functions from
+``tasks.pipeline``. What the Prefect UI shows of a run is built here too: a run name that
+says what it archives, progress while it runs, a markdown summary and two tables at the end.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 
-from tasks import pipeline
+from flows import steps
+from tasks import pipeline, report
 from tasks.pipeline import RunContext, Sources, default_archive_dir
 from tasks.store import finish_run, start_run
 from wirehouse.db import open_archive
 from wirehouse.records import RunSummary
+from wirehouse.runlock import run_lock
 from wirehouse.settings import Settings
-
-
-@task(name="discover", cache_policy=NO_CACHE)
-def discover(ctx: RunContext, sources: Sources) -> pipeline.DiscoveryReport:
-    """List the URLs to fetch from the given URLs, URL file, feeds and sitemaps."""
-    return pipeline.discover(ctx, sources)
-
-
-@task(name="fetch-and-archive", cache_policy=NO_CACHE)
-def fetch_and_archive(ctx: RunContext, urls: list[str]) -> pipeline.FetchReport:
-    """Fetch the pages and keep every response in the WARC archive."""
-    return pipeline.fetch_and_archive(ctx, urls)
-
-
-@task(name="ingest-warcs", cache_policy=NO_CACHE)
-def ingest_warcs(ctx: RunContext, paths: list[str]) -> pipeline.IngestReport:
-    """Copy the responses of given WARC/ARC files into the archive."""
-    return pipeline.ingest_warcs(ctx, paths)
-
-
-@task(name="extract", cache_policy=NO_CACHE)
-def extract(ctx: RunContext) -> pipeline.ExtractReport:
-    """Turn every archived, not yet extracted response into an article or a rejection."""
-    return pipeline.extract_pending(ctx)
-
-
-@task(name="dedupe-and-group", cache_policy=NO_CACHE)
-def dedupe_and_group(ctx: RunContext) -> pipeline.GroupReport:
-    """Find copies, pick origins and group articles into stories."""
-    return pipeline.group_articles(ctx)
 
 
 def _run_name() -> str:
@@ -67,6 +46,22 @@ def _run_name() -> str:
     if p.get("urls_file"):
         parts.append(Path(p["urls_file"]).name)
     return f"archive {', '.join(parts) or 'pending work'} -> {Path(p['db']).name}"
+
+
+class _Progress:
+    """A progress artifact moved along as the steps finish."""
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+        self._done = 0
+        created = create_progress_artifact(
+            progress=0.0, key="archive-progress", description="archive run: steps done"
+        )
+        self._id = cast(UUID, created)  # the sync call returns the id, not a coroutine
+
+    def step(self) -> None:
+        self._done += 1
+        update_progress_artifact(self._id, progress=100.0 * self._done / self._total)
 
 
 @flow(name="archive", flow_run_name=_run_name, log_prints=False)
@@ -100,25 +95,57 @@ def archive_flow(
         allow_private_network=allow_private_network,
         resolve=tuple(sorted((resolve or {}).items())),
     )
-    with open_archive(db) as conn:
-        start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
+    with run_lock(db):
+        with open_archive(db) as conn:
+            start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
+        progress = _Progress(total=6)
+        found = steps.discover(ctx, sources)
+        progress.step()
+        fetched = steps.fetch_and_archive(ctx, found.urls)
+        progress.step()
+        ingested = steps.ingest_warcs(ctx, list(sources.warcs)) if sources.warcs else None
+        progress.step()
+        extracted = steps.extract(ctx)
+        progress.step()
+        grouped = steps.dedupe_and_group(ctx)
+        progress.step()
+        steps.refresh_search_index(ctx)
+        progress.step()
+        summary = _summary(ctx.run_id, found, fetched, ingested, extracted, grouped)
+        with open_archive(db) as conn:
+            finish_run(conn, summary)
+            new_stories = report.new_stories(conn, ctx.run_id)
+            problems = report.host_problems(conn, ctx.run_id)
+    _publish(summary, db, new_stories, problems)
+    logger.info(
+        "archived %d pages: %d new articles, %d copies, %d stories, %d failures",
+        summary.fetched,
+        summary.new_articles,
+        summary.copies_found,
+        summary.stories,
+        sum(summary.failures.values()),
+    )
+    return summary
 
-    found = discover(ctx, sources)
-    fetched = fetch_and_archive(ctx, found.urls)
-    ingested = ingest_warcs(ctx, list(sources.warcs)) if sources.warcs else None
-    extracted = extract(ctx)
-    grouped = dedupe_and_group(ctx)
 
+def _summary(
+    run_id: str,
+    found: pipeline.DiscoveryReport,
+    fetched: pipeline.FetchReport,
+    ingested: pipeline.IngestReport | None,
+    extracted: pipeline.ExtractReport,
+    grouped: pipeline.GroupReport,
+) -> RunSummary:
     failures = dict(fetched.failures)
     if found.problems:
         failures["discovery"] = found.problems
     if ingested:
         for reason, count in ingested.skipped.items():
             failures[f"warc:{reason}"] = count
-    summary = RunSummary(
-        run_id=ctx.run_id,
+    return RunSummary(
+        run_id=run_id,
         discovered=len(found.urls) + (ingested.responses if ingested else 0),
-        fetched=fetched.fetched + (ingested.responses if ingested else 0),
+        fetched=fetched.fetched + (ingested.new_records if ingested else 0),
         not_modified=fetched.not_modified,
         new_articles=extracted.new_articles,
         rejected=sum(extracted.rejected.values()),
@@ -127,14 +154,26 @@ def archive_flow(
         new_stories=grouped.new_stories,
         failures=failures,
     )
-    with open_archive(db) as conn:
-        finish_run(conn, summary)
-    logger.info(
-        "archived %d pages: %d new articles, %d copies, %d stories, %d failures",
-        summary.fetched,
-        summary.new_articles,
-        summary.copies_found,
-        summary.stories,
-        sum(failures.values()),
+
+
+def _publish(
+    summary: RunSummary,
+    db: str,
+    new_stories: list[dict[str, Any]],
+    problems: list[dict[str, Any]],
+) -> None:
+    create_markdown_artifact(
+        markdown=report.summary_markdown(summary, db, problems),
+        key="archive-summary",
+        description=f"what archive run {summary.run_id} did",
     )
-    return summary
+    create_table_artifact(
+        table=new_stories or [{"story_id": None, "title": "no new stories in this run"}],
+        key="archive-new-stories",
+        description="stories this run created",
+    )
+    create_table_artifact(
+        table=problems or [{"host": None, "reason": "no problems in this run"}],
+        key="archive-host-problems",
+        description="failed attempts per host and reason (429s, robots refusals, timeouts, ...)",
+    )

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tasks.dedupe import find_copy_links
+from tasks.dedupe import find_copy_links, text_sha256
 from tasks.discover import parse_feed, parse_sitemap, parse_url_list, sitemaps_from_robots
 from tasks.extract import extract_page
 from tasks.fetch import (
@@ -40,6 +40,7 @@ from tasks.store import (
     all_record_ids,
     article_sketches,
     count_articles,
+    extraction_state,
     known_record_ids,
     latest_validators,
     pending_records,
@@ -50,12 +51,13 @@ from tasks.store import (
     save_grouping,
     save_link_hints,
     save_problems,
+    save_reextractions,
     save_robots_answers,
 )
 from tasks.stories import group_stories
 from tasks.urls import is_http_url, normalize_url
 from tasks.warc_input import WarcResponse, read_warc
-from wirehouse.db import open_archive, transaction
+from wirehouse.db import open_archive, query, transaction
 from wirehouse.errors import InputError, ParseError
 from wirehouse.records import (
     DiscoveryProblem,
@@ -407,46 +409,101 @@ def extract_record(record: PendingRecord, settings: ExtractSettings) -> Extracti
     )
 
 
-def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractReport:
-    """Extract every archived response not yet turned into an article or a rejection.
-
-    Extraction is CPU-bound, so large batches run in a bounded pool of worker processes
-    (``workers``, default one per core); records, not bodies, are sent to the workers.
-    """
-    with open_archive(ctx.db_path) as conn:
-        pending = pending_records(conn)
-        before = count_articles(conn)
+def extract_in_batches(
+    records: Sequence[PendingRecord], settings: ExtractSettings, workers: int | None = None
+) -> Iterator[list[tuple[PendingRecord, Extraction | Rejection]]]:
+    """Extract records batch by batch. Extraction is CPU-bound, so large jobs run in a
+    bounded pool of worker processes (default one per core); records, not bodies, are
+    sent to the workers."""
     workers = workers or os.cpu_count() or 1
     pool = None
-    if workers > 1 and len(pending) >= PARALLEL_FROM:
+    if workers > 1 and len(records) >= PARALLEL_FROM:
         # spawn, not fork: the parent may hold threads (Prefect's) that fork would copy badly.
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    rejected: Counter[str] = Counter()
-    extracted = 0
     try:
-        for start in range(0, len(pending), EXTRACT_BATCH):
-            batch = pending[start : start + EXTRACT_BATCH]
-            settings = [ctx.settings.extract] * len(batch)
+        for start in range(0, len(records), EXTRACT_BATCH):
+            batch = records[start : start + EXTRACT_BATCH]
             outcomes = (
-                list(pool.map(extract_record, batch, settings, chunksize=8))
+                list(pool.map(extract_record, batch, [settings] * len(batch), chunksize=8))
                 if pool
-                else [extract_record(r, ctx.settings.extract) for r in batch]
+                else [extract_record(record, settings) for record in batch]
             )
-            rejected.update(o.reason for o in outcomes if isinstance(o, Rejection))
-            with open_archive(ctx.db_path) as conn:
-                written, _ = save_extractions(
-                    conn, [(o, r.fetched_at) for o, r in zip(outcomes, batch, strict=True)]
-                )
-            extracted += written
+            yield list(zip(batch, outcomes, strict=True))
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+
+
+def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractReport:
+    """Extract every archived response not yet turned into an article or a rejection."""
+    with open_archive(ctx.db_path) as conn:
+        pending = pending_records(conn)
+        before = count_articles(conn)
+    rejected: Counter[str] = Counter()
+    extracted = 0
+    for batch in extract_in_batches(pending, ctx.settings.extract, workers):
+        rejected.update(o.reason for _, o in batch if isinstance(o, Rejection))
+        with open_archive(ctx.db_path) as conn:
+            written, _ = save_extractions(conn, [(o, r.fetched_at) for r, o in batch])
+        extracted += written
     with open_archive(ctx.db_path) as conn:
         after = count_articles(conn)
     return ExtractReport(
         extracted=extracted,
         new_articles=after - before,
         rejected=dict(sorted(rejected.items())),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReextractReport:
+    records: int  # archived responses read again
+    unchanged: int
+    changed: int  # articles whose text changed
+    new_articles: int  # pages rejected before, articles now
+    now_rejected: int  # articles before, rejected now
+    rejected_reasons: dict[str, int]
+
+
+def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
+    """Extract every archived response again (after a trafilatura upgrade, say) and keep
+    what changed: new texts, pages that became articles, articles that became rejections."""
+    with open_archive(ctx.db_path) as conn:
+        state = extraction_state(conn)
+    records = [record for record, _, _ in state]
+    before = {
+        record.record_id: (article_sha, rejection) for record, article_sha, rejection in state
+    }
+    unchanged = changed = new_articles = now_rejected = 0
+    reasons: Counter[str] = Counter()
+    for batch in extract_in_batches(records, ctx.settings.extract, workers):
+        keep: list[tuple[Extraction | Rejection, datetime]] = []
+        for record, outcome in batch:
+            article_sha, rejection = before[record.record_id]
+            if isinstance(outcome, Rejection):
+                if rejection == outcome.reason:
+                    unchanged += 1
+                    continue
+                now_rejected += article_sha is not None
+                reasons[outcome.reason] += 1
+            elif article_sha == text_sha256(outcome.text):
+                unchanged += 1
+                continue
+            elif article_sha is None:
+                new_articles += 1
+            else:
+                changed += 1
+            keep.append((outcome, record.fetched_at))
+        if keep:
+            with open_archive(ctx.db_path) as conn:
+                save_reextractions(conn, keep)
+    return ReextractReport(
+        records=len(records),
+        unchanged=unchanged,
+        changed=changed,
+        new_articles=new_articles,
+        now_rejected=now_rejected,
+        rejected_reasons=dict(sorted(reasons.items())),
     )
 
 
@@ -477,4 +534,35 @@ def group_articles(ctx: RunContext) -> GroupReport:
         copy_groups=sum(1 for c in result.copy_groups if c.member_count > 1),
         stories=len(result.stories),
         new_stories=sum(1 for s in result.stories if s.story_id not in old_ids),
+    )
+
+
+def refresh_search(ctx: RunContext) -> int:
+    """Rebuild the full-text index; returns the number of articles indexed."""
+    from tasks.search_index import refresh_search_index
+
+    with open_archive(ctx.db_path) as conn:
+        return refresh_search_index(conn)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveFigures:
+    """How much the archive holds."""
+
+    articles: int
+    stories: int
+    copy_groups: int
+    raw_records: int
+    fetches: int
+    database_bytes: int
+
+
+def checkpoint(ctx: RunContext) -> ArchiveFigures:
+    """Fold DuckDB's write-ahead log into the file and report the archive's size."""
+    with open_archive(ctx.db_path) as conn:
+        conn.execute("checkpoint")
+        row = conn.execute(query("archive_figures")).fetchone()
+    articles, stories, copy_groups, raw_records, fetches = row or (0, 0, 0, 0, 0)
+    return ArchiveFigures(
+        articles, stories, copy_groups, raw_records, fetches, Path(ctx.db_path).stat().st_size
     )

@@ -180,6 +180,8 @@ def pending_records(conn: duckdb.DuckDBPyConnection) -> list[PendingRecord]:
 def save_extractions(
     conn: duckdb.DuckDBPyConnection,
     results: Sequence[tuple[Extraction | Rejection, datetime]],
+    *,
+    in_transaction: bool = False,
 ) -> tuple[int, int]:
     """Upsert articles and rejections; returns (articles, rejections) written."""
     now = datetime.now(UTC)
@@ -222,10 +224,36 @@ def save_extractions(
                 "extracted_at": now,
             }
         )
-    with transaction(conn):
+    with nullcontext(conn) if in_transaction else transaction(conn):
         load_batch(conn, "upsert_article", "articles", _unique(articles, "article_id"))
         load_batch(conn, "upsert_rejection", "rejections", _unique(rejections, "record_id"))
     return len(articles), len(rejections)
+
+
+def extraction_state(
+    conn: duckdb.DuckDBPyConnection,
+) -> list[tuple[PendingRecord, str | None, str | None]]:
+    """Every archived response already extracted: (record, its article's text hash, or its
+    rejection reason)."""
+    return [
+        (PendingRecord(*row[:7]), row[7], row[8])
+        for row in conn.execute(query("extraction_state")).fetchall()
+    ]
+
+
+def save_reextractions(
+    conn: duckdb.DuckDBPyConnection, results: Sequence[tuple[Extraction | Rejection, datetime]]
+) -> None:
+    """Store re-extraction outcomes: a record's old article or rejection gives way to the new."""
+    types = {"record_id": "VARCHAR"}
+    rejected = [{"record_id": o.record_id} for o, _ in results if isinstance(o, Rejection)]
+    with transaction(conn):
+        with batch_view(conn, types, [{"record_id": o.record_id} for o, _ in results]):
+            conn.execute(query("forget_rejections"))
+        if rejected:
+            with batch_view(conn, types, rejected):
+                conn.execute(query("forget_articles"))
+        save_extractions(conn, results, in_transaction=True)
 
 
 def article_sketches(conn: duckdb.DuckDBPyConnection) -> list[ArticleSketch]:

@@ -1,4 +1,4 @@
-"""The ``wirehouse`` command: run, demo, sql.
+"""The ``wirehouse`` command: run, demo, sql, export.
 
 Exit codes: 0 done (failed URLs are recorded, not fatal), 1 the run itself failed,
 2 a wrong argument or an unreadable input file.
@@ -72,10 +72,40 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="archive the bundled example site, served on loopback")
     demo.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
 
+    server = sub.add_parser(
+        "server",
+        help="start a local Prefect server, deploy prefect.yaml and start a worker (Ctrl-C stops)",
+    )
+    server.add_argument("--port", type=int, default=4200, help="the server's port (4200)")
+    server.add_argument(
+        "--sources",
+        default="sources.toml",
+        help="the crawl configuration (default sources.toml; made from sources.example.toml)",
+    )
+    server.add_argument(
+        "--api-url", help="use this Prefect server instead of starting one (or PREFECT_API_URL)"
+    )
+    server.add_argument("--no-worker", action="store_true", help="deploy only; start no worker")
+    server.add_argument(
+        "--home", help="folder for the server's SQLite database and logs (default .prefect/)"
+    )
+
     sql = sub.add_parser("sql", help="run read-only SQL on the archive and print a table")
     sql.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
     sql.add_argument("query", help="the SQL to run")
     sql.add_argument("--max-width", type=int, default=60, help="cut cells wider than this")
+
+    export = sub.add_parser("export", help="write the archive's tables as Parquet files")
+    export.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
+    export.add_argument("--out", required=True, metavar="DIR", help="folder for the .parquet files")
+    export.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a table to export (repeatable; default: articles, stories, copy_groups, "
+        "article_links, fetches, rejections)",
+    )
     return parser
 
 
@@ -106,6 +136,12 @@ def run_sql(db: str, sql: str, max_width: int = 60) -> str:
 
     conn = connect(db, read_only=True)
     try:
+        try:
+            from tasks.search_index import load_fts
+
+            load_fts(conn)  # so full-text search works here; plain SQL works without it
+        except WirehouseError:
+            pass
         cursor = conn.execute(sql)
         if cursor.description is None:
             return "(no result)"
@@ -195,6 +231,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_server(args: argparse.Namespace) -> int:
+    from wirehouse import server
+
+    server.check_port(args.port)
+    sources = Path(args.sources)
+    if not sources.exists() and args.sources == "sources.toml":
+        example = server.PROJECT_DIR / "sources.example.toml"
+        sources.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+        print(f"wrote {sources} from {example.name}: list your feeds and sitemaps there")
+    _quiet_prefect_defaults()
+    plan = server.plan(args.port, str(sources), args.api_url, args.home)
+    return server.serve(plan, not args.no_worker)
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         raise InputError(f"no archive at {args.db}: run `wirehouse demo` or `wirehouse run` first")
@@ -202,10 +252,30 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from wirehouse.export import export_parquet
+
+    if not Path(args.db).exists():
+        raise InputError(f"no archive at {args.db}: run `wirehouse demo` or `wirehouse run` first")
+    written = export_parquet(args.db, args.out, args.table or None)
+    width = max(len(name) for name in written)
+    for table, count in written.items():
+        path = Path(args.out) / f"{table}.parquet"
+        print(f"{table.ljust(width)}  {count:>8} row{'s' if count != 1 else ' '}  -> {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"run": cmd_run, "demo": cmd_demo, "sql": cmd_sql}[args.command]
+    handlers = {
+        "run": cmd_run,
+        "demo": cmd_demo,
+        "sql": cmd_sql,
+        "server": cmd_server,
+        "export": cmd_export,
+    }
+    handler = handlers[args.command]
     try:
         return handler(args)
     except InputError as exc:

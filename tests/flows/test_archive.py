@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from flows.archive import archive_flow
+from wirehouse.runlock import run_lock
 
 pytestmark = pytest.mark.prefect
 
@@ -17,6 +18,17 @@ MANIFEST = json.loads(
 )
 FEED = "http://feeds.wirehouse.example/rss.xml"
 SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
+
+
+def artifacts_of(flow_run_id) -> dict[str, object]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {a.key: a for a in found if a.key}
 
 
 def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
@@ -42,6 +54,28 @@ def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
         (run,) = conn.execute("select summary from runs").fetchall()
     assert json.loads(run[0])["new_articles"] == len(articles)
 
+    artifacts = artifacts_of(state.state_details.flow_run_id)
+    assert set(artifacts) == {
+        "archive-summary",
+        "archive-new-stories",
+        "archive-host-problems",
+        "archive-progress",
+    }
+    markdown = str(artifacts["archive-summary"].data)
+    assert f"| new articles | {len(articles)} |" in markdown
+    assert "| `http_404` | 1 |" in markdown
+    stories = json.loads(str(artifacts["archive-new-stories"].data))
+    assert len(stories) == summary.stories
+    assert any(
+        s["title"].startswith("Putin meets leader of Belarus") and s["articles"] == 5
+        for s in stories
+    )
+    problems = json.loads(str(artifacts["archive-host-problems"].data))
+    assert [(p["host"], p["reason"], p["attempts"]) for p in problems] == [
+        ("www.mountainpost.example", "http_404", 1)
+    ]
+    assert artifacts["archive-progress"].data == 100.0
+
 
 def test_wrong_arguments_fail_the_flow_with_a_clear_message(tmp_path):
     state = archive_flow(db=str(tmp_path / "x.duckdb"), urls=["not-a-url"], return_state=True)
@@ -55,3 +89,14 @@ def test_private_addresses_are_refused_without_the_flag(tmp_path, example_hosts)
     summary = archive_flow(db=db, urls=[url], resolve=example_hosts)
     assert summary.failures == {"private_address": 1}
     assert summary.new_articles == 0
+
+
+def test_a_second_run_on_a_busy_archive_fails_with_a_clear_state(tmp_path, example_hosts):
+    db = str(tmp_path / "news.duckdb")
+    url = next(e["url"] for e in MANIFEST if e["kind"] == "article")
+    with run_lock(db):  # as if another run were writing
+        state = archive_flow(
+            db=db, urls=[url], allow_private_network=True, resolve=example_hosts, return_state=True
+        )
+    assert state.is_failed()
+    assert "another run is writing to" in (state.message or "")

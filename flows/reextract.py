@@ -1,0 +1,45 @@
+"""Re-extraction: read the WARC archive again (after a trafilatura upgrade, say), keep and
+report what changed, and regroup the stories."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from flows import steps
+from tasks import pipeline
+from tasks.pipeline import RunContext, default_archive_dir
+from wirehouse.runlock import run_lock
+from wirehouse.settings import Settings
+
+
+@flow(name="reextract", flow_run_name="re-extract {db}")
+def reextract_flow(db: str) -> pipeline.ReextractReport:
+    """Extract every archived response of ``db`` again and keep the new results."""
+    ctx = RunContext(
+        db_path=db,
+        archive_dir=default_archive_dir(db),
+        run_id=pipeline.new_run_id(),
+        settings=Settings.from_env(),
+    )
+    with run_lock(db):
+        changes = steps.reextract(ctx)
+        grouped = steps.dedupe_and_group(ctx)
+        steps.refresh_search_index(ctx)
+    reasons = ", ".join(f"{k}: {v}" for k, v in changes.rejected_reasons.items()) or "none"
+    create_markdown_artifact(
+        key="reextract-report",
+        description="what re-extraction changed",
+        markdown=(
+            f"# Re-extraction of `{db}`\n\n"
+            "| | |\n|---|---:|\n"
+            f"| archived responses read again | {changes.records} |\n"
+            f"| unchanged | {changes.unchanged} |\n"
+            f"| article texts changed | {changes.changed} |\n"
+            f"| pages that became articles | {changes.new_articles} |\n"
+            f"| articles now rejected | {changes.now_rejected} |\n"
+            f"| stories after regrouping | {grouped.stories} |\n\n"
+            f"Rejection reasons of changed pages: {reasons}\n"
+        ),
+    )
+    return changes

@@ -1,0 +1,134 @@
+"""End to end: `wirehouse server` starts a real Prefect server, deploys prefect.yaml and a
+worker; a deployment run triggered through the API completes with its artifacts; Ctrl-C
+stops every process it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from wirehouse.errors import InputError
+from wirehouse.server import plan
+
+FEED = "http://feeds.wirehouse.example/rss.xml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def processes_with(env_marker: str) -> list[int]:
+    """PIDs of live processes whose environment contains the marker (our PREFECT_HOME)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if env_marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_plan_checks_the_sources_file(tmp_path):
+    with pytest.raises(InputError, match="db = "):
+        (tmp_path / "s.toml").write_text("feeds = []\n")
+        plan(4200, str(tmp_path / "s.toml"), None)
+    (tmp_path / "ok.toml").write_text('db = "news.duckdb"\n')
+    ready = plan(4999, str(tmp_path / "ok.toml"), None, home=str(tmp_path / "home"))
+    assert ready.start_server and ready.api_url == "http://127.0.0.1:4999/api"
+    assert ready.env["WIREHOUSE_DB"] == str(tmp_path / "news.duckdb")
+    assert ready.env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    existing = plan(4999, str(tmp_path / "ok.toml"), "http://prefect.example/api")
+    assert not existing.start_server and existing.api_url == "http://prefect.example/api"
+
+
+@pytest.mark.slow
+def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_hosts):
+    port = free_port()
+    home = tmp_path / "prefect-home"
+    sources = tmp_path / "sources.toml"
+    resolve = "".join(f'"{host}" = "{address}"\n' for host, address in example_hosts.items())
+    sources.write_text(
+        f'db = "news.duckdb"\nfeeds = ["{FEED}"]\nallow_private_network = true\n[resolve]\n{resolve}'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
+    command = [sys.executable, "-m", "wirehouse.cli", "server", "--port", str(port)]
+    command += ["--sources", str(sources), "--home", str(home)]
+    server = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            line = server.stdout.readline() if server.stdout else ""
+            output.append(line)
+            if line.startswith("ready:") or server.poll() is not None:
+                break
+        assert any(line.startswith("ready:") for line in output), "".join(output)
+
+        deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
+        names = {d["name"]: d for d in deployments}
+        assert set(names) == {"hourly-crawl", "reextract", "nightly-maintenance"}
+        assert names["hourly-crawl"]["parameters"] == {"config": str(sources)}
+        assert [s["schedule"]["cron"] for s in names["hourly-crawl"]["schedules"]] == ["0 * * * *"]
+
+        run = httpx.post(
+            f"{api}/deployments/{names['hourly-crawl']['id']}/create_flow_run", json={}, timeout=30
+        ).json()
+        state: dict[str, object] = {}
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=30).json()["state"]
+            if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+                break
+            time.sleep(1)
+        worker_log = (home / "logs" / "worker.log").read_text(errors="replace")[-3000:]
+        assert state.get("type") == "COMPLETED", f"{state}\n{worker_log}"
+
+        artifacts = httpx.post(
+            f"{api}/artifacts/filter",
+            json={"artifacts": {"key": {"any_": ["archive-summary", "archive-new-stories"]}}},
+            timeout=30,
+        ).json()
+        by_key = {a["key"]: a for a in artifacts}
+        assert "| new articles |" in by_key["archive-summary"]["data"]
+        assert json.loads(by_key["archive-new-stories"]["data"])
+        with duckdb.connect(str(tmp_path / "news.duckdb"), read_only=True) as conn:
+            assert conn.execute("select count(*) from articles").fetchone()[0] > 5
+    finally:
+        server.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            raise
+        finally:
+            if server.stdout:
+                server.stdout.close()
+    assert server.returncode == 0
+    deadline = time.monotonic() + 20
+    while processes_with(str(home)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert processes_with(str(home)) == []

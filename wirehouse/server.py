@@ -1,0 +1,186 @@
+"""`wirehouse server`: a local Prefect server, the work pool, the deployments and a worker.
+
+Everything runs on this machine: the server keeps its SQLite database under
+``<project>/.prefect/``; telemetry is off. Ctrl-C stops the worker and the server. With
+``--api-url`` (or PREFECT_API_URL set) no server is started: the pool, the deployments and
+the worker go to that server instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from wirehouse.errors import InputError, StorageError
+from wirehouse.sources_config import load_crawl_config
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+POOL = "wirehouse"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPlan:
+    """What `wirehouse server` will start, and with which environment."""
+
+    api_url: str
+    start_server: bool
+    port: int
+    sources: Path
+    env: dict[str, str]
+    log_dir: Path
+
+
+def plan(
+    port: int,
+    sources: str,
+    api_url: str | None,
+    home: str | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> ServerPlan:
+    """Check the inputs and work out the environment every Prefect process gets."""
+    sources_path = Path(sources).resolve()
+    config = load_crawl_config(sources_path)  # fail now, not at the first scheduled run
+    existing = api_url or os.environ.get("PREFECT_API_URL")
+    prefect_home = Path(home).resolve() if home else project_dir / ".prefect"
+    env = dict(os.environ)
+    env.update(
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_API_URL=existing or f"http://127.0.0.1:{port}/api",
+        WIREHOUSE_PROJECT_DIR=str(project_dir),
+        WIREHOUSE_SOURCES=str(sources_path),
+        WIREHOUSE_DB=config.db,
+    )
+    if not existing:
+        env.setdefault("PREFECT_UI_URL", f"http://127.0.0.1:{port}")
+    return ServerPlan(
+        api_url=env["PREFECT_API_URL"],
+        start_server=not existing,
+        port=port,
+        sources=sources_path,
+        env=env,
+        log_dir=prefect_home / "logs",
+    )
+
+
+def _prefect(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("prefect")), *args]
+
+
+def wait_healthy(api_url: str, timeout_s: float = 120.0) -> None:
+    """Wait until the API answers its health check."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api_url}/health", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise StorageError(f"the Prefect API at {api_url} did not answer within {timeout_s:.0f}s")
+
+
+def _start(args: Sequence[str], plan: ServerPlan, log_name: str) -> subprocess.Popen[bytes]:
+    plan.log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(plan.log_dir / log_name, "ab")  # noqa: SIM115 - lives as long as the process
+    # Its own process group, so that stopping it stops whatever it started.
+    return subprocess.Popen(
+        list(args), env=plan.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _stop(process: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+    except ProcessLookupError:
+        pass
+
+
+def _run(args: Sequence[str], plan: ServerPlan, what: str) -> None:
+    done = subprocess.run(
+        list(args), env=plan.env, cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
+        raise StorageError(f"{what} failed:\n" + "\n".join(tail))
+
+
+def serve(plan: ServerPlan, with_worker: bool = True, out: object = sys.stdout) -> int:
+    """Start everything, wait for Ctrl-C (or SIGTERM), stop everything."""
+    started: list[subprocess.Popen[bytes]] = []
+    names: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)  # type: ignore[call-overload]
+
+    stop = {"now": False}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop["now"] = True
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if plan.start_server:
+            say(f"starting a Prefect server on 127.0.0.1:{plan.port} (logs in {plan.log_dir}) ...")
+            names.append("server")
+            started.append(
+                _start(
+                    _prefect("server", "start", "--host", "127.0.0.1", "--port", str(plan.port)),
+                    plan,
+                    "server.log",
+                )
+            )
+        wait_healthy(plan.api_url)
+        say(f"creating the work pool '{POOL}' and deploying prefect.yaml ...")
+        _run(
+            _prefect("work-pool", "create", POOL, "--type", "process", "--overwrite"),
+            plan,
+            "creating the work pool",
+        )
+        _run(_prefect("--no-prompt", "deploy", "--all"), plan, "prefect deploy")
+        if with_worker:
+            names.append("worker")
+            started.append(
+                _start(
+                    _prefect("worker", "start", "--pool", POOL, "--type", "process"),
+                    plan,
+                    "worker.log",
+                )
+            )
+        ui = plan.env.get("PREFECT_UI_URL") or plan.api_url.removesuffix("/api")
+        say(f"ready: open {ui} to watch the runs; crawl sources from {plan.sources}")
+        say("press Ctrl-C to stop the worker and the server")
+        while not stop["now"]:
+            for name, process in zip(names, started, strict=True):
+                if process.poll() is not None:
+                    raise StorageError(
+                        f"the Prefect {name} exited with {process.returncode}; see {plan.log_dir}"
+                    )
+            time.sleep(0.5)
+        say("stopping ...")
+        return 0
+    finally:
+        for process in reversed(started):
+            _stop(process)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def check_port(port: int) -> None:
+    if not 1 <= port <= 65535:
+        raise InputError(f"--port {port} is not a TCP port", reason="bad_port")
