@@ -35,6 +35,7 @@ from tasks.fetch import (
 )
 from tasks.polite import PoliteFetcher, RobotsAnswer
 from tasks.raw_archive import WarcArchive, read_payload, record_id_for
+from tasks.search_index import refresh_search_index
 from tasks.store import (
     PendingRecord,
     all_record_ids,
@@ -539,8 +540,6 @@ def group_articles(ctx: RunContext) -> GroupReport:
 
 def refresh_search(ctx: RunContext) -> int:
     """Rebuild the full-text index; returns the number of articles indexed."""
-    from tasks.search_index import refresh_search_index
-
     with open_archive(ctx.db_path) as conn:
         return refresh_search_index(conn)
 

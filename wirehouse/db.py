@@ -79,10 +79,21 @@ def _is_lock_error(exc: BaseException) -> bool:
     return any(text in str(exc) for text in _LOCK_MESSAGES)
 
 
+READ_WAIT_S = 10.0  # a query waits this long for a load transaction to finish
+WRITE_WAIT_S = 120.0  # a run's step waits longer: a reader's long query must not fail a run
+
+
 def connect(
-    path: str | Path, *, read_only: bool = False, wait_s: float = 10.0
+    path: str | Path, *, read_only: bool = False, wait_s: float | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Open the archive, waiting up to ``wait_s`` while another process holds the write lock."""
+    """Open the archive, waiting while another process holds it.
+
+    DuckDB lets one process open a file for writing, and no other process open it at all
+    meanwhile; a run holds it only for short load transactions, so waiting briefly is
+    enough for a reader (``READ_WAIT_S``), and a writer waits longer (``WRITE_WAIT_S``).
+    """
+    if wait_s is None:
+        wait_s = READ_WAIT_S if read_only else WRITE_WAIT_S
     path = Path(path)
     if read_only and not path.exists():
         raise StorageError(f"no archive at {path}: run `wirehouse run` or `wirehouse demo` first")
@@ -98,8 +109,9 @@ def connect(
                 raise StorageError(f"cannot open {path}: {exc}") from exc
             if time.monotonic() >= deadline:
                 raise StorageError(
-                    f"{path} stayed locked by another writer for {wait_s:.0f}s; "
-                    "try again when the running archive job finishes its load step"
+                    f"{path} stayed locked by another process for {wait_s:.0f}s; "
+                    "try again when the running archive job finishes its load step",
+                    reason="archive_locked",
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.5)

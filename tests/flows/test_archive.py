@@ -100,3 +100,44 @@ def test_a_second_run_on_a_busy_archive_fails_with_a_clear_state(tmp_path, examp
         )
     assert state.is_failed()
     assert "another run is writing to" in (state.message or "")
+
+
+def test_crawl_reextract_and_maintenance_flows(tmp_path, example_hosts):
+    from flows.crawl import crawl_flow
+    from flows.maintenance import maintenance_flow
+    from flows.reextract import reextract_flow
+
+    resolve = "".join(f'"{host}" = "{address}"\n' for host, address in example_hosts.items())
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        f'db = "news.duckdb"\nfeeds = ["{FEED}"]\nsitemaps = ["{SITEMAP}"]\n'
+        f"allow_private_network = true\n[resolve]\n{resolve}"
+    )
+    crawled = crawl_flow(config=str(config))
+    assert crawled.new_articles == len([e for e in MANIFEST if e["kind"] == "article"])
+    db = str(tmp_path / "news.duckdb")
+
+    state = reextract_flow(db=db, return_state=True)
+    assert state.is_completed(), state.message
+    changes = state.result()
+    assert changes.records == len([e for e in MANIFEST if e["kind"] != "broken"])
+    assert (changes.changed, changes.new_articles, changes.now_rejected) == (0, 0, 0)
+    report = artifacts_of(state.state_details.flow_run_id)["reextract-report"]
+    assert f"| unchanged | {changes.records} |" in str(report.data)
+
+    state = maintenance_flow(db=db, return_state=True)
+    assert state.is_completed(), state.message
+    figures = state.result()
+    assert figures.articles == crawled.new_articles and figures.stories == crawled.stories
+    report = artifacts_of(state.state_details.flow_run_id)["maintenance-report"]
+    assert f"| articles in the search index | {figures.articles} |" in str(report.data)
+
+
+def test_a_bad_crawl_configuration_fails_with_a_clear_state(tmp_path):
+    from flows.crawl import crawl_flow
+
+    config = tmp_path / "sources.toml"
+    config.write_text('db = "x.duckdb"\nfeeds = "not a list"\n')
+    state = crawl_flow(config=str(config), return_state=True)
+    assert state.is_failed()
+    assert "feeds must be a list of strings" in (state.message or "")

@@ -438,3 +438,21 @@ def test_a_windows_1251_page_is_stored_readable(tmp_path, local_server):
     stored = [t for (t,) in rows(ctx, "select text from articles")]
     assert len(stored) == 2 and all("Городской совет утвердил бюджет" in t for t in stored)
     assert rows(ctx, "select distinct language from articles") == [("ru",)]
+
+
+def test_reextraction_keeps_what_changed(tmp_path, example_hosts):
+    from wirehouse.settings import ExtractSettings, Settings
+
+    ctx = context(tmp_path, example_hosts)
+    first = run_all(ctx, Sources(feeds=(FEED,), sitemaps=(SITEMAP,)))
+    articles = first["extracted"].new_articles
+    # as if a new extractor version found every page too short
+    strict = replace(ctx, settings=Settings(extract=ExtractSettings(min_words=100_000)))
+    changes = pipeline.reextract(strict)
+    assert (changes.now_rejected, changes.changed, changes.new_articles) == (articles, 0, 0)
+    assert changes.rejected_reasons == {"too_short": articles}
+    assert rows(ctx, "select count(*) from articles") == [(0,)]
+    back = pipeline.reextract(ctx)
+    assert back.new_articles == articles
+    assert back.unchanged == changes.records - articles  # the front pages stayed rejected
+    assert rows(ctx, "select count(*) from articles") == [(articles,)]

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from wirehouse.errors import InputError
+from wirehouse.sources_config import load_crawl_config
+
+
+def test_paths_are_relative_to_the_file(tmp_path):
+    (tmp_path / "sources.toml").write_text(
+        'db = "data/news.duckdb"\nurls_file = "urls.txt"\nfeeds = ["https://a.example/rss"]\n'
+        'user_agent = "me/1 (+https://me.example)"\n[resolve]\n"a.example" = "127.0.0.1:8080"\n'
+    )
+    config = load_crawl_config(tmp_path / "sources.toml")
+    assert config.db == str(tmp_path / "data" / "news.duckdb")
+    assert config.urls_file == str(tmp_path / "urls.txt")
+    assert config.feeds == ["https://a.example/rss"]
+    assert config.resolve == {"a.example": "127.0.0.1:8080"}
+    assert config.allow_private_network is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("feeds = []", "db = "),
+        ('db = "x"\nfeeds = "one"', "feeds must be a list of strings"),
+        ('db = "x"\nfeed = []', "unknown setting(s) feed"),
+        ('db = "x"\nallow_private_network = "yes"', "must be true or false"),
+        ("db = ", "not valid TOML"),
+    ],
+)
+def test_mistakes_are_named(tmp_path, text, message):
+    (tmp_path / "s.toml").write_text(text)
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_crawl_config(tmp_path / "s.toml")
+
+
+def test_a_missing_file(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        load_crawl_config(tmp_path / "nope.toml")
