@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -209,13 +210,33 @@ def _origin_key(article: ArticleSketch, republished: bool) -> tuple[object, ...]
     )
 
 
-def _terms(article: ArticleSketch) -> Counter[str]:
-    words = [w for w in _TOKEN.findall(normalise_text(article.text)) if w not in _STOPWORDS]
+_SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"“”]\s*)$")
+
+
+def _terms(article: ArticleSketch, entity_weight: float = 2.0) -> Counter[str]:
+    """Term counts of a text: its headline words count extra, and so do the names in it
+    (words written capitalised mid-sentence), because names say which event it is."""
+    counts: Counter[str] = Counter()
+    capitalised: Counter[str] = Counter()
+    text = unicodedata.normalize("NFKC", article.text)
+    for match in _TOKEN.finditer(text):
+        word = match.group().casefold()
+        if word in _STOPWORDS:
+            continue
+        counts[word] += 1
+        first = match.group()[0]
+        if first.isupper() and not _SENTENCE_START.search(
+            text[max(0, match.start() - 3) : match.start()]
+        ):
+            capitalised[word] += 1
+    weighted: Counter[str] = Counter()
+    for word, count in counts.items():
+        is_name = capitalised[word] * 2 >= count
+        weighted[word] = round(count * (entity_weight if is_name else 1.0), 3)  # type: ignore[assignment]
     title = [w for w in _TOKEN.findall(normalise_text(article.title or "")) if w not in _STOPWORDS]
-    counts = Counter(words)
     for word in title:  # the headline names the event: count its words twice
-        counts[word] += 2
-    return counts
+        weighted[word] += 2
+    return weighted
 
 
 def _tfidf(docs: Mapping[str, Counter[str]]) -> dict[str, dict[str, float]]:
@@ -335,29 +356,66 @@ def copy_groups(
     return groups, republished, aggregators
 
 
+def _site_boilerplate(
+    terms: Mapping[str, Counter[str]], domains: Mapping[str, str], min_articles: int = 4
+) -> dict[str, frozenset[str]]:
+    """Per domain, the terms in most of its articles: its furniture (section names, legal
+    lines, "sign up" boxes) says which site a text is from, not which event it reports."""
+    by_domain: dict[str, list[str]] = defaultdict(list)
+    for key, domain in domains.items():
+        by_domain[domain].append(key)
+    furniture: dict[str, frozenset[str]] = {}
+    for domain, keys in by_domain.items():
+        if len(keys) < min_articles:
+            continue
+        df: Counter[str] = Counter()
+        for key in keys:
+            df.update(terms[key].keys())
+        furniture[domain] = frozenset(t for t, n in df.items() if n * 2 > len(keys))
+    return furniture
+
+
+def _time_factor(gap: timedelta, settings: DedupeSettings) -> float:
+    """1 within the window; fading beyond it, so that follow-ups can still join a story
+    while a like event weeks later (another missile test) stays apart."""
+    days = abs(gap.total_seconds()) / 86400
+    if days <= settings.story_window_days:
+        return 1.0
+    return math.exp(-(days - settings.story_window_days) / settings.story_decay_days)
+
+
 def event_clusters(
     groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], settings: DedupeSettings
 ) -> list[list[int]]:
     """Copy groups (by index) that report one event: alike texts published close together."""
-    vectors = _tfidf({g.origin: _terms(by_id[g.origin]) for g in groups})
+    terms = {g.origin: _terms(by_id[g.origin]) for g in groups}
+    furniture = _site_boilerplate(terms, {g.origin: by_id[g.origin].domain for g in groups})
+    for origin, counts in terms.items():
+        for term in furniture.get(by_id[origin].domain, ()):
+            counts.pop(term, None)
+    vectors = _tfidf(terms)
     postings: dict[str, list[int]] = defaultdict(list)
     for index, group in enumerate(groups):
-        top = sorted(vectors[group.origin].items(), key=lambda kv: (-kv[1], kv[0]))[:40]
-        for term, _weight in top:
+        top = sorted(vectors[group.origin].items(), key=lambda kv: (-kv[1], kv[0]))
+        for term, _weight in top[: settings.story_candidate_terms]:
             postings[term].append(index)
     candidates: set[tuple[int, int]] = set()
     for indexes in postings.values():
+        # A term on very many texts links nothing worth checking; skipping it keeps the
+        # candidate pairs (and the time) near-linear in the number of texts.
+        if len(indexes) > settings.story_max_posting:
+            continue
         for i, first in enumerate(indexes):
             for second in indexes[i + 1 :]:
                 candidates.add((first, second))
-    window = timedelta(days=settings.story_window_days)
     events = UnionFind([str(i) for i in range(len(groups))])
     for first, second in sorted(candidates):
         date_a, date_b = groups[first].first_date, groups[second].first_date
-        if date_a and date_b and abs(date_a - date_b) > window:
+        factor = _time_factor(date_a - date_b, settings) if date_a and date_b else 1.0
+        if factor * settings.story_similarity < settings.story_similarity * 0.01:
             continue
         similarity = _cosine(vectors[groups[first].origin], vectors[groups[second].origin])
-        if similarity >= settings.story_similarity:
+        if similarity * factor >= settings.story_similarity:
             events.union(str(first), str(second))
     return [[int(i) for i in members] for members in events.groups().values()]
 

@@ -63,8 +63,11 @@ class DedupeSettings:
     min_shared_fingerprints: int = 3  # a candidate pair shares at least this many
     copy_containment: float = 0.5  # share of the shorter text found in the longer one
     max_posting_list: int = 200  # a fingerprint on more pages than this is boilerplate
-    story_similarity: float = 0.18  # tf-idf cosine for "same event"
+    story_similarity: float = 0.18  # tf-idf cosine (time-weighted) for "same event"
     story_window_days: float = 4.0  # reports of one event are published close together
+    story_decay_days: float = 3.0  # beyond the window, similarity fades with this scale
+    story_candidate_terms: int = 40  # a text's strongest terms, indexed for candidates
+    story_max_posting: int = 2000  # a term on more texts than this proposes no pairs
     republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
 
 
