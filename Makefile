@@ -27,8 +27,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-eval: $(STAMP)  ## score extraction on ../shared/eval against plain trafilatura
+eval: $(STAMP)  ## quality on ../shared/eval: extraction vs trafilatura, stories vs gold events
 	$(BIN)/python -m bench.eval_extraction
+	$(BIN)/python -m bench.eval_stories
+
+bench: $(STAMP)  ## speed: fetch step vs a bare httpx loop; story grouping at 10k and 100k articles
+	$(BIN)/python -m bench.fetch_bench
+	$(BIN)/python -m bench.scale_stories
 
 clean:
 	rm -rf $(VENV) .prefect demo.duckdb demo-archive .pytest_cache

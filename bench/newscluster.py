@@ -74,6 +74,20 @@ def load_gold(data_dir: Path = DATA_DIR) -> list[GoldArticle]:
     return articles
 
 
+GROUPING_CODE = ("tasks/dedupe.py", "tasks/stories.py", "tasks/store.py", "tasks/pipeline.py")
+
+
+def code_fingerprint() -> str:
+    """A short hash of the grouping code as it is on disk now, printed with the figures so
+    that numbers measured on different versions of a changing working tree are not mixed."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in GROUPING_CODE:
+        path = root / name
+        digest.update(path.read_bytes() if path.exists() else b"missing")
+    return digest.hexdigest()[:12]
+
+
 def record_id_of(file_name: str) -> str:
     """A stable stand-in for the WARC record id: the hash of the file name."""
     return hashlib.sha256(file_name.encode("utf-8")).hexdigest()

@@ -296,4 +296,20 @@ def save_grouping(
             "stories",
             [{**asdict(s), "created_at": now, "updated_at": now} for s in result.stories],
         )
-        load_batch(conn, "insert_article_link", "article_links", [asdict(link) for link in links])
+        all_links = [asdict(link) for link in [*links, *result.story_links]]
+        load_batch(conn, "insert_article_link", "article_links", all_links)
+        load_batch(
+            conn,
+            "insert_story_merge",
+            "story_merges",
+            [
+                {"merged_story_id": merged, "into_story_id": kept, "merged_at": now}
+                for merged, kept in result.merges
+            ],
+        )
+        load_batch(
+            conn,
+            "replace_domain_scores",
+            "domain_scores",
+            [{**asdict(score), "updated_at": now} for score in result.domain_scores],
+        )

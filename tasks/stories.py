@@ -195,6 +195,9 @@ class StoryResult:
     groupings: list[Grouping]
     copy_groups: list[CopyGroupRecord]
     stories: list[StoryRecord]
+    story_links: list[ArticleLink]  # same_story and rewrite decisions, origin to origin
+    merges: list[tuple[str, str]]  # (older story id merged away, story id kept)
+    domain_scores: list[DomainScore]
 
 
 def _origin_key(article: ArticleSketch, republished: bool) -> tuple[object, ...]:
@@ -261,20 +264,48 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(w * b.get(term, 0.0) for term, w in a.items())
 
 
-def aggregator_domains(
+@dataclass(frozen=True, slots=True)
+class DomainScore:
+    """How much of a domain's output is other outlets' texts: one row of ``domain_scores``."""
+
+    domain: str
+    articles: int
+    copies_of_others: int  # its articles that copy a text first published by another domain
+    copy_share: float
+    avg_boilerplate: float  # how much of its pages is not the article, on average
+    is_aggregator: bool
+
+
+AGGREGATOR_COPY_SHARE = 0.5  # a domain at least half of whose articles copy others' texts
+
+
+def domain_scores(
     groups: Sequence[Sequence[str]], origin_of: Sequence[str], by_id: Mapping[str, ArticleSketch]
-) -> frozenset[str]:
-    """Domains at least half of whose articles are copies of a text first published elsewhere."""
+) -> dict[str, DomainScore]:
+    """Per domain: its articles, how many copy a text another domain published first, and
+    how much page furniture surrounds its texts."""
     copies: Counter[str] = Counter()
     totals: Counter[str] = Counter()
+    boilerplate: defaultdict[str, float] = defaultdict(float)
     for members, origin in zip(groups, origin_of, strict=True):
         origin_domain = by_id[origin].domain
         for m in members:
             domain = by_id[m].domain
             totals[domain] += 1
+            boilerplate[domain] += by_id[m].boilerplate_ratio
             if m != origin and domain != origin_domain:
                 copies[domain] += 1
-    return frozenset(d for d, n in copies.items() if n / totals[d] >= 0.5)
+    return {
+        domain: DomainScore(
+            domain=domain,
+            articles=total,
+            copies_of_others=copies[domain],
+            copy_share=round(copies[domain] / total, 4),
+            avg_boilerplate=round(boilerplate[domain] / total, 4),
+            is_aggregator=copies[domain] / total >= AGGREGATOR_COPY_SHARE,
+        )
+        for domain, total in sorted(totals.items())
+    }
 
 
 def stable_ids(
@@ -319,9 +350,9 @@ class CopyGroup:
 
 def copy_groups(
     by_id: Mapping[str, ArticleSketch], links: Sequence[ArticleLink], settings: DedupeSettings
-) -> tuple[list[CopyGroup], dict[str, bool], frozenset[str]]:
+) -> tuple[list[CopyGroup], dict[str, bool], dict[str, DomainScore]]:
     """Copy groups with their origins, which members carry a republish date, and the
-    aggregator domains found on the way."""
+    domain scores found on the way."""
     joined = UnionFind(sorted(by_id))
     for link in links:
         joined.union(link.a, link.b)
@@ -344,7 +375,8 @@ def copy_groups(
     # Two passes: origins by date first; then the domains that mostly carry others' texts
     # (aggregators) are known, and their copies never win an origin.
     first_pass = [min(members, key=by_evidence) for members in member_lists]
-    aggregators = aggregator_domains(member_lists, first_pass, by_id)
+    scores = domain_scores(member_lists, first_pass, by_id)
+    aggregators = frozenset(d for d, score in scores.items() if score.is_aggregator)
     groups = [
         CopyGroup(
             members=tuple(members),
@@ -353,7 +385,7 @@ def copy_groups(
         )
         for members, first in zip(member_lists, first_dates, strict=True)
     ]
-    return groups, republished, aggregators
+    return groups, republished, scores
 
 
 def _site_boilerplate(
@@ -386,8 +418,10 @@ def _time_factor(gap: timedelta, settings: DedupeSettings) -> float:
 
 def event_clusters(
     groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], settings: DedupeSettings
-) -> list[list[int]]:
-    """Copy groups (by index) that report one event: alike texts published close together."""
+) -> tuple[list[list[int]], list[tuple[int, int, float, float]]]:
+    """Copy groups (by index) that report one event: alike texts published close together.
+
+    Also returns the joins made: (group, group, time-weighted similarity, plain cosine)."""
     terms = {g.origin: _terms(by_id[g.origin]) for g in groups}
     furniture = _site_boilerplate(terms, {g.origin: by_id[g.origin].domain for g in groups})
     for origin, counts in terms.items():
@@ -409,6 +443,7 @@ def event_clusters(
             for second in indexes[i + 1 :]:
                 candidates.add((first, second))
     events = UnionFind([str(i) for i in range(len(groups))])
+    joins: list[tuple[int, int, float, float]] = []
     for first, second in sorted(candidates):
         date_a, date_b = groups[first].first_date, groups[second].first_date
         factor = _time_factor(date_a - date_b, settings) if date_a and date_b else 1.0
@@ -417,7 +452,8 @@ def event_clusters(
         similarity = _cosine(vectors[groups[first].origin], vectors[groups[second].origin])
         if similarity * factor >= settings.story_similarity:
             events.union(str(first), str(second))
-    return [[int(i) for i in members] for members in events.groups().values()]
+            joins.append((first, second, round(similarity * factor, 4), similarity))
+    return [[int(i) for i in members] for members in events.groups().values()], joins
 
 
 def _lead_key(
@@ -446,8 +482,9 @@ def group_stories(
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links."""
     by_id = {a.article_id: a for a in articles}
-    groups, republished, aggregators = copy_groups(by_id, links, settings)
-    clusters = event_clusters(groups, by_id, settings)
+    groups, republished, scores = copy_groups(by_id, links, settings)
+    aggregators = frozenset(d for d, score in scores.items() if score.is_aggregator)
+    clusters, joins = event_clusters(groups, by_id, settings)
 
     group_ids = stable_ids([g.members for g in groups], previous_group or {}, {}, "cg_")
     story_ids = stable_ids(
@@ -498,4 +535,58 @@ def group_stories(
     groupings.sort(key=lambda g: g.article_id)
     group_records.sort(key=lambda g: g.copy_group_id)
     stories.sort(key=lambda s: s.story_id)
-    return StoryResult(groupings=groupings, copy_groups=group_records, stories=stories)
+    return StoryResult(
+        groupings=groupings,
+        copy_groups=group_records,
+        stories=stories,
+        story_links=_story_links(groups, joins, by_id, settings),
+        merges=_merges(story_ids, clusters, groups, previous_story or {}),
+        domain_scores=list(scores.values()),
+    )
+
+
+def _story_links(
+    groups: Sequence[CopyGroup],
+    joins: Sequence[tuple[int, int, float, float]],
+    by_id: Mapping[str, ArticleSketch],
+    settings: DedupeSettings,
+) -> list[ArticleLink]:
+    """Why copy groups were joined into a story, origin to origin ("same_story").
+
+    A later text this alike in content to an earlier one while sharing little wording (it
+    is not a copy) is a rewrite of it: each text is derived from at most one source, its
+    most alike earlier text ("rewrite", a -> b means b rewrites a)."""
+    best_source: dict[str, tuple[float, str]] = {}
+    for first, second, _weighted, cosine in joins:
+        a, b = groups[first].origin, groups[second].origin
+        date_a, date_b = by_id[a].page_date, by_id[b].page_date
+        if cosine < settings.rewrite_similarity or not date_a or not date_b or date_a == date_b:
+            continue
+        earlier, later = (a, b) if date_a < date_b else (b, a)
+        if later not in best_source or (cosine, earlier) > best_source[later]:
+            best_source[later] = (cosine, earlier)
+    rewrites = {(source, later) for later, (_, source) in best_source.items()}
+    out = []
+    for first, second, weighted, cosine in joins:
+        a, b = groups[first].origin, groups[second].origin
+        if (a, b) in rewrites or (b, a) in rewrites:
+            earlier, later = (a, b) if (a, b) in rewrites else (b, a)
+            out.append(ArticleLink(earlier, later, "rewrite", round(cosine, 4)))
+        else:
+            low, high = sorted((a, b))
+            out.append(ArticleLink(low, high, "same_story", weighted))
+    return sorted(out, key=lambda link: (link.a, link.b, link.kind))
+
+
+def _merges(
+    story_ids: Sequence[str],
+    clusters: Sequence[Sequence[int]],
+    groups: Sequence[CopyGroup],
+    previous: Mapping[str, str],
+) -> list[tuple[str, str]]:
+    """(merged id, kept id) for every older story that a story now contains."""
+    out: list[tuple[str, str]] = []
+    for story_id, cluster in zip(story_ids, clusters, strict=True):
+        earlier = {previous[m] for i in cluster for m in groups[i].members if m in previous}
+        out.extend((merged, story_id) for merged in sorted(earlier - {story_id}))
+    return out

@@ -161,8 +161,42 @@ def test_copy_groups_match_the_labelled_wire_texts(demo_archive):
 def test_links_say_why_articles_were_joined(demo_archive):
     ctx, _ = demo_archive
     kinds = {kind for (kind,) in rows(ctx, "select distinct kind from article_links")}
-    assert kinds == {"near_copy"}
-    assert rows(ctx, "select count(*) from article_links where score < 0.5") == [(0,)]
+    assert kinds == {"near_copy", "same_story", "rewrite"}
+    assert rows(
+        ctx, "select count(*) from article_links where kind = 'near_copy' and score < 0.5"
+    ) == [(0,)]
+    articles = articles_by_url(ctx)
+    wire_copies = [e["url"] for e in MANIFEST if e["wire_text"] == "ap-putin-lukashenko-sochi"]
+    ids = sorted(articles[url]["article_id"] for url in wire_copies)
+    assert rows(ctx, f"select kind from article_links where a = '{ids[0]}' and b = '{ids[1]}'") == [
+        ("near_copy",)
+    ]
+
+
+def test_the_rewrite_is_flagged_as_derived_from_the_wire_copy(demo_archive):
+    ctx, _ = demo_archive
+    articles = articles_by_url(ctx)
+    original = next(
+        e["url"]
+        for e in MANIFEST
+        if e["wire_text"] == "ap-putin-lukashenko-sochi" and e["role"] == "original"
+    )
+    rewrite = next(e["url"] for e in MANIFEST if e["role"] == "rewrite")
+    assert rows(ctx, "select a, b from article_links where kind = 'rewrite'") == [
+        (articles[original]["article_id"], articles[rewrite]["article_id"])
+    ]
+
+
+def test_the_aggregator_is_scored_as_one(demo_archive):
+    ctx, _ = demo_archive
+    scores = {
+        d: (share, agg)
+        for d, share, agg in rows(
+            ctx, "select domain, copy_share, is_aggregator from domain_scores"
+        )
+    }
+    assert scores["assetbase.example"] == (1.0, True)
+    assert not any(agg for domain, (_, agg) in scores.items() if domain != "assetbase.example")
 
 
 def test_raw_responses_are_in_the_warc_archive(demo_archive):
@@ -456,3 +490,42 @@ def test_reextraction_keeps_what_changed(tmp_path, example_hosts):
     assert back.new_articles == articles
     assert back.unchanged == changes.records - articles  # the front pages stayed rejected
     assert rows(ctx, "select count(*) from articles") == [(articles,)]
+
+
+def test_a_story_that_grows_into_another_keeps_the_older_id_and_records_the_merge(tmp_path):
+    """Two reports of one event that share nothing start two stories; a third that bridges
+    them merges them: the older id stays, the other is recorded in story_merges."""
+    from datetime import UTC, datetime
+
+    from tasks.store import save_extractions
+    from wirehouse.db import open_archive
+    from wirehouse.records import Extraction
+
+    def report(i: int, text: str, day: int) -> Extraction:
+        return Extraction(
+            record_id=f"r{i}", url=f"https://site{i}.example/story", canonical_url=None,
+            title=None, author=None, page_date=datetime(2024, 3, day, tzinfo=UTC),
+            sitename=None, language="en", text=text, boilerplate_ratio=0.3,
+        )  # fmt: skip
+
+    left = "Flooding closed the Rhine harbour at Duisburg; barges waited as pumps failed. " * 6
+    right = "Emergency crews in Koblenz evacuated riverside homes as levees gave way. " * 6
+    ctx = context(tmp_path, {})
+    with open_archive(ctx.db_path) as conn:
+        save_extractions(conn, [(report(1, left, 1), datetime.now(UTC))])
+    pipeline.group_articles(ctx)
+    with open_archive(ctx.db_path) as conn:
+        save_extractions(conn, [(report(2, right, 2), datetime.now(UTC))])
+    pipeline.group_articles(ctx)
+    before = dict(rows(ctx, "select url, story_id from articles"))
+    assert len(set(before.values())) == 2
+    with open_archive(ctx.db_path) as conn:
+        save_extractions(conn, [(report(3, left + right, 2), datetime.now(UTC))])
+    pipeline.group_articles(ctx)
+    after = dict(rows(ctx, "select url, story_id from articles"))
+    assert len(set(after.values())) == 1
+    kept = before["https://site1.example/story"]  # the older story keeps its id
+    assert set(after.values()) == {kept}
+    assert rows(ctx, "select merged_story_id, into_story_id from story_merges") == [
+        (before["https://site2.example/story"], kept)
+    ]
