@@ -14,10 +14,9 @@ import os
 import secrets
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -291,12 +290,7 @@ async def _fetch(
     robots: dict[str, RobotsAnswer],
 ) -> _FetchOutcome:
     out = _FetchOutcome()
-    loop = asyncio.get_running_loop()
-    # One writer thread: archive writes stay in order and compress while the loop fetches.
-    with (
-        WarcArchive(ctx.archive_dir, ctx.run_id) as archive,
-        ThreadPoolExecutor(1, thread_name_prefix="warc-writer") as writer,
-    ):
+    with WarcArchive(ctx.archive_dir, ctx.run_id) as archive:
         async with make_client(ctx.settings.fetch) as client:
             fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
             polite = PoliteFetcher(fetcher, ctx.settings.fetch, robots_seen=robots)
@@ -317,25 +311,30 @@ async def _fetch(
                     out.not_modified += 1  # the same body again: nothing to extract
                 else:
                     known.add(record_id)
-                    record = await loop.run_in_executor(
-                        writer,
-                        partial(
-                            archive.write_response,
-                            stored_url,
-                            last.status_code or 200,
-                            page.headers,
-                            page.body,
-                            last.fetched_at,
-                        ),
-                    )
+                    record = archive.write_response(
+                        stored_url, last.status_code or 200, page.headers, page.body,
+                        last.fetched_at,
+                    )  # fmt: skip
                     out.records.append(record)
                     out.fetched += 1
                 out.attempts.extend([*tried[:-1], replace(last, record_id=record_id)])
 
-            # Host by host: with at most a few requests per host in flight, a host's URLs in
-            # a row reuse its kept-alive connections instead of churning the pool.
-            ordered = sorted(dict.fromkeys(urls), key=lambda url: urlsplit(url).netloc)
-            await asyncio.gather(*(one(url) for url in ordered))
+            # A bounded set of hosts at a time, each with its few requests in flight: the
+            # in-flight requests then stay within a few hosts' kept-alive connections instead
+            # of rotating over every host and churning the connection pool.
+            by_host: dict[str, list[str]] = {}
+            for url in dict.fromkeys(urls):
+                by_host.setdefault(urlsplit(url).netloc, []).append(url)
+            settings = ctx.settings.fetch
+            active = asyncio.Semaphore(
+                max(1, settings.max_concurrency // settings.per_host_concurrency)
+            )
+
+            async def host(host_urls: list[str]) -> None:
+                async with active:
+                    await asyncio.gather(*(one(url) for url in host_urls))
+
+            await asyncio.gather(*(host(group) for _, group in sorted(by_host.items())))
             out.attempts.extend(polite.robots_attempts)
             out.robots = polite.robots_answers
     return out

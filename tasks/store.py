@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +54,11 @@ def finish_run(conn: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     conn.execute(query("finish_run"), [datetime.now(UTC), json.dumps(payload), summary.run_id])
 
 
+def _row(record: Any) -> dict[str, Any]:
+    """A dataclass record as a flat row (dataclasses.asdict deep-copies, which costs)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 def _unique(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     """The last row for each key: one statement may not upsert the same row twice."""
     return list({row[key]: row for row in rows}.values())
@@ -74,7 +79,7 @@ def save_fetches(
             conn,
             "insert_raw_record",
             "raw_records",
-            _unique([asdict(r) for r in records], "record_id"),
+            _unique([_row(r) for r in records], "record_id"),
         )
         load_batch(
             conn,
@@ -83,7 +88,7 @@ def save_fetches(
             [
                 {
                     "run_id": run_id,
-                    **{k: v for k, v in asdict(a).items() if k != "retryable"},
+                    **{k: v for k, v in _row(a).items() if k != "retryable"},
                     "redirects": list(a.redirects),
                 }
                 for a in attempts
@@ -284,19 +289,17 @@ def save_grouping(
     """Replace copy groups, stories and links with the newly computed ones, atomically."""
     now = datetime.now(UTC)
     with transaction(conn):
-        load_batch(conn, "update_grouping", "articles", [asdict(g) for g in result.groupings])
+        load_batch(conn, "update_grouping", "articles", [_row(g) for g in result.groupings])
         conn.execute(query("clear_grouping"))
-        load_batch(
-            conn, "insert_copy_group", "copy_groups", [asdict(c) for c in result.copy_groups]
-        )
+        load_batch(conn, "insert_copy_group", "copy_groups", [_row(c) for c in result.copy_groups])
         conn.execute(query("delete_stale_stories"), [[s.story_id for s in result.stories]])
         load_batch(
             conn,
             "upsert_story",
             "stories",
-            [{**asdict(s), "created_at": now, "updated_at": now} for s in result.stories],
+            [{**_row(s), "created_at": now, "updated_at": now} for s in result.stories],
         )
-        all_links = [asdict(link) for link in [*links, *result.story_links]]
+        all_links = [_row(link) for link in [*links, *result.story_links]]
         load_batch(conn, "insert_article_link", "article_links", all_links)
         load_batch(
             conn,
@@ -311,5 +314,5 @@ def save_grouping(
             conn,
             "replace_domain_scores",
             "domain_scores",
-            [{**asdict(score), "updated_at": now} for score in result.domain_scores],
+            [{**_row(score), "updated_at": now} for score in result.domain_scores],
         )

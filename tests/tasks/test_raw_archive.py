@@ -46,3 +46,32 @@ def test_a_wrong_offset_is_a_parse_error(tmp_path):
         record = archive.write_response("https://a.example/1", 200, [], b"body", WHEN)
     with pytest.raises(ParseError):
         read_payload(record.warc_path, record.warc_offset + 3, record.warc_length)
+
+
+def test_archive_files_are_standard_warc(tmp_path):
+    """Any WARC reader reads what we write: warcio, and our own WARC input path."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from tasks.warc_input import WarcResponse, read_warc
+
+    body = "<html><body>Grüße \\r\\n from the archive</body></html>".encode()
+    with WarcArchive(tmp_path, "std") as archive:
+        record = archive.write_response(
+            "https://a.example/x?q=1", 200, [("Content-Type", "text/html; charset=utf-8"),
+                                              ("X-Odd", "line\\r\\nbreak")], body, WHEN,
+        )  # fmt: skip
+    seen = []
+    with open(record.warc_path, "rb") as handle:
+        for parsed in ArchiveIterator(handle, check_digests=True):
+            seen.append(
+                (
+                    parsed.rec_type,
+                    parsed.rec_headers.get_header("WARC-Target-URI"),
+                    parsed.rec_headers.get_header("WARC-Date"),
+                    parsed.http_headers.get_statuscode(),
+                    parsed.content_stream().read(),
+                )
+            )
+    assert seen == [("response", "https://a.example/x?q=1", "2024-05-01T12:00:00Z", "200", body)]
+    (again,) = list(read_warc(record.warc_path))
+    assert isinstance(again, WarcResponse) and again.payload == body and again.status_code == 200
