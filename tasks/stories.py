@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tasks.dedupe import ArticleLink, UnionFind, normalise_text
+from tasks.dedupe import ArticleLink, ShingleHasher, UnionFind, containment, normalise_text
 from wirehouse.records import ArticleSketch, Grouping
 from wirehouse.settings import DedupeSettings
 
@@ -557,10 +557,16 @@ def _story_links(
     is not a copy) is a rewrite of it: each text is derived from at most one source, its
     most alike earlier text ("rewrite", a -> b means b rewrites a)."""
     best_source: dict[str, tuple[float, str]] = {}
+    hasher = ShingleHasher(settings.shingle_size)
     for first, second, _weighted, cosine in joins:
         a, b = groups[first].origin, groups[second].origin
         date_a, date_b = by_id[a].page_date, by_id[b].page_date
         if cosine < settings.rewrite_similarity or not date_a or not date_b or date_a == date_b:
+            continue
+        # Independent reports share facts but hardly a phrase; a rewrite keeps some of its
+        # source's wording (quotes, turns of phrase) while a copy keeps most of it.
+        shared = containment(hasher.shingles(by_id[a].text), hasher.shingles(by_id[b].text))
+        if shared < settings.rewrite_min_containment:
             continue
         earlier, later = (a, b) if date_a < date_b else (b, a)
         if later not in best_source or (cosine, earlier) > best_source[later]:

@@ -69,7 +69,8 @@ class DedupeSettings:
     story_candidate_terms: int = 40  # a text's strongest terms, indexed for candidates
     story_max_posting: int = 2000  # a term on more texts than this proposes no pairs
     republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
-    rewrite_similarity: float = 0.4  # same facts, little shared wording: a derived rewrite
+    rewrite_similarity: float = 0.4  # same facts (tf-idf cosine) ...
+    rewrite_min_containment: float = 0.05  # ... and some shared wording: a derived rewrite
 
 
 @dataclass(frozen=True, slots=True)
