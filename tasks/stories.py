@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tasks.dedupe import ArticleLink, ShingleHasher, UnionFind, containment, normalise_text
+from tasks.urls import domain_of
 from wirehouse.records import ArticleSketch, Grouping
 from wirehouse.settings import DedupeSettings
 
@@ -200,13 +201,21 @@ class StoryResult:
     domain_scores: list[DomainScore]
 
 
-def _origin_key(article: ArticleSketch, republished: bool) -> tuple[object, ...]:
+def _origin_key(article: ArticleSketch, republished: bool, hub: int = 0) -> tuple[object, ...]:
+    """Evidence for being a copy group's origin, best first: no republish date, no
+    rel=canonical naming another site as the original, the earliest date, a domain that
+    shares copies with fewer others (``hub``), the cleaner page, the longer text."""
     far_future = datetime.max.replace(tzinfo=None)
     date = article.page_date.replace(tzinfo=None) if article.page_date else far_future
+    canonical_elsewhere = bool(
+        article.canonical_url and domain_of(article.canonical_url) != article.domain
+    )
     return (
         republished,
+        canonical_elsewhere,
         article.page_date is None,
         date,
+        hub,
         article.boilerplate_ratio,
         -article.word_count,
         article.article_id,
@@ -369,11 +378,20 @@ def copy_groups(
             date = by_id[m].page_date
             republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
 
-    def by_evidence(article_id: str) -> tuple[object, ...]:
-        return _origin_key(by_id[article_id], republished[article_id])
+    # A domain whose copies are shared with many other domains is a hub that collects texts;
+    # where dates cannot tell the origin, the text's other holder is the likelier source.
+    partners: defaultdict[str, set[str]] = defaultdict(set)
+    for members in member_lists:
+        domains = {by_id[m].domain for m in members}
+        for domain in domains:
+            partners[domain] |= domains - {domain}
 
-    # Two passes: origins by date first; then the domains that mostly carry others' texts
-    # (aggregators) are known, and their copies never win an origin.
+    def by_evidence(article_id: str) -> tuple[object, ...]:
+        article = by_id[article_id]
+        return _origin_key(article, republished[article_id], len(partners[article.domain]))
+
+    # Two passes: origins by evidence first; then the domains that mostly carry others'
+    # texts (aggregators) are known, and their copies never win an origin.
     first_pass = [min(members, key=by_evidence) for members in member_lists]
     scores = domain_scores(member_lists, first_pass, by_id)
     aggregators = frozenset(d for d, score in scores.items() if score.is_aggregator)

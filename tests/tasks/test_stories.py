@@ -1,0 +1,134 @@
+"""Copy groups, origins, event clustering and stable ids, on records built in the test."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from tasks.dedupe import ArticleLink, find_copy_links, text_sha256
+from tasks.stories import group_stories, stable_ids
+from wirehouse.records import ArticleSketch
+from wirehouse.settings import DedupeSettings
+
+SETTINGS = DedupeSettings()
+DAY = datetime(2023, 9, 19, 8, tzinfo=UTC)
+
+
+def sketch(
+    article_id: str, text: str, domain: str, date: datetime | None, **kw: object
+) -> ArticleSketch:
+    base = ArticleSketch(
+        article_id=article_id, url=f"https://{domain}/{article_id}", canonical_url=None,
+        domain=domain, title=None, page_date=date, text=text, text_sha256=text_sha256(text),
+        word_count=len(text.split()), boilerplate_ratio=0.3, wire_marker=None,
+        first_seen_at=DAY,
+    )  # fmt: skip
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+MISSILE_1 = (
+    "North Korea fired a short-range ballistic missile off its east coast on Tuesday, South "
+    "Korea's Joint Chiefs of Staff said. The missile flew about 600 kilometres from Sunan near "
+    "Pyongyang before falling into the sea between the Korean Peninsula and Japan. Japan's "
+    "defence ministry said the missile landed outside its exclusive economic zone. The launch "
+    "came days after leader Kim Jong Un returned from a visit to Russia's far east. "
+)
+MISSILE_2 = (
+    "North Korea fired several cruise missiles into the Yellow Sea on Wednesday, the South "
+    "Korean military said, the second launch in a week. The missiles were launched from "
+    "Onchon on the west coast and flew for about two hours. Seoul and Washington are tracking "
+    "the launches, officials said, as Pyongyang protests joint naval drills. Kim Jong Un "
+    "oversaw a test of a new submarine last month. "
+)
+QUAKE = (
+    "A strong earthquake shook southern Ecuador and northern Peru on Monday, killing at least "
+    "14 people and damaging houses in Machala and Cuenca. The magnitude 6.8 quake struck "
+    "near Balao at a depth of 66 kilometres, the US Geological Survey said. "
+)
+
+
+def test_missile_tests_a_week_apart_stay_apart_while_their_reports_join():
+    articles = [
+        sketch("m1", MISSILE_1 * 2, "paper.example", DAY),
+        sketch(
+            "m1b",
+            MISSILE_1.replace("Tuesday", "Tuesday morning") * 2,
+            "other.example",
+            DAY + timedelta(hours=5),
+        ),
+        sketch("m2", MISSILE_2 * 2, "tv.example", DAY + timedelta(days=8)),
+        sketch("q", QUAKE * 3, "paper.example", DAY + timedelta(days=1)),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    story = {g.article_id: g.story_id for g in result.groupings}
+    assert story["m1"] == story["m1b"]
+    assert len({story["m1"], story["m2"], story["q"]}) == 3
+
+
+def test_origin_is_the_earliest_date_not_the_republish():
+    text = MISSILE_1 * 3
+    articles = [
+        sketch("agg", text, "aggregator.example", DAY + timedelta(days=600)),
+        sketch("paper", text, "paper.example", DAY),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    by_id = {g.article_id: g for g in result.groupings}
+    assert by_id["paper"].is_group_origin and not by_id["agg"].is_group_origin
+    assert by_id["agg"].published_at is None and by_id["agg"].republished_at == DAY + timedelta(
+        days=600
+    )
+    (story,) = result.stories
+    assert story.lead_article_id == "paper" and story.first_published_at == DAY
+
+
+def test_a_canonical_naming_another_site_loses_the_origin_even_when_dated_first():
+    text = QUAKE * 4
+    articles = [
+        sketch("copy", text, "copier.example", DAY, canonical_url="https://source.example/x"),
+        sketch("source", text, "source.example", DAY + timedelta(hours=1)),
+    ]
+    result = group_stories(articles, [ArticleLink("copy", "source", "same_text", 1.0)], SETTINGS)
+    assert [g.article_id for g in result.groupings if g.is_group_origin] == ["source"]
+
+
+def test_an_aggregator_never_leads_even_with_no_dates_anywhere():
+    wire = [MISSILE_1 * 2, QUAKE * 3]
+    articles = [
+        sketch("agg1", wire[0], "agg.example", None),
+        sketch("agg2", wire[1], "agg.example", None),
+        sketch("p1", wire[0], "paper.example", None),
+        sketch("p2", wire[1], "tv.example", None),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    assert {s.lead_article_id for s in result.stories} == {"p1", "p2"}
+    scores = {d.domain: d for d in result.domain_scores}
+    assert scores["agg.example"].is_aggregator and scores["agg.example"].copy_share == 1.0
+    assert not scores["paper.example"].is_aggregator
+
+
+def test_same_input_in_any_order_gives_the_same_result():
+    rng = random.Random(5)
+    articles = [
+        sketch(f"a{i}", text * (1 + i % 3), f"s{i % 4}.example", DAY + timedelta(hours=i))
+        for i, text in enumerate([MISSILE_1, MISSILE_2, QUAKE, MISSILE_1, QUAKE, MISSILE_2])
+    ]
+    first = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    for _ in range(3):
+        shuffled = articles[:]
+        rng.shuffle(shuffled)
+        again = group_stories(shuffled, find_copy_links(shuffled, SETTINGS), SETTINGS)
+        assert again == first
+
+
+def test_stable_ids_keep_the_oldest_and_are_derived_for_new_clusters():
+    previous = {"a": "st_old", "b": "st_new"}
+    age = {"st_old": (1,), "st_new": (2,)}
+    assert stable_ids([["a", "b", "c"]], previous, age, "st_") == ["st_old"]
+    fresh = stable_ids([["x", "y"]], {}, {}, "st_")
+    assert fresh == stable_ids([["y", "x"]], {}, {}, "st_") and fresh[0].startswith("st_")
+    # a split: the bigger part keeps the id, the other gets a new one
+    split = stable_ids(
+        [["a"], ["b", "c"]], {"a": "st_old", "b": "st_old", "c": "st_old"}, age, "st_"
+    )
+    assert split[1] == "st_old" and split[0] != "st_old"
