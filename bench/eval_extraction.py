@@ -104,7 +104,12 @@ def pipeline_texts(
             save_fetches(conn, "eval", [], records)
         report = pipeline.extract_pending(ctx)
         with open_archive(ctx.db_path, read_only=True) as conn:
-            stored = dict(conn.execute("select url, text from articles").fetchall())
+            # keyed by the URL each page was fetched from (an article keeps its canonical URL)
+            stored = dict(
+                conn.execute(
+                    "select r.url, a.text from articles as a join raw_records as r using (record_id)"
+                ).fetchall()
+            )
     return stored, report.rejected
 
 

@@ -144,7 +144,12 @@ def identity_url(fetched_url: str, canonical_url: str | None) -> str:
     """The URL an article is keyed by: its rel=canonical when that stays on the same site
     (one article, many URLs), else the fetched URL. A canonical on another site is a
     syndication claim, kept as evidence, not an identity."""
-    same_site = canonical_url and is_http_url(canonical_url)
-    if same_site and domain_of(canonical_url or "") == domain_of(fetched_url):
-        return normalize_url(canonical_url or "")
-    return normalize_url(fetched_url)
+    if not canonical_url or not is_http_url(canonical_url):
+        return normalize_url(fetched_url)
+    if domain_of(canonical_url) != domain_of(fetched_url):
+        return normalize_url(fetched_url)
+    # Sites that point every page's canonical at their front page would fold all their
+    # articles into one: a front-page canonical on an inner page is a template bug.
+    if urlsplit(canonical_url).path in ("", "/") and urlsplit(fetched_url).path not in ("", "/"):
+        return normalize_url(fetched_url)
+    return normalize_url(canonical_url)

@@ -60,6 +60,8 @@ def test_identity_url_uses_same_site_canonical_only():
     # A canonical on another site is a syndication claim, not this page's identity.
     assert identity_url(fetched, "https://wire.org/story") == "https://m.paper.com/story?id=5"
     assert identity_url(fetched, "javascript:void(0)") == "https://m.paper.com/story?id=5"
+    # a canonical pointing every page at the front page is a template bug, not an identity
+    assert identity_url(fetched, "https://www.paper.com/") == "https://m.paper.com/story?id=5"
 
 
 def test_is_http_url():
