@@ -8,20 +8,14 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows import steps
 from tasks import pipeline
-from tasks.pipeline import RunContext, default_archive_dir
+from tasks.pipeline import RunContext
 from wirehouse.runlock import run_lock
-from wirehouse.settings import Settings
 
 
 @flow(name="maintenance", flow_run_name="maintain {db}")
 def maintenance_flow(db: str) -> pipeline.ArchiveFigures:
     """Regroup and re-score every story, refresh the search index, checkpoint, report."""
-    ctx = RunContext(
-        db_path=db,
-        archive_dir=default_archive_dir(db),
-        run_id=pipeline.new_run_id(),
-        settings=Settings.from_env(),
-    )
+    ctx = RunContext.for_archive(db)
     with run_lock(db):
         grouped = steps.dedupe_and_group(ctx)
         indexed = steps.refresh_search_index(ctx)

@@ -84,6 +84,17 @@ class RunContext:
     allow_private_network: bool = False
     resolve: tuple[tuple[str, str], ...] = ()  # (host, "address[:port]") overrides
 
+    @classmethod
+    def for_archive(cls, db_path: str) -> RunContext:
+        """A new run on an existing archive, with the environment's settings (for the flows
+        that work on what is archived: re-extraction, maintenance)."""
+        return cls(
+            db_path=db_path,
+            archive_dir=default_archive_dir(db_path),
+            run_id=new_run_id(),
+            settings=Settings.from_env(),
+        )
+
     def policy(self) -> FetchPolicy:
         return FetchPolicy(self.settings.fetch, self.allow_private_network)
 
