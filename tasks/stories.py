@@ -16,6 +16,7 @@ Stages, parameters in ``DedupeSettings``:
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import unicodedata
@@ -251,19 +252,29 @@ def _terms(article: ArticleSketch, entity_weight: float = 2.0) -> Counter[str]:
     return weighted
 
 
-def _tfidf(docs: Mapping[str, Counter[str]]) -> dict[str, dict[str, float]]:
+def _vectors(
+    groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], keep: int
+) -> list[dict[str, float]]:
+    """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
+    terms and normalised. Two passes over the texts, so that only the document
+    frequencies and the cut vectors are ever held, not every text's full term counts."""
+    furniture = _site_furniture(groups, by_id)
     df: Counter[str] = Counter()
-    for counts in docs.values():
-        df.update(counts.keys())
-    n = len(docs)
-    vectors = {}
-    for key, counts in docs.items():
-        weights = {
-            term: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[term]) + 1)
-            for term, tf in counts.items()
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        vectors[key] = {term: w / norm for term, w in weights.items()}
+    for group in groups:
+        df.update(_terms(by_id[group.origin]).keys())
+    n = len(groups)
+    vectors = []
+    for group in groups:
+        origin = by_id[group.origin]
+        dropped = furniture.get(origin.domain, frozenset())
+        weights = [
+            (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + df[term]) + 1))
+            for term, tf in _terms(origin).items()
+            if term not in dropped
+        ]
+        top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))
+        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        vectors.append({term: w / norm for term, w in top})
     return vectors
 
 
@@ -406,21 +417,24 @@ def copy_groups(
     return groups, republished, scores
 
 
-def _site_boilerplate(
-    terms: Mapping[str, Counter[str]], domains: Mapping[str, str], min_articles: int = 4
+def _site_furniture(
+    groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], sample: int = 50
 ) -> dict[str, frozenset[str]]:
     """Per domain, the terms in most of its articles: its furniture (section names, legal
-    lines, "sign up" boxes) says which site a text is from, not which event it reports."""
+    lines, "sign up" boxes) says which site a text is from, not which event it reports.
+    Read from a bounded sample of each domain's articles, so memory stays flat."""
     by_domain: dict[str, list[str]] = defaultdict(list)
-    for key, domain in domains.items():
-        by_domain[domain].append(key)
+    for group in groups:
+        origin = by_id[group.origin]
+        if len(by_domain[origin.domain]) < sample:
+            by_domain[origin.domain].append(group.origin)
     furniture: dict[str, frozenset[str]] = {}
     for domain, keys in by_domain.items():
-        if len(keys) < min_articles:
+        if len(keys) < 4:
             continue
         df: Counter[str] = Counter()
         for key in keys:
-            df.update(terms[key].keys())
+            df.update(_terms(by_id[key]).keys())
         furniture[domain] = frozenset(t for t, n in df.items() if n * 2 > len(keys))
     return furniture
 
@@ -439,35 +453,36 @@ def event_clusters(
 ) -> tuple[list[list[int]], list[tuple[int, int, float, float]]]:
     """Copy groups (by index) that report one event: alike texts published close together.
 
+    Candidates come from an index of each text's strongest terms: a term on very many texts
+    proposes nothing, and each text keeps only its ``story_max_candidates`` best candidates,
+    so the pairs checked grow linearly with the texts. Single link over the checked pairs
+    does not depend on the order texts arrived in.
     Also returns the joins made: (group, group, time-weighted similarity, plain cosine)."""
-    terms = {g.origin: _terms(by_id[g.origin]) for g in groups}
-    furniture = _site_boilerplate(terms, {g.origin: by_id[g.origin].domain for g in groups})
-    for origin, counts in terms.items():
-        for term in furniture.get(by_id[origin].domain, ()):
-            counts.pop(term, None)
-    vectors = _tfidf(terms)
+    vectors = _vectors(groups, by_id, settings.story_vector_terms)
     postings: dict[str, list[int]] = defaultdict(list)
-    for index, group in enumerate(groups):
-        top = sorted(vectors[group.origin].items(), key=lambda kv: (-kv[1], kv[0]))
+    for index, vector in enumerate(vectors):
+        top = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
         for term, _weight in top[: settings.story_candidate_terms]:
             postings[term].append(index)
     candidates: set[tuple[int, int]] = set()
-    for indexes in postings.values():
-        # A term on very many texts links nothing worth checking; skipping it keeps the
-        # candidate pairs (and the time) near-linear in the number of texts.
-        if len(indexes) > settings.story_max_posting:
-            continue
-        for i, first in enumerate(indexes):
-            for second in indexes[i + 1 :]:
-                candidates.add((first, second))
+    for index, vector in enumerate(vectors):
+        shared: Counter[int] = Counter()
+        for term in vector:
+            others = postings.get(term, ())
+            if len(others) <= settings.story_max_posting:
+                shared.update(others)
+        shared.pop(index, None)
+        best = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
+        for other, _count in best[: settings.story_max_candidates]:
+            candidates.add((min(index, other), max(index, other)))
     events = UnionFind([str(i) for i in range(len(groups))])
     joins: list[tuple[int, int, float, float]] = []
     for first, second in sorted(candidates):
         date_a, date_b = groups[first].first_date, groups[second].first_date
         factor = _time_factor(date_a - date_b, settings) if date_a and date_b else 1.0
-        if factor * settings.story_similarity < settings.story_similarity * 0.01:
+        if factor < 0.01:
             continue
-        similarity = _cosine(vectors[groups[first].origin], vectors[groups[second].origin])
+        similarity = _cosine(vectors[first], vectors[second])
         if similarity * factor >= settings.story_similarity:
             events.union(str(first), str(second))
             joins.append((first, second, round(similarity * factor, 4), similarity))

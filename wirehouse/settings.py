@@ -66,8 +66,10 @@ class DedupeSettings:
     story_similarity: float = 0.18  # tf-idf cosine (time-weighted) for "same event"
     story_window_days: float = 4.0  # reports of one event are published close together
     story_decay_days: float = 3.0  # beyond the window, similarity fades with this scale
-    story_candidate_terms: int = 40  # a text's strongest terms, indexed for candidates
+    story_vector_terms: int = 100  # a text's strongest terms kept in its tf-idf vector
+    story_candidate_terms: int = 40  # of those, indexed to find candidate texts
     story_max_posting: int = 2000  # a term on more texts than this proposes no pairs
+    story_max_candidates: int = 50  # candidates checked per text, most shared terms first
     republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
     rewrite_similarity: float = 0.4  # same facts (tf-idf cosine) ...
     rewrite_min_containment: float = 0.05  # ... and some shared wording: a derived rewrite
