@@ -168,10 +168,19 @@ def find_copy_links(
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 shared[(a, b)] += 1
-    for (a, b), count in sorted(shared.items()):
-        if count < settings.min_shared_fingerprints or (a, b) in exact_pairs:
+    # Verify the likeliest pairs first, and skip a pair its group already joins through
+    # other links: a text copied by a hundred sites needs about a hundred checks, not the
+    # five thousand of all its pairs. Each join keeps the link that made it.
+    joined = UnionFind([a.article_id for a in ordered])
+    for link in links:
+        joined.union(link.a, link.b)
+    for (a, b), count in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
+        if count < settings.min_shared_fingerprints:
+            break
+        if (a, b) in exact_pairs or joined.find(a) == joined.find(b):
             continue
         score = containment(shingles[a], shingles[b])
         if score >= settings.copy_containment:
             links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
+            joined.union(a, b)
     return list(dict.fromkeys(links))  # one link per (a, b, kind), first tier first
