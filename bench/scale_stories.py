@@ -9,8 +9,9 @@ to that stage alone:
 2. compute: ``article_sketches`` -> ``find_copy_links`` -> ``group_stories`` (pure compute)
 3. group:   the pipeline's ``group_articles`` step (read, compute, write back)
 
-A stage that runs past ``--timeout`` (default 15 minutes) or whose RSS passes
-``--max-memory-mb`` (default half the machine's memory) is killed and reported as such;
+A stage that runs past ``--timeout`` (default 15 minutes), whose RSS passes
+``--max-memory-mb`` (default half the machine's memory) or that leaves the machine with
+less than 1.5 GB available is killed and reported as such, with the last step it finished;
 later stages of that size are skipped. Near-linear scaling means the time ratio between
 consecutive sizes stays close to the size ratio (exponent k in time ~ n^k close to 1).
 
@@ -40,6 +41,7 @@ DEFAULT_SIZES = (10_000, 100_000)
 QUICK_SIZES = (1_000, 5_000)
 RESULT_TAG = "RESULT "
 PROGRESS_TAG = "PROGRESS "
+MIN_AVAILABLE_MB = 1500  # below this much free memory on the machine a stage is stopped
 ROOT = Path(__file__).resolve().parents[1]  # where `-m bench.scale_stories` resolves
 
 
@@ -202,6 +204,18 @@ def _rss_of(pid: int) -> float:
     return 0.0
 
 
+def _available_mb() -> float:
+    """MemAvailable of the whole machine in MB (inf when /proc/meminfo cannot be read)."""
+    try:
+        meminfo = Path("/proc/meminfo").read_text(encoding="ascii")
+    except OSError:
+        return math.inf
+    for line in meminfo.splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return math.inf
+
+
 def default_memory_limit_mb() -> float:
     """Half the machine's memory: a runaway stage must not push other work into the OOM killer."""
     try:
@@ -230,6 +244,12 @@ def run_stage(args: list[str], timeout: float, memory_limit_mb: float) -> Stage:
                 problem = (
                     f"stopped at {rss:.0f} MB RSS (limit {memory_limit_mb:.0f} MB)"
                     f" after {elapsed:.0f}s"
+                )
+            elif _available_mb() < MIN_AVAILABLE_MB:
+                # Other work shares the machine: stop before the kernel's OOM killer picks.
+                problem = (
+                    f"stopped at {rss:.0f} MB RSS after {elapsed:.0f}s: the machine had"
+                    f" less than {MIN_AVAILABLE_MB} MB available"
                 )
             if problem:
                 child.kill()

@@ -60,6 +60,7 @@ _LOGIN_WALL = re.compile(
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
 )
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$|[\"'”’)\]])|[。！？।؟]")
 _FRONT_PAGE = re.compile(r"/?((index|default|home)\.\w+)?", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:-]{1,2}\s*|\s*[|–—·•]\s+")
 _WIRE_DATELINE = re.compile(
@@ -335,6 +336,10 @@ def extract_page(
         return Rejection(
             record_id, url, "index_page", f"{link_share:.0%} of the main text is link text"
         )
+    if words >= 40 and text.count("\n") < 3 and not _SENTENCE_END.search(text):
+        # Prose has sentences, verse has lines; a long run of words with neither is a menu,
+        # a tag cloud, a form's option list extracted as text.
+        return Rejection(record_id, url, "index_page", f"{words} words, no sentence: a menu")
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
     page_date = facts.published_at or _parse_datetime(getattr(doc, "date", None))

@@ -353,24 +353,33 @@ async def _fetch(
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
-    responses: int
-    new_records: int
-    skipped: dict[str, int]
+    responses: int  # HTTP responses read
+    new_records: int  # bodies added to the archive
+    other_records: int  # records that are no page (metadata, requests, dns: lookups)
+    skipped: dict[str, int]  # damaged or unusable records, by reason
+
+
+# WARC records that are not pages at all: counted, neither archived nor reported as problems.
+_NOT_PAGES = frozenset({"not_response", "no_http_headers"})
 
 
 def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
-    """Copy the responses of existing WARC/ARC files into the archive, as if fetched."""
+    """Copy the responses of existing WARC/ARC files into the archive, as if fetched;
+    damaged records are skipped with their reason, the rest of the file goes on."""
 
     records: list[RawRecord] = []
     problems: list[DiscoveryProblem] = []
-    responses = 0
+    responses = other_records = 0
     with open_archive(ctx.db_path) as conn:
         known = all_record_ids(conn)
     with WarcArchive(ctx.archive_dir, f"{ctx.run_id}-ingest") as archive:
         for path in paths:
             for item in read_warc(path, max_payload_bytes=ctx.settings.fetch.max_body_bytes):
                 if not isinstance(item, WarcResponse):
-                    problems.append(DiscoveryProblem(item.source, item.reason, item.detail))
+                    if item.reason in _NOT_PAGES:
+                        other_records += 1
+                    else:
+                        problems.append(DiscoveryProblem(item.source, item.reason, item.detail))
                     continue
                 responses += 1
                 record_id = record_id_for(item.url, hashlib.sha256(item.payload).hexdigest())
@@ -393,6 +402,7 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
     return IngestReport(
         responses=responses,
         new_records=len(records),
+        other_records=other_records,
         skipped=dict(sorted(Counter(p.reason for p in problems).items())),
     )
 
