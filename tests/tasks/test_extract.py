@@ -251,3 +251,15 @@ def test_wire_marker():
     assert wire_marker("LONDON (Reuters) - Shares fell", None) == "Reuters"
     assert wire_marker("Story text.", "By The Associated Press") == "AP"
     assert wire_marker("A local story by our reporter.", "Jane Doe") is None
+
+
+def test_a_menu_extracted_as_one_line_is_not_an_article():
+    menu = " ".join(f"Section{i} Topic{i}" for i in range(40))
+    body = f"<html><body><div><select><option>{menu}</option></select></div></body></html>"
+    result = extract_page(body.encode(), "http://a.example/texts/americana", "text/html", SETTINGS)
+    assert isinstance(result, Rejection)
+    assert result.reason in ("index_page", "empty")
+    verse = "\n".join(f"<p>line {i} of a song without any full stop</p>" for i in range(12))
+    song = extract_page(f"<html><body><article>{verse}</article></body></html>".encode(),
+                        "http://a.example/lyrics/song", "text/html", SETTINGS)  # fmt: skip
+    assert isinstance(song, Extraction)  # verse has lines, not sentences: kept

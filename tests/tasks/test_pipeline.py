@@ -326,10 +326,17 @@ def test_warc_input_is_ingested_as_if_fetched(tmp_path, example_hosts):
                 entry["url"], "response", payload=io.BytesIO(body), http_headers=headers
             )
         )
+        writer.write_record(
+            writer.create_warc_record(entry["url"], "metadata", payload=io.BytesIO(b"via: crawler"))
+        )
         handle.write(b"garbage between records")
     ctx = context(tmp_path, example_hosts)
     report = run_all(ctx, Sources(warcs=(str(warc),)))
     assert report["ingested"].responses == 1
+    assert report["ingested"].other_records == 1  # the metadata record: no page, no problem
+    assert rows(ctx, "select count(*) from discovery_problems where reason = 'not_response'") == [
+        (0,)
+    ]
     assert report["extracted"].new_articles == 1
     assert rows(ctx, "select url from articles") == [(entry["url"],)]
 
