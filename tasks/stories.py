@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from tasks.dedupe import ArticleLink, ShingleHasher, UnionFind, containment, normalise_text
 from tasks.urls import domain_of
 from wirehouse.records import ArticleSketch, Grouping
@@ -223,32 +225,23 @@ def _origin_key(article: ArticleSketch, republished: bool, hub: int = 0) -> tupl
     )
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"“”]\s*)$")
+# A word right after another word (not after a sentence's end); capitalised, it is a name.
+_MID_SENTENCE_WORD = re.compile(r"(?:(?<=[^\W_] )|(?<=[^\W_][,;)] ))[^\W\d_][^\W_]*")
 
 
-def _terms(article: ArticleSketch, entity_weight: float = 2.0) -> Counter[str]:
-    """Term counts of a text: its headline words count extra, and so do the names in it
+def _terms(article: ArticleSketch, entity_weight: float = 2.0) -> dict[str, float]:
+    """Term weights of a text: its headline words count extra, and so do the names in it
     (words written capitalised mid-sentence), because names say which event it is."""
-    counts: Counter[str] = Counter()
-    capitalised: Counter[str] = Counter()
     text = unicodedata.normalize("NFKC", article.text)
-    for match in _TOKEN.finditer(text):
-        word = match.group().casefold()
-        if word in _STOPWORDS:
-            continue
-        counts[word] += 1
-        first = match.group()[0]
-        if first.isupper() and not _SENTENCE_START.search(
-            text[max(0, match.start() - 3) : match.start()]
-        ):
-            capitalised[word] += 1
-    weighted: Counter[str] = Counter()
-    for word, count in counts.items():
-        is_name = capitalised[word] * 2 >= count
-        weighted[word] = round(count * (entity_weight if is_name else 1.0), 3)  # type: ignore[assignment]
-    title = [w for w in _TOKEN.findall(normalise_text(article.title or "")) if w not in _STOPWORDS]
-    for word in title:  # the headline names the event: count its words twice
-        weighted[word] += 2
+    counts = Counter(w for w in _TOKEN.findall(text.casefold()) if w not in _STOPWORDS)
+    names = Counter(w.casefold() for w in _MID_SENTENCE_WORD.findall(text) if w[0].isupper())
+    weighted: dict[str, float] = {
+        word: count * entity_weight if names[word] * 2 >= count else float(count)
+        for word, count in counts.items()
+    }
+    for word in _TOKEN.findall(normalise_text(article.title or "")):
+        if word not in _STOPWORDS:  # the headline names the event: its words count more
+            weighted[word] = weighted.get(word, 0.0) + 2
     return weighted
 
 
@@ -591,6 +584,13 @@ def _story_links(
     most alike earlier text ("rewrite", a -> b means b rewrites a)."""
     best_source: dict[str, tuple[float, str]] = {}
     hasher = ShingleHasher(settings.shingle_size)
+    shingles: dict[str, np.ndarray] = {}
+
+    def shingles_of(article_id: str) -> np.ndarray:
+        if article_id not in shingles:
+            shingles[article_id] = hasher.shingles(by_id[article_id].text)
+        return shingles[article_id]
+
     for first, second, _weighted, cosine in joins:
         a, b = groups[first].origin, groups[second].origin
         date_a, date_b = by_id[a].page_date, by_id[b].page_date
@@ -598,7 +598,7 @@ def _story_links(
             continue
         # Independent reports share facts but hardly a phrase; a rewrite keeps some of its
         # source's wording (quotes, turns of phrase) while a copy keeps most of it.
-        shared = containment(hasher.shingles(by_id[a].text), hasher.shingles(by_id[b].text))
+        shared = containment(shingles_of(a), shingles_of(b))
         if shared < settings.rewrite_min_containment:
             continue
         earlier, later = (a, b) if date_a < date_b else (b, a)
