@@ -93,6 +93,9 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
         assert set(names) == {"hourly-crawl", "reextract", "nightly-maintenance"}
         assert names["hourly-crawl"]["parameters"] == {"config": str(sources)}
         assert [s["schedule"]["cron"] for s in names["hourly-crawl"]["schedules"]] == ["0 * * * *"]
+        crawl = names["hourly-crawl"]
+        assert crawl["global_concurrency_limit"]["limit"] == 1  # overlapping runs: one at a time
+        assert crawl["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
 
         run = httpx.post(
             f"{api}/deployments/{names['hourly-crawl']['id']}/create_flow_run", json={}, timeout=30
