@@ -111,7 +111,7 @@ def archive_flow(
         progress.step()
         steps.refresh_search_index(ctx)
         progress.step()
-        summary = _summary(ctx.run_id, found, fetched, ingested, extracted, grouped)
+        summary = pipeline.summarize(ctx.run_id, found, fetched, ingested, extracted, grouped)
         with open_archive(db) as conn:
             finish_run(conn, summary)
             new_stories = report.new_stories(conn, ctx.run_id)
@@ -126,34 +126,6 @@ def archive_flow(
         sum(summary.failures.values()),
     )
     return summary
-
-
-def _summary(
-    run_id: str,
-    found: pipeline.DiscoveryReport,
-    fetched: pipeline.FetchReport,
-    ingested: pipeline.IngestReport | None,
-    extracted: pipeline.ExtractReport,
-    grouped: pipeline.GroupReport,
-) -> RunSummary:
-    failures = dict(fetched.failures)
-    if found.problems:
-        failures["discovery"] = found.problems
-    if ingested:
-        for reason, count in ingested.skipped.items():
-            failures[f"warc:{reason}"] = count
-    return RunSummary(
-        run_id=run_id,
-        discovered=len(found.urls) + (ingested.responses if ingested else 0),
-        fetched=fetched.fetched + (ingested.new_records if ingested else 0),
-        not_modified=fetched.not_modified,
-        new_articles=extracted.new_articles,
-        rejected=sum(extracted.rejected.values()),
-        copies_found=grouped.copies,
-        stories=grouped.stories,
-        new_stories=grouped.new_stories,
-        failures=failures,
-    )
 
 
 def _publish(

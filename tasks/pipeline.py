@@ -66,6 +66,7 @@ from wirehouse.records import (
     Link,
     RawRecord,
     Rejection,
+    RunSummary,
 )
 from wirehouse.settings import ExtractSettings, Settings
 
@@ -584,4 +585,33 @@ def checkpoint(ctx: RunContext) -> ArchiveFigures:
     articles, stories, copy_groups, raw_records, fetches = row or (0, 0, 0, 0, 0)
     return ArchiveFigures(
         articles, stories, copy_groups, raw_records, fetches, Path(ctx.db_path).stat().st_size
+    )
+
+
+def summarize(
+    run_id: str,
+    found: DiscoveryReport,
+    fetched: FetchReport,
+    ingested: IngestReport | None,
+    extracted: ExtractReport,
+    grouped: GroupReport,
+) -> RunSummary:
+    """What a run did, from its steps' reports (failures by reason, WARC problems prefixed)."""
+    failures = dict(fetched.failures)
+    if found.problems:
+        failures["discovery"] = found.problems
+    if ingested:
+        for reason, count in ingested.skipped.items():
+            failures[f"warc:{reason}"] = count
+    return RunSummary(
+        run_id=run_id,
+        discovered=len(found.urls) + (ingested.responses if ingested else 0),
+        fetched=fetched.fetched + (ingested.new_records if ingested else 0),
+        not_modified=fetched.not_modified,
+        new_articles=extracted.new_articles,
+        rejected=sum(extracted.rejected.values()),
+        copies_found=grouped.copies,
+        stories=grouped.stories,
+        new_stories=grouped.new_stories,
+        failures=failures,
     )

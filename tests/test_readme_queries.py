@@ -15,7 +15,6 @@ from tasks.search_index import load_fts, refresh_search_index
 from tasks.store import finish_run, start_run
 from wirehouse.cli import main
 from wirehouse.db import open_archive
-from wirehouse.records import RunSummary
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 FEED = "http://feeds.wirehouse.example/rss.xml"
@@ -65,18 +64,7 @@ def demo_db(tmp_path_factory, example_hosts) -> Iterator[str]:
     fetched = pipeline.fetch_and_archive(ctx, found.urls)
     extracted = pipeline.extract_pending(ctx)
     grouped = pipeline.group_articles(ctx)
-    summary = RunSummary(
-        run_id=ctx.run_id,
-        discovered=len(found.urls),
-        fetched=fetched.fetched,
-        not_modified=fetched.not_modified,
-        new_articles=extracted.new_articles,
-        rejected=sum(extracted.rejected.values()),
-        copies_found=grouped.copies,
-        stories=grouped.stories,
-        new_stories=grouped.new_stories,
-        failures=dict(fetched.failures),
-    )
+    summary = pipeline.summarize(ctx.run_id, found, fetched, None, extracted, grouped)
     with open_archive(ctx.db_path) as conn:
         finish_run(conn, summary)
         refresh_search_index(conn)
