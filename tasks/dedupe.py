@@ -179,6 +179,10 @@ def find_copy_links(
             break
         if (a, b) in exact_pairs or joined.find(a) == joined.find(b):
             continue
+        # A short text (a stub, a caption) is "contained" in anything that shares its
+        # stock phrases; containment only means copying past a minimum length.
+        if min(shingles[a].size, shingles[b].size) < settings.min_copy_shingles:
+            continue
         score = containment(shingles[a], shingles[b])
         if score >= settings.copy_containment:
             links.append(ArticleLink(a, b, "near_copy", round(score, 4)))

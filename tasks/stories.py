@@ -465,8 +465,10 @@ def event_clusters(
             if len(others) <= settings.story_max_posting:
                 shared.update(others)
         shared.pop(index, None)
-        best = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
-        for other, _count in best[: settings.story_max_candidates]:
+        best = heapq.nsmallest(
+            settings.story_max_candidates, shared.items(), key=lambda kv: (-kv[1], kv[0])
+        )
+        for other, _count in best:
             candidates.add((min(index, other), max(index, other)))
     events = UnionFind([str(i) for i in range(len(groups))])
     joins: list[tuple[int, int, float, float]] = []

@@ -62,6 +62,7 @@ class DedupeSettings:
     fingerprint_sample: int = 4  # keep shingles whose hash % sample == 0 (winnowing-like)
     min_shared_fingerprints: int = 3  # a candidate pair shares at least this many
     copy_containment: float = 0.5  # share of the shorter text found in the longer one
+    min_copy_shingles: int = 40  # a shorter text is a copy only when identical (same_text)
     max_posting_list: int = 200  # a fingerprint on more pages than this is boilerplate
     story_similarity: float = 0.18  # tf-idf cosine (time-weighted) for "same event"
     story_window_days: float = 4.0  # reports of one event are published close together

@@ -137,3 +137,18 @@ def test_shingles_of_short_texts():
     # punctuation and case do not matter
     assert np.array_equal(hasher.shingles("A b, c d e!"), hasher.shingles("a B c D e"))
     assert re.sub(r"\W", "", "x") == "x"
+
+
+def test_a_short_stub_is_not_a_near_copy_of_a_long_text_that_quotes_it():
+    stub = "Copyright 2018 The Associated Press. All rights reserved. This material may not be published, broadcast, rewritten or redistributed."
+    rng = random.Random(2)
+    vocab = [f"w{i}" for i in range(2000)]
+    long_texts = [" ".join(rng.choice(vocab) for _ in range(400)) + " " + stub for _ in range(3)]
+    articles = [sketch("stub", stub)] + [
+        sketch(f"long{i}", t, f"p{i}.example") for i, t in enumerate(long_texts)
+    ]
+    assert [
+        link for link in find_copy_links(articles, SETTINGS) if "stub" in (link.a, link.b)
+    ] == []
+    twins = [sketch("s1", stub), sketch("s2", stub.upper(), "other.example")]
+    assert [link.kind for link in find_copy_links(twins, SETTINGS)] == ["same_text"]
