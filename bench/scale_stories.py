@@ -378,8 +378,15 @@ def print_table(runs: list[SizeRun], timeout: float, memory_limit_mb: float) -> 
                 parts.append(f"{name} n/a")
         print(f"  {before.n} -> {after.n} (x{size_ratio:.0f}): " + ", ".join(parts))
     codes = sorted({s.result["code"] for r in runs for s in r.stages.values() if s.result})
-    note = "" if len(codes) <= 1 else " -- the code changed during the run: figures are mixed!"
-    print(f"grouping code {', '.join(codes) or '?'} (bench.newscluster.code_fingerprint){note}")
+    print(f"grouping code {', '.join(codes) or '?'} (bench.newscluster.code_fingerprint)")
+    if len(codes) > 1:
+        by_stage = ", ".join(
+            f"{r.n} {name} {stage.result['code']}"
+            for r in runs
+            for name, stage in r.stages.items()
+            if stage.result
+        )
+        print(f"  the code changed during the run, figures are mixed: {by_stage}")
     print(
         f"(each stage in a fresh process, stopped after {timeout:.0f}s or at"
         f" {memory_limit_mb:.0f} MB RSS; RSS MB = the stage's ru_maxrss)"
