@@ -18,11 +18,12 @@ import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.etree import _Element
 
+from tasks.urls import is_http_url
 from wirehouse.errors import InputError, ParseError
 from wirehouse.records import Link
 from wirehouse.settings import FetchSettings
@@ -68,19 +69,6 @@ class _TooLarge(Exception):
 
 
 # --------------------------------------------------------------------------- URLs
-
-
-def is_http_url(s: str) -> bool:
-    """True for an absolute http(s) URL with a host and no whitespace inside."""
-    s = s.strip()
-    if not s or any(ch.isspace() or ord(ch) < 0x20 for ch in s):
-        return False
-    try:
-        parts = urlsplit(s)
-        _ = parts.port  # raises ValueError on a non-numeric or out-of-range port
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _resolve(raw: str | None, base: str | None) -> str | None:

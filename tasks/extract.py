@@ -23,11 +23,10 @@ import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
 
+from tasks.fetch import HTML_TYPES
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
-
-HTML_MIME_TYPES = ("text/html", "application/xhtml+xml")
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-:.]+)", re.I)
@@ -291,7 +290,7 @@ def extract_page(
 ) -> Extraction | Rejection:
     """One fetched page to an article, or a rejection saying why it is not one."""
     mime = (content_type or "").split(";")[0].strip().lower()
-    if mime and mime not in HTML_MIME_TYPES:
+    if mime and mime not in HTML_TYPES:
         return Rejection(record_id, url, "not_html", f"content type {mime}")
     if not body.strip():
         return Rejection(record_id, url, "empty", "empty body")

@@ -73,8 +73,15 @@ _AMP_PATH = re.compile(r"(/amp/?$|^/amp/|\.amp(?=\.html?$|$)|/amp(?=/))", re.IGN
 
 
 def is_http_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
-    parts = urlsplit(url.strip())
+    """True for an absolute http(s) URL with a host, a valid port and no whitespace inside."""
+    url = url.strip()
+    if not url or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a non-numeric or out-of-range port
+    except ValueError:
+        return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
