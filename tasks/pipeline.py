@@ -542,14 +542,12 @@ def group_articles(ctx: RunContext) -> GroupReport:
     """Find copies, pick origins, and group everything into stories with stable ids."""
     with open_archive(ctx.db_path) as conn:
         sketches = article_sketches(conn)
-        previous_story, previous_group, story_age = previous_grouping(conn)
+        previous = previous_grouping(conn)
     links = find_copy_links(sketches, ctx.settings.dedupe)
-    result = group_stories(
-        sketches, links, ctx.settings.dedupe, previous_story, previous_group, story_age
-    )
+    result = group_stories(sketches, links, ctx.settings.dedupe, previous)
     with open_archive(ctx.db_path) as conn:
         save_grouping(conn, result, links)
-    old_ids = set(previous_story.values())
+    old_ids = set(previous.story.values())
     return GroupReport(
         articles=len(sketches),
         copies=sum(1 for g in result.groupings if not g.is_group_origin),

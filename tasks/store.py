@@ -15,7 +15,7 @@ from tasks.dedupe import ArticleLink, text_sha256
 from tasks.extract import count_words
 from tasks.fetch import Validators
 from tasks.polite import RobotsAnswer
-from tasks.stories import StoryResult
+from tasks.stories import PreviousGrouping, StoryResult
 from tasks.urls import article_id, domain_of, identity_url, normalize_url
 from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
 from wirehouse.records import (
@@ -265,22 +265,25 @@ def article_sketches(conn: duckdb.DuckDBPyConnection) -> list[ArticleSketch]:
     return [ArticleSketch(*row) for row in conn.execute(query("article_sketches")).fetchall()]
 
 
-def previous_grouping(
-    conn: duckdb.DuckDBPyConnection,
-) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[object, ...]]]:
-    """(article -> story id, article -> copy group id, story id -> age key)."""
+def previous_grouping(conn: duckdb.DuckDBPyConnection) -> PreviousGrouping:
+    """The story, copy group and story line ids articles hold now, with the ids' ages."""
     story: dict[str, str] = {}
     group: dict[str, str] = {}
-    age: dict[str, tuple[object, ...]] = {}
-    for article, story_id, group_id, created_at in conn.execute(
-        query("previous_grouping")
-    ).fetchall():
+    story_age: dict[str, tuple[object, ...]] = {}
+    line: dict[str, str] = {}
+    line_age: dict[str, tuple[object, ...]] = {}
+    rows = conn.execute(query("previous_grouping")).fetchall()
+    for article, story_id, group_id, story_created, line_id, line_created in rows:
         story[article] = story_id
         if group_id:
             group[article] = group_id
-        if created_at is not None:
-            age[story_id] = (created_at,)
-    return story, group, age
+        if story_created is not None:
+            story_age[story_id] = (story_created,)
+        if line_id:
+            line[article] = line_id
+            if line_created is not None:
+                line_age[line_id] = (line_created,)
+    return PreviousGrouping(story, group, story_age, line, line_age)
 
 
 def save_grouping(
@@ -293,6 +296,15 @@ def save_grouping(
         conn.execute(query("clear_grouping"))
         load_batch(conn, "insert_copy_group", "copy_groups", [_row(c) for c in result.copy_groups])
         conn.execute(query("delete_stale_stories"), [[s.story_id for s in result.stories]])
+        conn.execute(
+            query("delete_stale_storylines"), [[line.storyline_id for line in result.storylines]]
+        )
+        load_batch(
+            conn,
+            "upsert_storyline",
+            "storylines",
+            [{**_row(line), "created_at": now, "updated_at": now} for line in result.storylines],
+        )
         load_batch(
             conn,
             "upsert_story",

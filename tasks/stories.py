@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from tasks.dedupe import ArticleLink, ShingleHasher, UnionFind, containment, normalise_text
+from tasks.linkage import average_linkage
 from tasks.urls import domain_of
 from wirehouse.records import ArticleSketch, Grouping
 from wirehouse.settings import DedupeSettings
@@ -180,6 +181,34 @@ class StoryRecord:
     article_count: int
     domain_count: int
     lead_article_id: str
+    storyline_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorylineRecord:
+    """One row of the ``storylines`` table: stories that follow one subject over time."""
+
+    storyline_id: str
+    title: str | None  # the title of its biggest story
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+    story_count: int
+    article_count: int
+    lead_story_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousGrouping:
+    """The ids articles had before this grouping, so that ids can be kept."""
+
+    story: Mapping[str, str]  # article -> story id
+    group: Mapping[str, str]  # article -> copy group id
+    story_age: Mapping[str, tuple[object, ...]]  # story id -> when it was first given
+    storyline: Mapping[str, str]  # article -> story line id
+    storyline_age: Mapping[str, tuple[object, ...]]
+
+
+NO_PREVIOUS = PreviousGrouping({}, {}, {}, {}, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +228,7 @@ class StoryResult:
     groupings: list[Grouping]
     copy_groups: list[CopyGroupRecord]
     stories: list[StoryRecord]
+    storylines: list[StorylineRecord]
     story_links: list[ArticleLink]  # same_story and rewrite decisions, origin to origin
     merges: list[tuple[str, str]]  # (older story id merged away, story id kept)
     domain_scores: list[DomainScore]
@@ -441,16 +471,24 @@ def _time_factor(gap: timedelta, settings: DedupeSettings) -> float:
     return math.exp(-(days - settings.story_window_days) / settings.story_decay_days)
 
 
-def event_clusters(
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    """Two alike copy groups (by index, first < second) and how alike they are."""
+
+    first: int
+    second: int
+    weighted: float  # cosine times the time factor: "same event"
+    cosine: float  # plain cosine: "same story line"
+
+
+def scored_pairs(
     groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], settings: DedupeSettings
-) -> tuple[list[list[int]], list[tuple[int, int, float, float]]]:
-    """Copy groups (by index) that report one event: alike texts published close together.
+) -> list[ScoredPair]:
+    """The candidate pairs of copy groups with their similarities, sorted.
 
     Candidates come from an index of each text's strongest terms: a term on very many texts
     proposes nothing, and each text keeps only its ``story_max_candidates`` best candidates,
-    so the pairs checked grow linearly with the texts. Single link over the checked pairs
-    does not depend on the order texts arrived in.
-    Also returns the joins made: (group, group, time-weighted similarity, plain cosine)."""
+    so the pairs checked grow linearly with the texts."""
     vectors = _vectors(groups, by_id, settings.story_vector_terms)
     postings: dict[str, list[int]] = defaultdict(list)
     for index, vector in enumerate(vectors):
@@ -470,18 +508,43 @@ def event_clusters(
         )
         for other, _count in best:
             candidates.add((min(index, other), max(index, other)))
-    events = UnionFind([str(i) for i in range(len(groups))])
-    joins: list[tuple[int, int, float, float]] = []
+    pairs = []
     for first, second in sorted(candidates):
+        similarity = _cosine(vectors[first], vectors[second])
+        if similarity <= 0:
+            continue
         date_a, date_b = groups[first].first_date, groups[second].first_date
         factor = _time_factor(date_a - date_b, settings) if date_a and date_b else 1.0
-        if factor < 0.01:
-            continue
-        similarity = _cosine(vectors[first], vectors[second])
-        if similarity * factor >= settings.story_similarity:
-            events.union(str(first), str(second))
-            joins.append((first, second, round(similarity * factor, 4), similarity))
-    return [[int(i) for i in members] for members in events.groups().values()], joins
+        pairs.append(ScoredPair(first, second, round(similarity * factor, 6), similarity))
+    return pairs
+
+
+def event_clusters(
+    count: int, pairs: Sequence[ScoredPair], settings: DedupeSettings
+) -> list[list[int]]:
+    """Copy groups (by index) that report one event: texts alike on average (average link
+    over time-weighted cosines), so a like event weeks later stays apart. The clusters
+    depend only on the pairs, not on the order texts arrived in."""
+    return average_linkage(
+        count, ((p.first, p.second, p.weighted) for p in pairs), settings.story_similarity
+    )
+
+
+def storyline_clusters(
+    count: int,
+    pairs: Sequence[ScoredPair],
+    stories: Sequence[Sequence[int]],
+    settings: DedupeSettings,
+) -> list[list[int]]:
+    """Stories that follow one another on one subject (the missile tests of a summer, a
+    breach and its fallout): stories whose texts are alike on average, however far apart
+    in time. Each story lies within one story line."""
+    return average_linkage(
+        count,
+        ((p.first, p.second, p.cosine) for p in pairs),
+        settings.storyline_similarity,
+        start=stories,
+    )
 
 
 def _lead_key(
@@ -504,23 +567,29 @@ def group_stories(
     articles: Sequence[ArticleSketch],
     links: Sequence[ArticleLink],
     settings: DedupeSettings,
-    previous_story: Mapping[str, str] | None = None,
-    previous_group: Mapping[str, str] | None = None,
-    story_age: Mapping[str, tuple[object, ...]] | None = None,
+    previous: PreviousGrouping = NO_PREVIOUS,
 ) -> StoryResult:
-    """Copy groups, origins and stories for the given articles and copy links."""
+    """Copy groups, origins, stories and story lines for the given articles and copy links."""
     by_id = {a.article_id: a for a in articles}
     groups, republished, scores = copy_groups(by_id, links, settings)
     aggregators = frozenset(d for d, score in scores.items() if score.is_aggregator)
-    clusters, joins = event_clusters(groups, by_id, settings)
+    pairs = scored_pairs(groups, by_id, settings)
+    clusters = event_clusters(len(groups), pairs, settings)
+    lines = storyline_clusters(len(groups), pairs, clusters, settings)
 
-    group_ids = stable_ids([g.members for g in groups], previous_group or {}, {}, "cg_")
+    def articles_of(cluster: Sequence[int]) -> list[str]:
+        return sorted(m for i in cluster for m in groups[i].members)
+
+    group_ids = stable_ids([g.members for g in groups], previous.group, {}, "cg_")
     story_ids = stable_ids(
-        [sorted(m for i in cluster for m in groups[i].members) for cluster in clusters],
-        previous_story or {},
-        story_age or {},
-        "st_",
+        [articles_of(cluster) for cluster in clusters], previous.story, previous.story_age, "st_"
     )
+    line_ids = stable_ids(
+        [articles_of(line) for line in lines], previous.storyline, previous.storyline_age, "sl_"
+    )
+    line_of_group = {
+        i: line_id for line_id, line in zip(line_ids, lines, strict=True) for i in line
+    }
 
     groupings: list[Grouping] = []
     group_records: list[CopyGroupRecord] = []
@@ -558,24 +627,62 @@ def group_stories(
                 article_count=len(member_ids),
                 domain_count=len({by_id[m].domain for m in member_ids}),
                 lead_article_id=lead.article_id,
+                storyline_id=line_of_group[cluster[0]],
             )
         )
     groupings.sort(key=lambda g: g.article_id)
     group_records.sort(key=lambda g: g.copy_group_id)
     stories.sort(key=lambda s: s.story_id)
+    same_story = [p for p in pairs if p.weighted >= settings.story_similarity]
+    story_of_group = {i: n for n, cluster in enumerate(clusters) for i in cluster}
+    joins = [p for p in same_story if story_of_group[p.first] == story_of_group[p.second]]
     return StoryResult(
         groupings=groupings,
         copy_groups=group_records,
         stories=stories,
+        storylines=_storylines(stories),
         story_links=_story_links(groups, joins, by_id, settings),
-        merges=_merges(story_ids, clusters, groups, previous_story or {}),
+        merges=_merges(story_ids, clusters, groups, previous.story),
         domain_scores=list(scores.values()),
     )
 
 
+def _storyline_lead_key(story: StoryRecord) -> tuple[object, ...]:
+    date = story.first_published_at
+    return (
+        -story.article_count,
+        date is None,
+        date.replace(tzinfo=None) if date else datetime.max,
+        story.story_id,
+    )
+
+
+def _storylines(stories: Sequence[StoryRecord]) -> list[StorylineRecord]:
+    """One record per story line, named after its biggest (then earliest) story."""
+    by_line: defaultdict[str, list[StoryRecord]] = defaultdict(list)
+    for story in stories:
+        by_line[story.storyline_id].append(story)
+    out = []
+    for line_id, members in sorted(by_line.items()):
+        lead = min(members, key=_storyline_lead_key)
+        dates = [s.first_published_at for s in members if s.first_published_at is not None]
+        out.append(
+            StorylineRecord(
+                storyline_id=line_id,
+                title=lead.title,
+                first_published_at=min(dates) if dates else None,
+                last_published_at=max(dates) if dates else None,
+                story_count=len(members),
+                article_count=sum(s.article_count for s in members),
+                lead_story_id=lead.story_id,
+            )
+        )
+    return out
+
+
 def _story_links(
     groups: Sequence[CopyGroup],
-    joins: Sequence[tuple[int, int, float, float]],
+    joins: Sequence[ScoredPair],
     by_id: Mapping[str, ArticleSketch],
     settings: DedupeSettings,
 ) -> list[ArticleLink]:
@@ -593,8 +700,8 @@ def _story_links(
             shingles[article_id] = hasher.shingles(by_id[article_id].text)
         return shingles[article_id]
 
-    for first, second, _weighted, cosine in joins:
-        a, b = groups[first].origin, groups[second].origin
+    for pair in joins:
+        a, b, cosine = groups[pair.first].origin, groups[pair.second].origin, pair.cosine
         date_a, date_b = by_id[a].page_date, by_id[b].page_date
         if cosine < settings.rewrite_similarity or not date_a or not date_b or date_a == date_b:
             continue
@@ -608,8 +715,9 @@ def _story_links(
             best_source[later] = (cosine, earlier)
     rewrites = {(source, later) for later, (_, source) in best_source.items()}
     out = []
-    for first, second, weighted, cosine in joins:
-        a, b = groups[first].origin, groups[second].origin
+    for pair in joins:
+        a, b = groups[pair.first].origin, groups[pair.second].origin
+        cosine, weighted = pair.cosine, pair.weighted
         if (a, b) in rewrites or (b, a) in rewrites:
             earlier, later = (a, b) if (a, b) in rewrites else (b, a)
             out.append(ArticleLink(earlier, later, "rewrite", round(cosine, 4)))

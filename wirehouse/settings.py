@@ -64,7 +64,10 @@ class DedupeSettings:
     copy_containment: float = 0.5  # share of the shorter text found in the longer one
     min_copy_shingles: int = 40  # a shorter text is a copy only when identical (same_text)
     max_posting_list: int = 200  # a fingerprint on more pages than this is boilerplate
-    story_similarity: float = 0.18  # tf-idf cosine (time-weighted) for "same event"
+    # Stories and story lines are average-link clusters: two clusters join when their texts'
+    # tf-idf cosine, averaged over all their pairs (0 for pairs never proposed), reaches:
+    story_similarity: float = 0.15  # ... this, time-weighted: "same event"
+    storyline_similarity: float = 0.08  # ... this, however far apart: "same story line"
     story_window_days: float = 4.0  # reports of one event are published close together
     story_decay_days: float = 3.0  # beyond the window, similarity fades with this scale
     story_vector_terms: int = 100  # a text's strongest terms kept in its tf-idf vector

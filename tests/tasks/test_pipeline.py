@@ -145,6 +145,39 @@ def test_stories_match_the_labelled_events(demo_archive):
     assert len(set(all_ids)) == len(all_ids)  # no two events merged (incl. the two missile tests)
 
 
+def storyline_of_events(ctx: RunContext) -> dict[str, set[str]]:
+    """Each labelled event with the story lines its articles are in."""
+    line_of_url = dict(
+        rows(ctx, "select a.url, s.storyline_id from articles a join stories s using (story_id)")
+    )
+    by_event: dict[str, set[str]] = defaultdict(set)
+    for entry in MANIFEST:
+        if entry["kind"] == "article":
+            by_event[entry["event"]].add(line_of_url[entry["url"]])
+    return by_event
+
+
+def test_the_two_missile_tests_are_two_stories_of_one_story_line(demo_archive):
+    ctx, _ = demo_archive
+    lines = storyline_of_events(ctx)
+    assert all(len(ids) == 1 for ids in lines.values()), lines  # an event is in one line
+    assert lines["nk-missile-1"] == lines["nk-missile-2"]
+    others = [next(iter(ids)) for event, ids in lines.items() if event != "nk-missile-2"]
+    assert len(set(others)) == len(others)  # no other events share a line
+    (line,) = lines["nk-missile-1"]
+    assert rows(
+        ctx, f"select story_count, article_count from storylines where storyline_id = '{line}'"
+    ) == [(2, 4)]
+    # The view lists the line's stories oldest first.
+    titles = [
+        t
+        for (t,) in rows(
+            ctx, f"select story_title from storyline_stories where storyline_id = '{line}'"
+        )
+    ]
+    assert len(titles) == 2 and "ballistic" in titles[0] and "cruise" in titles[1]
+
+
 def test_copy_groups_match_the_labelled_wire_texts(demo_archive):
     ctx, _ = demo_archive
     articles = articles_by_url(ctx)
@@ -220,6 +253,7 @@ def test_running_twice_gives_the_same_rows(tmp_path, example_hosts):
     tables = {
         "articles": "select * exclude (extracted_at) from articles order by article_id",
         "stories": "select * exclude (updated_at) from stories order by story_id",
+        "storylines": "select * exclude (updated_at) from storylines order by storyline_id",
         "copy_groups": "select * from copy_groups order by all",
         "article_links": "select * from article_links order by all",
         "raw_records": "select * from raw_records order by record_id",
@@ -252,11 +286,15 @@ def test_same_input_in_another_order_gives_the_same_stories(tmp_path, example_ho
     # the second archive gets the pages in reverse order, over two runs
     run_all(second, Sources(urls=tuple(reversed(urls[8:]))))
     run_all(replace(second, run_id=pipeline.new_run_id()), Sources(urls=tuple(reversed(urls[:8]))))
-    sql = "select url, story_id, copy_group_id from articles order by url"
+    sql = (
+        "select a.url, a.story_id, a.copy_group_id, s.storyline_id"
+        " from articles a join stories s using (story_id) order by a.url"
+    )
     grouping_first = rows(first, sql)
     grouping_second = rows(second, sql)
     assert partition(grouping_first, 2) == partition(grouping_second, 2)
     assert partition(grouping_first, 1) == partition(grouping_second, 1)
+    assert partition(grouping_first, 3) == partition(grouping_second, 3)
 
 
 def test_story_ids_are_stable_when_a_story_grows(tmp_path, example_hosts):
@@ -269,6 +307,18 @@ def test_story_ids_are_stable_when_a_story_grows(tmp_path, example_hosts):
     after = dict(rows(ctx, "select url, story_id from articles"))
     assert set(after.values()) == set(before.values())
     assert len(after) == 5
+
+
+def test_a_story_line_keeps_its_id_when_a_later_story_joins_it(tmp_path, example_hosts):
+    first_test = [e["url"] for e in MANIFEST if e["event"] == "nk-missile-1"]
+    second_test = [e["url"] for e in MANIFEST if e["event"] == "nk-missile-2"]
+    ctx = context(tmp_path, example_hosts)
+    run_all(ctx, Sources(urls=tuple(first_test)))
+    sql = "select a.url, s.storyline_id from articles a join stories s using (story_id)"
+    (before,) = set(dict(rows(ctx, sql)).values())
+    run_all(replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=tuple(second_test)))
+    assert set(dict(rows(ctx, sql)).values()) == {before}
+    assert rows(ctx, "select count(*), sum(story_count) from storylines") == [(1, 2)]
 
 
 def test_bad_sources_are_refused_before_any_work(tmp_path):

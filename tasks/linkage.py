@@ -1,0 +1,96 @@
+"""Average-linkage clustering over a sparse similarity graph.
+
+Single link joins two clusters on one alike pair, so one broad text (a round-up naming two
+events) chains them together. Average link joins two clusters only when their members are
+alike on average, counting a pair that was never a candidate as 0: a cluster grows by
+agreeing with most of what it holds, not with one member.
+
+Greedy agglomeration with a heap: the pair of clusters with the highest average similarity
+is merged first, until none reaches the threshold. Cost is O(E log E) for E candidate pairs
+(a merged cluster takes over the smaller neighbour table), and the result depends only on
+the pairs given, never on the order of the items: ties are broken by the clusters' smallest
+item.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+
+
+def average_linkage(
+    size: int,
+    pairs: Iterable[tuple[int, int, float]],
+    threshold: float,
+    start: Sequence[Sequence[int]] | None = None,
+) -> list[list[int]]:
+    """Clusters of the items ``0..size-1``, each a sorted list, ordered by smallest item.
+
+    ``pairs`` holds (i, j, similarity) for the candidate pairs; every other pair counts as
+    0. ``start`` optionally gives clusters to begin from (say, stories to be grouped into
+    story lines); items not in it start alone."""
+    owner = list(range(size))  # item -> the cluster (its smallest item) it belongs to
+    members: dict[int, list[int]] = {i: [i] for i in range(size)}
+    for cluster in start or ():
+        items = sorted(cluster)
+        if not items:
+            continue
+        head = items[0]
+        members[head] = items
+        for item in items[1:]:
+            owner[item] = head
+            del members[item]
+
+    # For every cluster, the summed similarity to each neighbouring cluster.
+    sums: dict[int, dict[int, float]] = {head: {} for head in members}
+    for i, j, similarity in pairs:
+        a, b = owner[i], owner[j]
+        if a == b or similarity <= 0:
+            continue
+        sums[a][b] = sums[a].get(b, 0.0) + similarity
+        sums[b][a] = sums[b].get(a, 0.0) + similarity
+
+    def average(a: int, b: int) -> float:
+        return sums[a][b] / (len(members[a]) * len(members[b]))
+
+    # Heap of (-average, a, b) with a < b; entries go stale when a or b grows or is gone,
+    # which the version numbers tell.
+    version = dict.fromkeys(members, 0)
+    heap: list[tuple[float, int, int, int, int]] = []
+    for a, neighbours in sums.items():
+        for b in neighbours:
+            if a < b and (score := average(a, b)) >= threshold:
+                heap.append((-score, a, b, 0, 0))
+    heapq.heapify(heap)
+
+    while heap:
+        _negative, a, b, version_a, version_b = heapq.heappop(heap)
+        if version.get(a) != version_a or version.get(b) != version_b:
+            continue
+        # Merge b into a (a is the smaller head, so a cluster is named by its smallest item).
+        keep, gone = a, b
+        if len(sums[keep]) < len(sums[gone]):  # move the smaller neighbour table
+            sums[keep], sums[gone] = sums[gone], sums[keep]
+            # The swapped tables name each other; fix that edge below.
+        table = sums[keep]
+        moved = sums.pop(gone)
+        table.pop(gone, None)
+        table.pop(keep, None)
+        moved.pop(keep, None)
+        moved.pop(gone, None)
+        for other, total in moved.items():
+            table[other] = table.get(other, 0.0) + total
+        for other in table:
+            neighbour = sums[other]
+            total = neighbour.pop(gone, 0.0) + neighbour.pop(keep, 0.0)
+            neighbour[keep] = total
+        members[keep].extend(members.pop(gone))
+        del version[gone]
+        version[keep] += 1
+        for other in table:
+            score = average(keep, other)
+            if score >= threshold:
+                low, high = (keep, other) if keep < other else (other, keep)
+                heapq.heappush(heap, (-score, low, high, version[low], version[high]))
+
+    return [sorted(items) for _head, items in sorted(members.items())]
