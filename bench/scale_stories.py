@@ -8,6 +8,9 @@ to that stage alone:
 1. build:   synthesise the articles and store them with ``save_extractions`` (the load step)
 2. compute: ``article_sketches`` -> ``find_copy_links`` -> ``group_stories`` (pure compute)
 3. group:   the pipeline's ``group_articles`` step (read, compute, write back)
+4. next:    an hourly run's share: 1% more articles (at least 100), dated just after the
+            archive's last day, stored untimed; then ``group_articles`` again, which
+            regroups only them and what is dated near them
 
 A stage that runs past ``--timeout`` (default 15 minutes), whose RSS passes
 ``--max-memory-mb`` (default half the machine's memory) or that leaves the machine with
@@ -170,6 +173,47 @@ def child_group(db_path: str, tmp: str) -> dict[str, Any]:
     }
 
 
+def child_next(n: int, db_path: str, tmp: str, seed: int) -> dict[str, Any]:
+    """The next run on a grouped archive: 1% new articles dated after the last day."""
+    import random
+    from collections import defaultdict
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from bench.newscluster import load_extractions
+    from bench.synth_news import SPAN_DAYS, START, synthesise
+    from tasks.pipeline import RunContext, group_articles
+
+    extra = max(100, n // 100)
+    articles, events = synthesise(n + extra, seed)  # the first n are the stored ones
+    rng = random.Random(seed + 1)
+    by_event: defaultdict[int, list[int]] = defaultdict(list)
+    for index in range(n, n + extra):
+        by_event[events[articles[index].record_id]].append(index)
+    end = START + timedelta(days=SPAN_DAYS)
+    fresh = []
+    for indices in by_event.values():
+        dated = [articles[i].page_date for i in indices if articles[i].page_date]
+        shift = end + timedelta(hours=rng.uniform(0, 24)) - min(dated) if dated else timedelta()
+        for i in indices:
+            date = articles[i].page_date
+            fresh.append(replace(articles[i], page_date=date + shift if date else None))
+    load_extractions(db_path, fresh)
+    ctx = RunContext(db_path=db_path, archive_dir=str(Path(tmp) / "archive"), run_id="next")
+    rss_start = _rss_mb()
+    started = time.perf_counter()
+    report = group_articles(ctx)
+    next_s = time.perf_counter() - started
+    return {
+        "new": extra,
+        "next_s": next_s,
+        "regrouped": report.regrouped,
+        "articles": report.articles,
+        "rss_start_mb": rss_start,
+        "rss_mb": _rss_mb(),
+    }
+
+
 # --- parent: runs the stages and prints the table ----------------------------------------
 
 
@@ -284,6 +328,7 @@ def run_size(n: int, timeout: float, memory_limit_mb: float, seed: int, trace: b
             ("build", ["build", str(n), db_path, "--seed", str(seed)]),
             ("compute", ["compute", str(n), db_path]),
             ("group", ["group", str(n), db_path]),
+            ("next", ["next", str(n), db_path, "--seed", str(seed)]),
         ]
         if trace:
             plan.append(("trace", ["compute", str(n), db_path, "--tracemalloc"]))
@@ -356,12 +401,23 @@ def print_table(runs: list[SizeRun], timeout: float, memory_limit_mb: float) -> 
                 f" (traced run took {run.value('trace', 'traced_s'):.1f}s)"
             )
 
+    print("\nthe next run (1% new articles, dated after the archive's last day):")
+    for run in runs:
+        if run.value("next", "next_s") is None:
+            continue
+        print(
+            f"  n={run.n}: {run.value('next', 'new')} new articles grouped in"
+            f" {run.value('next', 'next_s'):.1f}s, regrouping {run.value('next', 'regrouped')}"
+            f" of {run.value('next', 'articles')} articles; RSS {run.value('next', 'rss_mb'):.0f} MB"
+        )
+
     print("\ngrowth between consecutive sizes (near-linear: time ratio ~ size ratio, k ~ 1):")
     metrics = [
         ("load", lambda r: r.value("build", "load_s")),
         ("find_copy_links", lambda r: r.value("compute", "links_s")),
         ("group_stories", lambda r: r.value("compute", "stories_s")),
         ("group_articles", lambda r: r.value("group", "group_s")),
+        ("next run", lambda r: r.value("next", "next_s")),
         ("compute RSS", lambda r: r.value("compute", "rss_mb")),
         ("group RSS", lambda r: r.value("group", "rss_mb")),
     ]
@@ -426,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
             _emit(child_compute(db_path, args.tracemalloc), code)
         elif stage == "group":
             _emit(child_group(db_path, str(Path(db_path).parent)), code)
+        elif stage == "next":
+            _emit(child_next(n, db_path, str(Path(db_path).parent), args.seed), code)
         else:
             parser.error(f"unknown stage {stage}")
         return 0

@@ -20,7 +20,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,6 +129,44 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     return shared / min(a.size, b.size)
 
 
+def fingerprints_of(shingles: np.ndarray, settings: DedupeSettings) -> np.ndarray:
+    """The content-defined sample of a text's shingle hashes that copies of it share: the
+    same sample on every page, however the text was cut or padded around it."""
+    chosen: np.ndarray = shingles[shingles % np.uint64(settings.fingerprint_sample) == 0]
+    return chosen
+
+
+def copy_score(a: np.ndarray, b: np.ndarray, settings: DedupeSettings) -> float | None:
+    """The containment of two texts' shingles when it makes them copies, else None."""
+    # A short text (a stub, a caption) is "contained" in anything that shares its stock
+    # phrases; containment only means copying past a minimum length.
+    if min(a.size, b.size) < settings.min_copy_shingles:
+        return None
+    score = containment(a, b)
+    return score if score >= settings.copy_containment else None
+
+
+def verified_copies(
+    pending: Mapping[str, np.ndarray],
+    candidates: Sequence[tuple[str, str, bool]],
+    others: Sequence[ArticleSketch],
+    settings: DedupeSettings,
+) -> set[str]:
+    """The articles among ``candidates`` (pending id, other id, sure) that are copies of a
+    pending article: sure ones as they are, the others verified by containment."""
+    hasher = ShingleHasher(settings.shingle_size)
+    text_of = {a.article_id: a.text for a in others}
+    found: set[str] = set()
+    for pending_id, other, sure in candidates:
+        if sure or (
+            other not in found
+            and other in text_of
+            and copy_score(pending[pending_id], hasher.shingles(text_of[other]), settings)
+        ):
+            found.add(other)
+    return found
+
+
 def find_copy_links(
     articles: Sequence[ArticleSketch], settings: DedupeSettings
 ) -> list[ArticleLink]:
@@ -155,10 +193,9 @@ def find_copy_links(
 
     hasher = ShingleHasher(settings.shingle_size)
     shingles = {a.article_id: hasher.shingles(a.text) for a in ordered}
-    sample = np.uint64(settings.fingerprint_sample)
     postings: dict[int, list[str]] = defaultdict(list)
     for article_id, hashes in shingles.items():
-        for fingerprint in hashes[hashes % sample == 0].tolist():
+        for fingerprint in fingerprints_of(hashes, settings).tolist():
             postings[fingerprint].append(article_id)
     shared: dict[tuple[str, str], int] = defaultdict(int)
     for ids in postings.values():
@@ -179,12 +216,8 @@ def find_copy_links(
             break
         if (a, b) in exact_pairs or joined.find(a) == joined.find(b):
             continue
-        # A short text (a stub, a caption) is "contained" in anything that shares its
-        # stock phrases; containment only means copying past a minimum length.
-        if min(shingles[a].size, shingles[b].size) < settings.min_copy_shingles:
-            continue
-        score = containment(shingles[a], shingles[b])
-        if score >= settings.copy_containment:
+        score = copy_score(shingles[a], shingles[b], settings)
+        if score is not None:
             links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
             joined.union(a, b)
     return list(dict.fromkeys(links))  # one link per (a, b, kind), first tier first

@@ -94,3 +94,28 @@ def average_linkage(
                 heapq.heappush(heap, (-score, low, high, version[low], version[high]))
 
     return [sorted(items) for _head, items in sorted(members.items())]
+
+
+def merge_overlapping(size: int, clusters: Iterable[Sequence[int]]) -> list[list[int]]:
+    """The given clusters of ``0..size-1`` with overlapping ones merged, each sorted, ordered
+    by smallest item; items in no cluster are left out."""
+    parent = list(range(size))
+
+    def find(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    seen: set[int] = set()
+    for cluster in clusters:
+        items = list(cluster)
+        seen.update(items)
+        for item in items[1:]:
+            a, b = find(items[0]), find(item)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    merged: dict[int, list[int]] = {}
+    for item in sorted(seen):
+        merged.setdefault(find(item), []).append(item)
+    return [merged[head] for head in sorted(merged)]

@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tasks.dedupe import find_copy_links, text_sha256
+from tasks.dedupe import (
+    ShingleHasher,
+    find_copy_links,
+    fingerprints_of,
+    text_sha256,
+    verified_copies,
+)
 from tasks.discover import parse_feed, parse_sitemap, parse_url_list, sitemaps_from_robots
 from tasks.extract import extract_page
 from tasks.fetch import (
@@ -41,10 +47,16 @@ from tasks.store import (
     article_sketches,
     count_articles,
     extraction_state,
+    grouping_partners,
+    grouping_totals,
+    grouping_working_set,
+    known_aggregators,
     known_record_ids,
     latest_validators,
+    pending_grouping,
     pending_records,
     previous_grouping,
+    replace_fingerprints,
     robots_answers,
     save_extractions,
     save_fetches,
@@ -54,7 +66,7 @@ from tasks.store import (
     save_reextractions,
     save_robots_answers,
 )
-from tasks.stories import group_stories
+from tasks.stories import AGGREGATOR_COPY_SHARE, group_stories
 from tasks.urls import is_http_url, normalize_url
 from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.db import open_archive, query, transaction
@@ -536,24 +548,58 @@ class GroupReport:
     copy_groups: int
     stories: int
     new_stories: int
+    regrouped: int = 0  # articles this run regrouped: its new ones and what is near them
 
 
 def group_articles(ctx: RunContext) -> GroupReport:
-    """Find copies, pick origins, and group everything into stories with stable ids."""
+    """Group the articles that are new or changed since the last run.
+
+    Their copy fingerprints go to the archive first; the articles that may be their copies
+    (anywhere in the archive) and everything dated near them are the working set, regrouped
+    with what earlier runs joined kept joined. Stories outside it stay as they are, so a
+    run costs what is near its new articles, not the whole archive."""
+    settings = ctx.settings.dedupe
     with open_archive(ctx.db_path) as conn:
-        sketches = article_sketches(conn)
-        previous = previous_grouping(conn)
-    links = find_copy_links(sketches, ctx.settings.dedupe)
-    result = group_stories(sketches, links, ctx.settings.dedupe, previous)
+        pending = pending_grouping(conn)
+        if not pending:
+            totals = grouping_totals(conn)
+            return GroupReport(
+                totals.articles, totals.copies, totals.copy_groups, totals.stories, 0
+            )
+        pending_sketches = article_sketches(conn, pending)
+    hasher = ShingleHasher(settings.shingle_size)
+    shingles = {a.article_id: hasher.shingles(a.text) for a in pending_sketches}
+    fingerprints = {
+        key: fingerprints_of(value, settings).tolist() for key, value in shingles.items()
+    }
     with open_archive(ctx.db_path) as conn:
-        save_grouping(conn, result, links)
+        replace_fingerprints(conn, fingerprints)
+        partners = grouping_partners(
+            conn, settings.max_posting_list, settings.min_shared_fingerprints
+        )
+        to_verify = article_sketches(conn, sorted({o for _, o, sure in partners if not sure}))
+    copies = verified_copies(shingles, partners, to_verify, settings)
+    del shingles, to_verify
+    with open_archive(ctx.db_path) as conn:
+        working_set = grouping_working_set(
+            conn, pending, sorted(copies), settings.regroup_horizon_days
+        )
+        sketches = article_sketches(conn, working_set)
+        previous = previous_grouping(conn, working_set)
+        aggregators = known_aggregators(conn)
+    links = find_copy_links(sketches, settings)
+    result = group_stories(sketches, links, settings, previous, frozenset(pending), aggregators)
     old_ids = set(previous.story.values())
+    with open_archive(ctx.db_path) as conn:
+        save_grouping(conn, result, links, working_set, AGGREGATOR_COPY_SHARE)
+        totals = grouping_totals(conn)
     return GroupReport(
-        articles=len(sketches),
-        copies=sum(1 for g in result.groupings if not g.is_group_origin),
-        copy_groups=sum(1 for c in result.copy_groups if c.member_count > 1),
-        stories=len(result.stories),
+        articles=totals.articles,
+        copies=totals.copies,
+        copy_groups=totals.copy_groups,
+        stories=totals.stories,
         new_stories=sum(1 for s in result.stories if s.story_id not in old_ids),
+        regrouped=len(working_set),
     )
 
 

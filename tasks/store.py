@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -261,18 +261,106 @@ def save_reextractions(
         save_extractions(conn, results, in_transaction=True)
 
 
-def article_sketches(conn: duckdb.DuckDBPyConnection) -> list[ArticleSketch]:
-    return [ArticleSketch(*row) for row in conn.execute(query("article_sketches")).fetchall()]
+def _ids(article_ids: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"article_id": article_id} for article_id in article_ids]
 
 
-def previous_grouping(conn: duckdb.DuckDBPyConnection) -> PreviousGrouping:
-    """The story, copy group and story line ids articles hold now, with the ids' ages."""
+_ID_TYPES = {"article_id": "VARCHAR"}
+
+
+def all_article_ids(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in conn.execute(query("all_article_ids")).fetchall()]
+
+
+def article_sketches(
+    conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None
+) -> list[ArticleSketch]:
+    """What dedupe and clustering read of the given articles (all when none are given)."""
+    ids = all_article_ids(conn) if article_ids is None else article_ids
+    if not ids:
+        return []
+    with batch_view(conn, _ID_TYPES, _ids(ids)):
+        return [ArticleSketch(*row) for row in conn.execute(query("article_sketches")).fetchall()]
+
+
+def pending_grouping(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Articles whose text is new or changed since they were last grouped."""
+    return [row[0] for row in conn.execute(query("pending_grouping")).fetchall()]
+
+
+def replace_fingerprints(
+    conn: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, Sequence[int]]
+) -> None:
+    """Store the copy fingerprints of the given articles in place of their old ones."""
+    rows = [{"article_id": a, "fingerprints": list(f)} for a, f in fingerprints.items()]
+    if not rows:
+        return
+    types = {"article_id": "VARCHAR", "fingerprints": "UBIGINT[]"}
+    with transaction(conn), batch_view(conn, types, rows):
+        conn.execute(query("replace_fingerprints"))
+
+
+def grouping_partners(
+    conn: duckdb.DuckDBPyConnection, max_posting: int, min_shared: int
+) -> list[tuple[str, str, bool]]:
+    """(pending article, article that may be its copy, sure) for every pending article:
+    sure for the same text or a canonical link, else a fingerprint candidate to verify."""
+    found = conn.execute(
+        query("grouping_partners"), {"max_posting": max_posting, "min_shared": min_shared}
+    ).fetchall()
+    return sorted((pending, other, how == "sure") for pending, other, how in found)
+
+
+def grouping_working_set(
+    conn: duckdb.DuckDBPyConnection,
+    pending: Sequence[str],
+    copies: Sequence[str],
+    horizon_days: int,
+) -> list[str]:
+    """The pending articles, their copies, the articles dated near the pending ones, and
+    the whole story lines of all of them."""
+    rows = [{"article_id": a, "near": True} for a in pending]
+    rows += [{"article_id": a, "near": False} for a in sorted(set(copies) - set(pending))]
+    if not rows:
+        return []
+    with batch_view(conn, {"article_id": "VARCHAR", "near": "BOOLEAN"}, rows):
+        found = conn.execute(
+            query("grouping_working_set"), {"horizon_days": horizon_days}
+        ).fetchall()
+    return sorted(row[0] for row in found)
+
+
+def known_aggregators(conn: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    return frozenset(row[0] for row in conn.execute(query("aggregator_domains_known")).fetchall())
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingTotals:
+    """What the archive holds after a grouping."""
+
+    articles: int
+    copies: int
+    copy_groups: int
+    stories: int
+
+
+def grouping_totals(conn: duckdb.DuckDBPyConnection) -> GroupingTotals:
+    row = conn.execute(query("grouping_totals")).fetchone()
+    return GroupingTotals(*(row or (0, 0, 0, 0)))
+
+
+def previous_grouping(
+    conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
+) -> PreviousGrouping:
+    """The story, copy group and story line ids the given articles hold now, with the
+    ids' ages."""
     story: dict[str, str] = {}
     group: dict[str, str] = {}
     story_age: dict[str, tuple[object, ...]] = {}
     line: dict[str, str] = {}
     line_age: dict[str, tuple[object, ...]] = {}
-    rows = conn.execute(query("previous_grouping")).fetchall()
+    with batch_view(conn, _ID_TYPES, _ids(article_ids)):
+        rows = conn.execute(query("previous_grouping")).fetchall()
     for article, story_id, group_id, story_created, line_id, line_created in rows:
         story[article] = story_id
         if group_id:
@@ -287,18 +375,24 @@ def previous_grouping(conn: duckdb.DuckDBPyConnection) -> PreviousGrouping:
 
 
 def save_grouping(
-    conn: duckdb.DuckDBPyConnection, result: StoryResult, links: Sequence[ArticleLink]
+    conn: duckdb.DuckDBPyConnection,
+    result: StoryResult,
+    links: Sequence[ArticleLink],
+    working_set: Sequence[str],
+    aggregator_share: float,
 ) -> None:
-    """Replace copy groups, stories and links with the newly computed ones, atomically."""
+    """Replace the working set's copy groups, stories, story lines and links with the newly
+    computed ones, and rescore the domains, atomically."""
     now = datetime.now(UTC)
     with transaction(conn):
+        with batch_view(conn, _ID_TYPES, _ids(working_set)):
+            kept_lines = [line.storyline_id for line in result.storylines]
+            conn.execute(query("delete_stale_storylines"), {"storylines": kept_lines})
+            kept_stories = [story.story_id for story in result.stories]
+            conn.execute(query("delete_stale_stories"), {"stories": kept_stories})
+            conn.execute(query("clear_grouping"))
         load_batch(conn, "update_grouping", "articles", [_row(g) for g in result.groupings])
-        conn.execute(query("clear_grouping"))
         load_batch(conn, "insert_copy_group", "copy_groups", [_row(c) for c in result.copy_groups])
-        conn.execute(query("delete_stale_stories"), [[s.story_id for s in result.stories]])
-        conn.execute(
-            query("delete_stale_storylines"), [[line.storyline_id for line in result.storylines]]
-        )
         load_batch(
             conn,
             "upsert_storyline",
@@ -322,9 +416,5 @@ def save_grouping(
                 for merged, kept in result.merges
             ],
         )
-        load_batch(
-            conn,
-            "replace_domain_scores",
-            "domain_scores",
-            [{**_row(score), "updated_at": now} for score in result.domain_scores],
-        )
+        conn.execute(query("clear_domain_scores"))
+        conn.execute(query("refresh_domain_scores"), {"aggregator_share": aggregator_share})

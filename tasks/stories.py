@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from tasks.dedupe import ArticleLink, ShingleHasher, UnionFind, containment, normalise_text
-from tasks.linkage import average_linkage
+from tasks.linkage import average_linkage, merge_overlapping
 from tasks.urls import domain_of
 from wirehouse.records import ArticleSketch, Grouping
 from wirehouse.settings import DedupeSettings
@@ -392,11 +392,21 @@ class CopyGroup:
 
 
 def copy_groups(
-    by_id: Mapping[str, ArticleSketch], links: Sequence[ArticleLink], settings: DedupeSettings
+    by_id: Mapping[str, ArticleSketch],
+    links: Sequence[ArticleLink],
+    settings: DedupeSettings,
+    held: Mapping[str, str] | None = None,
+    known_aggregators: frozenset[str] = frozenset(),
 ) -> tuple[list[CopyGroup], dict[str, bool], dict[str, DomainScore]]:
     """Copy groups with their origins, which members carry a republish date, and the
-    domain scores found on the way."""
+    domain scores found on the way. ``held`` maps articles to the copy group they were in
+    before: what was joined stays joined. ``known_aggregators`` are domains found to be
+    aggregators over the whole archive."""
     joined = UnionFind(sorted(by_id))
+    first_member: dict[str, str] = {}
+    for article_id, group_id in sorted((held or {}).items()):
+        if article_id in by_id:
+            joined.union(first_member.setdefault(group_id, article_id), article_id)
     for link in links:
         joined.union(link.a, link.b)
     member_lists = list(joined.groups().values())
@@ -428,7 +438,7 @@ def copy_groups(
     # texts (aggregators) are known, and their copies never win an origin.
     first_pass = [min(members, key=by_evidence) for members in member_lists]
     scores = domain_scores(member_lists, first_pass, by_id)
-    aggregators = frozenset(d for d, score in scores.items() if score.is_aggregator)
+    aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
     groups = [
         CopyGroup(
             members=tuple(members),
@@ -520,13 +530,20 @@ def scored_pairs(
 
 
 def event_clusters(
-    count: int, pairs: Sequence[ScoredPair], settings: DedupeSettings
+    count: int,
+    pairs: Sequence[ScoredPair],
+    settings: DedupeSettings,
+    start: Sequence[Sequence[int]] = (),
 ) -> list[list[int]]:
     """Copy groups (by index) that report one event: texts alike on average (average link
     over time-weighted cosines), so a like event weeks later stays apart. The clusters
-    depend only on the pairs, not on the order texts arrived in."""
+    depend only on the pairs and ``start`` (stories given before, never split), not on
+    the order texts arrived in."""
     return average_linkage(
-        count, ((p.first, p.second, p.weighted) for p in pairs), settings.story_similarity
+        count,
+        ((p.first, p.second, p.weighted) for p in pairs),
+        settings.story_similarity,
+        start=start,
     )
 
 
@@ -563,18 +580,42 @@ def _lead_key(
     )
 
 
+def _held_together(
+    groups: Sequence[CopyGroup], label_of: Mapping[str, str], changed: frozenset[str]
+) -> list[list[int]]:
+    """Copy groups (by index) whose articles held one id before; changed articles left out."""
+    by_label: defaultdict[str, set[int]] = defaultdict(set)
+    for index, group in enumerate(groups):
+        for member in group.members:
+            if member not in changed and member in label_of:
+                by_label[label_of[member]].add(index)
+    return [sorted(indices) for _label, indices in sorted(by_label.items())]
+
+
 def group_stories(
     articles: Sequence[ArticleSketch],
     links: Sequence[ArticleLink],
     settings: DedupeSettings,
     previous: PreviousGrouping = NO_PREVIOUS,
+    changed: frozenset[str] = frozenset(),
+    known_aggregators: frozenset[str] = frozenset(),
 ) -> StoryResult:
-    """Copy groups, origins, stories and story lines for the given articles and copy links."""
+    """Copy groups, origins, stories and story lines for the given articles and copy links.
+
+    The copy groups and stories ``previous`` held stay joined (ids never change once given;
+    a merge keeps the older id), except for ``changed`` articles (new or re-extracted
+    text), which are placed afresh. Story lines are drawn again over the stories."""
     by_id = {a.article_id: a for a in articles}
-    groups, republished, scores = copy_groups(by_id, links, settings)
-    aggregators = frozenset(d for d, score in scores.items() if score.is_aggregator)
+    held_groups = {a: g for a, g in previous.group.items() if a not in changed}
+    groups, republished, scores = copy_groups(
+        by_id, links, settings, held_groups, known_aggregators
+    )
+    aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
     pairs = scored_pairs(groups, by_id, settings)
-    clusters = event_clusters(len(groups), pairs, settings)
+    story_start = merge_overlapping(len(groups), _held_together(groups, previous.story, changed))
+    clusters = event_clusters(len(groups), pairs, settings, story_start)
+    # Story lines are regrouped from their stories every time (only their ids are kept):
+    # held together, a line drawn on early, partial evidence would never come apart.
     lines = storyline_clusters(len(groups), pairs, clusters, settings)
 
     def articles_of(cluster: Sequence[int]) -> list[str]:

@@ -74,6 +74,10 @@ class DedupeSettings:
     story_candidate_terms: int = 40  # of those, indexed to find candidate texts
     story_max_posting: int = 2000  # a term on more texts than this proposes no pairs
     story_max_candidates: int = 50  # candidates checked per text, most shared terms first
+    # A run regroups its new articles with everything dated this close to them (and the
+    # whole story lines of those); older stories stay as they are. Stories need about
+    # story_window_days + story_decay_days * ln(1 / story_similarity) (about 10 days).
+    regroup_horizon_days: int = 30
     republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
     rewrite_similarity: float = 0.4  # same facts (tf-idf cosine) ...
     rewrite_min_containment: float = 0.05  # ... and some shared wording: a derived rewrite

@@ -1,3 +1,8 @@
--- clear_grouping: copy groups and links are recomputed whole; the old ones go first
-delete from copy_groups;
-delete from article_links;
+-- clear_grouping: the working set's (the batch's) copy groups and links go before the
+-- newly computed ones come. Run before articles are updated.
+delete from copy_groups
+where copy_group_id in (
+    select copy_group_id from articles semi join batch using (article_id)
+);
+delete from article_links
+where a in (select article_id from batch) or b in (select article_id from batch);

@@ -73,6 +73,13 @@ def test_contract_columns_exist(tmp_path):
             assert columns <= have, columns - have
 
 
+# Batches that are not shaped like the table a statement writes.
+BATCH_SHAPES = {
+    "replace_fingerprints": "select ''::varchar as article_id, []::ubigint[] as fingerprints",
+    "grouping_working_set": "select ''::varchar as article_id, true as near",
+}
+
+
 def test_every_named_query_parses(tmp_path):
     from wirehouse.db import SQL_DIR
 
@@ -83,14 +90,24 @@ def test_every_named_query_parses(tmp_path):
             conn.execute("begin transaction")
             try:
                 target = re.search(r"(?:insert into|update)\s+(\w+)", text)
-                if "from batch" in text:
-                    # a batch statement reads rows shaped like its target table; a lookup
-                    # reads a batch of URLs
-                    source = f"select * from {target[1]}" if target else "select ''::varchar as url"
-                    conn.execute(f"create temp view batch as {source} limit 0")
+                if path.stem in BATCH_SHAPES:
+                    conn.execute(f"create temp view batch as {BATCH_SHAPES[path.stem]} limit 0")
+                elif "from batch" in text and target:
+                    # a batch statement reads rows shaped like its target table
+                    conn.execute(f"create temp view batch as select * from {target[1]} limit 0")
+                elif re.search(r"\bbatch\b", text):
+                    # a lookup reads a batch of article ids or of URLs
+                    column = "article_id" if "article_id" in text else "url"
+                    conn.execute(
+                        f"create temp view batch as select ''::varchar as {column} limit 0"
+                    )
                 # parameters are bound as NULL just to check the statement compiles
+                named = sorted(set(re.findall(r"\$(\w+)", text)))
                 count = text.count("?")
-                conn.execute(text, [None] * count) if count else conn.execute(text)
+                if named:
+                    conn.execute(text, dict.fromkeys(named))
+                else:
+                    conn.execute(text, [None] * count) if count else conn.execute(text)
             except duckdb.ConstraintException:
                 pass  # NULL into NOT NULL: the statement compiled
             finally:

@@ -1,0 +1,151 @@
+"""A run groups only what is new or changed, against what is near it; the rest stays."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from tasks import pipeline
+from tasks.pipeline import RunContext
+from tasks.store import (
+    grouping_working_set,
+    pending_grouping,
+    save_extractions,
+)
+from wirehouse.db import open_archive
+from wirehouse.records import Extraction
+
+
+def text_about(topic: str, seed: int, sentences: int = 14) -> str:
+    """A text in a vocabulary of its own topic (words made from the topic's name), so texts
+    on two topics share no word and texts on one topic are alike but not copies."""
+    rng = random.Random(seed)
+    vocabulary = [topic + suffix for suffix in ("ia", "ic", "er", "ed", "ing", "ous", "ist", "al")]
+    vocabulary += [topic[:4] + letter * 2 for letter in "bdfgkmpstvz"]
+    out = []
+    for _ in range(sentences):
+        out.append(" ".join(rng.choice(vocabulary) for _ in range(12)).capitalize() + ".")
+    return " ".join(out)
+
+
+def extraction(key: str, text: str, day: datetime, title: str | None = None) -> Extraction:
+    return Extraction(
+        record_id=f"r-{key}", url=f"https://{key}.example/story", canonical_url=None,
+        title=title, author=None, page_date=day, sitename=None, language="en", text=text,
+        boilerplate_ratio=0.2,
+    )  # fmt: skip
+
+
+def store(ctx: RunContext, *items: Extraction) -> None:
+    with open_archive(ctx.db_path) as conn:
+        save_extractions(conn, [(item, datetime.now(UTC)) for item in items])
+
+
+def rows(ctx: RunContext, sql: str) -> list[tuple]:
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def new_context(tmp_path: Path) -> RunContext:
+    return RunContext(
+        db_path=str(tmp_path / "news.duckdb"),
+        archive_dir=str(tmp_path / "archive"),
+        run_id=pipeline.new_run_id(),
+    )
+
+
+DAY = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+
+
+def test_a_run_with_nothing_new_groups_nothing(tmp_path):
+    ctx = new_context(tmp_path)
+    store(ctx, extraction("a", text_about("glacier", 1), DAY))
+    first = pipeline.group_articles(ctx)
+    assert (first.articles, first.stories, first.new_stories) == (1, 1, 1)
+    before = rows(ctx, "select story_id, updated_at from stories")
+    again = pipeline.group_articles(ctx)
+    assert (again.articles, again.stories, again.new_stories) == (1, 1, 0)
+    assert rows(ctx, "select story_id, updated_at from stories") == before
+
+
+def test_only_articles_near_the_new_ones_are_regrouped(tmp_path):
+    ctx = new_context(tmp_path)
+    old = [
+        extraction(f"old{i}", text_about("volcano", i), DAY + timedelta(hours=i)) for i in range(3)
+    ]
+    store(ctx, *old)
+    pipeline.group_articles(ctx)
+    old_rows = rows(ctx, "select story_id, storyline_id, updated_at from stories")
+    # A year later: a report on another subject, and a copy of an old text (an aggregator
+    # republishing it), which is found through the stored fingerprints however old it is.
+    later = DAY + timedelta(days=365)
+    store(
+        ctx,
+        extraction("new", text_about("orchestra", 99), later),
+        extraction("copy", old[0].text + " Read more on our site.", later),
+    )
+    with open_archive(ctx.db_path) as conn:
+        assert len(pending_grouping(conn)) == 2
+    pipeline.group_articles(ctx)
+    story = dict(rows(ctx, "select url, story_id from articles"))
+    group = dict(rows(ctx, "select url, copy_group_id from articles"))
+    # a year from the new articles, so outside the horizon: found by its fingerprints
+    assert group["https://copy.example/story"] == group["https://old0.example/story"]
+    assert story["https://copy.example/story"] == story["https://old0.example/story"]
+    assert story["https://new.example/story"] not in {story[e.url] for e in old}
+    # The old stories keep their ids; the copy's date is a republish date.
+    assert {s for s, _, _ in old_rows} <= set(story.values())
+    assert rows(
+        ctx,
+        "select republished_at is not null from articles where url = 'https://copy.example/story'",
+    ) == [(True,)]
+
+
+def test_the_working_set_is_the_new_articles_and_what_is_dated_near_them(tmp_path):
+    ctx = new_context(tmp_path)
+    store(
+        ctx,
+        extraction("jan", text_about("drought", 1), datetime(2024, 1, 10, tzinfo=UTC)),
+        extraction("jun", text_about("wildfire", 2), datetime(2024, 6, 10, tzinfo=UTC)),
+    )
+    pipeline.group_articles(ctx)
+    store(ctx, extraction("jun2", text_about("festival", 3), datetime(2024, 6, 20, tzinfo=UTC)))
+    with open_archive(ctx.db_path) as conn:
+        pending = pending_grouping(conn)
+        urls = dict(conn.execute("select article_id, url from articles").fetchall())
+        near = {urls[a] for a in grouping_working_set(conn, pending, [], 30)}
+    assert near == {"https://jun.example/story", "https://jun2.example/story"}
+
+
+def test_a_changed_text_is_regrouped_and_keeps_nothing_it_no_longer_shares(tmp_path):
+    ctx = new_context(tmp_path)
+    shared = text_about("satellite", 5)
+    store(ctx, extraction("a", shared, DAY), extraction("b", shared + " Extra line.", DAY))
+    pipeline.group_articles(ctx)
+    group = dict(rows(ctx, "select url, copy_group_id from articles"))
+    assert group["https://a.example/story"] == group["https://b.example/story"]
+    # b is extracted again and its text is now another story altogether
+    store(ctx, extraction("b", text_about("orchestra", 77, sentences=20), DAY))
+    with open_archive(ctx.db_path) as conn:
+        assert len(pending_grouping(conn)) == 1
+    pipeline.group_articles(ctx)
+    group = dict(rows(ctx, "select url, copy_group_id from articles"))
+    assert group["https://a.example/story"] != group["https://b.example/story"]
+    assert rows(ctx, "select count(*) from article_links where kind = 'near_copy'") == [(0,)]
+
+
+def test_an_archive_from_before_fingerprints_is_grouped_once_whole(tmp_path):
+    ctx = new_context(tmp_path)
+    store(ctx, *(extraction(f"s{i}", text_about("runway", i), DAY) for i in range(3)))
+    pipeline.group_articles(ctx)
+    stories = rows(ctx, "select url, story_id from articles order by url")
+    with open_archive(ctx.db_path) as conn:  # as migration 008 leaves an older archive
+        conn.execute("update articles set grouped_sha256 = null")
+        conn.execute("delete from copy_fingerprints")
+    report = pipeline.group_articles(ctx)
+    assert report.new_stories == 0
+    assert rows(ctx, "select url, story_id from articles order by url") == stories
+    assert rows(ctx, "select count(distinct article_id) from copy_fingerprints") == [(3,)]
