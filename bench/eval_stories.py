@@ -106,22 +106,33 @@ class Grouped:
     seconds: float
 
 
-def run_wirehouse(gold: Sequence[GoldArticle], dedupe: DedupeSettings) -> Grouped:
-    """Load the articles into a fresh archive and run the pipeline's group step on it."""
+def run_wirehouse(
+    gold: Sequence[GoldArticle], dedupe: DedupeSettings, daily: bool = False
+) -> Grouped:
+    """Load the articles into a fresh archive and run the pipeline's group step on it:
+    once over all of them, or (``daily``) once per publication day, in date order, as
+    scheduled runs would meet them."""
     with tempfile.TemporaryDirectory(prefix="wirehouse-eval-stories-") as tmp:
         db_path = str(Path(tmp) / "eval.duckdb")
-        written = load_extractions(db_path, (extraction_of(a) for a in gold))
-        if written != len(gold):
-            raise SystemExit(f"stored {written} of {len(gold)} articles")
         ctx = RunContext(
             db_path=db_path,
             archive_dir=str(Path(tmp) / "archive"),
             run_id="eval",
             settings=Settings(dedupe=dedupe),
         )
-        started = time.perf_counter()
-        report = group_articles(ctx)
-        seconds = time.perf_counter() - started
+        batches: dict[str, list[GoldArticle]] = defaultdict(list)
+        for article in gold:
+            day = f"{article.date_publish:%Y-%m-%d}" if article.date_publish and daily else ""
+            batches[day].append(article)
+        seconds = 0.0
+        written = 0
+        for _day, batch in sorted(batches.items()):
+            written += load_extractions(db_path, (extraction_of(a) for a in batch))
+            started = time.perf_counter()
+            report = group_articles(ctx)
+            seconds += time.perf_counter() - started
+        if written != len(gold):
+            raise SystemExit(f"stored {written} of {len(gold)} articles")
         with open_archive(db_path, read_only=True) as conn:
             # record_id is our hash of the file name, so the join cannot depend on URL rules.
             rows = conn.execute(
@@ -145,6 +156,39 @@ def run_wirehouse(gold: Sequence[GoldArticle], dedupe: DedupeSettings) -> Groupe
         link_kinds=kinds,
         seconds=seconds,
     )
+
+
+HELD_OUT_GRID = (0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.12, 0.14)
+
+
+def held_out_storylines(
+    gold: Sequence[GoldArticle], dedupe: DedupeSettings
+) -> tuple[Scores, list[float]]:
+    """Story lines with ``storyline_similarity`` chosen on the other half of the events
+    (two folds split by event id): a figure whose threshold never saw the articles it
+    scores. Returns the scores over both halves and the threshold each half was given."""
+    halves = [[a for a in gold if a.event_id % 2 == side] for side in (0, 1)]
+    predicted: list[str] = []
+    labels: list[int] = []
+    chosen: list[float] = []
+    for index, half in enumerate(halves):
+        other = halves[1 - index]
+        other_labels = [a.event_id for a in other]
+
+        def fit(
+            threshold: float,
+            articles: Sequence[GoldArticle] = other,
+            labels_of: Sequence[int] = other_labels,
+        ) -> float:
+            run = run_wirehouse(articles, replace(dedupe, storyline_similarity=threshold))
+            return score(run.storylines, labels_of).b3_f1
+
+        best = max(HELD_OUT_GRID, key=lambda t: (fit(t), -abs(t - dedupe.storyline_similarity)))
+        chosen.append(best)
+        run = run_wirehouse(half, replace(dedupe, storyline_similarity=best))
+        predicted += [f"{index}:{line}" for line in run.storylines]
+        labels += [a.event_id for a in half]
+    return score(predicted, labels), chosen
 
 
 def baseline(gold: Sequence[GoldArticle]) -> list[tuple[float, Scores]]:
@@ -237,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         help="list the N most split gold events and the N most merged stories",
     )
     parser.add_argument(
+        "--no-held-out",
+        action="store_true",
+        help="skip the story-line figure with its threshold chosen on held-out events",
+    )
+    parser.add_argument(
         "--level",
         choices=("storylines", "stories"),
         default="storylines",
@@ -270,6 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     print(row("gold events", score(labels, labels)))
     print(row("wirehouse stories (one event, days apart)", stories))
     print(row("wirehouse story lines (one subject)", storylines))
+    daily = run_wirehouse(gold, dedupe, daily=True)
+    print(row("  the same, one run per day in date order", score(daily.storylines, labels)))
+    print(row("  stories, one run per day in date order", score(daily.stories, labels)))
+    if not args.no_held_out:
+        held_out, chosen = held_out_storylines(gold, dedupe)
+        thresholds = "/".join(f"{t:.2f}" for t in chosen)
+        print(row(f"  story lines, threshold from other half ({thresholds})", held_out))
     print(row(f"tf-idf single link, best t={best_t:.2f} (oracle)", best))
     if args.baseline_sweep:
         for threshold, scores in baseline_scores:
