@@ -23,23 +23,29 @@ def average_linkage(
     pairs: Iterable[tuple[int, int, float]],
     threshold: float,
     start: Sequence[Sequence[int]] | None = None,
+    weights: Sequence[float] | None = None,
 ) -> list[list[int]]:
     """Clusters of the items ``0..size-1``, each a sorted list, ordered by smallest item.
 
     ``pairs`` holds (i, j, similarity) for the candidate pairs; every other pair counts as
-    0. ``start`` optionally gives clusters to begin from (say, stories to be grouped into
-    story lines); items not in it start alone."""
+    0. ``start`` optionally gives clusters to begin from (say, stories that are never
+    split); items not in it start alone. ``weights`` count an item as that many members
+    (a story standing for its texts, its similarity the average over them)."""
+    weight = list(weights) if weights is not None else [1.0] * size
     owner = list(range(size))  # item -> the cluster (its smallest item) it belongs to
     members: dict[int, list[int]] = {i: [i] for i in range(size)}
+    mass = {i: weight[i] for i in range(size)}  # a cluster's summed weight, by its head
     for cluster in start or ():
         items = sorted(cluster)
         if not items:
             continue
         head = items[0]
         members[head] = items
+        mass[head] = sum(weight[i] for i in items)
         for item in items[1:]:
             owner[item] = head
             del members[item]
+            del mass[item]
 
     # For every cluster, the summed similarity to each neighbouring cluster.
     sums: dict[int, dict[int, float]] = {head: {} for head in members}
@@ -47,11 +53,12 @@ def average_linkage(
         a, b = owner[i], owner[j]
         if a == b or similarity <= 0:
             continue
-        sums[a][b] = sums[a].get(b, 0.0) + similarity
-        sums[b][a] = sums[b].get(a, 0.0) + similarity
+        contribution = similarity * weight[i] * weight[j]
+        sums[a][b] = sums[a].get(b, 0.0) + contribution
+        sums[b][a] = sums[b].get(a, 0.0) + contribution
 
     def average(a: int, b: int) -> float:
-        return sums[a][b] / (len(members[a]) * len(members[b]))
+        return sums[a][b] / (mass[a] * mass[b])
 
     # Heap of (-average, a, b) with a < b; entries go stale when a or b grows or is gone,
     # which the version numbers tell.
@@ -85,6 +92,7 @@ def average_linkage(
             total = neighbour.pop(gone, 0.0) + neighbour.pop(keep, 0.0)
             neighbour[keep] = total
         members[keep].extend(members.pop(gone))
+        mass[keep] += mass.pop(gone)
         del version[gone]
         version[keep] += 1
         for other in table:

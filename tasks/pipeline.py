@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import secrets
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -43,6 +43,7 @@ from tasks.raw_archive import WarcArchive, read_payload, record_id_for
 from tasks.search_index import refresh_search_index
 from tasks.store import (
     PendingRecord,
+    StoredStory,
     all_record_ids,
     article_sketches,
     count_articles,
@@ -65,8 +66,17 @@ from tasks.store import (
     save_problems,
     save_reextractions,
     save_robots_answers,
+    story_vectors_of,
+    storyline_neighbours,
 )
-from tasks.stories import AGGREGATOR_COPY_SHARE, group_stories
+from tasks.stories import (
+    AGGREGATOR_COPY_SHARE,
+    PreviousGrouping,
+    StoryResult,
+    StoryVector,
+    group_stories,
+)
+from tasks.storylines import StoryForLine, StorylineResult, storylines
 from tasks.urls import is_http_url, normalize_url
 from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.db import open_archive, query, transaction
@@ -80,7 +90,7 @@ from wirehouse.records import (
     Rejection,
     RunSummary,
 )
-from wirehouse.settings import ExtractSettings, Settings
+from wirehouse.settings import DedupeSettings, ExtractSettings, Settings
 
 MAX_SITEMAP_DEPTH = 3  # sitemap index -> sitemap index -> sitemap
 MAX_SITEMAPS = 500
@@ -590,8 +600,14 @@ def group_articles(ctx: RunContext) -> GroupReport:
     links = find_copy_links(sketches, settings)
     result = group_stories(sketches, links, settings, previous, frozenset(pending), aggregators)
     old_ids = set(previous.story.values())
+    days = [s.first_published_at for s in result.stories if s.first_published_at]
     with open_archive(ctx.db_path) as conn:
-        save_grouping(conn, result, links, working_set, AGGREGATOR_COPY_SHARE)
+        neighbours = storyline_neighbours(conn, days, settings.storyline_horizon_days)
+        kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
+        vectors = story_vectors_of(conn, kept)
+    lines = _draw_storylines(result, previous, neighbours, vectors, settings)
+    with open_archive(ctx.db_path) as conn:
+        save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE)
         totals = grouping_totals(conn)
     return GroupReport(
         articles=totals.articles,
@@ -601,6 +617,50 @@ def group_articles(ctx: RunContext) -> GroupReport:
         new_stories=sum(1 for s in result.stories if s.story_id not in old_ids),
         regrouped=len(working_set),
     )
+
+
+def _draw_storylines(
+    result: StoryResult,
+    previous: PreviousGrouping,
+    neighbours: Sequence[StoredStory],
+    vectors: Mapping[str, dict[str, float]],
+    settings: DedupeSettings,
+) -> StorylineResult:
+    """Story lines over the regrouped stories and the stored stories near them. A
+    regrouped story inherits the line its articles' old stories were in."""
+    old_line = {n.story_id: n.storyline_id for n in neighbours if n.storyline_id}
+    age = {
+        n.storyline_id: (n.storyline_created_at,)
+        for n in neighbours
+        if n.storyline_id and n.storyline_created_at
+    }
+    previous_line: dict[str, str] = {}
+    for grouping in result.groupings:
+        line = old_line.get(previous.story.get(grouping.article_id, ""))
+        current = previous_line.get(grouping.story_id)
+        if line and (
+            current is None or (age.get(line, ()), line) < (age.get(current, ()), current)
+        ):
+            previous_line[grouping.story_id] = line
+    regrouped = {s.story_id for s in result.stories} | set(previous.story.values())
+    stories = [
+        StoryForLine(s.story_id, s.title, s.first_published_at, s.article_count, vector)
+        for s, vector in zip(result.stories, _vectors_by_story(result), strict=True)
+    ]
+    for n in neighbours:
+        if n.story_id not in regrouped:
+            previous_line.setdefault(n.story_id, n.storyline_id or "")
+            vector = StoryVector(n.story_id, n.texts, vectors.get(n.story_id, {}))
+            stories.append(
+                StoryForLine(n.story_id, n.title, n.first_published_at, n.article_count, vector)
+            )
+    previous_line = {story: line for story, line in previous_line.items() if line}
+    return storylines(stories, settings, previous_line, age)
+
+
+def _vectors_by_story(result: StoryResult) -> list[StoryVector]:
+    by_id = {v.story_id: v for v in result.story_vectors}
+    return [by_id[s.story_id] for s in result.stories]
 
 
 def refresh_search(ctx: RunContext) -> int:

@@ -16,6 +16,7 @@ from tasks.extract import count_words
 from tasks.fetch import Validators
 from tasks.polite import RobotsAnswer
 from tasks.stories import PreviousGrouping, StoryResult
+from tasks.storylines import StorylineResult
 from tasks.urls import article_id, domain_of, identity_url, normalize_url
 from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
 from wirehouse.records import (
@@ -352,26 +353,60 @@ def grouping_totals(conn: duckdb.DuckDBPyConnection) -> GroupingTotals:
 def previous_grouping(
     conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
 ) -> PreviousGrouping:
-    """The story, copy group and story line ids the given articles hold now, with the
-    ids' ages."""
+    """The story and copy group ids the given articles hold now, with the stories' ages."""
     story: dict[str, str] = {}
     group: dict[str, str] = {}
     story_age: dict[str, tuple[object, ...]] = {}
-    line: dict[str, str] = {}
-    line_age: dict[str, tuple[object, ...]] = {}
     with batch_view(conn, _ID_TYPES, _ids(article_ids)):
         rows = conn.execute(query("previous_grouping")).fetchall()
-    for article, story_id, group_id, story_created, line_id, line_created in rows:
+    for article, story_id, group_id, story_created in rows:
         story[article] = story_id
         if group_id:
             group[article] = group_id
         if story_created is not None:
             story_age[story_id] = (story_created,)
-        if line_id:
-            line[article] = line_id
-            if line_created is not None:
-                line_age[line_id] = (line_created,)
-    return PreviousGrouping(story, group, story_age, line, line_age)
+    return PreviousGrouping(story, group, story_age)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStory:
+    """A stored story that may share a story line with the stories a run regrouped."""
+
+    story_id: str
+    title: str | None
+    first_published_at: datetime | None
+    article_count: int
+    storyline_id: str | None
+    storyline_created_at: datetime | None
+    texts: int
+
+
+def storyline_neighbours(
+    conn: duckdb.DuckDBPyConnection, days: Sequence[datetime], horizon_days: int
+) -> list[StoredStory]:
+    """Stored stories first published within ``horizon_days`` of one of ``days``, and every
+    story of their story lines."""
+    rows = [{"day": day} for day in sorted(set(days))]
+    if not rows:
+        return []
+    with batch_view(conn, {"day": "TIMESTAMPTZ"}, rows):
+        found = conn.execute(
+            query("storyline_neighbours"), {"horizon_days": horizon_days}
+        ).fetchall()
+    return [StoredStory(*row) for row in found]
+
+
+def story_vectors_of(
+    conn: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    vectors: dict[str, dict[str, float]] = {story_id: {} for story_id in story_ids}
+    if not story_ids:
+        return vectors
+    rows = [{"story_id": story_id} for story_id in story_ids]
+    with batch_view(conn, {"story_id": "VARCHAR"}, rows):
+        for story_id, term, weight in conn.execute(query("story_vectors_of")).fetchall():
+            vectors[story_id][term] = weight
+    return vectors
 
 
 def save_grouping(
@@ -379,15 +414,14 @@ def save_grouping(
     result: StoryResult,
     links: Sequence[ArticleLink],
     working_set: Sequence[str],
+    lines: StorylineResult,
     aggregator_share: float,
 ) -> None:
-    """Replace the working set's copy groups, stories, story lines and links with the newly
-    computed ones, and rescore the domains, atomically."""
+    """Replace the working set's copy groups, stories and links with the newly computed
+    ones, draw the story lines again, and rescore the domains, atomically."""
     now = datetime.now(UTC)
     with transaction(conn):
         with batch_view(conn, _ID_TYPES, _ids(working_set)):
-            kept_lines = [line.storyline_id for line in result.storylines]
-            conn.execute(query("delete_stale_storylines"), {"storylines": kept_lines})
             kept_stories = [story.story_id for story in result.stories]
             conn.execute(query("delete_stale_stories"), {"stories": kept_stories})
             conn.execute(query("clear_grouping"))
@@ -395,15 +429,35 @@ def save_grouping(
         load_batch(conn, "insert_copy_group", "copy_groups", [_row(c) for c in result.copy_groups])
         load_batch(
             conn,
-            "upsert_storyline",
-            "storylines",
-            [{**_row(line), "created_at": now, "updated_at": now} for line in result.storylines],
-        )
-        load_batch(
-            conn,
             "upsert_story",
             "stories",
             [{**_row(s), "created_at": now, "updated_at": now} for s in result.stories],
+        )
+        load_batch(
+            conn,
+            "insert_story_vectors",
+            "story_vectors",
+            [
+                {"story_id": vector.story_id, "term": term, "weight": weight}
+                for vector in result.story_vectors
+                for term, weight in vector.terms.items()
+            ],
+        )
+        load_batch(
+            conn,
+            "assign_storylines",
+            "stories",
+            [
+                {"story_id": story, "storyline_id": line}
+                for story, line in sorted(lines.line_of_story.items())
+            ],
+        )
+        conn.execute(query("delete_stale_storylines"))
+        load_batch(
+            conn,
+            "upsert_storyline",
+            "storylines",
+            [{**_row(line), "created_at": now, "updated_at": now} for line in lines.storylines],
         )
         all_links = [_row(link) for link in [*links, *result.story_links]]
         load_batch(conn, "insert_article_link", "article_links", all_links)

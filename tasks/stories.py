@@ -181,20 +181,16 @@ class StoryRecord:
     article_count: int
     domain_count: int
     lead_article_id: str
-    storyline_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class StorylineRecord:
-    """One row of the ``storylines`` table: stories that follow one subject over time."""
+class StoryVector:
+    """What a story is about: the mean of its texts' unit tf-idf vectors (strongest terms),
+    so that the dot product of two story vectors is the average cosine of their texts."""
 
-    storyline_id: str
-    title: str | None  # the title of its biggest story
-    first_published_at: datetime | None
-    last_published_at: datetime | None
-    story_count: int
-    article_count: int
-    lead_story_id: str
+    story_id: str
+    texts: int  # copy groups it holds: its weight when stories are grouped further
+    terms: dict[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,11 +200,9 @@ class PreviousGrouping:
     story: Mapping[str, str]  # article -> story id
     group: Mapping[str, str]  # article -> copy group id
     story_age: Mapping[str, tuple[object, ...]]  # story id -> when it was first given
-    storyline: Mapping[str, str]  # article -> story line id
-    storyline_age: Mapping[str, tuple[object, ...]]
 
 
-NO_PREVIOUS = PreviousGrouping({}, {}, {}, {}, {})
+NO_PREVIOUS = PreviousGrouping({}, {}, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +222,7 @@ class StoryResult:
     groupings: list[Grouping]
     copy_groups: list[CopyGroupRecord]
     stories: list[StoryRecord]
-    storylines: list[StorylineRecord]
+    story_vectors: list[StoryVector]
     story_links: list[ArticleLink]  # same_story and rewrite decisions, origin to origin
     merges: list[tuple[str, str]]  # (older story id merged away, story id kept)
     domain_scores: list[DomainScore]
@@ -491,35 +485,44 @@ class ScoredPair:
     cosine: float  # plain cosine: "same story line"
 
 
-def scored_pairs(
-    groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], settings: DedupeSettings
-) -> list[ScoredPair]:
-    """The candidate pairs of copy groups with their similarities, sorted.
+def candidate_pairs(
+    vectors: Sequence[Mapping[str, float]], index_terms: int, max_posting: int, per_item: int
+) -> list[tuple[int, int]]:
+    """Pairs of alike vectors (by index, first < second), sorted, without comparing all.
 
-    Candidates come from an index of each text's strongest terms: a term on very many texts
-    proposes nothing, and each text keeps only its ``story_max_candidates`` best candidates,
-    so the pairs checked grow linearly with the texts."""
-    vectors = _vectors(groups, by_id, settings.story_vector_terms)
+    Each vector's ``index_terms`` strongest terms are indexed; a term on more than
+    ``max_posting`` vectors proposes nothing, and each vector keeps only its ``per_item``
+    candidates that share the most terms, so the pairs grow linearly with the vectors."""
     postings: dict[str, list[int]] = defaultdict(list)
     for index, vector in enumerate(vectors):
         top = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
-        for term, _weight in top[: settings.story_candidate_terms]:
+        for term, _weight in top[:index_terms]:
             postings[term].append(index)
     candidates: set[tuple[int, int]] = set()
     for index, vector in enumerate(vectors):
         shared: Counter[int] = Counter()
         for term in vector:
             others = postings.get(term, ())
-            if len(others) <= settings.story_max_posting:
+            if len(others) <= max_posting:
                 shared.update(others)
         shared.pop(index, None)
-        best = heapq.nsmallest(
-            settings.story_max_candidates, shared.items(), key=lambda kv: (-kv[1], kv[0])
-        )
+        best = heapq.nsmallest(per_item, shared.items(), key=lambda kv: (-kv[1], kv[0]))
         for other, _count in best:
             candidates.add((min(index, other), max(index, other)))
+    return sorted(candidates)
+
+
+def scored_pairs(
+    groups: Sequence[CopyGroup], vectors: Sequence[dict[str, float]], settings: DedupeSettings
+) -> list[ScoredPair]:
+    """The candidate pairs of copy groups with their similarities, sorted."""
     pairs = []
-    for first, second in sorted(candidates):
+    for first, second in candidate_pairs(
+        vectors,
+        settings.story_candidate_terms,
+        settings.story_max_posting,
+        settings.story_max_candidates,
+    ):
         similarity = _cosine(vectors[first], vectors[second])
         if similarity <= 0:
             continue
@@ -544,23 +547,6 @@ def event_clusters(
         ((p.first, p.second, p.weighted) for p in pairs),
         settings.story_similarity,
         start=start,
-    )
-
-
-def storyline_clusters(
-    count: int,
-    pairs: Sequence[ScoredPair],
-    stories: Sequence[Sequence[int]],
-    settings: DedupeSettings,
-) -> list[list[int]]:
-    """Stories that follow one another on one subject (the missile tests of a summer, a
-    breach and its fallout): stories whose texts are alike on average, however far apart
-    in time. Each story lies within one story line."""
-    return average_linkage(
-        count,
-        ((p.first, p.second, p.cosine) for p in pairs),
-        settings.storyline_similarity,
-        start=stories,
     )
 
 
@@ -600,23 +586,21 @@ def group_stories(
     changed: frozenset[str] = frozenset(),
     known_aggregators: frozenset[str] = frozenset(),
 ) -> StoryResult:
-    """Copy groups, origins, stories and story lines for the given articles and copy links.
+    """Copy groups, origins and stories for the given articles and copy links.
 
     The copy groups and stories ``previous`` held stay joined (ids never change once given;
     a merge keeps the older id), except for ``changed`` articles (new or re-extracted
-    text), which are placed afresh. Story lines are drawn again over the stories."""
+    text), which are placed afresh. Each story comes with its vector, for story lines."""
     by_id = {a.article_id: a for a in articles}
     held_groups = {a: g for a, g in previous.group.items() if a not in changed}
     groups, republished, scores = copy_groups(
         by_id, links, settings, held_groups, known_aggregators
     )
     aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
-    pairs = scored_pairs(groups, by_id, settings)
+    vectors = _vectors(groups, by_id, settings.story_vector_terms)
+    pairs = scored_pairs(groups, vectors, settings)
     story_start = merge_overlapping(len(groups), _held_together(groups, previous.story, changed))
     clusters = event_clusters(len(groups), pairs, settings, story_start)
-    # Story lines are regrouped from their stories every time (only their ids are kept):
-    # held together, a line drawn on early, partial evidence would never come apart.
-    lines = storyline_clusters(len(groups), pairs, clusters, settings)
 
     def articles_of(cluster: Sequence[int]) -> list[str]:
         return sorted(m for i in cluster for m in groups[i].members)
@@ -625,13 +609,6 @@ def group_stories(
     story_ids = stable_ids(
         [articles_of(cluster) for cluster in clusters], previous.story, previous.story_age, "st_"
     )
-    line_ids = stable_ids(
-        [articles_of(line) for line in lines], previous.storyline, previous.storyline_age, "sl_"
-    )
-    line_of_group = {
-        i: line_id for line_id, line in zip(line_ids, lines, strict=True) for i in line
-    }
-
     groupings: list[Grouping] = []
     group_records: list[CopyGroupRecord] = []
     stories: list[StoryRecord] = []
@@ -668,7 +645,6 @@ def group_stories(
                 article_count=len(member_ids),
                 domain_count=len({by_id[m].domain for m in member_ids}),
                 lead_article_id=lead.article_id,
-                storyline_id=line_of_group[cluster[0]],
             )
         )
     groupings.sort(key=lambda g: g.article_id)
@@ -681,44 +657,24 @@ def group_stories(
         groupings=groupings,
         copy_groups=group_records,
         stories=stories,
-        storylines=_storylines(stories),
+        story_vectors=[
+            _story_vector(story_id, [vectors[i] for i in cluster], settings.story_vector_terms)
+            for story_id, cluster in zip(story_ids, clusters, strict=True)
+        ],
         story_links=_story_links(groups, joins, by_id, settings),
         merges=_merges(story_ids, clusters, groups, previous.story),
         domain_scores=list(scores.values()),
     )
 
 
-def _storyline_lead_key(story: StoryRecord) -> tuple[object, ...]:
-    date = story.first_published_at
-    return (
-        -story.article_count,
-        date is None,
-        date.replace(tzinfo=None) if date else datetime.max,
-        story.story_id,
-    )
-
-
-def _storylines(stories: Sequence[StoryRecord]) -> list[StorylineRecord]:
-    """One record per story line, named after its biggest (then earliest) story."""
-    by_line: defaultdict[str, list[StoryRecord]] = defaultdict(list)
-    for story in stories:
-        by_line[story.storyline_id].append(story)
-    out = []
-    for line_id, members in sorted(by_line.items()):
-        lead = min(members, key=_storyline_lead_key)
-        dates = [s.first_published_at for s in members if s.first_published_at is not None]
-        out.append(
-            StorylineRecord(
-                storyline_id=line_id,
-                title=lead.title,
-                first_published_at=min(dates) if dates else None,
-                last_published_at=max(dates) if dates else None,
-                story_count=len(members),
-                article_count=sum(s.article_count for s in members),
-                lead_story_id=lead.story_id,
-            )
-        )
-    return out
+def _story_vector(story_id: str, texts: Sequence[dict[str, float]], keep: int) -> StoryVector:
+    """The mean of a story's text vectors, cut to its ``keep`` strongest terms."""
+    total: defaultdict[str, float] = defaultdict(float)
+    for vector in texts:
+        for term, weight in vector.items():
+            total[term] += weight
+    top = heapq.nlargest(keep, total.items(), key=lambda tw: (tw[1], tw[0]))
+    return StoryVector(story_id, len(texts), {t: round(w / len(texts), 6) for t, w in top})
 
 
 def _story_links(

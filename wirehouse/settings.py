@@ -78,6 +78,9 @@ class DedupeSettings:
     # whole story lines of those); older stories stay as they are. Stories need about
     # story_window_days + story_decay_days * ln(1 / story_similarity) (about 10 days).
     regroup_horizon_days: int = 30
+    # Story lines are drawn over stored story vectors (no texts read) this far around the
+    # regrouped stories: a subject followed for months still joins one line.
+    storyline_horizon_days: int = 365
     republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
     rewrite_similarity: float = 0.4  # same facts (tf-idf cosine) ...
     rewrite_min_containment: float = 0.05  # ... and some shared wording: a derived rewrite

@@ -88,3 +88,13 @@ def test_matches_a_brute_force_average_linkage():
     expected = sorted(clusters)
     pairs = [(i, j, s) for (i, j), s in similarity.items()]
     assert average_linkage(size, pairs, 0.2) == expected
+
+
+def test_a_weighted_item_counts_as_that_many_members():
+    # Item 0 stands for 3 members all alike to 2 (0.5); item 1 is one member not alike to 2.
+    pairs = [(0, 1, 0.9), (0, 2, 0.5)]
+    # Unweighted {0, 1} vs 2: 0.5 / 2 = 0.25; weighted: 0.5 * 3 / 4 = 0.375.
+    assert average_linkage(3, pairs, 0.3) == [[0, 1], [2]]
+    assert average_linkage(3, pairs, 0.3, weights=[3, 1, 1]) == [[0, 1, 2]]
+    # Weights of 1 are the plain average.
+    assert average_linkage(3, pairs, 0.3, weights=[1, 1, 1]) == [[0, 1], [2]]

@@ -77,6 +77,8 @@ def test_contract_columns_exist(tmp_path):
 BATCH_SHAPES = {
     "replace_fingerprints": "select ''::varchar as article_id, []::ubigint[] as fingerprints",
     "grouping_working_set": "select ''::varchar as article_id, true as near",
+    "story_vectors_of": "select ''::varchar as story_id",
+    "storyline_neighbours": "select now() as day",
 }
 
 
