@@ -42,6 +42,7 @@ from tasks.polite import PoliteFetcher, RobotsAnswer
 from tasks.raw_archive import WarcArchive, read_payload, record_id_for
 from tasks.search_index import refresh_search_index
 from tasks.store import (
+    TEXTS_COUNTED,
     PendingRecord,
     StoredStory,
     all_record_ids,
@@ -68,13 +69,16 @@ from tasks.store import (
     save_robots_answers,
     story_vectors_of,
     storyline_neighbours,
+    term_counts,
 )
 from tasks.stories import (
     AGGREGATOR_COPY_SHARE,
     PreviousGrouping,
     StoryResult,
     StoryVector,
+    TermCounts,
     group_stories,
+    terms_of,
 )
 from tasks.storylines import StoryForLine, StorylineResult, storylines
 from tasks.urls import is_http_url, normalize_url
@@ -577,6 +581,10 @@ def group_articles(ctx: RunContext) -> GroupReport:
                 totals.articles, totals.copies, totals.copy_groups, totals.stories, 0
             )
         pending_sketches = article_sketches(conn, pending)
+    # The new texts are counted into the archive's document frequencies with this grouping.
+    new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending_sketches)})
+    for sketch in pending_sketches:
+        new_counts.update(terms_of(sketch))
     hasher = ShingleHasher(settings.shingle_size)
     shingles = {a.article_id: hasher.shingles(a.text) for a in pending_sketches}
     fingerprints = {
@@ -597,8 +605,21 @@ def group_articles(ctx: RunContext) -> GroupReport:
         sketches = article_sketches(conn, working_set)
         previous = previous_grouping(conn, working_set)
         aggregators = known_aggregators(conn)
+        stored = term_counts(conn)
+    holding = Counter(stored.holding)
+    holding.update(new_counts)
+    texts = holding.pop(TEXTS_COUNTED) + stored.texts
     links = find_copy_links(sketches, settings)
-    result = group_stories(sketches, links, settings, previous, frozenset(pending), aggregators)
+    result = group_stories(
+        sketches,
+        links,
+        settings,
+        previous,
+        frozenset(pending),
+        aggregators,
+        TermCounts(texts, holding),
+    )
+    del holding
     old_ids = set(previous.story.values())
     days = [s.first_published_at for s in result.stories if s.first_published_at]
     with open_archive(ctx.db_path) as conn:
@@ -607,7 +628,7 @@ def group_articles(ctx: RunContext) -> GroupReport:
         vectors = story_vectors_of(conn, kept)
     lines = _draw_storylines(result, previous, neighbours, vectors, settings)
     with open_archive(ctx.db_path) as conn:
-        save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE)
+        save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts)
         totals = grouping_totals(conn)
     return GroupReport(
         articles=totals.articles,

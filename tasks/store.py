@@ -15,7 +15,7 @@ from tasks.dedupe import ArticleLink, text_sha256
 from tasks.extract import count_words
 from tasks.fetch import Validators
 from tasks.polite import RobotsAnswer
-from tasks.stories import PreviousGrouping, StoryResult
+from tasks.stories import PreviousGrouping, StoryResult, TermCounts
 from tasks.storylines import StorylineResult
 from tasks.urls import article_id, domain_of, identity_url, normalize_url
 from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
@@ -396,6 +396,15 @@ def storyline_neighbours(
     return [StoredStory(*row) for row in found]
 
 
+TEXTS_COUNTED = ""  # the term_counts row that holds the number of texts counted
+
+
+def term_counts(conn: duckdb.DuckDBPyConnection) -> TermCounts:
+    """The archive's document frequencies."""
+    holding = dict(conn.execute(query("term_counts")).fetchall())
+    return TermCounts(holding.pop(TEXTS_COUNTED, 0), holding)
+
+
 def story_vectors_of(
     conn: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
 ) -> dict[str, dict[str, float]]:
@@ -416,6 +425,7 @@ def save_grouping(
     working_set: Sequence[str],
     lines: StorylineResult,
     aggregator_share: float,
+    new_term_counts: Mapping[str, int],
 ) -> None:
     """Replace the working set's copy groups, stories and links with the newly computed
     ones, draw the story lines again, and rescore the domains, atomically."""
@@ -472,3 +482,9 @@ def save_grouping(
         )
         conn.execute(query("clear_domain_scores"))
         conn.execute(query("refresh_domain_scores"), {"aggregator_share": aggregator_share})
+        load_batch(
+            conn,
+            "add_term_counts",
+            "term_counts",
+            [{"term": term, "texts": texts} for term, texts in sorted(new_term_counts.items())],
+        )

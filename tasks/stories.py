@@ -269,23 +269,43 @@ def _terms(article: ArticleSketch, entity_weight: float = 2.0) -> dict[str, floa
     return weighted
 
 
+@dataclass(frozen=True, slots=True)
+class TermCounts:
+    """The document frequencies of tf-idf: how many texts were counted, and how many of
+    them hold each term."""
+
+    texts: int
+    holding: Mapping[str, int]
+
+
+def terms_of(article: ArticleSketch) -> set[str]:
+    """The terms of a text, as document frequencies count them."""
+    return set(_terms(article))
+
+
 def _vectors(
-    groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], keep: int
+    groups: Sequence[CopyGroup],
+    by_id: Mapping[str, ArticleSketch],
+    keep: int,
+    counts: TermCounts | None = None,
 ) -> list[dict[str, float]]:
     """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
-    terms and normalised. Two passes over the texts, so that only the document
-    frequencies and the cut vectors are ever held, not every text's full term counts."""
+    terms and normalised. The document frequencies are ``counts`` (the archive's) when
+    given, else counted over the groups in a first pass over the texts (so that only the
+    frequencies and the cut vectors are ever held, not every text's full term counts)."""
     furniture = _site_furniture(groups, by_id)
-    df: Counter[str] = Counter()
-    for group in groups:
-        df.update(_terms(by_id[group.origin]).keys())
-    n = len(groups)
+    if counts is None:
+        df: Counter[str] = Counter()
+        for group in groups:
+            df.update(_terms(by_id[group.origin]).keys())
+        counts = TermCounts(len(groups), df)
+    n, holding = counts.texts, counts.holding
     vectors = []
     for group in groups:
         origin = by_id[group.origin]
         dropped = furniture.get(origin.domain, frozenset())
         weights = [
-            (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + df[term]) + 1))
+            (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + holding.get(term, 0)) + 1))
             for term, tf in _terms(origin).items()
             if term not in dropped
         ]
@@ -585,19 +605,21 @@ def group_stories(
     previous: PreviousGrouping = NO_PREVIOUS,
     changed: frozenset[str] = frozenset(),
     known_aggregators: frozenset[str] = frozenset(),
+    counts: TermCounts | None = None,
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links.
 
     The copy groups and stories ``previous`` held stay joined (ids never change once given;
     a merge keeps the older id), except for ``changed`` articles (new or re-extracted
-    text), which are placed afresh. Each story comes with its vector, for story lines."""
+    text), which are placed afresh. Each story comes with its vector, for story lines.
+    ``counts`` are the archive's document frequencies (else they are counted here)."""
     by_id = {a.article_id: a for a in articles}
     held_groups = {a: g for a, g in previous.group.items() if a not in changed}
     groups, republished, scores = copy_groups(
         by_id, links, settings, held_groups, known_aggregators
     )
     aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
-    vectors = _vectors(groups, by_id, settings.story_vector_terms)
+    vectors = _vectors(groups, by_id, settings.story_vector_terms, counts)
     pairs = scored_pairs(groups, vectors, settings)
     story_start = merge_overlapping(len(groups), _held_together(groups, previous.story, changed))
     clusters = event_clusters(len(groups), pairs, settings, story_start)
