@@ -149,3 +149,32 @@ def test_an_archive_from_before_fingerprints_is_grouped_once_whole(tmp_path):
     assert report.new_stories == 0
     assert rows(ctx, "select url, story_id from articles order by url") == stories
     assert rows(ctx, "select count(distinct article_id) from copy_fingerprints") == [(3,)]
+
+
+def test_a_story_line_reaches_back_past_the_regrouping_horizon(tmp_path):
+    ctx = new_context(tmp_path)
+    store(ctx, *(extraction(f"first{i}", text_about("glacier", i), DAY) for i in range(2)))
+    pipeline.group_articles(ctx)
+    # Two months later (the regrouping horizon is 30 days), the same subject again.
+    later = DAY + timedelta(days=60)
+    store(ctx, *(extraction(f"again{i}", text_about("glacier", 10 + i), later) for i in range(2)))
+    report = pipeline.group_articles(ctx)
+    assert report.regrouped == 2  # the old story was not regrouped, only read as a vector
+    stories = dict(rows(ctx, "select url, story_id from articles"))
+    assert stories["https://first0.example/story"] != stories["https://again0.example/story"]
+    lines = dict(
+        rows(ctx, "select a.url, s.storyline_id from articles a join stories s using (story_id)")
+    )
+    assert len(set(lines.values())) == 1  # one line, two stories
+    assert rows(ctx, "select story_count, article_count from storylines") == [(2, 4)]
+
+
+def test_document_frequencies_count_each_grouped_text_once(tmp_path):
+    ctx = new_context(tmp_path)
+    store(ctx, extraction("a", text_about("runway", 1), DAY))
+    pipeline.group_articles(ctx)
+    pipeline.group_articles(ctx)  # nothing new: nothing counted
+    store(ctx, extraction("b", text_about("runway", 2), DAY))
+    pipeline.group_articles(ctx)
+    assert rows(ctx, "select texts from term_counts where term = ''") == [(2,)]
+    assert rows(ctx, "select texts from term_counts where term = 'runwayia'") == [(2,)]
