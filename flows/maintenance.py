@@ -1,5 +1,6 @@
-"""Nightly maintenance: re-score the stories, rebuild the search index, checkpoint the
-database file, and report what the archive holds."""
+"""Nightly maintenance: group what is left to group (or, asked to, regroup the whole archive
+from scratch), rebuild the search index, checkpoint the database file, and report what the
+archive holds."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from wirehouse.runlock import run_lock
 
 
 @flow(name="maintenance", flow_run_name="maintain {db}")
-def maintenance_flow(db: str) -> pipeline.ArchiveFigures:
-    """Regroup and re-score every story, refresh the search index, checkpoint, report."""
+def maintenance_flow(db: str, regroup_all: bool = False) -> pipeline.ArchiveFigures:
+    """Group pending articles (all of them, from scratch, with ``regroup_all``: after the
+    dedupe settings changed), refresh the search index, checkpoint, report."""
     ctx = RunContext.for_archive(db)
     with run_lock(db):
+        if regroup_all:
+            steps.mark_all_for_regrouping(ctx)
         grouped = steps.dedupe_and_group(ctx)
         indexed = steps.refresh_search_index(ctx)
         figures = steps.checkpoint(ctx)
@@ -27,7 +31,8 @@ def maintenance_flow(db: str) -> pipeline.ArchiveFigures:
             f"# Maintenance of `{db}`\n\n"
             "| | |\n|---|---:|\n"
             f"| articles | {figures.articles} |\n"
-            f"| stories | {figures.stories} ({grouped.new_stories} new after re-scoring) |\n"
+            f"| stories | {figures.stories} ({grouped.new_stories} new after grouping) |\n"
+            f"| articles regrouped | {grouped.regrouped} |\n"
             f"| copy groups | {figures.copy_groups} |\n"
             f"| archived responses | {figures.raw_records} |\n"
             f"| fetch attempts on record | {figures.fetches} |\n"

@@ -49,6 +49,12 @@ def dedupe_and_group(ctx: RunContext) -> pipeline.GroupReport:
     return pipeline.group_articles(ctx)
 
 
+@task(name="mark-all-for-regrouping", cache_policy=NO_CACHE)
+def mark_all_for_regrouping(ctx: RunContext) -> int:
+    """Have the next grouping regroup the whole archive from scratch."""
+    return pipeline.mark_all_for_regrouping(ctx)
+
+
 @task(name="refresh-search-index", cache_policy=NO_CACHE)
 def refresh_search_index(ctx: RunContext) -> int:
     """Rebuild the full-text index over article titles and texts."""

@@ -640,6 +640,16 @@ def group_articles(ctx: RunContext) -> GroupReport:
     )
 
 
+def mark_all_for_regrouping(ctx: RunContext) -> int:
+    """Have the next grouping regroup the whole archive from scratch (after the dedupe
+    settings changed, say). Ids are kept where clusters still hold their articles, but
+    nothing is held together: a story the new settings split gets a new id for its
+    younger part. Returns the number of articles marked."""
+    with open_archive(ctx.db_path) as conn, transaction(conn):
+        conn.execute(query("mark_all_for_regrouping"))
+        return count_articles(conn)
+
+
 def _draw_storylines(
     result: StoryResult,
     previous: PreviousGrouping,

@@ -131,6 +131,13 @@ def test_crawl_reextract_and_maintenance_flows(tmp_path, example_hosts):
     assert figures.articles == crawled.new_articles and figures.stories == crawled.stories
     report = artifacts_of(state.state_details.flow_run_id)["maintenance-report"]
     assert f"| articles in the search index | {figures.articles} |" in str(report.data)
+    assert "| articles regrouped | 0 |" in str(report.data)  # nothing was pending
+
+    state = maintenance_flow(db=db, regroup_all=True, return_state=True)
+    assert state.is_completed(), state.message
+    assert state.result().stories == crawled.stories
+    report = artifacts_of(state.state_details.flow_run_id)["maintenance-report"]
+    assert f"| articles regrouped | {figures.articles} |" in str(report.data)
 
 
 def test_a_bad_crawl_configuration_fails_with_a_clear_state(tmp_path):

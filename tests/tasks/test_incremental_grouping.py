@@ -178,3 +178,16 @@ def test_document_frequencies_count_each_grouped_text_once(tmp_path):
     pipeline.group_articles(ctx)
     assert rows(ctx, "select texts from term_counts where term = ''") == [(2,)]
     assert rows(ctx, "select texts from term_counts where term = 'runwayia'") == [(2,)]
+
+
+def test_regrouping_everything_from_scratch_keeps_ids_and_recounts(tmp_path):
+    ctx = new_context(tmp_path)
+    store(ctx, *(extraction(f"s{i}", text_about("runway", i), DAY) for i in range(3)))
+    store(ctx, extraction("other", text_about("orchestra", 9), DAY))
+    pipeline.group_articles(ctx)
+    stories = rows(ctx, "select url, story_id from articles order by url")
+    assert pipeline.mark_all_for_regrouping(ctx) == 4
+    report = pipeline.group_articles(ctx)
+    assert (report.regrouped, report.new_stories) == (4, 0)
+    assert rows(ctx, "select url, story_id from articles order by url") == stories
+    assert rows(ctx, "select texts from term_counts where term = ''") == [(4,)]
