@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_held_out:
         held_out, chosen = held_out_storylines(gold, dedupe)
         thresholds = "/".join(f"{t:.2f}" for t in chosen)
-        print(row(f"  story lines of each half alone, t from the other ({thresholds})", held_out))
+        print(row(f"  halves alone, t from the other ({thresholds})", held_out))
     print(row(f"tf-idf single link, best t={best_t:.2f} (oracle)", best))
     if args.baseline_sweep:
         for threshold, scores in baseline_scores:

@@ -228,6 +228,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(run_sql(args.db, query("story_summary"), max_width=70))
     print()
     print(f'try: wirehouse sql --db {args.db} "select domain, title from articles"')
+    print(
+        f'     wirehouse sql --db {args.db} "select * from storyline_stories where story_count > 1"'
+    )
     return 0
 
 
