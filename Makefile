@@ -30,6 +30,7 @@ lint: $(STAMP)
 eval: $(STAMP)  ## quality on ../shared/eval: extraction vs trafilatura, stories vs gold events
 	$(BIN)/python -m bench.eval_extraction
 	$(BIN)/python -m bench.eval_stories
+	$(BIN)/python -m bench.copy_candidates
 
 bench: $(STAMP)  ## speed: fetch step vs a bare httpx loop; story grouping at 10k and 100k articles
 	$(BIN)/python -m bench.fetch_bench

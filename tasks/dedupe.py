@@ -5,11 +5,13 @@ Named stages, parameters in ``DedupeSettings``:
 1. ``same_url``: one article already has one row per identity URL; a rel=canonical that
    points at another stored article's URL (a syndication claim) links the two.
 2. ``same_text``: the same normalised text (sha256).
-3. ``near_copy``: edited syndicated copies. Word shingles are hashed; a content-defined
-   sample of them (hash % k == 0) is indexed, so candidate pairs come from shared samples
-   (sub-quadratic); each candidate is verified by shingle *containment* (the share of the
-   shorter text found in the longer), because copies that were cut, padded or lightly
-   edited keep a high containment while their Jaccard similarity falls low.
+3. ``near_copy``: edited syndicated copies. Word shingles are hashed; each text's MinHash
+   signature (one-permutation MinHash, one LSH band per bin, ``minhash_keys``) is indexed,
+   so candidate pairs are the texts that share enough band keys (``copy_candidates``,
+   sub-quadratic: only texts in one bucket are paired); each candidate is verified by
+   shingle *containment* (the share of the shorter text found in the longer), because
+   copies that were cut, padded or lightly edited keep a high containment while their
+   Jaccard similarity falls low.
 
 Every link is kept as ``(a, b, kind, score)`` so SQL can say why two articles were joined.
 """
@@ -129,11 +131,60 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     return shared / min(a.size, b.size)
 
 
-def fingerprints_of(shingles: np.ndarray, settings: DedupeSettings) -> np.ndarray:
-    """The content-defined sample of a text's shingle hashes that copies of it share: the
-    same sample on every page, however the text was cut or padded around it."""
-    chosen: np.ndarray = shingles[shingles % np.uint64(settings.fingerprint_sample) == 0]
-    return chosen
+def minhash_keys(shingles: np.ndarray, settings: DedupeSettings) -> np.ndarray:
+    """A text's MinHash signature as LSH band keys (one-permutation MinHash, one row a band).
+
+    The sorted shingle hashes are split into ``minhash_bands`` bins by their top bits and the
+    smallest hash of each bin is kept; it carries its bin in those top bits, so it is its
+    band's key as it stands. Two texts hold one bin's minimum with a probability equal to
+    their Jaccard similarity, so they share about ``bands * jaccard`` keys: a copy padded
+    to three times its length (Jaccard 0.25) still shares some 30 of 128."""
+    if shingles.size == 0:
+        return shingles
+    bins = shingles >> np.uint64(64 - settings.minhash_bands.bit_length() + 1)
+    first_of_bin = np.ones(shingles.size, dtype=bool)
+    first_of_bin[1:] = bins[1:] != bins[:-1]
+    keys: np.ndarray = shingles[first_of_bin]
+    return keys
+
+
+def copy_candidates(
+    keys: Sequence[np.ndarray], settings: DedupeSettings
+) -> list[tuple[int, int, int]]:
+    """(shared keys, first, second) for the pairs of texts (by index, first < second) that
+    share at least ``min_shared_bands`` MinHash band keys, most shared first.
+
+    Texts are paired only within a bucket (one key). A key held by more than
+    ``max_band_postings`` texts (boilerplate, or a wire text carried by very many sites)
+    pairs each of them with the first ``max_band_postings`` holders only: the pairs stay
+    bounded and every carrier still meets the same few representatives of its text."""
+    sizes = np.fromiter((k.size for k in keys), dtype=np.int64, count=len(keys))
+    if sizes.sum() == 0:
+        return []
+    flat = np.concatenate([np.asarray(k, dtype=np.uint64) for k in keys])
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), sizes)
+    order = np.lexsort((owner, flat))  # by key, then by text
+    flat, owner = flat[order], owner[order]
+    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, flat.size]))
+    # Each holder of a key pairs with the holders before it, up to the first few: one text
+    # has one key per bin, so the holders of a key are distinct and in text order.
+    rank = np.arange(flat.size, dtype=np.int64) - run_start
+    partners = np.minimum(rank, settings.max_band_postings)
+    total = int(partners.sum())
+    if total == 0:
+        return []
+    later = np.repeat(np.arange(flat.size, dtype=np.int64), partners)
+    offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(partners) - partners, partners)
+    first, second = owner[run_start[later] + offset], owner[later]
+    codes, shared = np.unique(first * len(keys) + second, return_counts=True)
+    enough = shared >= settings.min_shared_bands
+    codes, shared = codes[enough], shared[enough]
+    ranked = np.lexsort((codes, -shared))
+    return [
+        (int(count), int(code // len(keys)), int(code % len(keys)))
+        for count, code in zip(shared[ranked].tolist(), codes[ranked].tolist(), strict=True)
+    ]
 
 
 def copy_score(a: np.ndarray, b: np.ndarray, settings: DedupeSettings) -> float | None:
@@ -192,31 +243,19 @@ def find_copy_links(
             exact_pairs.add((ids[0], other))
 
     hasher = ShingleHasher(settings.shingle_size)
-    shingles = {a.article_id: hasher.shingles(a.text) for a in ordered}
-    postings: dict[int, list[str]] = defaultdict(list)
-    for article_id, hashes in shingles.items():
-        for fingerprint in fingerprints_of(hashes, settings).tolist():
-            postings[fingerprint].append(article_id)
-    shared: dict[tuple[str, str], int] = defaultdict(int)
-    for ids in postings.values():
-        # A fingerprint on very many pages is boilerplate ("contributed to this report").
-        if len(ids) < 2 or len(ids) > settings.max_posting_list:
-            continue
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                shared[(a, b)] += 1
+    shingles = [hasher.shingles(a.text) for a in ordered]
+    candidates = copy_candidates([minhash_keys(s, settings) for s in shingles], settings)
     # Verify the likeliest pairs first, and skip a pair its group already joins through
     # other links: a text copied by a hundred sites needs about a hundred checks, not the
     # five thousand of all its pairs. Each join keeps the link that made it.
     joined = UnionFind([a.article_id for a in ordered])
     for link in links:
         joined.union(link.a, link.b)
-    for (a, b), count in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
-        if count < settings.min_shared_fingerprints:
-            break
+    for _shared, first, second in candidates:
+        a, b = ordered[first].article_id, ordered[second].article_id
         if (a, b) in exact_pairs or joined.find(a) == joined.find(b):
             continue
-        score = copy_score(shingles[a], shingles[b], settings)
+        score = copy_score(shingles[first], shingles[second], settings)
         if score is not None:
             links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
             joined.union(a, b)

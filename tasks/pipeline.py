@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from tasks.dedupe import (
     ShingleHasher,
     find_copy_links,
-    fingerprints_of,
+    minhash_keys,
     text_sha256,
     verified_copies,
 )
@@ -70,6 +70,7 @@ from tasks.store import (
     story_vectors_of,
     storyline_neighbours,
     term_counts,
+    unsketched_articles,
 )
 from tasks.stories import (
     AGGREGATOR_COPY_SHARE,
@@ -587,13 +588,16 @@ def group_articles(ctx: RunContext) -> GroupReport:
         new_counts.update(terms_of(sketch))
     hasher = ShingleHasher(settings.shingle_size)
     shingles = {a.article_id: hasher.shingles(a.text) for a in pending_sketches}
-    fingerprints = {
-        key: fingerprints_of(value, settings).tolist() for key, value in shingles.items()
-    }
+    fingerprints = {key: minhash_keys(value, settings).tolist() for key, value in shingles.items()}
     with open_archive(ctx.db_path) as conn:
         replace_fingerprints(conn, fingerprints)
+    _sketch_unsketched(ctx)
+    with open_archive(ctx.db_path) as conn:
         partners = grouping_partners(
-            conn, settings.max_posting_list, settings.min_shared_fingerprints
+            conn,
+            settings.min_shared_bands,
+            settings.max_band_postings,
+            settings.max_copy_candidates,
         )
         to_verify = article_sketches(conn, sorted({o for _, o, sure in partners if not sure}))
     copies = verified_copies(shingles, partners, to_verify, settings)
@@ -638,6 +642,26 @@ def group_articles(ctx: RunContext) -> GroupReport:
         new_stories=sum(1 for s in result.stories if s.story_id not in old_ids),
         regrouped=len(working_set),
     )
+
+
+def _sketch_unsketched(ctx: RunContext, batch: int = 5_000) -> int:
+    """Give the grouped articles that have no copy fingerprints (an archive from before
+    the MinHash keys) theirs, a batch of texts at a time; returns how many."""
+    settings = ctx.settings.dedupe
+    with open_archive(ctx.db_path) as conn:
+        missing = unsketched_articles(conn)
+    hasher = ShingleHasher(settings.shingle_size)
+    for start in range(0, len(missing), batch):
+        with open_archive(ctx.db_path) as conn:
+            sketches = article_sketches(conn, missing[start : start + batch])
+            replace_fingerprints(
+                conn,
+                {
+                    a.article_id: minhash_keys(hasher.shingles(a.text), settings).tolist()
+                    for a in sketches
+                },
+            )
+    return len(missing)
 
 
 def mark_all_for_regrouping(ctx: RunContext) -> int:

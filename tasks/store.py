@@ -301,13 +301,19 @@ def replace_fingerprints(
         conn.execute(query("replace_fingerprints"))
 
 
+def unsketched_articles(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Grouped articles that have no copy fingerprints (an archive from before them)."""
+    return [row[0] for row in conn.execute(query("unsketched_articles")).fetchall()]
+
+
 def grouping_partners(
-    conn: duckdb.DuckDBPyConnection, max_posting: int, min_shared: int
+    conn: duckdb.DuckDBPyConnection, min_shared: int, max_posting: int, max_candidates: int
 ) -> list[tuple[str, str, bool]]:
     """(pending article, article that may be its copy, sure) for every pending article:
-    sure for the same text or a canonical link, else a fingerprint candidate to verify."""
+    sure for the same text or a canonical link, else a MinHash candidate to verify."""
     found = conn.execute(
-        query("grouping_partners"), {"max_posting": max_posting, "min_shared": min_shared}
+        query("grouping_partners"),
+        {"min_shared": min_shared, "max_posting": max_posting, "max_candidates": max_candidates},
     ).fetchall()
     return sorted((pending, other, how == "sure") for pending, other, how in found)
 

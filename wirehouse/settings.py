@@ -59,11 +59,14 @@ class DedupeSettings:
     """Thresholds of the dedupe and story stages, in one place."""
 
     shingle_size: int = 5  # words per shingle
-    fingerprint_sample: int = 4  # keep shingles whose hash % sample == 0 (winnowing-like)
-    min_shared_fingerprints: int = 3  # a candidate pair shares at least this many
+    # Near-copy candidates: MinHash (one permutation, this many bins, a power of two), each
+    # bin an LSH band; two texts share about bands * Jaccard keys, unrelated ones about 0.
+    minhash_bands: int = 128
+    min_shared_bands: int = 4  # a candidate pair shares at least this many band keys
+    max_band_postings: int = 200  # a key held by more texts offers only its first this many
+    max_copy_candidates: int = 50  # archive texts a new text is checked against, likeliest first
     copy_containment: float = 0.5  # share of the shorter text found in the longer one
     min_copy_shingles: int = 40  # a shorter text is a copy only when identical (same_text)
-    max_posting_list: int = 200  # a fingerprint on more pages than this is boilerplate
     # Stories and story lines are average-link clusters: two clusters join when their texts'
     # tf-idf cosine, averaged over all their pairs (0 for pairs never proposed), reaches:
     story_similarity: float = 0.15  # ... this, time-weighted: "same event"
@@ -84,6 +87,11 @@ class DedupeSettings:
     republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
     rewrite_similarity: float = 0.4  # same facts (tf-idf cosine) ...
     rewrite_min_containment: float = 0.05  # ... and some shared wording: a derived rewrite
+
+    def __post_init__(self) -> None:
+        bands = self.minhash_bands
+        if bands < 2 or bands > 4096 or bands & (bands - 1):
+            raise InputError(f"minhash_bands must be a power of two from 2 to 4096, not {bands}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,10 @@
 -- grouping_partners: (pending article, article elsewhere in the archive that may be its
--- copy, how): the same text or a canonical link between them ("sure"), or enough shared
--- copy fingerprints ("candidate", to be verified; a fingerprint on more than $max_posting
--- pages is boilerplate and proposes nothing)
+-- copy, how): the same text or a canonical link between them ("sure"), or at least
+-- $min_shared shared MinHash band keys ("candidate", to be verified), at most
+-- $max_candidates per pending article, those sharing the most keys first. A key held by
+-- more than $max_posting stored articles offers only its first $max_posting of them, so a
+-- boilerplate key costs little and a wire text carried everywhere still meets the same
+-- few carriers of it.
 with pending as (
     select article_id, url, canonical_url, text_sha256
     from articles
@@ -12,21 +15,21 @@ mine as (
     from copy_fingerprints as f
     semi join pending using (article_id)
 ),
-usable as (
-    select fingerprint
-    from copy_fingerprints
-    where fingerprint in (select fingerprint from mine)
-    group by fingerprint
-    having count(*) between 2 and $max_posting
+holders as (
+    select o.fingerprint, o.article_id
+    from copy_fingerprints as o
+    semi join mine using (fingerprint)
+    anti join pending using (article_id)
+    qualify row_number() over (partition by o.fingerprint order by o.article_id) <= $max_posting
 ),
 shared as (
-    select m.article_id as pending_id, o.article_id
+    select m.article_id as pending_id, h.article_id, count(*) as keys
     from mine as m
-    join usable using (fingerprint)
-    join copy_fingerprints as o using (fingerprint)
-    where o.article_id not in (select article_id from pending)
-    group by all
+    join holders as h using (fingerprint)
+    group by m.article_id, h.article_id
     having count(*) >= $min_shared
+    qualify row_number() over (partition by m.article_id order by keys desc, h.article_id)
+            <= $max_candidates
 )
 select pending_id, article_id, 'candidate' as how from shared
 union

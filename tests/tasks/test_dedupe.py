@@ -8,8 +8,17 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from tasks.dedupe import ShingleHasher, UnionFind, containment, find_copy_links, text_sha256
+from tasks.dedupe import (
+    ShingleHasher,
+    UnionFind,
+    containment,
+    copy_candidates,
+    find_copy_links,
+    minhash_keys,
+    text_sha256,
+)
 from tests.conftest import seed_texts
+from wirehouse.errors import InputError
 from wirehouse.records import ArticleSketch
 from wirehouse.settings import DedupeSettings
 
@@ -116,7 +125,7 @@ def test_shared_boilerplate_alone_does_not_make_copies():
         sketch(f"d{i}", " ".join(rng.choice(vocab) for _ in range(300)) + " " + boiler)
         for i in range(30)
     ]
-    settings = replace(SETTINGS, max_posting_list=10)
+    settings = replace(SETTINGS, max_band_postings=10)
     assert find_copy_links(articles, settings) == []
 
 
@@ -152,3 +161,60 @@ def test_a_short_stub_is_not_a_near_copy_of_a_long_text_that_quotes_it():
     ] == []
     twins = [sketch("s1", stub), sketch("s2", stub.upper(), "other.example")]
     assert [link.kind for link in find_copy_links(twins, SETTINGS)] == ["same_text"]
+
+
+def groups_of(
+    articles: list[ArticleSketch], settings: DedupeSettings = SETTINGS
+) -> list[list[str]]:
+    joined = UnionFind([a.article_id for a in articles])
+    for link in find_copy_links(articles, settings):
+        joined.union(link.a, link.b)
+    return sorted(joined.groups().values())
+
+
+def test_minhash_keys_one_per_bin_and_shared_as_jaccard(seeds):
+    hasher = ShingleHasher(5)
+    a, b = hasher.shingles(seeds[0]), hasher.shingles(seeds[2])
+    keys_a, keys_b = minhash_keys(a, SETTINGS), minhash_keys(b, SETTINGS)
+    bins = keys_a >> np.uint64(57)
+    assert keys_a.size <= SETTINGS.minhash_bands and np.unique(bins).size == keys_a.size
+    assert np.array_equal(keys_a, minhash_keys(a, SETTINGS))  # the same every time
+    jaccard = np.intersect1d(a, b).size / np.union1d(a, b).size
+    shared = np.intersect1d(keys_a, keys_b).size
+    # about bands * Jaccard (0.41 * 128 = 52), far above what unrelated texts share
+    assert 0.6 * jaccard * SETTINGS.minhash_bands < shared < 1.4 * jaccard * SETTINGS.minhash_bands
+    unrelated = np.intersect1d(keys_a, minhash_keys(hasher.shingles(seeds[4]), SETTINGS)).size
+    assert unrelated < SETTINGS.min_shared_bands
+
+
+def test_an_excerpt_and_a_copy_buried_in_other_text_are_found(seeds):
+    original = seeds[0]
+    paragraphs = [p for p in original.split("\n") if p.strip()]
+    excerpt = "\n".join(paragraphs[: max(2, len(paragraphs) // 3)])
+    buried = "\n".join([seeds[3], original, seeds[4]])  # Jaccard about 0.25, containment 1
+    articles = [
+        sketch("orig", original),
+        sketch("excerpt", excerpt, "brief.example"),
+        sketch("buried", buried, "junk.example"),
+        sketch("other", seeds[1], "rewrite.example"),
+    ]
+    assert groups_of(articles) == [["buried", "excerpt", "orig"], ["other"]]
+
+
+def test_a_text_carried_by_more_sites_than_a_bucket_holds_is_one_group(seeds):
+    rng = random.Random(5)
+    articles = [sketch(f"c{i:02d}", edit_copy(seeds[0], rng), f"c{i}.example") for i in range(40)]
+    articles.append(sketch("alone", seeds[4], "cnn.example"))
+    settings = replace(SETTINGS, max_band_postings=3)
+    assert groups_of(articles, settings) == [["alone"], [a.article_id for a in articles[:40]]]
+    # each carrier was paired with the first three holders of each key only, not with all
+    pairs = copy_candidates(
+        [minhash_keys(ShingleHasher(5).shingles(a.text), settings) for a in articles], settings
+    )
+    assert len(pairs) < (40 * 39 // 2) / 2
+    assert all(first < second for _, first, second in pairs)
+
+
+def test_minhash_bands_must_be_a_power_of_two():
+    with pytest.raises(InputError, match="power of two"):
+        DedupeSettings(minhash_bands=100)

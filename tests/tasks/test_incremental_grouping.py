@@ -191,3 +191,25 @@ def test_regrouping_everything_from_scratch_keeps_ids_and_recounts(tmp_path):
     assert (report.regrouped, report.new_stories) == (4, 0)
     assert rows(ctx, "select url, story_id from articles order by url") == stories
     assert rows(ctx, "select texts from term_counts where term = ''") == [(4,)]
+
+
+def test_an_archive_whose_fingerprints_were_cleared_gets_them_back_and_finds_copies(tmp_path):
+    ctx = new_context(tmp_path)
+    topics = ("harbour", "meadow", "canyon")
+    old = [extraction(f"old{i}", text_about(topic, i), DAY) for i, topic in enumerate(topics)]
+    store(ctx, *old)
+    pipeline.group_articles(ctx)
+    with open_archive(ctx.db_path) as conn:  # as migration 010 leaves an older archive
+        conn.execute("delete from copy_fingerprints")
+    # An edited copy of an old text a year later, outside the regrouping horizon: only the
+    # old article's fingerprints, computed again by this run, can find it.
+    words = old[1].text.split()
+    words[10] = words[40] = "altered"
+    later = DAY + timedelta(days=365)
+    store(ctx, extraction("copy", " ".join(words[5:]) + " Read it first here.", later))
+    report = pipeline.group_articles(ctx)
+    assert report.regrouped == 2  # the copy and its origin; the other two were only sketched
+    assert rows(ctx, "select count(distinct article_id) from copy_fingerprints") == [(4,)]
+    group = dict(rows(ctx, "select url, copy_group_id from articles"))
+    assert group["https://copy.example/story"] == group["https://old1.example/story"]
+    assert rows(ctx, "select kind from article_links where kind = 'near_copy'") == [("near_copy",)]
