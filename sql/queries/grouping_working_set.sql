@@ -1,13 +1,14 @@
 -- grouping_working_set: what a run regroups: the batch (pending articles and their copies
 -- found anywhere in the archive), every article dated within $horizon_days of a pending
--- one (the batch rows marked near), and, whole, every story line any of those belongs to
--- (so no story or story line is cut in two). Pending dates are merged into disjoint
--- spans first, so each article meets one span at most.
+-- one (the batch rows marked near), and, whole, every story any of those belongs to (so
+-- no story is cut in two). Story lines are not read here: they are drawn again from the
+-- stored story vectors (storyline_neighbours), so a line followed for a year costs its
+-- vectors, not its texts. Pending dates are merged into disjoint spans first, so each
+-- article meets one span at most.
 with dated as (
-    select a.article_id, s.storyline_id,
+    select a.article_id, a.story_id,
            coalesce(a.page_date, h.published_at, a.first_seen_at) as day
     from articles as a
-    left join stories as s using (story_id)
     left join link_hints as h on h.url = a.url
 ),
 seed_days as (
@@ -32,12 +33,12 @@ spans as (
     group by span
 ),
 touched as (
-    select d.article_id, d.storyline_id from dated as d semi join batch using (article_id)
+    select d.article_id, d.story_id from dated as d semi join batch using (article_id)
     union
-    select d.article_id, d.storyline_id from dated as d join spans on d.day between low and high
+    select d.article_id, d.story_id from dated as d join spans on d.day between low and high
 )
 select article_id from touched
 union
 select article_id
-from dated
-where storyline_id in (select storyline_id from touched where storyline_id is not null)
+from articles
+where story_id in (select story_id from touched where story_id is not null)

@@ -169,6 +169,24 @@ def test_a_story_line_reaches_back_past_the_regrouping_horizon(tmp_path):
     assert rows(ctx, "select story_count, article_count from storylines") == [(2, 4)]
 
 
+def test_a_run_reads_the_texts_of_near_stories_only_not_their_whole_story_lines(tmp_path):
+    ctx = new_context(tmp_path)
+    months = [DAY + timedelta(days=60 * month) for month in range(3)]
+    for month, day in enumerate(months):  # one subject, a story every two months
+        store(ctx, *(extraction(f"m{month}x{i}", text_about("glacier", 10 * month + i), day)
+                     for i in range(2)))  # fmt: skip
+        pipeline.group_articles(ctx)
+    assert rows(ctx, "select story_count, article_count from storylines") == [(3, 6)]
+    line = rows(ctx, "select storyline_id from storylines")
+    # A follow-up of the latest story: that story is regrouped, the line is drawn again
+    # from the stored vectors of the two older stories, whose texts are not read.
+    store(ctx, extraction("follow", text_about("glacier", 99), months[2] + timedelta(days=1)))
+    report = pipeline.group_articles(ctx)
+    assert report.regrouped == 3
+    assert rows(ctx, "select storyline_id from storylines") == line
+    assert rows(ctx, "select story_count, article_count from storylines") == [(3, 7)]
+
+
 def test_document_frequencies_count_each_grouped_text_once(tmp_path):
     ctx = new_context(tmp_path)
     store(ctx, extraction("a", text_about("runway", 1), DAY))
