@@ -228,10 +228,42 @@ class StoryResult:
     domain_scores: list[DomainScore]
 
 
-def _origin_key(article: ArticleSketch, republished: bool, hub: int = 0) -> tuple[object, ...]:
+# Where each wire agency (as ``tasks.extract.wire_marker`` names it) publishes its own copy.
+WIRE_HOMES: dict[str, tuple[str, ...]] = {
+    "AP": ("apnews.com", "ap.org"),
+    "Reuters": ("reuters.com",),
+    "AFP": ("afp.com",),
+    "dpa": ("dpa.com", "dpa-international.com"),
+    "UPI": ("upi.com",),
+    "Xinhua": ("xinhuanet.com", "news.cn"),
+    "CNN": ("cnn.com",),
+    "Bloomberg": ("bloomberg.com",),
+    "ANSA": ("ansa.it",),
+    "EFE": ("efe.com",),
+    "PA": ("pa.media",),
+    "CP": ("thecanadianpress.com",),
+    "KNA": ("kna.de",),
+}
+
+
+def wire_evidence(article: ArticleSketch, agencies: frozenset[str]) -> int:
+    """How close a copy of a wire text is to its source, given the agencies the copies of
+    it credit: 0 on an agency's own site, 1 crediting the agency (a faithful carrier),
+    2 not crediting it (a copy that dropped the dateline came from one that had it)."""
+    for agency in agencies:
+        for home in WIRE_HOMES.get(agency, ()):
+            if article.domain == home or article.domain.endswith("." + home):
+                return 0
+    return 1 if article.wire_marker in agencies else 2
+
+
+def _origin_key(
+    article: ArticleSketch, republished: bool, hub: int = 0, wire: int = 2
+) -> tuple[object, ...]:
     """Evidence for being a copy group's origin, best first: no republish date, no
-    rel=canonical naming another site as the original, the earliest date, a domain that
-    shares copies with fewer others (``hub``), the cleaner page, the longer text."""
+    rel=canonical naming another site as the original, the wire agency's own page or a
+    copy crediting it (``wire``), the earliest date, a domain that shares copies with
+    fewer others (``hub``), the cleaner page, the longer text."""
     far_future = datetime.max.replace(tzinfo=None)
     date = article.page_date.replace(tzinfo=None) if article.page_date else far_future
     canonical_elsewhere = bool(
@@ -240,6 +272,7 @@ def _origin_key(article: ArticleSketch, republished: bool, hub: int = 0) -> tupl
     return (
         republished,
         canonical_elsewhere,
+        wire,
         article.page_date is None,
         date,
         hub,
@@ -315,10 +348,49 @@ def _vectors(
     return vectors
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(term, 0.0) for term, w in a.items())
+def pair_dots(
+    vectors: Sequence[Mapping[str, float]],
+    pairs: Sequence[tuple[int, int]],
+    chunk: int = 50_000,
+) -> list[float]:
+    """The dot products of the given pairs of sparse vectors (by index), in numpy: the
+    vectors become sorted term-id arrays once, and each chunk of pairs is one intersection
+    of (pair, term) keys, so no Python loop runs over terms."""
+    if not pairs:
+        return []
+    vocabulary: dict[str, int] = {}
+    sizes = np.fromiter((len(v) for v in vectors), dtype=np.int64, count=len(vectors))
+    starts = np.zeros(len(vectors) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    total = int(starts[-1])
+    term_ids = np.fromiter(
+        (vocabulary.setdefault(term, len(vocabulary)) for v in vectors for term in v),
+        dtype=np.int64,
+        count=total,
+    )
+    weights = np.fromiter((w for v in vectors for w in v.values()), dtype=np.float64, count=total)
+    width = max(len(vocabulary), 1)
+
+    def keys_of(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lengths = sizes[rows]
+        offsets = np.repeat(starts[rows] - (np.cumsum(lengths) - lengths), lengths)
+        positions = offsets + np.arange(int(lengths.sum()), dtype=np.int64)
+        pair_index = np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
+        return pair_index * width + term_ids[positions], weights[positions]
+
+    both = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out: list[float] = []
+    for low in range(0, len(both), chunk):
+        part = both[low : low + chunk]
+        keys_a, weights_a = keys_of(part[:, 0])
+        keys_b, weights_b = keys_of(part[:, 1])
+        # A vector holds each term once, so every key is unique on its side.
+        shared, in_a, in_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
+        sums = np.bincount(
+            shared // width, weights=weights_a[in_a] * weights_b[in_b], minlength=len(part)
+        )
+        out.extend(sums.tolist())
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,9 +516,17 @@ def copy_groups(
         for domain in domains:
             partners[domain] |= domains - {domain}
 
+    agencies_of = {
+        member: agencies
+        for members in member_lists
+        for agencies in [frozenset(m for m in (by_id[a].wire_marker for a in members) if m)]
+        for member in members
+    }
+
     def by_evidence(article_id: str) -> tuple[object, ...]:
         article = by_id[article_id]
-        return _origin_key(article, republished[article_id], len(partners[article.domain]))
+        wire = wire_evidence(article, agencies_of[article_id])
+        return _origin_key(article, republished[article_id], len(partners[article.domain]), wire)
 
     # Two passes: origins by evidence first; then the domains that mostly carry others'
     # texts (aggregators) are known, and their copies never win an origin.
@@ -536,14 +616,14 @@ def scored_pairs(
     groups: Sequence[CopyGroup], vectors: Sequence[dict[str, float]], settings: DedupeSettings
 ) -> list[ScoredPair]:
     """The candidate pairs of copy groups with their similarities, sorted."""
-    pairs = []
-    for first, second in candidate_pairs(
+    candidates = candidate_pairs(
         vectors,
         settings.story_candidate_terms,
         settings.story_max_posting,
         settings.story_max_candidates,
-    ):
-        similarity = _cosine(vectors[first], vectors[second])
+    )
+    pairs = []
+    for (first, second), similarity in zip(candidates, pair_dots(vectors, candidates), strict=True):
         if similarity <= 0:
             continue
         date_a, date_b = groups[first].first_date, groups[second].first_date

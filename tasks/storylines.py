@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tasks.linkage import average_linkage
-from tasks.stories import StoryVector, candidate_pairs, stable_ids
+from tasks.stories import StoryVector, candidate_pairs, pair_dots, stable_ids
 from wirehouse.settings import DedupeSettings
 
 
@@ -51,12 +51,6 @@ class StorylineResult:
     storylines: list[StorylineRecord]
 
 
-def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(term, 0.0) for term, w in a.items())
-
-
 def storylines(
     stories: Sequence[StoryForLine],
     settings: DedupeSettings,
@@ -68,14 +62,14 @@ def storylines(
     drawn on early, partial evidence comes apart when later stories say otherwise."""
     ordered = sorted(stories, key=lambda s: s.story_id)
     vectors = [s.vector.terms for s in ordered]
+    candidates = candidate_pairs(
+        vectors,
+        settings.story_candidate_terms,
+        settings.story_max_posting,
+        settings.story_max_candidates,
+    )
     pairs = [
-        (i, j, _dot(vectors[i], vectors[j]))
-        for i, j in candidate_pairs(
-            vectors,
-            settings.story_candidate_terms,
-            settings.story_max_posting,
-            settings.story_max_candidates,
-        )
+        (i, j, dot) for (i, j), dot in zip(candidates, pair_dots(vectors, candidates), strict=True)
     ]
     clusters = average_linkage(
         len(ordered),

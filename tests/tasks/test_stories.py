@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from tasks.dedupe import ArticleLink, find_copy_links, text_sha256
-from tasks.stories import group_stories, stable_ids
+from tasks.stories import group_stories, pair_dots, stable_ids
 from wirehouse.records import ArticleSketch
 from wirehouse.settings import DedupeSettings
 
@@ -92,6 +92,32 @@ def test_a_canonical_naming_another_site_loses_the_origin_even_when_dated_first(
     assert [g.article_id for g in result.groupings if g.is_group_origin] == ["source"]
 
 
+def test_the_wire_agencys_own_page_is_the_origin_of_its_copies():
+    text = "SOCHI, Russia (AP) - " + MISSILE_1 * 3
+    articles = [
+        sketch("paper", text, "paper.example", DAY, wire_marker="AP"),
+        sketch("wire", text, "apnews.com", DAY + timedelta(hours=2), wire_marker="AP"),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    assert [g.article_id for g in result.groupings if g.is_group_origin] == ["wire"]
+
+
+def test_a_copy_crediting_the_wire_wins_over_one_that_dropped_the_credit():
+    credited = "SOCHI, Russia (AP) - " + MISSILE_1 * 3
+    stripped = MISSILE_1 * 3  # the dateline cut off, dated an hour earlier
+    articles = [
+        sketch("stripped", stripped, "copier.example", DAY - timedelta(hours=1)),
+        sketch("credited", credited, "paper.example", DAY, wire_marker="AP"),
+        sketch("other", credited, "tv.example", DAY + timedelta(hours=3), wire_marker="AP"),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    assert [g.article_id for g in result.groupings if g.is_group_origin] == ["credited"]
+    # with no wire credit anywhere, the earliest date decides as before
+    plain = [replace(a, wire_marker=None, text=stripped) for a in articles]
+    result = group_stories(plain, find_copy_links(plain, SETTINGS), SETTINGS)
+    assert [g.article_id for g in result.groupings if g.is_group_origin] == ["stripped"]
+
+
 def test_an_aggregator_never_leads_even_with_no_dates_anywhere():
     wire = [MISSILE_1 * 2, QUAKE * 3]
     articles = [
@@ -132,3 +158,18 @@ def test_stable_ids_keep_the_oldest_and_are_derived_for_new_clusters():
         [["a"], ["b", "c"]], {"a": "st_old", "b": "st_old", "c": "st_old"}, age, "st_"
     )
     assert split[1] == "st_old" and split[0] != "st_old"
+
+
+def test_pair_dots_match_the_plain_dot_products_across_chunks():
+    rng = random.Random(4)
+    vocabulary = [f"t{i}" for i in range(60)]
+    vectors = [
+        {t: rng.random() for t in rng.sample(vocabulary, rng.randint(0, 12))} for _ in range(40)
+    ]
+    pairs = [(i, j) for i in range(40) for j in range(i + 1, 40) if rng.random() < 0.5]
+    expected = [sum(w * vectors[j].get(t, 0.0) for t, w in vectors[i].items()) for i, j in pairs]
+    for chunk in (7, 1000):
+        got = pair_dots(vectors, pairs, chunk=chunk)
+        assert len(got) == len(pairs)
+        assert all(abs(a - b) < 1e-12 for a, b in zip(got, expected, strict=True))
+    assert pair_dots(vectors, []) == []
