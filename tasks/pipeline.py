@@ -80,6 +80,7 @@ from tasks.stories import (
     TermCounts,
     group_stories,
     terms_of,
+    text_vector,
 )
 from tasks.storylines import StoryForLine, StorylineResult, storylines
 from tasks.urls import is_http_url, normalize_url
@@ -600,19 +601,22 @@ def group_articles(ctx: RunContext) -> GroupReport:
             settings.max_copy_candidates,
         )
         to_verify = article_sketches(conn, sorted({o for _, o, sure in partners if not sure}))
+        stored = term_counts(conn)
     copies = verified_copies(shingles, partners, to_verify, settings)
     del shingles, to_verify
+    holding = Counter(stored.holding)
+    holding.update(new_counts)
+    counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
+    # What the new texts are about, to find the stored stories they may join.
+    pending_vectors = {
+        a.article_id: text_vector(a, counts, settings.story_vector_terms) for a in pending_sketches
+    }
+    del pending_sketches
     with open_archive(ctx.db_path) as conn:
-        working_set = grouping_working_set(
-            conn, pending, sorted(copies), settings.regroup_horizon_days
-        )
+        working_set = grouping_working_set(conn, pending_vectors, sorted(copies), settings)
         sketches = article_sketches(conn, working_set)
         previous = previous_grouping(conn, working_set)
         aggregators = known_aggregators(conn)
-        stored = term_counts(conn)
-    holding = Counter(stored.holding)
-    holding.update(new_counts)
-    texts = holding.pop(TEXTS_COUNTED) + stored.texts
     links = find_copy_links(sketches, settings)
     result = group_stories(
         sketches,
@@ -621,9 +625,9 @@ def group_articles(ctx: RunContext) -> GroupReport:
         previous,
         frozenset(pending),
         aggregators,
-        TermCounts(texts, holding),
+        counts,
     )
-    del holding
+    del holding, counts
     old_ids = set(previous.story.values())
     days = [s.first_published_at for s in result.stories if s.first_published_at]
     with open_archive(ctx.db_path) as conn:

@@ -29,6 +29,7 @@ from wirehouse.records import (
     Rejection,
     RunSummary,
 )
+from wirehouse.settings import DedupeSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,19 +321,35 @@ def grouping_partners(
 
 def grouping_working_set(
     conn: duckdb.DuckDBPyConnection,
-    pending: Sequence[str],
+    pending: Mapping[str, Mapping[str, float]],
     copies: Sequence[str],
-    horizon_days: int,
+    settings: DedupeSettings,
 ) -> list[str]:
-    """The pending articles, their copies, the articles dated near the pending ones, and
-    the whole story lines of all of them."""
-    rows = [{"article_id": a, "near": True} for a in pending]
-    rows += [{"article_id": a, "near": False} for a in sorted(set(copies) - set(pending))]
+    """The pending articles (with their tf-idf vectors), their copies, and the whole
+    stories of those and of the stored stories dated near them that are alike to them."""
+    rows: list[dict[str, Any]] = []
+    for key, vector in sorted(pending.items()):
+        rows.append({"article_id": key, "near": True, "term": None, "weight": None})
+        strongest = sorted(vector.items(), key=lambda tw: (-tw[1], tw[0]))
+        rows.extend(
+            {"article_id": key, "near": True, "term": term, "weight": weight}
+            for term, weight in strongest[: settings.story_candidate_terms]
+        )
+    rows += [
+        {"article_id": a, "near": False, "term": None, "weight": None}
+        for a in sorted(set(copies) - set(pending))
+    ]
     if not rows:
         return []
-    with batch_view(conn, {"article_id": "VARCHAR", "near": "BOOLEAN"}, rows):
+    types = {"article_id": "VARCHAR", "near": "BOOLEAN", "term": "VARCHAR", "weight": "DOUBLE"}
+    with batch_view(conn, types, rows):
         found = conn.execute(
-            query("grouping_working_set"), {"horizon_days": horizon_days}
+            query("grouping_working_set"),
+            {
+                "horizon_days": settings.regroup_horizon_days,
+                "min_similarity": settings.regroup_min_similarity,
+                "max_stories": settings.regroup_max_stories,
+            },
         ).fetchall()
     return sorted(row[0] for row in found)
 

@@ -332,20 +332,34 @@ def _vectors(
         for group in groups:
             df.update(_terms(by_id[group.origin]).keys())
         counts = TermCounts(len(groups), df)
+    return [
+        text_vector(
+            by_id[group.origin],
+            counts,
+            keep,
+            furniture.get(by_id[group.origin].domain, frozenset()),
+        )
+        for group in groups
+    ]
+
+
+def text_vector(
+    article: ArticleSketch,
+    counts: TermCounts,
+    keep: int,
+    dropped: frozenset[str] = frozenset(),
+) -> dict[str, float]:
+    """A text's tf-idf vector (``counts`` the document frequencies), its ``keep`` strongest
+    terms but the ``dropped`` ones (its site's furniture), normalised."""
     n, holding = counts.texts, counts.holding
-    vectors = []
-    for group in groups:
-        origin = by_id[group.origin]
-        dropped = furniture.get(origin.domain, frozenset())
-        weights = [
-            (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + holding.get(term, 0)) + 1))
-            for term, tf in _terms(origin).items()
-            if term not in dropped
-        ]
-        top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))
-        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-        vectors.append({term: w / norm for term, w in top})
-    return vectors
+    weights = [
+        (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + holding.get(term, 0)) + 1))
+        for term, tf in _terms(article).items()
+        if term not in dropped
+    ]
+    top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return {term: w / norm for term, w in top}
 
 
 def pair_dots(

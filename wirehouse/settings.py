@@ -77,10 +77,15 @@ class DedupeSettings:
     story_candidate_terms: int = 40  # of those, indexed to find candidate texts
     story_max_posting: int = 2000  # a term on more texts than this proposes no pairs
     story_max_candidates: int = 50  # candidates checked per text, most shared terms first
-    # A run regroups its new articles with everything dated this close to them (and the
-    # whole story lines of those); older stories stay as they are. Stories need about
+    # A run regroups its new articles with the stories dated this close to them that are
+    # alike to one of them; other stories stay as they are. Stories need about
     # story_window_days + story_decay_days * ln(1 / story_similarity) (about 10 days).
     regroup_horizon_days: int = 30
+    # A stored story is alike to a new text when their vectors' dot product over the new
+    # text's story_candidate_terms strongest terms reaches this (well below
+    # story_similarity, so no story a new text could join is missed) ...
+    regroup_min_similarity: float = 0.03
+    regroup_max_stories: int = 20  # ... the likeliest this many per new text
     # Story lines are drawn over stored story vectors (no texts read) this far around the
     # regrouped stories: a subject followed for months still joins one line.
     storyline_horizon_days: int = 365

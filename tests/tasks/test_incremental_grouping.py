@@ -11,12 +11,16 @@ import duckdb
 from tasks import pipeline
 from tasks.pipeline import RunContext
 from tasks.store import (
+    article_sketches,
     grouping_working_set,
     pending_grouping,
     save_extractions,
+    term_counts,
 )
+from tasks.stories import text_vector
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction
+from wirehouse.settings import DedupeSettings
 
 
 def text_about(topic: str, seed: int, sentences: int = 14) -> str:
@@ -104,20 +108,24 @@ def test_only_articles_near_the_new_ones_are_regrouped(tmp_path):
     ) == [(True,)]
 
 
-def test_the_working_set_is_the_new_articles_and_what_is_dated_near_them(tmp_path):
+def test_the_working_set_is_the_new_articles_and_the_near_stories_alike_to_them(tmp_path):
     ctx = new_context(tmp_path)
     store(
         ctx,
-        extraction("jan", text_about("drought", 1), datetime(2024, 1, 10, tzinfo=UTC)),
+        extraction("jan", text_about("wildfire", 1), datetime(2024, 1, 10, tzinfo=UTC)),
         extraction("jun", text_about("wildfire", 2), datetime(2024, 6, 10, tzinfo=UTC)),
+        extraction("fest", text_about("festival", 3), datetime(2024, 6, 12, tzinfo=UTC)),
     )
     pipeline.group_articles(ctx)
-    store(ctx, extraction("jun2", text_about("festival", 3), datetime(2024, 6, 20, tzinfo=UTC)))
+    store(ctx, extraction("jun2", text_about("wildfire", 4), datetime(2024, 6, 20, tzinfo=UTC)))
     with open_archive(ctx.db_path) as conn:
-        pending = pending_grouping(conn)
+        pending = article_sketches(conn, pending_grouping(conn))
+        counts = term_counts(conn)
+        vectors = {a.article_id: text_vector(a, counts, 100) for a in pending}
         urls = dict(conn.execute("select article_id, url from articles").fetchall())
-        near = {urls[a] for a in grouping_working_set(conn, pending, [], 30)}
-    assert near == {"https://jun.example/story", "https://jun2.example/story"}
+        found = {urls[a] for a in grouping_working_set(conn, vectors, [], DedupeSettings())}
+    # jan is alike but months away; fest is near but about something else
+    assert found == {"https://jun.example/story", "https://jun2.example/story"}
 
 
 def test_a_changed_text_is_regrouped_and_keeps_nothing_it_no_longer_shares(tmp_path):

@@ -76,7 +76,9 @@ def test_contract_columns_exist(tmp_path):
 # Batches that are not shaped like the table a statement writes.
 BATCH_SHAPES = {
     "replace_fingerprints": "select ''::varchar as article_id, []::ubigint[] as fingerprints",
-    "grouping_working_set": "select ''::varchar as article_id, true as near",
+    "grouping_working_set": (
+        "select ''::varchar as article_id, true as near, ''::varchar as term, 0.0 as weight"
+    ),
     "story_vectors_of": "select ''::varchar as story_id",
     "storyline_neighbours": "select now() as day",
 }
