@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+import regex
 
 from tasks.dedupe import ArticleLink, ShingleHasher, UnionFind, containment, normalise_text
 from tasks.linkage import average_linkage, merge_overlapping
+from tasks.sparse import SparseVectors, candidate_pairs, pair_dots
 from tasks.urls import domain_of
 from wirehouse.records import ArticleSketch, Grouping
 from wirehouse.settings import DedupeSettings
@@ -282,16 +284,18 @@ def _origin_key(
     )
 
 
-# A word right after another word (not after a sentence's end); capitalised, it is a name.
-_MID_SENTENCE_WORD = re.compile(r"(?:(?<=[^\W_] )|(?<=[^\W_][,;)] ))[^\W\d_][^\W_]*")
+# A capitalised word right after another word (not after a sentence's end): a name.
+_MID_SENTENCE_NAME = regex.compile(r"(?:(?<=[^\W_] )|(?<=[^\W_][,;)] ))\p{Lu}[^\W_]*")
 
 
 def _terms(article: ArticleSketch, entity_weight: float = 2.0) -> dict[str, float]:
     """Term weights of a text: its headline words count extra, and so do the names in it
     (words written capitalised mid-sentence), because names say which event it is."""
     text = unicodedata.normalize("NFKC", article.text)
-    counts = Counter(w for w in _TOKEN.findall(text.casefold()) if w not in _STOPWORDS)
-    names = Counter(w.casefold() for w in _MID_SENTENCE_WORD.findall(text) if w[0].isupper())
+    counts = Counter(_TOKEN.findall(text.casefold()))
+    for stopword in _STOPWORDS.intersection(counts):
+        del counts[stopword]
+    names = Counter(name.casefold() for name in _MID_SENTENCE_NAME.findall(text))
     weighted: dict[str, float] = {
         word: count * entity_weight if names[word] * 2 >= count else float(count)
         for word, count in counts.items()
@@ -360,51 +364,6 @@ def text_vector(
     top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
     return {term: w / norm for term, w in top}
-
-
-def pair_dots(
-    vectors: Sequence[Mapping[str, float]],
-    pairs: Sequence[tuple[int, int]],
-    chunk: int = 50_000,
-) -> list[float]:
-    """The dot products of the given pairs of sparse vectors (by index), in numpy: the
-    vectors become sorted term-id arrays once, and each chunk of pairs is one intersection
-    of (pair, term) keys, so no Python loop runs over terms."""
-    if not pairs:
-        return []
-    vocabulary: dict[str, int] = {}
-    sizes = np.fromiter((len(v) for v in vectors), dtype=np.int64, count=len(vectors))
-    starts = np.zeros(len(vectors) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=starts[1:])
-    total = int(starts[-1])
-    term_ids = np.fromiter(
-        (vocabulary.setdefault(term, len(vocabulary)) for v in vectors for term in v),
-        dtype=np.int64,
-        count=total,
-    )
-    weights = np.fromiter((w for v in vectors for w in v.values()), dtype=np.float64, count=total)
-    width = max(len(vocabulary), 1)
-
-    def keys_of(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lengths = sizes[rows]
-        offsets = np.repeat(starts[rows] - (np.cumsum(lengths) - lengths), lengths)
-        positions = offsets + np.arange(int(lengths.sum()), dtype=np.int64)
-        pair_index = np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
-        return pair_index * width + term_ids[positions], weights[positions]
-
-    both = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    out: list[float] = []
-    for low in range(0, len(both), chunk):
-        part = both[low : low + chunk]
-        keys_a, weights_a = keys_of(part[:, 0])
-        keys_b, weights_b = keys_of(part[:, 1])
-        # A vector holds each term once, so every key is unique on its side.
-        shared, in_a, in_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
-        sums = np.bincount(
-            shared // width, weights=weights_a[in_a] * weights_b[in_b], minlength=len(part)
-        )
-        out.extend(sums.tolist())
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,45 +558,19 @@ class ScoredPair:
     cosine: float  # plain cosine: "same story line"
 
 
-def candidate_pairs(
-    vectors: Sequence[Mapping[str, float]], index_terms: int, max_posting: int, per_item: int
-) -> list[tuple[int, int]]:
-    """Pairs of alike vectors (by index, first < second), sorted, without comparing all.
-
-    Each vector's ``index_terms`` strongest terms are indexed; a term on more than
-    ``max_posting`` vectors proposes nothing, and each vector keeps only its ``per_item``
-    candidates that share the most terms, so the pairs grow linearly with the vectors."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for index, vector in enumerate(vectors):
-        top = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
-        for term, _weight in top[:index_terms]:
-            postings[term].append(index)
-    candidates: set[tuple[int, int]] = set()
-    for index, vector in enumerate(vectors):
-        shared: Counter[int] = Counter()
-        for term in vector:
-            others = postings.get(term, ())
-            if len(others) <= max_posting:
-                shared.update(others)
-        shared.pop(index, None)
-        best = heapq.nsmallest(per_item, shared.items(), key=lambda kv: (-kv[1], kv[0]))
-        for other, _count in best:
-            candidates.add((min(index, other), max(index, other)))
-    return sorted(candidates)
-
-
 def scored_pairs(
     groups: Sequence[CopyGroup], vectors: Sequence[dict[str, float]], settings: DedupeSettings
 ) -> list[ScoredPair]:
     """The candidate pairs of copy groups with their similarities, sorted."""
+    sparse = SparseVectors(vectors)  # built once for both
     candidates = candidate_pairs(
-        vectors,
+        sparse,
         settings.story_candidate_terms,
         settings.story_max_posting,
         settings.story_max_candidates,
     )
     pairs = []
-    for (first, second), similarity in zip(candidates, pair_dots(vectors, candidates), strict=True):
+    for (first, second), similarity in zip(candidates, pair_dots(sparse, candidates), strict=True):
         if similarity <= 0:
             continue
         date_a, date_b = groups[first].first_date, groups[second].first_date

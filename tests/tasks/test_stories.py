@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from tasks.dedupe import ArticleLink, find_copy_links, text_sha256
-from tasks.stories import group_stories, pair_dots, stable_ids
+from tasks.stories import group_stories, stable_ids
 from wirehouse.records import ArticleSketch
 from wirehouse.settings import DedupeSettings
 
@@ -158,18 +158,3 @@ def test_stable_ids_keep_the_oldest_and_are_derived_for_new_clusters():
         [["a"], ["b", "c"]], {"a": "st_old", "b": "st_old", "c": "st_old"}, age, "st_"
     )
     assert split[1] == "st_old" and split[0] != "st_old"
-
-
-def test_pair_dots_match_the_plain_dot_products_across_chunks():
-    rng = random.Random(4)
-    vocabulary = [f"t{i}" for i in range(60)]
-    vectors = [
-        {t: rng.random() for t in rng.sample(vocabulary, rng.randint(0, 12))} for _ in range(40)
-    ]
-    pairs = [(i, j) for i in range(40) for j in range(i + 1, 40) if rng.random() < 0.5]
-    expected = [sum(w * vectors[j].get(t, 0.0) for t, w in vectors[i].items()) for i, j in pairs]
-    for chunk in (7, 1000):
-        got = pair_dots(vectors, pairs, chunk=chunk)
-        assert len(got) == len(pairs)
-        assert all(abs(a - b) < 1e-12 for a, b in zip(got, expected, strict=True))
-    assert pair_dots(vectors, []) == []

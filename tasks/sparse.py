@@ -1,0 +1,160 @@
+"""Sparse term vectors as numpy arrays: candidate pairs and dot products without Python loops
+over terms.
+
+Stories and story lines compare tf-idf vectors (``{term: weight}``) pairwise. Both stages
+need two things: the pairs worth comparing (an inverted index of each vector's strongest
+terms, never all pairs) and the dot products of those pairs. Done with dicts and Counters
+these cost a Python step per shared term; here the vectors become one CSR structure (row
+offsets, term ids, weights) and both are sorts, joins and bincounts over whole arrays.
+Results are exactly what the dict versions give (ties broken by term, then by row), so
+they never depend on the order of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+class SparseVectors:
+    """Vectors as CSR arrays over one vocabulary whose ids follow the terms' sorted order
+    (so a tie broken by term id is a tie broken by term)."""
+
+    def __init__(self, vectors: Sequence[Mapping[str, float]]) -> None:
+        vocabulary = sorted({term for vector in vectors for term in vector})
+        ids = {term: index for index, term in enumerate(vocabulary)}
+        self.rows = len(vectors)
+        self.width = max(len(vocabulary), 1)
+        self.sizes = np.fromiter((len(v) for v in vectors), dtype=np.int64, count=self.rows)
+        self.starts = np.zeros(self.rows + 1, dtype=np.int64)
+        np.cumsum(self.sizes, out=self.starts[1:])
+        total = int(self.starts[-1])
+        self.terms = np.fromiter(
+            (ids[term] for v in vectors for term in v), dtype=np.int64, count=total
+        )
+        self.weights = np.fromiter(
+            (w for v in vectors for w in v.values()), dtype=np.float64, count=total
+        )
+        self.row_of = np.repeat(np.arange(self.rows, dtype=np.int64), self.sizes)
+        # Terms in id order within each row, so (row, term) keys come out sorted.
+        order = np.lexsort((self.terms, self.row_of))
+        self.terms, self.weights = self.terms[order], self.weights[order]
+
+    def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in the flat arrays, index into ``rows``) of every entry of ``rows``."""
+        lengths = self.sizes[rows]
+        before = np.cumsum(lengths) - lengths
+        flat = np.repeat(self.starts[rows] - before, lengths)
+        flat += np.arange(int(lengths.sum()), dtype=np.int64)
+        return flat, np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
+
+
+def pair_dots(
+    vectors: Sequence[Mapping[str, float]] | SparseVectors,
+    pairs: Sequence[tuple[int, int]],
+    chunk: int = 50_000,
+) -> list[float]:
+    """The dot products of the given pairs of vectors (by index): in each chunk of pairs the
+    first vectors' (pair, term) keys come out sorted, and the second vectors' keys are
+    looked up in them by binary search."""
+    if not pairs:
+        return []
+    sparse = vectors if isinstance(vectors, SparseVectors) else SparseVectors(vectors)
+    width = sparse.width
+    both = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out: list[float] = []
+    for low in range(0, len(both), chunk):
+        part = both[low : low + chunk]
+        flat_a, pair_a = sparse.positions(part[:, 0])
+        flat_b, pair_b = sparse.positions(part[:, 1])
+        keys_a = pair_a * width + sparse.terms[flat_a]  # sorted: pairs in order, terms too
+        keys_b = pair_b * width + sparse.terms[flat_b]
+        found = np.minimum(np.searchsorted(keys_a, keys_b), max(keys_a.size - 1, 0))
+        match = keys_a[found] == keys_b if keys_a.size else np.zeros(keys_b.size, dtype=bool)
+        products = sparse.weights[flat_a[found[match]]] * sparse.weights[flat_b[match]]
+        out.extend(np.bincount(pair_b[match], weights=products, minlength=len(part)).tolist())
+    return out
+
+
+def candidate_pairs(
+    vectors: Sequence[Mapping[str, float]] | SparseVectors,
+    index_terms: int,
+    max_posting: int,
+    per_item: int,
+    chunk_entries: int = 2_000_000,
+) -> list[tuple[int, int]]:
+    """Pairs of alike vectors (by index, first < second), sorted, without comparing all.
+
+    Each vector's ``index_terms`` strongest terms are indexed (ties by term); a vector
+    meets the others through all its terms, but a term indexed for more than
+    ``max_posting`` vectors proposes nothing; each vector keeps its ``per_item`` partners
+    that share the most terms (ties by partner), so the pairs grow linearly with the
+    vectors. Rows are taken in chunks of about ``chunk_entries`` proposals."""
+    sparse = vectors if isinstance(vectors, SparseVectors) else SparseVectors(vectors)
+    if sparse.rows < 2 or not sparse.terms.size:
+        return []
+    # The index: each row's strongest terms, rows sorted by (-weight, term) within a row.
+    order = np.lexsort((sparse.terms, -sparse.weights, sparse.row_of))
+    rank = np.arange(order.size, dtype=np.int64) - sparse.starts[sparse.row_of[order]]
+    indexed = order[rank < index_terms]
+    index_terms_of = sparse.terms[indexed]
+    index_rows = sparse.row_of[indexed]
+    by_term = np.lexsort((index_rows, index_terms_of))
+    postings = index_rows[by_term]  # rows holding each term, term after term
+    posting_size = np.bincount(index_terms_of, minlength=sparse.width)
+    posting_start = np.zeros(sparse.width + 1, dtype=np.int64)
+    np.cumsum(posting_size, out=posting_start[1:])
+    usable = (posting_size > 0) & (posting_size <= max_posting)
+
+    # Every row's proposals: for each of its usable terms, the rows in that term's posting.
+    proposals_per_row = np.bincount(
+        sparse.row_of,
+        weights=np.where(usable[sparse.terms], posting_size[sparse.terms], 0),
+        minlength=sparse.rows,
+    ).astype(np.int64)
+    found: list[np.ndarray] = []
+    low = 0
+    while low < sparse.rows:
+        high = low + 1
+        budget = proposals_per_row[low]
+        while high < sparse.rows and budget + proposals_per_row[high] <= chunk_entries:
+            budget += proposals_per_row[high]
+            high += 1
+        found.append(_top_partners(sparse, low, high, usable, postings, posting_start, per_item))
+        low = high
+    pairs = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    codes = np.unique(pairs)
+    return [(int(c // sparse.rows), int(c % sparse.rows)) for c in codes.tolist()]
+
+
+def _top_partners(
+    sparse: SparseVectors,
+    low: int,
+    high: int,
+    usable: np.ndarray,
+    postings: np.ndarray,
+    posting_start: np.ndarray,
+    per_item: int,
+) -> np.ndarray:
+    """Pair codes (first * rows + second) of rows ``low..high`` and their best partners."""
+    flat = np.arange(sparse.starts[low], sparse.starts[high], dtype=np.int64)
+    flat = flat[usable[sparse.terms[flat]]]
+    terms = sparse.terms[flat]
+    lengths = posting_start[terms + 1] - posting_start[terms]
+    before = np.cumsum(lengths) - lengths
+    where = np.repeat(posting_start[terms] - before, lengths)
+    where += np.arange(int(lengths.sum()), dtype=np.int64)
+    row = np.repeat(sparse.row_of[flat], lengths)
+    other = postings[where]
+    keep = row != other
+    codes, shared = np.unique(row[keep] * sparse.rows + other[keep], return_counts=True)
+    row, other = codes // sparse.rows, codes % sparse.rows
+    # Within a row: most shared terms first, then the smaller partner.
+    order = np.lexsort((other, -shared, row))
+    row, other = row[order], other[order]
+    first_of_row = np.r_[0, np.flatnonzero(row[1:] != row[:-1]) + 1]
+    rank = np.arange(row.size) - np.repeat(first_of_row, np.diff(np.r_[first_of_row, row.size]))
+    row, other = row[rank < per_item], other[rank < per_item]
+    pair_codes: np.ndarray = np.minimum(row, other) * sparse.rows + np.maximum(row, other)
+    return pair_codes
