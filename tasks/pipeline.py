@@ -79,8 +79,7 @@ from tasks.stories import (
     StoryVector,
     TermCounts,
     group_stories,
-    terms_of,
-    text_vector,
+    terms_and_probe,
 )
 from tasks.storylines import StoryForLine, StorylineResult, storylines
 from tasks.urls import is_http_url, normalize_url
@@ -583,10 +582,14 @@ def group_articles(ctx: RunContext) -> GroupReport:
                 totals.articles, totals.copies, totals.copy_groups, totals.stories, 0
             )
         pending_sketches = article_sketches(conn, pending)
-    # The new texts are counted into the archive's document frequencies with this grouping.
+        stored = term_counts(conn)
+    # The new texts are counted into the archive's document frequencies with this grouping;
+    # their probes (strongest terms) find the stored stories they may join.
     new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending_sketches)})
+    probes: dict[str, dict[str, float]] = {}
     for sketch in pending_sketches:
-        new_counts.update(terms_of(sketch))
+        terms, probes[sketch.article_id] = terms_and_probe(sketch, stored, settings)
+        new_counts.update(terms)
     hasher = ShingleHasher(settings.shingle_size)
     shingles = {a.article_id: hasher.shingles(a.text) for a in pending_sketches}
     fingerprints = {key: minhash_keys(value, settings).tolist() for key, value in shingles.items()}
@@ -601,19 +604,14 @@ def group_articles(ctx: RunContext) -> GroupReport:
             settings.max_copy_candidates,
         )
         to_verify = article_sketches(conn, sorted({o for _, o, sure in partners if not sure}))
-        stored = term_counts(conn)
     copies = verified_copies(shingles, partners, to_verify, settings)
     del shingles, to_verify
     holding = Counter(stored.holding)
     holding.update(new_counts)
     counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
-    # What the new texts are about, to find the stored stories they may join.
-    pending_vectors = {
-        a.article_id: text_vector(a, counts, settings.story_vector_terms) for a in pending_sketches
-    }
-    del pending_sketches
+    del pending_sketches, stored
     with open_archive(ctx.db_path) as conn:
-        working_set = grouping_working_set(conn, pending_vectors, sorted(copies), settings)
+        working_set = grouping_working_set(conn, probes, sorted(copies), settings)
         sketches = article_sketches(conn, working_set)
         previous = previous_grouping(conn, working_set)
         aggregators = known_aggregators(conn)
@@ -629,9 +627,11 @@ def group_articles(ctx: RunContext) -> GroupReport:
     )
     del holding, counts
     old_ids = set(previous.story.values())
-    days = [s.first_published_at for s in result.stories if s.first_published_at]
+    days = {s.story_id: s.first_published_at for s in result.stories}
     with open_archive(ctx.db_path) as conn:
-        neighbours = storyline_neighbours(conn, days, settings.storyline_horizon_days)
+        neighbours = storyline_neighbours(
+            conn, result.story_vectors, days, sorted(old_ids), settings
+        )
         kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
         vectors = story_vectors_of(conn, kept)
     lines = _draw_storylines(result, previous, neighbours, vectors, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
@@ -15,7 +16,7 @@ from tasks.dedupe import ArticleLink, text_sha256
 from tasks.extract import count_words
 from tasks.fetch import Validators
 from tasks.polite import RobotsAnswer
-from tasks.stories import PreviousGrouping, StoryResult, TermCounts
+from tasks.stories import PreviousGrouping, StoryResult, StoryVector, TermCounts
 from tasks.storylines import StorylineResult
 from tasks.urls import article_id, domain_of, identity_url, normalize_url
 from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
@@ -325,15 +326,15 @@ def grouping_working_set(
     copies: Sequence[str],
     settings: DedupeSettings,
 ) -> list[str]:
-    """The pending articles (with their tf-idf vectors), their copies, and the whole
-    stories of those and of the stored stories dated near them that are alike to them."""
+    """The pending articles (with their probes: their tf-idf vectors' strongest terms),
+    their copies, and the whole stories of those and of the stored stories dated near
+    them that are alike to them."""
     rows: list[dict[str, Any]] = []
-    for key, vector in sorted(pending.items()):
+    for key, probe in sorted(pending.items()):
         rows.append({"article_id": key, "near": True, "term": None, "weight": None})
-        strongest = sorted(vector.items(), key=lambda tw: (-tw[1], tw[0]))
         rows.extend(
             {"article_id": key, "near": True, "term": term, "weight": weight}
-            for term, weight in strongest[: settings.story_candidate_terms]
+            for term, weight in sorted(probe.items())
         )
     rows += [
         {"article_id": a, "near": False, "term": None, "weight": None}
@@ -405,16 +406,41 @@ class StoredStory:
 
 
 def storyline_neighbours(
-    conn: duckdb.DuckDBPyConnection, days: Sequence[datetime], horizon_days: int
+    conn: duckdb.DuckDBPyConnection,
+    regrouped: Sequence[StoryVector],
+    days: Mapping[str, datetime | None],
+    earlier: Sequence[str],
+    settings: DedupeSettings,
 ) -> list[StoredStory]:
-    """Stored stories first published within ``horizon_days`` of one of ``days``, and every
-    story of their story lines."""
-    rows = [{"day": day} for day in sorted(set(days))]
+    """The stored stories that may share a story line with the ``regrouped`` ones (first
+    published on ``days``): the ``earlier`` stories their articles were in, the stories
+    near in time that are alike to one of them, and every story of their lines."""
+    rows: list[dict[str, Any]] = []
+    for vector in sorted(regrouped, key=lambda v: v.story_id):
+        day = days.get(vector.story_id)
+        rows.append({"story_id": vector.story_id, "day": day, "term": None, "weight": None})
+        strongest = heapq.nlargest(
+            settings.story_candidate_terms, vector.terms.items(), key=lambda tw: (tw[1], tw[0])
+        )
+        rows.extend(
+            {"story_id": vector.story_id, "day": day, "term": term, "weight": weight}
+            for term, weight in sorted(strongest)
+        )
+    rows += [
+        {"story_id": story_id, "day": None, "term": None, "weight": None}
+        for story_id in sorted(set(earlier) - {v.story_id for v in regrouped})
+    ]
     if not rows:
         return []
-    with batch_view(conn, {"day": "TIMESTAMPTZ"}, rows):
+    types = {"story_id": "VARCHAR", "day": "TIMESTAMPTZ", "term": "VARCHAR", "weight": "DOUBLE"}
+    with batch_view(conn, types, rows):
         found = conn.execute(
-            query("storyline_neighbours"), {"horizon_days": horizon_days}
+            query("storyline_neighbours"),
+            {
+                "horizon_days": settings.storyline_horizon_days,
+                "min_similarity": settings.storyline_min_similarity,
+                "max_stories": settings.storyline_max_stories,
+            },
         ).fetchall()
     return [StoredStory(*row) for row in found]
 

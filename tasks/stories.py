@@ -2,15 +2,23 @@
 
 Stages, parameters in ``DedupeSettings``:
 
-1. ``copy_groups``: union of the copy links from ``tasks.dedupe``.
-2. ``origins``: in each group the origin is picked by evidence: the earliest date (a copy
+1. ``copy_groups``: union of the copy links from ``tasks.dedupe`` (and of the groups
+   earlier runs formed: what was joined stays joined).
+2. ``origins``: in each group the origin is picked by evidence: no republish date (a copy
    dated long after the group's first date carries a republish date, not a publication
-   date), then the cleaner page, then the longer text.
-3. ``events``: copy groups whose texts are alike (tf-idf cosine over title and text) and
-   whose dates are close are one story (single link, so the result does not depend on the
-   order articles arrived in).
+   date), no rel=canonical naming another site, the wire agency's own page or a copy
+   keeping its credit, the earliest date, a domain that is not a hub of others' texts,
+   the cleaner page, the longer text; aggregators' copies never win.
+3. ``events``: each group's origin text becomes a tf-idf vector (headline words and names
+   weigh more, site furniture is dropped); candidate pairs come from an inverted index of
+   strongest terms (``tasks.sparse``), and a story is an average-link cluster of
+   time-weighted cosines (``tasks.linkage``): the result depends on the pairs only, not
+   on the order articles arrived in.
 4. ``ids``: story and copy-group ids are stable: a cluster keeps the oldest id any of its
-   members had; a new cluster gets an id derived from its smallest member.
+   members had (the others are recorded as merges); a new cluster gets an id derived from
+   its smallest member.
+5. ``links``: why groups were joined (``same_story``), and which later texts rewrite an
+   earlier one (``rewrite``: alike in content, sharing a little wording).
 """
 
 from __future__ import annotations
@@ -315,9 +323,21 @@ class TermCounts:
     holding: Mapping[str, int]
 
 
-def terms_of(article: ArticleSketch) -> set[str]:
-    """The terms of a text, as document frequencies count them."""
-    return set(_terms(article))
+def terms_and_probe(
+    article: ArticleSketch, counts: TermCounts, settings: DedupeSettings
+) -> tuple[set[str], dict[str, float]]:
+    """What a new text adds to the document frequencies (its terms), and its probe: the
+    ``story_candidate_terms`` strongest terms of its tf-idf vector under ``counts``, to
+    find the stored stories it may join (empty when nothing was counted yet). One pass
+    over the text for both."""
+    terms = _terms(article)
+    if not counts.texts:
+        return set(terms), {}
+    vector = text_vector(article, counts, settings.story_vector_terms, terms=terms)
+    strongest = heapq.nlargest(
+        settings.story_candidate_terms, vector.items(), key=lambda tw: (tw[1], tw[0])
+    )
+    return set(terms), dict(strongest)
 
 
 def _vectors(
@@ -352,13 +372,15 @@ def text_vector(
     counts: TermCounts,
     keep: int,
     dropped: frozenset[str] = frozenset(),
+    terms: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """A text's tf-idf vector (``counts`` the document frequencies), its ``keep`` strongest
-    terms but the ``dropped`` ones (its site's furniture), normalised."""
+    terms but the ``dropped`` ones (its site's furniture), normalised. ``terms`` are the
+    text's term weights when already counted."""
     n, holding = counts.texts, counts.holding
     weights = [
         (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + holding.get(term, 0)) + 1))
-        for term, tf in _terms(article).items()
+        for term, tf in (_terms(article) if terms is None else terms).items()
         if term not in dropped
     ]
     top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))

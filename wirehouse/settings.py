@@ -86,9 +86,12 @@ class DedupeSettings:
     # story_similarity, so no story a new text could join is missed) ...
     regroup_min_similarity: float = 0.03
     regroup_max_stories: int = 20  # ... the likeliest this many per new text
-    # Story lines are drawn over stored story vectors (no texts read) this far around the
-    # regrouped stories: a subject followed for months still joins one line.
+    # Story lines are drawn over stored story vectors (no texts read): the regrouped stories,
+    # the stories this far around them that are alike to one of them, and the whole lines
+    # of all those: a subject followed for months still joins one line.
     storyline_horizon_days: int = 365
+    storyline_min_similarity: float = 0.04  # alike: this dot product over the strongest terms
+    storyline_max_stories: int = 20  # ... the likeliest this many per regrouped story
     republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
     rewrite_similarity: float = 0.4  # same facts (tf-idf cosine) ...
     rewrite_min_containment: float = 0.05  # ... and some shared wording: a derived rewrite

@@ -15,9 +15,11 @@ from tasks.store import (
     grouping_working_set,
     pending_grouping,
     save_extractions,
+    story_vectors_of,
+    storyline_neighbours,
     term_counts,
 )
-from tasks.stories import text_vector
+from tasks.stories import StoryVector, terms_and_probe
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction
 from wirehouse.settings import DedupeSettings
@@ -121,9 +123,9 @@ def test_the_working_set_is_the_new_articles_and_the_near_stories_alike_to_them(
     with open_archive(ctx.db_path) as conn:
         pending = article_sketches(conn, pending_grouping(conn))
         counts = term_counts(conn)
-        vectors = {a.article_id: text_vector(a, counts, 100) for a in pending}
+        probes = {a.article_id: terms_and_probe(a, counts, DedupeSettings())[1] for a in pending}
         urls = dict(conn.execute("select article_id, url from articles").fetchall())
-        found = {urls[a] for a in grouping_working_set(conn, vectors, [], DedupeSettings())}
+        found = {urls[a] for a in grouping_working_set(conn, probes, [], DedupeSettings())}
     # jan is alike but months away; fest is near but about something else
     assert found == {"https://jun.example/story", "https://jun2.example/story"}
 
@@ -193,6 +195,37 @@ def test_a_run_reads_the_texts_of_near_stories_only_not_their_whole_story_lines(
     assert report.regrouped == 3
     assert rows(ctx, "select storyline_id from storylines") == line
     assert rows(ctx, "select story_count, article_count from storylines") == [(3, 7)]
+
+
+def test_story_line_neighbours_are_the_alike_stories_of_the_year_not_all(tmp_path):
+    ctx = new_context(tmp_path)
+    store(
+        ctx,
+        *(extraction(f"g{i}", text_about("glacier", i), DAY) for i in range(2)),
+        *(extraction(f"o{i}", text_about("orchestra", 5 + i), DAY) for i in range(2)),
+    )
+    pipeline.group_articles(ctx)
+    story = dict(rows(ctx, "select url, story_id from articles"))
+    glacier, orchestra = story["https://g0.example/story"], story["https://o0.example/story"]
+    with open_archive(ctx.db_path) as conn:
+        vector = story_vectors_of(conn, [glacier])[glacier]
+        later = DAY + timedelta(days=200)
+        found = storyline_neighbours(
+            conn, [StoryVector("st_new", 1, vector)], {"st_new": later}, [], DedupeSettings()
+        )
+        assert [n.story_id for n in found] == [glacier]  # alike, 200 days back; not orchestra
+        far = DAY + timedelta(days=500)  # beyond the year: nothing
+        assert (
+            storyline_neighbours(
+                conn, [StoryVector("st_new", 1, vector)], {"st_new": far}, [], DedupeSettings()
+            )
+            == []
+        )
+        # the stories a regrouped story's articles were in are always neighbours
+        found = storyline_neighbours(
+            conn, [StoryVector("st_new", 1, vector)], {"st_new": far}, [orchestra], DedupeSettings()
+        )
+        assert [n.story_id for n in found] == [orchestra]
 
 
 def test_document_frequencies_count_each_grouped_text_once(tmp_path):

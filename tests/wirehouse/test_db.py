@@ -80,7 +80,9 @@ BATCH_SHAPES = {
         "select ''::varchar as article_id, true as near, ''::varchar as term, 0.0 as weight"
     ),
     "story_vectors_of": "select ''::varchar as story_id",
-    "storyline_neighbours": "select now() as day",
+    "storyline_neighbours": (
+        "select ''::varchar as story_id, now() as day, ''::varchar as term, 0.0 as weight"
+    ),
 }
 
 
