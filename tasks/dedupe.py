@@ -22,7 +22,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,21 +198,29 @@ def copy_score(a: np.ndarray, b: np.ndarray, settings: DedupeSettings) -> float 
 
 
 def verified_copies(
-    pending: Mapping[str, np.ndarray],
     candidates: Sequence[tuple[str, str, bool]],
-    others: Sequence[ArticleSketch],
+    texts: Sequence[ArticleSketch],
     settings: DedupeSettings,
 ) -> set[str]:
     """The articles among ``candidates`` (pending id, other id, sure) that are copies of a
-    pending article: sure ones as they are, the others verified by containment."""
+    pending article: sure ones as they are, the others verified by containment (``texts``
+    holds both sides of those)."""
     hasher = ShingleHasher(settings.shingle_size)
-    text_of = {a.article_id: a.text for a in others}
+    text_of = {a.article_id: a.text for a in texts}
+    shingles: dict[str, np.ndarray] = {}
+
+    def shingles_of(article_id: str) -> np.ndarray:
+        if article_id not in shingles:
+            shingles[article_id] = hasher.shingles(text_of[article_id])
+        return shingles[article_id]
+
     found: set[str] = set()
     for pending_id, other, sure in candidates:
         if sure or (
             other not in found
             and other in text_of
-            and copy_score(pending[pending_id], hasher.shingles(text_of[other]), settings)
+            and pending_id in text_of
+            and copy_score(shingles_of(pending_id), shingles_of(other), settings)
         ):
             found.add(other)
     return found

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import secrets
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -87,6 +87,7 @@ from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.db import open_archive, query, transaction
 from wirehouse.errors import InputError, ParseError
 from wirehouse.records import (
+    ArticleSketch,
     DiscoveryProblem,
     Extraction,
     FetchAttempt,
@@ -581,21 +582,27 @@ def group_articles(ctx: RunContext) -> GroupReport:
             return GroupReport(
                 totals.articles, totals.copies, totals.copy_groups, totals.stories, 0
             )
-        pending_sketches = article_sketches(conn, pending)
         stored = term_counts(conn)
-    # The new texts are counted into the archive's document frequencies with this grouping;
-    # their probes (strongest terms) find the stored stories they may join.
-    new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending_sketches)})
+    # The new texts, a chunk at a time (a first run over a big archive holds one chunk of
+    # texts, not all): their terms are counted into the archive's document frequencies,
+    # their MinHash keys stored, and their probes (strongest terms) kept to find the
+    # stored stories they may join.
+    new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending)})
     probes: dict[str, dict[str, float]] = {}
-    for sketch in pending_sketches:
+    hasher = ShingleHasher(settings.shingle_size)
+
+    def minhash_keys_of(sketch: ArticleSketch) -> list[int]:
+        return list(minhash_keys(hasher.shingles(sketch.text), settings).tolist())
+
+    def sketch_pending(sketch: ArticleSketch) -> list[int]:
         terms, probes[sketch.article_id] = terms_and_probe(sketch, stored, settings)
         new_counts.update(terms)
-    hasher = ShingleHasher(settings.shingle_size)
-    shingles = {a.article_id: hasher.shingles(a.text) for a in pending_sketches}
-    fingerprints = {key: minhash_keys(value, settings).tolist() for key, value in shingles.items()}
+        return minhash_keys_of(sketch)
+
+    _store_minhash_keys(ctx, pending, sketch_pending)
     with open_archive(ctx.db_path) as conn:
-        replace_fingerprints(conn, fingerprints)
-    _sketch_unsketched(ctx)
+        missing = unsketched_articles(conn)
+    _store_minhash_keys(ctx, missing, minhash_keys_of)
     with open_archive(ctx.db_path) as conn:
         partners = grouping_partners(
             conn,
@@ -603,13 +610,13 @@ def group_articles(ctx: RunContext) -> GroupReport:
             settings.max_band_postings,
             settings.max_copy_candidates,
         )
-        to_verify = article_sketches(conn, sorted({o for _, o, sure in partners if not sure}))
-    copies = verified_copies(shingles, partners, to_verify, settings)
-    del shingles, to_verify
+        to_verify = sorted({a for p, o, sure in partners if not sure for a in (p, o)})
+        texts = article_sketches(conn, to_verify)
+    copies = verified_copies(partners, texts, settings)
+    del texts
     holding = Counter(stored.holding)
     holding.update(new_counts)
     counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
-    del pending_sketches, stored
     with open_archive(ctx.db_path) as conn:
         working_set = grouping_working_set(conn, probes, sorted(copies), settings)
         sketches = article_sketches(conn, working_set)
@@ -648,24 +655,23 @@ def group_articles(ctx: RunContext) -> GroupReport:
     )
 
 
-def _sketch_unsketched(ctx: RunContext, batch: int = 5_000) -> int:
-    """Give the grouped articles that have no copy fingerprints (an archive from before
-    the MinHash keys) theirs, a batch of texts at a time; returns how many."""
-    settings = ctx.settings.dedupe
-    with open_archive(ctx.db_path) as conn:
-        missing = unsketched_articles(conn)
-    hasher = ShingleHasher(settings.shingle_size)
-    for start in range(0, len(missing), batch):
+GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once
+
+
+def _store_minhash_keys(
+    ctx: RunContext,
+    article_ids: Sequence[str],
+    keys_of: Callable[[ArticleSketch], list[int]],
+) -> None:
+    """Store the MinHash keys ``keys_of`` gives for each article, reading their texts a
+    chunk at a time. Pending articles get theirs when grouped; grouped articles without
+    any (an archive whose keys a migration cleared) get theirs here too."""
+    for start in range(0, len(article_ids), GROUPING_CHUNK):
         with open_archive(ctx.db_path) as conn:
-            sketches = article_sketches(conn, missing[start : start + batch])
-            replace_fingerprints(
-                conn,
-                {
-                    a.article_id: minhash_keys(hasher.shingles(a.text), settings).tolist()
-                    for a in sketches
-                },
-            )
-    return len(missing)
+            sketches = article_sketches(conn, article_ids[start : start + GROUPING_CHUNK])
+        keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
+        with open_archive(ctx.db_path) as conn:
+            replace_fingerprints(conn, keys)
 
 
 def mark_all_for_regrouping(ctx: RunContext) -> int:
