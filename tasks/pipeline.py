@@ -570,10 +570,12 @@ class GroupReport:
 def group_articles(ctx: RunContext) -> GroupReport:
     """Group the articles that are new or changed since the last run.
 
-    Their copy fingerprints go to the archive first; the articles that may be their copies
-    (anywhere in the archive) and everything dated near them are the working set, regrouped
-    with what earlier runs joined kept joined. Stories outside it stay as they are, so a
-    run costs what is near its new articles, not the whole archive."""
+    Their MinHash keys go to the archive first, so their copies are found anywhere in it;
+    the stored stories dated near them that their tf-idf probes are alike to are the
+    stories they may join. Those, the new articles and their copies are the working set,
+    regrouped with what earlier runs joined kept joined; story lines are then drawn again
+    from stored story vectors. Other stories stay as they are, so a run costs what its
+    new articles touch, not what the archive holds."""
     settings = ctx.settings.dedupe
     with open_archive(ctx.db_path) as conn:
         pending = pending_grouping(conn)
