@@ -637,9 +637,18 @@ def group_articles(ctx: RunContext) -> GroupReport:
     del holding, counts
     old_ids = set(previous.story.values())
     days = {s.story_id: s.first_published_at for s in result.stories}
+    # Lines may change around the stories that gained or lost articles; the stories that
+    # were only read as candidates keep their lines (kept whole, not searched around).
+    touched = set(pending) | copies
+    changed = {g.story_id for g in result.groupings if g.article_id in touched}
+    changed |= {kept for _merged, kept in result.merges}
     with open_archive(ctx.db_path) as conn:
         neighbours = storyline_neighbours(
-            conn, result.story_vectors, days, sorted(old_ids), settings
+            conn,
+            [v for v in result.story_vectors if v.story_id in changed],
+            days,
+            sorted(old_ids | set(days)),
+            settings,
         )
         kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
         vectors = story_vectors_of(conn, kept)

@@ -413,8 +413,8 @@ def storyline_neighbours(
     settings: DedupeSettings,
 ) -> list[StoredStory]:
     """The stored stories that may share a story line with the ``regrouped`` ones (first
-    published on ``days``): the ``earlier`` stories their articles were in, the stories
-    near in time that are alike to one of them, and every story of their lines."""
+    published on ``days``): the stories near in time that are alike to one of them, the
+    ``earlier`` stories (whose lines must not be cut), and every story of their lines."""
     rows: list[dict[str, Any]] = []
     for vector in sorted(regrouped, key=lambda v: v.story_id):
         day = days.get(vector.story_id)
