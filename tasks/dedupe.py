@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tasks.sparse import ragged_ranges
 from tasks.urls import url_key
 from wirehouse.records import ArticleSketch
 from wirehouse.settings import DedupeSettings
@@ -141,7 +142,8 @@ def minhash_keys(shingles: np.ndarray, settings: DedupeSettings) -> np.ndarray:
     to three times its length (Jaccard 0.25) still shares some 30 of 128."""
     if shingles.size == 0:
         return shingles
-    bins = shingles >> np.uint64(64 - settings.minhash_bands.bit_length() + 1)
+    bin_bits = settings.minhash_bands.bit_length() - 1  # a power of two: 128 -> 7 bits
+    bins = shingles >> np.uint64(64 - bin_bits)
     first_of_bin = np.ones(shingles.size, dtype=bool)
     first_of_bin[1:] = bins[1:] != bins[:-1]
     keys: np.ndarray = shingles[first_of_bin]
@@ -175,8 +177,7 @@ def copy_candidates(
     if total == 0:
         return []
     later = np.repeat(np.arange(flat.size, dtype=np.int64), partners)
-    offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(partners) - partners, partners)
-    first, second = owner[run_start[later] + offset], owner[later]
+    first, second = owner[ragged_ranges(run_start, partners)], owner[later]
     codes, shared = np.unique(first * len(keys) + second, return_counts=True)
     enough = shared >= settings.min_shared_bands
     codes, shared = codes[enough], shared[enough]

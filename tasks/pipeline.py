@@ -79,6 +79,7 @@ from tasks.stories import (
     StoryVector,
     TermCounts,
     group_stories,
+    strongest_terms,
     terms_and_probe,
 )
 from tasks.storylines import StoryForLine, StorylineResult, storylines
@@ -645,7 +646,11 @@ def group_articles(ctx: RunContext) -> GroupReport:
     with open_archive(ctx.db_path) as conn:
         neighbours = storyline_neighbours(
             conn,
-            [v for v in result.story_vectors if v.story_id in changed],
+            {
+                v.story_id: strongest_terms(v.terms, settings.story_candidate_terms)
+                for v in result.story_vectors
+                if v.story_id in changed
+            },
             days,
             sorted(old_ids | set(days)),
             settings,

@@ -17,6 +17,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 
+def ragged_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``starts[k], starts[k] + 1, ..., starts[k] + lengths[k] - 1`` for every k, end to end:
+    the positions of many variable-length slices of one flat array, with no Python loop."""
+    before = np.cumsum(lengths) - lengths
+    out: np.ndarray = np.repeat(starts - before, lengths)
+    out += np.arange(int(lengths.sum()), dtype=np.int64)
+    return out
+
+
 class SparseVectors:
     """Vectors as CSR arrays over one vocabulary whose ids follow the terms' sorted order
     (so a tie broken by term id is a tie broken by term)."""
@@ -44,9 +53,7 @@ class SparseVectors:
     def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in the flat arrays, index into ``rows``) of every entry of ``rows``."""
         lengths = self.sizes[rows]
-        before = np.cumsum(lengths) - lengths
-        flat = np.repeat(self.starts[rows] - before, lengths)
-        flat += np.arange(int(lengths.sum()), dtype=np.int64)
+        flat = ragged_ranges(self.starts[rows], lengths)
         return flat, np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
 
 
@@ -142,9 +149,7 @@ def _top_partners(
     flat = flat[usable[sparse.terms[flat]]]
     terms = sparse.terms[flat]
     lengths = posting_start[terms + 1] - posting_start[terms]
-    before = np.cumsum(lengths) - lengths
-    where = np.repeat(posting_start[terms] - before, lengths)
-    where += np.arange(int(lengths.sum()), dtype=np.int64)
+    where = ragged_ranges(posting_start[terms], lengths)
     row = np.repeat(sparse.row_of[flat], lengths)
     other = postings[where]
     keep = row != other
@@ -158,3 +163,12 @@ def _top_partners(
     row, other = row[rank < per_item], other[rank < per_item]
     pair_codes: np.ndarray = np.minimum(row, other) * sparse.rows + np.maximum(row, other)
     return pair_codes
+
+
+def candidate_dots(
+    vectors: Sequence[Mapping[str, float]], index_terms: int, max_posting: int, per_item: int
+) -> list[tuple[int, int, float]]:
+    """(first, second, dot product) for the ``candidate_pairs`` of the vectors."""
+    sparse = SparseVectors(vectors)  # built once for both steps
+    pairs = candidate_pairs(sparse, index_terms, max_posting, per_item)
+    return [(i, j, dot) for (i, j), dot in zip(pairs, pair_dots(sparse, pairs), strict=True)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
@@ -16,7 +15,7 @@ from tasks.dedupe import ArticleLink, text_sha256
 from tasks.extract import count_words
 from tasks.fetch import Validators
 from tasks.polite import RobotsAnswer
-from tasks.stories import PreviousGrouping, StoryResult, StoryVector, TermCounts
+from tasks.stories import PreviousGrouping, StoryResult, TermCounts
 from tasks.storylines import StorylineResult
 from tasks.urls import article_id, domain_of, identity_url, normalize_url
 from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
@@ -320,6 +319,19 @@ def grouping_partners(
     return sorted((pending, other, how == "sure") for pending, other, how in found)
 
 
+def _probe_rows(
+    column: str, probes: Mapping[str, Mapping[str, float]], fields: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Batch rows for the probe queries: per key one row with no term (so a key with an
+    empty probe is still there) and one row per probe term, each with the key's ``fields``."""
+    rows: list[dict[str, Any]] = []
+    for key, probe in sorted(probes.items()):
+        base = {column: key, **fields[key]}
+        rows.append({**base, "term": None, "weight": None})
+        rows.extend({**base, "term": t, "weight": w} for t, w in sorted(probe.items()))
+    return rows
+
+
 def grouping_working_set(
     conn: duckdb.DuckDBPyConnection,
     pending: Mapping[str, Mapping[str, float]],
@@ -329,17 +341,10 @@ def grouping_working_set(
     """The pending articles (with their probes: their tf-idf vectors' strongest terms),
     their copies, and the whole stories of those and of the stored stories dated near
     them that are alike to them."""
-    rows: list[dict[str, Any]] = []
-    for key, probe in sorted(pending.items()):
-        rows.append({"article_id": key, "near": True, "term": None, "weight": None})
-        rows.extend(
-            {"article_id": key, "near": True, "term": term, "weight": weight}
-            for term, weight in sorted(probe.items())
-        )
-    rows += [
-        {"article_id": a, "near": False, "term": None, "weight": None}
-        for a in sorted(set(copies) - set(pending))
-    ]
+    others = sorted(set(copies) - set(pending))
+    probes = {**pending, **{key: {} for key in others}}
+    near = {key: {"near": key in pending} for key in probes}
+    rows = _probe_rows("article_id", probes, near)
     if not rows:
         return []
     types = {"article_id": "VARCHAR", "near": "BOOLEAN", "term": "VARCHAR", "weight": "DOUBLE"}
@@ -407,29 +412,18 @@ class StoredStory:
 
 def storyline_neighbours(
     conn: duckdb.DuckDBPyConnection,
-    regrouped: Sequence[StoryVector],
+    regrouped: Mapping[str, Mapping[str, float]],
     days: Mapping[str, datetime | None],
     earlier: Sequence[str],
     settings: DedupeSettings,
 ) -> list[StoredStory]:
-    """The stored stories that may share a story line with the ``regrouped`` ones (first
-    published on ``days``): the stories near in time that are alike to one of them, the
-    ``earlier`` stories (whose lines must not be cut), and every story of their lines."""
-    rows: list[dict[str, Any]] = []
-    for vector in sorted(regrouped, key=lambda v: v.story_id):
-        day = days.get(vector.story_id)
-        rows.append({"story_id": vector.story_id, "day": day, "term": None, "weight": None})
-        strongest = heapq.nlargest(
-            settings.story_candidate_terms, vector.terms.items(), key=lambda tw: (tw[1], tw[0])
-        )
-        rows.extend(
-            {"story_id": vector.story_id, "day": day, "term": term, "weight": weight}
-            for term, weight in sorted(strongest)
-        )
-    rows += [
-        {"story_id": story_id, "day": None, "term": None, "weight": None}
-        for story_id in sorted(set(earlier) - {v.story_id for v in regrouped})
-    ]
+    """The stored stories that may share a story line with the ``regrouped`` ones (story
+    id -> probe: its vector's strongest terms; first published on ``days``): the stories
+    near in time that are alike to one of them, the ``earlier`` stories (whose lines must
+    not be cut), and every story of their lines."""
+    probes = {**{key: {} for key in earlier}, **regrouped}
+    dated = {key: {"day": days.get(key) if key in regrouped else None} for key in probes}
+    rows = _probe_rows("story_id", probes, dated)
     if not rows:
         return []
     types = {"story_id": "VARCHAR", "day": "TIMESTAMPTZ", "term": "VARCHAR", "weight": "DOUBLE"}

@@ -38,7 +38,7 @@ import regex
 
 from tasks.dedupe import ArticleLink, ShingleHasher, UnionFind, containment, normalise_text
 from tasks.linkage import average_linkage, merge_overlapping
-from tasks.sparse import SparseVectors, candidate_pairs, pair_dots
+from tasks.sparse import candidate_dots
 from tasks.urls import domain_of
 from wirehouse.records import ArticleSketch, Grouping
 from wirehouse.settings import DedupeSettings
@@ -334,10 +334,12 @@ def terms_and_probe(
     if not counts.texts:
         return set(terms), {}
     vector = text_vector(article, counts, settings.story_vector_terms, terms=terms)
-    strongest = heapq.nlargest(
-        settings.story_candidate_terms, vector.items(), key=lambda tw: (tw[1], tw[0])
-    )
-    return set(terms), dict(strongest)
+    return set(terms), strongest_terms(vector, settings.story_candidate_terms)
+
+
+def strongest_terms(vector: Mapping[str, float], keep: int) -> dict[str, float]:
+    """The ``keep`` heaviest terms of a vector (ties by term): what probes and indexes use."""
+    return dict(heapq.nlargest(keep, vector.items(), key=lambda tw: (tw[1], tw[0])))
 
 
 def _vectors(
@@ -511,12 +513,10 @@ def copy_groups(
         for domain in domains:
             partners[domain] |= domains - {domain}
 
-    agencies_of = {
-        member: agencies
-        for members in member_lists
-        for agencies in [frozenset(m for m in (by_id[a].wire_marker for a in members) if m)]
-        for member in members
-    }
+    agencies_of: dict[str, frozenset[str]] = {}  # the agencies a member's group credits
+    for members in member_lists:
+        agencies = frozenset(by_id[m].wire_marker or "" for m in members) - {""}
+        agencies_of.update(dict.fromkeys(members, agencies))
 
     def by_evidence(article_id: str) -> tuple[object, ...]:
         article = by_id[article_id]
@@ -584,15 +584,13 @@ def scored_pairs(
     groups: Sequence[CopyGroup], vectors: Sequence[dict[str, float]], settings: DedupeSettings
 ) -> list[ScoredPair]:
     """The candidate pairs of copy groups with their similarities, sorted."""
-    sparse = SparseVectors(vectors)  # built once for both
-    candidates = candidate_pairs(
-        sparse,
+    pairs = []
+    for first, second, similarity in candidate_dots(
+        vectors,
         settings.story_candidate_terms,
         settings.story_max_posting,
         settings.story_max_candidates,
-    )
-    pairs = []
-    for (first, second), similarity in zip(candidates, pair_dots(sparse, candidates), strict=True):
+    ):
         if similarity <= 0:
             continue
         date_a, date_b = groups[first].first_date, groups[second].first_date

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tasks.linkage import average_linkage
-from tasks.sparse import SparseVectors, candidate_pairs, pair_dots
+from tasks.sparse import candidate_dots
 from tasks.stories import StoryVector, stable_ids
 from wirehouse.settings import DedupeSettings
 
@@ -63,16 +63,12 @@ def storylines(
     drawn on early, partial evidence comes apart when later stories say otherwise."""
     ordered = sorted(stories, key=lambda s: s.story_id)
     vectors = [s.vector.terms for s in ordered]
-    sparse = SparseVectors(vectors)
-    candidates = candidate_pairs(
-        sparse,
+    pairs = candidate_dots(
+        vectors,
         settings.story_candidate_terms,
         settings.story_max_posting,
         settings.story_max_candidates,
     )
-    pairs = [
-        (i, j, dot) for (i, j), dot in zip(candidates, pair_dots(sparse, candidates), strict=True)
-    ]
     clusters = average_linkage(
         len(ordered),
         pairs,

@@ -19,7 +19,7 @@ from tasks.store import (
     storyline_neighbours,
     term_counts,
 )
-from tasks.stories import StoryVector, terms_and_probe
+from tasks.stories import strongest_terms, terms_and_probe
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction
 from wirehouse.settings import DedupeSettings
@@ -209,22 +209,14 @@ def test_story_line_neighbours_are_the_alike_stories_of_the_year_not_all(tmp_pat
     glacier, orchestra = story["https://g0.example/story"], story["https://o0.example/story"]
     with open_archive(ctx.db_path) as conn:
         vector = story_vectors_of(conn, [glacier])[glacier]
+        probe = {"st_new": strongest_terms(vector, DedupeSettings().story_candidate_terms)}
         later = DAY + timedelta(days=200)
-        found = storyline_neighbours(
-            conn, [StoryVector("st_new", 1, vector)], {"st_new": later}, [], DedupeSettings()
-        )
+        found = storyline_neighbours(conn, probe, {"st_new": later}, [], DedupeSettings())
         assert [n.story_id for n in found] == [glacier]  # alike, 200 days back; not orchestra
         far = DAY + timedelta(days=500)  # beyond the year: nothing
-        assert (
-            storyline_neighbours(
-                conn, [StoryVector("st_new", 1, vector)], {"st_new": far}, [], DedupeSettings()
-            )
-            == []
-        )
+        assert storyline_neighbours(conn, probe, {"st_new": far}, [], DedupeSettings()) == []
         # the stories a regrouped story's articles were in are always neighbours
-        found = storyline_neighbours(
-            conn, [StoryVector("st_new", 1, vector)], {"st_new": far}, [orchestra], DedupeSettings()
-        )
+        found = storyline_neighbours(conn, probe, {"st_new": far}, [orchestra], DedupeSettings())
         assert [n.story_id for n in found] == [orchestra]
 
 
