@@ -38,8 +38,8 @@ __all__ = [
     "sitemaps_from_robots",
 ]
 
-# Same ceiling as the fetcher's feed limit, applied again after gunzip: a 50 KB gzip body
-# can inflate to gigabytes.
+# The default ceiling after gunzip (the run passes its max_feed_bytes setting): a 50 KB gzip
+# body can inflate to gigabytes.
 MAX_DECOMPRESSED_BYTES = FetchSettings().max_feed_bytes
 
 _ATOM = "http://www.w3.org/2005/Atom"
@@ -735,17 +735,15 @@ def _looks_like_json_feed(doc: Any) -> bool:
     )
 
 
-def _unpack(body: bytes, reason: str, source_url: str) -> bytes:
+def _unpack(body: bytes, reason: str, source_url: str, limit: int) -> bytes:
     """The body, gunzipped if it starts with the gzip magic bytes (whatever the URL or
-    Content-Type said), and never larger than MAX_DECOMPRESSED_BYTES."""
+    Content-Type said), and never larger than ``limit``."""
     if not body.startswith(_GZIP_MAGIC):
-        if len(body) > MAX_DECOMPRESSED_BYTES:
-            raise ParseError(
-                f"body exceeds {MAX_DECOMPRESSED_BYTES} bytes", url=source_url, reason="too_large"
-            )
+        if len(body) > limit:
+            raise ParseError(f"body exceeds {limit} bytes", url=source_url, reason="too_large")
         return body
     try:
-        return _gunzip(body, MAX_DECOMPRESSED_BYTES)
+        return _gunzip(body, limit)
     except _TooLarge as exc:
         raise ParseError(str(exc), url=source_url, reason="too_large") from exc
     except zlib.error as exc:
@@ -777,13 +775,13 @@ def _feed_links(data: bytes, source_url: str, source: str) -> list[Link] | None:
     return None
 
 
-def parse_feed(body: bytes, source_url: str) -> list[Link]:
+def parse_feed(body: bytes, source_url: str, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> list[Link]:
     """The item links of an RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed body, in feed order,
     deduplicated. The format is sniffed from the content. Titles and dates are hints.
 
     Raises ParseError(reason="malformed_feed") when the body is not a feed at all, and
     ParseError(reason="too_large") for a gzip body inflating past the cap."""
-    data = _unpack(body, "malformed_feed", source_url)
+    data = _unpack(body, "malformed_feed", source_url, max_bytes)
     try:
         links = _feed_links(data, source_url, "feed")
     except (etree.LxmlError, ValueError, RecursionError) as exc:  # belt and braces
@@ -835,7 +833,9 @@ def _text_sitemap(text: str, source_url: str) -> list[Link] | None:
     return _dedupe_links(Link(line, "sitemap", source_url) for line in lines if is_http_url(line))
 
 
-def parse_sitemap(body: bytes, source_url: str) -> tuple[list[Link], list[str]]:
+def parse_sitemap(
+    body: bytes, source_url: str, max_bytes: int = MAX_DECOMPRESSED_BYTES
+) -> tuple[list[Link], list[str]]:
     """(page links, child sitemap URLs) of a sitemap body.
 
     Reads urlset and sitemapindex XML (gzip-compressed or not), Google News sitemaps (their
@@ -843,7 +843,7 @@ def parse_sitemap(body: bytes, source_url: str) -> tuple[list[Link], list[str]]:
     plain-text sitemaps, and RSS/Atom/JSON feeds, which sitemaps.org accepts as sitemaps.
     Raises ParseError(reason="malformed_sitemap") for anything else and
     ParseError(reason="too_large") for a gzip body inflating past the cap."""
-    data = _unpack(body, "malformed_sitemap", source_url)
+    data = _unpack(body, "malformed_sitemap", source_url, max_bytes)
     try:
         text = _decode_xml(data)
         if text.lstrip("\ufeff \t\r\n").startswith("{"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -20,6 +21,13 @@ from typing import Protocol
 
 import httpx
 
+from tasks.content_coding import (
+    CodingProblem,
+    DecodingStack,
+    TooLarge,
+    codings_of,
+    supported_codings,
+)
 from tasks.urls import is_http_url, normalize_url
 from wirehouse.errors import FetchError, TerminalFetchError, TransientFetchError
 from wirehouse.records import FetchAttempt
@@ -45,6 +53,7 @@ _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # Statuses a later attempt may not meet; every other 4xx/5xx is final for this run.
 _TRANSIENT_CODES = frozenset({408, 429, 502, 503, 504})
 ANY_TYPE: frozenset[str] = frozenset()  # accept whatever the server sends (robots.txt)
+logger = logging.getLogger(__name__)
 
 
 class Resolver(Protocol):
@@ -115,18 +124,49 @@ def _split_address(text: str) -> tuple[str, int | None]:
     return text, None
 
 
+# IPv6 prefixes that embed an IPv4 address a packet may end up at: NAT64 (RFC 6052 and
+# RFC 8215's local-use prefix), besides the 6to4 and Teredo forms ``ipaddress`` unwraps.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    found = []
+    if ip.sixtofour:
+        found.append(ip.sixtofour)
+    if ip.teredo:
+        found.extend(ip.teredo)  # (server, client): both are reached through it
+    if any(ip in net for net in _NAT64):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
 def address_problem(address: str) -> str | None:
-    """Why an address is off limits without --allow-private-network, or None if it is public."""
-    ip = ipaddress.ip_address(address)
+    """Why an address is off limits without --allow-private-network, or None when it is
+    globally routable. Anything not global is refused (loopback, private, link-local,
+    shared 100.64.0.0/10 where cloud metadata services live, reserved, multicast), and so is
+    an IPv6 address that wraps one (IPv4-mapped, 6to4, Teredo, NAT64)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "not an IP address"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local or str(ip) in ("169.254.169.254", "fd00:ec2::254"):
-        return "link-local or cloud metadata"
-    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
-        return "private or reserved"
+        ip = ip.ipv4_mapped  # ::ffff:a.b.c.d is a.b.c.d
+    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        candidates.extend(_embedded_ipv4(ip))
+    for candidate in candidates:
+        if candidate.is_loopback:
+            return "loopback"
+        if candidate.is_link_local:
+            return "link-local or cloud metadata"
+        if candidate.is_multicast:
+            return "multicast"
+        if not candidate.is_global or candidate in _SHARED:
+            return "private or reserved" if candidate is ip else f"wraps {candidate}, not global"
     return None
+
+
+_SHARED = ipaddress.IPv4Network("100.64.0.0/10")  # carrier NAT; cloud metadata (100.100.100.200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +285,9 @@ class Fetcher:
             )
         except httpx.HTTPError as exc:
             error = TerminalFetchError(f"{type(exc).__name__}: {exc}", reason="http_error")
+        except Exception as exc:  # one URL's surprise must not cost the run its other URLs
+            logger.exception("unexpected error fetching %s", url)
+            error = TerminalFetchError(f"{type(exc).__name__}: {exc}", reason="internal_error")
         return FetchAttempt(
             url=url,
             fetched_at=fetched_at,
@@ -274,12 +317,17 @@ class Fetcher:
                 raise TerminalFetchError(
                     f"not an http(s) URL: {current[:200]}", reason="bad_scheme"
                 )
-            target = httpx.URL(current)
-            host = target.host
+            try:
+                target = httpx.URL(current)
+                # The A-label (punycode) of an internationalised name: what DNS, the Host
+                # header and TLS SNI carry. httpx's .host is the decoded Unicode form.
+                host = target.raw_host.decode("ascii")
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                raise TerminalFetchError(f"invalid URL: {exc}", reason="bad_url") from exc
             # Host slot first: a request waiting for a busy host must not hold a global slot.
             async with self._host_slot(host), self._global:
                 address, port = await self._checked_address(host, target.port or _port(target))
-                headers = {"Host": _host_header(target)}
+                headers = {"Host": _host_header(host, target.port)}
                 if validators and hop == 0:
                     headers.update(validators.headers())
                 request = self._client.build_request(
@@ -291,9 +339,8 @@ class Fetcher:
                 response = await self._client.send(request, stream=True)
                 try:
                     if response.status_code in _REDIRECT_CODES and "location" in response.headers:
-                        location = str(target.join(response.headers["location"]))
-                        redirects.append(location)
-                        current = location
+                        current = _redirect_target(target, response.headers["location"])
+                        redirects.append(current)
                         continue
                     return await self._read(
                         response, url, current, accept, fetched_at, started, redirects, max_bytes
@@ -362,14 +409,7 @@ class Fetcher:
             raise TerminalFetchError(
                 f"declared size {declared} bytes > {limit}", reason="too_large"
             )
-        chunks: list[bytes] = []
-        size = 0
-        # aiter_bytes decompresses as it goes, so a gzip bomb is cut at the limit too.
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise TerminalFetchError(f"body over {limit} bytes", reason="too_large")
-            chunks.append(chunk)
+        body = await _read_body(response, limit)
         attempt = FetchAttempt(
             url=url,
             fetched_at=fetched_at,
@@ -382,16 +422,51 @@ class Fetcher:
             last_modified=response.headers.get("last-modified"),
         )
         headers = tuple((k, v) for k, v in response.headers.multi_items())
-        return Page(attempt=attempt, body=b"".join(chunks), headers=headers)
+        return Page(attempt=attempt, body=body, headers=headers)
 
 
 def _port(url: httpx.URL) -> int:
     return 443 if url.scheme == "https" else 80
 
 
-def _host_header(url: httpx.URL) -> str:
-    host = url.host if ":" not in url.host else f"[{url.host}]"
-    return host if url.port is None else f"{host}:{url.port}"
+def _host_header(host: str, port: int | None) -> str:
+    shown = host if ":" not in host else f"[{host}]"
+    return shown if port is None else f"{shown}:{port}"
+
+
+def _redirect_target(base: httpx.URL, location: str) -> str:
+    """The absolute URL a Location header points to; a value that is no URL is a final
+    error of this fetch (a retry would meet the same header)."""
+    try:
+        joined = base.join(location.strip())
+        joined.raw_host.decode("ascii")
+        target = str(joined)
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        raise TerminalFetchError(
+            f"invalid Location header {location[:200]!r}: {exc}", reason="bad_redirect"
+        ) from exc
+    if not is_http_url(target):
+        raise TerminalFetchError(
+            f"Location header leads to {target[:200]!r}, not an http(s) URL",
+            reason="bad_redirect",
+        )
+    return normalize_url(target)
+
+
+async def _read_body(response: httpx.Response, limit: int) -> bytes:
+    """The body, its content codings undone as it arrives, never more than ``limit`` bytes
+    decoded (a gzip bomb, stacked or not, is cut at the limit, not after it)."""
+    try:
+        stack = DecodingStack(codings_of(response.headers.get("content-encoding")), limit)
+        out = bytearray()
+        async for raw in response.aiter_raw():
+            out += stack.feed(raw)
+        out += stack.finish()
+    except TooLarge:
+        raise TerminalFetchError(f"body over {limit} bytes", reason="too_large") from None
+    except CodingProblem as exc:
+        raise TerminalFetchError(exc.detail, reason=f"bad_encoding_{exc.reason}") from exc
+    return bytes(out)
 
 
 def make_client(settings: FetchSettings) -> httpx.AsyncClient:
@@ -413,6 +488,8 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
         headers={
             "User-Agent": settings.user_agent,
             "Accept": "text/html,application/xhtml+xml,*/*;q=0.5",
+            # What _read_body can undo; httpx's own decoders are not used (unbounded output).
+            "Accept-Encoding": ", ".join(supported_codings()),
         },
         trust_env=False,
     )

@@ -8,15 +8,21 @@ wraps these in Prefect tasks; tests call them directly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import hashlib
+import logging
 import multiprocessing
 import os
 import secrets
+import signal
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,13 +45,21 @@ from tasks.fetch import (
     make_client,
 )
 from tasks.polite import PoliteFetcher, RobotsAnswer
-from tasks.raw_archive import WarcArchive, read_payload, record_id_for
+from tasks.raw_archive import (
+    WarcArchive,
+    archive_files,
+    index_archive_file,
+    read_payload,
+    record_id_for,
+    resolve_warc_path,
+)
 from tasks.search_index import refresh_search_index
 from tasks.store import (
     TEXTS_COUNTED,
     PendingRecord,
     StoredStory,
     all_record_ids,
+    archived_warc_paths,
     article_sketches,
     count_articles,
     extraction_state,
@@ -59,6 +73,7 @@ from tasks.store import (
     pending_records,
     previous_grouping,
     replace_fingerprints,
+    resumable_urls,
     robots_answers,
     save_extractions,
     save_fetches,
@@ -70,6 +85,7 @@ from tasks.store import (
     story_vectors_of,
     storyline_neighbours,
     term_counts,
+    unfinished_runs,
     unsketched_articles,
 )
 from tasks.stories import (
@@ -86,7 +102,7 @@ from tasks.storylines import StoryForLine, StorylineResult, storylines
 from tasks.urls import is_http_url, normalize_url
 from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.db import open_archive, query, transaction
-from wirehouse.errors import InputError, ParseError
+from wirehouse.errors import InputError, ParseError, StorageUnavailable, WirehouseError
 from wirehouse.records import (
     ArticleSketch,
     DiscoveryProblem,
@@ -96,11 +112,11 @@ from wirehouse.records import (
     RawRecord,
     Rejection,
     RunSummary,
+    UnreadableRecord,
 )
 from wirehouse.settings import DedupeSettings, ExtractSettings, Settings
 
-MAX_SITEMAP_DEPTH = 3  # sitemap index -> sitemap index -> sitemap
-MAX_SITEMAPS = 500
+logger = logging.getLogger("wirehouse.pipeline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +140,19 @@ class RunContext:
             run_id=new_run_id(),
             settings=Settings.from_env(),
         )
+
+    @property
+    def db_dir(self) -> Path:
+        """The database's folder: stored WARC paths are relative to it."""
+        return Path(self.db_path).absolute().parent
+
+    def warc_file(self, stored_path: str) -> Path:
+        """Where a stored WARC path is now (StorageUnavailable when it is nowhere)."""
+        return resolve_warc_path(stored_path, self.db_dir, self.archive_dir)
+
+    def warc_archive(self, suffix: str = "") -> WarcArchive:
+        """The run's WARC writer, its records naming files relative to the database."""
+        return WarcArchive(self.archive_dir, self.run_id + suffix, relative_to=self.db_dir)
 
     def policy(self) -> FetchPolicy:
         return FetchPolicy(self.settings.fetch, self.allow_private_network)
@@ -180,15 +209,111 @@ def read_url_file(path: str) -> list[Link]:
     return parse_url_list(text)
 
 
+class ChunkedLoad:
+    """A step's rows, committed as the work is done: every ``commit_every_pages`` pages or
+    ``commit_every_s`` seconds, whichever comes first, the WARC file synced before the rows
+    that point into it.
+
+    A kill loses at most the chunk in hand. While another process holds the DuckDB file,
+    chunks wait in memory (rows only: the bodies are on disk already) and go with the next
+    commit; the last commit waits ``lock_wait_s`` for the file, saying so, and if it gives
+    up, what was committed before stays and the error says what to do.
+    """
+
+    def __init__(self, ctx: RunContext, archive: WarcArchive | None = None) -> None:
+        self._ctx = ctx
+        self._archive = archive
+        self._settings = ctx.settings.archive
+        self._attempts: list[FetchAttempt] = []
+        self._records: list[RawRecord] = []
+        self._problems: list[DiscoveryProblem] = []
+        self._robots: dict[str, RobotsAnswer] = {}
+        self._pages = 0  # pages in hand since the last commit
+        self._last_commit = time.monotonic()
+        self.commits = 0
+        self.held_by: str | None = None  # who held the file at the last failed try
+
+    def add(
+        self,
+        attempts: Sequence[FetchAttempt] = (),
+        record: RawRecord | None = None,
+        problems: Sequence[DiscoveryProblem] = (),
+        *,
+        pages: int = 1,
+    ) -> None:
+        """Keep one page's rows (``pages=0`` for rows that are no page); commit when due."""
+        self._attempts.extend(attempts)
+        if record is not None:
+            self._records.append(record)
+        self._problems.extend(problems)
+        self._pages += pages
+        if self._due():
+            self.commit(final=False)
+
+    def add_robots(self, answers: Mapping[str, RobotsAnswer]) -> None:
+        self._robots.update(answers)
+
+    def _due(self) -> bool:
+        return self._pages >= self._settings.commit_every_pages or (
+            self._pages > 0
+            and time.monotonic() - self._last_commit >= self._settings.commit_every_s
+        )
+
+    def commit(self, *, final: bool = True) -> bool:
+        """Commit what is in hand. A chunk that meets a held file waits for the next one
+        (False); the final commit waits ``lock_wait_s`` and then raises StorageUnavailable."""
+        if not (self._attempts or self._records or self._problems or self._robots):
+            return True
+        if self._archive is not None:
+            self._archive.sync()
+        try:
+            with (
+                open_archive(
+                    self._ctx.db_path,
+                    wait_s=self._settings.lock_wait_s if final else 0,
+                    migrated=True,
+                ) as conn,
+                transaction(conn),
+            ):
+                save_fetches(
+                    conn, self._ctx.run_id, self._attempts, self._records, in_transaction=True
+                )
+                save_problems(conn, self._ctx.run_id, self._problems)
+                save_robots_answers(conn, self._ctx.run_id, self._robots)
+        except StorageUnavailable as exc:
+            if not final:
+                if self.held_by is None:
+                    logger.warning("%s; keeping this run's rows until it is free", exc.detail)
+                self.held_by = exc.detail
+                self._last_commit = time.monotonic()
+                return False
+            pages = sum(1 for a in self._attempts if a.record_id) + len(self._records)
+            raise StorageUnavailable(
+                f"{exc.detail}: the last {len(self._attempts)} fetch attempts of this run "
+                f"({pages} pages) were not recorded; everything recorded before stays. "
+                "Close the other program and run the same command again: pages already "
+                "recorded are not fetched again",
+                reason="archive_locked",
+            ) from exc
+        self.commits += 1
+        self.held_by = None
+        self._attempts, self._records, self._problems, self._robots = [], [], [], {}
+        self._pages = 0
+        self._last_commit = time.monotonic()
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class DiscoveryReport:
     urls: list[str]
     problems: int
+    unindexed_files: int = 0  # archive files no row points at (a killed run's)
 
 
 def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     """Every URL to fetch: given URLs, the URL file, and what feeds and sitemaps list
-    (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name)."""
+    (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name).
+    Archive files that no row points at (a killed run's) are reported as problems."""
     links = [Link(normalize_url(u), "url") for u in sources.urls]
     if sources.urls_file:
         links.extend(read_url_file(sources.urls_file))
@@ -200,23 +325,73 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             _read_listings(ctx, sources.feeds, sources.sitemaps)
         )
         links.extend(found)
-    with open_archive(ctx.db_path) as conn, transaction(conn):
-        save_fetches(conn, ctx.run_id, attempts, [], in_transaction=True)
-        save_problems(conn, ctx.run_id, problems)
-        save_robots_answers(conn, ctx.run_id, robots)
-        save_link_hints(conn, links)
+    with open_archive(ctx.db_path) as conn:
+        unindexed = unindexed_archive_files(ctx, archived_warc_paths(conn))
+        problems.extend(
+            DiscoveryProblem(
+                str(path),
+                "unindexed_archive_file",
+                "no row points at this archive file (a run was stopped before it recorded "
+                "its pages); the maintenance flow indexes it",
+            )
+            for path in unindexed
+        )
+        with transaction(conn):
+            save_fetches(conn, ctx.run_id, attempts, [], in_transaction=True)
+            save_problems(conn, ctx.run_id, problems)
+            save_robots_answers(conn, ctx.run_id, robots)
+            save_link_hints(conn, links)
+    if unindexed:
+        logger.warning(
+            "%d archive files in %s are not indexed (a stopped run's); the maintenance flow "
+            "indexes them",
+            len(unindexed),
+            ctx.archive_dir,
+        )
     urls = list(dict.fromkeys(normalize_url(link.url) for link in links))
-    return DiscoveryReport(urls=urls, problems=len(problems))
+    return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
+
+
+def unindexed_archive_files(ctx: RunContext, stored_paths: Sequence[str]) -> list[Path]:
+    """The archive's WARC files that no raw record points at."""
+    known = {Path(path).name for path in stored_paths}
+    return [path for path in archive_files(ctx.archive_dir) if path.name not in known]
+
+
+def _problem(url: str, exc: BaseException) -> DiscoveryProblem:
+    """A listing's unexpected failure, recorded instead of raised."""
+    if isinstance(exc, WirehouseError):
+        return DiscoveryProblem(url, exc.reason, exc.detail)
+    logger.exception("unexpected error reading %s", url)
+    return DiscoveryProblem(url, "internal_error", f"{type(exc).__name__}: {exc}"[:500])
 
 
 async def _read_listings(
     ctx: RunContext, feeds: Sequence[str], sitemaps: Sequence[str]
 ) -> tuple[list[Link], list[FetchAttempt], list[DiscoveryProblem], dict[str, RobotsAnswer]]:
+    """Read feeds and sitemaps (sitemap indexes down to ``max_sitemap_depth``, at most
+    ``max_sitemaps`` in all); every listing that fails, and everything a cap drops, is a
+    problem row, never an exception."""
+    settings = ctx.settings.fetch
     links: list[Link] = []
     attempts: list[FetchAttempt] = []
     problems: list[DiscoveryProblem] = []
-    async with make_client(ctx.settings.fetch) as client:
-        polite = PoliteFetcher(Fetcher(client, ctx.policy(), ctx.resolver()), ctx.settings.fetch)
+
+    def capped(url: str, found: list[Link]) -> list[Link]:
+        limit = settings.max_links_per_listing
+        if len(found) > limit:
+            problems.append(
+                DiscoveryProblem(
+                    url,
+                    "too_many_links",
+                    f"{len(found) - limit} of {len(found)} URLs skipped "
+                    f"(WIREHOUSE_MAX_LINKS_PER_LISTING={limit})",
+                )
+            )
+        return found[:limit]
+
+    async with make_client(settings) as client:
+        polite = PoliteFetcher(Fetcher(client, ctx.policy(), ctx.resolver()), settings)
 
         async def read(url: str) -> bytes | None:
             # robots.txt itself is never subject to robots rules
@@ -232,41 +407,67 @@ async def _read_listings(
             return None
 
         async def feed(url: str) -> None:
-            body = await read(url)
-            if body is None:
-                return
             try:
-                links.extend(parse_feed(body, url))
-            except ParseError as exc:
-                problems.append(DiscoveryProblem(url, exc.reason, exc.detail))
+                body = await read(url)
+                if body is not None:
+                    links.extend(capped(url, parse_feed(body, url, settings.max_feed_bytes)))
+            except Exception as exc:
+                problems.append(_problem(url, exc))
 
-        seen: set[str] = set()
+        scheduled: set[str] = set(sitemaps)
+        budget = [settings.max_sitemaps - len(scheduled)]  # sitemaps that may still be read
 
         async def sitemap(url: str, depth: int) -> None:
-            if url in seen or len(seen) >= MAX_SITEMAPS:
-                return
-            seen.add(url)
-            body = await read(url)
-            if body is None:
-                return
             try:
+                body = await read(url)
+                if body is None:
+                    return
                 if urlsplit(url).path.endswith("/robots.txt"):
                     pages: list[Link] = []
                     children = sitemaps_from_robots(body, url)
                 else:
-                    pages, children = parse_sitemap(body, url)
-            except ParseError as exc:
-                problems.append(DiscoveryProblem(url, exc.reason, exc.detail))
+                    pages, children = parse_sitemap(body, url, settings.max_feed_bytes)
+            except Exception as exc:
+                problems.append(_problem(url, exc))
                 return
-            links.extend(pages)
-            if children and depth >= MAX_SITEMAP_DEPTH:
+            links.extend(capped(url, pages))
+            children = [child for child in children if child not in scheduled]
+            if children and depth >= settings.max_sitemap_depth:
                 problems.append(
-                    DiscoveryProblem(url, "too_deep", f"{len(children)} nested sitemaps skipped")
+                    DiscoveryProblem(
+                        url,
+                        "too_deep",
+                        f"{len(children)} nested sitemaps skipped "
+                        f"(WIREHOUSE_MAX_SITEMAP_DEPTH={settings.max_sitemap_depth})",
+                    )
                 )
                 return
-            await asyncio.gather(*(sitemap(child, depth + 1) for child in children))
+            kept, dropped = children[: max(0, budget[0])], children[max(0, budget[0]) :]
+            budget[0] -= len(kept)
+            scheduled.update(kept)
+            if dropped:
+                problems.append(
+                    DiscoveryProblem(
+                        url,
+                        "too_many_sitemaps",
+                        f"{len(dropped)} of {len(children)} nested sitemaps skipped, from "
+                        f"{dropped[0]} (WIREHOUSE_MAX_SITEMAPS={settings.max_sitemaps})",
+                    )
+                )
+            await asyncio.gather(*(sitemap(child, depth + 1) for child in kept))
 
-        await asyncio.gather(*(feed(u) for u in feeds), *(sitemap(u, 1) for u in sitemaps))
+        first = list(dict.fromkeys(sitemaps))
+        if len(first) > settings.max_sitemaps:
+            problems.append(
+                DiscoveryProblem(
+                    first[settings.max_sitemaps],
+                    "too_many_sitemaps",
+                    f"{len(first) - settings.max_sitemaps} sitemaps given skipped "
+                    f"(WIREHOUSE_MAX_SITEMAPS={settings.max_sitemaps})",
+                )
+            )
+            first = first[: settings.max_sitemaps]
+        await asyncio.gather(*(feed(u) for u in feeds), *(sitemap(u, 1) for u in first))
     attempts.extend(polite.robots_attempts)
     return links, attempts, problems, polite.robots_answers
 
@@ -279,48 +480,69 @@ class FetchReport:
     new_records: int  # bodies added to the WARC archive
     retries: int  # attempts beyond the first
     failures: dict[str, int]  # URLs that failed, by the reason of their last attempt
+    resumed: int = 0  # URLs an interrupted run had fetched already: not fetched again
+    commits: int = 0  # chunks committed
 
 
 def fetch_and_archive(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
     """Fetch the URLs politely, keep every new body in the WARC archive, record every attempt.
 
     A URL whose last fetch left an ETag or Last-Modified is asked conditionally; a 304, or a
-    200 whose body we already hold, adds nothing to extract."""
+    200 whose body we already hold, adds nothing to extract. Attempts and records are
+    committed in chunks as they come; URLs that a run which never finished had already
+    fetched (within ``resume_window_s``) are not fetched again."""
     if not urls:
         return FetchReport(0, 0, 0, 0, 0, {})
+    since = datetime.now(UTC) - timedelta(seconds=ctx.settings.archive.resume_window_s)
     with open_archive(ctx.db_path) as conn:
         known = known_record_ids(conn, list(urls))
         validators = latest_validators(conn, list(urls))
         robots = robots_answers(conn, ctx.run_id)
-    outcome = asyncio.run(_fetch(ctx, urls, known, validators, robots))
-    with open_archive(ctx.db_path) as conn, transaction(conn):
-        save_fetches(conn, ctx.run_id, outcome.attempts, outcome.records, in_transaction=True)
-        save_robots_answers(conn, ctx.run_id, outcome.robots)
-    return outcome.report
+        done = resumable_urls(conn, ctx.run_id, since)
+    todo = [url for url in dict.fromkeys(urls) if url not in done]
+    if len(todo) < len(set(urls)):
+        logger.info(
+            "%d URLs were fetched by an interrupted run already: not fetched again",
+            len(set(urls)) - len(todo),
+        )
+    with ctx.warc_archive() as archive:
+        load = ChunkedLoad(ctx, archive)
+        outcome = asyncio.run(_fetch(ctx, todo, known, validators, robots, archive, load))
+        load.commit()
+    return outcome.report(resumed=len(set(urls)) - len(todo), commits=load.commits)
 
 
 @dataclass
 class _FetchOutcome:
-    attempts: list[FetchAttempt] = field(default_factory=list)
-    records: list[RawRecord] = field(default_factory=list)
-    robots: dict[str, RobotsAnswer] = field(default_factory=dict)
+    attempts: int = 0  # first attempts of page URLs
+    retries: int = 0
+    new_records: int = 0
     fetched: int = 0
     not_modified: int = 0
     failures: Counter[str] = field(default_factory=Counter)
 
-    @property
-    def report(self) -> FetchReport:
-        tried = sum(
-            1 for a in self.attempts if a.attempt == 1 and not a.url.endswith("/robots.txt")
-        )
+    def report(self, *, resumed: int, commits: int) -> FetchReport:
         return FetchReport(
-            attempted=tried,
+            attempted=self.attempts,
             fetched=self.fetched,
             not_modified=self.not_modified,
-            new_records=len(self.records),
-            retries=sum(1 for a in self.attempts if a.attempt > 1),
+            new_records=self.new_records,
+            retries=self.retries,
             failures=dict(sorted(self.failures.items())),
+            resumed=resumed,
+            commits=commits,
         )
+
+
+def _failed_attempt(url: str, exc: BaseException) -> FetchAttempt:
+    """One URL's unexpected failure, recorded instead of raised."""
+    logger.exception("unexpected error archiving %s", url)
+    return FetchAttempt(
+        url=url,
+        fetched_at=datetime.now(UTC),
+        error="internal_error",
+        detail=f"{type(exc).__name__}: {exc}"[:500],
+    )
 
 
 async def _fetch(
@@ -329,55 +551,66 @@ async def _fetch(
     known: set[str],
     validators: dict[str, Validators],
     robots: dict[str, RobotsAnswer],
+    archive: WarcArchive,
+    load: ChunkedLoad,
 ) -> _FetchOutcome:
     out = _FetchOutcome()
-    with WarcArchive(ctx.archive_dir, ctx.run_id) as archive:
-        async with make_client(ctx.settings.fetch) as client:
-            fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
-            polite = PoliteFetcher(fetcher, ctx.settings.fetch, robots_seen=robots)
+    async with make_client(ctx.settings.fetch) as client:
+        fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
+        polite = PoliteFetcher(fetcher, ctx.settings.fetch, robots_seen=robots)
 
-            async def one(url: str) -> None:
-                page, tried = await polite.get(url, validators=validators.get(url))
-                last = tried[-1]
-                if page is None:
-                    out.attempts.extend(tried)
-                    if last.error:
-                        out.failures[last.error] += 1
-                    else:
-                        out.not_modified += 1  # 304
-                    return
-                stored_url = last.final_url or last.url
-                record_id = record_id_for(stored_url, hashlib.sha256(page.body).hexdigest())
-                if record_id in known:
-                    out.not_modified += 1  # the same body again: nothing to extract
+        async def archived(url: str) -> tuple[list[FetchAttempt], RawRecord | None]:
+            page, tried = await polite.get(url, validators=validators.get(url))
+            last = tried[-1]
+            if page is None:
+                if last.error:
+                    out.failures[last.error] += 1
                 else:
-                    known.add(record_id)
-                    record = archive.write_response(
-                        stored_url, last.status_code or 200, page.headers, page.body,
-                        last.fetched_at,
-                    )  # fmt: skip
-                    out.records.append(record)
-                    out.fetched += 1
-                out.attempts.extend([*tried[:-1], replace(last, record_id=record_id)])
+                    out.not_modified += 1  # 304
+                return tried, None
+            stored_url = last.final_url or last.url
+            record_id = record_id_for(stored_url, hashlib.sha256(page.body).hexdigest())
+            record = None
+            if record_id in known:
+                out.not_modified += 1  # the same body again: nothing to extract
+            else:
+                known.add(record_id)
+                record = archive.write_response(
+                    stored_url, last.status_code or 200, page.headers, page.body, last.fetched_at
+                )
+                out.fetched += 1
+            return [*tried[:-1], replace(last, record_id=record_id)], record
 
-            # A bounded set of hosts at a time, each with its few requests in flight: the
-            # in-flight requests then stay within a few hosts' kept-alive connections instead
-            # of rotating over every host and churning the connection pool.
-            by_host: dict[str, list[str]] = {}
-            for url in dict.fromkeys(urls):
-                by_host.setdefault(urlsplit(url).netloc, []).append(url)
-            settings = ctx.settings.fetch
-            active = asyncio.Semaphore(
-                max(1, settings.max_concurrency // settings.per_host_concurrency)
-            )
+        async def one(url: str) -> None:
+            try:
+                tried, record = await archived(url)
+            except Exception as exc:  # one URL's surprise must not cost the run its others
+                tried, record = [_failed_attempt(url, exc)], None
+                out.failures["internal_error"] += 1
+            out.attempts += 1
+            out.retries += sum(1 for a in tried if a.attempt > 1)
+            out.new_records += record is not None
+            load.add_robots(polite.robots_answers)
+            load.add([*polite.take_robots_attempts(), *tried], record)
 
-            async def host(host_urls: list[str]) -> None:
-                async with active:
-                    await asyncio.gather(*(one(url) for url in host_urls))
+        # A bounded set of hosts at a time, each with its few requests in flight: the
+        # in-flight requests then stay within a few hosts' kept-alive connections instead
+        # of rotating over every host and churning the connection pool.
+        by_host: dict[str, list[str]] = {}
+        for url in urls:
+            by_host.setdefault(urlsplit(url).netloc, []).append(url)
+        settings = ctx.settings.fetch
+        active = asyncio.Semaphore(
+            max(1, settings.max_concurrency // settings.per_host_concurrency)
+        )
 
-            await asyncio.gather(*(host(group) for _, group in sorted(by_host.items())))
-            out.attempts.extend(polite.robots_attempts)
-            out.robots = polite.robots_answers
+        async def host(host_urls: list[str]) -> None:
+            async with active:
+                await asyncio.gather(*(one(url) for url in host_urls))
+
+        await asyncio.gather(*(host(group) for _, group in sorted(by_host.items())))
+        load.add_robots(polite.robots_answers)
+        load.add(polite.take_robots_attempts(), pages=0)
     return out
 
 
@@ -395,45 +628,52 @@ _NOT_PAGES = frozenset({"not_response", "no_http_headers"})
 
 def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
     """Copy the responses of existing WARC/ARC files into the archive, as if fetched;
-    damaged records are skipped with their reason, the rest of the file goes on."""
-
-    records: list[RawRecord] = []
-    problems: list[DiscoveryProblem] = []
-    responses = other_records = 0
+    damaged records are skipped with their reason, the rest of the file goes on. Records
+    are committed in chunks as they are copied."""
+    problems: Counter[str] = Counter()
+    responses = other_records = new_records = 0
     with open_archive(ctx.db_path) as conn:
         known = all_record_ids(conn)
-    with WarcArchive(ctx.archive_dir, f"{ctx.run_id}-ingest") as archive:
+    with ctx.warc_archive("-ingest") as archive:
+        load = ChunkedLoad(ctx, archive)
         for path in paths:
-            for item in read_warc(path, max_payload_bytes=ctx.settings.fetch.max_body_bytes):
+            items = read_warc(path, max_payload_bytes=ctx.settings.fetch.max_body_bytes)
+            while True:
+                try:
+                    item = next(items, None)
+                except Exception as exc:  # the reader itself failed: the rest of this file
+                    problem = _problem(path, exc)
+                    problems[problem.reason] += 1
+                    load.add(problems=[problem], pages=0)
+                    break
+                if item is None:
+                    break
                 if not isinstance(item, WarcResponse):
                     if item.reason in _NOT_PAGES:
                         other_records += 1
                     else:
-                        problems.append(DiscoveryProblem(item.source, item.reason, item.detail))
+                        problems[item.reason] += 1
+                        load.add(
+                            problems=[DiscoveryProblem(item.source, item.reason, item.detail)],
+                            pages=0,
+                        )
                     continue
                 responses += 1
                 record_id = record_id_for(item.url, hashlib.sha256(item.payload).hexdigest())
                 if record_id in known:
                     continue
                 known.add(record_id)
-                records.append(
-                    archive.write_response(
-                        item.url,
-                        item.status_code,
-                        item.headers,
-                        item.payload,
-                        item.fetched_at,
-                        "warc",
-                    )
+                record = archive.write_response(
+                    item.url, item.status_code, item.headers, item.payload, item.fetched_at, "warc"
                 )
-    with open_archive(ctx.db_path) as conn:
-        save_fetches(conn, ctx.run_id, [], records)
-        save_problems(conn, ctx.run_id, problems)
+                new_records += 1
+                load.add(record=record)
+        load.commit()
     return IngestReport(
         responses=responses,
-        new_records=len(records),
+        new_records=new_records,
         other_records=other_records,
-        skipped=dict(sorted(Counter(p.reason for p in problems).items())),
+        skipped=dict(sorted(problems.items())),
     )
 
 
@@ -442,27 +682,53 @@ class ExtractReport:
     extracted: int
     new_articles: int
     rejected: dict[str, int]
+    unreadable: dict[str, int] = field(default_factory=dict)  # storage problems, by reason
 
 
 EXTRACT_BATCH = 500  # records per load transaction: bounded memory, short write locks
 PARALLEL_FROM = 64  # below this many pending records, worker start-up costs more than it saves
 
+Outcome = Extraction | Rejection | UnreadableRecord
 
-def extract_record(record: PendingRecord, settings: ExtractSettings) -> Extraction | Rejection:
-    """Read one archived response back and extract it (runs in a worker process)."""
+
+def extract_record(record: PendingRecord, settings: ExtractSettings) -> Outcome:
+    """Read one archived response back and extract it (runs in a worker process). A record
+    that cannot be read is a storage problem, never a verdict on the page."""
     try:
         body, stored_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
-    except ParseError as exc:
-        # A damaged archive file costs this record only; it stays on record as rejected.
-        return Rejection(record.record_id, record.url, exc.reason, exc.detail)
-    return extract_page(
-        body, record.url, stored_type or record.content_type, settings, record.record_id
-    )
+    except (ParseError, StorageUnavailable) as exc:
+        return UnreadableRecord(record.record_id, record.url, exc.reason, exc.detail)
+    try:
+        return extract_page(
+            body, record.url, stored_type or record.content_type, settings, record.record_id
+        )
+    except Exception as exc:  # one page's surprise must not cost the batch its others
+        return Rejection(
+            record.record_id, record.url, "extraction_failed", f"{type(exc).__name__}: {exc}"
+        )
+
+
+def _watch_parent() -> None:
+    """In a worker process: exit when the parent dies (a ``kill -9`` of the run must not
+    leave workers behind holding hundreds of MB)."""
+    parent = os.getppid()
+    with contextlib.suppress(Exception):  # Linux only: the kernel signals us at once
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def extract_in_batches(
     records: Sequence[PendingRecord], settings: ExtractSettings, workers: int | None = None
-) -> Iterator[list[tuple[PendingRecord, Extraction | Rejection]]]:
+) -> Iterator[list[tuple[PendingRecord, Outcome]]]:
     """Extract records batch by batch. Extraction is CPU-bound, so large jobs run in a
     bounded pool of worker processes (default one per core); records, not bodies, are
     sent to the workers."""
@@ -470,7 +736,9 @@ def extract_in_batches(
     pool = None
     if workers > 1 and len(records) >= PARALLEL_FROM:
         # spawn, not fork: the parent may hold threads (Prefect's) that fork would copy badly.
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_watch_parent
+        )
     try:
         for start in range(0, len(records), EXTRACT_BATCH):
             batch = records[start : start + EXTRACT_BATCH]
@@ -485,24 +753,59 @@ def extract_in_batches(
             pool.shutdown(cancel_futures=True)
 
 
+def _located(ctx: RunContext, records: Sequence[PendingRecord]) -> list[PendingRecord]:
+    """The records with their WARC paths resolved from the database's folder."""
+    found: dict[str, str] = {}
+    located = []
+    for record in records:
+        path = found.get(record.warc_path)
+        if path is None:
+            try:
+                path = str(ctx.warc_file(record.warc_path))
+            except StorageUnavailable:
+                path = record.warc_path  # reading it fails, and says so, per record
+            found[record.warc_path] = path
+        located.append(replace(record, warc_path=path))
+    return located
+
+
+def _storage_problems(
+    ctx: RunContext, unreadable: Sequence[UnreadableRecord]
+) -> list[DiscoveryProblem]:
+    if unreadable:
+        logger.warning(
+            "%d archived responses could not be read back (first: %s); they are tried again "
+            "next run",
+            len(unreadable),
+            unreadable[0].detail,
+        )
+    return [DiscoveryProblem(u.url, u.reason, u.detail) for u in unreadable]
+
+
 def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractReport:
-    """Extract every archived response not yet turned into an article or a rejection."""
+    """Extract every archived response not yet turned into an article or a rejection.
+    Responses that cannot be read back stay pending and are reported."""
     with open_archive(ctx.db_path) as conn:
-        pending = pending_records(conn)
+        pending = _located(ctx, pending_records(conn))
         before = count_articles(conn)
     rejected: Counter[str] = Counter()
+    unreadable: list[UnreadableRecord] = []
     extracted = 0
     for batch in extract_in_batches(pending, ctx.settings.extract, workers):
         rejected.update(o.reason for _, o in batch if isinstance(o, Rejection))
-        with open_archive(ctx.db_path) as conn:
-            written, _ = save_extractions(conn, [(o, r.fetched_at) for r, o in batch])
+        unreadable.extend(o for _, o in batch if isinstance(o, UnreadableRecord))
+        kept = [(o, r.fetched_at) for r, o in batch if not isinstance(o, UnreadableRecord)]
+        with open_archive(ctx.db_path, migrated=True) as conn:
+            written, _ = save_extractions(conn, kept)
         extracted += written
-    with open_archive(ctx.db_path) as conn:
+    with open_archive(ctx.db_path, migrated=True) as conn:
+        save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))
         after = count_articles(conn)
     return ExtractReport(
         extracted=extracted,
         new_articles=after - before,
         rejected=dict(sorted(rejected.items())),
+        unreadable=dict(sorted(Counter(u.reason for u in unreadable).items())),
     )
 
 
@@ -514,23 +817,30 @@ class ReextractReport:
     new_articles: int  # pages rejected before, articles now
     now_rejected: int  # articles before, rejected now
     rejected_reasons: dict[str, int]
+    unreadable: int = 0  # archived responses that could not be read back: left as they were
 
 
 def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
     """Extract every archived response again (after a trafilatura upgrade, say) and keep
-    what changed: new texts, pages that became articles, articles that became rejections."""
+    what changed: new texts, pages that became articles, articles that became rejections.
+    A response that cannot be read back (its WARC file missing or damaged) leaves its
+    article or rejection as it was, and is reported."""
     with open_archive(ctx.db_path) as conn:
         state = extraction_state(conn)
-    records = [record for record, _, _ in state]
+    records = _located(ctx, [record for record, _, _ in state])
     before = {
         record.record_id: (article_sha, rejection) for record, article_sha, rejection in state
     }
     unchanged = changed = new_articles = now_rejected = 0
     reasons: Counter[str] = Counter()
+    unreadable: list[UnreadableRecord] = []
     for batch in extract_in_batches(records, ctx.settings.extract, workers):
         keep: list[tuple[Extraction | Rejection, datetime]] = []
         for record, outcome in batch:
             article_sha, rejection = before[record.record_id]
+            if isinstance(outcome, UnreadableRecord):
+                unreadable.append(outcome)
+                continue
             if isinstance(outcome, Rejection):
                 if rejection == outcome.reason:
                     unchanged += 1
@@ -546,8 +856,11 @@ def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
                 changed += 1
             keep.append((outcome, record.fetched_at))
         if keep:
-            with open_archive(ctx.db_path) as conn:
+            with open_archive(ctx.db_path, migrated=True) as conn:
                 save_reextractions(conn, keep)
+    if unreadable:
+        with open_archive(ctx.db_path, migrated=True) as conn:
+            save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))
     return ReextractReport(
         records=len(records),
         unchanged=unchanged,
@@ -555,7 +868,40 @@ def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
         new_articles=new_articles,
         now_rejected=now_rejected,
         rejected_reasons=dict(sorted(reasons.items())),
+        unreadable=len(unreadable),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    files: int  # archive files read
+    recovered: int  # responses that had no row, indexed now (their pages are then extracted)
+
+
+def index_unrecorded(ctx: RunContext) -> IndexReport:
+    """Index what stopped runs wrote to the archive but never recorded: the files no row
+    points at, and the files of runs that never finished (their tails). Recovered responses
+    become raw records like any other and are extracted by the next extract step."""
+    with open_archive(ctx.db_path) as conn:
+        stored = archived_warc_paths(conn)
+        stopped = unfinished_runs(conn, ctx.run_id)
+        known = all_record_ids(conn)
+    files = unindexed_archive_files(ctx, stored)
+    files += [
+        path
+        for path in archive_files(ctx.archive_dir)
+        if path not in files and any(f"-{run_id}-" in path.name for run_id in stopped)
+    ]
+    load = ChunkedLoad(ctx)
+    recovered = 0
+    for path in files:
+        for record in index_archive_file(path, ctx.db_dir):
+            if record.record_id not in known:
+                known.add(record.record_id)
+                recovered += 1
+                load.add(record=record)
+    load.commit()
+    return IndexReport(files=len(files), recovered=recovered)
 
 
 @dataclass(frozen=True, slots=True)

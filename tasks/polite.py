@@ -14,14 +14,14 @@ Every attempt, refused ones included, is returned so that it lands in ``fetches`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from protego import Protego
 
 from tasks.fetch import ANY_TYPE, HTML_TYPES, Fetcher, Page, Validators
 from wirehouse.records import FetchAttempt
@@ -47,91 +47,32 @@ class RobotsAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class RobotsGroup:
-    """One group of a robots.txt: the rules for some user agents."""
-
-    agents: tuple[str, ...]
-    rules: tuple[tuple[bool, str, re.Pattern[str] | None], ...]  # (allow, pattern, compiled)
-    crawl_delay: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class RobotsRules:
-    """What one origin's robots.txt says (RFC 9309: longest match wins, * and $ wildcards,
-    Allow wins a tie; Crawl-delay, a common extension, read as seconds)."""
+    """What one origin's robots.txt says, read by protego (Scrapy's RFC 9309 parser: groups
+    for one agent merged, longest match wins, Allow wins a tie, * and $ wildcards,
+    percent-encoding compared as the RFC asks; Crawl-delay, a common extension, in seconds)."""
 
-    groups: tuple[RobotsGroup, ...] = ()
+    parsed: Protego | None = None
     disallow_all: bool = False
     reason: str = ""
-
-    def _group(self, agent: str) -> RobotsGroup | None:
-        token = agent.lower()
-        for group in self.groups:
-            if token in group.agents:
-                return group
-        return next((g for g in self.groups if "*" in g.agents), None)
 
     def allows(self, agent: str, url: str) -> bool:
         if self.disallow_all:
             return False
-        group = self._group(agent)
-        if group is None:
+        if self.parsed is None:
             return True
-        parts = urlsplit(url)
-        path = unquote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
-        best_length, allowed = -1, True
-        for allow, pattern, compiled in group.rules:
-            if (
-                compiled is not None
-                and compiled.match(path)
-                and (len(pattern) > best_length or (len(pattern) == best_length and allow))
-            ):
-                best_length, allowed = len(pattern), allow
-        return allowed
+        return bool(self.parsed.can_fetch(url, agent))
 
     def crawl_delay(self, agent: str) -> float:
-        group = self._group(agent)
-        return (group.crawl_delay or 0.0) if group else 0.0
-
-
-def _robots_pattern(pattern: str) -> re.Pattern[str] | None:
-    """A robots.txt path pattern as a regex: * is any run of characters, a final $ anchors."""
-    if not pattern:
-        return None  # "Disallow:" with no path allows everything
-    anchored = pattern.endswith("$")
-    body = pattern[:-1] if anchored else pattern
-    regex = ".*".join(re.escape(unquote(piece)) for piece in body.split("*"))
-    return re.compile(regex + ("$" if anchored else ""))
+        if self.parsed is None:
+            return 0.0
+        delay = self.parsed.crawl_delay(agent)
+        return max(0.0, float(delay)) if delay is not None else 0.0
 
 
 def parse_robots(text: str) -> RobotsRules:
     """Parse a robots.txt body; lines it does not know are ignored, as the RFC asks."""
-    groups: list[RobotsGroup] = []
-    agents: list[str] = []
-    rules: list[tuple[bool, str, re.Pattern[str] | None]] = []
-    delay: float | None = None
-    in_rules = False
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        key, value = (part.strip() for part in line.split(":", 1))
-        key = key.lower()
-        if key == "user-agent":
-            if in_rules:  # a user-agent line after rules starts a new group
-                groups.append(RobotsGroup(tuple(agents), tuple(rules), delay))
-                agents, rules, delay, in_rules = [], [], None, False
-            agents.append(value.lower())
-        elif key in ("allow", "disallow") and agents:
-            in_rules = True
-            rules.append((key == "allow", value, _robots_pattern(value)))
-        elif key == "crawl-delay" and agents:
-            in_rules = True
-            with contextlib.suppress(ValueError):
-                delay = max(0.0, float(value))
-    if agents:
-        groups.append(RobotsGroup(tuple(agents), tuple(rules), delay))
-    return RobotsRules(tuple(groups))
+    return RobotsRules(Protego.parse(text))
 
 
 def robots_rules(status: int | None, body: bytes | None, reason: str = "") -> RobotsRules:
@@ -179,6 +120,11 @@ class PoliteFetcher:
         # robots.txt answers of this run, by origin: read by earlier steps, or by this one.
         self.robots_answers: dict[str, RobotsAnswer] = dict(robots_seen or {})
         self.robots_attempts: list[FetchAttempt] = []
+
+    def take_robots_attempts(self) -> list[FetchAttempt]:
+        """The robots.txt attempts made since the last call (so each is recorded once)."""
+        taken, self.robots_attempts = self.robots_attempts, []
+        return taken
 
     def _host(self, url: str) -> _HostState:
         host = (urlsplit(url).hostname or "").lower()

@@ -2,6 +2,15 @@
 
 Each record is its own gzip member, so ``read_payload(path, offset, length)`` can reread one
 response without scanning the file; extraction can be re-run later without refetching.
+
+Paths in ``raw_records.warc_path`` are relative to the database file's folder, so an archive
+works from any working directory (a Prefect worker, cron) and moves with its DB;
+``resolve_warc_path`` finds a file there, or by name in the archive folder if it was moved.
+
+What the writer changes (documented, as WARC tools expect the original bytes): it stores
+the decoded payload (content codings and chunking undone) under the response's HTTP head
+with ``Content-Encoding``, ``Transfer-Encoding`` and ``Content-Length`` rewritten to match,
+and gives a ``WARC-Payload-Digest`` (sha256) but no ``WARC-Block-Digest``.
 """
 
 from __future__ import annotations
@@ -12,14 +21,14 @@ import io
 import os
 import uuid
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from wirehouse.errors import ParseError
+from wirehouse.errors import ParseError, StorageError, StorageUnavailable
 from wirehouse.records import RawRecord
 
 # Headers that describe the transfer, not the stored body: we store the decoded payload.
@@ -32,11 +41,26 @@ def record_id_for(url: str, payload_sha256: str) -> str:
 
 
 class WarcArchive:
-    """Appends responses to one gzip WARC file per run (rolled over at ``max_file_bytes``)."""
+    """Appends responses to one gzip WARC file per run (rolled over at ``max_file_bytes``).
 
-    def __init__(self, directory: str | Path, run_id: str, max_file_bytes: int = 1_000_000_000):
+    Records name their file relative to ``relative_to`` (the database's folder)."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        run_id: str,
+        max_file_bytes: int = 1_000_000_000,
+        relative_to: str | Path | None = None,
+    ):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the archive folder {self.directory}: {exc.strerror or exc}",
+                reason="bad_archive_path",
+            ) from exc
+        self._relative_to = Path(relative_to) if relative_to is not None else None
         self._run_id = run_id
         self._max_file_bytes = max_file_bytes
         self._serial = 0
@@ -92,7 +116,7 @@ class WarcArchive:
         return RawRecord(
             record_id=record_id_for(url, payload_sha),
             url=url,
-            warc_path=str(self._path),
+            warc_path=self._stored_path(self._path),
             warc_offset=offset,
             warc_length=len(member),
             payload_sha256=payload_sha,
@@ -102,10 +126,20 @@ class WarcArchive:
             origin=origin,
         )
 
-    def close(self) -> None:
+    def _stored_path(self, path: Path) -> str:
+        if self._relative_to is None:
+            return str(path)
+        return os.path.relpath(path.absolute(), self._relative_to.absolute())
+
+    def sync(self) -> None:
+        """Flush and fsync what was written: rows may now point at it."""
         if self._file is not None:
             self._file.flush()
             os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self.sync()
             self._file.close()
             self._file = None
 
@@ -116,11 +150,36 @@ class WarcArchive:
         self.close()
 
 
+def resolve_warc_path(stored: str, db_dir: str | Path, archive_dir: str | Path) -> Path:
+    """Where a stored WARC path is: as written when absolute, else beside the database, else
+    (a moved file, an archive written from another working directory) by its name in the
+    archive folder. Raises StorageUnavailable when it is nowhere."""
+    path = Path(stored)
+    candidates = [path] if path.is_absolute() else [Path(db_dir) / path]
+    candidates.append(Path(archive_dir) / path.name)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise StorageUnavailable(
+        f"archive file {stored} is missing (looked in {', '.join(map(str, candidates))})",
+        reason="archive_missing",
+    )
+
+
 def read_payload(warc_path: str | Path, offset: int, length: int) -> tuple[bytes, str | None]:
     """The stored body and Content-Type of the record at ``offset``."""
-    with open(warc_path, "rb") as handle:
-        handle.seek(offset)
-        chunk = handle.read(length)
+    try:
+        with open(warc_path, "rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read(length)
+    except FileNotFoundError as exc:
+        raise StorageUnavailable(
+            f"archive file {warc_path} is missing", reason="archive_missing"
+        ) from exc
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"cannot read {warc_path}: {exc.strerror or exc}", reason="archive_unreadable"
+        ) from exc
     try:
         for record in ArchiveIterator(io.BytesIO(chunk)):
             if record.rec_type == "response":
@@ -146,3 +205,52 @@ def _reason(status_code: int) -> str:
         return HTTPStatus(status_code).phrase
     except ValueError:
         return "Unknown"
+
+
+ARCHIVE_FILE_GLOB = "wirehouse-*.warc.gz"
+
+
+def archive_files(archive_dir: str | Path) -> list[Path]:
+    """The WARC files wirehouse wrote into an archive folder, oldest run first."""
+    directory = Path(archive_dir)
+    return sorted(directory.glob(ARCHIVE_FILE_GLOB)) if directory.is_dir() else []
+
+
+def index_archive_file(path: Path, relative_to: str | Path | None = None) -> Iterator[RawRecord]:
+    """The response records of one of our WARC files, as the rows that would point at them
+    (for a file, or the tail of a file, that a killed run wrote but never recorded). Stops
+    quietly at a record cut short by the kill."""
+    stored = str(path) if relative_to is None else os.path.relpath(path, Path(relative_to))
+    with open(path, "rb") as handle:
+        records = ArchiveIterator(handle)
+        try:
+            for record in records:
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                payload = record.content_stream().read()
+                records.read_to_end(record)
+                status = int(record.http_headers.get_statuscode() or 0)
+                date = record.rec_headers.get_header("WARC-Date") or ""
+                payload_sha = hashlib.sha256(payload).hexdigest()
+                yield RawRecord(
+                    record_id=record_id_for(url, payload_sha),
+                    url=url,
+                    warc_path=stored,
+                    warc_offset=records.get_record_offset(),
+                    warc_length=records.get_record_length(),
+                    payload_sha256=payload_sha,
+                    status_code=status,
+                    content_type=record.http_headers.get_header("Content-Type"),
+                    fetched_at=_warc_date(date),
+                    origin="recovered",
+                )
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError):
+            return  # the record the kill cut short, and nothing after it
+
+
+def _warc_date(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.now(UTC)

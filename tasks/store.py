@@ -171,6 +171,22 @@ def save_robots_answers(
     )
 
 
+def resumable_urls(conn: duckdb.DuckDBPyConnection, run_id: str, since: datetime) -> set[str]:
+    """URLs that unfinished runs other than ``run_id`` fetched since ``since``."""
+    rows = conn.execute(query("resumable_urls"), {"run_id": run_id, "since": since}).fetchall()
+    return {row[0] for row in rows}
+
+
+def archived_warc_paths(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every WARC file a raw record points at, as stored."""
+    return [row[0] for row in conn.execute(query("archived_warc_paths")).fetchall()]
+
+
+def unfinished_runs(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Runs other than ``run_id`` that started and never finished, oldest first."""
+    return [row[0] for row in conn.execute(query("unfinished_runs"), {"run_id": run_id}).fetchall()]
+
+
 def all_record_ids(conn: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in conn.execute(query("all_record_ids")).fetchall()}
 

@@ -1,21 +1,27 @@
-"""URL normalisation: the first dedupe tier ("same URL").
+"""URLs: the form we fetch, and the identity of the page behind it.
 
-``normalize_url`` cleans a URL we may still fetch (no fragment, no tracking parameters);
-``url_key`` is the identity of the page behind it (also folding www/AMP variants), and
-``article_id`` hashes that identity into the archive's key.
+``normalize_url`` is the fetchable form: only what never changes the resource is changed
+(scheme and host case, the host as its ASCII/punycode A-label, a default port, the fragment,
+characters that must be percent-encoded, escapes of unreserved characters). Escapes such as
+``%25`` and ``%2F`` and every query parameter stay as they are: the server sees what the
+page linked to. ``url_key`` is the identity of the page behind a URL (also dropping known
+tracking parameters, folding www/AMP variants, sorting the query), and ``article_id``
+hashes that identity into the archive's key.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import ipaddress
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+import idna
 from tld import get_fld
 
-# Parameters that say who sent the reader, never which page it is.
+# Parameters known to say who sent the reader, never which page it is (analytics and ad
+# click ids, newsletter and social campaign tags). Parameters that may select content on
+# some site (``id``, ``cid``, ``src``, ``share``, ``partner``, ``ref``, ``rss``, ...) are kept.
 _TRACKING_PARAMS = frozenset(
     {
         "fbclid",
@@ -26,6 +32,8 @@ _TRACKING_PARAMS = frozenset(
         "msclkid",
         "yclid",
         "twclid",
+        "ttclid",
+        "li_fat_id",
         "igshid",
         "mc_cid",
         "mc_eid",
@@ -36,44 +44,37 @@ _TRACKING_PARAMS = frozenset(
         "mkt_tok",
         "ocid",
         "cmpid",
-        "ref",
         "ref_src",
         "ref_url",
-        "referrer",
-        "src",
-        "share",
         "smid",
         "soc_src",
         "soc_trk",
-        "spm",
-        "ito",
-        "cid",
         "ns_mchannel",
         "ns_source",
         "ns_campaign",
         "ns_linkname",
         "ftag",
-        "taid",
         "sr_share",
         "at_medium",
         "at_campaign",
         "at_custom1",
         "wt_mc",
-        "rss",
-        "cmp",
-        "partner",
         "guccounter",
-        "outputtype",
     }
 )
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__s")
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_")
 _AMP_PARAMS = frozenset({"amp", "outputtype", "_amp", "amp_js_v", "usqp"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _AMP_PATH = re.compile(r"(/amp/?$|^/amp/|\.amp(?=\.html?$|$)|/amp(?=/))", re.IGNORECASE)
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters a path or query may hold as they are (RFC 3986 pchar, plus / and ?).
+_PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
+_QUERY_SAFE = _PATH_SAFE | frozenset("?")
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def is_http_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host, a valid port and no whitespace inside."""
+    """True for an absolute http(s) URL with a valid host and port and no whitespace inside."""
     url = url.strip()
     if not url or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
         return False
@@ -82,35 +83,111 @@ def is_http_url(url: str) -> bool:
         _ = parts.port  # raises ValueError on a non-numeric or out-of-range port
     except ValueError:
         return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return False
+    return ascii_host(parts.hostname) is not None
 
 
-def _clean_query(query: str, *, drop_amp: bool) -> str:
-    kept = []
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        lowered = name.lower()
-        if lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES):
+def ascii_host(host: str) -> str | None:
+    """A host name as it goes on the wire: lowercase ASCII, an internationalised name as its
+    punycode A-label (IDNA 2008 with UTS 46 mapping, then IDNA 2003 as browsers allow), an
+    IPv6 literal without brackets. None for a name no DNS could hold."""
+    host = host.strip().rstrip(".").strip("[]")
+    if not host:
+        return None
+    if host.isascii():
+        lowered = host.lower()
+        if ":" in lowered:  # an IPv6 literal
+            return lowered if all(ch in "0123456789abcdef:." for ch in lowered) else None
+        labels = lowered.split(".")
+        if all(0 < len(label) <= 63 for label in labels) and all(
+            ch.isalnum() or ch in "-_" for ch in lowered.replace(".", "")
+        ):
+            return lowered
+        return None
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+
+
+def _encode(text: str, safe: frozenset[str]) -> str:
+    """Percent-encode what must be encoded; keep every escape, uppercase its hex digits, and
+    decode only escapes of unreserved characters (they mean the same either way)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        pair = text[i + 1 : i + 3]
+        if ch == "%" and len(pair) == 2 and all(c in _HEX for c in pair):
+            escape = pair.upper()
+            decoded = chr(int(escape, 16))
+            out.append(decoded if decoded in _UNRESERVED else f"%{escape}")
+            i += 3
             continue
-        if drop_amp and lowered in _AMP_PARAMS:
-            continue
-        kept.append((name, value))
-    kept.sort()
-    return urlencode(kept, quote_via=quote)
+        if ch in safe or ch == "%":  # a stray % is left as browsers leave it
+            out.append(ch)
+        else:
+            out.extend(f"%{byte:02X}" for byte in ch.encode("utf-8", "surrogatepass"))
+        i += 1
+    return "".join(out)
+
+
+def _netloc(scheme: str, host: str, port: int | None) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        return f"{shown}:{port}"
+    return shown
 
 
 def normalize_url(url: str) -> str:
-    """A cleaned, fetchable form: lowercase scheme and host, no default port, no fragment,
-    no tracking parameters, remaining parameters sorted, path percent-encoding made uniform."""
+    """The fetchable form of a URL: lowercase scheme, ASCII host, no default port, no
+    fragment, no user info, uniform percent-encoding; path and query otherwise untouched.
+    A URL whose host cannot be encoded keeps its host as written (its fetch then fails
+    with a reason)."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    with contextlib.suppress(UnicodeError):  # leave a name IDNA cannot encode as it is
-        host = host.encode("idna").decode("ascii")
-    netloc = host
-    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
-        netloc = f"{host}:{parts.port}"
-    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~%")
-    return urlunsplit((scheme, netloc, path, _clean_query(parts.query, drop_amp=False), ""))
+    raw_host = parts.hostname or ""
+    host = ascii_host(raw_host) or raw_host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    path = _encode(parts.path or "/", _PATH_SAFE)
+    query = _encode(parts.query, _QUERY_SAFE)
+    return urlunsplit((scheme, _netloc(scheme, host, port), path, query, ""))
+
+
+def _is_tracking(name: str) -> bool:
+    return name in _TRACKING_PARAMS or name.startswith(_TRACKING_PREFIXES)
+
+
+def _kept_pairs(query: str, *, drop_amp: bool) -> list[str]:
+    """The query's name=value pairs, raw (escapes inside keep their meaning), without the
+    known tracking parameters (and AMP switches, with ``drop_amp``)."""
+    kept = []
+    for pair in query.split("&"):
+        name = unquote(pair.split("=", 1)[0]).lower()
+        if pair and not _is_tracking(name) and not (drop_amp and name in _AMP_PARAMS):
+            kept.append(pair)
+    return kept
+
+
+def _identity_query(query: str) -> str:
+    """The query of a page's identity: no tracking or AMP parameters, the rest sorted."""
+    return "&".join(sorted(_kept_pairs(query, drop_amp=True)))
+
+
+def without_tracking(url: str) -> str:
+    """The fetchable form of a URL without its known tracking parameters (the order of the
+    others kept): the URL an article is shown and stored under."""
+    parts = urlsplit(normalize_url(url))
+    query = "&".join(_kept_pairs(parts.query, drop_amp=False))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def url_key(url: str) -> str:
@@ -125,7 +202,7 @@ def url_key(url: str) -> str:
     path = _AMP_PATH.sub("/", parts.path).replace("//", "/")
     if len(path) > 1:
         path = path.rstrip("/")
-    return urlunsplit(("", host, path, _clean_query(parts.query, drop_amp=True), "")).lstrip("/")
+    return urlunsplit(("", host, path, _identity_query(parts.query), "")).lstrip("/")
 
 
 def article_id(identity_url: str) -> str:
@@ -152,11 +229,11 @@ def identity_url(fetched_url: str, canonical_url: str | None) -> str:
     (one article, many URLs), else the fetched URL. A canonical on another site is a
     syndication claim, kept as evidence, not an identity."""
     if not canonical_url or not is_http_url(canonical_url):
-        return normalize_url(fetched_url)
+        return without_tracking(fetched_url)
     if domain_of(canonical_url) != domain_of(fetched_url):
-        return normalize_url(fetched_url)
+        return without_tracking(fetched_url)
     # Sites that point every page's canonical at their front page would fold all their
     # articles into one: a front-page canonical on an inner page is a template bug.
     if urlsplit(canonical_url).path in ("", "/") and urlsplit(fetched_url).path not in ("", "/"):
-        return normalize_url(fetched_url)
-    return normalize_url(canonical_url)
+        return without_tracking(fetched_url)
+    return without_tracking(canonical_url)

@@ -57,6 +57,8 @@ from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
+from tasks.content_coding import CodingProblem, TooLarge, decoders_for
+
 __all__ = [
     "DEFAULT_REVISIT_CACHE_BYTES",
     "SKIP_REASONS",
@@ -161,13 +163,8 @@ def read_warc(
 # control flow inside the reader
 
 
-class _PayloadProblem(Exception):
-    """The record is framed correctly but its HTTP message cannot be used."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
+# The record is framed correctly but its HTTP message cannot be used.
+_PayloadProblem = CodingProblem
 
 
 class _StreamProblem(Exception):
@@ -180,8 +177,7 @@ class _StreamProblem(Exception):
         self.fatal = fatal  # True when the stream cannot be resynchronised
 
 
-class _TooLarge(Exception):
-    """The decoded payload went over the limit."""
+_TooLarge = TooLarge
 
 
 @dataclass(slots=True)
@@ -539,151 +535,13 @@ def _dechunk(raw: _RawBody, *, allow_empty: bool) -> Iterator[bytes]:
             raise _PayloadProblem("malformed", "chunk is not followed by CRLF")
 
 
-class _Decoder:
-    """One content coding, decoded incrementally with bounded output."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.name = name
-        self.limit = limit
-        self.produced = 0
-
-    def _count(self, data: bytes) -> bytes:
-        self.produced += len(data)
-        if self.produced > self.limit:
-            raise _TooLarge
-        return data
-
-    def feed(self, data: bytes) -> bytes:
-        raise NotImplementedError
-
-    def finish(self) -> bytes:
-        raise NotImplementedError
-
-
-class _ZlibDecoder(_Decoder):
-    """gzip or deflate. A body that does not decode from its first bytes passes as is."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        super().__init__(name, limit)
-        self._modes = [16 + zlib.MAX_WBITS] if name == "gzip" else [zlib.MAX_WBITS, -zlib.MAX_WBITS]
-        self._decomp = zlib.decompressobj(self._modes.pop(0))
-        self._pending = bytearray()  # input kept until the stream has proven to decode
-        self._started = False  # some output came out: the coding is real
-        self._passthrough = False
-        self._finished = False  # the compressed stream has ended
-        self._fed = 0
-
-    def feed(self, data: bytes) -> bytes:
-        if self._passthrough:
-            return self._count(data)
-        if self._finished:
-            return b""  # bytes after the end of the compressed stream: ignored
-        self._fed += len(data)
-        if not self._started:
-            self._pending += data
-            if len(self._pending) > self.limit:
-                raise _TooLarge
-        out = bytearray()
-        while data:
-            try:
-                piece = self._decomp.decompress(data, _BLOCK)
-            except zlib.error as exc:
-                if self._started:
-                    raise _PayloadProblem(
-                        "malformed", _clip(f"{self.name}-encoded body is corrupt: {exc}")
-                    ) from exc
-                return self._restart()
-            if piece:
-                self._started = True
-                self._pending.clear()
-                out += self._count(piece)
-            if self._decomp.eof:
-                rest = self._decomp.unused_data
-                if self.name == "gzip" and rest[:2] == b"\x1f\x8b":
-                    self._decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)  # next member
-                    data = rest
-                    continue
-                self._finished = True
-                break
-            data = self._decomp.unconsumed_tail
-        return bytes(out)
-
-    def _restart(self) -> bytes:
-        """The bytes so far did not decode: try the next deflate flavour, else pass them."""
-        pending = bytes(self._pending)
-        self._pending.clear()
-        if self._modes:
-            self._decomp = zlib.decompressobj(self._modes.pop(0))
-            self._fed = 0
-            return self.feed(pending)
-        self._passthrough = True
-        return self._count(pending)
-
-    def finish(self) -> bytes:
-        if self._passthrough or self._finished or self._fed == 0:
-            return b""
-        if not self._decomp.eof:
-            if not self._started:
-                return self._restart()
-            raise _PayloadProblem("truncated", f"{self.name}-encoded body ends early")
-        return b""
-
-
-class _BrotliDecoder(_Decoder):
-    def __init__(self, name: str, limit: int, module: Any) -> None:
-        super().__init__(name, limit)
-        self._decomp = module.Decompressor()
-
-    def feed(self, data: bytes) -> bytes:
-        try:
-            out = self._decomp.process(data)
-        except Exception as exc:  # brotli.error has no common base
-            raise _PayloadProblem("malformed", _clip(f"br-encoded body is corrupt: {exc}")) from exc
-        return self._count(bytes(out))
-
-    def finish(self) -> bytes:
-        is_finished = getattr(self._decomp, "is_finished", None)
-        if is_finished is not None and not is_finished():
-            raise _PayloadProblem("truncated", "br-encoded body ends early")
-        return b""
-
-
-def _brotli_module() -> Any:
-    for name in ("brotli", "brotlicffi"):
-        try:
-            return __import__(name)
-        except ImportError:
-            continue
-    return None
-
-
-_BROTLI = _brotli_module()
-
-
-def _decoders(codings: list[str], limit: int) -> list[_Decoder]:
-    """Decoders for the codings, last applied first; stops at one it cannot undo."""
-    out: list[_Decoder] = []
-    for coding in reversed(codings):
-        if coding in ("identity", "none", "chunked"):
-            continue
-        if coding in ("gzip", "x-gzip"):
-            out.append(_ZlibDecoder("gzip", limit))
-        elif coding in ("deflate", "x-deflate"):
-            out.append(_ZlibDecoder("deflate", limit))
-        elif coding == "br" and _BROTLI is not None:
-            out.append(_BrotliDecoder("br", limit, _BROTLI))
-        else:
-            break  # cannot decode this one, so not the ones below it either
-    return out
-
-
 def _read_payload(raw: _RawBody, head: _Head, limit: int) -> bytes:
     """De-chunk and content-decode the body, holding at most ``limit`` decoded bytes."""
     transfer = _tokens(head.headers, "transfer-encoding")
     content = _tokens(head.headers, "content-encoding")
     chunked = "chunked" in transfer
     allow_empty = head.status_code in _NO_BODY_STATUSES
-    decoders = _decoders(content + [t for t in transfer if t != "chunked"], limit)
+    decoders = decoders_for(content + [t for t in transfer if t != "chunked"], limit)
     payload = bytearray()
 
     def push(data: bytes, start: int) -> None:

@@ -7,6 +7,7 @@ Migrations are ``sql/migrations/NNN_name.sql`` applied in order and recorded in
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
@@ -20,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from wirehouse.errors import StorageError
+from wirehouse.errors import StorageError, StorageUnavailable
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -79,8 +80,18 @@ def _is_lock_error(exc: BaseException) -> bool:
     return any(text in str(exc) for text in _LOCK_MESSAGES)
 
 
+_HOLDER = re.compile(r"lock is held in (.+?) \(PID (\d+)\)")
+
+
+def lock_holder(exc: BaseException) -> str:
+    """Who holds the file, as DuckDB's lock error names it: "PID 123 (/usr/bin/duckdb)"."""
+    match = _HOLDER.search(str(exc))
+    return f"PID {match[2]} ({match[1]})" if match else "another process"
+
+
 READ_WAIT_S = 10.0  # a query waits this long for a load transaction to finish
 WRITE_WAIT_S = 120.0  # a run's step waits longer: a reader's long query must not fail a run
+logger = logging.getLogger("wirehouse.db")
 
 
 def connect(
@@ -90,41 +101,69 @@ def connect(
 
     DuckDB lets one process open a file for writing, and no other process open it at all
     meanwhile; a run holds it only for short load transactions, so waiting briefly is
-    enough for a reader (``READ_WAIT_S``), and a writer waits longer (``WRITE_WAIT_S``).
+    enough for a reader (``READ_WAIT_S``), and a writer waits longer (``WRITE_WAIT_S``),
+    saying once who it waits for. ``wait_s=0`` tries once. Raises StorageUnavailable when
+    the file stays held, StorageError when it cannot be opened at all.
     """
     if wait_s is None:
         wait_s = READ_WAIT_S if read_only else WRITE_WAIT_S
     path = Path(path)
+    if not str(path) or path.is_dir():
+        raise StorageError(f"{str(path)!r} is not a database file name", reason="bad_archive_path")
     if read_only and not path.exists():
         raise StorageError(f"no archive at {path}: run `wirehouse run` or `wirehouse demo` first")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_s
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create {path.parent}: {exc.strerror or exc}", reason="bad_archive_path"
+            ) from exc
+    started = time.monotonic()
     delay = 0.05
+    said = False
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
-                raise StorageError(f"cannot open {path}: {exc}") from exc
-            if time.monotonic() >= deadline:
-                raise StorageError(
-                    f"{path} stayed locked by another process for {wait_s:.0f}s; "
-                    "try again when the running archive job finishes its load step",
+                raise StorageError(f"cannot open {path}: {_first_line(exc)}") from exc
+            waited = time.monotonic() - started
+            if waited >= wait_s:
+                raise StorageUnavailable(
+                    f"{path} is held by {lock_holder(exc)}"
+                    + (f" and stayed held for {wait_s:.0f}s" if wait_s else ""),
                     reason="archive_locked",
                 ) from exc
+            if not said and waited >= 1.0:
+                logger.warning(
+                    "waiting for %s: it is held by %s (up to %.0fs more)",
+                    path,
+                    lock_holder(exc),
+                    wait_s - waited,
+                )
+                said = True
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 @contextmanager
 def open_archive(
-    path: str | Path, *, read_only: bool = False
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    wait_s: float | None = None,
+    migrated: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A migrated connection that is closed (and its lock released) on exit."""
-    conn = connect(path, read_only=read_only)
+    """A migrated connection that is closed (and its lock released) on exit; ``migrated``
+    skips the migration check (the run already made it)."""
+    conn = connect(path, read_only=read_only, wait_s=wait_s)
     try:
-        if not read_only:
+        if not read_only and not migrated:
             migrate(conn)
         yield conn
     finally:

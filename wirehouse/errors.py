@@ -7,6 +7,8 @@
     │   └── TerminalFetchError     terminal: refused by policy, 4xx, too large, not HTML
     ├── ParseError                 terminal: a malformed feed, sitemap or WARC record
     └── StorageError               terminal: the DuckDB file cannot be opened or migrated
+        └── StorageUnavailable     retryable: the DB is held by another process, an archive
+                                   file is missing; the work waits, nothing is judged by it
 
 Every error carries a short machine-readable ``reason`` (stored in the ``fetches.error`` and
 ``rejections.reason`` columns) and a human ``detail``.
@@ -78,3 +80,11 @@ class StorageError(WirehouseError):
     """The archive database cannot be opened, locked or migrated."""
 
     reason = "storage"
+
+
+class StorageUnavailable(StorageError):
+    """Storage that is there but cannot be used now: the DuckDB file held by another
+    process, a WARC file missing from the archive. Never a verdict on a page."""
+
+    retryable = True
+    reason = "storage_unavailable"

@@ -95,6 +95,17 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadableRecord:
+    """An archived response that could not be read back (its WARC file missing or damaged):
+    a storage problem, reported and tried again later, never a verdict on the page."""
+
+    record_id: str
+    url: str
+    reason: str  # "archive_missing", "archive_unreadable"
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleSketch:
     """The part of a stored article that dedupe and clustering read."""
 

@@ -1,100 +1,134 @@
-"""One typed settings object: defaults live here, the environment may override them.
+"""One typed, validated settings object: defaults live here, the environment may override them.
 
 Per-run values (which URLs, which DB) are flow parameters, not settings. Every field can be
-set from the environment as ``WIREHOUSE_<FIELD NAME IN CAPITALS>``.
+set from the environment as ``WIREHOUSE_<FIELD NAME IN CAPITALS>``; a value that does not fit
+its field (``WIREHOUSE_PER_HOST_CONCURRENCY=0``, ``WIREHOUSE_OBEY_ROBOTS=maybe``) or an unknown
+``WIREHOUSE_`` variable is an ``InputError`` naming the variable, raised before any work starts.
+
+The groups are pydantic dataclasses: frozen, checked on construction (``dataclasses.replace``
+checks again), cheap to pickle into worker processes.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, ValidationError
+from pydantic.dataclasses import dataclass
 
 from wirehouse.errors import InputError
 
 DEFAULT_USER_AGENT = "wirehouse/0.1 (+https://github.com/wirehouse/wirehouse; news archiver)"
+ENV_PREFIX = "WIREHOUSE_"
+# WIREHOUSE_ variables that are not settings: deployment parameters read by prefect.yaml and
+# `wirehouse server`.
+NOT_SETTINGS = frozenset({"WIREHOUSE_DB", "WIREHOUSE_PROJECT_DIR", "WIREHOUSE_SOURCES"})
+
+_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+Count = Annotated[int, Field(ge=1)]
+Seconds = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
 
 
-def _parse_bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(raw)
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, config=_CONFIG)
 class FetchSettings:
     """How wirehouse talks to web servers."""
 
-    user_agent: str = DEFAULT_USER_AGENT
-    max_concurrency: int = 32  # requests in flight across all hosts
-    per_host_concurrency: int = 2  # requests in flight to any one host
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 20.0
-    total_timeout_s: float = 60.0  # wall time for one request, body included
-    max_redirects: int = 10
-    max_body_bytes: int = 10_000_000  # after decompression
-    max_feed_bytes: int = 50_000_000
+    user_agent: Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\r\n]+$")] = (
+        DEFAULT_USER_AGENT
+    )
+    max_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 32  # requests in flight in all
+    per_host_concurrency: Annotated[int, Field(ge=1, le=1_000)] = 2  # ... to any one host
+    connect_timeout_s: Seconds = 10.0
+    read_timeout_s: Seconds = 20.0
+    total_timeout_s: Seconds = 60.0  # wall time for one request, body included
+    max_redirects: Annotated[int, Field(ge=0, le=100)] = 10
+    max_body_bytes: Count = 10_000_000  # after decompression
+    max_feed_bytes: Count = 50_000_000  # feeds and sitemaps, after decompression
     obey_robots: bool = True  # robots.txt Disallow and Crawl-delay, fetched once per host
-    max_crawl_delay_s: float = 60.0  # a host asking for more is skipped, with a reason
-    max_retries: int = 3  # only timeouts, connection errors, 408, 429, 502, 503, 504
-    backoff_base_s: float = 0.5  # retry n waits a random time up to base * 2**n (full jitter)
-    backoff_max_s: float = 30.0
-    max_retry_after_s: float = 120.0  # a longer Retry-After is waited this long at most
-    host_failure_limit: int = 5  # consecutive failures that pause a host for the run
+    max_crawl_delay_s: Annotated[float, Field(ge=0)] = 60.0  # a host asking for more is skipped
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 3  # only timeouts, connection errors, ...
+    backoff_base_s: Annotated[float, Field(ge=0)] = 0.5  # retry n waits up to base * 2**n
+    backoff_max_s: Annotated[float, Field(ge=0)] = 30.0
+    max_retry_after_s: Annotated[float, Field(ge=0)] = 120.0  # a longer Retry-After is capped
+    host_failure_limit: Count = 5  # consecutive failures that pause a host for the run
+    max_sitemaps: Count = 500  # sitemaps read per run, indexes included
+    max_sitemap_depth: Count = 3  # sitemap index -> sitemap index -> sitemap
+    max_links_per_listing: Count = (
+        50_000  # URLs taken from one feed or sitemap (the protocol's cap)
+    )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class ArchiveSettings:
+    """How a run keeps its work: commit often, wait for readers, never lose a chunk."""
+
+    # The fetch and ingest steps commit what they did every this many pages or seconds,
+    # whichever comes first: a kill loses at most one chunk.
+    commit_every_pages: Count = 200
+    commit_every_s: Seconds = 5.0
+    # A run that finds the DuckDB file held by another process (a reader) waits this long,
+    # saying so, before it gives up; what it committed stays.
+    lock_wait_s: Annotated[float, Field(ge=0)] = 120.0
+    # URLs fetched by a run that never finished (killed, crashed) this recently are not
+    # fetched again by the next run: it carries on where that one stopped.
+    resume_window_s: Annotated[float, Field(ge=0)] = 86_400.0
+
+
+@dataclass(frozen=True, slots=True, config=_CONFIG)
 class ExtractSettings:
     """What counts as an article."""
 
-    min_words: int = 20  # shorter texts are rejected as "too_short" (a two-line brief passes)
-    max_link_density: float = 0.6  # pages whose text is mostly link text are index pages
+    min_words: Annotated[int, Field(ge=0)] = 20  # shorter texts are rejected as "too_short"
+    max_link_density: Share = 0.6  # pages whose text is mostly link text are index pages
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, config=_CONFIG)
 class DedupeSettings:
     """Thresholds of the dedupe and story stages, in one place."""
 
-    shingle_size: int = 5  # words per shingle
+    shingle_size: Annotated[int, Field(ge=1, le=50)] = 5  # words per shingle
     # Near-copy candidates: MinHash (one permutation, this many bins, a power of two), each
     # bin an LSH band; two texts share about bands * Jaccard keys, unrelated ones about 0.
     minhash_bands: int = 128
-    min_shared_bands: int = 4  # a candidate pair shares at least this many band keys
-    max_band_postings: int = 200  # a key held by more texts offers only its first this many
-    max_copy_candidates: int = 50  # archive texts a new text is checked against, likeliest first
-    copy_containment: float = 0.5  # share of the shorter text found in the longer one
-    min_copy_shingles: int = 40  # a shorter text is a copy only when identical (same_text)
+    min_shared_bands: Count = 4  # a candidate pair shares at least this many band keys
+    max_band_postings: Count = 200  # a key held by more texts offers only its first this many
+    max_copy_candidates: Count = 50  # archive texts a new text is checked against
+    copy_containment: Share = 0.5  # share of the shorter text found in the longer one
+    min_copy_shingles: Annotated[int, Field(ge=0)] = 40  # shorter: a copy only when identical
     # Stories and story lines are average-link clusters: two clusters join when their texts'
     # tf-idf cosine, averaged over all their pairs (0 for pairs never proposed), reaches:
-    story_similarity: float = 0.15  # ... this, time-weighted: "same event"
-    storyline_similarity: float = 0.08  # ... this, however far apart: "same story line"
-    story_window_days: float = 4.0  # reports of one event are published close together
-    story_decay_days: float = 3.0  # beyond the window, similarity fades with this scale
-    story_vector_terms: int = 100  # a text's strongest terms kept in its tf-idf vector
-    story_candidate_terms: int = 40  # of those, indexed to find candidate texts
-    story_max_posting: int = 2000  # a term on more texts than this proposes no pairs
-    story_max_candidates: int = 50  # candidates checked per text, most shared terms first
+    story_similarity: Share = 0.15  # ... this, time-weighted: "same event"
+    storyline_similarity: Share = 0.08  # ... this, however far apart: "same story line"
+    story_window_days: Annotated[float, Field(ge=0)] = 4.0  # one event's reports are close
+    story_decay_days: Seconds = 3.0  # beyond the window, similarity fades with this scale
+    story_vector_terms: Count = 100  # a text's strongest terms kept in its tf-idf vector
+    story_candidate_terms: Count = 40  # of those, indexed to find candidate texts
+    story_max_posting: Count = 2000  # a term on more texts than this proposes no pairs
+    story_max_candidates: Count = 50  # candidates checked per text, most shared terms first
     # A run regroups its new articles with the stories dated this close to them that are
     # alike to one of them; other stories stay as they are. Stories need about
     # story_window_days + story_decay_days * ln(1 / story_similarity) (about 10 days).
-    regroup_horizon_days: int = 30
+    regroup_horizon_days: Count = 30
     # A stored story is alike to a new text when their vectors' dot product over the new
     # text's story_candidate_terms strongest terms reaches this (well below
     # story_similarity, so no story a new text could join is missed) ...
-    regroup_min_similarity: float = 0.03
-    regroup_max_stories: int = 20  # ... the likeliest this many per new text
+    regroup_min_similarity: Share = 0.03
+    regroup_max_stories: Count = 20  # ... the likeliest this many per new text
     # Story lines are drawn over stored story vectors (no texts read): the regrouped stories,
     # the stories this far around them that are alike to one of them, and the whole lines
     # of all those: a subject followed for months still joins one line.
-    storyline_horizon_days: int = 365
-    storyline_min_similarity: float = 0.04  # alike: this dot product over the strongest terms
-    storyline_max_stories: int = 20  # ... the likeliest this many per regrouped story
-    republish_gap_days: float = 3.0  # a copy dated this long after its origin is a republish
-    rewrite_similarity: float = 0.4  # same facts (tf-idf cosine) ...
-    rewrite_min_containment: float = 0.05  # ... and some shared wording: a derived rewrite
+    storyline_horizon_days: Count = 365
+    storyline_min_similarity: Share = 0.04  # alike: this dot product over the strongest terms
+    storyline_max_stories: Count = 20  # ... the likeliest this many per regrouped story
+    republish_gap_days: Annotated[float, Field(ge=0)] = 3.0  # a copy dated this long after
+    rewrite_similarity: Share = 0.4  # same facts (tf-idf cosine) ...
+    rewrite_min_containment: Share = 0.05  # ... and some shared wording: a derived rewrite
 
     def __post_init__(self) -> None:
         bands = self.minhash_bands
@@ -102,11 +136,30 @@ class DedupeSettings:
             raise InputError(f"minhash_bands must be a power of two from 2 to 4096, not {bands}")
 
 
+_GROUPS: dict[str, type[Any]] = {
+    "fetch": FetchSettings,
+    "archive": ArchiveSettings,
+    "extract": ExtractSettings,
+    "dedupe": DedupeSettings,
+}
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable of a setting: ``WIREHOUSE_MAX_RETRIES`` for ``max_retries``."""
+    return f"{ENV_PREFIX}{field_name.upper()}"
+
+
+def setting_names() -> dict[str, str]:
+    """Every setting's environment variable, with the group it belongs to."""
+    return {env_name(item.name): group for group, kind in _GROUPS.items() for item in fields(kind)}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """All of wirehouse's tunables."""
 
     fetch: FetchSettings = FetchSettings()
+    archive: ArchiveSettings = ArchiveSettings()
     extract: ExtractSettings = ExtractSettings()
     dedupe: DedupeSettings = DedupeSettings()
 
@@ -114,26 +167,47 @@ class Settings:
         """These settings with another User-Agent (None keeps the current one)."""
         if not user_agent:
             return self
-        return replace(self, fetch=replace(self.fetch, user_agent=user_agent))
+        try:
+            return replace(self, fetch=replace(self.fetch, user_agent=user_agent))
+        except ValidationError as exc:
+            raise InputError(f"--user-agent {user_agent!r}: {_first_message(exc)}") from None
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Defaults overridden by WIREHOUSE_* variables (e.g. WIREHOUSE_USER_AGENT)."""
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Defaults overridden by WIREHOUSE_* variables (e.g. WIREHOUSE_USER_AGENT).
+
+        Raises InputError naming the first variable that is unknown or holds a bad value."""
         env = os.environ if environ is None else environ
+        known = setting_names()
+        for name in sorted(env):
+            if name.startswith(ENV_PREFIX) and name not in known and name not in NOT_SETTINGS:
+                close = difflib.get_close_matches(name, [*known, *NOT_SETTINGS], n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise InputError(f"{name} is not a wirehouse setting{hint}", reason="bad_setting")
         parts: dict[str, Any] = {}
-        for group in fields(cls):
-            current = getattr(cls(), group.name)
-            changes: dict[str, Any] = {}
-            for item in fields(current):
-                raw = env.get(f"WIREHOUSE_{item.name.upper()}")
-                if raw is None:
-                    continue
-                kind = type(getattr(current, item.name))
-                try:
-                    changes[item.name] = _parse_bool(raw) if kind is bool else kind(raw)
-                except ValueError as exc:
-                    raise InputError(
-                        f"WIREHOUSE_{item.name.upper()}={raw!r} is not a valid {kind.__name__}"
-                    ) from exc
-            parts[group.name] = replace(current, **changes)
+        for group, kind in _GROUPS.items():
+            changes = {
+                item.name: env[env_name(item.name)]
+                for item in fields(kind)
+                if env_name(item.name) in env
+            }
+            try:
+                parts[group] = kind(**changes)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                field_name = str(error["loc"][0]) if error["loc"] else ""
+                variable = env_name(field_name)
+                raise InputError(
+                    f"{variable}={env.get(variable, '')!r}: {_first_message(exc)}",
+                    reason="bad_setting",
+                ) from None
+            except InputError as exc:  # a check across fields (__post_init__)
+                names = ", ".join(f"{env_name(k)}={v!r}" for k, v in changes.items())
+                raise InputError(f"{names}: {exc.detail}", reason="bad_setting") from None
         return cls(**parts)
+
+
+def _first_message(exc: ValidationError) -> str:
+    """Pydantic's first complaint, as a short lowercase phrase."""
+    message = str(exc.errors()[0]["msg"])
+    return message[:1].lower() + message[1:]

@@ -720,23 +720,19 @@ def test_gzip_bomb_is_refused_quickly() -> None:
     assert feed_info.value.reason == "too_large"
 
 
-def test_gzip_cap_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gzip_cap_boundary() -> None:
     body = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example/</loc></url></urlset>'
-    monkeypatch.setattr(discover, "MAX_DECOMPRESSED_BYTES", len(body))
-    assert urls(parse_sitemap(gzip.compress(body), "https://a.example/s")[0]) == [
-        "https://a.example/"
-    ]
-    monkeypatch.setattr(discover, "MAX_DECOMPRESSED_BYTES", len(body) - 1)
+    found = parse_sitemap(gzip.compress(body), "https://a.example/s", max_bytes=len(body))
+    assert urls(found[0]) == ["https://a.example/"]
     with pytest.raises(ParseError) as info:
-        parse_sitemap(gzip.compress(body), "https://a.example/s")
+        parse_sitemap(gzip.compress(body), "https://a.example/s", max_bytes=len(body) - 1)
     assert info.value.reason == "too_large"
 
 
-def test_plain_body_over_cap_is_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(discover, "MAX_DECOMPRESSED_BYTES", len(RSS_10) - 1)
+def test_plain_body_over_cap_is_too_large() -> None:
     for parse in (parse_feed, parse_sitemap):
         with pytest.raises(ParseError) as info:
-            parse(RSS_10, FEED_URL)
+            parse(RSS_10, FEED_URL, max_bytes=len(RSS_10) - 1)
         assert info.value.reason == "too_large"
 
 

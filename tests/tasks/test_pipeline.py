@@ -239,7 +239,7 @@ def test_raw_responses_are_in_the_warc_archive(demo_archive):
     records = rows(ctx, "select url, warc_path, warc_offset, warc_length from raw_records")
     assert len(records) == len([e for e in MANIFEST if e["kind"] != "broken"])
     for url, path, offset, length in records:
-        body, content_type = read_payload(path, offset, length)
+        body, content_type = read_payload(ctx.warc_file(path), offset, length)
         host, _, rest = url.removeprefix("http://").partition("/")
         site = Path(__file__).resolve().parents[2] / "examples" / "site" / host
         assert body == (site / (rest or "index.html")).read_bytes()

@@ -214,3 +214,21 @@ def test_per_host_limit_holds_under_retries(local_server):
     )
     assert all(page is not None for page, _ in results)
     assert state["peak"] <= 2
+
+
+def test_groups_for_one_agent_are_merged_as_rfc_9309_asks():
+    rules = robots_rules(
+        200,
+        b"User-agent: wirehouse\nDisallow: /a\n\nUser-agent: other\nDisallow: /\n\n"
+        b"User-agent: wirehouse\nDisallow: /b\n",
+    )
+    assert not rules.allows("wirehouse", "https://x.example/a")
+    assert not rules.allows("wirehouse", "https://x.example/b")
+    assert rules.allows("wirehouse", "https://x.example/c")
+
+
+def test_robots_paths_compare_percent_encoding_as_the_rfc_asks():
+    rules = robots_rules(200, b"User-agent: *\nDisallow: /100%25-sure\nDisallow: /a%2Fb\n")
+    assert not rules.allows("wirehouse", "https://x.example/100%25-sure")
+    assert not rules.allows("wirehouse", "https://x.example/a%2Fb")
+    assert rules.allows("wirehouse", "https://x.example/a/b")

@@ -10,16 +10,45 @@ from tasks.urls import article_id, domain_of, identity_url, is_http_url, normali
     [
         (
             "HTTP://News.Example.COM:80/a/b?utm_source=x&id=3#frag",
-            "http://news.example.com/a/b?id=3",
+            "http://news.example.com/a/b?utm_source=x&id=3",
         ),
-        ("https://example.com:443/x?b=2&a=1&fbclid=abc", "https://example.com/x?a=1&b=2"),
+        ("https://example.com:443/x?b=2&a=1", "https://example.com/x?b=2&a=1"),
         ("https://example.com", "https://example.com/"),
         ("https://example.com:8443/x", "https://example.com:8443/x"),
-        ("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"),
+        ("https://example.com/caf%c3%a9", "https://example.com/caf%C3%A9"),
+        ("https://example.com/café", "https://example.com/caf%C3%A9"),
+        # escapes that change the resource stay: %25 is not %, %2F is not a path separator
+        ("https://example.com/100%25-sure", "https://example.com/100%25-sure"),
+        ("https://example.com/a%2Fb", "https://example.com/a%2Fb"),
+        ("https://example.com/a%7Eb", "https://example.com/a~b"),  # ~ is unreserved
+        ("https://example.com/50%off", "https://example.com/50%off"),
+        # internationalised host names go on the wire as their A-label
+        ("https://Bücher.Example/x", "https://xn--bcher-kva.example/x"),
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+        ("https://user:pw@example.com/x", "https://example.com/x"),
     ],
 )
 def test_normalize_url(raw, clean):
     assert normalize_url(raw) == clean
+    assert normalize_url(clean) == clean
+
+
+@pytest.mark.parametrize("name", ["cid", "src", "share", "partner", "ref", "id", "rss"])
+def test_parameters_that_may_select_content_stay_in_the_identity(name):
+    assert url_key(f"https://example.com/a?{name}=1") != url_key("https://example.com/a")
+    assert normalize_url(f"https://example.com/a?{name}=1") == f"https://example.com/a?{name}=1"
+
+
+@pytest.mark.parametrize("name", ["utm_source", "fbclid", "gclid", "mc_cid", "_ga"])
+def test_known_tracking_parameters_leave_the_identity_only(name):
+    url = f"https://example.com/a?x=1&{name}=abc"
+    assert url_key(url) == url_key("https://example.com/a?x=1")
+    assert normalize_url(url) == url  # the fetched URL keeps them
+
+
+def test_identity_sorts_parameters_without_decoding_them():
+    assert url_key("https://e.com/a?b=2&a=1") == url_key("https://e.com/a?a=1&b=2")
+    assert url_key("https://e.com/a?q=a%26b") != url_key("https://e.com/a?q=a&b")
 
 
 @pytest.mark.parametrize(
@@ -66,6 +95,9 @@ def test_identity_url_uses_same_site_canonical_only():
 
 def test_is_http_url():
     assert is_http_url("https://a.b/c")
+    assert is_http_url("https://bücher.example/c")
+    assert not is_http_url("https://a..b/c")
+    assert not is_http_url("https://exa mple.com/c")
     assert not is_http_url("ftp://a.b/c")
     assert not is_http_url("/relative")
     assert not is_http_url("http://")
