@@ -20,12 +20,10 @@ from prefect.artifacts import (
 )
 
 from flows import steps
-from tasks import pipeline, report
+from tasks import pipeline, report, sequence
 from tasks.pipeline import RunContext, Sources, default_archive_dir
-from tasks.store import finish_run, start_run
 from wirehouse.db import open_archive
 from wirehouse.records import RunSummary
-from wirehouse.runlock import run_lock
 from wirehouse.settings import Settings
 
 
@@ -95,27 +93,11 @@ def archive_flow(
         allow_private_network=allow_private_network,
         resolve=tuple(sorted((resolve or {}).items())),
     )
-    with run_lock(db):
-        with open_archive(db) as conn:
-            start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
-        progress = _Progress(total=6)
-        found = steps.discover(ctx, sources)
-        progress.step()
-        fetched = steps.fetch_and_archive(ctx, found.urls)
-        progress.step()
-        ingested = steps.ingest_warcs(ctx, list(sources.warcs)) if sources.warcs else None
-        progress.step()
-        extracted = steps.extract(ctx)
-        progress.step()
-        grouped = steps.dedupe_and_group(ctx)
-        progress.step()
-        steps.refresh_search_index(ctx)
-        progress.step()
-        summary = pipeline.summarize(ctx.run_id, found, fetched, ingested, extracted, grouped)
-        with open_archive(db) as conn:
-            finish_run(conn, summary)
-            new_stories = report.new_stories(conn, ctx.run_id)
-            problems = report.host_problems(conn, ctx.run_id)
+    progress = _Progress(total=len(sequence.ARCHIVE_STEPS))
+    summary = sequence.archive(ctx, sources, steps.as_task, lambda _step: progress.step())
+    with open_archive(db, read_only=True) as conn:
+        new_stories = report.new_stories(conn, ctx.run_id)
+        problems = report.host_problems(conn, ctx.run_id)
     _publish(summary, db, new_stories, problems)
     logger.info(
         "archived %d pages: %d new articles, %d copies, %d stories, %d failures",

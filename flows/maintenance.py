@@ -1,6 +1,6 @@
-"""Nightly maintenance: group what is left to group (or, asked to, regroup the whole archive
-from scratch), rebuild the search index, checkpoint the database file, and report what the
-archive holds."""
+"""Nightly maintenance: index what stopped runs archived but never recorded, group what is
+left to group (or, asked to, regroup the whole archive from scratch), rebuild the search
+index, checkpoint the database file, and report what the archive holds."""
 
 from __future__ import annotations
 
@@ -8,22 +8,18 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows import steps
-from tasks import pipeline
+from tasks import pipeline, sequence
 from tasks.pipeline import RunContext
-from wirehouse.runlock import run_lock
 
 
 @flow(name="maintenance", flow_run_name="maintain {db}")
 def maintenance_flow(db: str, regroup_all: bool = False) -> pipeline.ArchiveFigures:
-    """Group pending articles (all of them, from scratch, with ``regroup_all``: after the
-    dedupe settings changed), refresh the search index, checkpoint, report."""
+    """Index unrecorded archive files, group pending articles (all of them, from scratch,
+    with ``regroup_all``: after the dedupe settings changed), refresh the search index,
+    checkpoint, report."""
     ctx = RunContext.for_archive(db)
-    with run_lock(db):
-        if regroup_all:
-            steps.mark_all_for_regrouping(ctx)
-        grouped = steps.dedupe_and_group(ctx)
-        indexed = steps.refresh_search_index(ctx)
-        figures = steps.checkpoint(ctx)
+    done = sequence.maintain(ctx, regroup_all, steps.as_task)
+    figures, grouped = done.figures, done.grouped
     create_markdown_artifact(
         key="maintenance-report",
         description="the archive after nightly maintenance",
@@ -35,8 +31,10 @@ def maintenance_flow(db: str, regroup_all: bool = False) -> pipeline.ArchiveFigu
             f"| articles regrouped | {grouped.regrouped} |\n"
             f"| copy groups | {figures.copy_groups} |\n"
             f"| archived responses | {figures.raw_records} |\n"
+            f"| unrecorded responses indexed | {done.indexed.recovered} "
+            f"(from {done.indexed.files} files) |\n"
             f"| fetch attempts on record | {figures.fetches} |\n"
-            f"| articles in the search index | {indexed} |\n"
+            f"| articles in the search index | {done.searchable} |\n"
             f"| database file | {figures.database_bytes / 1e6:.1f} MB |\n"
         ),
     )

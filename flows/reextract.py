@@ -7,19 +7,16 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows import steps
-from tasks import pipeline
+from tasks import pipeline, sequence
 from tasks.pipeline import RunContext
-from wirehouse.runlock import run_lock
 
 
 @flow(name="reextract", flow_run_name="re-extract {db}")
 def reextract_flow(db: str) -> pipeline.ReextractReport:
     """Extract every archived response of ``db`` again and keep the new results."""
     ctx = RunContext.for_archive(db)
-    with run_lock(db):
-        changes = steps.reextract(ctx)
-        grouped = steps.dedupe_and_group(ctx)
-        steps.refresh_search_index(ctx)
+    done = sequence.reextract(ctx, steps.as_task)
+    changes, grouped = done.changes, done.grouped
     reasons = ", ".join(f"{k}: {v}" for k, v in changes.rejected_reasons.items()) or "none"
     create_markdown_artifact(
         key="reextract-report",
@@ -32,6 +29,7 @@ def reextract_flow(db: str) -> pipeline.ReextractReport:
             f"| article texts changed | {changes.changed} |\n"
             f"| pages that became articles | {changes.new_articles} |\n"
             f"| articles now rejected | {changes.now_rejected} |\n"
+            f"| responses that could not be read back (left as they were) | {changes.unreadable} |\n"
             f"| stories after regrouping | {grouped.stories} |\n\n"
             f"Rejection reasons of changed pages: {reasons}\n"
         ),

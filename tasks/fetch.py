@@ -28,7 +28,7 @@ from tasks.content_coding import (
     codings_of,
     supported_codings,
 )
-from tasks.urls import is_http_url, normalize_url
+from tasks.urls import ascii_host, is_http_url, normalize_url
 from wirehouse.errors import FetchError, TerminalFetchError, TransientFetchError
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import FetchSettings
@@ -103,11 +103,15 @@ class StaticResolver:
     """
 
     def __init__(self, mapping: dict[str, str], fallback: Resolver | None = None) -> None:
-        self._mapping = {host.lower(): _split_address(addr) for host, addr in mapping.items()}
+        # Keyed by the A-label: "bücher.example" is asked for as "xn--bcher-kva.example".
+        self._mapping = {
+            (ascii_host(host) or host.lower()): _split_address(addr)
+            for host, addr in mapping.items()
+        }
         self._fallback = fallback or SystemResolver()
 
     async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
-        fixed = self._mapping.get(host.lower())
+        fixed = self._mapping.get(ascii_host(host) or host.lower())
         if fixed is None:
             return await self._fallback.resolve(host, port)
         address, fixed_port = fixed
@@ -338,8 +342,11 @@ class Fetcher:
                 )
                 response = await self._client.send(request, stream=True)
                 try:
-                    if response.status_code in _REDIRECT_CODES and "location" in response.headers:
-                        current = _redirect_target(target, response.headers["location"])
+                    location = response.extensions.get(_LOCATION) or response.headers.get(
+                        "location"
+                    )
+                    if response.status_code in _REDIRECT_CODES and location:
+                        current = _redirect_target(target, location)
                         redirects.append(current)
                         continue
                     return await self._read(
@@ -437,6 +444,11 @@ def _host_header(host: str, port: int | None) -> str:
 def _redirect_target(base: httpx.URL, location: str) -> str:
     """The absolute URL a Location header points to; a value that is no URL is a final
     error of this fetch (a retry would meet the same header)."""
+    scheme, sep, rest = location.strip().partition("://")
+    if sep and scheme.lower() in ("http", "https") and not rest.split("/", 1)[0]:
+        raise TerminalFetchError(
+            f"invalid Location header {location[:200]!r}: no host", reason="bad_redirect"
+        )
     try:
         joined = base.join(location.strip())
         joined.raw_host.decode("ascii")
@@ -469,6 +481,18 @@ async def _read_body(response: httpx.Response, limit: int) -> bytes:
     return bytes(out)
 
 
+_LOCATION = "wirehouse.location"  # where a redirect's Location header is kept
+
+
+async def _keep_location(response: httpx.Response) -> None:
+    """Take a redirect's Location header out of httpx's reach: it parses the header even
+    when it follows no redirect, and turns a malformed one into a transport error (which
+    reads as transient). We follow redirects ourselves and judge the header there."""
+    if response.status_code in _REDIRECT_CODES and "location" in response.headers:
+        response.extensions[_LOCATION] = response.headers["location"]
+        del response.headers["location"]
+
+
 def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     """An httpx client with explicit timeouts and our user agent; redirects are ours to follow."""
     timeout = httpx.Timeout(
@@ -485,6 +509,7 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
         timeout=timeout,
         limits=limits,
         follow_redirects=False,
+        event_hooks={"response": [_keep_location]},
         headers={
             "User-Agent": settings.user_agent,
             "Accept": "text/html,application/xhtml+xml,*/*;q=0.5",

@@ -21,10 +21,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import duckdb
 
 from tasks.dedupe import (
     ShingleHasher,
@@ -154,6 +157,14 @@ class RunContext:
         """The run's WARC writer, its records naming files relative to the database."""
         return WarcArchive(self.archive_dir, self.run_id + suffix, relative_to=self.db_dir)
 
+    def open(
+        self, *, wait_s: float | None = None, migrated: bool = False
+    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The archive, opened for writing; while another process holds the file it waits
+        ``wait_s`` (default: the ``lock_wait_s`` setting), saying so."""
+        wait = self.settings.archive.lock_wait_s if wait_s is None else wait_s
+        return open_archive(self.db_path, wait_s=wait, migrated=migrated)
+
     def policy(self) -> FetchPolicy:
         return FetchPolicy(self.settings.fetch, self.allow_private_network)
 
@@ -268,11 +279,7 @@ class ChunkedLoad:
             self._archive.sync()
         try:
             with (
-                open_archive(
-                    self._ctx.db_path,
-                    wait_s=self._settings.lock_wait_s if final else 0,
-                    migrated=True,
-                ) as conn,
+                self._ctx.open(wait_s=None if final else 0, migrated=True) as conn,
                 transaction(conn),
             ):
                 save_fetches(
@@ -325,7 +332,7 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             _read_listings(ctx, sources.feeds, sources.sitemaps)
         )
         links.extend(found)
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         unindexed = unindexed_archive_files(ctx, archived_warc_paths(conn))
         problems.extend(
             DiscoveryProblem(
@@ -494,7 +501,7 @@ def fetch_and_archive(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
     if not urls:
         return FetchReport(0, 0, 0, 0, 0, {})
     since = datetime.now(UTC) - timedelta(seconds=ctx.settings.archive.resume_window_s)
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         known = known_record_ids(conn, list(urls))
         validators = latest_validators(conn, list(urls))
         robots = robots_answers(conn, ctx.run_id)
@@ -632,7 +639,7 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
     are committed in chunks as they are copied."""
     problems: Counter[str] = Counter()
     responses = other_records = new_records = 0
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         known = all_record_ids(conn)
     with ctx.warc_archive("-ingest") as archive:
         load = ChunkedLoad(ctx, archive)
@@ -726,6 +733,11 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
+def _worker_pid(_: object = None) -> int:
+    """A worker's process id (tests check that workers exit with their parent)."""
+    return os.getpid()
+
+
 def extract_in_batches(
     records: Sequence[PendingRecord], settings: ExtractSettings, workers: int | None = None
 ) -> Iterator[list[tuple[PendingRecord, Outcome]]]:
@@ -785,7 +797,7 @@ def _storage_problems(
 def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractReport:
     """Extract every archived response not yet turned into an article or a rejection.
     Responses that cannot be read back stay pending and are reported."""
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         pending = _located(ctx, pending_records(conn))
         before = count_articles(conn)
     rejected: Counter[str] = Counter()
@@ -795,10 +807,10 @@ def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractRepor
         rejected.update(o.reason for _, o in batch if isinstance(o, Rejection))
         unreadable.extend(o for _, o in batch if isinstance(o, UnreadableRecord))
         kept = [(o, r.fetched_at) for r, o in batch if not isinstance(o, UnreadableRecord)]
-        with open_archive(ctx.db_path, migrated=True) as conn:
+        with ctx.open(migrated=True) as conn:
             written, _ = save_extractions(conn, kept)
         extracted += written
-    with open_archive(ctx.db_path, migrated=True) as conn:
+    with ctx.open(migrated=True) as conn:
         save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))
         after = count_articles(conn)
     return ExtractReport(
@@ -825,7 +837,7 @@ def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
     what changed: new texts, pages that became articles, articles that became rejections.
     A response that cannot be read back (its WARC file missing or damaged) leaves its
     article or rejection as it was, and is reported."""
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         state = extraction_state(conn)
     records = _located(ctx, [record for record, _, _ in state])
     before = {
@@ -856,10 +868,10 @@ def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
                 changed += 1
             keep.append((outcome, record.fetched_at))
         if keep:
-            with open_archive(ctx.db_path, migrated=True) as conn:
+            with ctx.open(migrated=True) as conn:
                 save_reextractions(conn, keep)
     if unreadable:
-        with open_archive(ctx.db_path, migrated=True) as conn:
+        with ctx.open(migrated=True) as conn:
             save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))
     return ReextractReport(
         records=len(records),
@@ -882,7 +894,7 @@ def index_unrecorded(ctx: RunContext) -> IndexReport:
     """Index what stopped runs wrote to the archive but never recorded: the files no row
     points at, and the files of runs that never finished (their tails). Recovered responses
     become raw records like any other and are extracted by the next extract step."""
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         stored = archived_warc_paths(conn)
         stopped = unfinished_runs(conn, ctx.run_id)
         known = all_record_ids(conn)
@@ -924,7 +936,7 @@ def group_articles(ctx: RunContext) -> GroupReport:
     from stored story vectors. Other stories stay as they are, so a run costs what its
     new articles touch, not what the archive holds."""
     settings = ctx.settings.dedupe
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         pending = pending_grouping(conn)
         if not pending:
             totals = grouping_totals(conn)
@@ -949,10 +961,10 @@ def group_articles(ctx: RunContext) -> GroupReport:
         return minhash_keys_of(sketch)
 
     _store_minhash_keys(ctx, pending, sketch_pending)
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         missing = unsketched_articles(conn)
     _store_minhash_keys(ctx, missing, minhash_keys_of)
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         partners = grouping_partners(
             conn,
             settings.min_shared_bands,
@@ -966,7 +978,7 @@ def group_articles(ctx: RunContext) -> GroupReport:
     holding = Counter(stored.holding)
     holding.update(new_counts)
     counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         working_set = grouping_working_set(conn, probes, sorted(copies), settings)
         sketches = article_sketches(conn, working_set)
         previous = previous_grouping(conn, working_set)
@@ -989,7 +1001,7 @@ def group_articles(ctx: RunContext) -> GroupReport:
     touched = set(pending) | copies
     changed = {g.story_id for g in result.groupings if g.article_id in touched}
     changed |= {kept for _merged, kept in result.merges}
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         neighbours = storyline_neighbours(
             conn,
             {
@@ -1004,7 +1016,7 @@ def group_articles(ctx: RunContext) -> GroupReport:
         kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
         vectors = story_vectors_of(conn, kept)
     lines = _draw_storylines(result, previous, neighbours, vectors, settings)
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts)
         totals = grouping_totals(conn)
     return GroupReport(
@@ -1029,10 +1041,10 @@ def _store_minhash_keys(
     chunk at a time. Pending articles get theirs when grouped; grouped articles without
     any (an archive whose keys a migration cleared) get theirs here too."""
     for start in range(0, len(article_ids), GROUPING_CHUNK):
-        with open_archive(ctx.db_path) as conn:
+        with ctx.open() as conn:
             sketches = article_sketches(conn, article_ids[start : start + GROUPING_CHUNK])
         keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
-        with open_archive(ctx.db_path) as conn:
+        with ctx.open() as conn:
             replace_fingerprints(conn, keys)
 
 
@@ -1041,7 +1053,7 @@ def mark_all_for_regrouping(ctx: RunContext) -> int:
     settings changed, say). Ids are kept where clusters still hold their articles, but
     nothing is held together: a story the new settings split gets a new id for its
     younger part. Returns the number of articles marked."""
-    with open_archive(ctx.db_path) as conn, transaction(conn):
+    with ctx.open() as conn, transaction(conn):
         conn.execute(query("mark_all_for_regrouping"))
         return count_articles(conn)
 
@@ -1092,7 +1104,7 @@ def _vectors_by_story(result: StoryResult) -> list[StoryVector]:
 
 def refresh_search(ctx: RunContext) -> int:
     """Rebuild the full-text index; returns the number of articles indexed."""
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         return refresh_search_index(conn)
 
 
@@ -1110,7 +1122,7 @@ class ArchiveFigures:
 
 def checkpoint(ctx: RunContext) -> ArchiveFigures:
     """Fold DuckDB's write-ahead log into the file and report the archive's size."""
-    with open_archive(ctx.db_path) as conn:
+    with ctx.open() as conn:
         conn.execute("checkpoint")
         row = conn.execute(query("archive_figures")).fetchone()
     articles, stories, copy_groups, raw_records, fetches = row or (0, 0, 0, 0, 0)

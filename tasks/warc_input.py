@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import DecompressingBufferedReader
 
 from tasks.content_coding import CodingProblem, TooLarge, decoders_for
 
@@ -625,13 +626,37 @@ class _RevisitCache:
 # the reader
 
 
+class _DamageAwareReader(DecompressingBufferedReader):  # type: ignore[misc]
+    """warcio's decompressing reader, saying when a gzip member is damaged.
+
+    Upstream prints the zlib error to stderr and returns no data, which reads as the end of
+    the file: every record after a damaged member would be lost. Here the damage is raised,
+    and the reader resynchronises at the next gzip member."""
+
+    def _decompress(self, data: bytes) -> bytes:
+        if self.decompressor is not None and data and self.num_block_read:
+            try:
+                out: bytes = self.decompressor.decompress(data)
+            except zlib.error as exc:
+                raise _StreamProblem(
+                    "malformed", f"gzip data is damaged: {exc}", fatal=False
+                ) from exc
+            return out
+        return bytes(super()._decompress(data))
+
+
 class _ArchiveIterator(ArchiveIterator):  # type: ignore[misc]
-    """warcio's iterator, reading the lines between records with a length cap.
+    """warcio's iterator, reading the lines between records with a length cap, and through
+    a reader that reports damage instead of ending early.
 
     Upstream reads them with an unbounded ``readline`` (a zero-filled tail would be one
     line, all in memory) and prints a warning for each misframed record; the count it keeps
     in ``err_count`` is all this module needs.
     """
+
+    def __init__(self, fileobj: Any, **kwargs: Any) -> None:
+        super().__init__(fileobj, **kwargs)
+        self.reader = _DamageAwareReader(self.fh, block_size=kwargs.get("block_size", _BLOCK))
 
     def _consume_blanklines(self) -> tuple[bytes | None, int]:
         empty_size = 0
@@ -661,6 +686,7 @@ class _WarcReader:
         self.pending: WarcSkip | None = None  # damage before the first good record
         self.last_offset = 0
         self.floor = -1  # offset of the last record framed in the current segment
+        self.members = 0  # gzip members that held a record each: the file is one per record
 
     def _source(self, offset: int) -> str:
         if self.stream_base:
@@ -710,6 +736,10 @@ class _WarcReader:
             if outcome.kind == "io":
                 yield self._unreadable(outcome.detail)
                 return
+            if outcome.kind == "stream" and self.members >= 2:
+                # A file of one member per record whose member goes on past its record: the
+                # member is damaged (bytes inserted or lost inside it), not one gzip stream.
+                outcome = _Outcome("resync", outcome.offset, "gzip member is damaged")
             if outcome.kind == "stream":
                 # a gzip member holding several records: read on through one gzip stream
                 self.stream_base = outcome.offset
@@ -718,12 +748,6 @@ class _WarcReader:
                 start, skip_first, at_candidate = 0, True, False
                 continue
             # "resync": bytes at outcome.offset are no record; look for the next one
-            if outcome.report and not (at_candidate and outcome.offset == start):
-                skip = WarcSkip(self._source(outcome.offset), None, "malformed", outcome.detail)
-                if self.parsed_any:
-                    yield skip
-                elif self.pending is None:
-                    self.pending = skip
             try:
                 found = _scan(stream, outcome.offset + 1, pattern)
             except _StreamProblem as exc:
@@ -733,6 +757,16 @@ class _WarcReader:
             except OSError as exc:
                 yield self._unreadable(f"read error: {exc.strerror or exc}")
                 return
+            if outcome.report and not (at_candidate and outcome.offset == start):
+                end = found if found is not None else (self.size if not self.stream_base else 0)
+                detail = outcome.detail
+                if end > outcome.offset:
+                    detail += f"; {end - outcome.offset} bytes skipped to the next record"
+                skip = WarcSkip(self._source(outcome.offset), None, "malformed", _clip(detail))
+                if self.parsed_any:
+                    yield skip
+                elif self.pending is None:
+                    self.pending = skip
             if found is None:
                 break
             start, at_candidate = found, True
@@ -796,6 +830,8 @@ class _WarcReader:
             if problem is not None:
                 return _Outcome("resync", offset, problem)
             self.floor = offset
+            if self.compressed and self.stream_base is None and offset != self.last_offset:
+                self.members += 1
             self.last_offset = offset
             if not self.parsed_any:
                 self.parsed_any = True

@@ -7,13 +7,18 @@ Exit codes: 0 done (failed URLs are recorded, not fatal), 1 the run itself faile
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wirehouse.errors import InputError, WirehouseError
+
+if TYPE_CHECKING:
+    from tasks.pipeline import RunContext, Sources
+    from wirehouse.records import RunSummary
 
 DEMO_FEED = "http://feeds.wirehouse.example/rss.xml"
 DEMO_SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
@@ -24,6 +29,27 @@ def _quiet_prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # wirehouse's own log lines go to the run's logs in the Prefect UI too.
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "wirehouse")
+    # A temporary server (``--prefect`` with no server set up) takes 12-19 s to start on a
+    # small machine, and longer on a busy one: Prefect's default 20 s is not enough.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
+
+
+_log = logging.getLogger("wirehouse")
+# Libraries that log what is no news to a user (trafilatura's "empty HTML tree", warcio's
+# warnings): kept off the terminal.
+_NOISY = ("trafilatura", "htmldate", "courlan", "justext", "warcio", "charset_normalizer")
+
+
+def _setup_logging(verbosity: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("wirehouse: %(message)s"))
+    _log.handlers[:] = [handler]
+    _log.propagate = False
+    _log.setLevel({-1: logging.ERROR, 0: logging.WARNING}.get(verbosity, logging.INFO))
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.CRITICAL if verbosity < 2 else logging.DEBUG)
 
 
 def _resolve_arg(text: str) -> tuple[str, str]:
@@ -37,7 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wirehouse", description="Scrape, clean and archive the news into DuckDB."
     )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="say more (-vv: library logs too)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
     sub = parser.add_subparsers(dest="command", required=True)
+    prefect_help = (
+        "report the run to Prefect (default: when PREFECT_API_URL is set or `wirehouse "
+        "server` runs; --prefect with neither starts a temporary server)"
+    )
 
     run = sub.add_parser("run", help="run the archive flow once and print a summary")
     run.add_argument("--db", required=True, help="DuckDB file to write (created if missing)")
@@ -68,9 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST=ADDR[:PORT]",
         help="connect to ADDR for HOST, like curl --resolve",
     )
+    run.add_argument(
+        "--prefect", action=argparse.BooleanOptionalAction, default=None, help=prefect_help
+    )
 
     demo = sub.add_parser("demo", help="archive the bundled example site, served on loopback")
     demo.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
+    demo.add_argument(
+        "--prefect", action=argparse.BooleanOptionalAction, default=None, help=prefect_help
+    )
 
     server = sub.add_parser(
         "server",
@@ -173,15 +213,89 @@ def format_summary(summary: Any) -> str:
     return "\n".join(lines)
 
 
-def _run_flow(**parameters: Any) -> Any:
+LOCAL_SERVER = "http://127.0.0.1:4200/api"  # where `wirehouse server` starts Prefect
+
+
+def prefect_api_url() -> str | None:
+    """The Prefect API a run would report to: PREFECT_API_URL, else a local `wirehouse
+    server` answering on its default port, else None."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        return configured
+    import httpx
+
+    try:
+        answer = httpx.get(f"{LOCAL_SERVER}/health", timeout=0.5, trust_env=False)
+    except httpx.HTTPError:
+        return None
+    return LOCAL_SERVER if answer.status_code == 200 else None
+
+
+def _check_db(db: str) -> str:
+    if not db or not db.strip() or db.endswith(("/", os.sep)) or Path(db).is_dir():
+        raise InputError(f"--db needs a database file name, not {db!r} (e.g. --db news.duckdb)")
+    return db
+
+
+def _context(args: argparse.Namespace, sources: Sources) -> RunContext:
+    """Every check that needs no flow, before anything starts: arguments, settings, the
+    run lock and the archive (created and migrated, so a bad path fails now)."""
+    from tasks.pipeline import RunContext, default_archive_dir, new_run_id
+    from wirehouse.db import open_archive
+    from wirehouse.settings import Settings
+
+    sources.validate()
+    settings = Settings.from_env().with_user_agent(args.user_agent)
+    ctx = RunContext(
+        db_path=args.db,
+        archive_dir=args.archive or default_archive_dir(args.db),
+        run_id=new_run_id(),
+        settings=settings,
+        allow_private_network=args.allow_private_network,
+        resolve=tuple(sorted(dict(args.resolve).items())),
+    )
+    with open_archive(ctx.db_path, wait_s=settings.archive.lock_wait_s):
+        pass
+    return ctx
+
+
+def _archive(ctx: RunContext, sources: Sources, use_prefect: bool | None) -> RunSummary:
+    """Run the archive steps: as a Prefect flow run when a Prefect server is there (or
+    ``--prefect`` asks for one), else in this process, with no Prefect at all."""
+    from tasks import sequence
+
+    api_url = prefect_api_url() if use_prefect is not False else None
+    if use_prefect is None and api_url is None:
+        _log.warning(
+            "this run is not reported to Prefect (no server found): start `wirehouse server` "
+            "or set PREFECT_API_URL to follow runs in the Prefect UI"
+        )
+        return sequence.archive(ctx, sources)
+    if use_prefect is False:
+        return sequence.archive(ctx, sources)
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
     _quiet_prefect_defaults()
     from flows.archive import archive_flow
 
-    return archive_flow(**parameters)
+    summary: RunSummary = archive_flow(
+        db=ctx.db_path,
+        archive=ctx.archive_dir,
+        urls=list(sources.urls),
+        urls_file=sources.urls_file,
+        feeds=list(sources.feeds),
+        sitemaps=list(sources.sitemaps),
+        warcs=list(sources.warcs),
+        allow_private_network=ctx.allow_private_network,
+        resolve=dict(ctx.resolve),
+        user_agent=ctx.settings.fetch.user_agent,
+    )
+    return summary
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.pipeline import Sources
+    from wirehouse.runlock import run_lock
 
     sources = Sources(
         urls=tuple(args.url),
@@ -192,36 +306,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if sources.is_empty():
         raise InputError("nothing to archive: give --url, --urls-file, --feed, --sitemap or --warc")
-    sources.validate()
-    summary = _run_flow(
-        db=args.db,
-        archive=args.archive,
-        urls=list(args.url),
-        urls_file=args.urls_file,
-        feeds=list(args.feed),
-        sitemaps=list(args.sitemap),
-        warcs=list(args.warc),
-        allow_private_network=args.allow_private_network,
-        resolve=dict(args.resolve),
-        user_agent=args.user_agent,
-    )
+    with run_lock(_check_db(args.db)):
+        ctx = _context(args, sources)
+        summary = _archive(ctx, sources, args.prefect)
     print(format_summary(summary))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from tasks.pipeline import Sources
     from wirehouse.db import query
     from wirehouse.demo_site import serve_example_site
+    from wirehouse.runlock import run_lock
 
     print("serving the example site on loopback and archiving it ...", flush=True)
-    with serve_example_site() as hosts:
-        summary = _run_flow(
-            db=args.db,
-            feeds=[DEMO_FEED],
-            sitemaps=[DEMO_SITEMAP],
-            allow_private_network=True,
-            resolve=hosts,
-        )
+    sources = Sources(feeds=(DEMO_FEED,), sitemaps=(DEMO_SITEMAP,))
+    with run_lock(_check_db(args.db)), serve_example_site() as hosts:
+        args.archive, args.user_agent, args.allow_private_network = None, None, True
+        args.resolve = sorted(hosts.items())
+        ctx = _context(args, sources)
+        summary = _archive(ctx, sources, args.prefect)
     print(format_summary(summary))
     print()
     print(f"stories in {args.db}:")
@@ -279,13 +383,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": cmd_export,
     }
     handler = handlers[args.command]
+    _setup_logging(-1 if args.quiet else args.verbose)
     try:
         return handler(args)
     except InputError as exc:
         print(f"wirehouse: error: {exc.detail}", file=sys.stderr)
         return 2
     except WirehouseError as exc:
-        print(f"wirehouse: error: {exc}", file=sys.stderr)
+        print(f"wirehouse: error: {exc.detail}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("wirehouse: interrupted", file=sys.stderr)

@@ -2,26 +2,51 @@
 
 Deployments have a concurrency limit of one; runs started by hand (``wirehouse run``, a
 second scheduler) take an exclusive lock on ``<db>.lock`` too. The lock is an OS file lock,
-so a crashed run never leaves it behind.
+so a crashed run never leaves it behind. Within one process the lock is re-entrant: the
+command line takes it before anything starts (a busy archive answers at once), and the run
+it starts takes it again.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from wirehouse.errors import StorageError
 
+_held: dict[Path, int] = {}  # lock files this process holds, and how many times
+_guard = threading.Lock()
+
 
 @contextmanager
 def run_lock(db_path: str | Path) -> Iterator[None]:
     """Hold the archive's run lock, or fail at once saying who holds it."""
-    path = Path(f"{db_path}.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
+    path = Path(f"{db_path}.lock").absolute()
+    with _guard:
+        if path in _held:
+            _held[path] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _guard:
+                _held[path] -= 1
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise StorageError(
+            f"cannot write {path}: {exc.strerror or exc}", reason="bad_archive_path"
+        ) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -35,9 +60,13 @@ def run_lock(db_path: str | Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
+        with _guard:
+            _held[path] = 1
         try:
             yield
         finally:
+            with _guard:
+                del _held[path]
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -55,6 +55,8 @@ def plan(
         PREFECT_HOME=str(prefect_home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
+        # wirehouse's own log lines (a held archive, skipped URLs) go to the runs' logs too
+        PREFECT_LOGGING_EXTRA_LOGGERS="wirehouse",
         PREFECT_API_URL=existing or f"http://127.0.0.1:{port}/api",
         WIREHOUSE_PROJECT_DIR=str(project_dir),
         WIREHOUSE_SOURCES=str(sources_path),

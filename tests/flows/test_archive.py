@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 from pathlib import Path
 
@@ -9,7 +10,6 @@ import duckdb
 import pytest
 
 from flows.archive import archive_flow
-from wirehouse.runlock import run_lock
 
 pytestmark = pytest.mark.prefect
 
@@ -94,7 +94,8 @@ def test_private_addresses_are_refused_without_the_flag(tmp_path, example_hosts)
 def test_a_second_run_on_a_busy_archive_fails_with_a_clear_state(tmp_path, example_hosts):
     db = str(tmp_path / "news.duckdb")
     url = next(e["url"] for e in MANIFEST if e["kind"] == "article")
-    with run_lock(db):  # as if another run were writing
+    with open(f"{db}.lock", "a") as held:  # as if another process were writing
+        fcntl.flock(held, fcntl.LOCK_EX)
         state = archive_flow(
             db=db, urls=[url], allow_private_network=True, resolve=example_hosts, return_state=True
         )

@@ -300,11 +300,11 @@ def test_damaged_copy_of_real_file_resyncs(tmp_path: Path) -> None:
         "http://www.archive.org/images/star.png",
         "http://www.archive.org/services/collection-rss.php",
     ]
-    # the member inflates up to the corrupt bytes, then stops short of its Content-Length;
+    # the member inflates up to the corrupt bytes, where its damage is found;
     # the garbage after it is one malformed stretch
     assert [(s.reason, s.url, _offset(s.source)) for s in skips if s.reason != "not_response"] == [
         ("no_http_headers", "dns:www.archive.org", 463),
-        ("truncated", "http://www.archive.org/index.php", 3380),
+        ("malformed", "http://www.archive.org/index.php", 3380),
         ("malformed", None, 9881),
     ]
     # the metadata record of index.php (after the garbage) is still read
@@ -634,7 +634,7 @@ def test_corrupt_gzip_member_mid_file(tmp_path: Path) -> None:
     items = list(read_warc(path))
     assert [(type(i).__name__, i.url, getattr(i, "reason", None)) for i in items] == [
         ("WarcResponse", "https://news.example.com/1", None),
-        ("WarcSkip", "https://news.example.com/2", "truncated"),
+        ("WarcSkip", "https://news.example.com/2", "malformed"),  # its gzip data is damaged
         ("WarcResponse", "https://news.example.com/3", None),
     ]
     assert items[2].source == f"{path}#{end}"

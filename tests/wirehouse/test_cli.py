@@ -81,7 +81,7 @@ def test_format_table_cuts_long_cells():
 
 @pytest.mark.slow
 def test_demo_command_end_to_end(tmp_path):
-    """`wirehouse demo` in its own process, with Prefect's ephemeral mode (no server set up)."""
+    """`wirehouse demo` in its own process, with no Prefect server set up: it runs in-process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     db = tmp_path / "demo.duckdb"
@@ -98,3 +98,87 @@ def test_demo_command_end_to_end(tmp_path):
     assert "Putin meets leader of Belarus" in done.stdout
     assert "new articles  16" in done.stdout
     assert (tmp_path / "demo-archive").is_dir()
+
+
+def _cli_in_fresh_process(args: list[str], env: dict[str, str] | None = None, **kw: object):
+    """Run main() in a new interpreter; report its exit code, output, and whether Prefect
+    was imported on the way."""
+    script = (
+        "import sys\n"
+        "from wirehouse.cli import main\n"
+        f"code = main({args!r})\n"
+        "print('PREFECT-IMPORTED' if 'prefect' in sys.modules else 'NO-PREFECT')\n"
+        "sys.exit(code)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "WIREHOUSE_"))}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "message"),
+    [
+        ({"WIREHOUSE_PER_HOST_CONCURRENCY": "0"}, [], "WIREHOUSE_PER_HOST_CONCURRENCY='0'"),
+        ({"WIREHOUSE_OBEY_ROBOTS": "maybe"}, [], "WIREHOUSE_OBEY_ROBOTS='maybe'"),
+        ({"WIREHOUSE_MAX_RETRYS": "1"}, [], "did you mean WIREHOUSE_MAX_RETRIES"),
+        ({}, ["--db", ""], "--db needs a database file name"),
+        ({}, ["--url", "ftp://x.example/"], "not an http(s) URL"),
+    ],
+)
+def test_bad_settings_and_arguments_answer_in_one_line_before_prefect(tmp_path, env, args, message):
+    argv = ["run", "--db", str(tmp_path / "a.duckdb"), "--url", "http://x.example/", *args]
+    done = _cli_in_fresh_process(argv, env)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert "NO-PREFECT" in done.stdout
+
+
+def test_a_busy_archive_answers_at_once_in_one_line(tmp_path):
+    import fcntl
+
+    db = tmp_path / "a.duckdb"
+    with open(f"{db}.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run is writing
+        done = _cli_in_fresh_process(["run", "--db", str(db), "--url", "http://x.example/"])
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "another run is writing to" in done.stderr
+    assert "NO-PREFECT" in done.stdout
+
+
+def test_an_archive_on_a_read_only_disk_answers_in_one_line():
+    # /sys refuses new files even to root: a read-only disk for every user
+    done = _cli_in_fresh_process(
+        ["run", "--db", "/sys/wirehouse/a.duckdb", "--url", "http://x.example/"]
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "/sys/wirehouse" in done.stderr, done.stderr
+    assert "NO-PREFECT" in done.stdout
+
+
+def test_a_run_without_a_prefect_server_starts_none(tmp_path, example_hosts):
+    """No PREFECT_API_URL and no `wirehouse server`: the steps run in-process, and the run
+    says in one line that it is not reported to Prefect."""
+    url = "http://www.gnn.example/2023/10/18/business/veridian-semiconductor-earnings.html"
+    resolve = [f"--resolve={host}={address}" for host, address in example_hosts.items()]
+    done = _cli_in_fresh_process(
+        [
+            "run",
+            "--db",
+            str(tmp_path / "a.duckdb"),
+            "--url",
+            url,
+            "--allow-private-network",
+            *resolve,
+        ],
+        {"PREFECT_HOME": str(tmp_path / "prefect")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "NO-PREFECT" in done.stdout and "new articles  1" in done.stdout
+    assert "not reported to Prefect" in done.stderr
+    assert not (tmp_path / "prefect").exists()  # no temporary server, no Prefect database

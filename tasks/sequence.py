@@ -1,0 +1,105 @@
+"""A run's steps in order, in one place, whichever way they run.
+
+The command line runs them here, in this process (``call``); the Prefect flows pass a
+runner that makes each step a Prefect task run (``flows.steps.as_task``). Either way the
+same functions run in the same order with the same arguments, so a run gives the same
+archive with or without a Prefect server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from tasks import pipeline
+from tasks.pipeline import RunContext, Sources
+from tasks.store import finish_run, start_run
+from wirehouse.records import RunSummary
+from wirehouse.runlock import run_lock
+
+T = TypeVar("T")
+StepRunner = Callable[..., Any]  # (step name, function, *arguments) -> function(*arguments)
+
+
+def call(name: str, function: Callable[..., T], *args: Any) -> T:
+    """Run a step here and now."""
+    del name
+    return function(*args)
+
+
+ARCHIVE_STEPS = ("discover", "fetch-and-archive", "ingest-warcs", "extract", "group", "index")
+
+
+def archive(
+    ctx: RunContext,
+    sources: Sources,
+    run_step: StepRunner = call,
+    after_step: Callable[[str], None] = lambda name: None,
+) -> RunSummary:
+    """Archive the sources: discover, fetch, ingest, extract, group, index."""
+    sources.validate()
+    with run_lock(ctx.db_path):
+        with ctx.open() as conn:
+            start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
+        found = run_step("discover", pipeline.discover, ctx, sources)
+        after_step("discover")
+        fetched = run_step("fetch-and-archive", pipeline.fetch_and_archive, ctx, found.urls)
+        after_step("fetch-and-archive")
+        ingested = (
+            run_step("ingest-warcs", pipeline.ingest_warcs, ctx, list(sources.warcs))
+            if sources.warcs
+            else None
+        )
+        after_step("ingest-warcs")
+        extracted = run_step("extract", pipeline.extract_pending, ctx)
+        after_step("extract")
+        grouped = run_step("dedupe-and-group", pipeline.group_articles, ctx)
+        after_step("group")
+        run_step("refresh-search-index", pipeline.refresh_search, ctx)
+        after_step("index")
+        summary = pipeline.summarize(ctx.run_id, found, fetched, ingested, extracted, grouped)
+        with ctx.open(migrated=True) as conn:
+            finish_run(conn, summary)
+    return summary
+
+
+@dataclass(frozen=True, slots=True)
+class Reextraction:
+    changes: pipeline.ReextractReport
+    grouped: pipeline.GroupReport
+
+
+def reextract(ctx: RunContext, run_step: StepRunner = call) -> Reextraction:
+    """Extract the whole archive again, regroup what changed, refresh the search index."""
+    with run_lock(ctx.db_path):
+        changes = run_step("reextract", pipeline.reextract, ctx)
+        grouped = run_step("dedupe-and-group", pipeline.group_articles, ctx)
+        run_step("refresh-search-index", pipeline.refresh_search, ctx)
+    return Reextraction(changes, grouped)
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    indexed: pipeline.IndexReport
+    extracted: pipeline.ExtractReport
+    grouped: pipeline.GroupReport
+    searchable: int
+    figures: pipeline.ArchiveFigures
+
+
+def maintain(
+    ctx: RunContext, regroup_all: bool = False, run_step: StepRunner = call
+) -> Maintenance:
+    """Index what stopped runs archived but never recorded, extract and group what is
+    pending (everything from scratch with ``regroup_all``), refresh the search index,
+    checkpoint."""
+    with run_lock(ctx.db_path):
+        indexed = run_step("index-unrecorded", pipeline.index_unrecorded, ctx)
+        extracted = run_step("extract", pipeline.extract_pending, ctx)
+        if regroup_all:
+            run_step("mark-all-for-regrouping", pipeline.mark_all_for_regrouping, ctx)
+        grouped = run_step("dedupe-and-group", pipeline.group_articles, ctx)
+        searchable = run_step("refresh-search-index", pipeline.refresh_search, ctx)
+        figures = run_step("checkpoint", pipeline.checkpoint, ctx)
+    return Maintenance(indexed, extracted, grouped, searchable, figures)

@@ -1,0 +1,626 @@
+"""A hostile web, served on loopback by the tests themselves: each case beside a good page
+that must still be archived, through the steps a user's `wirehouse run` takes."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+import zlib
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tasks import pipeline, sequence
+from tasks.fetch import Fetcher, FetchPolicy, Page, StaticResolver, make_client
+from tasks.pipeline import ChunkedLoad, RunContext, Sources
+from tasks.raw_archive import WarcArchive
+from wirehouse.errors import StorageUnavailable
+from wirehouse.records import FetchAttempt
+from wirehouse.settings import ArchiveSettings, FetchSettings, Settings
+
+ARTICLE = (
+    "<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+    + "<p>{title}: the council met on Tuesday and agreed the plan after a long debate. "
+    "Residents had asked for changes for years, and the vote was close in the end.</p>"
+    * 4
+    + "</article></body></html>"
+)
+
+
+def article(title: str) -> bytes:
+    return ARTICLE.format(title=title).encode()
+
+
+def context(tmp_path: Path, **settings: object) -> RunContext:
+    fetch = {k: v for k, v in settings.items() if k in FetchSettings.__dataclass_fields__}
+    archive = {k: v for k, v in settings.items() if k in ArchiveSettings.__dataclass_fields__}
+    return RunContext(
+        db_path=str(tmp_path / "news.duckdb"),
+        archive_dir=str(tmp_path / "news-archive"),
+        run_id=pipeline.new_run_id(),
+        settings=Settings(
+            fetch=FetchSettings(**{"backoff_base_s": 0.01, **fetch}),  # type: ignore[arg-type]
+            archive=ArchiveSettings(**archive),  # type: ignore[arg-type]
+        ),
+        allow_private_network=True,
+    )
+
+
+def rows(ctx: RunContext, sql: str) -> list[tuple]:
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def last_attempts(ctx: RunContext) -> dict[str, tuple[str | None, int]]:
+    """Each URL's last error (None for success) and how many attempts it took."""
+    found = rows(ctx, "select url, error, attempt from fetches order by fetch_id")
+    return {url: (error, attempt) for url, error, attempt in found}
+
+
+def raw_response(status: int, headers: dict[str, str], body: bytes):
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(status)
+        for k, v in headers.items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return handle
+
+
+# ------------------------------------------------------------------ names and addresses
+
+
+def test_idn_hosts_and_idn_redirects_are_fetched_by_their_a_label(local_server, tmp_path):
+    port = local_server.port
+    local_server.page("/idn", article("Bücher"))
+    local_server.page("/after-redirect", article("Straße"))
+    local_server.routes["/go"] = raw_response(
+        302, {"Location": f"http://straße.example:{port}/after-redirect"}, b""
+    )
+    local_server.page("/good", article("Good page"))
+    feed = (
+        f'<rss version="2.0"><channel><title>f</title><item><title>x</title>'
+        f"<link>http://bücher.example:{port}/idn</link></item></channel></rss>"
+    )
+    local_server.page("/feed.xml", feed, content_type="application/rss+xml")
+    ctx = replace(
+        context(tmp_path),
+        resolve=(("bücher.example", f"127.0.0.1:{port}"), ("straße.example", f"127.0.0.1:{port}")),
+    )
+    summary = sequence.archive(
+        ctx,
+        Sources(
+            urls=(local_server.url("/go"), local_server.url("/good")),
+            feeds=(local_server.url("/feed.xml"),),
+        ),
+    )
+    assert summary.failures == {}
+    assert summary.new_articles == 3
+    hosts = {host for path, host, _ in local_server.requests if path in ("/idn", "/after-redirect")}
+    assert hosts == {f"xn--bcher-kva.example:{port}", f"xn--strae-oqa.example:{port}"}
+    stored = {url for (url,) in rows(ctx, "select url from articles")}
+    assert f"http://xn--bcher-kva.example:{port}/idn" in stored
+
+
+@pytest.mark.parametrize(
+    ("name", "address"),
+    [
+        ("metadata.example", "169.254.169.254"),
+        ("alibaba-metadata.example", "100.100.100.200"),  # shared address space 100.64/10
+        ("cgnat.example", "100.64.0.1"),
+        ("sixtofour.example", "2002:a9fe:a9fe::"),  # 6to4 wrapping 169.254.169.254
+        ("sixtofour-private.example", "2002:0a00:0001::1"),  # 6to4 wrapping 10.0.0.1
+        ("teredo.example", "2001:0:4136:e378:8000:63bf:3fff:fdd2"),
+        ("nat64.example", "64:ff9b::a9fe:a9fe"),
+        ("mapped.example", "::ffff:127.0.0.1"),
+        ("ula.example", "fd00:ec2::254"),
+        ("benchmark.example", "198.18.0.1"),
+        ("unspecified.example", "0.0.0.0"),
+    ],
+)
+def test_every_address_that_is_not_global_is_refused(tmp_path, name, address):
+    """A mocked resolver answers every address class; nothing leaves loopback."""
+    ctx = replace(context(tmp_path), allow_private_network=False, resolve=((name, address),))
+    report = pipeline.fetch_and_archive(ctx, [f"http://{name}/story"])
+    assert report.failures == {"private_address": 1}
+    (detail,) = [d for (d,) in rows(ctx, "select detail from fetches where url like '%/story'")]
+    assert address.split("::")[0] in detail or name in detail
+
+
+def test_one_urls_unexpected_error_is_recorded_and_the_rest_go_on(local_server, tmp_path):
+    class Exploding(StaticResolver):
+        async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
+            if host == "boom.example":
+                raise RuntimeError("resolver blew up")
+            return await super().resolve(host, port)
+
+    local_server.page("/good", article("Good page"))
+    ctx = context(tmp_path, obey_robots=False)
+    ctx_resolver = Exploding({})
+    original = RunContext.resolver
+    try:
+        RunContext.resolver = lambda self: ctx_resolver  # type: ignore[method-assign]
+        report = pipeline.fetch_and_archive(
+            ctx, ["http://boom.example/x", local_server.url("/good")]
+        )
+    finally:
+        RunContext.resolver = original  # type: ignore[method-assign]
+    assert report.fetched == 1
+    assert report.failures == {"internal_error": 1}
+    attempts = last_attempts(ctx)
+    assert attempts["http://boom.example/x"] == ("internal_error", 1)
+
+
+def test_a_listing_that_fails_unexpectedly_is_a_problem_row(local_server, tmp_path, monkeypatch):
+    local_server.page("/feed.xml", "<rss/>", content_type="application/rss+xml")
+    local_server.page("/good", article("Good page"))
+
+    def explode(body: bytes, url: str, max_bytes: int) -> list[object]:
+        raise RecursionError("parser gave up")
+
+    monkeypatch.setattr(pipeline, "parse_feed", explode)
+    ctx = context(tmp_path)
+    summary = sequence.archive(
+        ctx, Sources(urls=(local_server.url("/good"),), feeds=(local_server.url("/feed.xml"),))
+    )
+    assert summary.new_articles == 1
+    problems = rows(ctx, "select source, reason from discovery_problems")
+    assert problems == [(local_server.url("/feed.xml"), "internal_error")]
+
+
+# ------------------------------------------------------------------ bodies
+
+
+def _gzip(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return packer.compress(data) + packer.flush()
+
+
+def _deflate(data: bytes) -> bytes:
+    return zlib.compress(data, 9)
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    """256 MB of zeros, gzipped (about 250 KB)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    return b"".join(packer.compress(block) for _ in range(256)) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("coding", "wrap"),
+    [
+        ("gzip", lambda b: b),
+        ("gzip, gzip", _gzip),
+        ("gzip, deflate", _deflate),
+        ("gzip, gzip, gzip", lambda b: _gzip(_gzip(b))),
+    ],
+)
+def test_stacked_compression_bombs_are_cut_at_the_limit(local_server, bomb, coding, wrap):
+    body = wrap(bomb)
+    local_server.routes["/bomb"] = raw_response(
+        200, {"Content-Type": "text/html", "Content-Encoding": coding}, body
+    )
+    settings = FetchSettings(max_body_bytes=1_000_000)
+
+    async def fetch_once() -> Page | FetchAttempt:
+        async with make_client(settings) as client:
+            return await Fetcher(client, FetchPolicy(settings, True)).fetch(
+                local_server.url("/bomb")
+            )
+
+    import asyncio
+
+    tracemalloc.start()
+    try:
+        result = asyncio.run(fetch_once())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(result, FetchAttempt) and result.error == "too_large"
+    assert not result.retryable
+    assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB for a {len(body)}-byte {coding} bomb"
+
+
+def test_a_bomb_costs_its_page_only(local_server, tmp_path, bomb):
+    local_server.routes["/bomb"] = raw_response(
+        200, {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"}, _gzip(bomb)
+    )
+    local_server.routes["/feed-bomb"] = raw_response(
+        200,
+        {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip, gzip"},
+        _gzip(bomb),
+    )
+    local_server.routes["/good"] = raw_response(
+        200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(article("A"))
+    )
+    ctx = context(tmp_path, max_body_bytes=1_000_000, max_feed_bytes=2_000_000)
+    summary = sequence.archive(
+        ctx,
+        Sources(
+            urls=(local_server.url("/bomb"), local_server.url("/good")),
+            feeds=(local_server.url("/feed-bomb"),),
+        ),
+    )
+    assert summary.new_articles == 1
+    assert summary.failures == {"too_large": 1, "discovery": 1}
+    assert rows(ctx, "select reason from discovery_problems") == [("too_large",)]
+
+
+def test_an_unsupported_content_coding_is_a_clear_failure(local_server, tmp_path):
+    local_server.routes["/zstd"] = raw_response(
+        200, {"Content-Type": "text/html", "Content-Encoding": "zstd"}, b"\x28\xb5\x2f\xfd"
+    )
+    ctx = context(tmp_path)
+    report = pipeline.fetch_and_archive(ctx, [local_server.url("/zstd")])
+    assert report.failures == {"bad_encoding_unsupported_encoding": 1}
+
+
+def test_a_slow_drip_is_cut_by_the_total_timeout(local_server, tmp_path):
+    def drip(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        try:
+            for _ in range(100):
+                h.wfile.write(b"<p>x</p>")
+                h.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            return
+
+    local_server.routes["/drip"] = drip
+    local_server.page("/good", article("Good page"))
+    ctx = context(tmp_path, total_timeout_s=1.0, read_timeout_s=5.0, max_retries=0)
+    started = time.monotonic()
+    report = pipeline.fetch_and_archive(ctx, [local_server.url("/drip"), local_server.url("/good")])
+    assert time.monotonic() - started < 10
+    assert report.fetched == 1
+    assert report.failures == {"timeout": 1}
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://[::1", "http://exa\u2603\u2603..mple/", "javascript:alert(1)", "http://"],
+)
+def test_an_invalid_location_is_a_final_error_not_retried(local_server, tmp_path, location):
+    def moved(h: BaseHTTPRequestHandler) -> None:  # raw bytes, as a careless server sends them
+        h.wfile.write(
+            b"HTTP/1.1 301 Moved Permanently\r\nLocation: " + location.encode()
+            + b"\r\nContent-Length: 0\r\n\r\n"
+        )  # fmt: skip
+
+    local_server.routes["/moved"] = moved
+    local_server.page("/good", article("Good page"))
+    ctx = context(tmp_path)
+    report = pipeline.fetch_and_archive(
+        ctx, [local_server.url("/moved"), local_server.url("/good")]
+    )
+    assert report.fetched == 1
+    assert report.retries == 0
+    assert last_attempts(ctx)[local_server.url("/moved")] == ("bad_redirect", 1)
+    assert [p for p, _, _ in local_server.requests].count("/moved") == 1
+
+
+# ------------------------------------------------------------------ listings and WARC files
+
+
+def test_a_sitemap_index_over_the_cap_says_what_it_skipped(local_server, tmp_path):
+    children = [f"/sitemap-{i}.xml" for i in range(5)]
+    index = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{local_server.url(c)}</loc></sitemap>" for c in children)
+        + "</sitemapindex>"
+    )
+    local_server.page("/index.xml", index, content_type="application/xml")
+    for i, child in enumerate(children):
+        local_server.page(
+            child,
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{local_server.url(f'/page-{i}')}</loc></url></urlset>",
+            content_type="application/xml",
+        )
+        local_server.page(f"/page-{i}", article(f"Page {i}"))
+    ctx = context(tmp_path, max_sitemaps=3)
+    found = pipeline.discover(ctx, Sources(sitemaps=(local_server.url("/index.xml"),)))
+    assert len(found.urls) == 2  # the index and two of its five sitemaps
+    ((source, reason, detail),) = rows(ctx, "select source, reason, detail from discovery_problems")
+    assert (source, reason) == (local_server.url("/index.xml"), "too_many_sitemaps")
+    assert "3 of 5 nested sitemaps skipped" in detail and "WIREHOUSE_MAX_SITEMAPS=3" in detail
+
+
+def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):
+    items = "".join(f"<item><link>{local_server.url(f'/p{i}')}</link></item>" for i in range(12))
+    local_server.page(
+        "/feed.xml", f"<rss><channel>{items}</channel></rss>", content_type="application/rss+xml"
+    )
+    ctx = context(tmp_path, max_links_per_listing=10)
+    found = pipeline.discover(ctx, Sources(feeds=(local_server.url("/feed.xml"),)))
+    assert len(found.urls) == 10
+    ((reason, detail),) = rows(ctx, "select reason, detail from discovery_problems")
+    assert reason == "too_many_links" and detail.startswith("2 of 12 URLs skipped")
+
+
+def _warc_with_pages(path: Path, count: int) -> list[int]:
+    """A gzip WARC of ``count`` article responses; returns each record's offset."""
+    archive = WarcArchive(path.parent / "src", "x")
+    offsets = []
+    from datetime import UTC, datetime
+
+    for i in range(count):
+        record = archive.write_response(
+            f"http://warc.example/story-{i}",
+            200,
+            [("Content-Type", "text/html")],
+            article(f"Story {i}") + os.urandom(2000).hex().encode(),
+            datetime(2024, 1, 1, tzinfo=UTC),
+        )
+        offsets.append(record.warc_offset)
+    archive.close()
+    (written,) = (path.parent / "src").glob("*.warc.gz")
+    written.rename(path)
+    return offsets
+
+
+@pytest.mark.parametrize("where", ["between records", "inside a record"])
+def test_garbage_inside_a_warc_costs_only_what_it_covers(tmp_path, where):
+    path = tmp_path / "input.warc.gz"
+    offsets = _warc_with_pages(path, 40)
+    data = path.read_bytes()
+    cut = offsets[20] if where == "between records" else offsets[20] + 300
+    path.write_bytes(data[:cut] + os.urandom(5000) + data[cut:])
+    ctx = context(tmp_path)
+    report = pipeline.ingest_warcs(ctx, [str(path)])
+    lost = 0 if where == "between records" else 1
+    assert report.new_records == 40 - lost
+    ((reason, detail),) = rows(ctx, "select reason, detail from discovery_problems")
+    assert reason == "malformed"
+    if where == "between records":
+        assert detail.endswith("5000 bytes skipped to the next record")
+    else:
+        assert detail.startswith("gzip data is damaged")
+
+
+# ------------------------------------------------------------------ the archive and its files
+
+
+def test_a_run_works_from_another_working_directory(local_server, tmp_path, monkeypatch):
+    local_server.page("/a", article("Page A"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)
+    ctx = replace(context(Path("data")), archive_dir="data/news-archive")
+    pipeline.fetch_and_archive(ctx, [local_server.url("/a")])
+    (stored,) = rows(ctx, "select warc_path from raw_records")
+    assert not Path(stored[0]).is_absolute() and stored[0].startswith("news-archive/")
+    # cron, a Prefect worker: the same archive from elsewhere
+    monkeypatch.chdir(second)
+    db = first / "data" / "news.duckdb"
+    elsewhere = replace(ctx, db_path=str(db), archive_dir=str(first / "data" / "news-archive"))
+    assert pipeline.extract_pending(elsewhere).new_articles == 1
+
+
+def test_a_missing_warc_file_is_a_storage_problem_never_a_verdict(local_server, tmp_path):
+    local_server.page("/a", article("Page A"))
+    local_server.page("/b", article("Page B"))
+    ctx = context(tmp_path)
+    pipeline.fetch_and_archive(ctx, [local_server.url("/a")])
+    assert pipeline.extract_pending(ctx).new_articles == 1
+    for path in Path(ctx.archive_dir).glob("*.warc.gz"):
+        path.unlink()
+    # re-extraction leaves the article as it was, and says why
+    changes = pipeline.reextract(ctx)
+    assert changes.unreadable == 1 and changes.now_rejected == 0
+    assert rows(ctx, "select count(*) from articles") == [(1,)]
+    assert rows(ctx, "select count(*) from rejections") == [(0,)]
+    # a new page whose file went missing stays pending: not rejected, reported, retried
+    later = replace(ctx, run_id=pipeline.new_run_id())
+    pipeline.fetch_and_archive(later, [local_server.url("/b")])
+    for path in Path(ctx.archive_dir).glob("*.warc.gz"):
+        path.rename(tmp_path / path.name)
+    extracted = pipeline.extract_pending(later)
+    assert extracted.unreadable == {"archive_missing": 1}
+    assert rows(ctx, "select count(*) from rejections") == [(0,)]
+    # the file is back (moved into the archive folder): the page is extracted
+    for path in tmp_path.glob("*.warc.gz"):
+        path.rename(Path(ctx.archive_dir) / path.name)
+    assert pipeline.extract_pending(later).new_articles == 1
+
+
+@pytest.fixture
+def reader() -> Iterator[object]:
+    """Hold a DuckDB file open read-only in another process, as a user's client would."""
+    held: list[subprocess.Popen[bytes]] = []
+
+    def hold(db: str, seconds: float) -> None:
+        script = (
+            "import duckdb, sys, time\n"
+            f"c = duckdb.connect({db!r}, read_only=True)\n"
+            "print('held', flush=True)\n"
+            f"time.sleep({seconds})\n"
+        )
+        process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+        assert process.stdout is not None and process.stdout.readline().strip() == b"held"
+        held.append(process)
+
+    yield hold
+    for process in held:
+        process.kill()
+        process.wait()
+
+
+def test_a_reader_holding_the_file_makes_a_run_wait_not_fail(
+    local_server, tmp_path, reader, caplog
+):
+    for i in range(6):
+        local_server.page(f"/p{i}", article(f"Page {i}"))
+    ctx = context(tmp_path, commit_every_pages=2, lock_wait_s=60)
+    sequence.archive(ctx, Sources(urls=(local_server.url("/p0"),)))  # the archive exists
+    reader(ctx.db_path, 3.0)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="wirehouse"):
+        summary = sequence.archive(
+            replace(ctx, run_id=pipeline.new_run_id()),
+            Sources(urls=tuple(local_server.url(f"/p{i}") for i in range(6))),
+        )
+    assert time.monotonic() - started >= 2.0
+    assert summary.new_articles == 5
+    assert any(
+        "waiting for" in r.getMessage() and "held by PID" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_a_run_that_gives_up_on_a_held_file_keeps_what_it_committed(tmp_path, reader):
+    from datetime import UTC, datetime
+
+    ctx = context(tmp_path, commit_every_pages=2, lock_wait_s=0.5)
+    with ctx.open():
+        pass
+
+    def attempt(i: int) -> FetchAttempt:
+        return FetchAttempt(url=f"http://x.example/{i}", fetched_at=datetime.now(UTC))
+
+    load = ChunkedLoad(ctx)
+    load.add([attempt(0)])
+    load.add([attempt(1)])  # a chunk of two: committed
+    assert load.commits == 1
+    reader(ctx.db_path, 30.0)
+    load.add([attempt(2)])
+    load.add([attempt(3)])  # due, but the file is held: kept for the next commit
+    assert load.commits == 1 and load.held_by and "PID" in load.held_by
+    with pytest.raises(StorageUnavailable) as info:
+        load.commit()
+    message = str(info.value.detail)
+    assert "held by PID" in message and "were not recorded" in message
+    assert "run the same command again" in message
+
+
+def test_a_killed_run_is_resumed_losing_at_most_one_chunk(local_server, tmp_path):
+    pages = 40
+
+    def slow(h: BaseHTTPRequestHandler) -> None:
+        time.sleep(0.1)
+        body = article(h.path)
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    for i in range(pages):
+        local_server.routes[f"/slow-{i}"] = slow
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(local_server.url(f"/slow-{i}") + "\n" for i in range(pages)))
+    db = tmp_path / "news.duckdb"
+    env = {
+        **os.environ,
+        "WIREHOUSE_COMMIT_EVERY_PAGES": "5",
+        "WIREHOUSE_PER_HOST_CONCURRENCY": "1",
+        "WIREHOUSE_OBEY_ROBOTS": "false",
+    }
+    command = [
+        sys.executable, "-m", "wirehouse.cli", "run", "--no-prefect", "--db", str(db),
+        "--urls-file", str(urls), "--allow-private-network",
+    ]  # fmt: skip
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def served() -> list[str]:
+        return [p for p, _, _ in local_server.requests if p.startswith("/slow-")]
+
+    deadline = time.monotonic() + 60
+    while len(served()) < 17 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.kill()
+    run.wait()
+    first = set(served())
+    assert 17 <= len(first) < pages, "the run finished before it could be killed"
+    with duckdb.connect(str(db), read_only=True) as conn:
+        (recorded,) = conn.execute("select count(*) from raw_records").fetchone()
+    assert recorded >= len(first) - 5 - 1  # at most one chunk (and the page in flight) lost
+    local_server.requests.clear()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    again = set(served()) & first
+    assert len(again) <= 5 + 1, f"{len(again)} pages fetched again"
+    with duckdb.connect(str(db), read_only=True) as conn:
+        (articles,) = conn.execute("select count(*) from articles").fetchone()
+        (doubled,) = conn.execute(
+            "select count(*) from (select url from raw_records group by url having count(*) > 1)"
+        ).fetchone()
+    assert articles == pages and doubled == 0
+
+
+def test_what_a_killed_run_archived_but_never_recorded_is_indexed(local_server, tmp_path):
+    from datetime import UTC, datetime
+
+    ctx = context(tmp_path)
+    with ctx.open():
+        pass
+    # a run killed before its first commit: a WARC file no row points at
+    stopped = WarcArchive(ctx.archive_dir, "20240101T000000Z-dead00", relative_to=ctx.db_dir)
+    for i in range(3):
+        stopped.write_response(
+            f"http://x.example/{i}", 200, [("Content-Type", "text/html")], article(f"S{i}"),
+            datetime(2024, 1, 1, tzinfo=UTC),
+        )  # fmt: skip
+    stopped.close()
+    found = pipeline.discover(ctx, Sources())
+    assert found.unindexed_files == 1
+    assert rows(ctx, "select reason from discovery_problems") == [("unindexed_archive_file",)]
+    indexed = pipeline.index_unrecorded(replace(ctx, run_id=pipeline.new_run_id()))
+    assert (indexed.files, indexed.recovered) == (1, 3)
+    assert pipeline.extract_pending(ctx).new_articles == 3
+    assert pipeline.index_unrecorded(replace(ctx, run_id=pipeline.new_run_id())).recovered == 0
+
+
+def test_extraction_workers_exit_when_their_run_is_killed(tmp_path):
+    """`kill -9` of a run must not leave its extraction workers (hundreds of MB) behind."""
+    script = (
+        "import multiprocessing, os, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from tasks.pipeline import _watch_parent, _worker_pid\n"
+        "pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'),"
+        " initializer=_watch_parent)\n"
+        "pids = set(pool.map(_worker_pid, range(8)))\n"
+        "print(' '.join(map(str, sorted(pids))), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert run.stdout is not None
+    workers = [int(pid) for pid in run.stdout.readline().split()]
+    assert workers
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists() and _running(pid)]
+    assert not alive, f"workers {alive} outlived their run"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
