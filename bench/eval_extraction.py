@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tasks.run_context import RunContext
+from tasks.steps.extract import extract_pending
+
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "trafilatura-eval"
 
 
@@ -85,15 +88,12 @@ def pipeline_texts(
     pages: list[tuple[str, bytes, list[str], list[str]]],
 ) -> tuple[dict[str, str], dict[str, int]]:
     """Every page through the archive -> extract step -> DuckDB; the stored text per URL."""
-    from tasks import pipeline
     from tasks.raw_archive import WarcArchive
     from tasks.store import save_fetches
     from wirehouse.db import open_archive
 
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = pipeline.RunContext(
-            db_path=f"{tmp}/eval.duckdb", archive_dir=f"{tmp}/archive", run_id="eval"
-        )
+        ctx = RunContext(db_path=f"{tmp}/eval.duckdb", archive_dir=f"{tmp}/archive", run_id="eval")
         now = datetime.now(UTC)
         with WarcArchive(ctx.archive_dir, "eval") as archive:
             records = [
@@ -102,7 +102,7 @@ def pipeline_texts(
             ]
         with open_archive(ctx.db_path) as conn:
             save_fetches(conn, "eval", [], records)
-        report = pipeline.extract_pending(ctx)
+        report = extract_pending(ctx)
         with open_archive(ctx.db_path, read_only=True) as conn:
             # keyed by the URL each page was fetched from (an article keeps its canonical URL)
             stored = dict(

@@ -40,7 +40,9 @@ from bench.newscluster import (
     record_id_of,
 )
 from bench.newscluster import to_extraction as extraction_of
-from tasks.pipeline import GroupReport, RunContext, group_articles
+from tasks.reports import GroupReport
+from tasks.run_context import RunContext
+from tasks.steps.group import group_articles
 from wirehouse.db import open_archive
 from wirehouse.settings import DedupeSettings, Settings
 

@@ -21,7 +21,8 @@ from dataclasses import replace
 
 import httpx
 
-from tasks import pipeline
+from tasks.run_context import RunContext, new_run_id
+from tasks.steps.fetch import fetch_and_archive
 from wirehouse.settings import FetchSettings, Settings
 
 BODY = b"<html><head><title>t</title></head><body>" + b"<p>news text</p>" * 60 + b"</body></html>"
@@ -90,14 +91,14 @@ def wirehouse_fetch(urls: list[str], concurrency: int) -> int:
     """wirehouse's fetch step, as the flow runs it (fresh archive, robots and all)."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(fetch=replace(FetchSettings(), max_concurrency=concurrency))
-        ctx = pipeline.RunContext(
+        ctx = RunContext(
             db_path=f"{tmp}/bench.duckdb",
             archive_dir=f"{tmp}/archive",
-            run_id=pipeline.new_run_id(),
+            run_id=new_run_id(),
             settings=settings,
             allow_private_network=True,
         )
-        report = pipeline.fetch_and_archive(ctx, urls)
+        report = fetch_and_archive(ctx, urls)
         return report.fetched
 
 

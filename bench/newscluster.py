@@ -74,7 +74,7 @@ def load_gold(data_dir: Path = DATA_DIR) -> list[GoldArticle]:
     return articles
 
 
-GROUPING_CODE = ("tasks/dedupe.py", "tasks/stories.py", "tasks/store.py", "tasks/pipeline.py")
+GROUPING_CODE = ("tasks/dedupe.py", "tasks/stories.py", "tasks/store.py", "tasks/steps/group.py")
 
 
 def code_fingerprint() -> str:

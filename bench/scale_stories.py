@@ -156,7 +156,8 @@ def child_compute(db_path: str, trace: bool) -> dict[str, Any]:
 
 def child_group(db_path: str, tmp: str) -> dict[str, Any]:
     """The pipeline's own group step, end to end."""
-    from tasks.pipeline import RunContext, group_articles
+    from tasks.run_context import RunContext
+    from tasks.steps.group import group_articles
 
     ctx = RunContext(db_path=db_path, archive_dir=str(Path(tmp) / "archive"), run_id="scale")
     rss_start = _rss_mb()
@@ -182,7 +183,8 @@ def child_next(n: int, db_path: str, tmp: str, seed: int) -> dict[str, Any]:
 
     from bench.newscluster import load_extractions
     from bench.synth_news import SPAN_DAYS, START, synthesise
-    from tasks.pipeline import RunContext, group_articles
+    from tasks.run_context import RunContext
+    from tasks.steps.group import group_articles
 
     extra = max(100, n // 100)
     articles, events = synthesise(n + extra, seed)  # the first n are the stored ones

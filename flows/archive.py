@@ -1,8 +1,9 @@
 """The archive flow: discover -> fetch -> archive -> extract -> dedupe -> group -> load.
 
-Only orchestration lives here: the tasks (``flows.steps``) wrap plain functions from
-``tasks.pipeline``. What the Prefect UI shows of a run is built here too: a run name that
-says what it archives, progress while it runs, a markdown summary and two tables at the end.
+Only orchestration lives here: the steps are ``tasks.sequence.archive``, each run as a
+Prefect task (``flows.task_runs``). What the Prefect UI shows of a run is built here too: a
+run name that says what it archives, progress while it runs, a markdown summary and two
+tables at the end.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
-from flows import steps
-from tasks import pipeline, report, sequence
-from tasks.pipeline import RunContext, Sources, default_archive_dir
+from flows import task_runs
+from tasks import report, sequence
+from tasks.run_context import RunContext, Sources, default_archive_dir, new_run_id
 from wirehouse.db import open_archive
 from wirehouse.records import RunSummary
 from wirehouse.settings import Settings
@@ -88,13 +89,13 @@ def archive_flow(
     ctx = RunContext(
         db_path=db,
         archive_dir=archive or default_archive_dir(db),
-        run_id=pipeline.new_run_id(),
+        run_id=new_run_id(),
         settings=Settings.from_env().with_user_agent(user_agent),
         allow_private_network=allow_private_network,
         resolve=tuple(sorted((resolve or {}).items())),
     )
     progress = _Progress(total=len(sequence.ARCHIVE_STEPS))
-    summary = sequence.archive(ctx, sources, steps.as_task, lambda _step: progress.step())
+    summary = sequence.archive(ctx, sources, task_runs.as_task, lambda _step: progress.step())
     with open_archive(db, read_only=True) as conn:
         new_stories = report.new_stories(conn, ctx.run_id)
         problems = report.host_problems(conn, ctx.run_id)

@@ -7,18 +7,19 @@ from __future__ import annotations
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows import steps
-from tasks import pipeline, sequence
-from tasks.pipeline import RunContext
+from flows import task_runs
+from tasks import sequence
+from tasks.reports import ArchiveFigures
+from tasks.run_context import RunContext
 
 
 @flow(name="maintenance", flow_run_name="maintain {db}")
-def maintenance_flow(db: str, regroup_all: bool = False) -> pipeline.ArchiveFigures:
+def maintenance_flow(db: str, regroup_all: bool = False) -> ArchiveFigures:
     """Index unrecorded archive files, group pending articles (all of them, from scratch,
     with ``regroup_all``: after the dedupe settings changed), refresh the search index,
     checkpoint, report."""
     ctx = RunContext.for_archive(db)
-    done = sequence.maintain(ctx, regroup_all, steps.as_task)
+    done = sequence.maintain(ctx, regroup_all, task_runs.as_task)
     figures, grouped = done.figures, done.grouped
     create_markdown_artifact(
         key="maintenance-report",

@@ -6,16 +6,17 @@ from __future__ import annotations
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows import steps
-from tasks import pipeline, sequence
-from tasks.pipeline import RunContext
+from flows import task_runs
+from tasks import sequence
+from tasks.reports import ReextractReport
+from tasks.run_context import RunContext
 
 
 @flow(name="reextract", flow_run_name="re-extract {db}")
-def reextract_flow(db: str) -> pipeline.ReextractReport:
+def reextract_flow(db: str) -> ReextractReport:
     """Extract every archived response of ``db`` again and keep the new results."""
     ctx = RunContext.for_archive(db)
-    done = sequence.reextract(ctx, steps.as_task)
+    done = sequence.reextract(ctx, task_runs.as_task)
     changes, grouped = done.changes, done.grouped
     reasons = ", ".join(f"{k}: {v}" for k, v in changes.rejected_reasons.items()) or "none"
     create_markdown_artifact(

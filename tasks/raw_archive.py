@@ -216,6 +216,12 @@ def archive_files(archive_dir: str | Path) -> list[Path]:
     return sorted(directory.glob(ARCHIVE_FILE_GLOB)) if directory.is_dir() else []
 
 
+def unindexed_files(archive_dir: str | Path, stored_paths: Iterable[str]) -> list[Path]:
+    """The archive folder's WARC files that no stored path names (a stopped run's)."""
+    known = {Path(path).name for path in stored_paths}
+    return [path for path in archive_files(archive_dir) if path.name not in known]
+
+
 def index_archive_file(path: Path, relative_to: str | Path | None = None) -> Iterator[RawRecord]:
     """The response records of one of our WARC files, as the rows that would point at them
     (for a file, or the tail of a file, that a killed run wrote but never recorded). Stops

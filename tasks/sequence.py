@@ -1,7 +1,7 @@
 """A run's steps in order, in one place, whichever way they run.
 
 The command line runs them here, in this process (``call``); the Prefect flows pass a
-runner that makes each step a Prefect task run (``flows.steps.as_task``). Either way the
+runner that makes each step a Prefect task run (``flows.task_runs.as_task``). Either way the
 same functions run in the same order with the same arguments, so a run gives the same
 archive with or without a Prefect server.
 """
@@ -12,8 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from tasks import pipeline
-from tasks.pipeline import RunContext, Sources
+from tasks.reports import (
+    ArchiveFigures,
+    ExtractReport,
+    GroupReport,
+    IndexReport,
+    ReextractReport,
+    summarize,
+)
+from tasks.run_context import RunContext, Sources
+from tasks.steps import discover, extract, fetch, group, index, ingest
 from tasks.store import finish_run, start_run
 from wirehouse.records import RunSummary
 from wirehouse.runlock import run_lock
@@ -42,23 +50,23 @@ def archive(
     with run_lock(ctx.db_path):
         with ctx.open() as conn:
             start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
-        found = run_step("discover", pipeline.discover, ctx, sources)
+        found = run_step("discover", discover.discover, ctx, sources)
         after_step("discover")
-        fetched = run_step("fetch-and-archive", pipeline.fetch_and_archive, ctx, found.urls)
+        fetched = run_step("fetch-and-archive", fetch.fetch_and_archive, ctx, found.urls)
         after_step("fetch-and-archive")
         ingested = (
-            run_step("ingest-warcs", pipeline.ingest_warcs, ctx, list(sources.warcs))
+            run_step("ingest-warcs", ingest.ingest_warcs, ctx, list(sources.warcs))
             if sources.warcs
             else None
         )
         after_step("ingest-warcs")
-        extracted = run_step("extract", pipeline.extract_pending, ctx)
+        extracted = run_step("extract", extract.extract_pending, ctx)
         after_step("extract")
-        grouped = run_step("dedupe-and-group", pipeline.group_articles, ctx)
+        grouped = run_step("dedupe-and-group", group.group_articles, ctx)
         after_step("group")
-        run_step("refresh-search-index", pipeline.refresh_search, ctx)
+        run_step("refresh-search-index", index.refresh_search, ctx)
         after_step("index")
-        summary = pipeline.summarize(ctx.run_id, found, fetched, ingested, extracted, grouped)
+        summary = summarize(ctx.run_id, found, fetched, ingested, extracted, grouped)
         with ctx.open(migrated=True) as conn:
             finish_run(conn, summary)
     return summary
@@ -66,26 +74,26 @@ def archive(
 
 @dataclass(frozen=True, slots=True)
 class Reextraction:
-    changes: pipeline.ReextractReport
-    grouped: pipeline.GroupReport
+    changes: ReextractReport
+    grouped: GroupReport
 
 
 def reextract(ctx: RunContext, run_step: StepRunner = call) -> Reextraction:
     """Extract the whole archive again, regroup what changed, refresh the search index."""
     with run_lock(ctx.db_path):
-        changes = run_step("reextract", pipeline.reextract, ctx)
-        grouped = run_step("dedupe-and-group", pipeline.group_articles, ctx)
-        run_step("refresh-search-index", pipeline.refresh_search, ctx)
+        changes = run_step("reextract", extract.reextract, ctx)
+        grouped = run_step("dedupe-and-group", group.group_articles, ctx)
+        run_step("refresh-search-index", index.refresh_search, ctx)
     return Reextraction(changes, grouped)
 
 
 @dataclass(frozen=True, slots=True)
 class Maintenance:
-    indexed: pipeline.IndexReport
-    extracted: pipeline.ExtractReport
-    grouped: pipeline.GroupReport
+    indexed: IndexReport
+    extracted: ExtractReport
+    grouped: GroupReport
     searchable: int
-    figures: pipeline.ArchiveFigures
+    figures: ArchiveFigures
 
 
 def maintain(
@@ -95,11 +103,11 @@ def maintain(
     pending (everything from scratch with ``regroup_all``), refresh the search index,
     checkpoint."""
     with run_lock(ctx.db_path):
-        indexed = run_step("index-unrecorded", pipeline.index_unrecorded, ctx)
-        extracted = run_step("extract", pipeline.extract_pending, ctx)
+        indexed = run_step("ingest-unrecorded", ingest.ingest_unrecorded, ctx)
+        extracted = run_step("extract", extract.extract_pending, ctx)
         if regroup_all:
-            run_step("mark-all-for-regrouping", pipeline.mark_all_for_regrouping, ctx)
-        grouped = run_step("dedupe-and-group", pipeline.group_articles, ctx)
-        searchable = run_step("refresh-search-index", pipeline.refresh_search, ctx)
-        figures = run_step("checkpoint", pipeline.checkpoint, ctx)
+            run_step("mark-all-for-regrouping", group.mark_all_for_regrouping, ctx)
+        grouped = run_step("dedupe-and-group", group.group_articles, ctx)
+        searchable = run_step("refresh-search-index", index.refresh_search, ctx)
+        figures = run_step("checkpoint", index.checkpoint, ctx)
     return Maintenance(indexed, extracted, grouped, searchable, figures)

@@ -9,9 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import pipeline
-from tasks.pipeline import RunContext, Sources
+from tasks.reports import summarize
+from tasks.run_context import RunContext, Sources, new_run_id
 from tasks.search_index import load_fts, refresh_search_index
+from tasks.steps.discover import discover
+from tasks.steps.extract import extract_pending
+from tasks.steps.fetch import fetch_and_archive
+from tasks.steps.group import group_articles
 from tasks.store import finish_run, start_run
 from wirehouse.cli import main
 from wirehouse.db import open_archive
@@ -55,17 +59,17 @@ def demo_db(tmp_path_factory, example_hosts) -> Iterator[str]:
     ctx = RunContext(
         db_path=str(tmp / "demo.duckdb"),
         archive_dir=str(tmp / "demo-archive"),
-        run_id=pipeline.new_run_id(),
+        run_id=new_run_id(),
         allow_private_network=True,
         resolve=tuple(sorted(example_hosts.items())),
     )
     with open_archive(ctx.db_path) as conn:
         start_run(conn, ctx.run_id, {"feeds": [FEED], "sitemaps": [SITEMAP]})
-    found = pipeline.discover(ctx, Sources(feeds=(FEED,), sitemaps=(SITEMAP,)))
-    fetched = pipeline.fetch_and_archive(ctx, found.urls)
-    extracted = pipeline.extract_pending(ctx)
-    grouped = pipeline.group_articles(ctx)
-    summary = pipeline.summarize(ctx.run_id, found, fetched, None, extracted, grouped)
+    found = discover(ctx, Sources(feeds=(FEED,), sitemaps=(SITEMAP,)))
+    fetched = fetch_and_archive(ctx, found.urls)
+    extracted = extract_pending(ctx)
+    grouped = group_articles(ctx)
+    summary = summarize(ctx.run_id, found, fetched, None, extracted, grouped)
     with open_archive(ctx.db_path) as conn:
         finish_run(conn, summary)
         refresh_search_index(conn)

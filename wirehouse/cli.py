@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from wirehouse.errors import InputError, WirehouseError
 
 if TYPE_CHECKING:
-    from tasks.pipeline import RunContext, Sources
+    from tasks.run_context import RunContext, Sources
     from wirehouse.records import RunSummary
 
 DEMO_FEED = "http://feeds.wirehouse.example/rss.xml"
@@ -240,7 +240,7 @@ def _check_db(db: str) -> str:
 def _context(args: argparse.Namespace, sources: Sources) -> RunContext:
     """Every check that needs no flow, before anything starts: arguments, settings, the
     run lock and the archive (created and migrated, so a bad path fails now)."""
-    from tasks.pipeline import RunContext, default_archive_dir, new_run_id
+    from tasks.run_context import RunContext, default_archive_dir, new_run_id
     from wirehouse.db import open_archive
     from wirehouse.settings import Settings
 
@@ -294,7 +294,7 @@ def _archive(ctx: RunContext, sources: Sources, use_prefect: bool | None) -> Run
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tasks.pipeline import Sources
+    from tasks.run_context import Sources
     from wirehouse.runlock import run_lock
 
     sources = Sources(
@@ -314,7 +314,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tasks.pipeline import Sources
+    from tasks.run_context import Sources
     from wirehouse.db import query
     from wirehouse.demo_site import serve_example_site
     from wirehouse.runlock import run_lock

@@ -6,8 +6,11 @@ tasks; the full records live in DuckDB and in the WARC archive.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from wirehouse.errors import WirehouseError
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +26,20 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class DiscoveryProblem:
-    """A feed, sitemap or URL list that could not be read, and why."""
+    """A feed, sitemap, URL list or WARC record that could not be used, and why."""
 
     source_url: str
     reason: str
     detail: str
+
+    @classmethod
+    def from_exception(cls, source_url: str, exc: BaseException) -> DiscoveryProblem:
+        """A listing's failure, recorded instead of raised: wirehouse's own errors with their
+        reason, anything else as ``internal_error`` (and logged with its traceback)."""
+        if isinstance(exc, WirehouseError):
+            return cls(source_url, exc.reason, exc.detail)
+        logging.getLogger("wirehouse").exception("unexpected error reading %s", source_url)
+        return cls(source_url, "internal_error", f"{type(exc).__name__}: {exc}"[:500])
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import pipeline, sequence
+from tasks import sequence
+from tasks.chunked_load import ChunkedLoad
 from tasks.fetch import Fetcher, FetchPolicy, Page, StaticResolver, make_client
-from tasks.pipeline import ChunkedLoad, RunContext, Sources
 from tasks.raw_archive import WarcArchive
+from tasks.run_context import RunContext, Sources, new_run_id
+from tasks.steps import discover as discover_step
+from tasks.steps.discover import discover
+from tasks.steps.extract import extract_pending, reextract
+from tasks.steps.fetch import fetch_and_archive
+from tasks.steps.ingest import ingest_unrecorded, ingest_warcs
 from wirehouse.errors import StorageUnavailable
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import ArchiveSettings, FetchSettings, Settings
@@ -46,7 +52,7 @@ def context(tmp_path: Path, **settings: object) -> RunContext:
     return RunContext(
         db_path=str(tmp_path / "news.duckdb"),
         archive_dir=str(tmp_path / "news-archive"),
-        run_id=pipeline.new_run_id(),
+        run_id=new_run_id(),
         settings=Settings(
             fetch=FetchSettings(**{"backoff_base_s": 0.01, **fetch}),  # type: ignore[arg-type]
             archive=ArchiveSettings(**archive),  # type: ignore[arg-type]
@@ -132,7 +138,7 @@ def test_idn_hosts_and_idn_redirects_are_fetched_by_their_a_label(local_server, 
 def test_every_address_that_is_not_global_is_refused(tmp_path, name, address):
     """A mocked resolver answers every address class; nothing leaves loopback."""
     ctx = replace(context(tmp_path), allow_private_network=False, resolve=((name, address),))
-    report = pipeline.fetch_and_archive(ctx, [f"http://{name}/story"])
+    report = fetch_and_archive(ctx, [f"http://{name}/story"])
     assert report.failures == {"private_address": 1}
     (detail,) = [d for (d,) in rows(ctx, "select detail from fetches where url like '%/story'")]
     assert address.split("::")[0] in detail or name in detail
@@ -151,9 +157,7 @@ def test_one_urls_unexpected_error_is_recorded_and_the_rest_go_on(local_server, 
     original = RunContext.resolver
     try:
         RunContext.resolver = lambda self: ctx_resolver  # type: ignore[method-assign]
-        report = pipeline.fetch_and_archive(
-            ctx, ["http://boom.example/x", local_server.url("/good")]
-        )
+        report = fetch_and_archive(ctx, ["http://boom.example/x", local_server.url("/good")])
     finally:
         RunContext.resolver = original  # type: ignore[method-assign]
     assert report.fetched == 1
@@ -169,7 +173,7 @@ def test_a_listing_that_fails_unexpectedly_is_a_problem_row(local_server, tmp_pa
     def explode(body: bytes, url: str, max_bytes: int) -> list[object]:
         raise RecursionError("parser gave up")
 
-    monkeypatch.setattr(pipeline, "parse_feed", explode)
+    monkeypatch.setattr(discover_step, "parse_feed", explode)
     ctx = context(tmp_path)
     summary = sequence.archive(
         ctx, Sources(urls=(local_server.url("/good"),), feeds=(local_server.url("/feed.xml"),))
@@ -264,7 +268,7 @@ def test_an_unsupported_content_coding_is_a_clear_failure(local_server, tmp_path
         200, {"Content-Type": "text/html", "Content-Encoding": "zstd"}, b"\x28\xb5\x2f\xfd"
     )
     ctx = context(tmp_path)
-    report = pipeline.fetch_and_archive(ctx, [local_server.url("/zstd")])
+    report = fetch_and_archive(ctx, [local_server.url("/zstd")])
     assert report.failures == {"bad_encoding_unsupported_encoding": 1}
 
 
@@ -286,7 +290,7 @@ def test_a_slow_drip_is_cut_by_the_total_timeout(local_server, tmp_path):
     local_server.page("/good", article("Good page"))
     ctx = context(tmp_path, total_timeout_s=1.0, read_timeout_s=5.0, max_retries=0)
     started = time.monotonic()
-    report = pipeline.fetch_and_archive(ctx, [local_server.url("/drip"), local_server.url("/good")])
+    report = fetch_and_archive(ctx, [local_server.url("/drip"), local_server.url("/good")])
     assert time.monotonic() - started < 10
     assert report.fetched == 1
     assert report.failures == {"timeout": 1}
@@ -306,9 +310,7 @@ def test_an_invalid_location_is_a_final_error_not_retried(local_server, tmp_path
     local_server.routes["/moved"] = moved
     local_server.page("/good", article("Good page"))
     ctx = context(tmp_path)
-    report = pipeline.fetch_and_archive(
-        ctx, [local_server.url("/moved"), local_server.url("/good")]
-    )
+    report = fetch_and_archive(ctx, [local_server.url("/moved"), local_server.url("/good")])
     assert report.fetched == 1
     assert report.retries == 0
     assert last_attempts(ctx)[local_server.url("/moved")] == ("bad_redirect", 1)
@@ -335,7 +337,7 @@ def test_a_sitemap_index_over_the_cap_says_what_it_skipped(local_server, tmp_pat
         )
         local_server.page(f"/page-{i}", article(f"Page {i}"))
     ctx = context(tmp_path, max_sitemaps=3)
-    found = pipeline.discover(ctx, Sources(sitemaps=(local_server.url("/index.xml"),)))
+    found = discover(ctx, Sources(sitemaps=(local_server.url("/index.xml"),)))
     assert len(found.urls) == 2  # the index and two of its five sitemaps
     ((source, reason, detail),) = rows(ctx, "select source, reason, detail from discovery_problems")
     assert (source, reason) == (local_server.url("/index.xml"), "too_many_sitemaps")
@@ -348,7 +350,7 @@ def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):
         "/feed.xml", f"<rss><channel>{items}</channel></rss>", content_type="application/rss+xml"
     )
     ctx = context(tmp_path, max_links_per_listing=10)
-    found = pipeline.discover(ctx, Sources(feeds=(local_server.url("/feed.xml"),)))
+    found = discover(ctx, Sources(feeds=(local_server.url("/feed.xml"),)))
     assert len(found.urls) == 10
     ((reason, detail),) = rows(ctx, "select reason, detail from discovery_problems")
     assert reason == "too_many_links" and detail.startswith("2 of 12 URLs skipped")
@@ -383,7 +385,7 @@ def test_garbage_inside_a_warc_costs_only_what_it_covers(tmp_path, where):
     cut = offsets[20] if where == "between records" else offsets[20] + 300
     path.write_bytes(data[:cut] + os.urandom(5000) + data[cut:])
     ctx = context(tmp_path)
-    report = pipeline.ingest_warcs(ctx, [str(path)])
+    report = ingest_warcs(ctx, [str(path)])
     lost = 0 if where == "between records" else 1
     assert report.new_records == 40 - lost
     ((reason, detail),) = rows(ctx, "select reason, detail from discovery_problems")
@@ -404,41 +406,41 @@ def test_a_run_works_from_another_working_directory(local_server, tmp_path, monk
     second.mkdir()
     monkeypatch.chdir(first)
     ctx = replace(context(Path("data")), archive_dir="data/news-archive")
-    pipeline.fetch_and_archive(ctx, [local_server.url("/a")])
+    fetch_and_archive(ctx, [local_server.url("/a")])
     (stored,) = rows(ctx, "select warc_path from raw_records")
     assert not Path(stored[0]).is_absolute() and stored[0].startswith("news-archive/")
     # cron, a Prefect worker: the same archive from elsewhere
     monkeypatch.chdir(second)
     db = first / "data" / "news.duckdb"
     elsewhere = replace(ctx, db_path=str(db), archive_dir=str(first / "data" / "news-archive"))
-    assert pipeline.extract_pending(elsewhere).new_articles == 1
+    assert extract_pending(elsewhere).new_articles == 1
 
 
 def test_a_missing_warc_file_is_a_storage_problem_never_a_verdict(local_server, tmp_path):
     local_server.page("/a", article("Page A"))
     local_server.page("/b", article("Page B"))
     ctx = context(tmp_path)
-    pipeline.fetch_and_archive(ctx, [local_server.url("/a")])
-    assert pipeline.extract_pending(ctx).new_articles == 1
+    fetch_and_archive(ctx, [local_server.url("/a")])
+    assert extract_pending(ctx).new_articles == 1
     for path in Path(ctx.archive_dir).glob("*.warc.gz"):
         path.unlink()
     # re-extraction leaves the article as it was, and says why
-    changes = pipeline.reextract(ctx)
+    changes = reextract(ctx)
     assert changes.unreadable == 1 and changes.now_rejected == 0
     assert rows(ctx, "select count(*) from articles") == [(1,)]
     assert rows(ctx, "select count(*) from rejections") == [(0,)]
     # a new page whose file went missing stays pending: not rejected, reported, retried
-    later = replace(ctx, run_id=pipeline.new_run_id())
-    pipeline.fetch_and_archive(later, [local_server.url("/b")])
+    later = replace(ctx, run_id=new_run_id())
+    fetch_and_archive(later, [local_server.url("/b")])
     for path in Path(ctx.archive_dir).glob("*.warc.gz"):
         path.rename(tmp_path / path.name)
-    extracted = pipeline.extract_pending(later)
+    extracted = extract_pending(later)
     assert extracted.unreadable == {"archive_missing": 1}
     assert rows(ctx, "select count(*) from rejections") == [(0,)]
     # the file is back (moved into the archive folder): the page is extracted
     for path in tmp_path.glob("*.warc.gz"):
         path.rename(Path(ctx.archive_dir) / path.name)
-    assert pipeline.extract_pending(later).new_articles == 1
+    assert extract_pending(later).new_articles == 1
 
 
 @pytest.fixture
@@ -474,7 +476,7 @@ def test_a_reader_holding_the_file_makes_a_run_wait_not_fail(
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="wirehouse"):
         summary = sequence.archive(
-            replace(ctx, run_id=pipeline.new_run_id()),
+            replace(ctx, run_id=new_run_id()),
             Sources(urls=tuple(local_server.url(f"/p{i}") for i in range(6))),
         )
     assert time.monotonic() - started >= 2.0
@@ -578,13 +580,13 @@ def test_what_a_killed_run_archived_but_never_recorded_is_indexed(local_server, 
             datetime(2024, 1, 1, tzinfo=UTC),
         )  # fmt: skip
     stopped.close()
-    found = pipeline.discover(ctx, Sources())
+    found = discover(ctx, Sources())
     assert found.unindexed_files == 1
     assert rows(ctx, "select reason from discovery_problems") == [("unindexed_archive_file",)]
-    indexed = pipeline.index_unrecorded(replace(ctx, run_id=pipeline.new_run_id()))
+    indexed = ingest_unrecorded(replace(ctx, run_id=new_run_id()))
     assert (indexed.files, indexed.recovered) == (1, 3)
-    assert pipeline.extract_pending(ctx).new_articles == 3
-    assert pipeline.index_unrecorded(replace(ctx, run_id=pipeline.new_run_id())).recovered == 0
+    assert extract_pending(ctx).new_articles == 3
+    assert ingest_unrecorded(replace(ctx, run_id=new_run_id())).recovered == 0
 
 
 def test_extraction_workers_exit_when_their_run_is_killed(tmp_path):
@@ -592,7 +594,7 @@ def test_extraction_workers_exit_when_their_run_is_killed(tmp_path):
     script = (
         "import multiprocessing, os, time\n"
         "from concurrent.futures import ProcessPoolExecutor\n"
-        "from tasks.pipeline import _watch_parent, _worker_pid\n"
+        "from tasks.workers import _watch_parent, _worker_pid\n"
         "pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'),"
         " initializer=_watch_parent)\n"
         "pids = set(pool.map(_worker_pid, range(8)))\n"

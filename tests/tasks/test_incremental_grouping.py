@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from tasks import pipeline
-from tasks.pipeline import RunContext
+from tasks.run_context import RunContext, new_run_id
+from tasks.steps.group import group_articles, mark_all_for_regrouping
 from tasks.store import (
     article_sketches,
     grouping_working_set,
@@ -59,7 +59,7 @@ def new_context(tmp_path: Path) -> RunContext:
     return RunContext(
         db_path=str(tmp_path / "news.duckdb"),
         archive_dir=str(tmp_path / "archive"),
-        run_id=pipeline.new_run_id(),
+        run_id=new_run_id(),
     )
 
 
@@ -69,10 +69,10 @@ DAY = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
 def test_a_run_with_nothing_new_groups_nothing(tmp_path):
     ctx = new_context(tmp_path)
     store(ctx, extraction("a", text_about("glacier", 1), DAY))
-    first = pipeline.group_articles(ctx)
+    first = group_articles(ctx)
     assert (first.articles, first.stories, first.new_stories) == (1, 1, 1)
     before = rows(ctx, "select story_id, updated_at from stories")
-    again = pipeline.group_articles(ctx)
+    again = group_articles(ctx)
     assert (again.articles, again.stories, again.new_stories) == (1, 1, 0)
     assert rows(ctx, "select story_id, updated_at from stories") == before
 
@@ -83,7 +83,7 @@ def test_only_articles_near_the_new_ones_are_regrouped(tmp_path):
         extraction(f"old{i}", text_about("volcano", i), DAY + timedelta(hours=i)) for i in range(3)
     ]
     store(ctx, *old)
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     old_rows = rows(ctx, "select story_id, storyline_id, updated_at from stories")
     # A year later: a report on another subject, and a copy of an old text (an aggregator
     # republishing it), which is found through the stored fingerprints however old it is.
@@ -95,7 +95,7 @@ def test_only_articles_near_the_new_ones_are_regrouped(tmp_path):
     )
     with open_archive(ctx.db_path) as conn:
         assert len(pending_grouping(conn)) == 2
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     story = dict(rows(ctx, "select url, story_id from articles"))
     group = dict(rows(ctx, "select url, copy_group_id from articles"))
     # a year from the new articles, so outside the horizon: found by its fingerprints
@@ -118,7 +118,7 @@ def test_the_working_set_is_the_new_articles_and_the_near_stories_alike_to_them(
         extraction("jun", text_about("wildfire", 2), datetime(2024, 6, 10, tzinfo=UTC)),
         extraction("fest", text_about("festival", 3), datetime(2024, 6, 12, tzinfo=UTC)),
     )
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     store(ctx, extraction("jun2", text_about("wildfire", 4), datetime(2024, 6, 20, tzinfo=UTC)))
     with open_archive(ctx.db_path) as conn:
         pending = article_sketches(conn, pending_grouping(conn))
@@ -134,14 +134,14 @@ def test_a_changed_text_is_regrouped_and_keeps_nothing_it_no_longer_shares(tmp_p
     ctx = new_context(tmp_path)
     shared = text_about("satellite", 5)
     store(ctx, extraction("a", shared, DAY), extraction("b", shared + " Extra line.", DAY))
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     group = dict(rows(ctx, "select url, copy_group_id from articles"))
     assert group["https://a.example/story"] == group["https://b.example/story"]
     # b is extracted again and its text is now another story altogether
     store(ctx, extraction("b", text_about("orchestra", 77, sentences=20), DAY))
     with open_archive(ctx.db_path) as conn:
         assert len(pending_grouping(conn)) == 1
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     group = dict(rows(ctx, "select url, copy_group_id from articles"))
     assert group["https://a.example/story"] != group["https://b.example/story"]
     assert rows(ctx, "select count(*) from article_links where kind = 'near_copy'") == [(0,)]
@@ -150,12 +150,12 @@ def test_a_changed_text_is_regrouped_and_keeps_nothing_it_no_longer_shares(tmp_p
 def test_an_archive_from_before_fingerprints_is_grouped_once_whole(tmp_path):
     ctx = new_context(tmp_path)
     store(ctx, *(extraction(f"s{i}", text_about("runway", i), DAY) for i in range(3)))
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     stories = rows(ctx, "select url, story_id from articles order by url")
     with open_archive(ctx.db_path) as conn:  # as migration 008 leaves an older archive
         conn.execute("update articles set grouped_sha256 = null")
         conn.execute("delete from copy_fingerprints")
-    report = pipeline.group_articles(ctx)
+    report = group_articles(ctx)
     assert report.new_stories == 0
     assert rows(ctx, "select url, story_id from articles order by url") == stories
     assert rows(ctx, "select count(distinct article_id) from copy_fingerprints") == [(3,)]
@@ -164,11 +164,11 @@ def test_an_archive_from_before_fingerprints_is_grouped_once_whole(tmp_path):
 def test_a_story_line_reaches_back_past_the_regrouping_horizon(tmp_path):
     ctx = new_context(tmp_path)
     store(ctx, *(extraction(f"first{i}", text_about("glacier", i), DAY) for i in range(2)))
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     # Two months later (the regrouping horizon is 30 days), the same subject again.
     later = DAY + timedelta(days=60)
     store(ctx, *(extraction(f"again{i}", text_about("glacier", 10 + i), later) for i in range(2)))
-    report = pipeline.group_articles(ctx)
+    report = group_articles(ctx)
     assert report.regrouped == 2  # the old story was not regrouped, only read as a vector
     stories = dict(rows(ctx, "select url, story_id from articles"))
     assert stories["https://first0.example/story"] != stories["https://again0.example/story"]
@@ -185,13 +185,13 @@ def test_a_run_reads_the_texts_of_near_stories_only_not_their_whole_story_lines(
     for month, day in enumerate(months):  # one subject, a story every two months
         store(ctx, *(extraction(f"m{month}x{i}", text_about("glacier", 10 * month + i), day)
                      for i in range(2)))  # fmt: skip
-        pipeline.group_articles(ctx)
+        group_articles(ctx)
     assert rows(ctx, "select story_count, article_count from storylines") == [(3, 6)]
     line = rows(ctx, "select storyline_id from storylines")
     # A follow-up of the latest story: that story is regrouped, the line is drawn again
     # from the stored vectors of the two older stories, whose texts are not read.
     store(ctx, extraction("follow", text_about("glacier", 99), months[2] + timedelta(days=1)))
-    report = pipeline.group_articles(ctx)
+    report = group_articles(ctx)
     assert report.regrouped == 3
     assert rows(ctx, "select storyline_id from storylines") == line
     assert rows(ctx, "select story_count, article_count from storylines") == [(3, 7)]
@@ -204,7 +204,7 @@ def test_story_line_neighbours_are_the_alike_stories_of_the_year_not_all(tmp_pat
         *(extraction(f"g{i}", text_about("glacier", i), DAY) for i in range(2)),
         *(extraction(f"o{i}", text_about("orchestra", 5 + i), DAY) for i in range(2)),
     )
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     story = dict(rows(ctx, "select url, story_id from articles"))
     glacier, orchestra = story["https://g0.example/story"], story["https://o0.example/story"]
     with open_archive(ctx.db_path) as conn:
@@ -223,10 +223,10 @@ def test_story_line_neighbours_are_the_alike_stories_of_the_year_not_all(tmp_pat
 def test_document_frequencies_count_each_grouped_text_once(tmp_path):
     ctx = new_context(tmp_path)
     store(ctx, extraction("a", text_about("runway", 1), DAY))
-    pipeline.group_articles(ctx)
-    pipeline.group_articles(ctx)  # nothing new: nothing counted
+    group_articles(ctx)
+    group_articles(ctx)  # nothing new: nothing counted
     store(ctx, extraction("b", text_about("runway", 2), DAY))
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     assert rows(ctx, "select texts from term_counts where term = ''") == [(2,)]
     assert rows(ctx, "select texts from term_counts where term = 'runwayia'") == [(2,)]
 
@@ -235,10 +235,10 @@ def test_regrouping_everything_from_scratch_keeps_ids_and_recounts(tmp_path):
     ctx = new_context(tmp_path)
     store(ctx, *(extraction(f"s{i}", text_about("runway", i), DAY) for i in range(3)))
     store(ctx, extraction("other", text_about("orchestra", 9), DAY))
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     stories = rows(ctx, "select url, story_id from articles order by url")
-    assert pipeline.mark_all_for_regrouping(ctx) == 4
-    report = pipeline.group_articles(ctx)
+    assert mark_all_for_regrouping(ctx) == 4
+    report = group_articles(ctx)
     assert (report.regrouped, report.new_stories) == (4, 0)
     assert rows(ctx, "select url, story_id from articles order by url") == stories
     assert rows(ctx, "select texts from term_counts where term = ''") == [(4,)]
@@ -249,7 +249,7 @@ def test_an_archive_whose_fingerprints_were_cleared_gets_them_back_and_finds_cop
     topics = ("harbour", "meadow", "canyon")
     old = [extraction(f"old{i}", text_about(topic, i), DAY) for i, topic in enumerate(topics)]
     store(ctx, *old)
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     with open_archive(ctx.db_path) as conn:  # as migration 010 leaves an older archive
         conn.execute("delete from copy_fingerprints")
     # An edited copy of an old text a year later, outside the regrouping horizon: only the
@@ -258,7 +258,7 @@ def test_an_archive_whose_fingerprints_were_cleared_gets_them_back_and_finds_cop
     words[10] = words[40] = "altered"
     later = DAY + timedelta(days=365)
     store(ctx, extraction("copy", " ".join(words[5:]) + " Read it first here.", later))
-    report = pipeline.group_articles(ctx)
+    report = group_articles(ctx)
     assert report.regrouped == 2  # the copy and its origin; the other two were only sketched
     assert rows(ctx, "select count(distinct article_id) from copy_fingerprints") == [(4,)]
     group = dict(rows(ctx, "select url, copy_group_id from articles"))

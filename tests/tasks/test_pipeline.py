@@ -14,8 +14,12 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tasks import pipeline
-from tasks.pipeline import RunContext, Sources
+from tasks.run_context import RunContext, Sources, new_run_id
+from tasks.steps.discover import discover
+from tasks.steps.extract import extract_pending, reextract
+from tasks.steps.fetch import fetch_and_archive
+from tasks.steps.group import group_articles
+from tasks.steps.ingest import ingest_warcs
 from wirehouse.errors import InputError
 
 MANIFEST = json.loads(
@@ -26,11 +30,11 @@ SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
 
 
 def run_all(ctx: RunContext, sources: Sources) -> dict[str, object]:
-    found = pipeline.discover(ctx, sources)
-    fetched = pipeline.fetch_and_archive(ctx, found.urls)
-    ingested = pipeline.ingest_warcs(ctx, list(sources.warcs)) if sources.warcs else None
-    extracted = pipeline.extract_pending(ctx)
-    grouped = pipeline.group_articles(ctx)
+    found = discover(ctx, sources)
+    fetched = fetch_and_archive(ctx, found.urls)
+    ingested = ingest_warcs(ctx, list(sources.warcs)) if sources.warcs else None
+    extracted = extract_pending(ctx)
+    grouped = group_articles(ctx)
     return {
         "found": found,
         "fetched": fetched,
@@ -44,7 +48,7 @@ def context(tmp_path: Path, hosts: dict[str, str], name: str = "news") -> RunCon
     return RunContext(
         db_path=str(tmp_path / f"{name}.duckdb"),
         archive_dir=str(tmp_path / f"{name}-archive"),
-        run_id=pipeline.new_run_id(),
+        run_id=new_run_id(),
         allow_private_network=True,
         resolve=tuple(sorted(hosts.items())),
     )
@@ -260,7 +264,7 @@ def test_running_twice_gives_the_same_rows(tmp_path, example_hosts):
         "rejections": "select * exclude (rejected_at) from rejections order by record_id",
     }
     first = {name: rows(ctx, sql) for name, sql in tables.items()}
-    second_ctx = replace(ctx, run_id=pipeline.new_run_id())
+    second_ctx = replace(ctx, run_id=new_run_id())
     report = run_all(second_ctx, sources)
     assert report["fetched"].new_records == 0  # same bodies: nothing new archived
     assert report["extracted"].new_articles == 0
@@ -285,7 +289,7 @@ def test_same_input_in_another_order_gives_the_same_stories(tmp_path, example_ho
     run_all(first, Sources(urls=tuple(urls)))
     # the second archive gets the pages in reverse order, over two runs
     run_all(second, Sources(urls=tuple(reversed(urls[8:]))))
-    run_all(replace(second, run_id=pipeline.new_run_id()), Sources(urls=tuple(reversed(urls[:8]))))
+    run_all(replace(second, run_id=new_run_id()), Sources(urls=tuple(reversed(urls[:8]))))
     sql = (
         "select a.url, a.story_id, a.copy_group_id, s.storyline_id"
         " from articles a join stories s using (story_id) order by a.url"
@@ -303,7 +307,7 @@ def test_story_ids_are_stable_when_a_story_grows(tmp_path, example_hosts):
     run_all(ctx, Sources(urls=tuple(seed[:2])))
     before = dict(rows(ctx, "select url, story_id from articles"))
     assert len(set(before.values())) == 1
-    run_all(replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=tuple(seed)))
+    run_all(replace(ctx, run_id=new_run_id()), Sources(urls=tuple(seed)))
     after = dict(rows(ctx, "select url, story_id from articles"))
     assert set(after.values()) == set(before.values())
     assert len(after) == 5
@@ -316,7 +320,7 @@ def test_a_story_line_keeps_its_id_when_a_later_story_joins_it(tmp_path, example
     run_all(ctx, Sources(urls=tuple(first_test)))
     sql = "select a.url, s.storyline_id from articles a join stories s using (story_id)"
     (before,) = set(dict(rows(ctx, sql)).values())
-    run_all(replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=tuple(second_test)))
+    run_all(replace(ctx, run_id=new_run_id()), Sources(urls=tuple(second_test)))
     assert set(dict(rows(ctx, sql)).values()) == {before}
     assert rows(ctx, "select count(*), sum(story_count) from storylines") == [(1, 2)]
 
@@ -426,9 +430,7 @@ def test_not_modified_answer_costs_no_extraction(tmp_path, local_server):
     ctx = local_context(tmp_path)
     first = run_all(ctx, Sources(urls=(local_server.url("/story"),)))
     assert first["extracted"].new_articles == 1
-    second = run_all(
-        replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=(local_server.url("/story"),))
-    )
+    second = run_all(replace(ctx, run_id=new_run_id()), Sources(urls=(local_server.url("/story"),)))
     assert second["fetched"].not_modified == 1
     assert second["fetched"].new_records == 0
     assert second["extracted"].extracted == 0
@@ -457,9 +459,7 @@ def test_same_body_under_a_new_etag_is_not_extracted_again(tmp_path, local_serve
     local_server.routes["/story"] = fresh_etag
     ctx = local_context(tmp_path)
     run_all(ctx, Sources(urls=(local_server.url("/story"),)))
-    second = run_all(
-        replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=(local_server.url("/story"),))
-    )
+    second = run_all(replace(ctx, run_id=new_run_id()), Sources(urls=(local_server.url("/story"),)))
     assert second["fetched"].not_modified == 1
     assert second["fetched"].new_records == 0
     assert second["extracted"].extracted == 0
@@ -474,9 +474,7 @@ def test_a_changed_page_updates_its_article(tmp_path, local_server):
         ARTICLE_HTML.replace("long debate", "short, heated debate"),
         headers={"ETag": '"b"'},
     )
-    second = run_all(
-        replace(ctx, run_id=pipeline.new_run_id()), Sources(urls=(local_server.url("/story"),))
-    )
+    second = run_all(replace(ctx, run_id=new_run_id()), Sources(urls=(local_server.url("/story"),)))
     assert second["extracted"].extracted == 1
     assert second["extracted"].new_articles == 0
     texts = rows(ctx, "select text from articles")
@@ -539,11 +537,11 @@ def test_reextraction_keeps_what_changed(tmp_path, example_hosts):
     articles = first["extracted"].new_articles
     # as if a new extractor version found every page too short
     strict = replace(ctx, settings=Settings(extract=ExtractSettings(min_words=100_000)))
-    changes = pipeline.reextract(strict)
+    changes = reextract(strict)
     assert (changes.now_rejected, changes.changed, changes.new_articles) == (articles, 0, 0)
     assert changes.rejected_reasons == {"too_short": articles}
     assert rows(ctx, "select count(*) from articles") == [(0,)]
-    back = pipeline.reextract(ctx)
+    back = reextract(ctx)
     assert back.new_articles == articles
     assert back.unchanged == changes.records - articles  # the front pages stayed rejected
     assert rows(ctx, "select count(*) from articles") == [(articles,)]
@@ -570,15 +568,15 @@ def test_a_story_that_grows_into_another_keeps_the_older_id_and_records_the_merg
     ctx = context(tmp_path, {})
     with open_archive(ctx.db_path) as conn:
         save_extractions(conn, [(report(1, left, 1), datetime.now(UTC))])
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     with open_archive(ctx.db_path) as conn:
         save_extractions(conn, [(report(2, right, 2), datetime.now(UTC))])
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     before = dict(rows(ctx, "select url, story_id from articles"))
     assert len(set(before.values())) == 2
     with open_archive(ctx.db_path) as conn:
         save_extractions(conn, [(report(3, left + right, 2), datetime.now(UTC))])
-    pipeline.group_articles(ctx)
+    group_articles(ctx)
     after = dict(rows(ctx, "select url, story_id from articles"))
     assert len(set(after.values())) == 1
     kept = before["https://site1.example/story"]  # the older story keeps its id

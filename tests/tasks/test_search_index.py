@@ -9,9 +9,12 @@ import duckdb
 import duckdb_extension_fts
 import pytest
 
-from tasks import pipeline
-from tasks.pipeline import RunContext, Sources
+from tasks.run_context import RunContext, Sources, new_run_id
 from tasks.search_index import extension_path, load_fts, refresh_search_index, search
+from tasks.steps.discover import discover
+from tasks.steps.extract import extract_pending
+from tasks.steps.fetch import fetch_and_archive
+from tasks.steps.group import group_articles
 from wirehouse.db import open_archive
 from wirehouse.errors import InputError, StorageError
 
@@ -29,14 +32,14 @@ def archive(db_path: str, hosts: dict[str, str], urls: list[str]) -> None:
     ctx = RunContext(
         db_path=db_path,
         archive_dir=db_path.removesuffix(".duckdb") + "-archive",
-        run_id=pipeline.new_run_id(),
+        run_id=new_run_id(),
         allow_private_network=True,
         resolve=tuple(sorted(hosts.items())),
     )
-    found = pipeline.discover(ctx, Sources(urls=tuple(urls)))
-    pipeline.fetch_and_archive(ctx, found.urls)
-    pipeline.extract_pending(ctx)
-    pipeline.group_articles(ctx)
+    found = discover(ctx, Sources(urls=tuple(urls)))
+    fetch_and_archive(ctx, found.urls)
+    extract_pending(ctx)
+    group_articles(ctx)
 
 
 def urls_of(conn: duckdb.DuckDBPyConnection, hits: list[tuple[str, str, str | None, float]]):

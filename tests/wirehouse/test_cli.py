@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks import pipeline
-from tasks.pipeline import RunContext, Sources
+from tasks.run_context import RunContext, Sources
+from tasks.steps.discover import discover
+from tasks.steps.extract import extract_pending
+from tasks.steps.fetch import fetch_and_archive
 from wirehouse.cli import format_table, main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,9 +53,9 @@ def test_sql_prints_a_table_and_refuses_writes(tmp_path, example_hosts, capsys):
         resolve=tuple(example_hosts.items()),
     )
     url = "http://www.gnn.example/2023/10/18/business/veridian-semiconductor-earnings.html"
-    found = pipeline.discover(ctx, Sources(urls=(url,)))
-    pipeline.fetch_and_archive(ctx, found.urls)
-    pipeline.extract_pending(ctx)
+    found = discover(ctx, Sources(urls=(url,)))
+    fetch_and_archive(ctx, found.urls)
+    extract_pending(ctx)
     assert (
         main(["sql", "--db", ctx.db_path, "select domain, word_count > 100 as long from articles"])
         == 0

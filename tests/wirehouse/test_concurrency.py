@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import pipeline
+from tasks.run_context import RunContext
+from tasks.steps.group import group_articles
 from tasks.store import save_extractions
 from wirehouse.db import READ_WAIT_S, open_archive
 from wirehouse.records import Extraction
@@ -30,14 +31,14 @@ def _article(i: int) -> Extraction:
 
 def _writer(db: str, started: multiprocessing.synchronize.Event) -> None:
     """A run's load steps over and over: batches of articles, then regrouping."""
-    ctx = pipeline.RunContext(db_path=db, archive_dir=f"{db}-archive", run_id="writer")
+    ctx = RunContext(db_path=db, archive_dir=f"{db}-archive", run_id="writer")
     started.set()
     for batch in range(BATCHES):
         articles = [_article(batch * PER_BATCH + k) for k in range(PER_BATCH)]
         with open_archive(db) as conn:
             save_extractions(conn, [(a, datetime.now(UTC)) for a in articles])
         if batch % 5 == 4:
-            pipeline.group_articles(ctx)
+            group_articles(ctx)
 
 
 def _reader(db: str, stop: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:

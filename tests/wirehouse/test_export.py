@@ -5,8 +5,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tasks import pipeline
-from tasks.pipeline import RunContext, Sources
+from tasks.run_context import RunContext, Sources, new_run_id
+from tasks.steps.discover import discover
+from tasks.steps.extract import extract_pending
+from tasks.steps.fetch import fetch_and_archive
+from tasks.steps.group import group_articles
 from wirehouse.cli import main
 from wirehouse.errors import InputError
 from wirehouse.export import DEFAULT_TABLES, export_parquet
@@ -26,14 +29,14 @@ def archive_db(tmp_path_factory, example_hosts) -> str:
     ctx = RunContext(
         db_path=str(tmp / "news.duckdb"),
         archive_dir=str(tmp / "news-archive"),
-        run_id=pipeline.new_run_id(),
+        run_id=new_run_id(),
         allow_private_network=True,
         resolve=tuple(sorted(example_hosts.items())),
     )
-    found = pipeline.discover(ctx, Sources(urls=PAGES))
-    pipeline.fetch_and_archive(ctx, found.urls)
-    pipeline.extract_pending(ctx)
-    pipeline.group_articles(ctx)
+    found = discover(ctx, Sources(urls=PAGES))
+    fetch_and_archive(ctx, found.urls)
+    extract_pending(ctx)
+    group_articles(ctx)
     return ctx.db_path
 
 

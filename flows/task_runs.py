@@ -1,4 +1,4 @@
-"""Steps as Prefect tasks: the plain functions of ``tasks.pipeline``, each run as one task.
+"""Steps as Prefect tasks: the plain step functions of ``tasks.steps``, each run as one task.
 
 ``as_task`` is the step runner the flows hand to ``tasks.sequence``: the same sequence the
 command line runs in-process runs here as task runs, named after their step. Caching is

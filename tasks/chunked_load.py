@@ -1,0 +1,117 @@
+"""Committing a step's rows as the work is done, in chunks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+
+from tasks.polite import RobotsAnswer
+from tasks.raw_archive import (
+    WarcArchive,
+)
+from tasks.run_context import RunContext
+from tasks.store import (
+    save_fetches,
+    save_problems,
+    save_robots_answers,
+)
+from wirehouse.db import transaction
+from wirehouse.errors import StorageUnavailable
+from wirehouse.records import (
+    DiscoveryProblem,
+    FetchAttempt,
+    RawRecord,
+)
+
+logger = logging.getLogger("wirehouse.chunked_load")
+
+
+class ChunkedLoad:
+    """A step's rows, committed as the work is done: every ``commit_every_pages`` pages or
+    ``commit_every_s`` seconds, whichever comes first, the WARC file synced before the rows
+    that point into it.
+
+    A kill loses at most the chunk in hand. While another process holds the DuckDB file,
+    chunks wait in memory (rows only: the bodies are on disk already) and go with the next
+    commit; the last commit waits ``lock_wait_s`` for the file, saying so, and if it gives
+    up, what was committed before stays and the error says what to do.
+    """
+
+    def __init__(self, ctx: RunContext, archive: WarcArchive | None = None) -> None:
+        self._ctx = ctx
+        self._archive = archive
+        self._settings = ctx.settings.archive
+        self._attempts: list[FetchAttempt] = []
+        self._records: list[RawRecord] = []
+        self._problems: list[DiscoveryProblem] = []
+        self._robots: dict[str, RobotsAnswer] = {}
+        self._pages = 0  # pages in hand since the last commit
+        self._last_commit = time.monotonic()
+        self.commits = 0
+        self.held_by: str | None = None  # who held the file at the last failed try
+
+    def add(
+        self,
+        attempts: Sequence[FetchAttempt] = (),
+        record: RawRecord | None = None,
+        problems: Sequence[DiscoveryProblem] = (),
+        *,
+        pages: int = 1,
+    ) -> None:
+        """Keep one page's rows (``pages=0`` for rows that are no page); commit when due."""
+        self._attempts.extend(attempts)
+        if record is not None:
+            self._records.append(record)
+        self._problems.extend(problems)
+        self._pages += pages
+        if self._due():
+            self.commit(final=False)
+
+    def add_robots(self, answers: Mapping[str, RobotsAnswer]) -> None:
+        self._robots.update(answers)
+
+    def _due(self) -> bool:
+        return self._pages >= self._settings.commit_every_pages or (
+            self._pages > 0
+            and time.monotonic() - self._last_commit >= self._settings.commit_every_s
+        )
+
+    def commit(self, *, final: bool = True) -> bool:
+        """Commit what is in hand. A chunk that meets a held file waits for the next one
+        (False); the final commit waits ``lock_wait_s`` and then raises StorageUnavailable."""
+        if not (self._attempts or self._records or self._problems or self._robots):
+            return True
+        if self._archive is not None:
+            self._archive.sync()
+        try:
+            with (
+                self._ctx.open(wait_s=None if final else 0, migrated=True) as conn,
+                transaction(conn),
+            ):
+                save_fetches(
+                    conn, self._ctx.run_id, self._attempts, self._records, in_transaction=True
+                )
+                save_problems(conn, self._ctx.run_id, self._problems)
+                save_robots_answers(conn, self._ctx.run_id, self._robots)
+        except StorageUnavailable as exc:
+            if not final:
+                if self.held_by is None:
+                    logger.warning("%s; keeping this run's rows until it is free", exc.detail)
+                self.held_by = exc.detail
+                self._last_commit = time.monotonic()
+                return False
+            pages = sum(1 for a in self._attempts if a.record_id) + len(self._records)
+            raise StorageUnavailable(
+                f"{exc.detail}: the last {len(self._attempts)} fetch attempts of this run "
+                f"({pages} pages) were not recorded; everything recorded before stays. "
+                "Close the other program and run the same command again: pages already "
+                "recorded are not fetched again",
+                reason="archive_locked",
+            ) from exc
+        self.commits += 1
+        self.held_by = None
+        self._attempts, self._records, self._problems, self._robots = [], [], [], {}
+        self._pages = 0
+        self._last_commit = time.monotonic()
+        return True

@@ -1,0 +1,129 @@
+"""Where a run writes, what it archives, and how it may reach the network."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from tasks.discover import parse_url_list
+from tasks.fetch import (
+    FetchPolicy,
+    StaticResolver,
+)
+from tasks.raw_archive import (
+    WarcArchive,
+    resolve_warc_path,
+)
+from tasks.urls import is_http_url
+from wirehouse.db import open_archive
+from wirehouse.errors import InputError
+from wirehouse.records import (
+    Link,
+)
+from wirehouse.settings import Settings
+
+logger = logging.getLogger("wirehouse.run_context")
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """Where a run writes and how it may reach the network."""
+
+    db_path: str
+    archive_dir: str
+    run_id: str
+    settings: Settings = field(default_factory=Settings)
+    allow_private_network: bool = False
+    resolve: tuple[tuple[str, str], ...] = ()  # (host, "address[:port]") overrides
+
+    @classmethod
+    def for_archive(cls, db_path: str) -> RunContext:
+        """A new run on an existing archive, with the environment's settings (for the flows
+        that work on what is archived: re-extraction, maintenance)."""
+        return cls(
+            db_path=db_path,
+            archive_dir=default_archive_dir(db_path),
+            run_id=new_run_id(),
+            settings=Settings.from_env(),
+        )
+
+    @property
+    def db_dir(self) -> Path:
+        """The database's folder: stored WARC paths are relative to it."""
+        return Path(self.db_path).absolute().parent
+
+    def warc_file(self, stored_path: str) -> Path:
+        """Where a stored WARC path is now (StorageUnavailable when it is nowhere)."""
+        return resolve_warc_path(stored_path, self.db_dir, self.archive_dir)
+
+    def warc_archive(self, suffix: str = "") -> WarcArchive:
+        """The run's WARC writer, its records naming files relative to the database."""
+        return WarcArchive(self.archive_dir, self.run_id + suffix, relative_to=self.db_dir)
+
+    def open(
+        self, *, wait_s: float | None = None, migrated: bool = False
+    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The archive, opened for writing; while another process holds the file it waits
+        ``wait_s`` (default: the ``lock_wait_s`` setting), saying so."""
+        wait = self.settings.archive.lock_wait_s if wait_s is None else wait_s
+        return open_archive(self.db_path, wait_s=wait, migrated=migrated)
+
+    def policy(self) -> FetchPolicy:
+        return FetchPolicy(self.settings.fetch, self.allow_private_network)
+
+    def resolver(self) -> StaticResolver:
+        return StaticResolver(dict(self.resolve))
+
+
+def default_archive_dir(db: str) -> str:
+    """The WARC archive lives next to the DB: demo.duckdb -> demo-archive/."""
+    path = Path(db)
+    return str(path.with_name(f"{path.stem}-archive"))
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique run id: 20231015T120000Z-1a2b3c."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What a run should archive."""
+
+    urls: tuple[str, ...] = ()
+    urls_file: str | None = None
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    warcs: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        """Raise InputError for a wrong argument, before any work starts."""
+        for url in (*self.urls, *self.feeds, *self.sitemaps):
+            if not is_http_url(url):
+                raise InputError(f"not an http(s) URL: {url!r}", reason="bad_url")
+        for path in (*([self.urls_file] if self.urls_file else []), *self.warcs):
+            candidate = Path(path)
+            if not candidate.is_file():
+                raise InputError(f"cannot read {path}: no such file", reason="unreadable_input")
+        if self.urls_file:
+            read_url_file(self.urls_file)
+
+    def is_empty(self) -> bool:
+        return not (self.urls or self.urls_file or self.feeds or self.sitemaps or self.warcs)
+
+
+def read_url_file(path: str) -> list[Link]:
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", reason="unreadable_input"
+        ) from exc
+    return parse_url_list(text)

@@ -1,0 +1,187 @@
+"""The discover step: every URL to fetch, from the given URLs, URL files, feeds and
+sitemaps; every listing that fails, and everything a cap drops, is a problem row."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from tasks.discover import parse_feed, parse_sitemap, sitemaps_from_robots
+from tasks.fetch import (
+    ANY_TYPE,
+    FEED_TYPES,
+    Fetcher,
+    make_client,
+)
+from tasks.polite import PoliteFetcher, RobotsAnswer
+from tasks.raw_archive import unindexed_files
+from tasks.reports import (
+    DiscoveryReport,
+)
+from tasks.run_context import RunContext, Sources, read_url_file
+from tasks.store import (
+    archived_warc_paths,
+    save_fetches,
+    save_link_hints,
+    save_problems,
+    save_robots_answers,
+)
+from tasks.urls import normalize_url
+from wirehouse.db import transaction
+from wirehouse.records import (
+    DiscoveryProblem,
+    FetchAttempt,
+    Link,
+)
+
+logger = logging.getLogger("wirehouse.discover")
+
+
+def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
+    """Every URL to fetch: given URLs, the URL file, and what feeds and sitemaps list
+    (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name).
+    Archive files that no row points at (a killed run's) are reported as problems."""
+    links = [Link(normalize_url(u), "url") for u in sources.urls]
+    if sources.urls_file:
+        links.extend(read_url_file(sources.urls_file))
+    attempts: list[FetchAttempt] = []
+    problems: list[DiscoveryProblem] = []
+    robots: dict[str, RobotsAnswer] = {}
+    if sources.feeds or sources.sitemaps:
+        found, attempts, problems, robots = asyncio.run(
+            _read_listings(ctx, sources.feeds, sources.sitemaps)
+        )
+        links.extend(found)
+    with ctx.open() as conn:
+        unindexed = unindexed_files(ctx.archive_dir, archived_warc_paths(conn))
+        problems.extend(
+            DiscoveryProblem(
+                str(path),
+                "unindexed_archive_file",
+                "no row points at this archive file (a run was stopped before it recorded "
+                "its pages); the maintenance flow indexes it",
+            )
+            for path in unindexed
+        )
+        with transaction(conn):
+            save_fetches(conn, ctx.run_id, attempts, [], in_transaction=True)
+            save_problems(conn, ctx.run_id, problems)
+            save_robots_answers(conn, ctx.run_id, robots)
+            save_link_hints(conn, links)
+    if unindexed:
+        logger.warning(
+            "%d archive files in %s are not indexed (a stopped run's); the maintenance flow "
+            "indexes them",
+            len(unindexed),
+            ctx.archive_dir,
+        )
+    urls = list(dict.fromkeys(normalize_url(link.url) for link in links))
+    return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
+
+
+async def _read_listings(
+    ctx: RunContext, feeds: Sequence[str], sitemaps: Sequence[str]
+) -> tuple[list[Link], list[FetchAttempt], list[DiscoveryProblem], dict[str, RobotsAnswer]]:
+    """Read feeds and sitemaps (sitemap indexes down to ``max_sitemap_depth``, at most
+    ``max_sitemaps`` in all); every listing that fails, and everything a cap drops, is a
+    problem row, never an exception."""
+    settings = ctx.settings.fetch
+    links: list[Link] = []
+    attempts: list[FetchAttempt] = []
+    problems: list[DiscoveryProblem] = []
+
+    def capped(url: str, found: list[Link]) -> list[Link]:
+        limit = settings.max_links_per_listing
+        if len(found) > limit:
+            problems.append(
+                DiscoveryProblem(
+                    url,
+                    "too_many_links",
+                    f"{len(found) - limit} of {len(found)} URLs skipped "
+                    f"(WIREHOUSE_MAX_LINKS_PER_LISTING={limit})",
+                )
+            )
+        return found[:limit]
+
+    async with make_client(settings) as client:
+        polite = PoliteFetcher(Fetcher(client, ctx.policy(), ctx.resolver()), settings)
+
+        async def read(url: str) -> bytes | None:
+            # robots.txt itself is never subject to robots rules
+            is_robots = urlsplit(url).path.endswith("/robots.txt")
+            page, tried = await polite.get(
+                url, ANY_TYPE if is_robots else FEED_TYPES, obey_robots=False if is_robots else None
+            )
+            attempts.extend(tried)
+            if page is not None:
+                return page.body
+            last = tried[-1]
+            problems.append(DiscoveryProblem(url, last.error or "fetch_failed", last.detail or ""))
+            return None
+
+        async def feed(url: str) -> None:
+            try:
+                body = await read(url)
+                if body is not None:
+                    links.extend(capped(url, parse_feed(body, url, settings.max_feed_bytes)))
+            except Exception as exc:
+                problems.append(DiscoveryProblem.from_exception(url, exc))
+
+        scheduled: set[str] = set(sitemaps)
+        budget = [settings.max_sitemaps - len(scheduled)]  # sitemaps that may still be read
+
+        async def sitemap(url: str, depth: int) -> None:
+            try:
+                body = await read(url)
+                if body is None:
+                    return
+                if urlsplit(url).path.endswith("/robots.txt"):
+                    pages: list[Link] = []
+                    children = sitemaps_from_robots(body, url)
+                else:
+                    pages, children = parse_sitemap(body, url, settings.max_feed_bytes)
+            except Exception as exc:
+                problems.append(DiscoveryProblem.from_exception(url, exc))
+                return
+            links.extend(capped(url, pages))
+            children = [child for child in children if child not in scheduled]
+            if children and depth >= settings.max_sitemap_depth:
+                problems.append(
+                    DiscoveryProblem(
+                        url,
+                        "too_deep",
+                        f"{len(children)} nested sitemaps skipped "
+                        f"(WIREHOUSE_MAX_SITEMAP_DEPTH={settings.max_sitemap_depth})",
+                    )
+                )
+                return
+            kept, dropped = children[: max(0, budget[0])], children[max(0, budget[0]) :]
+            budget[0] -= len(kept)
+            scheduled.update(kept)
+            if dropped:
+                problems.append(
+                    DiscoveryProblem(
+                        url,
+                        "too_many_sitemaps",
+                        f"{len(dropped)} of {len(children)} nested sitemaps skipped, from "
+                        f"{dropped[0]} (WIREHOUSE_MAX_SITEMAPS={settings.max_sitemaps})",
+                    )
+                )
+            await asyncio.gather(*(sitemap(child, depth + 1) for child in kept))
+
+        first = list(dict.fromkeys(sitemaps))
+        if len(first) > settings.max_sitemaps:
+            problems.append(
+                DiscoveryProblem(
+                    first[settings.max_sitemaps],
+                    "too_many_sitemaps",
+                    f"{len(first) - settings.max_sitemaps} sitemaps given skipped "
+                    f"(WIREHOUSE_MAX_SITEMAPS={settings.max_sitemaps})",
+                )
+            )
+            first = first[: settings.max_sitemaps]
+        await asyncio.gather(*(feed(u) for u in feeds), *(sitemap(u, 1) for u in first))
+    attempts.extend(polite.robots_attempts)
+    return links, attempts, problems, polite.robots_answers

@@ -1,0 +1,184 @@
+"""The extract step: archived responses to articles or rejections, in a pool of worker
+processes; and re-extraction of the whole archive."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from tasks.dedupe import (
+    text_sha256,
+)
+from tasks.extract import extract_page
+from tasks.raw_archive import (
+    read_payload,
+)
+from tasks.reports import (
+    ExtractReport,
+    ReextractReport,
+)
+from tasks.run_context import RunContext
+from tasks.store import (
+    PendingRecord,
+    count_articles,
+    extraction_state,
+    pending_records,
+    save_extractions,
+    save_problems,
+    save_reextractions,
+)
+from tasks.workers import map_in_batches
+from wirehouse.errors import ParseError, StorageUnavailable
+from wirehouse.records import (
+    DiscoveryProblem,
+    Extraction,
+    Rejection,
+    UnreadableRecord,
+)
+from wirehouse.settings import ExtractSettings
+
+logger = logging.getLogger("wirehouse.extract")
+
+
+EXTRACT_BATCH = 500  # records per load transaction: bounded memory, short write locks
+PARALLEL_FROM = 64  # below this many pending records, worker start-up costs more than it saves
+
+Outcome = Extraction | Rejection | UnreadableRecord
+
+
+def extract_record(record: PendingRecord, settings: ExtractSettings) -> Outcome:
+    """Read one archived response back and extract it (runs in a worker process). A record
+    that cannot be read is a storage problem, never a verdict on the page."""
+    try:
+        body, stored_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
+    except (ParseError, StorageUnavailable) as exc:
+        return UnreadableRecord(record.record_id, record.url, exc.reason, exc.detail)
+    try:
+        return extract_page(
+            body, record.url, stored_type or record.content_type, settings, record.record_id
+        )
+    except Exception as exc:  # one page's surprise must not cost the batch its others
+        return Rejection(
+            record.record_id, record.url, "extraction_failed", f"{type(exc).__name__}: {exc}"
+        )
+
+
+def extract_in_batches(
+    records: Sequence[PendingRecord], settings: ExtractSettings, workers: int | None = None
+) -> Iterator[list[tuple[PendingRecord, Outcome]]]:
+    """Extract records batch by batch (a batch is one load transaction); large jobs in the
+    worker pool, records, not bodies, sent to the workers."""
+    yield from map_in_batches(
+        extract_record, records, settings, EXTRACT_BATCH, workers, parallel_from=PARALLEL_FROM
+    )
+
+
+def _located(ctx: RunContext, records: Sequence[PendingRecord]) -> list[PendingRecord]:
+    """The records with their WARC paths resolved from the database's folder."""
+    found: dict[str, str] = {}
+    located = []
+    for record in records:
+        path = found.get(record.warc_path)
+        if path is None:
+            try:
+                path = str(ctx.warc_file(record.warc_path))
+            except StorageUnavailable:
+                path = record.warc_path  # reading it fails, and says so, per record
+            found[record.warc_path] = path
+        located.append(replace(record, warc_path=path))
+    return located
+
+
+def _storage_problems(
+    ctx: RunContext, unreadable: Sequence[UnreadableRecord]
+) -> list[DiscoveryProblem]:
+    if unreadable:
+        logger.warning(
+            "%d archived responses could not be read back (first: %s); they are tried again "
+            "next run",
+            len(unreadable),
+            unreadable[0].detail,
+        )
+    return [DiscoveryProblem(u.url, u.reason, u.detail) for u in unreadable]
+
+
+def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractReport:
+    """Extract every archived response not yet turned into an article or a rejection.
+    Responses that cannot be read back stay pending and are reported."""
+    with ctx.open() as conn:
+        pending = _located(ctx, pending_records(conn))
+        before = count_articles(conn)
+    rejected: Counter[str] = Counter()
+    unreadable: list[UnreadableRecord] = []
+    extracted = 0
+    for batch in extract_in_batches(pending, ctx.settings.extract, workers):
+        rejected.update(o.reason for _, o in batch if isinstance(o, Rejection))
+        unreadable.extend(o for _, o in batch if isinstance(o, UnreadableRecord))
+        kept = [(o, r.fetched_at) for r, o in batch if not isinstance(o, UnreadableRecord)]
+        with ctx.open(migrated=True) as conn:
+            written, _ = save_extractions(conn, kept)
+        extracted += written
+    with ctx.open(migrated=True) as conn:
+        save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))
+        after = count_articles(conn)
+    return ExtractReport(
+        extracted=extracted,
+        new_articles=after - before,
+        rejected=dict(sorted(rejected.items())),
+        unreadable=dict(sorted(Counter(u.reason for u in unreadable).items())),
+    )
+
+
+def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
+    """Extract every archived response again (after a trafilatura upgrade, say) and keep
+    what changed: new texts, pages that became articles, articles that became rejections.
+    A response that cannot be read back (its WARC file missing or damaged) leaves its
+    article or rejection as it was, and is reported."""
+    with ctx.open() as conn:
+        state = extraction_state(conn)
+    records = _located(ctx, [record for record, _, _ in state])
+    before = {
+        record.record_id: (article_sha, rejection) for record, article_sha, rejection in state
+    }
+    unchanged = changed = new_articles = now_rejected = 0
+    reasons: Counter[str] = Counter()
+    unreadable: list[UnreadableRecord] = []
+    for batch in extract_in_batches(records, ctx.settings.extract, workers):
+        keep: list[tuple[Extraction | Rejection, datetime]] = []
+        for record, outcome in batch:
+            article_sha, rejection = before[record.record_id]
+            if isinstance(outcome, UnreadableRecord):
+                unreadable.append(outcome)
+                continue
+            if isinstance(outcome, Rejection):
+                if rejection == outcome.reason:
+                    unchanged += 1
+                    continue
+                now_rejected += article_sha is not None
+                reasons[outcome.reason] += 1
+            elif article_sha == text_sha256(outcome.text):
+                unchanged += 1
+                continue
+            elif article_sha is None:
+                new_articles += 1
+            else:
+                changed += 1
+            keep.append((outcome, record.fetched_at))
+        if keep:
+            with ctx.open(migrated=True) as conn:
+                save_reextractions(conn, keep)
+    if unreadable:
+        with ctx.open(migrated=True) as conn:
+            save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))
+    return ReextractReport(
+        records=len(records),
+        unchanged=unchanged,
+        changed=changed,
+        new_articles=new_articles,
+        now_rejected=now_rejected,
+        rejected_reasons=dict(sorted(reasons.items())),
+        unreadable=len(unreadable),
+    )

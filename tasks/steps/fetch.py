@@ -1,0 +1,171 @@
+"""The fetch step: fetch URLs politely, keep every new body in the WARC archive, record
+every attempt, in chunks as they come."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from tasks.chunked_load import ChunkedLoad
+from tasks.fetch import (
+    Fetcher,
+    Validators,
+    make_client,
+)
+from tasks.polite import PoliteFetcher, RobotsAnswer
+from tasks.raw_archive import (
+    WarcArchive,
+    record_id_for,
+)
+from tasks.reports import (
+    FetchReport,
+)
+from tasks.run_context import RunContext
+from tasks.store import (
+    known_record_ids,
+    latest_validators,
+    resumable_urls,
+    robots_answers,
+)
+from wirehouse.records import (
+    FetchAttempt,
+    RawRecord,
+)
+
+logger = logging.getLogger("wirehouse.fetch")
+
+
+def fetch_and_archive(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
+    """Fetch the URLs politely, keep every new body in the WARC archive, record every attempt.
+
+    A URL whose last fetch left an ETag or Last-Modified is asked conditionally; a 304, or a
+    200 whose body we already hold, adds nothing to extract. Attempts and records are
+    committed in chunks as they come; URLs that a run which never finished had already
+    fetched (within ``resume_window_s``) are not fetched again."""
+    if not urls:
+        return FetchReport(0, 0, 0, 0, 0, {})
+    since = datetime.now(UTC) - timedelta(seconds=ctx.settings.archive.resume_window_s)
+    with ctx.open() as conn:
+        known = known_record_ids(conn, list(urls))
+        validators = latest_validators(conn, list(urls))
+        robots = robots_answers(conn, ctx.run_id)
+        done = resumable_urls(conn, ctx.run_id, since)
+    todo = [url for url in dict.fromkeys(urls) if url not in done]
+    if len(todo) < len(set(urls)):
+        logger.info(
+            "%d URLs were fetched by an interrupted run already: not fetched again",
+            len(set(urls)) - len(todo),
+        )
+    with ctx.warc_archive() as archive:
+        load = ChunkedLoad(ctx, archive)
+        outcome = asyncio.run(_fetch(ctx, todo, known, validators, robots, archive, load))
+        load.commit()
+    return outcome.report(resumed=len(set(urls)) - len(todo), commits=load.commits)
+
+
+@dataclass
+class _FetchOutcome:
+    attempts: int = 0  # first attempts of page URLs
+    retries: int = 0
+    new_records: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+    def report(self, *, resumed: int, commits: int) -> FetchReport:
+        return FetchReport(
+            attempted=self.attempts,
+            fetched=self.fetched,
+            not_modified=self.not_modified,
+            new_records=self.new_records,
+            retries=self.retries,
+            failures=dict(sorted(self.failures.items())),
+            resumed=resumed,
+            commits=commits,
+        )
+
+
+def _failed_attempt(url: str, exc: BaseException) -> FetchAttempt:
+    """One URL's unexpected failure, recorded instead of raised."""
+    logger.exception("unexpected error archiving %s", url)
+    return FetchAttempt(
+        url=url,
+        fetched_at=datetime.now(UTC),
+        error="internal_error",
+        detail=f"{type(exc).__name__}: {exc}"[:500],
+    )
+
+
+async def _fetch(
+    ctx: RunContext,
+    urls: Sequence[str],
+    known: set[str],
+    validators: dict[str, Validators],
+    robots: dict[str, RobotsAnswer],
+    archive: WarcArchive,
+    load: ChunkedLoad,
+) -> _FetchOutcome:
+    out = _FetchOutcome()
+    async with make_client(ctx.settings.fetch) as client:
+        fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
+        polite = PoliteFetcher(fetcher, ctx.settings.fetch, robots_seen=robots)
+
+        async def archived(url: str) -> tuple[list[FetchAttempt], RawRecord | None]:
+            page, tried = await polite.get(url, validators=validators.get(url))
+            last = tried[-1]
+            if page is None:
+                if last.error:
+                    out.failures[last.error] += 1
+                else:
+                    out.not_modified += 1  # 304
+                return tried, None
+            stored_url = last.final_url or last.url
+            record_id = record_id_for(stored_url, hashlib.sha256(page.body).hexdigest())
+            record = None
+            if record_id in known:
+                out.not_modified += 1  # the same body again: nothing to extract
+            else:
+                known.add(record_id)
+                record = archive.write_response(
+                    stored_url, last.status_code or 200, page.headers, page.body, last.fetched_at
+                )
+                out.fetched += 1
+            return [*tried[:-1], replace(last, record_id=record_id)], record
+
+        async def one(url: str) -> None:
+            try:
+                tried, record = await archived(url)
+            except Exception as exc:  # one URL's surprise must not cost the run its others
+                tried, record = [_failed_attempt(url, exc)], None
+                out.failures["internal_error"] += 1
+            out.attempts += 1
+            out.retries += sum(1 for a in tried if a.attempt > 1)
+            out.new_records += record is not None
+            load.add_robots(polite.robots_answers)
+            load.add([*polite.take_robots_attempts(), *tried], record)
+
+        # A bounded set of hosts at a time, each with its few requests in flight: the
+        # in-flight requests then stay within a few hosts' kept-alive connections instead
+        # of rotating over every host and churning the connection pool.
+        by_host: dict[str, list[str]] = {}
+        for url in urls:
+            by_host.setdefault(urlsplit(url).netloc, []).append(url)
+        settings = ctx.settings.fetch
+        active = asyncio.Semaphore(
+            max(1, settings.max_concurrency // settings.per_host_concurrency)
+        )
+
+        async def host(host_urls: list[str]) -> None:
+            async with active:
+                await asyncio.gather(*(one(url) for url in host_urls))
+
+        await asyncio.gather(*(host(group) for _, group in sorted(by_host.items())))
+        load.add_robots(polite.robots_answers)
+        load.add(polite.take_robots_attempts(), pages=0)
+    return out

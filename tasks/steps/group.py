@@ -1,0 +1,230 @@
+"""The group step: copies, origins, stories and story lines for what is new or changed."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+
+from tasks.dedupe import (
+    ShingleHasher,
+    find_copy_links,
+    minhash_keys,
+    verified_copies,
+)
+from tasks.reports import (
+    GroupReport,
+)
+from tasks.run_context import RunContext
+from tasks.store import (
+    TEXTS_COUNTED,
+    StoredStory,
+    article_sketches,
+    count_articles,
+    grouping_partners,
+    grouping_totals,
+    grouping_working_set,
+    known_aggregators,
+    pending_grouping,
+    previous_grouping,
+    replace_fingerprints,
+    save_grouping,
+    story_vectors_of,
+    storyline_neighbours,
+    term_counts,
+    unsketched_articles,
+)
+from tasks.stories import (
+    AGGREGATOR_COPY_SHARE,
+    PreviousGrouping,
+    StoryResult,
+    StoryVector,
+    TermCounts,
+    group_stories,
+    strongest_terms,
+    terms_and_probe,
+)
+from tasks.storylines import StoryForLine, StorylineResult, storylines
+from wirehouse.db import query, transaction
+from wirehouse.records import (
+    ArticleSketch,
+)
+from wirehouse.settings import DedupeSettings
+
+logger = logging.getLogger("wirehouse.group")
+
+
+def group_articles(ctx: RunContext) -> GroupReport:
+    """Group the articles that are new or changed since the last run.
+
+    Their MinHash keys go to the archive first, so their copies are found anywhere in it;
+    the stored stories dated near them that their tf-idf probes are alike to are the
+    stories they may join. Those, the new articles and their copies are the working set,
+    regrouped with what earlier runs joined kept joined; story lines are then drawn again
+    from stored story vectors. Other stories stay as they are, so a run costs what its
+    new articles touch, not what the archive holds."""
+    settings = ctx.settings.dedupe
+    with ctx.open() as conn:
+        pending = pending_grouping(conn)
+        if not pending:
+            totals = grouping_totals(conn)
+            return GroupReport(
+                totals.articles, totals.copies, totals.copy_groups, totals.stories, 0
+            )
+        stored = term_counts(conn)
+    # The new texts, a chunk at a time (a first run over a big archive holds one chunk of
+    # texts, not all): their terms are counted into the archive's document frequencies,
+    # their MinHash keys stored, and their probes (strongest terms) kept to find the
+    # stored stories they may join.
+    new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending)})
+    probes: dict[str, dict[str, float]] = {}
+    hasher = ShingleHasher(settings.shingle_size)
+
+    def minhash_keys_of(sketch: ArticleSketch) -> list[int]:
+        return list(minhash_keys(hasher.shingles(sketch.text), settings).tolist())
+
+    def sketch_pending(sketch: ArticleSketch) -> list[int]:
+        terms, probes[sketch.article_id] = terms_and_probe(sketch, stored, settings)
+        new_counts.update(terms)
+        return minhash_keys_of(sketch)
+
+    _store_minhash_keys(ctx, pending, sketch_pending)
+    with ctx.open() as conn:
+        missing = unsketched_articles(conn)
+    _store_minhash_keys(ctx, missing, minhash_keys_of)
+    with ctx.open() as conn:
+        partners = grouping_partners(
+            conn,
+            settings.min_shared_bands,
+            settings.max_band_postings,
+            settings.max_copy_candidates,
+        )
+        to_verify = sorted({a for p, o, sure in partners if not sure for a in (p, o)})
+        texts = article_sketches(conn, to_verify)
+    copies = verified_copies(partners, texts, settings)
+    del texts
+    holding = Counter(stored.holding)
+    holding.update(new_counts)
+    counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
+    with ctx.open() as conn:
+        working_set = grouping_working_set(conn, probes, sorted(copies), settings)
+        sketches = article_sketches(conn, working_set)
+        previous = previous_grouping(conn, working_set)
+        aggregators = known_aggregators(conn)
+    links = find_copy_links(sketches, settings)
+    result = group_stories(
+        sketches,
+        links,
+        settings,
+        previous,
+        frozenset(pending),
+        aggregators,
+        counts,
+    )
+    del holding, counts
+    old_ids = set(previous.story.values())
+    days = {s.story_id: s.first_published_at for s in result.stories}
+    # Lines may change around the stories that gained or lost articles; the stories that
+    # were only read as candidates keep their lines (kept whole, not searched around).
+    touched = set(pending) | copies
+    changed = {g.story_id for g in result.groupings if g.article_id in touched}
+    changed |= {kept for _merged, kept in result.merges}
+    with ctx.open() as conn:
+        neighbours = storyline_neighbours(
+            conn,
+            {
+                v.story_id: strongest_terms(v.terms, settings.story_candidate_terms)
+                for v in result.story_vectors
+                if v.story_id in changed
+            },
+            days,
+            sorted(old_ids | set(days)),
+            settings,
+        )
+        kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
+        vectors = story_vectors_of(conn, kept)
+    lines = _draw_storylines(result, previous, neighbours, vectors, settings)
+    with ctx.open() as conn:
+        save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts)
+        totals = grouping_totals(conn)
+    return GroupReport(
+        articles=totals.articles,
+        copies=totals.copies,
+        copy_groups=totals.copy_groups,
+        stories=totals.stories,
+        new_stories=sum(1 for s in result.stories if s.story_id not in old_ids),
+        regrouped=len(working_set),
+    )
+
+
+GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once
+
+
+def _store_minhash_keys(
+    ctx: RunContext,
+    article_ids: Sequence[str],
+    keys_of: Callable[[ArticleSketch], list[int]],
+) -> None:
+    """Store the MinHash keys ``keys_of`` gives for each article, reading their texts a
+    chunk at a time. Pending articles get theirs when grouped; grouped articles without
+    any (an archive whose keys a migration cleared) get theirs here too."""
+    for start in range(0, len(article_ids), GROUPING_CHUNK):
+        with ctx.open() as conn:
+            sketches = article_sketches(conn, article_ids[start : start + GROUPING_CHUNK])
+        keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
+        with ctx.open() as conn:
+            replace_fingerprints(conn, keys)
+
+
+def mark_all_for_regrouping(ctx: RunContext) -> int:
+    """Have the next grouping regroup the whole archive from scratch (after the dedupe
+    settings changed, say). Ids are kept where clusters still hold their articles, but
+    nothing is held together: a story the new settings split gets a new id for its
+    younger part. Returns the number of articles marked."""
+    with ctx.open() as conn, transaction(conn):
+        conn.execute(query("mark_all_for_regrouping"))
+        return count_articles(conn)
+
+
+def _draw_storylines(
+    result: StoryResult,
+    previous: PreviousGrouping,
+    neighbours: Sequence[StoredStory],
+    vectors: Mapping[str, dict[str, float]],
+    settings: DedupeSettings,
+) -> StorylineResult:
+    """Story lines over the regrouped stories and the stored stories near them. A
+    regrouped story inherits the line its articles' old stories were in."""
+    old_line = {n.story_id: n.storyline_id for n in neighbours if n.storyline_id}
+    age = {
+        n.storyline_id: (n.storyline_created_at,)
+        for n in neighbours
+        if n.storyline_id and n.storyline_created_at
+    }
+    previous_line: dict[str, str] = {}
+    for grouping in result.groupings:
+        line = old_line.get(previous.story.get(grouping.article_id, ""))
+        current = previous_line.get(grouping.story_id)
+        if line and (
+            current is None or (age.get(line, ()), line) < (age.get(current, ()), current)
+        ):
+            previous_line[grouping.story_id] = line
+    regrouped = {s.story_id for s in result.stories} | set(previous.story.values())
+    stories = [
+        StoryForLine(s.story_id, s.title, s.first_published_at, s.article_count, vector)
+        for s, vector in zip(result.stories, _vectors_by_story(result), strict=True)
+    ]
+    for n in neighbours:
+        if n.story_id not in regrouped:
+            previous_line.setdefault(n.story_id, n.storyline_id or "")
+            vector = StoryVector(n.story_id, n.texts, vectors.get(n.story_id, {}))
+            stories.append(
+                StoryForLine(n.story_id, n.title, n.first_published_at, n.article_count, vector)
+            )
+    previous_line = {story: line for story, line in previous_line.items() if line}
+    return storylines(stories, settings, previous_line, age)
+
+
+def _vectors_by_story(result: StoryResult) -> list[StoryVector]:
+    by_id = {v.story_id: v for v in result.story_vectors}
+    return [by_id[s.story_id] for s in result.stories]

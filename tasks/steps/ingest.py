@@ -1,0 +1,114 @@
+"""The ingest step: responses of WARC/ARC files into the archive, as if fetched; and what
+stopped runs archived but never recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Sequence
+
+from tasks.chunked_load import ChunkedLoad
+from tasks.raw_archive import (
+    archive_files,
+    index_archive_file,
+    record_id_for,
+    unindexed_files,
+)
+from tasks.reports import (
+    IndexReport,
+    IngestReport,
+)
+from tasks.run_context import RunContext
+from tasks.store import (
+    all_record_ids,
+    archived_warc_paths,
+    unfinished_runs,
+)
+from tasks.warc_input import WarcResponse, read_warc
+from wirehouse.records import (
+    DiscoveryProblem,
+)
+
+logger = logging.getLogger("wirehouse.ingest")
+
+
+# WARC records that are not pages at all: counted, neither archived nor reported as problems.
+_NOT_PAGES = frozenset({"not_response", "no_http_headers"})
+
+
+def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
+    """Copy the responses of existing WARC/ARC files into the archive, as if fetched;
+    damaged records are skipped with their reason, the rest of the file goes on. Records
+    are committed in chunks as they are copied."""
+    problems: Counter[str] = Counter()
+    responses = other_records = new_records = 0
+    with ctx.open() as conn:
+        known = all_record_ids(conn)
+    with ctx.warc_archive("-ingest") as archive:
+        load = ChunkedLoad(ctx, archive)
+        for path in paths:
+            items = read_warc(path, max_payload_bytes=ctx.settings.fetch.max_body_bytes)
+            while True:
+                try:
+                    item = next(items, None)
+                except Exception as exc:  # the reader itself failed: the rest of this file
+                    problem = DiscoveryProblem.from_exception(path, exc)
+                    problems[problem.reason] += 1
+                    load.add(problems=[problem], pages=0)
+                    break
+                if item is None:
+                    break
+                if not isinstance(item, WarcResponse):
+                    if item.reason in _NOT_PAGES:
+                        other_records += 1
+                    else:
+                        problems[item.reason] += 1
+                        load.add(
+                            problems=[DiscoveryProblem(item.source, item.reason, item.detail)],
+                            pages=0,
+                        )
+                    continue
+                responses += 1
+                record_id = record_id_for(item.url, hashlib.sha256(item.payload).hexdigest())
+                if record_id in known:
+                    continue
+                known.add(record_id)
+                record = archive.write_response(
+                    item.url, item.status_code, item.headers, item.payload, item.fetched_at, "warc"
+                )
+                new_records += 1
+                load.add(record=record)
+        load.commit()
+    return IngestReport(
+        responses=responses,
+        new_records=new_records,
+        other_records=other_records,
+        skipped=dict(sorted(problems.items())),
+    )
+
+
+def ingest_unrecorded(ctx: RunContext) -> IndexReport:
+    """Index what stopped runs wrote to the archive but never recorded: the files no row
+    points at, and the files of runs that never finished (their tails). Recovered responses
+    become raw records like any other and are extracted by the next extract step."""
+    with ctx.open() as conn:
+        stored = archived_warc_paths(conn)
+        stopped = unfinished_runs(conn, ctx.run_id)
+        known = all_record_ids(conn)
+    files = unindexed_files(ctx.archive_dir, stored)
+    files += [
+        path
+        for path in archive_files(ctx.archive_dir)
+        if path not in files and any(f"-{run_id}-" in path.name for run_id in stopped)
+    ]
+    load = ChunkedLoad(ctx)
+    recovered = 0
+    for path in files:
+        for record in index_archive_file(path, ctx.db_dir):
+            if record.record_id not in known:
+                known.add(record.record_id)
+                recovered += 1
+                load.add(record=record)
+    load.commit()
+    return IndexReport(files=len(files), recovered=recovered)
