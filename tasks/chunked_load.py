@@ -6,22 +6,16 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
-from tasks.polite import RobotsAnswer
-from tasks.raw_archive import (
-    WarcArchive,
-)
+from tasks.raw_archive import WarcArchive
 from tasks.run_context import RunContext
-from tasks.store import (
-    save_fetches,
-    save_problems,
-    save_robots_answers,
-)
+from tasks.store import save_fetches, save_problems, save_robots_answers
 from wirehouse.db import transaction
 from wirehouse.errors import StorageUnavailable
 from wirehouse.records import (
     DiscoveryProblem,
     FetchAttempt,
     RawRecord,
+    RobotsAnswer,
 )
 
 logger = logging.getLogger("wirehouse.chunked_load")

@@ -23,29 +23,18 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from tasks.sparse import ragged_ranges
 from tasks.urls import url_key
-from wirehouse.records import ArticleSketch
+from wirehouse.records import ArticleLink, ArticleSketch
 from wirehouse.settings import DedupeSettings
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(1_099_511_628_211)
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleLink:
-    """Why two articles were joined: kind is same_url, same_text or near_copy."""
-
-    a: str
-    b: str
-    kind: str
-    score: float
 
 
 def normalise_text(text: str) -> str:

@@ -30,7 +30,7 @@ from tasks.content_coding import (
 )
 from tasks.urls import ascii_host, is_http_url, normalize_url
 from wirehouse.errors import FetchError, TerminalFetchError, TransientFetchError
-from wirehouse.records import FetchAttempt
+from wirehouse.records import FetchAttempt, Validators
 from wirehouse.settings import FetchSettings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -179,22 +179,6 @@ class FetchPolicy:
 
     settings: FetchSettings
     allow_private_network: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What the last fetch of a URL said about its version, for a conditional request."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        out = {}
-        if self.etag:
-            out["If-None-Match"] = self.etag
-        if self.last_modified:
-            out["If-Modified-Since"] = self.last_modified
-        return out
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -389,7 +373,7 @@ class Fetcher:
             return FetchAttempt(
                 url=url,
                 fetched_at=fetched_at,
-                final_url=normalize_url(final_url) if final_url != url else url,
+                final_url=final_url,  # redirect targets are normalised where they are read
                 status_code=304,
                 redirects=tuple(redirects),
                 elapsed_ms=int((time.monotonic() - started) * 1000),
@@ -420,7 +404,7 @@ class Fetcher:
         attempt = FetchAttempt(
             url=url,
             fetched_at=fetched_at,
-            final_url=normalize_url(final_url) if final_url != url else url,
+            final_url=final_url,  # redirect targets are normalised where they are read
             status_code=status,
             redirects=tuple(redirects),
             content_type=content_type,

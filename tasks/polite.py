@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from tasks.fetch import ANY_TYPE, HTML_TYPES, Fetcher, Page, Validators
-from wirehouse.records import FetchAttempt
+from tasks.fetch import ANY_TYPE, HTML_TYPES, Fetcher, Page
+from wirehouse.records import FetchAttempt, RobotsAnswer, Validators
 from wirehouse.settings import FetchSettings
 
 ROBOTS_MAX_BYTES = 512_000  # what RFC 9309 asks crawlers to read at least
@@ -35,15 +35,6 @@ _POLICY_REFUSALS = frozenset({"private_address", "bad_scheme", "dns_error"})
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-@dataclass(frozen=True, slots=True)
-class RobotsAnswer:
-    """What an origin answered for /robots.txt (kept per run, so it is fetched once)."""
-
-    status_code: int | None
-    body: bytes | None
-    error: str  # the fetch's reason code when there is no answer ("" when there is one)
 
 
 @dataclass(frozen=True, slots=True)

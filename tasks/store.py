@@ -5,44 +5,38 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
-from tasks.dedupe import ArticleLink, text_sha256
+from tasks.dedupe import text_sha256
 from tasks.extract import count_words
-from tasks.fetch import Validators
-from tasks.polite import RobotsAnswer
-from tasks.stories import PreviousGrouping, StoryResult, TermCounts
-from tasks.storylines import StorylineResult
-from tasks.urls import article_id, domain_of, identity_url, normalize_url
+from tasks.urls import domain_of
+from tasks.urls import identity as identity_of
 from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
 from wirehouse.records import (
+    ArticleLink,
     ArticleSketch,
     DiscoveryProblem,
     Extraction,
     FetchAttempt,
+    GroupingTotals,
     Link,
+    PendingRecord,
+    PreviousGrouping,
     RawRecord,
     Rejection,
+    RobotsAnswer,
     RunSummary,
+    StoredStory,
+    StorylineResult,
+    StoryResult,
+    TermCounts,
+    Validators,
 )
 from wirehouse.settings import DedupeSettings
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRecord:
-    """An archived response that still has to be extracted."""
-
-    record_id: str
-    url: str
-    warc_path: str
-    warc_offset: int
-    warc_length: int
-    content_type: str | None
-    fetched_at: datetime
 
 
 def start_run(conn: duckdb.DuckDBPyConnection, run_id: str, parameters: dict[str, object]) -> None:
@@ -123,7 +117,7 @@ def save_link_hints(conn: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> N
     """What feeds and sitemaps said about the URLs they listed (title, date), kept as hints."""
     rows = [
         {
-            "url": normalize_url(link.url),
+            "url": link.url,  # normalised where it was found
             "source": link.source,
             "source_url": link.source_url,
             "title": link.title,
@@ -222,10 +216,10 @@ def save_extractions(
                 }
             )
             continue
-        identity = identity_url(result.url, result.canonical_url)
+        identity, key = identity_of(result.url, result.canonical_url)
         articles.append(
             {
-                "article_id": article_id(identity),
+                "article_id": key,
                 # one article, one URL: its same-site canonical, else where it was found
                 "url": identity,
                 "canonical_url": result.canonical_url,
@@ -380,16 +374,6 @@ def known_aggregators(conn: duckdb.DuckDBPyConnection) -> frozenset[str]:
     return frozenset(row[0] for row in conn.execute(query("aggregator_domains_known")).fetchall())
 
 
-@dataclass(frozen=True, slots=True)
-class GroupingTotals:
-    """What the archive holds after a grouping."""
-
-    articles: int
-    copies: int
-    copy_groups: int
-    stories: int
-
-
 def grouping_totals(conn: duckdb.DuckDBPyConnection) -> GroupingTotals:
     row = conn.execute(query("grouping_totals")).fetchone()
     return GroupingTotals(*(row or (0, 0, 0, 0)))
@@ -411,19 +395,6 @@ def previous_grouping(
         if story_created is not None:
             story_age[story_id] = (story_created,)
     return PreviousGrouping(story, group, story_age)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredStory:
-    """A stored story that may share a story line with the stories a run regrouped."""
-
-    story_id: str
-    title: str | None
-    first_published_at: datetime | None
-    article_count: int
-    storyline_id: str | None
-    storyline_created_at: datetime | None
-    texts: int
 
 
 def storyline_neighbours(

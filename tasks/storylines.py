@@ -11,45 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from tasks.linkage import average_linkage
 from tasks.sparse import candidate_dots
-from tasks.stories import StoryVector, stable_ids
+from tasks.stable_ids import stable_ids
+from wirehouse.records import StoryForLine, StorylineRecord, StorylineResult
 from wirehouse.settings import DedupeSettings
-
-
-@dataclass(frozen=True, slots=True)
-class StoryForLine:
-    """What grouping stories into lines reads of a story."""
-
-    story_id: str
-    title: str | None
-    first_published_at: datetime | None
-    article_count: int
-    vector: StoryVector
-
-
-@dataclass(frozen=True, slots=True)
-class StorylineRecord:
-    """One row of the ``storylines`` table."""
-
-    storyline_id: str
-    title: str | None  # the title of its biggest story
-    first_published_at: datetime | None
-    last_published_at: datetime | None
-    story_count: int
-    article_count: int
-    lead_story_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class StorylineResult:
-    """The story line of every story given, and the lines' records."""
-
-    line_of_story: dict[str, str]
-    storylines: list[StorylineRecord]
 
 
 def storylines(

@@ -185,7 +185,11 @@ def _identity_query(query: str) -> str:
 def without_tracking(url: str) -> str:
     """The fetchable form of a URL without its known tracking parameters (the order of the
     others kept): the URL an article is shown and stored under."""
-    parts = urlsplit(normalize_url(url))
+    return _without_tracking(normalize_url(url))
+
+
+def _without_tracking(normalized: str) -> str:
+    parts = urlsplit(normalized)
     query = "&".join(_kept_pairs(parts.query, drop_amp=False))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
@@ -193,7 +197,11 @@ def without_tracking(url: str) -> str:
 def url_key(url: str) -> str:
     """The identity of the page behind a URL: normalised, and folding the variants that
     serve the same article (http/https, www., AMP paths and parameters, trailing slash)."""
-    parts = urlsplit(normalize_url(url))
+    return _key(normalize_url(url))
+
+
+def _key(normalized: str) -> str:
+    parts = urlsplit(normalized)
     host = parts.netloc
     for prefix in ("www.", "amp.", "m."):
         if host.startswith(prefix) and host.count(".") >= 2:
@@ -207,7 +215,11 @@ def url_key(url: str) -> str:
 
 def article_id(identity_url: str) -> str:
     """The archive key of the article whose identity URL this is."""
-    return hashlib.sha256(url_key(identity_url).encode("utf-8")).hexdigest()[:20]
+    return _hashed(url_key(identity_url))
+
+
+def _hashed(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
 def domain_of(url: str) -> str:
@@ -228,12 +240,24 @@ def identity_url(fetched_url: str, canonical_url: str | None) -> str:
     """The URL an article is keyed by: its rel=canonical when that stays on the same site
     (one article, many URLs), else the fetched URL. A canonical on another site is a
     syndication claim, kept as evidence, not an identity."""
-    if not canonical_url or not is_http_url(canonical_url):
-        return without_tracking(fetched_url)
-    if domain_of(canonical_url) != domain_of(fetched_url):
-        return without_tracking(fetched_url)
-    # Sites that point every page's canonical at their front page would fold all their
-    # articles into one: a front-page canonical on an inner page is a template bug.
-    if urlsplit(canonical_url).path in ("", "/") and urlsplit(fetched_url).path not in ("", "/"):
-        return without_tracking(fetched_url)
-    return without_tracking(canonical_url)
+    return identity(normalize_url(fetched_url), canonical_url)[0]
+
+
+def identity(fetched_url: str, canonical_url: str | None) -> tuple[str, str]:
+    """(identity URL, article id) of a page fetched from ``fetched_url``, which is already
+    in its fetchable form (every URL a run fetches was normalised once, where it was
+    found); only a canonical URL is normalised here."""
+    chosen = fetched_url
+    if (
+        canonical_url
+        and is_http_url(canonical_url)
+        and domain_of(canonical_url) == domain_of(fetched_url)
+        # Sites that point every page's canonical at their front page would fold all their
+        # articles into one: a front-page canonical on an inner page is a template bug.
+        and not (
+            urlsplit(canonical_url).path in ("", "/")
+            and urlsplit(fetched_url).path not in ("", "/")
+        )
+    ):
+        chosen = normalize_url(canonical_url)
+    return _without_tracking(chosen), _hashed(_key(chosen))

@@ -89,7 +89,7 @@ def local_server() -> Iterator[LocalServer]:
 @pytest.fixture(scope="session")
 def example_hosts() -> Iterator[dict[str, str]]:
     """The bundled example site, served on loopback for the whole session."""
-    from wirehouse.demo_site import serve_example_site
+    from flows.demo_site import serve_example_site
 
     with serve_example_site() as hosts:
         yield hosts

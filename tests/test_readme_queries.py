@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.cli import main
 from tasks.reports import summarize
 from tasks.run_context import RunContext, Sources, new_run_id
 from tasks.search_index import load_fts, refresh_search_index
@@ -17,7 +18,6 @@ from tasks.steps.extract import extract_pending
 from tasks.steps.fetch import fetch_and_archive
 from tasks.steps.group import group_articles
 from tasks.store import finish_run, start_run
-from wirehouse.cli import main
 from wirehouse.db import open_archive
 
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -7,6 +7,7 @@ tasks; the full records live in DuckDB and in the WARC archive.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -161,3 +162,184 @@ class RunSummary:
     stories: int = 0
     new_stories: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleLink:
+    """Why two articles were joined: kind is same_url, same_text or near_copy."""
+
+    a: str
+    b: str
+    kind: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What the last fetch of a URL said about its version, for a conditional request."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsAnswer:
+    """What an origin answered for /robots.txt (kept per run, so it is fetched once)."""
+
+    status_code: int | None
+    body: bytes | None
+    error: str  # the fetch's reason code when there is no answer ("" when there is one)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecord:
+    """An archived response that still has to be extracted."""
+
+    record_id: str
+    url: str
+    warc_path: str
+    warc_offset: int
+    warc_length: int
+    content_type: str | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingTotals:
+    """What the archive holds after a grouping."""
+
+    articles: int
+    copies: int
+    copy_groups: int
+    stories: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStory:
+    """A stored story that may share a story line with the stories a run regrouped."""
+
+    story_id: str
+    title: str | None
+    first_published_at: datetime | None
+    article_count: int
+    storyline_id: str | None
+    storyline_created_at: datetime | None
+    texts: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryForLine:
+    """What grouping stories into lines reads of a story."""
+
+    story_id: str
+    title: str | None
+    first_published_at: datetime | None
+    article_count: int
+    vector: StoryVector
+
+
+@dataclass(frozen=True, slots=True)
+class StorylineRecord:
+    """One row of the ``storylines`` table."""
+
+    storyline_id: str
+    title: str | None  # the title of its biggest story
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+    story_count: int
+    article_count: int
+    lead_story_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorylineResult:
+    """The story line of every story given, and the lines' records."""
+
+    line_of_story: dict[str, str]
+    storylines: list[StorylineRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """One row of the ``stories`` table."""
+
+    story_id: str
+    title: str | None
+    first_published_at: datetime | None
+    article_count: int
+    domain_count: int
+    lead_article_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVector:
+    """What a story is about: the mean of its texts' unit tf-idf vectors (strongest terms),
+    so that the dot product of two story vectors is the average cosine of their texts."""
+
+    story_id: str
+    texts: int  # copy groups it holds: its weight when stories are grouped further
+    terms: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousGrouping:
+    """The ids articles had before this grouping, so that ids can be kept."""
+
+    story: Mapping[str, str]  # article -> story id
+    group: Mapping[str, str]  # article -> copy group id
+    story_age: Mapping[str, tuple[object, ...]]  # story id -> when it was first given
+
+
+NO_PREVIOUS = PreviousGrouping({}, {}, {})
+
+
+@dataclass(frozen=True, slots=True)
+class CopyGroupRecord:
+    """One row of the ``copy_groups`` table."""
+
+    copy_group_id: str
+    origin_article_id: str
+    member_count: int
+    story_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryResult:
+    """Everything the grouping stage decided."""
+
+    groupings: list[Grouping]
+    copy_groups: list[CopyGroupRecord]
+    stories: list[StoryRecord]
+    story_vectors: list[StoryVector]
+    story_links: list[ArticleLink]  # same_story and rewrite decisions, origin to origin
+    merges: list[tuple[str, str]]  # (older story id merged away, story id kept)
+    domain_scores: list[DomainScore]
+
+
+@dataclass(frozen=True, slots=True)
+class TermCounts:
+    """The document frequencies of tf-idf: how many texts were counted, and how many of
+    them hold each term."""
+
+    texts: int
+    holding: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DomainScore:
+    """How much of a domain's output is other outlets' texts: one row of ``domain_scores``."""
+
+    domain: str
+    articles: int
+    copies_of_others: int  # its articles that copy a text first published by another domain
+    copy_share: float
+    avg_boilerplate: float  # how much of its pages is not the article, on average
+    is_aggregator: bool

@@ -6,20 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from tasks.discover import parse_feed, parse_sitemap, sitemaps_from_robots
-from tasks.fetch import (
-    ANY_TYPE,
-    FEED_TYPES,
-    Fetcher,
-    make_client,
-)
-from tasks.polite import PoliteFetcher, RobotsAnswer
+from tasks.fetch import ANY_TYPE, FEED_TYPES, Fetcher, make_client
+from tasks.polite import PoliteFetcher
 from tasks.raw_archive import unindexed_files
-from tasks.reports import (
-    DiscoveryReport,
-)
+from tasks.reports import DiscoveryReport
 from tasks.run_context import RunContext, Sources, read_url_file
 from tasks.store import (
     archived_warc_paths,
@@ -34,6 +28,7 @@ from wirehouse.records import (
     DiscoveryProblem,
     FetchAttempt,
     Link,
+    RobotsAnswer,
 )
 
 logger = logging.getLogger("wirehouse.discover")
@@ -43,7 +38,7 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     """Every URL to fetch: given URLs, the URL file, and what feeds and sitemaps list
     (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name).
     Archive files that no row points at (a killed run's) are reported as problems."""
-    links = [Link(normalize_url(u), "url") for u in sources.urls]
+    links = [Link(u, "url") for u in sources.urls]
     if sources.urls_file:
         links.extend(read_url_file(sources.urls_file))
     attempts: list[FetchAttempt] = []
@@ -54,6 +49,8 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             _read_listings(ctx, sources.feeds, sources.sitemaps)
         )
         links.extend(found)
+    # Every URL is normalised once, here: what is stored, fetched and keyed from now on.
+    links = [replace(link, url=normalize_url(link.url)) for link in links]
     with ctx.open() as conn:
         unindexed = unindexed_files(ctx.archive_dir, archived_warc_paths(conn))
         problems.extend(
@@ -77,7 +74,7 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             len(unindexed),
             ctx.archive_dir,
         )
-    urls = list(dict.fromkeys(normalize_url(link.url) for link in links))
+    urls = list(dict.fromkeys(link.url for link in links))
     return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
 
 

@@ -9,20 +9,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from tasks.dedupe import (
-    text_sha256,
-)
+from tasks.dedupe import text_sha256
 from tasks.extract import extract_page
-from tasks.raw_archive import (
-    read_payload,
-)
-from tasks.reports import (
-    ExtractReport,
-    ReextractReport,
-)
+from tasks.raw_archive import read_payload
+from tasks.reports import ExtractReport, ReextractReport
 from tasks.run_context import RunContext
 from tasks.store import (
-    PendingRecord,
     count_articles,
     extraction_state,
     pending_records,
@@ -35,6 +27,7 @@ from wirehouse.errors import ParseError, StorageUnavailable
 from wirehouse.records import (
     DiscoveryProblem,
     Extraction,
+    PendingRecord,
     Rejection,
     UnreadableRecord,
 )

@@ -13,29 +13,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from tasks.chunked_load import ChunkedLoad
-from tasks.fetch import (
-    Fetcher,
-    Validators,
-    make_client,
-)
-from tasks.polite import PoliteFetcher, RobotsAnswer
-from tasks.raw_archive import (
-    WarcArchive,
-    record_id_for,
-)
-from tasks.reports import (
-    FetchReport,
-)
+from tasks.fetch import Fetcher, make_client
+from tasks.polite import PoliteFetcher
+from tasks.raw_archive import WarcArchive, record_id_for
+from tasks.reports import FetchReport
 from tasks.run_context import RunContext
-from tasks.store import (
-    known_record_ids,
-    latest_validators,
-    resumable_urls,
-    robots_answers,
-)
+from tasks.store import known_record_ids, latest_validators, resumable_urls, robots_answers
 from wirehouse.records import (
     FetchAttempt,
     RawRecord,
+    RobotsAnswer,
+    Validators,
 )
 
 logger = logging.getLogger("wirehouse.fetch")

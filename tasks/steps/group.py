@@ -6,19 +6,12 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from tasks.dedupe import (
-    ShingleHasher,
-    find_copy_links,
-    minhash_keys,
-    verified_copies,
-)
-from tasks.reports import (
-    GroupReport,
-)
+from tasks.dedupe import ShingleHasher, find_copy_links, minhash_keys, verified_copies
+from tasks.origins import AGGREGATOR_COPY_SHARE
+from tasks.reports import GroupReport
 from tasks.run_context import RunContext
 from tasks.store import (
     TEXTS_COUNTED,
-    StoredStory,
     article_sketches,
     count_articles,
     grouping_partners,
@@ -34,20 +27,19 @@ from tasks.store import (
     term_counts,
     unsketched_articles,
 )
-from tasks.stories import (
-    AGGREGATOR_COPY_SHARE,
-    PreviousGrouping,
-    StoryResult,
-    StoryVector,
-    TermCounts,
-    group_stories,
-    strongest_terms,
-    terms_and_probe,
-)
-from tasks.storylines import StoryForLine, StorylineResult, storylines
+from tasks.stories import group_stories
+from tasks.story_vectors import strongest_terms, terms_and_probe
+from tasks.storylines import storylines
 from wirehouse.db import query, transaction
 from wirehouse.records import (
     ArticleSketch,
+    PreviousGrouping,
+    StoredStory,
+    StoryForLine,
+    StorylineResult,
+    StoryResult,
+    StoryVector,
+    TermCounts,
 )
 from wirehouse.settings import DedupeSettings
 

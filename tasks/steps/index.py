@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from tasks.reports import (
-    ArchiveFigures,
-)
+from tasks.reports import ArchiveFigures
 from tasks.run_context import RunContext
 from tasks.search_index import refresh_search_index
 from wirehouse.db import query

@@ -9,22 +9,11 @@ from collections import Counter
 from collections.abc import Sequence
 
 from tasks.chunked_load import ChunkedLoad
-from tasks.raw_archive import (
-    archive_files,
-    index_archive_file,
-    record_id_for,
-    unindexed_files,
-)
-from tasks.reports import (
-    IndexReport,
-    IngestReport,
-)
+from tasks.raw_archive import archive_files, index_archive_file, record_id_for, unindexed_files
+from tasks.reports import IndexReport, IngestReport
 from tasks.run_context import RunContext
-from tasks.store import (
-    all_record_ids,
-    archived_warc_paths,
-    unfinished_runs,
-)
+from tasks.store import all_record_ids, archived_warc_paths, unfinished_runs
+from tasks.urls import normalize_url
 from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.records import (
     DiscoveryProblem,
@@ -70,12 +59,13 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
                         )
                     continue
                 responses += 1
-                record_id = record_id_for(item.url, hashlib.sha256(item.payload).hexdigest())
+                url = normalize_url(item.url)  # once, as discovery does for fetched URLs
+                record_id = record_id_for(url, hashlib.sha256(item.payload).hexdigest())
                 if record_id in known:
                     continue
                 known.add(record_id)
                 record = archive.write_response(
-                    item.url, item.status_code, item.headers, item.payload, item.fetched_at, "warc"
+                    url, item.status_code, item.headers, item.payload, item.fetched_at, "warc"
                 )
                 new_records += 1
                 load.add(record=record)

@@ -1,4 +1,5 @@
-"""One Prefect test harness (a temporary local API) for the whole session's flow tests."""
+"""One Prefect test harness (a temporary local API) for the whole session's flow tests;
+the tests of the command line and the other entry points here do not need it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 

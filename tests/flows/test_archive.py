@@ -11,7 +11,7 @@ import pytest
 
 from flows.archive import archive_flow
 
-pytestmark = pytest.mark.prefect
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
 MANIFEST = json.loads(
     (Path(__file__).resolve().parents[2] / "examples" / "manifest.json").read_text()

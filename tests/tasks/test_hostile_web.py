@@ -535,7 +535,7 @@ def test_a_killed_run_is_resumed_losing_at_most_one_chunk(local_server, tmp_path
         "WIREHOUSE_OBEY_ROBOTS": "false",
     }
     command = [
-        sys.executable, "-m", "wirehouse.cli", "run", "--no-prefect", "--db", str(db),
+        sys.executable, "-m", "flows.cli", "run", "--no-prefect", "--db", str(db),
         "--urls-file", str(urls), "--allow-private-network",
     ]  # fmt: skip
     run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -19,7 +19,7 @@ from tasks.store import (
     storyline_neighbours,
     term_counts,
 )
-from tasks.stories import strongest_terms, terms_and_probe
+from tasks.story_vectors import strongest_terms, terms_and_probe
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction
 from wirehouse.settings import DedupeSettings

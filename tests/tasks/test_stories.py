@@ -6,9 +6,9 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from tasks.dedupe import ArticleLink, find_copy_links, text_sha256
-from tasks.stories import group_stories, stable_ids
-from wirehouse.records import ArticleSketch
+from tasks.dedupe import find_copy_links, text_sha256
+from tasks.stories import group_stories
+from wirehouse.records import ArticleLink, ArticleSketch
 from wirehouse.settings import DedupeSettings
 
 SETTINGS = DedupeSettings()
@@ -145,16 +145,3 @@ def test_same_input_in_any_order_gives_the_same_result():
         rng.shuffle(shuffled)
         again = group_stories(shuffled, find_copy_links(shuffled, SETTINGS), SETTINGS)
         assert again == first
-
-
-def test_stable_ids_keep_the_oldest_and_are_derived_for_new_clusters():
-    previous = {"a": "st_old", "b": "st_new"}
-    age = {"st_old": (1,), "st_new": (2,)}
-    assert stable_ids([["a", "b", "c"]], previous, age, "st_") == ["st_old"]
-    fresh = stable_ids([["x", "y"]], {}, {}, "st_")
-    assert fresh == stable_ids([["y", "x"]], {}, {}, "st_") and fresh[0].startswith("st_")
-    # a split: the bigger part keeps the id, the other gets a new one
-    split = stable_ids(
-        [["a"], ["b", "c"]], {"a": "st_old", "b": "st_old", "c": "st_old"}, age, "st_"
-    )
-    assert split[1] == "st_old" and split[0] != "st_old"

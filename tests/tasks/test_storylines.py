@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from tasks.stories import StoryVector
-from tasks.storylines import StoryForLine, storylines
+from tasks.storylines import storylines
+from wirehouse.records import StoryForLine, StoryVector
 from wirehouse.settings import DedupeSettings
 
 SETTINGS = DedupeSettings()

@@ -43,7 +43,7 @@ def _writer(db: str, started: multiprocessing.synchronize.Event) -> None:
 
 def _reader(db: str, stop: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:
     """`wirehouse sql` in a loop: what a user's dashboard would do."""
-    from wirehouse.cli import run_sql
+    from flows.cli import run_sql
 
     failures, queries, slowest = [], 0, 0.0
     while not stop.is_set():

@@ -314,9 +314,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from flows.demo_site import serve_example_site
     from tasks.run_context import Sources
     from wirehouse.db import query
-    from wirehouse.demo_site import serve_example_site
     from wirehouse.runlock import run_lock
 
     print("serving the example site on loopback and archiving it ...", flush=True)
@@ -339,7 +339,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_server(args: argparse.Namespace) -> int:
-    from wirehouse import server
+    from flows import server
 
     server.check_port(args.port)
     sources = Path(args.sources)
@@ -360,7 +360,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from wirehouse.export import export_parquet
+    from flows.export import export_parquet
 
     if not Path(args.db).exists():
         raise InputError(f"no archive at {args.db}: run `wirehouse demo` or `wirehouse run` first")

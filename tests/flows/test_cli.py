@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from flows.cli import format_table, main
 from tasks.run_context import RunContext, Sources
 from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending
 from tasks.steps.fetch import fetch_and_archive
-from wirehouse.cli import format_table, main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,7 +88,7 @@ def test_demo_command_end_to_end(tmp_path):
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     db = tmp_path / "demo.duckdb"
     done = subprocess.run(
-        [sys.executable, "-m", "wirehouse.cli", "demo", "--db", str(db)],
+        [sys.executable, "-m", "flows.cli", "demo", "--db", str(db)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -107,7 +107,7 @@ def _cli_in_fresh_process(args: list[str], env: dict[str, str] | None = None, **
     was imported on the way."""
     script = (
         "import sys\n"
-        "from wirehouse.cli import main\n"
+        "from flows.cli import main\n"
         f"code = main({args!r})\n"
         "print('PREFECT-IMPORTED' if 'prefect' in sys.modules else 'NO-PREFECT')\n"
         "sys.exit(code)\n"

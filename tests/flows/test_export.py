@@ -5,14 +5,14 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from flows.cli import main
+from flows.export import DEFAULT_TABLES, export_parquet
 from tasks.run_context import RunContext, Sources, new_run_id
 from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending
 from tasks.steps.fetch import fetch_and_archive
 from tasks.steps.group import group_articles
-from wirehouse.cli import main
 from wirehouse.errors import InputError
-from wirehouse.export import DEFAULT_TABLES, export_parquet
 
 PAGES = (
     # the comet wire text and its edited copy: a copy group with a link between them

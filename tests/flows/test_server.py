@@ -17,8 +17,8 @@ import duckdb
 import httpx
 import pytest
 
+from flows.server import plan
 from wirehouse.errors import InputError
-from wirehouse.server import plan
 
 FEED = "http://feeds.wirehouse.example/rss.xml"
 
@@ -67,7 +67,7 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
-    command = [sys.executable, "-m", "wirehouse.cli", "server", "--port", str(port)]
+    command = [sys.executable, "-m", "flows.cli", "server", "--port", str(port)]
     command += ["--sources", str(sources), "--home", str(home)]
     server = subprocess.Popen(
         command,

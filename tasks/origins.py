@@ -1,0 +1,175 @@
+"""Copy groups and their origins: copies joined into groups, and in each group the origin
+picked by evidence (no republish date, no canonical elsewhere, the wire agency's own page
+or a copy crediting it, the earliest date, not a hub or an aggregator, the cleaner page,
+the longer text); and per domain, how much of its output copies others'."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tasks.dedupe import UnionFind
+from tasks.urls import domain_of
+from wirehouse.records import ArticleLink, ArticleSketch, DomainScore
+from wirehouse.settings import DedupeSettings
+
+# Where each wire agency (as ``tasks.extract.wire_marker`` names it) publishes its own copy.
+WIRE_HOMES: dict[str, tuple[str, ...]] = {
+    "AP": ("apnews.com", "ap.org"),
+    "Reuters": ("reuters.com",),
+    "AFP": ("afp.com",),
+    "dpa": ("dpa.com", "dpa-international.com"),
+    "UPI": ("upi.com",),
+    "Xinhua": ("xinhuanet.com", "news.cn"),
+    "CNN": ("cnn.com",),
+    "Bloomberg": ("bloomberg.com",),
+    "ANSA": ("ansa.it",),
+    "EFE": ("efe.com",),
+    "PA": ("pa.media",),
+    "CP": ("thecanadianpress.com",),
+    "KNA": ("kna.de",),
+}
+
+
+def wire_evidence(article: ArticleSketch, agencies: frozenset[str]) -> int:
+    """How close a copy of a wire text is to its source, given the agencies the copies of
+    it credit: 0 on an agency's own site, 1 crediting the agency (a faithful carrier),
+    2 not crediting it (a copy that dropped the dateline came from one that had it)."""
+    for agency in agencies:
+        for home in WIRE_HOMES.get(agency, ()):
+            if article.domain == home or article.domain.endswith("." + home):
+                return 0
+    return 1 if article.wire_marker in agencies else 2
+
+
+def _origin_key(
+    article: ArticleSketch, republished: bool, hub: int = 0, wire: int = 2
+) -> tuple[object, ...]:
+    """Evidence for being a copy group's origin, best first: no republish date, no
+    rel=canonical naming another site as the original, the wire agency's own page or a
+    copy crediting it (``wire``), the earliest date, a domain that shares copies with
+    fewer others (``hub``), the cleaner page, the longer text."""
+    far_future = datetime.max.replace(tzinfo=None)
+    date = article.page_date.replace(tzinfo=None) if article.page_date else far_future
+    canonical_elsewhere = bool(
+        article.canonical_url and domain_of(article.canonical_url) != article.domain
+    )
+    return (
+        republished,
+        canonical_elsewhere,
+        wire,
+        article.page_date is None,
+        date,
+        hub,
+        article.boilerplate_ratio,
+        -article.word_count,
+        article.article_id,
+    )
+
+
+AGGREGATOR_COPY_SHARE = 0.5  # a domain at least half of whose articles copy others' texts
+
+
+def domain_scores(
+    groups: Sequence[Sequence[str]], origin_of: Sequence[str], by_id: Mapping[str, ArticleSketch]
+) -> dict[str, DomainScore]:
+    """Per domain: its articles, how many copy a text another domain published first, and
+    how much page furniture surrounds its texts."""
+    copies: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    boilerplate: defaultdict[str, float] = defaultdict(float)
+    for members, origin in zip(groups, origin_of, strict=True):
+        origin_domain = by_id[origin].domain
+        for m in members:
+            domain = by_id[m].domain
+            totals[domain] += 1
+            boilerplate[domain] += by_id[m].boilerplate_ratio
+            if m != origin and domain != origin_domain:
+                copies[domain] += 1
+    return {
+        domain: DomainScore(
+            domain=domain,
+            articles=total,
+            copies_of_others=copies[domain],
+            copy_share=round(copies[domain] / total, 4),
+            avg_boilerplate=round(boilerplate[domain] / total, 4),
+            is_aggregator=copies[domain] / total >= AGGREGATOR_COPY_SHARE,
+        )
+        for domain, total in sorted(totals.items())
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CopyGroup:
+    """Articles that are copies of one text, with the origin picked for them."""
+
+    members: tuple[str, ...]  # article ids, sorted
+    origin: str
+    first_date: datetime | None  # the earliest date any member claims
+
+
+def copy_groups(
+    by_id: Mapping[str, ArticleSketch],
+    links: Sequence[ArticleLink],
+    settings: DedupeSettings,
+    held: Mapping[str, str] | None = None,
+    known_aggregators: frozenset[str] = frozenset(),
+) -> tuple[list[CopyGroup], dict[str, bool], dict[str, DomainScore]]:
+    """Copy groups with their origins, which members carry a republish date, and the
+    domain scores found on the way. ``held`` maps articles to the copy group they were in
+    before: what was joined stays joined. ``known_aggregators`` are domains found to be
+    aggregators over the whole archive."""
+    joined = UnionFind(sorted(by_id))
+    first_member: dict[str, str] = {}
+    for article_id, group_id in sorted((held or {}).items()):
+        if article_id in by_id:
+            joined.union(first_member.setdefault(group_id, article_id), article_id)
+    for link in links:
+        joined.union(link.a, link.b)
+    member_lists = list(joined.groups().values())
+
+    gap = timedelta(days=settings.republish_gap_days)
+    republished: dict[str, bool] = {}
+    first_dates: list[datetime | None] = []
+    for members in member_lists:
+        dates = [d for d in (by_id[m].page_date for m in members) if d is not None]
+        first = min(dates) if dates else None
+        first_dates.append(first)
+        for m in members:
+            date = by_id[m].page_date
+            republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
+
+    # A domain whose copies are shared with many other domains is a hub that collects texts;
+    # where dates cannot tell the origin, the text's other holder is the likelier source.
+    partners: defaultdict[str, set[str]] = defaultdict(set)
+    for members in member_lists:
+        domains = {by_id[m].domain for m in members}
+        for domain in domains:
+            partners[domain] |= domains - {domain}
+
+    agencies_of: dict[str, frozenset[str]] = {}  # the agencies a member's group credits
+    for members in member_lists:
+        agencies = frozenset(by_id[m].wire_marker or "" for m in members) - {""}
+        agencies_of.update(dict.fromkeys(members, agencies))
+
+    def by_evidence(article_id: str) -> tuple[object, ...]:
+        article = by_id[article_id]
+        wire = wire_evidence(article, agencies_of[article_id])
+        return _origin_key(article, republished[article_id], len(partners[article.domain]), wire)
+
+    # Two passes: origins by evidence first; then the domains that mostly carry others'
+    # texts (aggregators) are known, and their copies never win an origin.
+    first_pass = [min(members, key=by_evidence) for members in member_lists]
+    scores = domain_scores(member_lists, first_pass, by_id)
+    aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
+    groups = [
+        CopyGroup(
+            members=tuple(members),
+            origin=min(members, key=lambda a: (by_id[a].domain in aggregators, *by_evidence(a))),
+            first_date=first,
+        )
+        for members, first in zip(member_lists, first_dates, strict=True)
+    ]
+    return groups, republished, scores
