@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.discover import parse_url_list
 from tasks.fetch import FetchPolicy, StaticResolver
+from tasks.listings import parse_url_list
 from tasks.raw_archive import WarcArchive, resolve_warc_path
 from tasks.urls import is_http_url
 from wirehouse.db import open_archive

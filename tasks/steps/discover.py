@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from tasks.discover import parse_feed, parse_sitemap, sitemaps_from_robots
 from tasks.fetch import ANY_TYPE, FEED_TYPES, Fetcher, make_client
+from tasks.listings import parse_feed, parse_sitemap, sitemaps_from_robots
 from tasks.polite import PoliteFetcher
 from tasks.raw_archive import unindexed_files
 from tasks.reports import DiscoveryReport

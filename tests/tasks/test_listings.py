@@ -1,4 +1,4 @@
-"""Tests for tasks.discover: real feeds and sitemaps from /work/shared/eval, then synthetic
+"""Tests for tasks.listings: real feeds and sitemaps from /work/shared/eval, then synthetic
 edge cases (encodings, xml:base, gzip bombs, XXE, truncation, date formats)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import discover
-from tasks.discover import (
+from tasks import listings as discover
+from tasks.listings import (
     is_http_url,
     parse_date,
     parse_feed,
