@@ -55,12 +55,19 @@ def _index_exists(conn: duckdb.DuckDBPyConnection) -> bool:
 
 
 def refresh_search_index(conn: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild the index over every article's title and text; returns the articles indexed."""
+    """Rebuild the index over every article's title and text, unless no article was added,
+    removed or changed since it was built; returns the articles indexed."""
     articles = _article_count(conn)
     if articles == 0:
         return 0
+    row = conn.execute(query("articles_fingerprint")).fetchone()
+    fingerprint = str(row[0]) if row else ""
+    built = conn.execute(query("search_index_fingerprint")).fetchone()
+    if built and built[0] == fingerprint and _index_exists(conn):
+        return articles  # nothing changed: a rebuild would give the same index
     load_fts(conn)
     conn.execute(query("fts/create_search_index"))
+    conn.execute(query("save_search_index_fingerprint"), {"fingerprint": fingerprint})
     return articles
 
 

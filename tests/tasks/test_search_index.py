@@ -149,3 +149,21 @@ def test_a_missing_extension_file_is_a_storage_error(tmp_path, monkeypatch):
         load_fts(conn)
     assert str(tmp_path) in info.value.detail
     assert f"duckdb-extension-fts=={duckdb.__version__}" in info.value.detail
+
+
+def test_the_index_is_rebuilt_only_when_articles_changed(tmp_path, example_hosts):
+    db = str(tmp_path / "news.duckdb")
+    archive(db, example_hosts, OTHERS[:3])
+    with open_archive(db) as conn:
+        assert refresh_search_index(conn) == 3
+        (built,) = conn.execute("select built_at from search_index_state").fetchone()
+        assert refresh_search_index(conn) == 3  # nothing changed: left alone
+        assert conn.execute("select built_at from search_index_state").fetchone() == (built,)
+        conn.execute(
+            "update articles set title = 'Zanzibar ferry timetable' where article_id = "
+            "(select min(article_id) from articles)"
+        )
+        assert refresh_search_index(conn) == 3  # a title changed: rebuilt
+        (rebuilt,) = conn.execute("select built_at from search_index_state").fetchone()
+        assert rebuilt > built
+        assert len(search(conn, "Zanzibar")) == 1
