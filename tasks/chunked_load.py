@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from tasks.raw_archive import WarcArchive
 from tasks.run_context import RunContext
-from tasks.store import save_fetches, save_problems, save_robots_answers
+from tasks.store import save_extractions, save_fetches, save_problems, save_robots_answers
 from wirehouse.db import transaction
 from wirehouse.errors import StorageUnavailable
 from wirehouse.records import (
     DiscoveryProblem,
+    Extraction,
     FetchAttempt,
     RawRecord,
+    Rejection,
     RobotsAnswer,
 )
 
@@ -40,6 +43,7 @@ class ChunkedLoad:
         self._records: list[RawRecord] = []
         self._problems: list[DiscoveryProblem] = []
         self._robots: dict[str, RobotsAnswer] = {}
+        self._outcomes: list[tuple[Extraction | Rejection, datetime]] = []
         self._pages = 0  # pages in hand since the last commit
         self._last_commit = time.monotonic()
         self.commits = 0
@@ -65,6 +69,10 @@ class ChunkedLoad:
     def add_robots(self, answers: Mapping[str, RobotsAnswer]) -> None:
         self._robots.update(answers)
 
+    def add_outcome(self, outcome: Extraction | Rejection, fetched_at: datetime) -> None:
+        """Keep what extraction made of a record (it commits with or after its record)."""
+        self._outcomes.append((outcome, fetched_at))
+
     def _due(self) -> bool:
         return self._pages >= self._settings.commit_every_pages or (
             self._pages > 0
@@ -74,7 +82,9 @@ class ChunkedLoad:
     def commit(self, *, final: bool = True) -> bool:
         """Commit what is in hand. A chunk that meets a held file waits for the next one
         (False); the final commit waits ``lock_wait_s`` and then raises StorageUnavailable."""
-        if not (self._attempts or self._records or self._problems or self._robots):
+        if not (
+            self._attempts or self._records or self._problems or self._robots or self._outcomes
+        ):
             return True
         if self._archive is not None:
             self._archive.sync()
@@ -88,6 +98,7 @@ class ChunkedLoad:
                 )
                 save_problems(conn, self._ctx.run_id, self._problems)
                 save_robots_answers(conn, self._ctx.run_id, self._robots)
+                save_extractions(conn, self._outcomes, in_transaction=True)
         except StorageUnavailable as exc:
             if not final:
                 if self.held_by is None:
@@ -106,6 +117,7 @@ class ChunkedLoad:
         self.commits += 1
         self.held_by = None
         self._attempts, self._records, self._problems, self._robots = [], [], [], {}
+        self._outcomes = []
         self._pages = 0
         self._last_commit = time.monotonic()
         return True

@@ -26,6 +26,8 @@ class FetchReport:
     failures: dict[str, int]  # URLs that failed, by the reason of their last attempt
     resumed: int = 0  # URLs an interrupted run had fetched already: not fetched again
     commits: int = 0  # chunks committed
+    new_articles: int = 0  # articles the pages fetched became (extracted as they came)
+    rejected: dict[str, int] = field(default_factory=dict)  # pages that are no article
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +105,8 @@ def summarize(
         discovered=len(found.urls) + (ingested.responses if ingested else 0),
         fetched=fetched.fetched + (ingested.new_records if ingested else 0),
         not_modified=fetched.not_modified,
-        new_articles=extracted.new_articles,
-        rejected=sum(extracted.rejected.values()),
+        new_articles=fetched.new_articles + extracted.new_articles,
+        rejected=sum(fetched.rejected.values()) + sum(extracted.rejected.values()),
         copies_found=grouped.copies,
         stories=grouped.stories,
         new_stories=grouped.new_stories,

@@ -36,7 +36,7 @@ def call(name: str, function: Callable[..., T], *args: Any) -> T:
     return function(*args)
 
 
-ARCHIVE_STEPS = ("discover", "fetch-and-archive", "ingest-warcs", "extract", "group", "index")
+ARCHIVE_STEPS = ("discover", "fetch-and-extract", "ingest-warcs", "extract", "group", "index")
 
 
 def archive(
@@ -52,8 +52,8 @@ def archive(
             start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
         found = run_step("discover", discover.discover, ctx, sources)
         after_step("discover")
-        fetched = run_step("fetch-and-archive", fetch.fetch_and_archive, ctx, found.urls)
-        after_step("fetch-and-archive")
+        fetched = run_step("fetch-and-extract", fetch.fetch_and_extract, ctx, found.urls)
+        after_step("fetch-and-extract")
         ingested = (
             run_step("ingest-warcs", ingest.ingest_warcs, ctx, list(sources.warcs))
             if sources.warcs

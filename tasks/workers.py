@@ -3,6 +3,7 @@ their run."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import multiprocessing
@@ -76,3 +77,32 @@ def map_in_batches(
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+
+
+def _warm_up() -> int:
+    """Import what extraction needs, before the first page arrives."""
+    import tasks.extract  # noqa: F401  (trafilatura, lxml, language models)
+
+    return os.getpid()
+
+
+class StreamingPool:
+    """Hands work to a pool of worker processes as it arrives, from an event loop.
+
+    Workers start (and import what they need) when the pool is made, while the first
+    pages are still being fetched. ``run`` waits while ``queue`` items are already with the
+    workers, so a producer faster than the workers waits instead of piling up work."""
+
+    def __init__(self, workers: int, queue: int) -> None:
+        self._pool = process_pool(workers)
+        self._slots = asyncio.Semaphore(queue)
+        for _ in range(workers):
+            self._pool.submit(_warm_up)
+
+    async def run(self, function: Callable[..., Result], *args: object) -> Result:
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, function, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)

@@ -42,6 +42,17 @@ PARALLEL_FROM = 64  # below this many pending records, worker start-up costs mor
 Outcome = Extraction | Rejection | UnreadableRecord
 
 
+def extract_body(
+    body: bytes, url: str, content_type: str | None, settings: ExtractSettings, record_id: str
+) -> Extraction | Rejection:
+    """Extract a body in hand (runs in a worker process as pages arrive): one page's
+    surprise is its rejection, never the batch's."""
+    try:
+        return extract_page(body, url, content_type, settings, record_id)
+    except Exception as exc:
+        return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
+
+
 def extract_record(record: PendingRecord, settings: ExtractSettings) -> Outcome:
     """Read one archived response back and extract it (runs in a worker process). A record
     that cannot be read is a storage problem, never a verdict on the page."""
@@ -49,14 +60,9 @@ def extract_record(record: PendingRecord, settings: ExtractSettings) -> Outcome:
         body, stored_type = read_payload(record.warc_path, record.warc_offset, record.warc_length)
     except (ParseError, StorageUnavailable) as exc:
         return UnreadableRecord(record.record_id, record.url, exc.reason, exc.detail)
-    try:
-        return extract_page(
-            body, record.url, stored_type or record.content_type, settings, record.record_id
-        )
-    except Exception as exc:  # one page's surprise must not cost the batch its others
-        return Rejection(
-            record.record_id, record.url, "extraction_failed", f"{type(exc).__name__}: {exc}"
-        )
+    return extract_body(
+        body, record.url, stored_type or record.content_type, settings, record.record_id
+    )
 
 
 def extract_in_batches(

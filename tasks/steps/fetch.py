@@ -1,11 +1,13 @@
 """The fetch step: fetch URLs politely, keep every new body in the WARC archive, record
-every attempt, in chunks as they come."""
+every attempt, in chunks as they come; and extract each new page from the body in hand
+as it arrives, on every core, while the next pages are fetched."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -18,10 +20,19 @@ from tasks.polite import PoliteFetcher
 from tasks.raw_archive import WarcArchive, record_id_for
 from tasks.reports import FetchReport
 from tasks.run_context import RunContext
-from tasks.store import known_record_ids, latest_validators, resumable_urls, robots_answers
+from tasks.steps.extract import PARALLEL_FROM, extract_body
+from tasks.store import (
+    count_articles,
+    known_record_ids,
+    latest_validators,
+    resumable_urls,
+    robots_answers,
+)
+from tasks.workers import StreamingPool
 from wirehouse.records import (
     FetchAttempt,
     RawRecord,
+    Rejection,
     RobotsAnswer,
     Validators,
 )
@@ -29,13 +40,23 @@ from wirehouse.records import (
 logger = logging.getLogger("wirehouse.fetch")
 
 
-def fetch_and_archive(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
+def fetch_and_extract(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
+    """The fetch step as a run takes it: each new page extracted as it arrives."""
+    return fetch_and_archive(ctx, urls, extract=True)
+
+
+def fetch_and_archive(
+    ctx: RunContext, urls: Sequence[str], workers: int | None = None, *, extract: bool = False
+) -> FetchReport:
     """Fetch the URLs politely, keep every new body in the WARC archive, record every attempt.
 
     A URL whose last fetch left an ETag or Last-Modified is asked conditionally; a 304, or a
     200 whose body we already hold, adds nothing to extract. Attempts and records are
     committed in chunks as they come; URLs that a run which never finished had already
-    fetched (within ``resume_window_s``) are not fetched again."""
+    fetched (within ``resume_window_s``) are not fetched again. With ``extract``, each new
+    page is extracted as it arrives, from the body in hand: by ``workers`` processes
+    (default one per core) fed through a bounded queue, or here when the run is too small
+    to be worth starting them; without, new pages wait for the extract step."""
     if not urls:
         return FetchReport(0, 0, 0, 0, 0, {})
     since = datetime.now(UTC) - timedelta(seconds=ctx.settings.archive.resume_window_s)
@@ -44,6 +65,7 @@ def fetch_and_archive(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
         validators = latest_validators(conn, list(urls))
         robots = robots_answers(conn, ctx.run_id)
         done = resumable_urls(conn, ctx.run_id, since)
+        before = count_articles(conn)
     todo = [url for url in dict.fromkeys(urls) if url not in done]
     if len(todo) < len(set(urls)):
         logger.info(
@@ -52,9 +74,17 @@ def fetch_and_archive(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
         )
     with ctx.warc_archive() as archive:
         load = ChunkedLoad(ctx, archive)
-        outcome = asyncio.run(_fetch(ctx, todo, known, validators, robots, archive, load))
+        outcome = asyncio.run(
+            _fetch(ctx, todo, known, validators, robots, archive, load, workers, extract)
+        )
         load.commit()
-    return outcome.report(resumed=len(set(urls)) - len(todo), commits=load.commits)
+    new_articles = 0
+    if extract:
+        with ctx.open() as conn:
+            new_articles = count_articles(conn) - before
+    return outcome.report(
+        resumed=len(set(urls)) - len(todo), commits=load.commits, new_articles=new_articles
+    )
 
 
 @dataclass
@@ -65,8 +95,9 @@ class _FetchOutcome:
     fetched: int = 0
     not_modified: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
 
-    def report(self, *, resumed: int, commits: int) -> FetchReport:
+    def report(self, *, resumed: int, commits: int, new_articles: int) -> FetchReport:
         return FetchReport(
             attempted=self.attempts,
             fetched=self.fetched,
@@ -76,6 +107,8 @@ class _FetchOutcome:
             failures=dict(sorted(self.failures.items())),
             resumed=resumed,
             commits=commits,
+            new_articles=new_articles,
+            rejected=dict(sorted(self.rejected.items())),
         )
 
 
@@ -98,13 +131,39 @@ async def _fetch(
     robots: dict[str, RobotsAnswer],
     archive: WarcArchive,
     load: ChunkedLoad,
+    workers: int | None,
+    extract_pages: bool,
 ) -> _FetchOutcome:
     out = _FetchOutcome()
-    async with make_client(ctx.settings.fetch) as client:
-        fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
-        polite = PoliteFetcher(fetcher, ctx.settings.fetch, robots_seen=robots)
+    settings = ctx.settings.fetch
+    cores = workers or os.cpu_count() or 1
+    # Bodies in hand: those being fetched, and those waiting for or in extraction.
+    in_hand = asyncio.Semaphore(settings.max_concurrency + 2 * cores)
+    parallel = extract_pages and cores > 1 and len(urls) >= PARALLEL_FROM
+    pool = StreamingPool(cores, 2 * cores) if parallel else None
+    extracting: set[asyncio.Task[None]] = set()
 
-        async def archived(url: str) -> tuple[list[FetchAttempt], RawRecord | None]:
+    async def extract(record: RawRecord, body: bytes) -> None:
+        args = (body, record.url, record.content_type, ctx.settings.extract, record.record_id)
+        try:
+            if pool is not None:
+                outcome = await pool.run(extract_body, *args)
+            else:  # a small run: no workers to start; a thread keeps the fetches moving
+                outcome = await asyncio.to_thread(extract_body, *args)
+        except Exception as exc:  # a worker that died: the record stays pending, not lost
+            logger.warning("extraction of %s failed (%s); it is retried later", record.url, exc)
+            return
+        finally:
+            in_hand.release()
+        if isinstance(outcome, Rejection):
+            out.rejected[outcome.reason] += 1
+        load.add_outcome(outcome, record.fetched_at)
+
+    async with make_client(settings) as client:
+        fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
+        polite = PoliteFetcher(fetcher, settings, robots_seen=robots)
+
+        async def archived(url: str) -> tuple[list[FetchAttempt], RawRecord | None, bytes]:
             page, tried = await polite.get(url, validators=validators.get(url))
             last = tried[-1]
             if page is None:
@@ -112,7 +171,7 @@ async def _fetch(
                     out.failures[last.error] += 1
                 else:
                     out.not_modified += 1  # 304
-                return tried, None
+                return tried, None, b""
             stored_url = last.final_url or last.url
             record_id = record_id_for(stored_url, hashlib.sha256(page.body).hexdigest())
             record = None
@@ -124,19 +183,26 @@ async def _fetch(
                     stored_url, last.status_code or 200, page.headers, page.body, last.fetched_at
                 )
                 out.fetched += 1
-            return [*tried[:-1], replace(last, record_id=record_id)], record
+            return [*tried[:-1], replace(last, record_id=record_id)], record, page.body
 
         async def one(url: str) -> None:
+            await in_hand.acquire()
             try:
-                tried, record = await archived(url)
+                tried, record, body = await archived(url)
             except Exception as exc:  # one URL's surprise must not cost the run its others
-                tried, record = [_failed_attempt(url, exc)], None
+                tried, record, body = [_failed_attempt(url, exc)], None, b""
                 out.failures["internal_error"] += 1
             out.attempts += 1
             out.retries += sum(1 for a in tried if a.attempt > 1)
             out.new_records += record is not None
             load.add_robots(polite.robots_answers)
             load.add([*polite.take_robots_attempts(), *tried], record)
+            if record is None or not extract_pages:
+                in_hand.release()
+                return
+            task = asyncio.create_task(extract(record, body))  # releases in_hand when done
+            extracting.add(task)
+            task.add_done_callback(extracting.discard)
 
         # A bounded set of hosts at a time, each with its few requests in flight: the
         # in-flight requests then stay within a few hosts' kept-alive connections instead
@@ -144,7 +210,6 @@ async def _fetch(
         by_host: dict[str, list[str]] = {}
         for url in urls:
             by_host.setdefault(urlsplit(url).netloc, []).append(url)
-        settings = ctx.settings.fetch
         active = asyncio.Semaphore(
             max(1, settings.max_concurrency // settings.per_host_concurrency)
         )
@@ -153,7 +218,12 @@ async def _fetch(
             async with active:
                 await asyncio.gather(*(one(url) for url in host_urls))
 
-        await asyncio.gather(*(host(group) for _, group in sorted(by_host.items())))
+        try:
+            await asyncio.gather(*(host(group) for _, group in sorted(by_host.items())))
+            await asyncio.gather(*list(extracting))
+        finally:
+            if pool is not None:
+                pool.close()
         load.add_robots(polite.robots_answers)
         load.add(polite.take_robots_attempts(), pages=0)
     return out

@@ -392,8 +392,6 @@ def test_garbage_inside_a_warc_costs_only_what_it_covers(tmp_path, where):
     assert reason == "malformed"
     if where == "between records":
         assert detail.endswith("5000 bytes skipped to the next record")
-    else:
-        assert detail.startswith("gzip data is damaged")
 
 
 # ------------------------------------------------------------------ the archive and its files
