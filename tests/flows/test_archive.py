@@ -149,3 +149,54 @@ def test_a_bad_crawl_configuration_fails_with_a_clear_state(tmp_path):
     state = crawl_flow(config=str(config), return_state=True)
     assert state.is_failed()
     assert "feeds must be a list of strings" in (state.message or "")
+
+
+def test_a_flow_run_and_an_in_process_run_give_the_same_archive(tmp_path, example_hosts):
+    """One sequence of steps: as Prefect task runs, or in this process, the same archive."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from tasks import sequence
+    from tasks.run_context import RunContext, Sources, new_run_id
+
+    as_flow = str(tmp_path / "flow.duckdb")
+    state = archive_flow(
+        db=as_flow,
+        feeds=[FEED],
+        sitemaps=[SITEMAP],
+        allow_private_network=True,
+        resolve=example_hosts,
+        return_state=True,
+    )
+    assert state.is_completed(), state.message
+    here = str(tmp_path / "here.duckdb")
+    ctx = RunContext(
+        db_path=here,
+        archive_dir=str(tmp_path / "here-archive"),
+        run_id=new_run_id(),
+        allow_private_network=True,
+        resolve=tuple(sorted(example_hosts.items())),
+    )
+    sequence.archive(ctx, Sources(feeds=(FEED,), sitemaps=(SITEMAP,)))
+
+    def archive_of(db: str) -> tuple[list[tuple], list[tuple]]:
+        with duckdb.connect(db, read_only=True) as conn:
+            articles = conn.execute(
+                "select article_id, title, text_sha256, copy_group_id, story_id, is_group_origin"
+                " from articles order by article_id"
+            ).fetchall()
+            stories = conn.execute(
+                "select story_id, title, article_count, lead_article_id from stories"
+                " order by story_id"
+            ).fetchall()
+        return articles, stories
+
+    assert archive_of(as_flow) == archive_of(here)
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(any_=[state.state_details.flow_run_id])
+            )
+        )
+    steps = {run.name.rsplit("-", 1)[0] for run in runs}
+    assert {"discover", "fetch-and-extract", "extract", "dedupe-and-group"} <= steps
