@@ -1,7 +1,8 @@
-"""The ``wirehouse`` command: run, demo, sql, export.
+"""The ``wirehouse`` command: run, demo, sql, export, server.
 
-Exit codes: 0 done (failed URLs are recorded, not fatal), 1 the run itself failed,
-2 a wrong argument or an unreadable input file.
+Exit codes (``flows.terminal``): 0 archived what it could and nothing failed, 3 finished
+with some failures, 1 nothing could be archived (or the run could not complete), 2 a wrong
+argument or setting.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from flows.terminal import EXIT_CODES_HELP, exit_code, format_summary, format_table
 from wirehouse.errors import InputError, WirehouseError
 
 if TYPE_CHECKING:
@@ -73,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         "server` runs; --prefect with neither starts a temporary server)"
     )
 
-    run = sub.add_parser("run", help="run the archive flow once and print a summary")
+    run = sub.add_parser(
+        "run", help="run the archive flow once and print a summary", epilog=EXIT_CODES_HELP
+    )
     run.add_argument("--db", required=True, help="DuckDB file to write (created if missing)")
     run.add_argument("--archive", help="folder for the raw WARC archive (default: next to --db)")
     run.add_argument("--url", action="append", default=[], metavar="URL", help="a page to fetch")
@@ -149,26 +153,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
-    """A plain text table; long cells are cut with an ellipsis."""
-
-    def cell(value: Any) -> str:
-        text = "NULL" if value is None else str(value).replace("\n", " ")
-        return text if len(text) <= max_width else text[: max_width - 1] + "…"
-
-    body = [[cell(v) for v in row] for row in rows]
-    widths = [len(c) for c in columns]
-    for row in body:
-        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
-    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
-    rule = "  ".join("-" * w for w in widths)
-    out = [line, rule]
-    for row in body:
-        out.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
-
-
 def run_sql(db: str, sql: str, max_width: int = 60) -> str:
     import duckdb
 
@@ -191,26 +175,6 @@ def run_sql(db: str, sql: str, max_width: int = 60) -> str:
         raise InputError(str(exc).splitlines()[0], reason="bad_sql") from exc
     finally:
         conn.close()
-
-
-def format_summary(summary: Any) -> str:
-    failures = summary.failures or {}
-    lines = [
-        f"run {summary.run_id}",
-        f"  fetched       {summary.fetched}",
-        f"  not modified  {summary.not_modified}",
-        f"  new articles  {summary.new_articles}",
-        f"  not articles  {summary.rejected}",
-        f"  copies found  {summary.copies_found}",
-        f"  stories       {summary.stories} ({summary.new_stories} new)",
-        f"  failures      {sum(failures.values())}"
-        + (
-            " (" + ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())) + ")"
-            if failures
-            else ""
-        ),
-    ]
-    return "\n".join(lines)
 
 
 LOCAL_SERVER = "http://127.0.0.1:4200/api"  # where `wirehouse server` starts Prefect
@@ -309,8 +273,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with run_lock(_check_db(args.db)):
         ctx = _context(args, sources)
         summary = _archive(ctx, sources, args.prefect)
-    print(format_summary(summary))
-    return 0
+    print(format_summary(summary, ctx.db_path, ctx.archive_dir))
+    return exit_code(summary)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -326,7 +290,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.resolve = sorted(hosts.items())
         ctx = _context(args, sources)
         summary = _archive(ctx, sources, args.prefect)
-    print(format_summary(summary))
+    print(format_summary(summary, ctx.db_path, ctx.archive_dir))
     print()
     print(f"stories in {args.db}:")
     print(run_sql(args.db, query("story_summary"), max_width=70))

@@ -34,19 +34,29 @@ from wirehouse.records import FetchAttempt, Validators
 from wirehouse.settings import FetchSettings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# What a server may send for a feed or a sitemap: the registered types, their x- and
+# text/ variants, any XML or JSON, plain text and gzip. The parsers sniff the content, so a
+# mislabelled feed is read all the same; only images, video and the like are refused.
 FEED_TYPES = frozenset(
     {
         "application/rss+xml",
         "application/atom+xml",
         "application/rdf+xml",
+        "application/x-rss+xml",
+        "application/x-atom+xml",
+        "application/x-rdf+xml",
+        "application/rss",
         "application/xml",
-        "text/xml",
         "application/feed+json",
         "application/json",
-        "text/plain",
         "application/x-gzip",
         "application/gzip",
         "application/octet-stream",
+        "text/*",
+        "*+xml",
+        "*+json",
+        "*/xml",
+        "*/json",
     }
 )
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -204,6 +214,20 @@ class Page:
     attempt: FetchAttempt
     body: bytes
     headers: tuple[tuple[str, str], ...]
+
+
+def type_accepted(accept: frozenset[str], mime: str) -> bool:
+    """Whether ``mime`` is one of ``accept``: exact types, ``text/*`` prefixes, ``*+xml``
+    suffixes."""
+    if mime in accept:
+        return True
+    major = mime.split("/", 1)[0]
+    return any(
+        (pattern.endswith("/*") and pattern[:-2] == major)
+        or (pattern.startswith("*") and mime.endswith(pattern[1:]))
+        for pattern in accept
+        if "*" in pattern
+    )
 
 
 def mime_type(content_type: str | None) -> str | None:
@@ -391,7 +415,7 @@ class Fetcher:
             raise TerminalFetchError(f"HTTP {status}", reason=f"http_{status}", status_code=status)
         content_type = response.headers.get("content-type")
         mime = mime_type(content_type)
-        if accept and mime is not None and mime not in accept:
+        if accept and mime is not None and not type_accepted(accept, mime):
             raise TerminalFetchError(
                 f"content type {mime} is not wanted here", reason="wrong_type", status_code=status
             )

@@ -66,13 +66,20 @@ def parse_robots(text: str) -> RobotsRules:
     return RobotsRules(Protego.parse(text))
 
 
-def robots_rules(status: int | None, body: bytes | None, reason: str = "") -> RobotsRules:
-    """Rules from a robots.txt answer (RFC 9309 section 2.3.1)."""
+def robots_rules(
+    status: int | None, body: bytes | None, where: str = "robots.txt", error: str = ""
+) -> RobotsRules:
+    """Rules from a robots.txt answer (RFC 9309 section 2.3.1); ``where`` names it and
+    ``error`` is why there was no answer, for the reason a refusal gives."""
     if status is not None and 200 <= status < 300 and body is not None:
         return parse_robots(body.decode("utf-8", errors="replace"))
     if status is not None and 400 <= status < 500:
         return RobotsRules()  # no robots.txt: everything allowed
-    return RobotsRules(disallow_all=True, reason=reason or f"robots.txt answered {status}")
+    if status is not None:
+        return RobotsRules(disallow_all=True, reason=f"{where} answered {status}")
+    return RobotsRules(
+        disallow_all=True, reason=f"{where} could not be read ({error or 'no answer'})"
+    )
 
 
 def agent_token(user_agent: str) -> str:
@@ -145,8 +152,7 @@ class PoliteFetcher:
             else:
                 answer = RobotsAnswer(attempt.status_code, None, attempt.error or "")
             self.robots_answers[origin] = answer
-        reason = f"{origin}/robots.txt: {answer.error}" if answer.error else ""
-        return robots_rules(answer.status_code, answer.body, reason)
+        return robots_rules(answer.status_code, answer.body, f"{origin}/robots.txt", answer.error)
 
     def _backoff(self, retry: int) -> float:
         ceiling = min(self._settings.backoff_max_s, self._settings.backoff_base_s * 2**retry)
@@ -184,8 +190,13 @@ class PoliteFetcher:
             if refused and refused.error in _POLICY_REFUSALS:
                 # The page itself would be refused for the same reason: say that one.
                 return None, [self._refusal(url, refused.error, rules.reason)]
+            if rules.disallow_all:
+                # Not the site's wish: its robots.txt could not be read (5xx, timeout,
+                # connection refused), and RFC 9309 says to assume a full disallow meanwhile.
+                detail = f"{rules.reason}; assumed to disallow all until it can be read"
+                return None, [self._refusal(url, "robots_unreachable", detail)]
             if not rules.allows(self._agent, url):
-                detail = rules.reason or f"disallowed for {self._agent} by robots.txt"
+                detail = f"disallowed for {self._agent} by robots.txt"
                 return None, [self._refusal(url, "robots_disallowed", detail)]
             delay = rules.crawl_delay(self._agent)
             if delay > self._settings.max_crawl_delay_s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from wirehouse.records import (
@@ -92,6 +93,7 @@ def summarize(
     ingested: IngestReport | None,
     extracted: ExtractReport,
     grouped: GroupReport,
+    failure_examples: dict[str, str] | None = None,
 ) -> RunSummary:
     """What a run did, from its steps' reports (failures by reason, WARC problems prefixed)."""
     failures = dict(fetched.failures)
@@ -100,15 +102,22 @@ def summarize(
     if ingested:
         for reason, count in ingested.skipped.items():
             failures[f"warc:{reason}"] = count
+    rejected = Counter(fetched.rejected)
+    rejected.update(extracted.rejected)
     return RunSummary(
         run_id=run_id,
         discovered=len(found.urls) + (ingested.responses if ingested else 0),
         fetched=fetched.fetched + (ingested.new_records if ingested else 0),
         not_modified=fetched.not_modified,
         new_articles=fetched.new_articles + extracted.new_articles,
-        rejected=sum(fetched.rejected.values()) + sum(extracted.rejected.values()),
-        copies_found=grouped.copies,
-        stories=grouped.stories,
+        rejected=sum(rejected.values()),
         new_stories=grouped.new_stories,
         failures=failures,
+        rejected_reasons=dict(sorted(rejected.items())),
+        failure_examples=failure_examples or {},
+        warc_responses=ingested.responses if ingested else 0,
+        warc_other_records=ingested.other_records if ingested else 0,
+        copies_found=grouped.copies,
+        stories=grouped.stories,
+        articles=grouped.articles,
     )

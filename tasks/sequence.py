@@ -22,7 +22,7 @@ from tasks.reports import (
 )
 from tasks.run_context import RunContext, Sources
 from tasks.steps import discover, extract, fetch, group, index, ingest
-from tasks.store import finish_run, start_run
+from tasks.store import failure_examples, finish_run, start_run
 from wirehouse.records import RunSummary
 from wirehouse.runlock import run_lock
 
@@ -66,8 +66,9 @@ def archive(
         after_step("group")
         run_step("refresh-search-index", index.refresh_search, ctx)
         after_step("index")
-        summary = summarize(ctx.run_id, found, fetched, ingested, extracted, grouped)
         with ctx.open(migrated=True) as conn:
+            examples = failure_examples(conn, ctx.run_id)
+            summary = summarize(ctx.run_id, found, fetched, ingested, extracted, grouped, examples)
             finish_run(conn, summary)
     return summary
 

@@ -45,6 +45,12 @@ def start_run(conn: duckdb.DuckDBPyConnection, run_id: str, parameters: dict[str
     )
 
 
+def failure_examples(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
+    """One URL for each reason the run's URLs and listings failed, most common first."""
+    rows = conn.execute(query("run_failure_examples"), {"run_id": run_id}).fetchall()
+    return {reason: example for reason, example, _count in rows}
+
+
 def finish_run(conn: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     payload = {k: getattr(summary, k) for k in summary.__dataclass_fields__}
     conn.execute(query("finish_run"), [datetime.now(UTC), json.dumps(payload), summary.run_id])

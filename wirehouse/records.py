@@ -153,15 +153,22 @@ class RunSummary:
     """What one archive run did, as printed by the CLI and kept in ``runs``."""
 
     run_id: str
-    discovered: int = 0
-    fetched: int = 0
-    not_modified: int = 0
+    # this run
+    discovered: int = 0  # URLs found to fetch, and HTTP responses read from WARC files
+    fetched: int = 0  # new bodies archived (pages fetched, WARC responses copied)
+    not_modified: int = 0  # pages answered 304, or with a body already held
     new_articles: int = 0
-    rejected: int = 0
-    copies_found: int = 0
-    stories: int = 0
+    rejected: int = 0  # pages that are no article
     new_stories: int = 0
-    failures: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # by reason
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+    failure_examples: dict[str, str] = field(default_factory=dict)  # reason -> one URL
+    warc_responses: int = 0  # HTTP responses read from WARC files
+    warc_other_records: int = 0  # WARC records that are no page (requests, metadata)
+    # the archive as a whole after the run
+    copies_found: int = 0  # articles that are copies of another's text
+    stories: int = 0
+    articles: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,3 +184,55 @@ def test_a_run_without_a_prefect_server_starts_none(tmp_path, example_hosts):
     assert "NO-PREFECT" in done.stdout and "new articles  1" in done.stdout
     assert "not reported to Prefect" in done.stderr
     assert not (tmp_path / "prefect").exists()  # no temporary server, no Prefect database
+
+
+def _page(title: str) -> str:
+    sentence = f"{title}: the council met on Tuesday and agreed the plan after a long debate. "
+    return f"<html><head><title>{title}</title></head><body><article><p>{sentence * 6}</p></article></body></html>"
+
+
+def _run(db, *args: str) -> list[str]:
+    return ["run", "--no-prefect", "--db", str(db), "--allow-private-network", *args]
+
+
+def test_exit_0_when_everything_was_archived(tmp_path, local_server, capsys):
+    local_server.page("/a", _page("Page A"))
+    assert main(_run(tmp_path / "a.duckdb", "--url", local_server.url("/a"))) == 0
+    out = capsys.readouterr().out
+    assert "this run:" in out and "the archive now:" in out
+    assert "new articles  1" in out and "failures      0" in out
+
+
+def test_exit_3_when_some_failed_with_an_example_of_each_reason(tmp_path, local_server, capsys):
+    local_server.page("/a", _page("Page A"))
+    missing = local_server.url("/missing")
+    assert main(_run(tmp_path / "a.duckdb", "--url", local_server.url("/a"), "--url", missing)) == 3
+    out = capsys.readouterr().out
+    assert "failures      1 (http_404: 1)" in out
+    assert f"http_404  e.g. {missing}" in out
+
+
+def test_exit_1_when_nothing_could_be_archived_says_what_to_do(tmp_path, local_server, capsys):
+    local_server.page("/a", _page("Page A"))
+    db = tmp_path / "a.duckdb"
+    argv = ["run", "--no-prefect", "--db", str(db), "--url", local_server.url("/a")]
+    assert main(argv) == 1  # loopback, without --allow-private-network
+    out = capsys.readouterr().out
+    assert "nothing could be archived:" in out
+    assert "private_address: the host resolves to a private or loopback address: pass " in out
+    assert "--allow-private-network" in out
+
+
+def test_a_feed_sent_as_x_rss_xml_is_read(tmp_path, local_server, capsys):
+    local_server.page("/a", _page("Page A"))
+    feed = f"<rss version='2.0'><channel><item><link>{local_server.url('/a')}</link></item></channel></rss>"
+    local_server.page("/feed", feed, content_type="application/x-rss+xml")
+    assert main(_run(tmp_path / "a.duckdb", "--feed", local_server.url("/feed"))) == 0
+    assert "new articles  1" in capsys.readouterr().out
+
+
+def test_run_help_documents_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 archived what it could and nothing failed; 3 finished with some" in out

@@ -296,3 +296,24 @@ def test_client_is_configured_explicitly():
         assert isinstance(client, httpx.AsyncClient)
     finally:
         asyncio.run(client.aclose())
+
+
+@pytest.mark.parametrize(
+    ("mime", "accepted"),
+    [
+        ("application/x-rss+xml", True),
+        ("application/rss+xml", True),
+        ("text/rss+xml", True),
+        ("application/atom+xml", True),
+        ("application/x-atom+xml", True),
+        ("text/xml", True),
+        ("application/vnd.custom+json", True),
+        ("text/plain", True),
+        ("image/png", False),
+        ("video/mp4", False),
+    ],
+)
+def test_every_type_a_server_may_send_for_a_feed_is_accepted(mime, accepted):
+    from tasks.fetch import FEED_TYPES, type_accepted
+
+    assert type_accepted(FEED_TYPES, mime) is accepted

@@ -100,8 +100,9 @@ def test_robots_status_codes_follow_rfc_9309(local_server, status, allowed):
     local_server.page("/a", HTML)
     results, _ = crawl([local_server.url("/a")], max_retries=0)
     assert (results[0][0] is not None) is allowed
-    if not allowed:
-        assert results[0][1][0].error == "robots_disallowed"
+    if not allowed:  # the site did not forbid it: its robots.txt could not be read
+        assert results[0][1][0].error == "robots_unreachable"
+        assert f"answered {status}" in (results[0][1][0].detail or "")
 
 
 def test_429_with_retry_after_is_waited_then_retried(local_server):

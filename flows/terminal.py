@@ -1,0 +1,126 @@
+"""What the command line shows: the run's summary, its exit code, tables of query results.
+
+Exit codes (``wirehouse run --help`` and the README say the same):
+
+    0  archived what it could and nothing failed
+    3  finished, but some URLs, listings or WARC records failed (counted in the summary)
+    1  nothing could be archived (the top reasons, and what to do, are printed)
+    2  a wrong argument or setting (nothing was started)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from wirehouse.records import RunSummary
+
+EXIT_OK = 0
+EXIT_NOTHING_ARCHIVED = 1
+EXIT_USAGE = 2
+EXIT_SOME_FAILED = 3
+
+EXIT_CODES_HELP = (
+    "exit codes: 0 archived what it could and nothing failed; 3 finished with some "
+    "failures (counted in the summary); 1 nothing could be archived (the top reasons and "
+    "what to do are printed); 2 a wrong argument or setting"
+)
+
+# What a user can do about the most common reasons nothing could be archived.
+HINTS = {
+    "private_address": "the host resolves to a private or loopback address: pass "
+    "--allow-private-network to fetch it (a local or test site)",
+    "dns_error": "the host name does not resolve: check it, or map it with "
+    "--resolve HOST=ADDR[:PORT]",
+    "connection_error": "the server did not answer: is it up, and is the port right?",
+    "timeout": "the server was too slow: try again later, or raise WIREHOUSE_TOTAL_TIMEOUT_S",
+    "robots_unreachable": "the site's robots.txt could not be read, so the site is treated "
+    "as closed (RFC 9309): try again later",
+    "robots_disallowed": "the site's robots.txt forbids these pages to our user agent",
+    "wrong_type": "the server sent a content type that is not a page here (HTML for pages; "
+    "a feed or sitemap type for --feed and --sitemap)",
+    "malformed_feed": "the --feed URL is not an RSS, Atom or JSON feed",
+    "malformed_sitemap": "the --sitemap URL is not a sitemap",
+    "http_404": "the server has no such page",
+    "http_403": "the server refused us: it may not want to be crawled",
+    "too_large": "the body is over the size limit (WIREHOUSE_MAX_BODY_BYTES, "
+    "WIREHOUSE_MAX_FEED_BYTES)",
+    "bad_redirect": "the server redirected to something that is not a URL",
+}
+
+
+def exit_code(summary: RunSummary) -> int:
+    """0, 3 or 1: see the module docstring."""
+    failed = sum(summary.failures.values())
+    archived = summary.fetched + summary.not_modified
+    if failed and not archived:
+        return EXIT_NOTHING_ARCHIVED
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def format_summary(summary: RunSummary, db: str = "", archive_dir: str = "") -> str:
+    """This run's figures, then the archive's, each labelled; the three most common failure
+    reasons with an example each; what to do when nothing could be archived."""
+    failures = summary.failures or {}
+    where = f" -> {db}" + (f" (raw responses in {archive_dir})" if archive_dir else "")
+    lines = [
+        f"run {summary.run_id}{where if db else ''}",
+        "this run:",
+        f"  found         {summary.discovered - summary.warc_responses} URLs",
+    ]
+    if summary.warc_responses or summary.warc_other_records:
+        lines.append(
+            f"  read          {summary.warc_responses} pages from WARC files "
+            f"({summary.warc_other_records} other records: requests, metadata, DNS)"
+        )
+    lines += [
+        f"  archived      {summary.fetched} new pages ({summary.not_modified} unchanged)",
+        f"  new articles  {summary.new_articles}",
+        f"  not articles  {summary.rejected}"
+        + (f" ({_counts(summary.rejected_reasons)})" if summary.rejected_reasons else ""),
+        f"  new stories   {summary.new_stories}",
+        f"  failures      {sum(failures.values())}"
+        + (f" ({_counts(failures)})" if failures else ""),
+    ]
+    top = sorted(summary.failure_examples.items(), key=lambda kv: -failures.get(kv[0], 0))[:3]
+    width = max((len(reason) for reason, _ in top), default=0)
+    for reason, example in top:
+        lines.append(f"    {reason.ljust(width)}  e.g. {example}")
+    lines += [
+        "the archive now:",
+        f"  articles      {summary.articles}",
+        f"  stories       {summary.stories}",
+        f"  copies        {summary.copies_found} (articles that copy another's text)",
+    ]
+    if exit_code(summary) == EXIT_NOTHING_ARCHIVED:
+        lines.append("nothing could be archived:")
+        for reason, _ in top or sorted(failures.items())[:3]:
+            hint = HINTS.get(
+                reason.removeprefix("warc:"), "see the fetches and discovery_problems tables"
+            )
+            lines.append(f"  {reason}: {hint}")
+    return "\n".join(lines)
+
+
+def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
+    """A plain text table; long cells are cut with an ellipsis."""
+
+    def cell(value: Any) -> str:
+        text = "NULL" if value is None else str(value).replace("\n", " ")
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    body = [[cell(v) for v in row] for row in rows]
+    widths = [len(c) for c in columns]
+    for row in body:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    out = [line, rule]
+    for row in body:
+        out.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
