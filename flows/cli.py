@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.terminal import EXIT_CODES_HELP, exit_code, format_summary, format_table
+from flows.terminal import (
+    EXIT_CODES_HELP,
+    EXIT_NOTHING_ARCHIVED,
+    EXIT_SOME_FAILED,
+    FORMATS,
+    exit_code,
+    format_summary,
+    render,
+)
 from wirehouse.errors import InputError, WirehouseError
 
 if TYPE_CHECKING:
@@ -69,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="say more (-vv: library logs too)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
+    parser.add_argument("--version", action="version", version=f"wirehouse {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     prefect_help = (
         "report the run to Prefect (default: when PREFECT_API_URL is set or `wirehouse "
@@ -87,25 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--sitemap", action="append", default=[], metavar="URL", help="a sitemap")
     run.add_argument("--warc", action="append", default=[], metavar="FILE", help="a WARC/ARC file")
-    run.add_argument(
-        "--allow-private-network",
-        action="store_true",
-        help="allow fetching loopback and private addresses (refused by default)",
-    )
-    run.add_argument(
-        "--user-agent",
-        metavar="UA",
-        help="the User-Agent to send; name a way to reach you (default: WIREHOUSE_USER_AGENT "
-        "or wirehouse's own)",
-    )
-    run.add_argument(
-        "--resolve",
-        action="append",
-        default=[],
-        type=_resolve_arg,
-        metavar="HOST=ADDR[:PORT]",
-        help="connect to ADDR for HOST, like curl --resolve",
-    )
+    _add_network_options(run)
     run.add_argument(
         "--prefect", action=argparse.BooleanOptionalAction, default=None, help=prefect_help
     )
@@ -134,10 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="folder for the server's SQLite database and logs (default .prefect/)"
     )
 
-    sql = sub.add_parser("sql", help="run read-only SQL on the archive and print a table")
+    sql = sub.add_parser(
+        "sql", help="run read-only SQL on the archive and print every statement's result"
+    )
     sql.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
-    sql.add_argument("query", help="the SQL to run")
-    sql.add_argument("--max-width", type=int, default=60, help="cut cells wider than this")
+    sql.add_argument("query", help="the SQL to run (several statements: each result printed)")
+    _add_format(sql)
+
+    discover = sub.add_parser(
+        "discover",
+        help="list the URLs feeds, sitemaps and URL files would yield, fetching no page",
+        epilog=EXIT_CODES_HELP,
+    )
+    discover.add_argument("--url", action="append", default=[], metavar="URL")
+    discover.add_argument("--urls-file", metavar="FILE")
+    discover.add_argument("--feed", action="append", default=[], metavar="URL")
+    discover.add_argument("--sitemap", action="append", default=[], metavar="URL")
+    _add_network_options(discover)
+    _add_format(discover)
+
+    runs = sub.add_parser("runs", help="the latest runs: what they did and how they ended")
+    runs.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
+    runs.add_argument("--limit", type=int, default=10, help="how many runs (10)")
+    _add_format(runs)
 
     export = sub.add_parser("export", help="write the archive's tables as Parquet files")
     export.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
@@ -147,13 +157,65 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="a table to export (repeatable; default: articles, stories, copy_groups, "
-        "article_links, fetches, rejections)",
+        help="a table or view to export (repeatable; default: articles, stories, "
+        "copy_groups, article_links, fetches, rejections)",
+    )
+    export.add_argument(
+        "--all", action="store_true", help="every table and view (story lines, runs, problems, ...)"
     )
     return parser
 
 
-def run_sql(db: str, sql: str, max_width: int = 60) -> str:
+def _add_format(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--format", choices=FORMATS, default="table", help="output format (table)")
+    command.add_argument(
+        "--max-width",
+        type=int,
+        default=None,
+        help="cut table cells wider than this (default: 60 on a terminal, no cut in a pipe)",
+    )
+
+
+def _add_network_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--allow-private-network",
+        action="store_true",
+        help="allow fetching loopback and private addresses (refused by default)",
+    )
+    command.add_argument(
+        "--user-agent",
+        metavar="UA",
+        help="the User-Agent to send; name a way to reach you (default: WIREHOUSE_USER_AGENT "
+        "or wirehouse's own)",
+    )
+    command.add_argument(
+        "--resolve",
+        action="append",
+        default=[],
+        type=_resolve_arg,
+        metavar="HOST=ADDR[:PORT]",
+        help="connect to ADDR for HOST, like curl --resolve",
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wirehouse")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _width(args: argparse.Namespace) -> int | None:
+    """Table cells are cut on a terminal (60 by default), never in a pipe unless asked."""
+    if args.max_width is not None:
+        return int(args.max_width)
+    return 60 if sys.stdout.isatty() else None
+
+
+def run_sql(db: str, sql: str, max_width: int | None = 60, fmt: str = "table") -> str:
+    """Every statement's result, in order, in the chosen format (read-only)."""
     import duckdb
 
     from wirehouse.db import connect
@@ -166,11 +228,14 @@ def run_sql(db: str, sql: str, max_width: int = 60) -> str:
             load_fts(conn)  # so full-text search works here; plain SQL works without it
         except WirehouseError:
             pass
-        cursor = conn.execute(sql)
-        if cursor.description is None:
-            return "(no result)"
-        columns = [d[0] for d in cursor.description]
-        return format_table(columns, cursor.fetchall(), max_width)
+        results = []
+        for statement in conn.extract_statements(sql):
+            cursor = conn.execute(statement)
+            if cursor.description is None:
+                continue
+            columns = [d[0] for d in cursor.description]
+            results.append(render(columns, cursor.fetchall(), fmt, max_width))
+        return "\n\n".join(results) if results else "(no result)"
     except duckdb.Error as exc:
         raise InputError(str(exc).splitlines()[0], reason="bad_sql") from exc
     finally:
@@ -316,11 +381,63 @@ def cmd_server(args: argparse.Namespace) -> int:
     return server.serve(plan, not args.no_worker)
 
 
+def _existing(db: str) -> str:
+    if not Path(db).exists():
+        raise InputError(f"no archive at {db}: run `wirehouse demo` or `wirehouse run` first")
+    return db
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
-    if not Path(args.db).exists():
-        raise InputError(f"no archive at {args.db}: run `wirehouse demo` or `wirehouse run` first")
-    print(run_sql(args.db, args.query, args.max_width))
+    print(run_sql(_existing(args.db), args.query, _width(args), args.format))
     return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise InputError(f"--limit must be at least 1, not {args.limit}")
+    from wirehouse.db import query
+
+    sql = query("recent_runs").replace("$max_rows", str(int(args.limit)))
+    print(run_sql(_existing(args.db), sql, _width(args), args.format))
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """What the sources would yield: their URLs (with the listing's title and date hints),
+    and every listing that could not be read; no page is fetched, nothing is stored."""
+    from tasks.run_context import RunContext, Sources
+    from tasks.steps.discover import find_links
+    from wirehouse.settings import Settings
+
+    sources = Sources(
+        urls=tuple(args.url),
+        urls_file=args.urls_file,
+        feeds=tuple(args.feed),
+        sitemaps=tuple(args.sitemap),
+    )
+    if sources.is_empty():
+        raise InputError("nothing to discover: give --url, --urls-file, --feed or --sitemap")
+    sources.validate()
+    ctx = RunContext(
+        db_path="",
+        archive_dir="",
+        run_id="discover",
+        settings=Settings.from_env().with_user_agent(args.user_agent),
+        allow_private_network=args.allow_private_network,
+        resolve=tuple(sorted(dict(args.resolve).items())),
+    )
+    links, _attempts, problems, _robots = find_links(ctx, sources)
+    unique = list({link.url: link for link in links}.values())
+    rows = [
+        (link.url, link.source, link.source_url, link.title, link.published_at) for link in unique
+    ]
+    columns = ["url", "source", "listed_by", "title", "published_at"]
+    print(render(columns, rows, args.format, _width(args)))
+    for problem in problems:
+        _log.warning("%s: %s (%s)", problem.source_url, problem.reason, problem.detail)
+    if problems and not unique:
+        return EXIT_NOTHING_ARCHIVED
+    return EXIT_SOME_FAILED if problems else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -328,7 +445,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if not Path(args.db).exists():
         raise InputError(f"no archive at {args.db}: run `wirehouse demo` or `wirehouse run` first")
-    written = export_parquet(args.db, args.out, args.table or None)
+    written = export_parquet(args.db, args.out, args.table or None, everything=args.all)
     width = max(len(name) for name in written)
     for table, count in written.items():
         path = Path(args.out) / f"{table}.parquet"
@@ -345,6 +462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sql": cmd_sql,
         "server": cmd_server,
         "export": cmd_export,
+        "discover": cmd_discover,
+        "runs": cmd_runs,
     }
     handler = handlers[args.command]
     _setup_logging(-1 if args.quiet else args.verbose)

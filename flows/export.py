@@ -10,31 +10,33 @@ from wirehouse.db import connect, query
 from wirehouse.errors import InputError, StorageError
 
 DEFAULT_TABLES = ("articles", "stories", "copy_groups", "article_links", "fetches", "rejections")
-# Every table the schema defines: the only names ever put into the export statement.
-EXPORTABLE = (
-    *DEFAULT_TABLES,
-    "runs",
-    "raw_records",
-    "discovery_problems",
-    "robots_answers",
-    "link_hints",
-)
 
 
-def export_parquet(db_path: str, out_dir: str, tables: list[str] | None = None) -> dict[str, int]:
-    """Write ``<out_dir>/<table>.parquet`` for each table; returns the rows written per table."""
-    chosen = list(dict.fromkeys(tables or DEFAULT_TABLES))
-    unknown = [name for name in chosen if name not in EXPORTABLE]
-    if unknown:
-        raise InputError(
-            f"cannot export {', '.join(map(repr, unknown))}: "
-            f"the tables are {', '.join(EXPORTABLE)}",
-            reason="unknown_table",
-        )
+def exportable(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table and view of the archive users query (the only names ever put into the
+    export statement): read from its catalog, so a new table or view is exportable at once."""
+    rows = conn.execute(query("exportable_tables")).fetchall()
+    return [str(name) for (name,) in rows]
+
+
+def export_parquet(
+    db_path: str, out_dir: str, tables: list[str] | None = None, *, everything: bool = False
+) -> dict[str, int]:
+    """Write ``<out_dir>/<name>.parquet`` for each table or view (the default ones, or all
+    of them with ``everything``); returns the rows written per table."""
     out = Path(out_dir)
     written: dict[str, int] = {}
     conn = connect(db_path, read_only=True)
     try:
+        known = exportable(conn)
+        chosen = list(dict.fromkeys(known if everything else (tables or DEFAULT_TABLES)))
+        unknown = [name for name in chosen if name not in known]
+        if unknown:
+            raise InputError(
+                f"cannot export {', '.join(map(repr, unknown))}: "
+                f"the tables and views are {', '.join(known)}",
+                reason="unknown_table",
+            )
         out.mkdir(parents=True, exist_ok=True)
         for table in chosen:
             path = str((out / f"{table}.parquet").resolve()).replace("'", "''")

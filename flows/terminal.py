@@ -10,6 +10,7 @@ Exit codes (``wirehouse run --help`` and the README say the same):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -124,3 +125,52 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_widt
         out.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
+
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+def _plain(value: Any) -> Any:
+    """A cell as JSON and CSV want it: numbers and text as they are, the rest as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def render(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, max_width: int | None
+) -> str:
+    """One result in the chosen format; ``max_width`` cuts table cells (None: no cut)."""
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(
+                [json.dumps(v) if isinstance(v, list | dict) else _plain(v) for v in row]
+            )
+        return buffer.getvalue().rstrip("\n")
+    if fmt == "json":
+        return json.dumps(
+            [dict(zip(columns, map(_plain, row), strict=True)) for row in rows],
+            ensure_ascii=False,
+        )
+    if fmt == "markdown":
+
+        def cell(value: Any) -> str:
+            text = "NULL" if value is None else str(value)
+            return text.replace("|", "\\|").replace("\n", " ")
+
+        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+        return "\n".join(lines)
+    return format_table(columns, rows, max_width if max_width is not None else 10**9)

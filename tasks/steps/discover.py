@@ -38,19 +38,7 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     """Every URL to fetch: given URLs, the URL file, and what feeds and sitemaps list
     (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name).
     Archive files that no row points at (a killed run's) are reported as problems."""
-    links = [Link(u, "url") for u in sources.urls]
-    if sources.urls_file:
-        links.extend(read_url_file(sources.urls_file))
-    attempts: list[FetchAttempt] = []
-    problems: list[DiscoveryProblem] = []
-    robots: dict[str, RobotsAnswer] = {}
-    if sources.feeds or sources.sitemaps:
-        found, attempts, problems, robots = asyncio.run(
-            _read_listings(ctx, sources.feeds, sources.sitemaps)
-        )
-        links.extend(found)
-    # Every URL is normalised once, here: what is stored, fetched and keyed from now on.
-    links = [replace(link, url=normalize_url(link.url)) for link in links]
+    links, attempts, problems, robots = find_links(ctx, sources)
     with ctx.open() as conn:
         unindexed = unindexed_files(ctx.archive_dir, archived_warc_paths(conn))
         problems.extend(
@@ -76,6 +64,27 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
         )
     urls = list(dict.fromkeys(link.url for link in links))
     return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
+
+
+def find_links(
+    ctx: RunContext, sources: Sources
+) -> tuple[list[Link], list[FetchAttempt], list[DiscoveryProblem], dict[str, RobotsAnswer]]:
+    """The links the sources list (feeds and sitemaps read, no page fetched, nothing
+    stored), every URL normalised once, here: what is stored, fetched and keyed from now
+    on; with the attempts, problems and robots.txt answers met on the way."""
+    links = [Link(u, "url") for u in sources.urls]
+    if sources.urls_file:
+        links.extend(read_url_file(sources.urls_file))
+    attempts: list[FetchAttempt] = []
+    problems: list[DiscoveryProblem] = []
+    robots: dict[str, RobotsAnswer] = {}
+    if sources.feeds or sources.sitemaps:
+        found, attempts, problems, robots = asyncio.run(
+            _read_listings(ctx, sources.feeds, sources.sitemaps)
+        )
+        links.extend(found)
+    links = [replace(link, url=normalize_url(link.url)) for link in links]
+    return links, attempts, problems, robots
 
 
 async def _read_listings(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import format_table, main
+from flows.cli import main
+from flows.terminal import format_table
 from tasks.run_context import RunContext, Sources
 from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending
@@ -236,3 +237,79 @@ def test_run_help_documents_the_exit_codes(capsys):
         main(["run", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "exit codes: 0 archived what it could and nothing failed; 3 finished with some" in out
+
+
+@pytest.fixture
+def small_archive(tmp_path, local_server) -> str:
+    for name in ("a", "b"):
+        local_server.page(f"/{name}", _page(f"Page {name.upper()} " + "with a long headline " * 5))
+    db = str(tmp_path / "small.duckdb")
+    urls = ("--url", local_server.url("/a"), "--url", local_server.url("/b"))
+    assert main(_run(db, *urls)) == 0
+    return db
+
+
+def test_sql_formats_parse_back(small_archive, capsys):
+    import csv
+    import io
+    import json as jsonlib
+
+    query = "select url, title, word_count from articles order by url"
+    capsys.readouterr()
+    assert main(["sql", "--db", small_archive, "--format", "json", query]) == 0
+    rows = jsonlib.loads(capsys.readouterr().out)
+    assert [sorted(r) for r in rows] == [["title", "url", "word_count"]] * 2
+    assert len(rows[0]["title"]) > 60  # not cut
+    assert main(["sql", "--db", small_archive, "--format", "csv", query]) == 0
+    parsed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["title"] for r in parsed] == [r["title"] for r in rows]
+    assert main(["sql", "--db", small_archive, "--format", "markdown", query]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| url | title | word_count |" and lines[1] == "|---|---|---|"
+    assert [line.split(" | ")[1] for line in lines[2:]] == [r["title"] for r in rows]
+    # a table in a pipe is not cut; --max-width cuts it
+    assert main(["sql", "--db", small_archive, query]) == 0
+    assert rows[0]["title"] in capsys.readouterr().out
+    assert main(["sql", "--db", small_archive, "--max-width", "20", query]) == 0
+    assert rows[0]["title"] not in capsys.readouterr().out
+
+
+def test_sql_prints_every_statements_result(small_archive, capsys):
+    capsys.readouterr()
+    sql = "select count(*) as articles from articles; select count(*) as runs from runs"
+    assert main(["sql", "--db", small_archive, "--format", "json", sql]) == 0
+    first, second = capsys.readouterr().out.strip().split("\n\n")
+    assert first == '[{"articles": 2}]' and second == '[{"runs": 1}]'
+
+
+def test_runs_lists_the_latest_runs(small_archive, capsys):
+    import json as jsonlib
+
+    capsys.readouterr()
+    assert main(["runs", "--db", small_archive, "--format", "json"]) == 0
+    (run,) = jsonlib.loads(capsys.readouterr().out)
+    assert run["state"] == "finished" and run["new_articles"] == 2 and run["fetched"] == 2
+
+
+def test_discover_lists_what_a_feed_would_yield_without_fetching(tmp_path, local_server, capsys):
+    import json as jsonlib
+
+    items = "".join(
+        f"<item><title>Item {i}</title><link>{local_server.url(f'/p{i}')}</link></item>"
+        for i in range(3)
+    )
+    local_server.page("/feed", f"<rss><channel>{items}</channel></rss>", "application/rss+xml")
+    args = ["discover", "--feed", local_server.url("/feed"), "--allow-private-network"]
+    assert main([*args, "--format", "json"]) == 0
+    found = jsonlib.loads(capsys.readouterr().out)
+    assert [f["url"] for f in found] == [local_server.url(f"/p{i}") for i in range(3)]
+    assert found[0]["title"] == "Item 0" and found[0]["listed_by"] == local_server.url("/feed")
+    assert not any(path.startswith("/p") for path, _, _ in local_server.requests)
+    assert main(["discover", "--feed", local_server.url("/nope"), "--allow-private-network"]) == 1
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("wirehouse ")

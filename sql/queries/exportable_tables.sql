@@ -1,0 +1,10 @@
+-- exportable_tables: the tables and views users query (not the bookkeeping of migrations,
+-- incremental grouping or the search index)
+select table_name
+from information_schema.tables
+where table_schema = 'main'
+  and table_name not in (
+      'schema_migrations', 'search_index_state', 'copy_fingerprints', 'term_counts',
+      'story_vectors'
+  )
+order by table_type, table_name
