@@ -20,6 +20,7 @@ from flows.terminal import (
     EXIT_NOTHING_ARCHIVED,
     EXIT_SOME_FAILED,
     FORMATS,
+    ProgressDisplay,
     exit_code,
     format_summary,
     render,
@@ -337,7 +338,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError("nothing to archive: give --url, --urls-file, --feed, --sitemap or --warc")
     with run_lock(_check_db(args.db)):
         ctx = _context(args, sources)
-        summary = _archive(ctx, sources, args.prefect)
+        with ProgressDisplay(sys.stderr, quiet=args.quiet):
+            summary = _archive(ctx, sources, args.prefect)
     print(format_summary(summary, ctx.db_path, ctx.archive_dir))
     return exit_code(summary)
 
@@ -349,12 +351,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from wirehouse.runlock import run_lock
 
     print("serving the example site on loopback and archiving it ...", flush=True)
+    _log.info("the example site is served on loopback; its hosts resolve there")
     sources = Sources(feeds=(DEMO_FEED,), sitemaps=(DEMO_SITEMAP,))
     with run_lock(_check_db(args.db)), serve_example_site() as hosts:
         args.archive, args.user_agent, args.allow_private_network = None, None, True
         args.resolve = sorted(hosts.items())
         ctx = _context(args, sources)
-        summary = _archive(ctx, sources, args.prefect)
+        with ProgressDisplay(sys.stderr, quiet=args.quiet):
+            summary = _archive(ctx, sources, args.prefect)
     print(format_summary(summary, ctx.db_path, ctx.archive_dir))
     print()
     print(f"stories in {args.db}:")

@@ -11,9 +11,12 @@ Exit codes (``wirehouse run --help`` and the README say the same):
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
 
+from tasks.progress import Snapshot, snapshot
 from wirehouse.records import RunSummary
 
 EXIT_OK = 0
@@ -174,3 +177,82 @@ def render(
         lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
         return "\n".join(lines)
     return format_table(columns, rows, max_width if max_width is not None else 10**9)
+
+
+def progress_line(snap: Snapshot, now: float) -> str:
+    """One line of a run's progress: its step, pages fetched of those found, the rate and
+    what is left, what became articles, what failed, and the time so far."""
+    counts = snap.counts
+    done = counts.get("fetched", 0) + counts.get("unchanged", 0) + counts.get("failed", 0)
+    parts = [f"{snap.step or 'starting'}"]
+    if snap.total:
+        parts.append(f"{done}/{snap.total} URLs")
+        fetching = now - snap.step_started if snap.step == "fetch" else 0.0
+        if snap.step == "fetch" and done and fetching > 0:
+            rate = done / fetching
+            left = (snap.total - done) / rate if rate else 0.0
+            parts.append(f"{rate:.1f}/s, about {left:.0f}s left")
+    elif counts.get("discovered"):
+        parts.append(f"{counts['discovered']} URLs found")
+    parts.append(f"{counts.get('extracted', 0)} articles")
+    if counts.get("rejected"):
+        parts.append(f"{counts['rejected']} not articles")
+    if counts.get("unchanged"):
+        parts.append(f"{counts['unchanged']} unchanged")
+    if counts.get("failed"):
+        parts.append(f"{counts['failed']} failed")
+    parts.append(f"{now - snap.started:.0f}s")
+    return " · ".join(parts)
+
+
+class ProgressDisplay:
+    """Shows a run's progress while it works: a live line on a terminal; in a pipe or a log,
+    a plain line as each step starts and every ``every_s`` seconds; nothing when quiet."""
+
+    def __init__(self, stream: TextIO, *, quiet: bool = False, every_s: float = 10.0) -> None:
+        self._stream = stream
+        self._quiet = quiet
+        self._every = every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._live: Any = None
+
+    def __enter__(self) -> ProgressDisplay:
+        if self._quiet:
+            return self
+        if self._stream.isatty():
+            from rich.console import Console
+            from rich.live import Live
+            from rich.text import Text
+
+            console = Console(file=self._stream)
+            self._live = Live(
+                Text("starting"),
+                console=console,
+                refresh_per_second=4,
+                transient=True,
+                get_renderable=lambda: Text(progress_line(snapshot(), time.monotonic())),
+            )
+            self._live.start()
+            return self
+        self._thread = threading.Thread(target=self._lines, name="progress", daemon=True)
+        self._thread.start()
+        return self
+
+    def _lines(self) -> None:
+        """A line when the run enters a step, and every ``every_s`` seconds within one."""
+        last_step, last_line = None, 0.0
+        while True:
+            snap, now = snapshot(), time.monotonic()
+            if snap.step != last_step or now - last_line >= self._every:
+                print(f"wirehouse: {progress_line(snap, now)}", file=self._stream, flush=True)
+                last_step, last_line = snap.step, now
+            if self._stop.wait(0.25):
+                return
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._live is not None:
+            self._live.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=1)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from tasks import progress
 from tasks.reports import (
     ArchiveFigures,
     ExtractReport,
@@ -47,25 +48,33 @@ def archive(
 ) -> RunSummary:
     """Archive the sources: discover, fetch, ingest, extract, group, index."""
     sources.validate()
+    progress.start()
     with run_lock(ctx.db_path):
         with ctx.open() as conn:
             start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
+        progress.step("discover")
         found = run_step("discover", discover.discover, ctx, sources)
         after_step("discover")
+        progress.step("fetch", total=len(found.urls))
         fetched = run_step("fetch-and-extract", fetch.fetch_and_extract, ctx, found.urls)
         after_step("fetch-and-extract")
+        progress.step("ingest")
         ingested = (
             run_step("ingest-warcs", ingest.ingest_warcs, ctx, list(sources.warcs))
             if sources.warcs
             else None
         )
         after_step("ingest-warcs")
+        progress.step("extract")
         extracted = run_step("extract", extract.extract_pending, ctx)
         after_step("extract")
+        progress.step("group")
         grouped = run_step("dedupe-and-group", group.group_articles, ctx)
         after_step("group")
+        progress.step("index")
         run_step("refresh-search-index", index.refresh_search, ctx)
         after_step("index")
+        progress.step("done")
         with ctx.open(migrated=True) as conn:
             examples = failure_examples(conn, ctx.run_id)
             summary = summarize(ctx.run_id, found, fetched, ingested, extracted, grouped, examples)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+from tasks import progress
 from tasks.fetch import ANY_TYPE, FEED_TYPES, Fetcher, make_client
 from tasks.listings import parse_feed, parse_sitemap, sitemaps_from_robots
 from tasks.polite import PoliteFetcher
@@ -63,6 +64,7 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             ctx.archive_dir,
         )
     urls = list(dict.fromkeys(link.url for link in links))
+    progress.count("discovered", len(urls))
     return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from tasks import progress
 from tasks.dedupe import text_sha256
 from tasks.extract import extract_page
 from tasks.raw_archive import read_payload
@@ -115,6 +116,8 @@ def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractRepor
     extracted = 0
     for batch in extract_in_batches(pending, ctx.settings.extract, workers):
         rejected.update(o.reason for _, o in batch if isinstance(o, Rejection))
+        progress.count("extracted", sum(1 for _, o in batch if isinstance(o, Extraction)))
+        progress.count("rejected", sum(1 for _, o in batch if isinstance(o, Rejection)))
         unreadable.extend(o for _, o in batch if isinstance(o, UnreadableRecord))
         kept = [(o, r.fetched_at) for r, o in batch if not isinstance(o, UnreadableRecord)]
         with ctx.open(migrated=True) as conn:

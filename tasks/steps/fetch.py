@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from tasks import progress
 from tasks.chunked_load import ChunkedLoad
 from tasks.fetch import Fetcher, make_client
 from tasks.polite import PoliteFetcher
@@ -157,6 +158,7 @@ async def _fetch(
             in_hand.release()
         if isinstance(outcome, Rejection):
             out.rejected[outcome.reason] += 1
+        progress.count("rejected" if isinstance(outcome, Rejection) else "extracted")
         load.add_outcome(outcome, record.fetched_at)
 
     async with make_client(settings) as client:
@@ -193,6 +195,7 @@ async def _fetch(
                 tried, record, body = [_failed_attempt(url, exc)], None, b""
                 out.failures["internal_error"] += 1
             out.attempts += 1
+            progress.count("fetched" if record else "failed" if tried[-1].error else "unchanged")
             out.retries += sum(1 for a in tried if a.attempt > 1)
             out.new_records += record is not None
             load.add_robots(polite.robots_answers)

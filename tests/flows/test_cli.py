@@ -313,3 +313,66 @@ def test_version(capsys):
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("wirehouse ")
+
+
+def _demo_run_argv(db, example_hosts) -> list[str]:
+    url = "http://www.gnn.example/2023/10/18/business/veridian-semiconductor-earnings.html"
+    resolve = [f"--resolve={host}={address}" for host, address in example_hosts.items()]
+    return [
+        "run",
+        "--no-prefect",
+        "--db",
+        str(db),
+        "--url",
+        url,
+        "--allow-private-network",
+        *resolve,
+    ]
+
+
+def test_progress_in_a_pipe_is_plain_lines_from_the_first_second(tmp_path, example_hosts):
+    done = _cli_in_fresh_process(_demo_run_argv(tmp_path / "a.duckdb", example_hosts))
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("wirehouse: starting")
+    steps = [line.split(" · ")[0].removeprefix("wirehouse: ") for line in lines if " · " in line]
+    order = ["starting", "discover", "fetch", "ingest", "extract", "group", "index", "done"]
+    assert steps[0] == "starting" and "fetch" in steps
+    assert steps == sorted(steps, key=order.index)  # steps shorter than a poll may not show
+    assert "\x1b[" not in done.stderr  # no terminal codes in a pipe
+    assert "1/1 URLs" in done.stderr and "1 articles" in done.stderr
+
+
+def test_progress_on_a_terminal_is_a_live_line(tmp_path, example_hosts):
+    import pty
+
+    leader, follower = pty.openpty()
+    script = (
+        "import sys\nfrom flows.cli import main\n"
+        f"sys.exit(main({_demo_run_argv(tmp_path / 'a.duckdb', example_hosts)!r}))\n"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=follower, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert run.wait(timeout=120) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert "\x1b[" in text  # redrawn in place
+    assert "URLs" in text and "new articles  1" in text
+
+
+def test_quiet_shows_no_progress(tmp_path, example_hosts):
+    argv = _demo_run_argv(tmp_path / "a.duckdb", example_hosts)
+    done = _cli_in_fresh_process(["-q", *argv])
+    assert done.returncode == 0
+    assert done.stderr == ""
