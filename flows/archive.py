@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
-from prefect import flow, get_run_logger
+from prefect import State, flow, get_run_logger
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.states import Completed, Failed
 
 from flows import task_runs
 from tasks import report, sequence
@@ -75,9 +76,8 @@ def archive_flow(
     allow_private_network: bool = False,
     resolve: dict[str, str] | None = None,
     user_agent: str | None = None,
-) -> RunSummary:
+) -> State[RunSummary]:
     """Archive the given sources into the DuckDB file ``db`` (raw responses under ``archive``)."""
-    logger = get_run_logger()
     sources = Sources(
         urls=tuple(urls or ()),
         urls_file=urls_file,
@@ -85,6 +85,20 @@ def archive_flow(
         sitemaps=tuple(sitemaps or ()),
         warcs=tuple(warcs or ()),
     )
+    return archive_run(db, archive, sources, allow_private_network, resolve or {}, user_agent)
+
+
+def archive_run(
+    db: str,
+    archive: str | None,
+    sources: Sources,
+    allow_private_network: bool,
+    resolve: dict[str, str],
+    user_agent: str | None,
+) -> State[RunSummary]:
+    """The archive run inside whichever flow run calls it (the archive flow, or the crawl
+    deployment's run, which then carries the steps, logs and artifacts itself)."""
+    logger = get_run_logger()
     sources.validate()
     ctx = RunContext(
         db_path=db,
@@ -92,23 +106,50 @@ def archive_flow(
         run_id=new_run_id(),
         settings=Settings.from_env().with_user_agent(user_agent),
         allow_private_network=allow_private_network,
-        resolve=tuple(sorted((resolve or {}).items())),
+        resolve=tuple(sorted(resolve.items())),
     )
     progress = _Progress(total=len(sequence.ARCHIVE_STEPS))
-    summary = sequence.archive(ctx, sources, task_runs.as_task, lambda _step: progress.step())
+
+    def after_step(name: str, step_report: object) -> None:
+        logger.info("%s: %s", name, sequence.describe(step_report))
+        progress.step()
+
+    summary = sequence.archive(ctx, sources, task_runs.as_task, after_step)
     with open_archive(db, read_only=True) as conn:
         new_stories = report.new_stories(conn, ctx.run_id)
         problems = report.host_problems(conn, ctx.run_id)
     _publish(summary, db, new_stories, problems)
     logger.info(
-        "archived %d pages: %d new articles, %d copies, %d stories, %d failures",
+        "archived %d pages: %d new articles, %d failures; the archive holds %d articles in "
+        "%d stories",
         summary.fetched,
         summary.new_articles,
-        summary.copies_found,
-        summary.stories,
         sum(summary.failures.values()),
+        summary.articles,
+        summary.stories,
     )
-    return summary
+    return final_state(summary)
+
+
+def final_state(summary: RunSummary) -> State[RunSummary]:
+    """A run's end as the dashboard should show it: Completed when nothing failed;
+    "Completed with failures" (still a completed run) when some URLs failed; Failed, with
+    the reasons, when most of them did or nothing could be archived. Each carries the
+    summary as its result."""
+    failed = sum(summary.failures.values())
+    tried = summary.fetched + summary.not_modified + failed
+    reasons = ", ".join(
+        f"{k}: {v}" for k, v in sorted(summary.failures.items(), key=lambda kv: -kv[1])
+    )
+    if failed and (failed * 2 > tried or not summary.fetched + summary.not_modified):
+        return Failed(message=f"{failed} of {tried} failed ({reasons})", data=summary)
+    if failed:
+        return Completed(
+            message=f"{failed} of {tried} failed ({reasons})",
+            name="Completed with failures",
+            data=summary,
+        )
+    return Completed(message=f"{summary.new_articles} new articles", data=summary)
 
 
 def _publish(

@@ -26,10 +26,10 @@ from flows.terminal import (
     render,
 )
 from wirehouse.errors import InputError, WirehouseError
+from wirehouse.records import RunSummary
 
 if TYPE_CHECKING:
     from tasks.run_context import RunContext, Sources
-    from wirehouse.records import RunSummary
 
 DEMO_FEED = "http://feeds.wirehouse.example/rss.xml"
 DEMO_SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
@@ -39,7 +39,9 @@ def _quiet_prefect_defaults() -> None:
     # Nothing here reaches the internet, and a CLI run should not be buried in INFO logs.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Runs log at INFO to the Prefect API (the UI's Logs tab tells the run's story); only
+    # the console handler is kept to warnings, so the terminal is not buried in them.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     # wirehouse's own log lines go to the run's logs in the Prefect UI too.
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "wirehouse")
     # A temporary server (``--prefect`` with no server set up) takes 12-19 s to start on a
@@ -308,7 +310,7 @@ def _archive(ctx: RunContext, sources: Sources, use_prefect: bool | None) -> Run
     _quiet_prefect_defaults()
     from flows.archive import archive_flow
 
-    summary: RunSummary = archive_flow(
+    state = archive_flow(
         db=ctx.db_path,
         archive=ctx.archive_dir,
         urls=list(sources.urls),
@@ -319,8 +321,15 @@ def _archive(ctx: RunContext, sources: Sources, use_prefect: bool | None) -> Run
         allow_private_network=ctx.allow_private_network,
         resolve=dict(ctx.resolve),
         user_agent=ctx.settings.fetch.user_agent,
+        return_state=True,
     )
-    return summary
+    # A run with failures may end Failed and still have its summary: the exit code says so.
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    if not isinstance(result, RunSummary):
+        raise WirehouseError(f"the flow run ended {state.name}: {state.message}")
+    return result
 
 
 def cmd_run(args: argparse.Namespace) -> int:

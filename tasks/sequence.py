@@ -8,6 +8,8 @@ archive with or without a Prefect server.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,6 +33,31 @@ T = TypeVar("T")
 StepRunner = Callable[..., Any]  # (step name, function, *arguments) -> function(*arguments)
 
 
+log = logging.getLogger("wirehouse.run")
+
+
+def describe(report: object) -> str:
+    """A step's report as one line: its fields, counts by reason included."""
+    if report is None:
+        return "nothing to do"
+    if not dataclasses.is_dataclass(report):
+        return str(report)
+    parts = []
+    for item in dataclasses.fields(report):
+        value = getattr(report, item.name)
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+        elif isinstance(value, list):
+            value = len(value)
+        parts.append(f"{item.name.replace('_', ' ')} {value}")
+    return "; ".join(parts)
+
+
+def log_step(name: str, report: object) -> None:
+    """What a step did, in the log (the Prefect UI's Logs tab when run as a flow)."""
+    log.info("%s: %s", name, describe(report))
+
+
 def call(name: str, function: Callable[..., T], *args: Any) -> T:
     """Run a step here and now."""
     del name
@@ -44,9 +71,11 @@ def archive(
     ctx: RunContext,
     sources: Sources,
     run_step: StepRunner = call,
-    after_step: Callable[[str], None] = lambda name: None,
+    after_step: Callable[[str, object], None] | None = None,
 ) -> RunSummary:
-    """Archive the sources: discover, fetch, ingest, extract, group, index."""
+    """Archive the sources: discover, fetch, ingest, extract, group, index. After each
+    step, ``after_step(name, report)`` (default: its report in the log)."""
+    after_step = after_step or log_step
     sources.validate()
     progress.start()
     with run_lock(ctx.db_path):
@@ -54,26 +83,26 @@ def archive(
             start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
         progress.step("discover")
         found = run_step("discover", discover.discover, ctx, sources)
-        after_step("discover")
+        after_step("discover", found)
         progress.step("fetch", total=len(found.urls))
         fetched = run_step("fetch-and-extract", fetch.fetch_and_extract, ctx, found.urls)
-        after_step("fetch-and-extract")
+        after_step("fetch-and-extract", fetched)
         progress.step("ingest")
         ingested = (
             run_step("ingest-warcs", ingest.ingest_warcs, ctx, list(sources.warcs))
             if sources.warcs
             else None
         )
-        after_step("ingest-warcs")
+        after_step("ingest-warcs", ingested)
         progress.step("extract")
         extracted = run_step("extract", extract.extract_pending, ctx)
-        after_step("extract")
+        after_step("extract", extracted)
         progress.step("group")
         grouped = run_step("dedupe-and-group", group.group_articles, ctx)
-        after_step("group")
+        after_step("group", grouped)
         progress.step("index")
-        run_step("refresh-search-index", index.refresh_search, ctx)
-        after_step("index")
+        searchable = run_step("refresh-search-index", index.refresh_search, ctx)
+        after_step("index", searchable)
         progress.step("done")
         with ctx.open(migrated=True) as conn:
             examples = failure_examples(conn, ctx.run_id)

@@ -31,6 +31,26 @@ def artifacts_of(flow_run_id) -> dict[str, object]:
     return {a.key: a for a in found if a.key}
 
 
+def logs_of(flow_run_id, expect: str) -> list[str]:
+    """The run's log lines, once one starting with ``expect`` has arrived (logs are shipped
+    to the API in batches) or after 30 s."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline = time.monotonic() + 30
+    while True:
+        with get_client(sync_client=True) as client:
+            found = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+            )
+        messages = [log.message for log in found]
+        if any(m.startswith(expect) for m in messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(0.5)
+
+
 def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
     db = str(tmp_path / "news.duckdb")
     state = archive_flow(
@@ -42,6 +62,8 @@ def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
         return_state=True,
     )
     assert state.is_completed(), state.message
+    assert state.name == "Completed with failures"  # the example site has one broken link
+    assert "1 of 23 failed (http_404: 1)" in (state.message or "")
     summary = state.result()
     articles = [e for e in MANIFEST if e["kind"] == "article"]
     assert summary.new_articles == len(articles)
@@ -86,7 +108,10 @@ def test_wrong_arguments_fail_the_flow_with_a_clear_message(tmp_path):
 def test_private_addresses_are_refused_without_the_flag(tmp_path, example_hosts):
     db = str(tmp_path / "news.duckdb")
     url = next(e["url"] for e in MANIFEST if e["kind"] == "article")
-    summary = archive_flow(db=db, urls=[url], resolve=example_hosts)
+    state = archive_flow(db=db, urls=[url], resolve=example_hosts, return_state=True)
+    assert state.is_failed()  # nothing could be archived: the dashboard must not stay green
+    assert "1 of 1 failed (private_address: 1)" in (state.message or "")
+    summary = state.result(raise_on_failure=False)
     assert summary.failures == {"private_address": 1}
     assert summary.new_articles == 0
 
@@ -114,9 +139,18 @@ def test_crawl_reextract_and_maintenance_flows(tmp_path, example_hosts):
         f'db = "news.duckdb"\nfeeds = ["{FEED}"]\nsitemaps = ["{SITEMAP}"]\n'
         f"allow_private_network = true\n[resolve]\n{resolve}"
     )
-    crawled = crawl_flow(config=str(config))
+    crawl = crawl_flow(config=str(config), return_state=True)
+    crawled = crawl.result()
     assert crawled.new_articles == len([e for e in MANIFEST if e["kind"] == "article"])
     db = str(tmp_path / "news.duckdb")
+    # the deployment run itself carries the steps, the logs and the artifacts
+    crawl_run = crawl.state_details.flow_run_id
+    assert {"archive-summary", "archive-new-stories", "archive-host-problems"} <= set(
+        artifacts_of(crawl_run)
+    )
+    logged = logs_of(crawl_run, "archived 22 pages")
+    assert any(line.startswith("fetch-and-extract: attempted 23") for line in logged), logged
+    assert any(line.startswith("archived 22 pages: 16 new articles") for line in logged)
 
     state = reextract_flow(db=db, return_state=True)
     assert state.is_completed(), state.message

@@ -110,11 +110,29 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
         worker_log = (home / "logs" / "worker.log").read_text(errors="replace")[-3000:]
         assert state.get("type") == "COMPLETED", f"{state}\n{worker_log}"
 
+        # the run a user clicks carries the artifacts and tells the story in its logs
         artifacts = httpx.post(
             f"{api}/artifacts/filter",
-            json={"artifacts": {"key": {"any_": ["archive-summary", "archive-new-stories"]}}},
+            json={
+                "artifacts": {
+                    "key": {"any_": ["archive-summary", "archive-new-stories"]},
+                    "flow_run_id": {"any_": [run["id"]]},
+                }
+            },
             timeout=30,
         ).json()
+        messages: list[str] = []
+        deadline = time.monotonic() + 30  # the worker ships logs in batches
+        while time.monotonic() < deadline and not any("fetch-and-extract" in m for m in messages):
+            logs = httpx.post(
+                f"{api}/logs/filter",
+                json={"logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200},
+                timeout=30,
+            ).json()
+            messages = [log["message"] for log in logs]
+            time.sleep(0.5)
+        assert any(m.startswith("discover: urls") for m in messages), messages
+        assert any(m.startswith("fetch-and-extract: attempted") for m in messages), messages
         by_key = {a["key"]: a for a in artifacts}
         assert "| new articles |" in by_key["archive-summary"]["data"]
         assert json.loads(by_key["archive-new-stories"]["data"])

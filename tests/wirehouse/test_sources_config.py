@@ -38,3 +38,15 @@ def test_mistakes_are_named(tmp_path, text, message):
 def test_a_missing_file(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         load_crawl_config(tmp_path / "nope.toml")
+
+
+def test_the_example_documents_every_key():
+    import re
+    from pathlib import Path
+
+    from wirehouse.sources_config import _KNOWN
+
+    example = (Path(__file__).resolve().parents[2] / "sources.example.toml").read_text()
+    written = set(re.findall(r"^#?\s*\[?([a-z_]+)\]?\s*(?:=|$)", example, flags=re.M))
+    assert written >= _KNOWN, _KNOWN - written
+    load_crawl_config(Path(__file__).resolve().parents[2] / "sources.example.toml")
