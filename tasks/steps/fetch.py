@@ -141,12 +141,17 @@ async def _fetch(
     # Bodies in hand: those being fetched, and those waiting for or in extraction.
     in_hand = asyncio.Semaphore(settings.max_concurrency + 2 * cores)
     parallel = extract_pages and cores > 1 and len(urls) >= PARALLEL_FROM
-    pool = StreamingPool(cores, 2 * cores) if parallel else None
+    # Started with the first new page, not before: a re-run that finds nothing new starts
+    # no workers at all.
+    pool: StreamingPool | None = None
     extracting: set[asyncio.Task[None]] = set()
 
     async def extract(record: RawRecord, body: bytes) -> None:
         args = (body, record.url, record.content_type, ctx.settings.extract, record.record_id)
+        nonlocal pool
         try:
+            if parallel and pool is None:
+                pool = StreamingPool(cores, 2 * cores)
             if pool is not None:
                 outcome = await pool.run(extract_body, *args)
             else:  # a small run: no workers to start; a thread keeps the fetches moving
