@@ -9,12 +9,9 @@ pages that are not articles with a reason.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -24,6 +21,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 
 from tasks.fetch import HTML_TYPES
+from tasks.page_dates import page_dates
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
@@ -108,7 +106,6 @@ class PageFacts:
 
     canonical_url: str | None
     language: str | None
-    published_at: datetime | None
     og_type: str | None
     link_texts: frozenset[str]
     visible_chars: int
@@ -128,38 +125,8 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
-def _parse_datetime(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _jsonld_dates(tree: lxml.html.HtmlElement) -> Iterable[str]:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, TypeError):
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                if "datePublished" in item and isinstance(item["datePublished"], str):
-                    yield item["datePublished"]
-                stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
-
-
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
-    """Canonical link, language, precise publication time, link texts, visible text size."""
+    """Canonical link, language, og:type, link texts, visible text size."""
     canonical = None
     for href in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
         resolved = _absolute(str(href).strip(), url)
@@ -168,15 +135,6 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
             break
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
-    published = None
-    for value in [
-        *tree.xpath('//meta[@property="article:published_time"]/@content'),
-        *tree.xpath('//meta[@itemprop="datePublished"]/@content'),
-        *_jsonld_dates(tree),
-    ]:
-        published = _parse_datetime(str(value))
-        if published:
-            break
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
     # Texts of links to other pages (not in-page anchors like a table of contents).
     link_texts = frozenset(
@@ -198,7 +156,6 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     return PageFacts(
         canonical_url=canonical,
         language=language,
-        published_at=published,
         og_type=str(og_type[0]).lower() if og_type else None,
         link_texts=link_texts,
         visible_chars=visible,
@@ -309,8 +266,8 @@ def extract_page(
             include_comments=False,
             include_tables=True,
             deduplicate=False,
-            # Dates from markup only: a date in the running text (a teaser's, a historical
-            # one) is not the page's publication date.
+            # The date is read by page_dates (with its offset and source); trafilatura's own
+            # search is kept to its cheapest.
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
@@ -341,7 +298,8 @@ def extract_page(
         return Rejection(record_id, url, "index_page", f"{words} words, no sentence: a menu")
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
-    page_date = facts.published_at or _parse_datetime(getattr(doc, "date", None))
+    dates = page_dates(tree, url)
+    published = dates.published
     author = getattr(doc, "author", None) or None
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
     return Extraction(
@@ -350,10 +308,14 @@ def extract_page(
         canonical_url=facts.canonical_url,
         title=clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url),
         author=author,
-        page_date=page_date,
+        page_date=published.at if published else None,
         sitename=getattr(doc, "sitename", None) or None,
         language=_language(text, facts.language),
         text=text,
         boilerplate_ratio=round(min(max(boilerplate, 0.0), 1.0), 4),
         wire_marker=wire_marker(text, author),
+        published_day=published.day if published else None,
+        utc_offset_minutes=published.offset_minutes if published else None,
+        modified_at=dates.modified.at if dates.modified else None,
+        date_source=dates.source,
     )

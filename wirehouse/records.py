@@ -7,7 +7,7 @@ tasks; the full records live in DuckDB and in the WARC archive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,10 @@ class Extraction:
     text: str
     boilerplate_ratio: float  # share of the page's visible text that is not the article
     wire_marker: str | None = None  # "AP", "Reuters", ... when the text carries a wire dateline
+    published_day: date | None = None  # the publisher's calendar day (its own offset, not UTC)
+    utc_offset_minutes: int | None = None  # the offset the page wrote its date in, if any
+    modified_at: datetime | None = None  # the date the page says it was last updated
+    date_source: str | None = None  # where page_date was read: "json-ld", "meta", "url", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,7 @@ class Rejection:
     url: str
     reason: str  # "not_html", "empty", "too_short", "index_page", "extraction_failed"
     detail: str
+    page_kind: str | None = None  # what the page is instead: "listing", "product", ...
 
 
 @dataclass(frozen=True, slots=True)

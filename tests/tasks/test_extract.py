@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
 
 SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 MANIFEST = json.loads((SITE.parent / "manifest.json").read_text(encoding="utf-8"))
 SETTINGS = ExtractSettings()
 
@@ -110,9 +111,9 @@ def test_every_example_article_is_extracted_with_its_date(entry):
     assert result.title and "|" not in result.title
     assert result.language == "en"
     assert result.page_date is not None
-    # Stored in UTC: a late-evening local date may be the next day.
-    local_date = datetime.fromisoformat(entry["date"]).date()
-    assert abs((result.page_date.date() - local_date).days) <= 1
+    # The publisher's day, in the page's own offset (a late-evening date is not the next day).
+    assert result.published_day == datetime.fromisoformat(entry["date"]).date()
+    assert result.date_source in ("json-ld", "meta")
 
 
 @pytest.mark.parametrize(
@@ -122,6 +123,34 @@ def test_front_pages_are_rejected_with_a_reason(entry):
     result = page(entry["url"])
     assert isinstance(result, Rejection)
     assert result.reason in ("index_page", "too_short")
+
+
+def fixture(name: str, url: str) -> Extraction | Rejection:
+    return extract_page((FIXTURES / name).read_bytes(), url, "text/html", SETTINGS, "rec")
+
+
+def test_a_date_only_in_time_zoned_json_ld_keeps_the_publishers_day():
+    result = fixture("tz_jsonld_article.html", "https://ledger.example.com/news/harbour-ferry")
+    assert isinstance(result, Extraction)
+    eastern = timezone(timedelta(hours=-5))
+    # 23:30 in New York is the next day in UTC: the stored day is the publisher's.
+    assert result.page_date == datetime(2024, 3, 9, 23, 30, tzinfo=eastern)
+    assert (result.published_day, result.utc_offset_minutes) == (date(2024, 3, 9), -300)
+    assert result.modified_at == datetime(2024, 3, 11, 8, 15, tzinfo=eastern)
+    assert result.date_source == "json-ld"
+    assert result.title == "Harbour council approves new ferry timetable"
+    assert result.author == "Maria Okafor"
+    assert "5.40am instead of 6.30am" in result.text
+    assert "Old pier to close" not in result.text  # the teaser with its 2019 date
+
+
+def test_an_updated_date_beside_the_published_one_is_not_the_publication_date():
+    result = fixture("updated_beside_published.html", "https://green.example.org/plants/repot")
+    assert isinstance(result, Extraction)
+    assert result.published_day == date(2021, 3, 3)
+    assert result.modified_at is not None and result.modified_at.date() == date(2025, 1, 5)
+    assert result.date_source == "meta"
+    assert result.title == "How to repot a fiddle-leaf fig without killing it"
 
 
 def test_aggregator_metadata():
