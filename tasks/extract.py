@@ -21,7 +21,8 @@ from charset_normalizer import from_bytes
 from lxml import etree
 
 from tasks.fetch import HTML_TYPES
-from tasks.page_dates import page_dates
+from tasks.page_dates import jsonld_objects, page_dates
+from tasks.page_kinds import page_kind, page_signals
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
@@ -65,6 +66,8 @@ _WIRE_DATELINE = re.compile(
 )
 _WIRE_CREDIT = re.compile(r"\b(Associated Press|Reuters|Agence France-Presse|AFP)\b")
 _WIRE_SHORT = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
+# Dates the page gives itself (htmldate's guess from the whole page is not one).
+_OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -282,7 +285,7 @@ def extract_page(
     link_share = link_chars / max(1, sum(len(line) for line in raw_lines))
     parts = urlsplit(url)
     if not parts.query and _FRONT_PAGE.fullmatch(parts.path or "/"):
-        return Rejection(record_id, url, "index_page", "a site's front page")
+        return Rejection(record_id, url, "index_page", "a site's front page", "listing")
     # A page whose main text is mostly link text is a list of other pages (a section front,
     # a tag page); a page that calls itself a "website" needs less of it to be one.
     limit = (
@@ -290,23 +293,41 @@ def extract_page(
     )
     if link_share > limit:
         return Rejection(
-            record_id, url, "index_page", f"{link_share:.0%} of the main text is link text"
+            record_id,
+            url,
+            "index_page",
+            f"{link_share:.0%} of the main text is link text",
+            "listing",
         )
     if words >= 40 and text.count("\n") < 3 and not _SENTENCE_END.search(text):
         # Prose has sentences, verse has lines; a long run of words with neither is a menu,
         # a tag cloud, a form's option list extracted as text.
-        return Rejection(record_id, url, "index_page", f"{words} words, no sentence: a menu")
+        return Rejection(
+            record_id, url, "index_page", f"{words} words, no sentence: a menu", "listing"
+        )
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
-    dates = page_dates(tree, url)
+    jsonld = jsonld_objects(tree)
+    dates = page_dates(tree, url, jsonld=jsonld)
     published = dates.published
+    title = clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url)
+    kind = page_kind(
+        page_signals(tree, url, facts.og_type, jsonld),
+        url=url,
+        title=title,
+        main_text=raw_text,
+        words=words,
+        dated_by_markup=dates.source in _OWN_DATE_SOURCES,
+    )
+    if kind is not None:
+        return Rejection(record_id, url, "not_article", kind[1], kind[0])
     author = getattr(doc, "author", None) or None
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
     return Extraction(
         record_id=record_id,
         url=url,
         canonical_url=facts.canonical_url,
-        title=clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url),
+        title=title,
         author=author,
         page_date=published.at if published else None,
         sitename=getattr(doc, "sitename", None) or None,

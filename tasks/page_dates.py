@@ -22,9 +22,9 @@ from typing import Any
 import lxml.html
 from htmldate import find_date
 
-# JSON-LD types of a page's own article, best first; a type not listed here (a Product, an
-# Event, an ItemList's items) does not date the page.
-_ARTICLE_TYPES = frozenset(
+# JSON-LD types of a page that is an article (or a post, a recipe, a review); a type not
+# listed here (a Product, an Event, an ItemList's items) does not date the page.
+ARTICLE_TYPES = frozenset(
     {
         "article",
         "newsarticle",
@@ -46,9 +46,7 @@ _ARTICLE_TYPES = frozenset(
         "satiricalarticle",
         "howto",
         "recipe",
-        "review",
         "qapage",
-        "question",
     }
 )
 _PAGE_TYPES = frozenset(
@@ -165,7 +163,8 @@ def parse_stamp(value: object, now: datetime | None = None) -> Stamp | None:
     return Stamp(parsed, has_offset=has_offset and has_time, has_time=has_time)
 
 
-def _types(item: dict[str, Any]) -> set[str]:
+def jsonld_types(item: dict[str, Any]) -> set[str]:
+    """An object's schema.org types, lowercased, without their namespace."""
     kind = item.get("@type")
     names = kind if isinstance(kind, list) else [kind]
     return {name.rsplit("/", 1)[-1].lower() for name in names if isinstance(name, str)}
@@ -200,8 +199,8 @@ def jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
 
 
 def _rank(item: dict[str, Any]) -> int:
-    kinds = _types(item)
-    if kinds & _ARTICLE_TYPES:
+    kinds = jsonld_types(item)
+    if kinds & ARTICLE_TYPES:
         return 0
     if kinds & _PAGE_TYPES or kinds & {"collectionpage", "searchresultspage"}:
         return 1
@@ -266,11 +265,25 @@ def _microdata_dates(
     return found["datepublished"], found["datemodified"]
 
 
-def _without_links(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """A copy of the page without link targets: dates in other pages' URLs are theirs."""
+def _without_others(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A copy of the page without link targets and without lists of dated teasers: dates in
+    other pages' URLs and on their teasers are theirs."""
     copy = deepcopy(tree)
     for node in copy.xpath("//a[@href] | //area[@href]"):
         del node.attrib["href"]
+    teasers = []
+    for parent in copy.iter():
+        groups: dict[tuple[str, str | None], list[lxml.html.HtmlElement]] = {}
+        for child in parent:
+            if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+                groups.setdefault((child.tag, child.get("class")), []).append(child)
+        for members in groups.values():
+            dated = [m for m in members if _TEXT_DATE.search(m.text_content())]
+            if len(dated) >= 3:
+                teasers.extend(dated)
+    for node in teasers:
+        if node.getparent() is not None:
+            node.drop_tree()
     return copy
 
 
@@ -304,7 +317,7 @@ def page_dates(
     # Markup is silent: htmldate reads other markup, then the text.
     try:
         found = find_date(
-            _without_links(tree),
+            _without_others(tree),
             extensive_search=True,
             original_date=True,
             url=url,
@@ -313,6 +326,9 @@ def page_dates(
     except Exception:  # htmldate raises assorted errors on odd markup; no date is the answer
         found = None
     searched = parse_stamp(found, now) if found else None
+    if searched is not None and (searched.day.month, searched.day.day) == (1, 1):
+        # htmldate falls back to a year alone (a copyright line) as 1 January: no day.
+        searched = None
     return PageDates(searched, modified, "htmldate" if searched else None)
 
 
@@ -394,9 +410,12 @@ def _text_date(match: re.Match[str]) -> date | None:
         return None
 
 
-def _visible_pieces(tree: lxml.html.HtmlElement) -> tuple[list[str], int | None]:
-    """The page's text pieces in reading order, and the index of its first headline."""
-    pieces: list[str] = []
+def _visible_pieces(
+    tree: lxml.html.HtmlElement,
+) -> tuple[list[tuple[str, lxml.html.HtmlElement]], int | None]:
+    """The page's text pieces in reading order with the element holding each, and the index
+    of its first headline."""
+    pieces: list[tuple[str, lxml.html.HtmlElement]] = []
     headline = None
     hidden = {"script", "style", "noscript", "template", "svg"}
     body = tree.find("body")
@@ -414,10 +433,31 @@ def _visible_pieces(tree: lxml.html.HtmlElement) -> tuple[list[str], int | None]
             and node.text.strip()
             and not any(a.tag in hidden for a in node.iterancestors())
         ):
-            pieces.append(node.text.strip())
+            pieces.append((node.text.strip(), node))
         if node.tail and node.tail.strip() and parent is not None and parent.tag not in hidden:
-            pieces.append(node.tail.strip())
+            pieces.append((node.tail.strip(), parent))
     return pieces, headline
+
+
+def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
+    """The element sits in one of several alike siblings that each show a date: a list of
+    teasers for other pages, whose dates are theirs."""
+    for _ in range(levels):
+        parent = node.getparent()
+        if parent is None or node.tag in ("body", "article", "main"):
+            return False
+        alike = [
+            sibling
+            for sibling in parent
+            if sibling is not node
+            and sibling.tag == node.tag
+            and sibling.get("class") == node.get("class")
+            and _TEXT_DATE.search(sibling.text_content())
+        ]
+        if len(alike) >= 2:
+            return True
+        node = parent
+    return False
 
 
 def byline_date(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
@@ -428,7 +468,7 @@ def byline_date(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
         return None
     start = max(0, headline - _BYLINE_BEFORE)
     for index in range(start, min(len(pieces), headline + _BYLINE_AFTER)):
-        text = pieces[index]
+        text, holder = pieces[index]
         if len(text) > 200:
             continue  # running text: a date in it is a date it talks about
         match = _TEXT_DATE.search(text)
@@ -436,9 +476,9 @@ def byline_date(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
         if match is None or day is None:
             continue
         label = text[: match.start()]
-        if index > 0 and len(pieces[index - 1]) <= 30:
-            label = pieces[index - 1] + " " + label
-        if _UPDATED_LABEL.search(label):
+        if index > 0 and len(pieces[index - 1][0]) <= 30:
+            label = pieces[index - 1][0] + " " + label
+        if _UPDATED_LABEL.search(label) or _in_dated_teasers(holder):
             continue
         if _EARLIEST.date() <= day <= now.date():
             return _day_stamp(day)

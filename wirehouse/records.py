@@ -94,7 +94,7 @@ class Rejection:
 
     record_id: str
     url: str
-    reason: str  # "not_html", "empty", "too_short", "index_page", "extraction_failed"
+    reason: str  # "not_html", "empty", "too_short", "index_page", "not_article", ...
     detail: str
     page_kind: str | None = None  # what the page is instead: "listing", "product", ...
 

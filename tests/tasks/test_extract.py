@@ -153,6 +153,28 @@ def test_an_updated_date_beside_the_published_one_is_not_the_publication_date():
     assert result.title == "How to repot a fiddle-leaf fig without killing it"
 
 
+def test_a_section_front_that_calls_itself_an_article_is_a_listing():
+    result = fixture("listing_section_front.html", "https://ledger.example.com/news")
+    assert isinstance(result, Rejection)
+    assert (result.reason, result.page_kind) == ("not_article", "listing")
+
+
+def test_a_paywall_teaser_is_not_archived_as_an_article():
+    result = fixture("paywall_teaser.html", "https://ledger.example.com/news/shipyard-deal")
+    assert isinstance(result, Rejection)
+    assert (result.reason, result.page_kind) == ("not_article", "paywall")
+
+
+def test_a_teasers_date_does_not_date_the_page():
+    result = fixture(
+        "listing_section_front.html", "https://ledger.example.com/a-long-local-news-page"
+    )
+    # Kept (it says it is an article and is not at a section's address), but undated: the
+    # dates on its teasers are theirs, and a copyright year is no day.
+    assert isinstance(result, Extraction)
+    assert result.published_day is None
+
+
 def test_aggregator_metadata():
     result = page(url_of("putin-meets-the-leader-of-belarus"))
     assert isinstance(result, Extraction)
