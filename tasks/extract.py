@@ -112,6 +112,7 @@ class PageFacts:
     og_type: str | None
     link_texts: frozenset[str]
     visible_chars: int
+    headline: str | None = None  # the text of the page's first <h1>
 
 
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
@@ -139,6 +140,7 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
+    first_h1 = next((h for h in tree.iter("h1") if h.text_content().strip()), None)
     # Texts of links to other pages (not in-page anchors like a table of contents).
     link_texts = frozenset(
         text
@@ -162,11 +164,15 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         og_type=str(og_type[0]).lower() if og_type else None,
         link_texts=link_texts,
         visible_chars=visible,
+        headline=" ".join(first_h1.text_content().split()) if first_h1 is not None else None,
     )
 
 
 def _absolute(href: str, base: str) -> str | None:
-    joined = urljoin(base, href)
+    try:
+        joined = urljoin(base, href)
+    except ValueError:  # "http://[x]": not a URL
+        return None
     return joined if is_http_url(joined) else None
 
 
@@ -200,6 +206,18 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
     ):
         kept.pop()
     return "\n".join(kept)
+
+
+def drop_headline(text: str, *headlines: str | None) -> str:
+    """The text without its first line when that line is the page's headline (its title,
+    with or without the site's name, or its first <h1>): the headline is the title."""
+    first, _, rest = text.partition("\n")
+    names = set()
+    for headline in headlines:
+        if headline:
+            names.add(_norm(headline))
+            names.add(_norm(_TITLE_SEPARATORS.split(headline.strip())[0]))
+    return rest if rest.strip() and _norm(first) in names else text
 
 
 def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
@@ -278,7 +296,9 @@ def extract_page(
     raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
-    text = clean_text(raw_text, facts.link_texts)
+    text = drop_headline(
+        clean_text(raw_text, facts.link_texts), getattr(doc, "title", None), facts.headline
+    )
     words = count_words(text)
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
     link_chars = sum(len(line) for line in raw_lines if _norm(line) in facts.link_texts)

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
-from tasks.page_dates import ARTICLE_TYPES, jsonld_types
+from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day
 
 _PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
 _COLLECTION_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "offercatalog"})
@@ -33,6 +33,12 @@ _SENTENCE_LINE = re.compile(r"[.!?。！？][\"'”’)]?$")
 _SLUG_WORDS = re.compile(r"[-_+\s]+|%20")
 _SECTION_NAME = re.compile(r"[A-Za-z%]{2,24}")  # "/sections/science", "/economy/"
 _EXTENSION = re.compile(r"\.\w{2,5}$")
+_NOT_SECTIONS = frozenset({"index", "default", "home", "article", "story", "post", "view", "show"})
+# Elements that wrap paragraphs without making a block of their own.
+_WRAPPERS = frozenset(
+    {"td", "tr", "tbody", "table", "span", "font", "b", "i", "em", "strong", "center", "li", "ul"}
+)
+_DATED_PATH = re.compile(r"/(19|20)\d{2}/(0[1-9]|1[0-2])/")
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 # Paywall and login-wall phrasing of a teaser page (its text stops where the wall starts).
 _PAYWALL = re.compile(
@@ -49,7 +55,8 @@ _PAYWALL = re.compile(
 PROSE_BLOCK_WORDS = 300  # words of prose paragraphs in one container: an article's body
 SHORT_BLOCK_WORDS = 100  # below this, a page has no body of its own
 DECLARED_BLOCK_WORDS = 120  # ... the same, for a page that calls itself an article
-PROSE_LINES = 12  # sentences-long lines of main text outside the cards
+PROSE_LINES = 12  # sentences-long lines of main text outside the cards: prose
+FEW_PROSE_LINES = 8  # a list of other pages has fewer (its teasers are in cards)
 LINKY = 10  # headline links or cards that make a page a list of other pages
 PRICED_CARDS = 5  # cards with a price: a shop's grid
 PRICED_SHARE = 0.3  # ... among all its cards
@@ -60,9 +67,11 @@ PAYWALL_WORDS = 200  # a teaser behind a wall is shorter than this
 class PageSignals:
     """What a page says about itself and how it is built, as the page-kind rules read it."""
 
-    declares_article: bool  # og:type article, or a JSON-LD Article/BlogPosting/... type
-    declares_article_jsonld: bool
-    declares_product: bool  # og:type product, JSON-LD Product, price markup
+    declares_article: bool  # og:type article, or an Article/BlogPosting/... type in markup
+    declares_article_markup: bool  # ... the type, in JSON-LD or microdata
+    product_by_og: bool  # og:type product (or a shop's "...:item")
+    product_by_markup: bool  # a Product in JSON-LD or microdata
+    price_markup: bool  # itemprop="price", product:price:amount
     declares_collection: bool  # JSON-LD CollectionPage / ItemList / SearchResultsPage
     behind_paywall: bool  # JSON-LD isAccessibleForFree: false
     prose_block_words: int
@@ -88,10 +97,10 @@ def page_signals(
         node.drop_tree()
     types = {kind for item in jsonld for kind in jsonld_types(item)}
     og = (og_type or "").strip().lower()
-    declares_jsonld = bool(types & ARTICLE_TYPES)
     itemtypes = {
         str(value).rstrip("/").rsplit("/", 1)[-1].lower() for value in tree.xpath("//@itemtype")
     }
+    declares_markup = bool((types | itemtypes) & ARTICLE_TYPES)
     cards = _cards(tree)
     card_texts = frozenset(
         text
@@ -102,15 +111,11 @@ def page_signals(
         if text
     )
     return PageSignals(
-        declares_article=og == "article" or declares_jsonld,
-        declares_article_jsonld=declares_jsonld,
-        declares_product=(
-            "product" in og
-            or og.endswith(":item")
-            or bool(types & _PRODUCT_TYPES)
-            or "product" in itemtypes
-            or bool(tree.xpath(_PRICE_MARKUP))
-        ),
+        declares_article=og == "article" or declares_markup,
+        declares_article_markup=declares_markup,
+        product_by_og="product" in og or og.endswith(":item"),
+        product_by_markup=bool((types | itemtypes) & _PRODUCT_TYPES),
+        price_markup=bool(tree.xpath(_PRICE_MARKUP)),
         declares_collection=bool(types & _COLLECTION_TYPES),
         behind_paywall=any(
             str(item.get("isAccessibleForFree", "")).lower() == "false" for item in jsonld
@@ -124,18 +129,30 @@ def page_signals(
 
 
 def _prose_block_words(tree: lxml.html.HtmlElement) -> int:
-    """Words of the largest set of prose paragraphs that share one container."""
-    per_parent: dict[lxml.html.HtmlElement, int] = defaultdict(int)
-    for para in tree.iter("p", "blockquote"):
-        text = " ".join(para.text_content().split())
+    """Words of the largest set of prose paragraphs that share one container. A paragraph
+    is a <p> or <blockquote>, or the loose text of a <div> written with <br>s; paragraphs
+    set in table cells or inline wrappers belong to the block around them."""
+    per_block: dict[lxml.html.HtmlElement, int] = defaultdict(int)
+    for node in tree.iter("p", "blockquote", "div", "section", "td"):
+        if node.tag in ("p", "blockquote"):
+            text = " ".join(node.text_content().split())
+        else:  # only the text written directly in it, between its children
+            text = " ".join(" ".join([node.text or "", *(c.tail or "" for c in node)]).split())
+            if node.tag == "td" and _words(text) < 12:
+                continue
         words = _words(text)
         if words < 12:
             continue
-        linked = sum(len(" ".join(a.text_content().split())) for a in para.iter("a"))
-        parent = para.getparent()
-        if linked <= 0.3 * len(text) and parent is not None:
-            per_parent[parent] += words
-    return max(per_parent.values(), default=0)
+        if node.tag in ("p", "blockquote"):
+            linked = sum(len(" ".join(a.text_content().split())) for a in node.iter("a"))
+            if linked > 0.3 * len(text):
+                continue
+        block = node.getparent() if node.tag in ("p", "blockquote") else node
+        while block is not None and block.tag in _WRAPPERS:
+            block = block.getparent()
+        if block is not None:
+            per_block[block] += words
+    return max(per_block.values(), default=0)
 
 
 def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
@@ -146,7 +163,11 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
         href = link.get("href")
         if not href or href.startswith("#") or not 4 <= _words(link.text_content()) <= 25:
             continue
-        if urlsplit(urljoin(url, href)).hostname == host:
+        try:
+            target = urlsplit(urljoin(url, href)).hostname
+        except ValueError:  # a malformed href ("http://[x]") is no link to anywhere
+            continue
+        if target == host:
             count += 1
     return count
 
@@ -216,8 +237,14 @@ def page_kind(
     s = signals
     if words < PAYWALL_WORDS and (s.behind_paywall or _PAYWALL.search(main_text)):
         return "paywall", f"{words} words before a subscription or login wall"
-    if s.declares_product and not s.declares_article_jsonld:
-        return "product", "the page declares a product (og:type, JSON-LD or price markup)"
+    if (s.product_by_og or s.price_markup) and not s.declares_article_markup:
+        return "product", "the page declares a product (og:type or price markup)"
+    if s.product_by_markup and not s.declares_article and not dated_by_markup:
+        # A review names its product in markup too; one that says it is an article, or
+        # dates itself, is kept.
+        return "product", "the page declares a product (JSON-LD or microdata)"
+    if _dated_path(url):
+        return None  # ".../2019/11/17/slug": a dated post, whatever surrounds it
     declared = s.declares_article or dated_by_markup
     lines = prose_lines(main_text, s.card_texts)
     if s.priced_cards >= PRICED_CARDS and s.priced_cards >= PRICED_SHARE * s.cards and not declared:
@@ -236,7 +263,7 @@ def page_kind(
     why = (
         f"{s.headline_links} headline links, {s.cards} cards, {s.prose_block_words} words of prose"
     )
-    if not declared and lines < PROSE_LINES:
+    if not declared and lines < FEW_PROSE_LINES:
         if (
             s.prose_block_words < SHORT_BLOCK_WORDS
             and s.headline_links >= LINKY
@@ -247,10 +274,15 @@ def page_kind(
             return "listing", why + ", named like a section"
     if (
         declared
-        and not s.declares_article_jsonld
+        and not s.declares_article_markup
         and linky
         and s.prose_block_words < DECLARED_BLOCK_WORDS
-        and ((named and lines < PROSE_LINES) or _SECTION_NAME.fullmatch(slug) or not slug)
+        and not urlsplit(url).query  # "?newsid=6486285" names one item
+        and (not slug or (_SECTION_NAME.fullmatch(slug) and slug.lower() not in _NOT_SECTIONS))
     ):
         return "listing", why + ", at a section's address"
     return None
+
+
+def _dated_path(url: str) -> bool:
+    return url_day(url) is not None or bool(_DATED_PATH.search(urlsplit(url).path))

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tasks.extract import clean_text, clean_title, decode_html, extract_page, wire_marker
+from tasks.extract import (
+    clean_text,
+    clean_title,
+    decode_html,
+    drop_headline,
+    extract_page,
+    wire_marker,
+)
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
 
@@ -314,3 +321,28 @@ def test_a_menu_extracted_as_one_line_is_not_an_article():
     song = extract_page(f"<html><body><article>{verse}</article></body></html>".encode(),
                         "http://a.example/lyrics/song", "text/html", SETTINGS)  # fmt: skip
     assert isinstance(song, Extraction)  # verse has lines, not sentences: kept
+
+
+def test_the_headline_is_the_title_not_the_first_line_of_the_text():
+    text = "Harbour plan approved\nThe council voted on Tuesday."
+    assert (
+        drop_headline(text, "Harbour plan approved | The Ledger") == "The council voted on Tuesday."
+    )
+    assert drop_headline(text, None, "Harbour plan approved") == "The council voted on Tuesday."
+    assert drop_headline(text, "Another story") == text
+    assert (
+        drop_headline("Harbour plan approved", "Harbour plan approved") == "Harbour plan approved"
+    )
+
+
+def test_a_malformed_canonical_link_is_ignored():
+    body = (
+        b'<html><head><link rel="canonical" href="http://[broken/x"></head><body><article>'
+        + b"".join(
+            b"<p>The harbour council voted to approve ferry timetable number %d on Tuesday.</p>" % i
+            for i in range(5)
+        )
+        + b"</article></body></html>"
+    )
+    result = extract_page(body, "http://a.example/news/ferry-timetable", "text/html", SETTINGS)
+    assert isinstance(result, Extraction) and result.canonical_url is None

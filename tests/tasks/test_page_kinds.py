@@ -42,7 +42,7 @@ def test_a_declared_product_is_a_product_unless_it_is_an_article():
         ' "offers": {"@type": "Offer", "price": "29.99"}}</script></head><body><p>'
         f"{PROSE}</p></body></html>"
     )
-    assert product.declares_product and not product.declares_article
+    assert product.product_by_markup and not product.declares_article
     kind = page_kind(product, url="https://shop.example/p/kettle-2000", title="Kettle 2000",
                      main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
     assert kind is not None and kind[0] == "product"
@@ -51,7 +51,7 @@ def test_a_declared_product_is_a_product_unless_it_is_an_article():
         ' {"@type": "NewsArticle", "datePublished": "2024-01-02"}, {"@type": "Product"}]'
         f"</script></head><body><p>{PROSE}</p></body></html>"
     )
-    assert review.declares_article_jsonld
+    assert review.declares_article_markup
     assert page_kind(review, url="https://news.example/best-kettles-reviewed", title="The best"
                      " kettles, tested", main_text=PROSE, words=900, dated_by_markup=True) is None  # fmt: skip
 
@@ -72,7 +72,7 @@ def test_an_article_with_related_cards_is_still_an_article():
 def test_headlines_without_prose_at_a_section_address_are_a_listing():
     teasers = "".join(card(i) for i in range(15))
     found = signals(f"<html><body><h1>Science</h1><ul>{teasers}</ul></body></html>", og="article")
-    assert found.declares_article and not found.declares_article_jsonld
+    assert found.declares_article and not found.declares_article_markup
     kind = page_kind(found, url="https://news.example/sections/science", title="Science",
                      main_text="Science", words=60, dated_by_markup=True)  # fmt: skip
     assert kind is not None and kind[0] == "listing"
@@ -101,3 +101,21 @@ def test_a_short_text_before_a_subscription_wall_is_a_paywall_teaser():
     assert kind is not None and kind[0] == "paywall"
     assert page_kind(open_page, url="https://news.example/deal", title="The deal",
                      main_text=walled, words=900, dated_by_markup=True) is None  # fmt: skip
+
+
+def test_malformed_links_do_not_break_the_signals():
+    found = signals('<html><body><a href="http://[ccpa-preferences]/x">Do not sell my data</a>'
+                    '<a href="//[::1">A broken link to somewhere else</a></body></html>')  # fmt: skip
+    assert found.headline_links == 0
+
+
+def test_a_dated_post_or_a_numbered_item_is_not_a_section():
+    teasers = "".join(card(i) for i in range(15))
+    found = signals(f"<html><body><h1>Autonews</h1><ul>{teasers}</ul></body></html>", og="article")
+    for url in (
+        "https://blog.example/2019/11/17/autonews",
+        "https://blog.example/2019/11/autonews",
+        "https://news.example/autonews.php?newsid=6486285",
+    ):
+        assert page_kind(found, url=url, title="Autonews", main_text="Autonews", words=60,
+                         dated_by_markup=True) is None, url  # fmt: skip
