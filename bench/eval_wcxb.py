@@ -12,8 +12,8 @@ Figures, per page type (macro over pages):
   stored text (rejected) scores 0;
 - date: the day is right, among pages whose ground truth has a date (a missing date is
   wrong); wirehouse's day is the publisher's calendar day (``published_day``);
-- title, author: exact match after case and whitespace normalisation, among pages whose
-  ground truth has one (``~``: token F1 >= 0.8, a lenient variant);
+- title, author: exact match after case, whitespace and typographic quote/dash
+  normalisation, among pages whose ground truth has one (``~``: token F1 >= 0.8, lenient);
 - kept: share of pages stored as articles (wanted high for articles, low for the rest).
 
     python -m bench.eval_wcxb [--limit N] [--types article,listing] [--half even|odd]
@@ -129,11 +129,15 @@ def word_f1(got: str | None, want: str | None) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
 def same_text(got: str | None, want: str | None) -> bool:
-    """Equal after case, Unicode and whitespace normalisation."""
+    """Equal after case, Unicode, typographic quote and dash, and whitespace normalisation."""
 
     def norm(value: str | None) -> str:
-        return " ".join(unicodedata.normalize("NFKC", value or "").casefold().split())
+        flat = unicodedata.normalize("NFKC", value or "").casefold().translate(_TYPOGRAPHY)
+        return " ".join(flat.split())
 
     return bool(got) and norm(got) == norm(want)
 

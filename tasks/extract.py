@@ -3,15 +3,18 @@
 trafilatura finds the article; we then (1) decode the page the way browsers do, (2) drop the
 furniture trafilatura leaves in (share rows, vote widgets, login walls, related-story cards
 and trailing link lists, recognised because their lines are the text of a link on the
-page), (3) keep the precise publication timestamp from the page's metadata, and (4) reject
-pages that are not articles with a reason.
+page), (3) read the page's own dates, author and headline from its structured data
+(tasks/page_dates.py), and (4) reject pages that are not articles with their kind and a
+reason (tasks/page_kinds.py).
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -21,7 +24,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 
 from tasks.fetch import HTML_TYPES
-from tasks.page_dates import jsonld_objects, page_dates
+from tasks.page_dates import ARTICLE_TYPES, jsonld_objects, jsonld_types, page_dates
 from tasks.page_kinds import page_kind, page_signals
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
@@ -112,7 +115,7 @@ class PageFacts:
     og_type: str | None
     link_texts: frozenset[str]
     visible_chars: int
-    headline: str | None = None  # the text of the page's first <h1>
+    headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
 
 
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
@@ -140,7 +143,9 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
-    first_h1 = next((h for h in tree.iter("h1") if h.text_content().strip()), None)
+    headlines = tuple(
+        text for h1 in tree.iter("h1") for text in (" ".join(h1.text_content().split()),) if text
+    )[:3]
     # Texts of links to other pages (not in-page anchors like a table of contents).
     link_texts = frozenset(
         text
@@ -164,7 +169,7 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         og_type=str(og_type[0]).lower() if og_type else None,
         link_texts=link_texts,
         visible_chars=visible,
-        headline=" ".join(first_h1.text_content().split()) if first_h1 is not None else None,
+        headlines=headlines,
     )
 
 
@@ -220,6 +225,21 @@ def drop_headline(text: str, *headlines: str | None) -> str:
     return rest if rest.strip() and _norm(first) in names else text
 
 
+_TITLE_WORDS = re.compile(r"\w+")
+
+
+def page_headline(title: str | None, headings: list[str]) -> str | None:
+    """The headline as the page shows it: its first <h1> that shares two words or more with
+    the title of its metadata (a section's <h1> or a logo shares none), else that title."""
+    known = set(_TITLE_WORDS.findall(_norm(title or "")))
+    for heading in headings:
+        if len(heading.split()) <= 30 and (
+            not title or len(known & set(_TITLE_WORDS.findall(_norm(heading)))) >= 2
+        ):
+            return heading
+    return title
+
+
 def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
     """Drop the site's name from a page title: "Story | Site" -> "Story"."""
     if not title:
@@ -243,6 +263,81 @@ def clean_title(title: str | None, sitename: str | None, url: str) -> str | None
     while len(parts) > 1 and is_site(parts[0]):
         parts.pop(0)
     return " - ".join(parts) if len(parts) > 1 else parts[0]
+
+
+_AUTHOR_LEAD = re.compile(
+    r"^(?:(?:written|posted|published|article|recipe|story|photos?|words|reviewed|edited"
+    r"|view all posts|read more about|more (?:posts|articles) (?:by|from)|this post was written"
+    r"|authors?|by)\b\s*(?:by\b)?\s*[:|-]?\s*)+",
+    re.I,
+)
+_MONTH_NAMES = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+# A date or "Updated ..." run into the byline ("Jane Doe Last updated August 1").
+_AUTHOR_TRAIL = re.compile(
+    rf"(?:\s*[•|·,-]?\s*(?:(?:last\s+)?(?:updated|published|posted|modified)(?:\s+on)?\b.*"
+    rf"|{_MONTH_NAMES}\b\.?(?:\s+\d.*)?|\d{{1,2}}\s+{_MONTH_NAMES}\b.*|\d{{4}}.*))$",
+    re.I,
+)
+# A job title run into the byline ("Jane Doe Senior Writer").
+_AUTHOR_ROLE = re.compile(
+    r"\s+(?:senior|staff|contributing|freelance|lead|chief|executive|managing|associate"
+    r"|deputy)?\s*(?:writer|reporter|editor|founder|co-founder|correspondent|columnist"
+    r"|contributor|journalist)\b.*$",
+    re.I,
+)
+_AUTHOR_LABEL = re.compile(
+    rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{_MONTH_NAMES})\.?$",
+    re.I,
+)
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$")
+
+
+def clean_author(raw: str | None) -> str | None:
+    """A byline as a name: no "By", no date or job title run into it, names joined as
+    written ("A and B", "A, B, and C"), credentials kept ("Jane Doe, MD")."""
+    if not raw:
+        return None
+    text = " ".join(html_lib.unescape(raw).strip().strip("\"'“”").split())
+    text = _AUTHOR_LEAD.sub("", text)
+    text = _AUTHOR_ROLE.sub("", _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•")).strip(" ,;|-•")
+    if (
+        not text
+        or _AUTHOR_LABEL.match(text)
+        or "http" in text
+        or "www." in text
+        or not re.search(r"[^\W\d_]", text)
+    ):
+        return None
+    parts = [part.strip() for part in text.split(";") if part.strip()]
+    if len(parts) > 1:
+        if any(_CREDENTIAL.match(part) for part in parts[1:]):
+            return ", ".join(parts)
+        if len(parts) == 2:
+            return f"{parts[0]} and {parts[1]}"
+        return ", ".join(parts[:-1]) + ", and " + parts[-1]
+    return text
+
+
+def jsonld_author(objects: list[dict[str, Any]]) -> str | None:
+    """The author names of the page's own article in its JSON-LD, joined as a byline."""
+    for page_types in (ARTICLE_TYPES, frozenset({"webpage"})):
+        for item in objects:
+            if not jsonld_types(item) & page_types:
+                continue
+            found = item.get("author") or item.get("creator")
+            names = []
+            for person in found if isinstance(found, list) else [found]:
+                name = person.get("name") if isinstance(person, dict) else person
+                if isinstance(name, list):
+                    name = name[0] if name else None
+                if isinstance(name, str) and name.strip():
+                    names.append(" ".join(name.split()))
+            if names:
+                return "; ".join(names)
+    return None
 
 
 def wire_marker(text: str, author: str | None) -> str | None:
@@ -297,7 +392,7 @@ def extract_page(
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
     text = drop_headline(
-        clean_text(raw_text, facts.link_texts), getattr(doc, "title", None), facts.headline
+        clean_text(raw_text, facts.link_texts), getattr(doc, "title", None), *facts.headlines[:1]
     )
     words = count_words(text)
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
@@ -330,7 +425,10 @@ def extract_page(
     jsonld = jsonld_objects(tree)
     dates = page_dates(tree, url, jsonld=jsonld)
     published = dates.published
-    title = clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url)
+    title = page_headline(
+        clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url),
+        list(facts.headlines),
+    )
     kind = page_kind(
         page_signals(tree, url, facts.og_type, jsonld),
         url=url,
@@ -341,7 +439,20 @@ def extract_page(
     )
     if kind is not None:
         return Rejection(record_id, url, "not_article", kind[1], kind[0])
-    author = getattr(doc, "author", None) or None
+    meta_author = next(
+        (
+            str(value)
+            for value in tree.xpath('//meta[@name="author"]/@content')
+            if str(value).strip() and not str(value).strip().startswith("http")
+        ),
+        None,
+    )
+    # The page's structured data first, then its meta tag, then trafilatura's byline guess.
+    author = (
+        clean_author(jsonld_author(jsonld))
+        or clean_author(meta_author)
+        or clean_author(getattr(doc, "author", None))
+    )
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
     return Extraction(
         record_id=record_id,

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from tasks.extract import (
+    clean_author,
     clean_text,
     clean_title,
     decode_html,
     drop_headline,
     extract_page,
+    page_headline,
     wire_marker,
 )
 from wirehouse.records import Extraction, Rejection
@@ -346,3 +348,34 @@ def test_a_malformed_canonical_link_is_ignored():
     )
     result = extract_page(body, "http://a.example/news/ferry-timetable", "text/html", SETTINGS)
     assert isinstance(result, Extraction) and result.canonical_url is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("By Jane Doe", "Jane Doe"),
+        ("Written by: Jane Doe", "Jane Doe"),
+        ("Jane Doe Last updated August 1, 2025", "Jane Doe"),
+        ("Jane Doe December", "Jane Doe"),
+        ("Jane Doe Senior Writer", "Jane Doe"),
+        ("View all posts by Jane Doe", "Jane Doe"),
+        ("Jane Doe; John Roe", "Jane Doe and John Roe"),
+        ("Ann A; Ben B; Cy C", "Ann A, Ben B, and Cy C"),
+        ("Jillian Kubala; MS; RD", "Jillian Kubala, MS, RD"),
+        ("Maria &amp; Katerina", "Maria & Katerina"),
+        ("Written By", None),
+        ("Updated March", None),
+        ("https://www.facebook.com/someone", None),
+        (None, None),
+    ],
+)
+def test_clean_author(raw, clean):
+    assert clean_author(raw) == clean
+
+
+def test_the_headline_is_the_h1_that_matches_the_metadata_title():
+    title = "Health And Nutrition Trends For 2026"
+    shown = "Top 10 Health and Nutrition Trends to Watch"
+    assert page_headline(title, ["Menu", shown]) == shown
+    assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
+    assert page_headline(None, [shown]) == shown
