@@ -278,6 +278,8 @@ def _without_others(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
             if isinstance(child.tag, str) and child.tag not in ("script", "style"):
                 groups.setdefault((child.tag, child.get("class")), []).append(child)
         for members in groups.values():
+            if len(members) < 3:
+                continue
             dated = [m for m in members if _TEXT_DATE.search(m.text_content())]
             if len(dated) >= 3:
                 teasers.extend(dated)
@@ -421,21 +423,23 @@ def _visible_pieces(
     body = tree.find("body")
     if body is None:
         return pieces, None
-    for node in body.iter():
-        if not isinstance(node.tag, str):
+    # Depth first, in reading order, never into hidden elements; a tail follows the
+    # element's children and belongs to its parent.
+    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(body, False)]
+    while stack:
+        node, children_done = stack.pop()
+        hidden_node = not isinstance(node.tag, str) or node.tag in hidden
+        if children_done or hidden_node:
+            tail = (node.tail or "").strip()
+            if tail and node is not body:
+                pieces.append((tail, node.getparent()))
             continue
         if node.tag == "h1" and headline is None and node.text_content().strip():
             headline = len(pieces)
-        parent = node.getparent()
-        if (
-            node.tag not in hidden
-            and node.text
-            and node.text.strip()
-            and not any(a.tag in hidden for a in node.iterancestors())
-        ):
+        if node.text and node.text.strip():
             pieces.append((node.text.strip(), node))
-        if node.tail and node.tail.strip() and parent is not None and parent.tag not in hidden:
-            pieces.append((node.tail.strip(), parent))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     return pieces, headline
 
 
