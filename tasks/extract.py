@@ -358,6 +358,21 @@ def _language(text: str, declared: str | None) -> str | None:
     return str(guess) if guess else declared
 
 
+def _trafilatura(html: str, url: str, *, favor_recall: bool) -> Any:
+    return trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+        favor_recall=favor_recall,
+        # The date is read by page_dates (with its offset and source); trafilatura's own
+        # search is kept to its cheapest.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+
+
 def extract_page(
     body: bytes, url: str, content_type: str | None, settings: ExtractSettings, record_id: str = ""
 ) -> Extraction | Rejection:
@@ -375,20 +390,17 @@ def extract_page(
         return Rejection(record_id, url, "not_html", f"unparseable HTML: {exc}")
     facts = page_facts(tree, url)
     try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-            # The date is read by page_dates (with its offset and source); trafilatura's own
-            # search is kept to its cheapest.
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
+        doc = _trafilatura(html, url, favor_recall=False)
+        raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        if count_words(raw_text) < settings.recall_below_words:
+            # A short result is where trafilatura is unsure: a second opinion in its recall
+            # mode, kept when it finds clearly more of the page.
+            second = _trafilatura(html, url, favor_recall=True)
+            second_text = (getattr(second, "text", None) or "") if second is not None else ""
+            if count_words(second_text) > settings.recall_gain * max(1, count_words(raw_text)):
+                doc, raw_text = second, second_text
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
-    raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
     text = drop_headline(

@@ -52,6 +52,8 @@ class ExtractSettings:
 
     min_words: int = 20  # shorter texts are rejected as "too_short" (a two-line brief passes)
     max_link_density: float = 0.6  # pages whose text is mostly link text are index pages
+    recall_below_words: int = 400  # a shorter main text is extracted again, favouring recall
+    recall_gain: float = 1.5  # ... and replaced when the second text is this many times longer
 
 
 @dataclass(frozen=True, slots=True)

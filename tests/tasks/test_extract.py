@@ -379,3 +379,23 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
     assert page_headline(title, ["Menu", shown]) == shown
     assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
     assert page_headline(None, [shown]) == shown
+
+
+def test_a_short_extraction_gets_a_second_opinion_favouring_recall(monkeypatch):
+    calls = []
+
+    class Doc:
+        def __init__(self, text: str) -> None:
+            self.text, self.title, self.author, self.sitename = text, "T", None, None
+
+    long_text = "\n".join(f"Sentence number {i} of the article, which goes on." for i in range(60))
+
+    def fake(html, url, *, favor_recall):
+        calls.append(favor_recall)
+        return Doc(long_text if favor_recall else "One short paragraph of twenty or so words " * 2)
+
+    monkeypatch.setattr("tasks.extract._trafilatura", fake)
+    body = b"<html><body><article><p>x</p></article></body></html>"
+    result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+    assert calls == [False, True]
+    assert isinstance(result, Extraction) and "Sentence number 59" in result.text
