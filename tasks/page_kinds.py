@@ -21,7 +21,8 @@ import lxml.html
 from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day
 
 _PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
-_COLLECTION_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "offercatalog"})
+# Not ItemList: listicles ("the 10 best ...") mark up their items as one.
+_COLLECTION_TYPES = frozenset({"collectionpage", "searchresultspage", "offercatalog"})
 _PRICE_MARKUP = (
     '//*[@itemprop="price"] | //meta[@property="product:price:amount"]'
     ' | //meta[@property="og:price:amount"]'
@@ -72,7 +73,7 @@ class PageSignals:
     product_by_og: bool  # og:type product (or a shop's "...:item")
     product_by_markup: bool  # a Product in JSON-LD or microdata
     price_markup: bool  # itemprop="price", product:price:amount
-    declares_collection: bool  # JSON-LD CollectionPage / ItemList / SearchResultsPage
+    declares_collection: bool  # JSON-LD CollectionPage / SearchResultsPage / OfferCatalog
     behind_paywall: bool  # JSON-LD isAccessibleForFree: false
     prose_block_words: int
     headline_links: int  # links to the same site whose text reads like a headline
