@@ -3,9 +3,11 @@
 The page's structured data comes first (the JSON-LD of the article itself, never of the
 teasers it lists; then its meta tags and microdata), each date kept with the offset the page
 wrote it in, so the publisher's calendar day is the day the page shows. A page whose markup
-is silent is searched by htmldate (its URL, other markup, then the text), with links taken
-out first so that another article's URL cannot give its date. Where the date came from is
-kept (``source``) so each source can be filtered on and measured.
+is silent is dated by its own URL, then by the date shown beside its headline (never one
+labelled as an update, never a teaser's), then by htmldate's full search of the rest, with
+links and lists of dated teasers taken out first so that another article's date cannot win.
+Published and modified dates are kept apart. Where the date came from is kept (``source``)
+so each source can be filtered on and measured.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ class PageDates:
 
     published: Stamp | None = None
     modified: Stamp | None = None
-    source: str | None = None  # "json-ld", "meta", "microdata", "url", "htmldate"
+    source: str | None = None  # "json-ld", "meta", "microdata", "url", "byline", "htmldate"
 
 
 _ISO_LIKE = re.compile(
