@@ -3,18 +3,18 @@
 trafilatura finds the article; we then (1) decode the page the way browsers do, (2) drop the
 furniture trafilatura leaves in (share rows, vote widgets, login walls, related-story cards
 and trailing link lists, recognised because their lines are the text of a link on the
-page), (3) keep the precise publication timestamp from the page's metadata, and (4) reject
-pages that are not articles with a reason.
+page), (3) read the page's own dates, author and headline from its structured data
+(tasks/page_dates.py), and (4) reject pages that are not articles with their kind and a
+reason (tasks/page_kinds.py).
 """
 
 from __future__ import annotations
 
-import json
+import html as html_lib
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -24,6 +24,8 @@ from charset_normalizer import from_bytes
 from lxml import etree
 
 from tasks.fetch import HTML_TYPES
+from tasks.page_dates import ARTICLE_TYPES, jsonld_objects, jsonld_types, page_dates
+from tasks.page_kinds import page_kind, page_signals
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
@@ -67,6 +69,8 @@ _WIRE_DATELINE = re.compile(
 )
 _WIRE_CREDIT = re.compile(r"\b(Associated Press|Reuters|Agence France-Presse|AFP)\b")
 _WIRE_SHORT = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
+# Dates the page gives itself (htmldate's guess from the whole page is not one).
+_OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -108,10 +112,10 @@ class PageFacts:
 
     canonical_url: str | None
     language: str | None
-    published_at: datetime | None
     og_type: str | None
     link_texts: frozenset[str]
     visible_chars: int
+    headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
 
 
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
@@ -128,38 +132,8 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
-def _parse_datetime(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _jsonld_dates(tree: lxml.html.HtmlElement) -> Iterable[str]:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, TypeError):
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                if "datePublished" in item and isinstance(item["datePublished"], str):
-                    yield item["datePublished"]
-                stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
-
-
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
-    """Canonical link, language, precise publication time, link texts, visible text size."""
+    """Canonical link, language, og:type, link texts, visible text size."""
     canonical = None
     for href in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
         resolved = _absolute(str(href).strip(), url)
@@ -168,16 +142,10 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
             break
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
-    published = None
-    for value in [
-        *tree.xpath('//meta[@property="article:published_time"]/@content'),
-        *tree.xpath('//meta[@itemprop="datePublished"]/@content'),
-        *_jsonld_dates(tree),
-    ]:
-        published = _parse_datetime(str(value))
-        if published:
-            break
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
+    headlines = tuple(
+        text for h1 in tree.iter("h1") for text in (" ".join(h1.text_content().split()),) if text
+    )[:3]
     # Texts of links to other pages (not in-page anchors like a table of contents).
     link_texts = frozenset(
         text
@@ -198,15 +166,18 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     return PageFacts(
         canonical_url=canonical,
         language=language,
-        published_at=published,
         og_type=str(og_type[0]).lower() if og_type else None,
         link_texts=link_texts,
         visible_chars=visible,
+        headlines=headlines,
     )
 
 
 def _absolute(href: str, base: str) -> str | None:
-    joined = urljoin(base, href)
+    try:
+        joined = urljoin(base, href)
+    except ValueError:  # "http://[x]": not a URL
+        return None
     return joined if is_http_url(joined) else None
 
 
@@ -242,6 +213,33 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
     return "\n".join(kept)
 
 
+def drop_headline(text: str, *headlines: str | None) -> str:
+    """The text without its first line when that line is the page's headline (its title,
+    with or without the site's name, or its first <h1>): the headline is the title."""
+    first, _, rest = text.partition("\n")
+    names = set()
+    for headline in headlines:
+        if headline:
+            names.add(_norm(headline))
+            names.add(_norm(_TITLE_SEPARATORS.split(headline.strip())[0]))
+    return rest if rest.strip() and _norm(first) in names else text
+
+
+_TITLE_WORDS = re.compile(r"\w+")
+
+
+def page_headline(title: str | None, headings: list[str]) -> str | None:
+    """The headline as the page shows it: its first <h1> that shares two words or more with
+    the title of its metadata (a section's <h1> or a logo shares none), else that title."""
+    known = set(_TITLE_WORDS.findall(_norm(title or "")))
+    for heading in headings:
+        if len(heading.split()) <= 30 and (
+            not title or len(known & set(_TITLE_WORDS.findall(_norm(heading)))) >= 2
+        ):
+            return heading
+    return title
+
+
 def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
     """Drop the site's name from a page title: "Story | Site" -> "Story"."""
     if not title:
@@ -267,6 +265,81 @@ def clean_title(title: str | None, sitename: str | None, url: str) -> str | None
     return " - ".join(parts) if len(parts) > 1 else parts[0]
 
 
+_AUTHOR_LEAD = re.compile(
+    r"^(?:(?:written|posted|published|article|recipe|story|photos?|words|reviewed|edited"
+    r"|view all posts|read more about|more (?:posts|articles) (?:by|from)|this post was written"
+    r"|authors?|by)\b\s*(?:by\b)?\s*[:|-]?\s*)+",
+    re.I,
+)
+_MONTH_NAMES = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+# A date or "Updated ..." run into the byline ("Jane Doe Last updated August 1").
+_AUTHOR_TRAIL = re.compile(
+    rf"(?:\s*[•|·,-]?\s*(?:(?:last\s+)?(?:updated|published|posted|modified)(?:\s+on)?\b.*"
+    rf"|{_MONTH_NAMES}\b\.?(?:\s+\d.*)?|\d{{1,2}}\s+{_MONTH_NAMES}\b.*|\d{{4}}.*))$",
+    re.I,
+)
+# A job title run into the byline ("Jane Doe Senior Writer").
+_AUTHOR_ROLE = re.compile(
+    r"\s+(?:senior|staff|contributing|freelance|lead|chief|executive|managing|associate"
+    r"|deputy)?\s*(?:writer|reporter|editor|founder|co-founder|correspondent|columnist"
+    r"|contributor|journalist)\b.*$",
+    re.I,
+)
+_AUTHOR_LABEL = re.compile(
+    rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{_MONTH_NAMES})\.?$",
+    re.I,
+)
+_CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$")
+
+
+def clean_author(raw: str | None) -> str | None:
+    """A byline as a name: no "By", no date or job title run into it, names joined as
+    written ("A and B", "A, B, and C"), credentials kept ("Jane Doe, MD")."""
+    if not raw:
+        return None
+    text = " ".join(html_lib.unescape(raw).strip().strip("\"'“”").split())
+    text = _AUTHOR_LEAD.sub("", text)
+    text = _AUTHOR_ROLE.sub("", _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•")).strip(" ,;|-•")
+    if (
+        not text
+        or _AUTHOR_LABEL.match(text)
+        or "http" in text
+        or "www." in text
+        or not re.search(r"[^\W\d_]", text)
+    ):
+        return None
+    parts = [part.strip() for part in text.split(";") if part.strip()]
+    if len(parts) > 1:
+        if any(_CREDENTIAL.match(part) for part in parts[1:]):
+            return ", ".join(parts)
+        if len(parts) == 2:
+            return f"{parts[0]} and {parts[1]}"
+        return ", ".join(parts[:-1]) + ", and " + parts[-1]
+    return text
+
+
+def jsonld_author(objects: list[dict[str, Any]]) -> str | None:
+    """The author names of the page's own article in its JSON-LD, joined as a byline."""
+    for page_types in (ARTICLE_TYPES, frozenset({"webpage"})):
+        for item in objects:
+            if not jsonld_types(item) & page_types:
+                continue
+            found = item.get("author") or item.get("creator")
+            names = []
+            for person in found if isinstance(found, list) else [found]:
+                name = person.get("name") if isinstance(person, dict) else person
+                if isinstance(name, list):
+                    name = name[0] if name else None
+                if isinstance(name, str) and name.strip():
+                    names.append(" ".join(name.split()))
+            if names:
+                return "; ".join(names)
+    return None
+
+
 def wire_marker(text: str, author: str | None) -> str | None:
     """The wire agency a text carries in its dateline or credit ("AP", "Reuters", ...)."""
     dateline = _WIRE_DATELINE.match(text[:200])
@@ -283,6 +356,21 @@ def _language(text: str, declared: str | None) -> str | None:
     guess, _score = py3langid.classify(text[:3000])
     # A page's lang attribute is often a site-wide default; trust the text when they differ.
     return str(guess) if guess else declared
+
+
+def _trafilatura(html: str, url: str, *, favor_recall: bool) -> Any:
+    return trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+        favor_recall=favor_recall,
+        # The date is read by page_dates (with its offset and source); trafilatura's own
+        # search is kept to its cheapest.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
 
 
 def extract_page(
@@ -302,30 +390,29 @@ def extract_page(
         return Rejection(record_id, url, "not_html", f"unparseable HTML: {exc}")
     facts = page_facts(tree, url)
     try:
-        doc = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-            # Dates from markup only: a date in the running text (a teaser's, a historical
-            # one) is not the page's publication date.
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
+        doc = _trafilatura(html, url, favor_recall=False)
+        raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        if count_words(raw_text) < settings.recall_below_words:
+            # A short result is where trafilatura is unsure: a second opinion in its recall
+            # mode, kept when it finds clearly more of the page.
+            second = _trafilatura(html, url, favor_recall=True)
+            second_text = (getattr(second, "text", None) or "") if second is not None else ""
+            if count_words(second_text) > settings.recall_gain * max(1, count_words(raw_text)):
+                doc, raw_text = second, second_text
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
-    raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
-    text = clean_text(raw_text, facts.link_texts)
+    text = drop_headline(
+        clean_text(raw_text, facts.link_texts), getattr(doc, "title", None), *facts.headlines[:1]
+    )
     words = count_words(text)
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
     link_chars = sum(len(line) for line in raw_lines if _norm(line) in facts.link_texts)
     link_share = link_chars / max(1, sum(len(line) for line in raw_lines))
     parts = urlsplit(url)
     if not parts.query and _FRONT_PAGE.fullmatch(parts.path or "/"):
-        return Rejection(record_id, url, "index_page", "a site's front page")
+        return Rejection(record_id, url, "index_page", "a site's front page", "listing")
     # A page whose main text is mostly link text is a list of other pages (a section front,
     # a tag page); a page that calls itself a "website" needs less of it to be one.
     limit = (
@@ -333,27 +420,66 @@ def extract_page(
     )
     if link_share > limit:
         return Rejection(
-            record_id, url, "index_page", f"{link_share:.0%} of the main text is link text"
+            record_id,
+            url,
+            "index_page",
+            f"{link_share:.0%} of the main text is link text",
+            "listing",
         )
     if words >= 40 and text.count("\n") < 3 and not _SENTENCE_END.search(text):
         # Prose has sentences, verse has lines; a long run of words with neither is a menu,
         # a tag cloud, a form's option list extracted as text.
-        return Rejection(record_id, url, "index_page", f"{words} words, no sentence: a menu")
+        return Rejection(
+            record_id, url, "index_page", f"{words} words, no sentence: a menu", "listing"
+        )
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
-    page_date = facts.published_at or _parse_datetime(getattr(doc, "date", None))
-    author = getattr(doc, "author", None) or None
+    jsonld = jsonld_objects(tree)
+    dates = page_dates(tree, url, jsonld=jsonld)
+    published = dates.published
+    title = page_headline(
+        clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url),
+        list(facts.headlines),
+    )
+    kind = page_kind(
+        page_signals(tree, url, facts.og_type, jsonld),
+        url=url,
+        title=title,
+        main_text=raw_text,
+        words=words,
+        dated_by_markup=dates.source in _OWN_DATE_SOURCES,
+    )
+    if kind is not None:
+        return Rejection(record_id, url, "not_article", kind[1], kind[0])
+    meta_author = next(
+        (
+            str(value)
+            for value in tree.xpath('//meta[@name="author"]/@content')
+            if str(value).strip() and not str(value).strip().startswith("http")
+        ),
+        None,
+    )
+    # The page's structured data first, then its meta tag, then trafilatura's byline guess.
+    author = (
+        clean_author(jsonld_author(jsonld))
+        or clean_author(meta_author)
+        or clean_author(getattr(doc, "author", None))
+    )
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
     return Extraction(
         record_id=record_id,
         url=url,
         canonical_url=facts.canonical_url,
-        title=clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url),
+        title=title,
         author=author,
-        page_date=page_date,
+        page_date=published.at if published else None,
         sitename=getattr(doc, "sitename", None) or None,
         language=_language(text, facts.language),
         text=text,
         boilerplate_ratio=round(min(max(boilerplate, 0.0), 1.0), 4),
         wire_marker=wire_marker(text, author),
+        published_day=published.day if published else None,
+        utc_offset_minutes=published.offset_minutes if published else None,
+        modified_at=dates.modified.at if dates.modified else None,
+        date_source=dates.source,
     )

@@ -218,6 +218,7 @@ def save_extractions(
                     "url": result.url,
                     "reason": result.reason,
                     "detail": result.detail,
+                    "page_kind": result.page_kind,
                     "rejected_at": now,
                 }
             )
@@ -234,6 +235,13 @@ def save_extractions(
                 "author": result.author,
                 "page_date": result.page_date,
                 "published_at": result.page_date,
+                # as text: the batch loader types it by the column (a DATE)
+                "published_day": (
+                    result.published_day.isoformat() if result.published_day else None
+                ),
+                "published_utc_offset_minutes": result.utc_offset_minutes,
+                "modified_at": result.modified_at,
+                "date_source": result.date_source,
                 "language": result.language,
                 "sitename": result.sitename,
                 "text": result.text,

@@ -82,9 +82,9 @@ def rows(db: str, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_the_section_has_eleven_described_queries():
+def test_the_section_has_twelve_described_queries():
     blocks = readme_section("Querying the archive").count("```sql\n")
-    assert len(QUERIES) == blocks == 11  # each block follows a one-line paragraph
+    assert len(QUERIES) == blocks == 12  # each block follows a one-line paragraph
     for what, sql in QUERIES:
         assert what.endswith(":") and not what.startswith(("```", "|")), sql
         assert sql.strip().startswith(("select", "with")), what

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from wirehouse.errors import WirehouseError
 
@@ -95,6 +95,10 @@ class Extraction:
     text: str
     boilerplate_ratio: float  # share of the page's visible text that is not the article
     wire_marker: str | None = None  # "AP", "Reuters", ... when the text carries a wire dateline
+    published_day: date | None = None  # the publisher's calendar day (its own offset, not UTC)
+    utc_offset_minutes: int | None = None  # the offset the page wrote its date in, if any
+    modified_at: datetime | None = None  # the date the page says it was last updated
+    date_source: str | None = None  # where page_date was read: "json-ld", "meta", "url", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +107,9 @@ class Rejection:
 
     record_id: str
     url: str
-    reason: str  # "not_html", "empty", "too_short", "index_page", "extraction_failed"
+    reason: str  # "not_html", "empty", "too_short", "index_page", "not_article", ...
     detail: str
+    page_kind: str | None = None  # what the page is instead: "listing", "product", ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,9 @@ class ExtractSettings:
 
     min_words: Annotated[int, Field(ge=0)] = 20  # shorter texts are rejected as "too_short"
     max_link_density: Share = 0.6  # pages whose text is mostly link text are index pages
+    # A shorter main text is extracted again, favouring recall ...
+    recall_below_words: Annotated[int, Field(ge=0)] = 400
+    recall_gain: Annotated[float, Field(ge=1)] = 1.5  # ... and kept when this many times longer
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)

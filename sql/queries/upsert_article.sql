@@ -1,10 +1,12 @@
 -- upsert_article: extracted articles; a refetch with new text updates one, first_seen_at stays
 insert into articles (
     article_id, url, canonical_url, domain, title, author, page_date, published_at,
+    published_day, published_utc_offset_minutes, modified_at, date_source,
     language, sitename, text, text_sha256, word_count, boilerplate_ratio, wire_marker,
     record_id, fetched_at, first_seen_at, extracted_at
 )
 select article_id, url, canonical_url, domain, title, author, page_date, published_at,
+       published_day, published_utc_offset_minutes, modified_at, date_source,
        language, sitename, text, text_sha256, word_count, boilerplate_ratio, wire_marker,
        record_id, fetched_at, first_seen_at, extracted_at
 from batch
@@ -14,6 +16,10 @@ on conflict (article_id) do update set
     title = excluded.title,
     author = excluded.author,
     page_date = excluded.page_date,
+    published_day = excluded.published_day,
+    published_utc_offset_minutes = excluded.published_utc_offset_minutes,
+    modified_at = excluded.modified_at,
+    date_source = excluded.date_source,
     language = excluded.language,
     sitename = excluded.sitename,
     text = excluded.text,

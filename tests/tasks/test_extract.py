@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from tasks.extract import clean_text, clean_title, decode_html, extract_page, wire_marker
+from tasks.extract import (
+    clean_author,
+    clean_text,
+    clean_title,
+    decode_html,
+    drop_headline,
+    extract_page,
+    page_headline,
+    wire_marker,
+)
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
 
 SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 MANIFEST = json.loads((SITE.parent / "manifest.json").read_text(encoding="utf-8"))
 SETTINGS = ExtractSettings()
 
@@ -110,9 +120,9 @@ def test_every_example_article_is_extracted_with_its_date(entry):
     assert result.title and "|" not in result.title
     assert result.language == "en"
     assert result.page_date is not None
-    # Stored in UTC: a late-evening local date may be the next day.
-    local_date = datetime.fromisoformat(entry["date"]).date()
-    assert abs((result.page_date.date() - local_date).days) <= 1
+    # The publisher's day, in the page's own offset (a late-evening date is not the next day).
+    assert result.published_day == datetime.fromisoformat(entry["date"]).date()
+    assert result.date_source in ("json-ld", "meta")
 
 
 @pytest.mark.parametrize(
@@ -122,6 +132,56 @@ def test_front_pages_are_rejected_with_a_reason(entry):
     result = page(entry["url"])
     assert isinstance(result, Rejection)
     assert result.reason in ("index_page", "too_short")
+
+
+def fixture(name: str, url: str) -> Extraction | Rejection:
+    return extract_page((FIXTURES / name).read_bytes(), url, "text/html", SETTINGS, "rec")
+
+
+def test_a_date_only_in_time_zoned_json_ld_keeps_the_publishers_day():
+    result = fixture("tz_jsonld_article.html", "https://ledger.example.com/news/harbour-ferry")
+    assert isinstance(result, Extraction)
+    eastern = timezone(timedelta(hours=-5))
+    # 23:30 in New York is the next day in UTC: the stored day is the publisher's.
+    assert result.page_date == datetime(2024, 3, 9, 23, 30, tzinfo=eastern)
+    assert (result.published_day, result.utc_offset_minutes) == (date(2024, 3, 9), -300)
+    assert result.modified_at == datetime(2024, 3, 11, 8, 15, tzinfo=eastern)
+    assert result.date_source == "json-ld"
+    assert result.title == "Harbour council approves new ferry timetable"
+    assert result.author == "Maria Okafor"
+    assert "5.40am instead of 6.30am" in result.text
+    assert "Old pier to close" not in result.text  # the teaser with its 2019 date
+
+
+def test_an_updated_date_beside_the_published_one_is_not_the_publication_date():
+    result = fixture("updated_beside_published.html", "https://green.example.org/plants/repot")
+    assert isinstance(result, Extraction)
+    assert result.published_day == date(2021, 3, 3)
+    assert result.modified_at is not None and result.modified_at.date() == date(2025, 1, 5)
+    assert result.date_source == "meta"
+    assert result.title == "How to repot a fiddle-leaf fig without killing it"
+
+
+def test_a_section_front_that_calls_itself_an_article_is_a_listing():
+    result = fixture("listing_section_front.html", "https://ledger.example.com/news")
+    assert isinstance(result, Rejection)
+    assert (result.reason, result.page_kind) == ("not_article", "listing")
+
+
+def test_a_paywall_teaser_is_not_archived_as_an_article():
+    result = fixture("paywall_teaser.html", "https://ledger.example.com/news/shipyard-deal")
+    assert isinstance(result, Rejection)
+    assert (result.reason, result.page_kind) == ("not_article", "paywall")
+
+
+def test_a_teasers_date_does_not_date_the_page():
+    result = fixture(
+        "listing_section_front.html", "https://ledger.example.com/a-long-local-news-page"
+    )
+    # Kept (it says it is an article and is not at a section's address), but undated: the
+    # dates on its teasers are theirs, and a copyright year is no day.
+    assert isinstance(result, Extraction)
+    assert result.published_day is None
 
 
 def test_aggregator_metadata():
@@ -263,3 +323,79 @@ def test_a_menu_extracted_as_one_line_is_not_an_article():
     song = extract_page(f"<html><body><article>{verse}</article></body></html>".encode(),
                         "http://a.example/lyrics/song", "text/html", SETTINGS)  # fmt: skip
     assert isinstance(song, Extraction)  # verse has lines, not sentences: kept
+
+
+def test_the_headline_is_the_title_not_the_first_line_of_the_text():
+    text = "Harbour plan approved\nThe council voted on Tuesday."
+    assert (
+        drop_headline(text, "Harbour plan approved | The Ledger") == "The council voted on Tuesday."
+    )
+    assert drop_headline(text, None, "Harbour plan approved") == "The council voted on Tuesday."
+    assert drop_headline(text, "Another story") == text
+    assert (
+        drop_headline("Harbour plan approved", "Harbour plan approved") == "Harbour plan approved"
+    )
+
+
+def test_a_malformed_canonical_link_is_ignored():
+    body = (
+        b'<html><head><link rel="canonical" href="http://[broken/x"></head><body><article>'
+        + b"".join(
+            b"<p>The harbour council voted to approve ferry timetable number %d on Tuesday.</p>" % i
+            for i in range(5)
+        )
+        + b"</article></body></html>"
+    )
+    result = extract_page(body, "http://a.example/news/ferry-timetable", "text/html", SETTINGS)
+    assert isinstance(result, Extraction) and result.canonical_url is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("By Jane Doe", "Jane Doe"),
+        ("Written by: Jane Doe", "Jane Doe"),
+        ("Jane Doe Last updated August 1, 2025", "Jane Doe"),
+        ("Jane Doe December", "Jane Doe"),
+        ("Jane Doe Senior Writer", "Jane Doe"),
+        ("View all posts by Jane Doe", "Jane Doe"),
+        ("Jane Doe; John Roe", "Jane Doe and John Roe"),
+        ("Ann A; Ben B; Cy C", "Ann A, Ben B, and Cy C"),
+        ("Jillian Kubala; MS; RD", "Jillian Kubala, MS, RD"),
+        ("Maria &amp; Katerina", "Maria & Katerina"),
+        ("Written By", None),
+        ("Updated March", None),
+        ("https://www.facebook.com/someone", None),
+        (None, None),
+    ],
+)
+def test_clean_author(raw, clean):
+    assert clean_author(raw) == clean
+
+
+def test_the_headline_is_the_h1_that_matches_the_metadata_title():
+    title = "Health And Nutrition Trends For 2026"
+    shown = "Top 10 Health and Nutrition Trends to Watch"
+    assert page_headline(title, ["Menu", shown]) == shown
+    assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
+    assert page_headline(None, [shown]) == shown
+
+
+def test_a_short_extraction_gets_a_second_opinion_favouring_recall(monkeypatch):
+    calls = []
+
+    class Doc:
+        def __init__(self, text: str) -> None:
+            self.text, self.title, self.author, self.sitename = text, "T", None, None
+
+    long_text = "\n".join(f"Sentence number {i} of the article, which goes on." for i in range(60))
+
+    def fake(html, url, *, favor_recall):
+        calls.append(favor_recall)
+        return Doc(long_text if favor_recall else "One short paragraph of twenty or so words " * 2)
+
+    monkeypatch.setattr("tasks.extract._trafilatura", fake)
+    body = b"<html><body><article><p>x</p></article></body></html>"
+    result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+    assert calls == [False, True]
+    assert isinstance(result, Extraction) and "Sentence number 59" in result.text

@@ -159,7 +159,10 @@ def test_load_batch_keeps_types_exactly(tmp_path):
 def test_transaction_rolls_back_on_error(tmp_path):
     with open_archive(tmp_path / "a.duckdb") as conn:
         with pytest.raises(RuntimeError), transaction(conn):
-            conn.execute("insert into rejections values ('r', 'u', 'empty', null, now())")
+            conn.execute(
+                "insert into rejections (record_id, url, reason, detail, rejected_at)"
+                " values ('r', 'u', 'empty', null, now())"
+            )
             raise RuntimeError("boom")
         assert conn.execute("select count(*) from rejections").fetchone() == (0,)
 

@@ -1,0 +1,491 @@
+"""A page's publication date: what its own markup states, in its own time zone.
+
+The page's structured data comes first (the JSON-LD of the article itself, never of the
+teasers it lists; then its meta tags and microdata), each date kept with the offset the page
+wrote it in, so the publisher's calendar day is the day the page shows. A page whose markup
+is silent is dated by its own URL, then by the date shown beside its headline (never one
+labelled as an update, never a teaser's), then by htmldate's full search of the rest, with
+links and lists of dated teasers taken out first so that another article's date cannot win.
+Published and modified dates are kept apart. Where the date came from is kept (``source``)
+so each source can be filtered on and measured.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from copy import deepcopy
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import lxml.html
+from htmldate import find_date
+
+# JSON-LD types of a page that is an article (or a post, a recipe, a review); a type not
+# listed here (a Product, an Event, an ItemList's items) does not date the page.
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "askpublicnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "socialmediaposting",
+        "discussionforumposting",
+        "techarticle",
+        "scholarlyarticle",
+        "medicalscholarlyarticle",
+        "report",
+        "advertisercontentarticle",
+        "satiricalarticle",
+        "howto",
+        "recipe",
+        "qapage",
+    }
+)
+_PAGE_TYPES = frozenset(
+    {"webpage", "itempage", "aboutpage", "faqpage", "medicalwebpage", "profilepage"}
+)
+_PUBLISHED_META = frozenset(
+    {
+        "article:published_time",
+        "article:published",
+        "og:article:published_time",
+        "og:published_time",
+        "published_time",
+        "publish-date",
+        "publish_date",
+        "publishdate",
+        "pubdate",
+        "publication_date",
+        "datepublished",
+        "dc.date.issued",
+        "dcterms.issued",
+        "dc.date.created",
+        "dcterms.created",
+        "parsely-pub-date",
+        "sailthru.date",
+        "citation_publication_date",
+        "citation_date",
+        "date",
+        "dc.date",
+        "dcterms.date",
+        "og:pubdate",
+        "pub_date",
+        "article.published",
+        "cxenseparse:recs:publishtime",
+    }
+)
+_MODIFIED_META = frozenset(
+    {
+        "article:modified_time",
+        "article:modified",
+        "og:updated_time",
+        "og:article:modified_time",
+        "modified_time",
+        "last-modified",
+        "lastmod",
+        "datemodified",
+        "dc.date.modified",
+        "dcterms.modified",
+    }
+)
+_EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+# A date this far past the fetch is no publication date (an event, a typo).
+_FUTURE_SLACK = timedelta(days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A date as a page wrote it: the instant, and whether it carried its own offset."""
+
+    at: datetime  # aware; in the page's own offset when it gave one, else UTC
+    has_offset: bool
+    has_time: bool
+    url_day: date | None = None  # the page's own URL's day, when it corrects a UTC stamp
+
+    @property
+    def day(self) -> date:
+        """The publisher's calendar day: as written in the page's own offset."""
+        return self.url_day or self.at.date()
+
+    @property
+    def offset_minutes(self) -> int | None:
+        delta = self.at.utcoffset()
+        return int(delta.total_seconds() // 60) if self.has_offset and delta is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class PageDates:
+    """When a page says it was published and last modified, and where that was read."""
+
+    published: Stamp | None = None
+    modified: Stamp | None = None
+    source: str | None = None  # "json-ld", "meta", "microdata", "url", "byline", "htmldate"
+
+
+_ISO_LIKE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_stamp(value: object, now: datetime | None = None) -> Stamp | None:
+    """An ISO 8601 or RFC 2822 date as the page wrote it; None when it is not plausible."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    parsed: datetime | None = None
+    has_time = True
+    if _ISO_LIKE.match(text):
+        try:
+            parsed = datetime.fromisoformat(text.replace(" Z", "Z").replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        has_time = len(text) > 10
+    else:
+        # Other forms are left to htmldate, which reads them better than a guess here.
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    has_offset = parsed.tzinfo is not None
+    if not has_offset:
+        parsed = parsed.replace(tzinfo=UTC)
+    latest = (now or datetime.now(UTC)) + _FUTURE_SLACK
+    if not _EARLIEST <= parsed <= latest:
+        return None
+    return Stamp(parsed, has_offset=has_offset and has_time, has_time=has_time)
+
+
+def jsonld_types(item: dict[str, Any]) -> set[str]:
+    """An object's schema.org types, lowercased, without their namespace."""
+    kind = item.get("@type")
+    names = kind if isinstance(kind, list) else [kind]
+    return {name.rsplit("/", 1)[-1].lower() for name in names if isinstance(name, str)}
+
+
+def _page_objects(data: object) -> Iterator[dict[str, Any]]:
+    """The JSON-LD objects that describe the page itself: top-level items, @graph members
+    and main entities, never what they list or mention."""
+    stack = [data]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack[:0] = item
+        elif isinstance(item, dict):
+            yield item
+            for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+                child = item.get(key)
+                if isinstance(child, (dict, list)):
+                    stack.append(child)
+
+
+def jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page that describes the page (see ``_page_objects``)."""
+    found: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, TypeError):
+            continue
+        found.extend(_page_objects(data))
+    return found
+
+
+def _rank(item: dict[str, Any]) -> int:
+    kinds = jsonld_types(item)
+    if kinds & ARTICLE_TYPES:
+        return 0
+    if kinds & _PAGE_TYPES or kinds & {"collectionpage", "searchresultspage"}:
+        return 1
+    return 2
+
+
+def _jsonld_dates(
+    objects: list[dict[str, Any]], now: datetime
+) -> tuple[Stamp | None, Stamp | None]:
+    for rank in (0, 1):
+        for item in objects:
+            if _rank(item) != rank:
+                continue
+            published = parse_stamp(item.get("datePublished"), now) or parse_stamp(
+                item.get("dateCreated"), now
+            )
+            if published:
+                return published, parse_stamp(item.get("dateModified"), now)
+    return None, None
+
+
+def _meta_dates(tree: lxml.html.HtmlElement, now: datetime) -> tuple[Stamp | None, Stamp | None]:
+    published = modified = None
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").strip().lower()
+        if key in _PUBLISHED_META and published is None:
+            published = parse_stamp(meta.get("content"), now)
+        elif key in _MODIFIED_META and modified is None:
+            modified = parse_stamp(meta.get("content"), now)
+    return published, modified
+
+
+def _scope_of(node: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    owner = node.getparent()
+    while owner is not None and owner.get("itemscope") is None:
+        owner = owner.getparent()
+    return owner
+
+
+def _microdata_dates(
+    tree: lxml.html.HtmlElement, now: datetime
+) -> tuple[Stamp | None, Stamp | None]:
+    """itemprop dates of the page's own item. Several separate items with a publication
+    date are a list of teaser cards: none of them dates the page."""
+    found: dict[str, Stamp | None] = {"datepublished": None, "datemodified": None}
+    nodes = tree.xpath('//*[@itemprop="datePublished" or @itemprop="dateModified"]')
+    scopes = [_scope_of(node) for node in nodes]
+    dated: list[lxml.html.HtmlElement | None] = []
+    for node, scope in zip(nodes, scopes, strict=True):
+        if node.get("itemprop") == "datePublished" and not any(scope is d for d in dated):
+            dated.append(scope)
+    # Later items may only be parts of the first one (its comments, say).
+    head = dated[0] if dated else None
+    for scope in dated[1:]:
+        if head is None or scope is None or head not in list(scope.iterancestors()):
+            return None, None
+    first = scopes[0] if scopes else None
+    for node, scope in zip(nodes, scopes, strict=True):
+        key = str(node.get("itemprop")).lower()
+        if scope is first and found[key] is None:
+            found[key] = parse_stamp(node.get("content") or node.get("datetime"), now)
+    return found["datepublished"], found["datemodified"]
+
+
+def _without_others(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A copy of the page without link targets and without lists of dated teasers: dates in
+    other pages' URLs and on their teasers are theirs."""
+    copy = deepcopy(tree)
+    for node in copy.xpath("//a[@href] | //area[@href]"):
+        del node.attrib["href"]
+    teasers = []
+    for parent in copy.iter():
+        groups: dict[tuple[str, str | None], list[lxml.html.HtmlElement]] = {}
+        for child in parent:
+            if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+                groups.setdefault((child.tag, child.get("class")), []).append(child)
+        for members in groups.values():
+            if len(members) < 3:
+                continue
+            dated = [m for m in members if _TEXT_DATE.search(m.text_content())]
+            if len(dated) >= 3:
+                teasers.extend(dated)
+    for node in teasers:
+        if node.getparent() is not None:
+            node.drop_tree()
+    return copy
+
+
+def page_dates(
+    tree: lxml.html.HtmlElement,
+    url: str,
+    *,
+    jsonld: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> PageDates:
+    """The page's publication and modification dates, from its own markup first."""
+    now = now or datetime.now(UTC)
+    objects = jsonld_objects(tree) if jsonld is None else jsonld
+    from_jsonld = _jsonld_dates(objects, now)
+    from_meta = _meta_dates(tree, now)
+    from_microdata = _microdata_dates(tree, now)
+    modified = from_jsonld[1] or from_meta[1] or from_microdata[1]
+    for source, (published, _) in (
+        ("json-ld", from_jsonld),
+        ("meta", from_meta),
+        ("microdata", from_microdata),
+    ):
+        if published is not None:
+            return PageDates(_with_url_day(published, url), modified, source)
+    own_url_day = url_day(url)
+    if own_url_day is not None and _EARLIEST.date() <= own_url_day <= now.date():
+        return PageDates(_day_stamp(own_url_day), modified, "url")
+    byline = byline_date(tree, now)
+    if byline is not None:
+        return PageDates(byline, modified, "byline")
+    # Markup is silent: htmldate reads other markup, then the text.
+    try:
+        found = find_date(
+            _without_others(tree),
+            extensive_search=True,
+            original_date=True,
+            url=url,
+            max_date=(now + _FUTURE_SLACK).strftime("%Y-%m-%d"),
+        )
+    except Exception:  # htmldate raises assorted errors on odd markup; no date is the answer
+        found = None
+    searched = parse_stamp(found, now) if found else None
+    if searched is not None and (searched.day.month, searched.day.day) == (1, 1):
+        # htmldate falls back to a year alone (a copyright line) as 1 January: no day.
+        searched = None
+    return PageDates(searched, modified, "htmldate" if searched else None)
+
+
+def _day_stamp(day: date) -> Stamp:
+    """A date known to the day only: midnight UTC, with no offset of its own."""
+    return Stamp(datetime.combine(day, datetime.min.time(), UTC), False, False)
+
+
+_URL_DAY = re.compile(r"\D((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?:\D|$)")
+
+
+def _with_url_day(stamp: Stamp, url: str) -> Stamp:
+    """A time written in UTC may fall on the next or previous day of the publisher's own
+    calendar; the day in the page's own URL says which."""
+    if stamp.offset_minutes not in (0, None) or not stamp.has_time:
+        return stamp
+    day = url_day(url)
+    if day is not None and abs((day - stamp.at.date()).days) == 1:
+        return replace(stamp, url_day=day)
+    return stamp
+
+
+def url_day(url: str) -> date | None:
+    """The day a URL's path gives (".../2025/12/18/slug"), if any."""
+    match = _URL_DAY.search(url)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_TEXT_DATE = re.compile(
+    rf"\b(?:(?P<y1>(?:19|20)\d{{2}})-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)"
+    rf"|(?P<mn2>{_MONTH_RE})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
+    rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+(?P<mn3>{_MONTH_RE})\.?,?\s+(?P<y3>(?:19|20)\d{{2}})"
+    rf"|(?P<d4>[0-3]\d)\.(?P<m4>[01]\d)\.(?P<y4>(?:19|20)\d{{2}}))\b",
+    re.I,
+)
+_UPDATED_LABEL = re.compile(r"\b(updated|modified|edited|revised|reviewed|refreshed)\b", re.I)
+_BYLINE_BEFORE = 4  # text pieces before the headline (a date above it, in the kicker)
+_BYLINE_AFTER = 12  # ... and after it (the byline, the first paragraph)
+
+
+def _text_date(match: re.Match[str]) -> date | None:
+    parts = match.groupdict()
+    try:
+        if parts["y1"]:
+            return date(int(parts["y1"]), int(parts["m1"]), int(parts["d1"]))
+        if parts["y2"]:
+            return date(int(parts["y2"]), _MONTHS[parts["mn2"].lower()], int(parts["d2"]))
+        if parts["y3"]:
+            return date(int(parts["y3"]), _MONTHS[parts["mn3"].lower()], int(parts["d3"]))
+        return date(int(parts["y4"]), int(parts["m4"]), int(parts["d4"]))
+    except ValueError:
+        return None
+
+
+def _visible_pieces(
+    tree: lxml.html.HtmlElement,
+) -> tuple[list[tuple[str, lxml.html.HtmlElement]], int | None]:
+    """The page's text pieces in reading order with the element holding each, and the index
+    of its first headline."""
+    pieces: list[tuple[str, lxml.html.HtmlElement]] = []
+    headline = None
+    hidden = {"script", "style", "noscript", "template", "svg"}
+    body = tree.find("body")
+    if body is None:
+        return pieces, None
+    # Depth first, in reading order, never into hidden elements; a tail follows the
+    # element's children and belongs to its parent.
+    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(body, False)]
+    while stack:
+        node, children_done = stack.pop()
+        hidden_node = not isinstance(node.tag, str) or node.tag in hidden
+        if children_done or hidden_node:
+            tail = (node.tail or "").strip()
+            if tail and node is not body:
+                pieces.append((tail, node.getparent()))
+            continue
+        if node.tag == "h1" and headline is None and node.text_content().strip():
+            headline = len(pieces)
+        if node.text and node.text.strip():
+            pieces.append((node.text.strip(), node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return pieces, headline
+
+
+def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
+    """The element sits in one of several alike siblings that each show a date: a list of
+    teasers for other pages, whose dates are theirs."""
+    for _ in range(levels):
+        parent = node.getparent()
+        if parent is None or node.tag in ("body", "article", "main"):
+            return False
+        alike = [
+            sibling
+            for sibling in parent
+            if sibling is not node
+            and sibling.tag == node.tag
+            and sibling.get("class") == node.get("class")
+            and _TEXT_DATE.search(sibling.text_content())
+        ]
+        if len(alike) >= 2:
+            return True
+        node = parent
+    return False
+
+
+def byline_date(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
+    """The date shown beside the headline, as a reader sees it: a publication date, never
+    one labelled as an update."""
+    pieces, headline = _visible_pieces(tree)
+    if headline is None:
+        return None
+    start = max(0, headline - _BYLINE_BEFORE)
+    for index in range(start, min(len(pieces), headline + _BYLINE_AFTER)):
+        text, holder = pieces[index]
+        if len(text) > 200:
+            continue  # running text: a date in it is a date it talks about
+        match = _TEXT_DATE.search(text)
+        day = _text_date(match) if match else None
+        if match is None or day is None:
+            continue
+        label = text[: match.start()]
+        if index > 0 and len(pieces[index - 1][0]) <= 30:
+            label = pieces[index - 1][0] + " " + label
+        if _UPDATED_LABEL.search(label) or _in_dated_teasers(holder):
+            continue
+        if _EARLIEST.date() <= day <= now.date():
+            return _day_stamp(day)
+    return None

@@ -1,0 +1,138 @@
+"""Publication dates: the page's own markup in its own offset, never a teaser's date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import lxml.html
+import pytest
+
+from tasks.page_dates import byline_date, page_dates, parse_stamp, url_day
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def tree(head: str = "", body: str = "") -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def jsonld(data: str) -> str:
+    return f'<script type="application/ld+json">{data}</script>'
+
+
+@pytest.mark.parametrize(
+    ("value", "day", "offset"),
+    [
+        ("2024-03-09T23:30:00-05:00", date(2024, 3, 9), -300),
+        ("2020-04-12T18:00:00-0700", date(2020, 4, 12), -420),
+        ("2025-12-19T01:00:00+05:30", date(2025, 12, 19), 330),
+        ("2025-12-19T01:00:00.976Z", date(2025, 12, 19), 0),
+        ("2025-12-19T01:00:00", date(2025, 12, 19), None),  # no offset: the day as written
+        ("2024-08-29", date(2024, 8, 29), None),
+        ("Tue, 25 Nov 2025 05:00:00 -0800", date(2025, 11, 25), -480),
+    ],
+)
+def test_a_date_keeps_the_day_and_offset_it_was_written_in(value, day, offset):
+    stamp = parse_stamp(value, NOW)
+    assert stamp is not None
+    assert (stamp.day, stamp.offset_minutes) == (day, offset)
+
+
+@pytest.mark.parametrize(
+    "value", ["", "not a date", "March 27", "1970-01-01T00:00:00Z", "2031-01-01", None, 2024]
+)
+def test_implausible_or_unreadable_dates_are_none(value):
+    assert parse_stamp(value, NOW) is None
+
+
+def test_json_ld_article_date_wins_over_the_teasers_it_lists():
+    page = tree(
+        jsonld(
+            '{"@context": "https://schema.org", "@graph": ['
+            '{"@type": "ItemList", "itemListElement": [{"@type": "ListItem", "item":'
+            ' {"@type": "NewsArticle", "datePublished": "2019-06-01T10:00:00Z"}}]},'
+            '{"@type": "WebPage", "datePublished": "2024-03-01T00:00:00Z"},'
+            '{"@type": "NewsArticle", "datePublished": "2024-03-09T23:30:00-05:00",'
+            ' "dateModified": "2024-03-11T08:15:00-05:00"}]}'
+        )
+    )
+    found = page_dates(page, "https://example.com/news/a", now=NOW)
+    assert found.source == "json-ld"
+    assert found.published is not None and found.modified is not None
+    assert found.published.day == date(2024, 3, 9)  # not 2024-03-10, the UTC day
+    assert found.published.offset_minutes == -300
+    assert found.modified.day == date(2024, 3, 11)
+
+
+def test_updated_date_beside_a_published_one_is_kept_apart():
+    page = tree(
+        '<meta property="article:modified_time" content="2025-01-05T17:20:00+01:00">'
+        '<meta property="article:published_time" content="2021-03-03T09:00:00+01:00">'
+    )
+    found = page_dates(page, "https://example.com/plants/repot", now=NOW)
+    assert found.source == "meta"
+    assert found.published is not None and found.published.day == date(2021, 3, 3)
+    assert found.modified is not None and found.modified.day == date(2025, 1, 5)
+
+
+def test_microdata_dates_of_teaser_cards_do_not_date_the_page():
+    card = (
+        '<div itemscope itemtype="https://schema.org/Article"><a href="/x">Teaser</a>'
+        '<time itemprop="datePublished" datetime="{}">then</time></div>'
+    )
+    page = tree(body=card.format("2019-06-01T10:00:00Z") + card.format("2018-02-14T10:00:00Z"))
+    assert page_dates(page, "https://example.com/a", now=NOW).source != "microdata"
+
+
+def test_microdata_date_of_the_page_itself_is_read():
+    page = tree(
+        body='<article itemscope itemtype="https://schema.org/BlogPosting"><h1>Title</h1>'
+        '<time itemprop="datePublished" datetime="2023-05-17T08:00:00+02:00">May 17</time>'
+        '<div itemscope itemtype="https://schema.org/Comment">'
+        '<time itemprop="datePublished" datetime="2023-06-01T08:00:00Z">June 1</time></div>'
+        "</article>"
+    )
+    found = page_dates(page, "https://example.com/a", now=NOW)
+    assert found.source == "microdata"
+    assert found.published is not None and found.published.day == date(2023, 5, 17)
+
+
+def test_a_utc_time_takes_the_publishers_day_from_its_own_url():
+    page = tree('<meta property="article:published_time" content="2025-12-19T02:41:41+00:00">')
+    found = page_dates(page, "https://blog.example.com/2025/12/18/post-title", now=NOW)
+    assert found.published is not None and found.published.day == date(2025, 12, 18)
+    elsewhere = page_dates(page, "https://blog.example.com/post-title", now=NOW)
+    assert elsewhere.published is not None and elsewhere.published.day == date(2025, 12, 19)
+
+
+def test_the_page_url_dates_a_page_whose_markup_is_silent():
+    page = tree(body="<h1>Title</h1><p>Text.</p>")
+    found = page_dates(page, "https://example.com/2022/07/04/title/", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("url", date(2022, 7, 4))
+    assert url_day("https://example.com/news/title") is None
+
+
+def test_byline_date_beside_the_headline_skips_an_update_label():
+    page = tree(
+        body="<nav><a href='/'>Home</a></nav><h1>A headline</h1>"
+        "<div>Last updated: <span>January 5, 2025</span></div>"
+        "<div>Published 3 March 2021 by A. Writer</div><p>Text.</p>"
+    )
+    stamp = byline_date(page, NOW)
+    assert stamp is not None and stamp.day == date(2021, 3, 3)
+
+
+def test_a_date_in_running_text_or_far_from_the_headline_is_no_byline():
+    sentence = "The treaty was signed on 12 May 1998 and ratified by parliament a year later. " * 3
+    page = tree(body=f"<h1>A headline</h1><p>{sentence}</p>")
+    assert byline_date(page, NOW) is None
+
+
+def test_dates_in_links_to_other_articles_are_not_the_pages_date():
+    links = "".join(
+        f'<li><a href="https://example.com/2019/0{m}/1{m}/story-{m}">Story {m}</a></li>'
+        for m in range(1, 6)
+    )
+    page = tree(body=f"<h1>About us</h1><p>We write about things.</p><ul>{links}</ul>")
+    found = page_dates(page, "https://example.com/about", now=NOW)
+    assert found.published is None or found.published.day.year != 2019

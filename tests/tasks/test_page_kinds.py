@@ -1,0 +1,121 @@
+"""Page kinds: listings, collections, products and paywalls are told from articles."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from tasks.page_dates import jsonld_objects
+from tasks.page_kinds import PageSignals, page_kind, page_signals, prose_lines
+
+PROSE = (
+    "The council met on Tuesday evening to discuss the plan for the harbour, which has been "
+    "debated for more than two years without a decision being reached by anyone involved."
+)
+
+
+def signals(html: str, url: str = "https://site.example/a", og: str | None = None) -> PageSignals:
+    tree = lxml.html.document_fromstring(html)
+    return page_signals(tree, url, og, jsonld_objects(tree))
+
+
+def card(i: int, price: str = "") -> str:
+    return (
+        f'<li class="tile"><a href="/item-{i}"><img src="/i{i}.jpg"></a>'
+        f'<h3><a href="/item-{i}">A very good thing number {i}</a></h3>{price}</li>'
+    )
+
+
+def test_repeated_cards_with_prices_make_a_shop_collection():
+    grid = "".join(card(i, f"<span>${i}9.99</span>") for i in range(12))
+    found = signals(f"<html><body><h1>Kettles</h1><ul>{grid}</ul></body></html>")
+    assert (found.cards, found.priced_cards) == (12, 12)
+    kind = page_kind(
+        found, url="https://shop.example/c/kettles", title="Kettles", main_text="", words=80,
+        dated_by_markup=False,
+    )  # fmt: skip
+    assert kind is not None and kind[0] == "collection"
+
+
+def test_a_declared_product_is_a_product_unless_it_is_an_article():
+    product = signals(
+        '<html><head><script type="application/ld+json">{"@type": "Product", "name": "Kettle",'
+        ' "offers": {"@type": "Offer", "price": "29.99"}}</script></head><body><p>'
+        f"{PROSE}</p></body></html>"
+    )
+    assert product.product_by_markup and not product.declares_article
+    kind = page_kind(product, url="https://shop.example/p/kettle-2000", title="Kettle 2000",
+                     main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "product"
+    review = signals(
+        '<html><head><script type="application/ld+json">[{"@type": "Review"},'
+        ' {"@type": "NewsArticle", "datePublished": "2024-01-02"}, {"@type": "Product"}]'
+        f"</script></head><body><p>{PROSE}</p></body></html>"
+    )
+    assert review.declares_article_markup
+    assert page_kind(review, url="https://news.example/best-kettles-reviewed", title="The best"
+                     " kettles, tested", main_text=PROSE, words=900, dated_by_markup=True) is None  # fmt: skip
+
+
+def test_an_article_with_related_cards_is_still_an_article():
+    body = "".join(f"<p>{PROSE}</p>" for _ in range(10))
+    related = "".join(card(i) for i in range(12))
+    found = signals(
+        f"<html><body><article><h1>Harbour plan</h1>{body}</article><ul>{related}</ul></body></html>"
+    )
+    assert found.prose_block_words >= 300
+    text = "\n".join([PROSE] * 10)
+    assert prose_lines(text, found.card_texts) == 10
+    assert page_kind(found, url="https://news.example/harbour-plan-approved", title="Harbour"
+                     " plan", main_text=text, words=400, dated_by_markup=False) is None  # fmt: skip
+
+
+def test_headlines_without_prose_at_a_section_address_are_a_listing():
+    teasers = "".join(card(i) for i in range(15))
+    found = signals(f"<html><body><h1>Science</h1><ul>{teasers}</ul></body></html>", og="article")
+    assert found.declares_article and not found.declares_article_markup
+    kind = page_kind(found, url="https://news.example/sections/science", title="Science",
+                     main_text="Science", words=60, dated_by_markup=True)  # fmt: skip
+    assert kind is not None and kind[0] == "listing"
+    # ... but a page that says it is an article in JSON-LD is never rejected on structure alone
+    declared = signals(
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle"}</script></head>'
+        f"<body><h1>Science</h1><ul>{teasers}</ul></body></html>"
+    )
+    assert page_kind(declared, url="https://news.example/sections/science", title="Science",
+                     main_text="Science", words=60, dated_by_markup=True) is None  # fmt: skip
+
+
+def test_a_short_text_before_a_subscription_wall_is_a_paywall_teaser():
+    found = signals(
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "isAccessibleForFree": false}</script></head><body><p>Teaser.</p></body></html>'
+    )
+    assert found.behind_paywall
+    kind = page_kind(found, url="https://news.example/deal", title="The deal",
+                     main_text="Teaser.", words=60, dated_by_markup=True)  # fmt: skip
+    assert kind is not None and kind[0] == "paywall"
+    open_page = signals("<html><body><p>Teaser.</p></body></html>")
+    walled = "Two paragraphs of teaser.\nSubscribe now to continue reading this story."
+    kind = page_kind(open_page, url="https://news.example/deal", title="The deal",
+                     main_text=walled, words=60, dated_by_markup=True)  # fmt: skip
+    assert kind is not None and kind[0] == "paywall"
+    assert page_kind(open_page, url="https://news.example/deal", title="The deal",
+                     main_text=walled, words=900, dated_by_markup=True) is None  # fmt: skip
+
+
+def test_malformed_links_do_not_break_the_signals():
+    found = signals('<html><body><a href="http://[ccpa-preferences]/x">Do not sell my data</a>'
+                    '<a href="//[::1">A broken link to somewhere else</a></body></html>')  # fmt: skip
+    assert found.headline_links == 0
+
+
+def test_a_dated_post_or_a_numbered_item_is_not_a_section():
+    teasers = "".join(card(i) for i in range(15))
+    found = signals(f"<html><body><h1>Autonews</h1><ul>{teasers}</ul></body></html>", og="article")
+    for url in (
+        "https://blog.example/2019/11/17/autonews",
+        "https://blog.example/2019/11/autonews",
+        "https://news.example/autonews.php?newsid=6486285",
+    ):
+        assert page_kind(found, url=url, title="Autonews", main_text="Autonews", words=60,
+                         dated_by_markup=True) is None, url  # fmt: skip

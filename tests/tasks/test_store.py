@@ -1,0 +1,47 @@
+"""Articles and rejections as stored: dates with their day and offset, page kinds."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from tasks.store import save_extractions
+from wirehouse.db import open_archive
+from wirehouse.records import Extraction, Rejection
+
+FETCHED = datetime(2024, 3, 12, tzinfo=UTC)
+
+
+def test_dates_are_stored_with_the_publishers_day_offset_and_source(tmp_path):
+    eastern = timezone(timedelta(hours=-5))
+    article = Extraction(
+        record_id="r1",
+        url="https://ledger.example.com/news/ferry",
+        canonical_url=None,
+        title="Ferry",
+        author=None,
+        page_date=datetime(2024, 3, 9, 23, 30, tzinfo=eastern),
+        sitename=None,
+        language="en",
+        text="The harbour council voted to approve a new ferry timetable.",
+        boilerplate_ratio=0.5,
+        published_day=date(2024, 3, 9),
+        utc_offset_minutes=-300,
+        modified_at=datetime(2024, 3, 11, 8, 15, tzinfo=eastern),
+        date_source="json-ld",
+    )
+    listing = Rejection(
+        "r2", "https://shop.example.com/c/kettles", "not_article", "24 cards", page_kind="listing"
+    )
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        assert save_extractions(conn, [(article, FETCHED), (listing, FETCHED)]) == (1, 1)
+        row = conn.execute(
+            "select published_at, published_day, published_utc_offset_minutes, modified_at,"
+            " date_source, page_date from articles"
+        ).fetchone()
+        kind = conn.execute("select reason, page_kind from rejections").fetchone()
+    assert row is not None
+    published_at, day, offset, modified_at, source, page_date = row
+    assert published_at == page_date == datetime(2024, 3, 10, 4, 30, tzinfo=UTC)  # an instant
+    assert (day, offset, source) == (date(2024, 3, 9), -300, "json-ld")
+    assert modified_at == datetime(2024, 3, 11, 13, 15, tzinfo=UTC)
+    assert kind == ("not_article", "listing")
