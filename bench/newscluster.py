@@ -1,7 +1,7 @@
 """The Giveme5W1H news_cluster articles as the pipeline stores them (shared by the story benches).
 
 Each article becomes the ``Extraction`` the extract step would have produced for it and is
-written with ``tasks.store.save_extractions``, so grouping reads it exactly as it reads a
+written with ``tasks.articles.save_extractions``, so grouping reads it exactly as it reads a
 fetched page.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tasks.store import save_extractions
+from tasks.articles import save_extractions
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction
 

@@ -7,12 +7,14 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from tasks.articles import article_of
 from tasks.raw_archive import WarcArchive
 from tasks.run_context import RunContext
-from tasks.store import save_extractions, save_fetches, save_problems, save_robots_answers
+from tasks.store import save_articles, save_fetches, save_problems, save_robots_answers
 from wirehouse.db import transaction
 from wirehouse.errors import StorageUnavailable
 from wirehouse.records import (
+    Article,
     DiscoveryProblem,
     Extraction,
     FetchAttempt,
@@ -43,7 +45,8 @@ class ChunkedLoad:
         self._records: list[RawRecord] = []
         self._problems: list[DiscoveryProblem] = []
         self._robots: dict[str, RobotsAnswer] = {}
-        self._outcomes: list[tuple[Extraction | Rejection, datetime]] = []
+        self._articles: list[Article] = []
+        self._rejections: list[Rejection] = []
         self._pages = 0  # pages in hand since the last commit
         self._last_commit = time.monotonic()
         self.commits = 0
@@ -71,7 +74,10 @@ class ChunkedLoad:
 
     def add_outcome(self, outcome: Extraction | Rejection, fetched_at: datetime) -> None:
         """Keep what extraction made of a record (it commits with or after its record)."""
-        self._outcomes.append((outcome, fetched_at))
+        if isinstance(outcome, Rejection):
+            self._rejections.append(outcome)
+        else:
+            self._articles.append(article_of(outcome, fetched_at))
 
     def _due(self) -> bool:
         return self._pages >= self._settings.commit_every_pages or (
@@ -83,7 +89,12 @@ class ChunkedLoad:
         """Commit what is in hand. A chunk that meets a held file waits for the next one
         (False); the final commit waits ``lock_wait_s`` and then raises StorageUnavailable."""
         if not (
-            self._attempts or self._records or self._problems or self._robots or self._outcomes
+            self._attempts
+            or self._records
+            or self._problems
+            or self._robots
+            or self._articles
+            or self._rejections
         ):
             return True
         if self._archive is not None:
@@ -98,7 +109,7 @@ class ChunkedLoad:
                 )
                 save_problems(conn, self._ctx.run_id, self._problems)
                 save_robots_answers(conn, self._ctx.run_id, self._robots)
-                save_extractions(conn, self._outcomes, in_transaction=True)
+                save_articles(conn, self._articles, self._rejections, in_transaction=True)
         except StorageUnavailable as exc:
             if not final:
                 if self.held_by is None:
@@ -117,7 +128,7 @@ class ChunkedLoad:
         self.commits += 1
         self.held_by = None
         self._attempts, self._records, self._problems, self._robots = [], [], [], {}
-        self._outcomes = []
+        self._articles, self._rejections = [], []
         self._pages = 0
         self._last_commit = time.monotonic()
         return True

@@ -11,16 +11,12 @@ from typing import Any
 
 import duckdb
 
-from tasks.dedupe import text_sha256
-from tasks.extract import count_words
-from tasks.urls import domain_of
-from tasks.urls import identity as identity_of
 from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
 from wirehouse.records import (
+    Article,
     ArticleLink,
     ArticleSketch,
     DiscoveryProblem,
-    Extraction,
     FetchAttempt,
     GroupingTotals,
     Link,
@@ -200,65 +196,41 @@ def pending_records(conn: duckdb.DuckDBPyConnection) -> list[PendingRecord]:
     return [PendingRecord(*row) for row in conn.execute(query("pending_records")).fetchall()]
 
 
-def save_extractions(
+def save_articles(
     conn: duckdb.DuckDBPyConnection,
-    results: Sequence[tuple[Extraction | Rejection, datetime]],
+    articles: Sequence[Article],
+    rejections: Sequence[Rejection],
     *,
     in_transaction: bool = False,
 ) -> tuple[int, int]:
-    """Upsert articles and rejections; returns (articles, rejections) written."""
+    """Upsert articles and rejections as they are; returns (articles, rejections) written."""
     now = datetime.now(UTC)
-    articles: list[dict[str, Any]] = []
-    rejections: list[dict[str, Any]] = []
-    for result, fetched_at in results:
-        if isinstance(result, Rejection):
-            rejections.append(
-                {
-                    "record_id": result.record_id,
-                    "url": result.url,
-                    "reason": result.reason,
-                    "detail": result.detail,
-                    "page_kind": result.page_kind,
-                    "rejected_at": now,
-                }
-            )
-            continue
-        identity, key = identity_of(result.url, result.canonical_url)
-        articles.append(
-            {
-                "article_id": key,
-                # one article, one URL: its same-site canonical, else where it was found
-                "url": identity,
-                "canonical_url": result.canonical_url,
-                "domain": domain_of(result.url),
-                "title": result.title,
-                "author": result.author,
-                "page_date": result.page_date,
-                "published_at": result.page_date,
-                # as text: the batch loader types it by the column (a DATE)
-                "published_day": (
-                    result.published_day.isoformat() if result.published_day else None
-                ),
-                "published_utc_offset_minutes": result.utc_offset_minutes,
-                "modified_at": result.modified_at,
-                "date_source": result.date_source,
-                "language": result.language,
-                "sitename": result.sitename,
-                "text": result.text,
-                "text_sha256": text_sha256(result.text),
-                "word_count": count_words(result.text),
-                "boilerplate_ratio": result.boilerplate_ratio,
-                "wire_marker": result.wire_marker,
-                "record_id": result.record_id,
-                "fetched_at": fetched_at,
-                "first_seen_at": fetched_at,
-                "extracted_at": now,
-            }
-        )
+    article_rows = [
+        {
+            **_row(article),
+            "published_at": article.page_date,  # until grouping finds it a republish date
+            # as text: the batch loader types it by the column (a DATE)
+            "published_day": article.published_day.isoformat() if article.published_day else None,
+            "first_seen_at": article.fetched_at,
+            "extracted_at": now,
+        }
+        for article in articles
+    ]
+    rejection_rows = [
+        {
+            "record_id": r.record_id,
+            "url": r.url,
+            "reason": r.reason,
+            "detail": r.detail,
+            "page_kind": r.page_kind,
+            "rejected_at": now,
+        }
+        for r in rejections
+    ]
     with nullcontext(conn) if in_transaction else transaction(conn):
-        load_batch(conn, "upsert_article", "articles", _unique(articles, "article_id"))
-        load_batch(conn, "upsert_rejection", "rejections", _unique(rejections, "record_id"))
-    return len(articles), len(rejections)
+        load_batch(conn, "upsert_article", "articles", _unique(article_rows, "article_id"))
+        load_batch(conn, "upsert_rejection", "rejections", _unique(rejection_rows, "record_id"))
+    return len(article_rows), len(rejection_rows)
 
 
 def extraction_state(
@@ -273,18 +245,19 @@ def extraction_state(
 
 
 def save_reextractions(
-    conn: duckdb.DuckDBPyConnection, results: Sequence[tuple[Extraction | Rejection, datetime]]
+    conn: duckdb.DuckDBPyConnection, articles: Sequence[Article], rejections: Sequence[Rejection]
 ) -> None:
     """Store re-extraction outcomes: a record's old article or rejection gives way to the new."""
     types = {"record_id": "VARCHAR"}
-    rejected = [{"record_id": o.record_id} for o, _ in results if isinstance(o, Rejection)]
+    every = [{"record_id": a.record_id} for a in articles]
+    every += [{"record_id": r.record_id} for r in rejections]
     with transaction(conn):
-        with batch_view(conn, types, [{"record_id": o.record_id} for o, _ in results]):
+        with batch_view(conn, types, every):
             conn.execute(query("forget_rejections"))
-        if rejected:
-            with batch_view(conn, types, rejected):
+        if rejections:
+            with batch_view(conn, types, [{"record_id": r.record_id} for r in rejections]):
                 conn.execute(query("forget_articles"))
-        save_extractions(conn, results, in_transaction=True)
+        save_articles(conn, articles, rejections, in_transaction=True)
 
 
 def _ids(article_ids: Sequence[str]) -> list[dict[str, Any]]:

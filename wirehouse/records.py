@@ -102,6 +102,34 @@ class Extraction:
 
 
 @dataclass(frozen=True, slots=True)
+class Article:
+    """An article as the archive keeps it: what extraction found, with its identity derived
+    once, where the record is made (``tasks.articles.article_of``). One row of ``articles``
+    (the grouping fills in the rest)."""
+
+    article_id: str  # hash of the identity URL (www/AMP/tracking variants folded)
+    url: str  # the identity URL: a same-site canonical, else where it was found
+    canonical_url: str | None
+    domain: str
+    title: str | None
+    author: str | None
+    page_date: datetime | None
+    published_day: date | None
+    published_utc_offset_minutes: int | None
+    modified_at: datetime | None
+    date_source: str | None
+    language: str | None
+    sitename: str | None
+    text: str
+    text_sha256: str
+    word_count: int
+    boilerplate_ratio: float
+    wire_marker: str | None
+    record_id: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """A fetched page that yielded no article, and why."""
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from tasks import progress
+from tasks.articles import outcomes, save_extractions
 from tasks.dedupe import text_sha256
 from tasks.extract import extract_page
 from tasks.raw_archive import read_payload
@@ -19,7 +20,6 @@ from tasks.store import (
     count_articles,
     extraction_state,
     pending_records,
-    save_extractions,
     save_problems,
     save_reextractions,
 )
@@ -121,7 +121,7 @@ def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractRepor
         unreadable.extend(o for _, o in batch if isinstance(o, UnreadableRecord))
         kept = [(o, r.fetched_at) for r, o in batch if not isinstance(o, UnreadableRecord)]
         with ctx.open(migrated=True) as conn:
-            written, _ = save_extractions(conn, kept)
+            written, _ = save_extractions(conn, kept)  # the articles' identity is derived there
         extracted += written
     with ctx.open(migrated=True) as conn:
         save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))
@@ -171,7 +171,7 @@ def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
             keep.append((outcome, record.fetched_at))
         if keep:
             with ctx.open(migrated=True) as conn:
-                save_reextractions(conn, keep)
+                save_reextractions(conn, *outcomes(keep))
     if unreadable:
         with ctx.open(migrated=True) as conn:
             save_problems(conn, ctx.run_id, _storage_problems(ctx, unreadable))

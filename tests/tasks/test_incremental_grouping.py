@@ -8,13 +8,13 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.articles import save_extractions
 from tasks.run_context import RunContext, new_run_id
 from tasks.steps.group import group_articles, mark_all_for_regrouping
 from tasks.store import (
     article_sketches,
     grouping_working_set,
     pending_grouping,
-    save_extractions,
     story_vectors_of,
     storyline_neighbours,
     term_counts,

@@ -554,7 +554,7 @@ def test_a_story_that_grows_into_another_keeps_the_older_id_and_records_the_merg
     them merges them: the older id stays, the other is recorded in story_merges."""
     from datetime import UTC, datetime
 
-    from tasks.store import save_extractions
+    from tasks.articles import save_extractions
     from wirehouse.db import open_archive
     from wirehouse.records import Extraction
 

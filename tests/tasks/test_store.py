@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from tasks.store import save_extractions
+from tasks.articles import save_extractions
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction, Rejection
 

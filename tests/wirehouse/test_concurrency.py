@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tasks.articles import save_extractions
 from tasks.run_context import RunContext
 from tasks.steps.group import group_articles
-from tasks.store import save_extractions
 from wirehouse.db import READ_WAIT_S, open_archive
 from wirehouse.records import Extraction
 
