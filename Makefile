@@ -33,7 +33,8 @@ eval: $(STAMP)  ## quality on ../shared/eval: extraction vs trafilatura, stories
 	$(BIN)/python -m bench.eval_stories
 	$(BIN)/python -m bench.copy_candidates
 
-bench: $(STAMP)  ## speed: fetch step vs a bare httpx loop; story grouping at 10k and 100k articles
+bench: $(STAMP)  ## speed: the pipeline vs a bare trafilatura loop; fetch step vs bare httpx; grouping at scale
+	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.fetch_bench
 	$(BIN)/python -m bench.scale_stories
 
