@@ -124,7 +124,7 @@ def archive_run(
         "%d stories",
         summary.fetched,
         summary.new_articles,
-        sum(summary.failures.values()),
+        summary.failed,
         summary.articles,
         summary.stories,
     )
@@ -136,12 +136,12 @@ def final_state(summary: RunSummary) -> State[RunSummary]:
     "Completed with failures" (still a completed run) when some URLs failed; Failed, with
     the reasons, when most of them did or nothing could be archived. Each carries the
     summary as its result."""
-    failed = sum(summary.failures.values())
-    tried = summary.fetched + summary.not_modified + failed
+    failed = summary.failed
+    tried = summary.answered + failed
     reasons = ", ".join(
         f"{k}: {v}" for k, v in sorted(summary.failures.items(), key=lambda kv: -kv[1])
     )
-    if failed and (failed * 2 > tried or not summary.fetched + summary.not_modified):
+    if failed and (failed * 2 > tried or not summary.answered):
         return Failed(message=f"{failed} of {tried} failed ({reasons})", data=summary)
     if failed:
         return Completed(

@@ -217,8 +217,15 @@ def _width(args: argparse.Namespace) -> int | None:
     return 60 if sys.stdout.isatty() else None
 
 
-def run_sql(db: str, sql: str, max_width: int | None = 60, fmt: str = "table") -> str:
-    """Every statement's result, in order, in the chosen format (read-only)."""
+def run_sql(
+    db: str,
+    sql: str,
+    max_width: int | None = 60,
+    fmt: str = "table",
+    parameters: dict[str, object] | None = None,
+) -> str:
+    """Every statement's result, in order, in the chosen format (read-only); ``parameters``
+    fill the ``$name`` placeholders of a named query."""
     import duckdb
 
     from wirehouse.db import connect
@@ -233,7 +240,7 @@ def run_sql(db: str, sql: str, max_width: int | None = 60, fmt: str = "table") -
             pass
         results = []
         for statement in conn.extract_statements(sql):
-            cursor = conn.execute(statement)
+            cursor = conn.execute(statement, parameters) if parameters else conn.execute(statement)
             if cursor.description is None:
                 continue
             columns = [d[0] for d in cursor.description]
@@ -410,8 +417,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         raise InputError(f"--limit must be at least 1, not {args.limit}")
     from wirehouse.db import query
 
-    sql = query("recent_runs").replace("$max_rows", str(int(args.limit)))
-    print(run_sql(_existing(args.db), sql, _width(args), args.format))
+    limit = {"max_rows": args.limit}
+    print(run_sql(_existing(args.db), query("recent_runs"), _width(args), args.format, limit))
     return 0
 
 

@@ -55,11 +55,9 @@ HINTS = {
 
 def exit_code(summary: RunSummary) -> int:
     """0, 3 or 1: see the module docstring."""
-    failed = sum(summary.failures.values())
-    archived = summary.fetched + summary.not_modified
-    if failed and not archived:
+    if summary.failed and not summary.answered:
         return EXIT_NOTHING_ARCHIVED
-    return EXIT_SOME_FAILED if failed else EXIT_OK
+    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
 
 
 def _counts(counts: Mapping[str, int]) -> str:

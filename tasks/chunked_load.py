@@ -117,10 +117,10 @@ class ChunkedLoad:
                 self.held_by = exc.detail
                 self._last_commit = time.monotonic()
                 return False
-            pages = sum(1 for a in self._attempts if a.record_id) + len(self._records)
             raise StorageUnavailable(
                 f"{exc.detail}: the last {len(self._attempts)} fetch attempts of this run "
-                f"({pages} pages) were not recorded; everything recorded before stays. "
+                f"({len(self._records)} new pages) were not recorded; everything recorded "
+                "before stays. "
                 "Close the other program and run the same command again: pages already "
                 "recorded are not fetched again",
                 reason="archive_locked",

@@ -182,13 +182,9 @@ def _identity_query(query: str) -> str:
     return "&".join(sorted(_kept_pairs(query, drop_amp=True)))
 
 
-def without_tracking(url: str) -> str:
-    """The fetchable form of a URL without its known tracking parameters (the order of the
-    others kept): the URL an article is shown and stored under."""
-    return _without_tracking(normalize_url(url))
-
-
 def _without_tracking(normalized: str) -> str:
+    """A fetchable URL without its known tracking parameters (the others kept in order):
+    the URL an article is shown and stored under."""
     parts = urlsplit(normalized)
     query = "&".join(_kept_pairs(parts.query, drop_amp=False))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))

@@ -203,6 +203,16 @@ class RunSummary:
     stories: int = 0
     articles: int = 0
 
+    @property
+    def failed(self) -> int:
+        """URLs, listings and WARC records of this run that failed."""
+        return sum(self.failures.values())
+
+    @property
+    def answered(self) -> int:
+        """Pages this run archived or found unchanged: what it could do."""
+        return self.fetched + self.not_modified
+
 
 @dataclass(frozen=True, slots=True)
 class ArticleLink:

@@ -51,16 +51,21 @@ def logs_of(flow_run_id, expect: str) -> list[str]:
         time.sleep(0.5)
 
 
-def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
-    db = str(tmp_path / "news.duckdb")
-    state = archive_flow(
+def example_flow_run(db: str, hosts: dict[str, str]):
+    """The archive flow over the bundled example site's feed and sitemap; its final state."""
+    return archive_flow(
         db=db,
         feeds=[FEED],
         sitemaps=[SITEMAP],
         allow_private_network=True,
-        resolve=example_hosts,
+        resolve=hosts,
         return_state=True,
     )
+
+
+def test_archive_flow_on_the_example_site(tmp_path, example_hosts):
+    db = str(tmp_path / "news.duckdb")
+    state = example_flow_run(db, example_hosts)
     assert state.is_completed(), state.message
     assert state.name == "Completed with failures"  # the example site has one broken link
     assert "1 of 23 failed (http_404: 1)" in (state.message or "")
@@ -194,14 +199,7 @@ def test_a_flow_run_and_an_in_process_run_give_the_same_archive(tmp_path, exampl
     from tasks.run_context import RunContext, Sources, new_run_id
 
     as_flow = str(tmp_path / "flow.duckdb")
-    state = archive_flow(
-        db=as_flow,
-        feeds=[FEED],
-        sitemaps=[SITEMAP],
-        allow_private_network=True,
-        resolve=example_hosts,
-        return_state=True,
-    )
+    state = example_flow_run(as_flow, example_hosts)
     assert state.is_completed(), state.message
     here = str(tmp_path / "here.duckdb")
     ctx = RunContext(
