@@ -8,6 +8,7 @@ tables at the end.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
@@ -24,6 +25,7 @@ from prefect.states import Completed, Failed
 from flows import task_runs
 from tasks import report, sequence
 from tasks.run_context import RunContext, Sources, default_archive_dir, new_run_id
+from tasks.shards import Shard
 from wirehouse.db import open_archive
 from wirehouse.records import RunSummary
 from wirehouse.settings import Settings
@@ -45,7 +47,16 @@ def _run_name() -> str:
             parts.append(f"{count} {label}{'s' if count > 1 else ''}")
     if p.get("urls_file"):
         parts.append(Path(p["urls_file"]).name)
-    return f"archive {', '.join(parts) or 'pending work'} -> {Path(p['db']).name}"
+    shard = f" (shard {p['shard']})" if p.get("shard") else ""
+    return f"archive {', '.join(parts) or 'pending work'}{shard} -> {_db_name(p['db'])}"
+
+
+def _db_name(db: str) -> str:
+    """A DuckDB file's name, or a DuckLake's catalog database (never its password)."""
+    if db.startswith("ducklake:"):
+        match = re.search(r"dbname\s*=\s*(\S+)", db)
+        return f"ducklake:{match[1] if match else 'postgres'}"
+    return Path(db).name
 
 
 class _Progress:
@@ -76,8 +87,12 @@ def archive_flow(
     allow_private_network: bool = False,
     resolve: dict[str, str] | None = None,
     user_agent: str | None = None,
+    data_path: str | None = None,
+    shard: str | None = None,
 ) -> State[RunSummary]:
-    """Archive the given sources into the DuckDB file ``db`` (raw responses under ``archive``)."""
+    """Archive the given sources into ``db``, a DuckDB file or a DuckLake (its files under
+    ``data_path``), raw responses under ``archive``; with ``shard`` ("K/N") only the hosts
+    of that shard."""
     sources = Sources(
         urls=tuple(urls or ()),
         urls_file=urls_file,
@@ -85,7 +100,16 @@ def archive_flow(
         sitemaps=tuple(sitemaps or ()),
         warcs=tuple(warcs or ()),
     )
-    return archive_run(db, archive, sources, allow_private_network, resolve or {}, user_agent)
+    return archive_run(
+        db,
+        archive,
+        sources,
+        allow_private_network,
+        resolve or {},
+        user_agent,
+        data_path=data_path,
+        shard=shard,
+    )
 
 
 def archive_run(
@@ -95,18 +119,23 @@ def archive_run(
     allow_private_network: bool,
     resolve: dict[str, str],
     user_agent: str | None,
+    *,
+    data_path: str | None = None,
+    shard: str | None = None,
 ) -> State[RunSummary]:
     """The archive run inside whichever flow run calls it (the archive flow, or the crawl
     deployment's run, which then carries the steps, logs and artifacts itself)."""
     logger = get_run_logger()
     sources.validate()
+    settings = Settings.from_env().with_user_agent(user_agent).with_data_path(data_path)
     ctx = RunContext(
         db_path=db,
-        archive_dir=archive or default_archive_dir(db),
+        archive_dir=archive or default_archive_dir(db, settings.archive.data_path),
         run_id=new_run_id(),
-        settings=Settings.from_env().with_user_agent(user_agent),
+        settings=settings,
         allow_private_network=allow_private_network,
         resolve=tuple(sorted(resolve.items())),
+        shard=Shard.parse(shard) if shard else None,
     )
     progress = _Progress(total=len(sequence.ARCHIVE_STEPS))
 

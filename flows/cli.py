@@ -1,4 +1,7 @@
-"""The ``wirehouse`` command: run, demo, sql, export, server.
+"""The ``wirehouse`` command: run, group, demo, sql, export, server.
+
+``--db`` names a DuckDB file or a DuckLake (``ducklake:postgres:<libpq conninfo>``, with
+``--data-path``); WIREHOUSE_DB and WIREHOUSE_DATA_PATH give them when not on the line.
 
 Exit codes (``flows.terminal``): 0 archived what it could and nothing failed, 3 finished
 with some failures, 1 nothing could be archived (or the run could not complete), 2 a wrong
@@ -30,6 +33,7 @@ from wirehouse.records import RunSummary
 
 if TYPE_CHECKING:
     from tasks.run_context import RunContext, Sources
+    from wirehouse.settings import Settings
 
 DEMO_FEED = "http://feeds.wirehouse.example/rss.xml"
 DEMO_SITEMAP = "http://feeds.wirehouse.example/sitemap.xml"
@@ -90,8 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="run the archive flow once and print a summary", epilog=EXIT_CODES_HELP
     )
-    run.add_argument("--db", required=True, help="DuckDB file to write (created if missing)")
-    run.add_argument("--archive", help="folder for the raw WARC archive (default: next to --db)")
+    run.add_argument("--db", help=DB_HELP + " to write (created if missing)")
+    _add_data_path(run)
+    run.add_argument(
+        "--archive",
+        help="folder for the raw WARC archive (default: next to --db, or <data path>/warc)",
+    )
     run.add_argument("--url", action="append", default=[], metavar="URL", help="a page to fetch")
     run.add_argument("--urls-file", metavar="FILE", help="a file with one URL per line")
     run.add_argument(
@@ -101,8 +109,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warc", action="append", default=[], metavar="FILE", help="a WARC/ARC file")
     _add_network_options(run)
     run.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="archive only the hosts in shard K of N (a stable hash of the host); on a "
+        "DuckLake, shards run at once and grouping is left to `wirehouse group` after them",
+    )
+    run.add_argument(
         "--prefect", action=argparse.BooleanOptionalAction, default=None, help=prefect_help
     )
+
+    group = sub.add_parser(
+        "group",
+        help="group what is new into copies, stories and story lines (one grouping at a time; "
+        "after shard runs on a DuckLake)",
+    )
+    group.add_argument("--db", help=DB_HELP)
+    _add_data_path(group)
 
     demo = sub.add_parser("demo", help="archive the bundled example site, served on loopback")
     demo.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
@@ -131,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql = sub.add_parser(
         "sql", help="run read-only SQL on the archive and print every statement's result"
     )
-    sql.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
+    sql.add_argument("--db", help=DB_HELP + " (default: WIREHOUSE_DB, else demo.duckdb)")
     sql.add_argument("query", help="the SQL to run (several statements: each result printed)")
     _add_format(sql)
 
@@ -148,12 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(discover)
 
     runs = sub.add_parser("runs", help="the latest runs: what they did and how they ended")
-    runs.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
+    runs.add_argument("--db", help=DB_HELP + " (default: WIREHOUSE_DB, else demo.duckdb)")
     runs.add_argument("--limit", type=int, default=10, help="how many runs (10)")
     _add_format(runs)
 
     export = sub.add_parser("export", help="write the archive's tables as Parquet files")
-    export.add_argument("--db", default="demo.duckdb", help="DuckDB file (default: demo.duckdb)")
+    export.add_argument("--db", help=DB_HELP + " (default: WIREHOUSE_DB, else demo.duckdb)")
     export.add_argument("--out", required=True, metavar="DIR", help="folder for the .parquet files")
     export.add_argument(
         "--table",
@@ -167,6 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="every table and view (story lines, runs, problems, ...)"
     )
     return parser
+
+
+DB_HELP = "the archive: a DuckDB file, or ducklake:postgres:<libpq conninfo> (WIREHOUSE_DB)"
+
+
+def _add_data_path(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--data-path",
+        metavar="DIR|s3://...",
+        help="a DuckLake's data files (a folder all workers mount, or s3://bucket/prefix); "
+        "default WIREHOUSE_DATA_PATH",
+    )
 
 
 def _add_format(command: argparse.ArgumentParser) -> None:
@@ -229,6 +263,7 @@ def run_sql(
     import duckdb
 
     from wirehouse.db import connect
+    from wirehouse.ducklake import is_lake
 
     conn = connect(db, read_only=True)
     try:
@@ -238,6 +273,9 @@ def run_sql(
             load_fts(conn)  # so full-text search works here; plain SQL works without it
         except WirehouseError:
             pass
+        if is_lake(db):
+            # every statement reads the one snapshot that was current when the first began
+            conn.execute("begin transaction")
         results = []
         for statement in conn.extract_statements(sql):
             cursor = conn.execute(statement, parameters) if parameters else conn.execute(statement)
@@ -270,31 +308,68 @@ def prefect_api_url() -> str | None:
     return LOCAL_SERVER if answer.status_code == 200 else None
 
 
+def _db(args: argparse.Namespace, default: str | None = None) -> str:
+    """The archive a command works on: --db, else WIREHOUSE_DB, else ``default``; checked."""
+    from wirehouse.ducklake import is_lake, parse_location
+    from wirehouse.settings import Settings
+
+    db = args.db if args.db is not None else (Settings.from_env().archive.db or default)
+    if db is None:
+        raise InputError("give --db (a DuckDB file or ducklake:postgres:...) or WIREHOUSE_DB")
+    if is_lake(db):
+        parse_location(db)
+        return str(db)
+    return _check_db(db)
+
+
 def _check_db(db: str) -> str:
     if not db or not db.strip() or db.endswith(("/", os.sep)) or Path(db).is_dir():
         raise InputError(f"--db needs a database file name, not {db!r} (e.g. --db news.duckdb)")
     return db
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    from wirehouse.settings import Settings
+
+    settings = Settings.from_env().with_data_path(getattr(args, "data_path", None))
+    return settings.with_user_agent(getattr(args, "user_agent", None))
+
+
+def _reachable(ctx: RunContext) -> None:
+    """Open (create, migrate) the archive now, so a bad path or an unreachable catalog
+    fails before anything starts."""
+    from wirehouse.errors import StorageUnavailable
+
+    try:
+        with ctx.open():
+            pass
+    except StorageUnavailable as exc:
+        if exc.reason != "catalog_unreachable":
+            raise
+        raise InputError(exc.detail, reason=exc.reason) from exc
+
+
 def _context(args: argparse.Namespace, sources: Sources) -> RunContext:
     """Every check that needs no flow, before anything starts: arguments, settings, the
     run lock and the archive (created and migrated, so a bad path fails now)."""
     from tasks.run_context import RunContext, default_archive_dir, new_run_id
-    from wirehouse.db import open_archive
-    from wirehouse.settings import Settings
+    from tasks.shards import Shard
 
     sources.validate()
-    settings = Settings.from_env().with_user_agent(args.user_agent)
+    settings = _settings(args)
+    shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
+    if shard and sources.warcs:
+        raise InputError("--warc files are ingested by one run: give them without --shard")
     ctx = RunContext(
         db_path=args.db,
-        archive_dir=args.archive or default_archive_dir(args.db),
+        archive_dir=args.archive or default_archive_dir(args.db, settings.archive.data_path),
         run_id=new_run_id(),
         settings=settings,
         allow_private_network=args.allow_private_network,
         resolve=tuple(sorted(dict(args.resolve).items())),
+        shard=shard,
     )
-    with open_archive(ctx.db_path, wait_s=settings.archive.lock_wait_s):
-        pass
+    _reachable(ctx)
     return ctx
 
 
@@ -328,6 +403,8 @@ def _archive(ctx: RunContext, sources: Sources, use_prefect: bool | None) -> Run
         allow_private_network=ctx.allow_private_network,
         resolve=dict(ctx.resolve),
         user_agent=ctx.settings.fetch.user_agent,
+        data_path=ctx.settings.archive.data_path or None,
+        shard=str(ctx.shard) if ctx.shard else None,
         return_state=True,
     )
     # A run with failures may end Failed and still have its summary: the exit code says so.
@@ -352,7 +429,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if sources.is_empty():
         raise InputError("nothing to archive: give --url, --urls-file, --feed, --sitemap or --warc")
-    with run_lock(_check_db(args.db)):
+    args.db = _db(args)
+    with run_lock(args.db):
         ctx = _context(args, sources)
         with ProgressDisplay(sys.stderr, quiet=args.quiet):
             summary = _archive(ctx, sources, args.prefect)
@@ -401,9 +479,59 @@ def cmd_server(args: argparse.Namespace) -> int:
     return server.serve(plan, not args.no_worker)
 
 
-def _existing(db: str) -> str:
+def cmd_group(args: argparse.Namespace) -> int:
+    """Group what is pending, by hand (after shard runs on a DuckLake, say)."""
+    from tasks.run_context import RunContext, new_run_id
+    from tasks.steps.group import group_articles
+    from wirehouse.runlock import run_lock
+
+    db = _db(args)
+    settings = _settings(args)
+    ctx = RunContext(
+        db_path=db,
+        archive_dir="",  # grouping reads no WARC file
+        run_id=new_run_id(),
+        settings=settings,
+    )
+    _reachable(ctx)
+    with run_lock(db):
+        report = group_articles(ctx)
+    print(
+        f"grouped: {report.regrouped} articles regrouped, {report.new_stories} new stories; "
+        f"the archive holds {report.articles} articles in {report.stories} stories "
+        f"({report.copies} copies in {report.copy_groups} copy groups)"
+    )
+    return 0
+
+
+def _existing(db: str | None) -> str:
+    from wirehouse.ducklake import is_lake
+
+    db = db or _default_db()
+    if is_lake(db):
+        return _lake_for_reading(db)
     if not Path(db).exists():
         raise InputError(f"no archive at {db}: run `wirehouse demo` or `wirehouse run` first")
+    return db
+
+
+def _default_db() -> str:
+    from wirehouse.settings import Settings
+
+    return Settings.from_env().archive.db or "demo.duckdb"
+
+
+def _lake_for_reading(db: str) -> str:
+    """A DuckLake location checked, and its catalog reached (InputError when it is not)."""
+    from wirehouse.db import connect
+    from wirehouse.ducklake import parse_location
+    from wirehouse.errors import StorageUnavailable
+
+    parse_location(db)
+    try:
+        connect(db, read_only=True).close()
+    except StorageUnavailable as exc:
+        raise InputError(exc.detail, reason=exc.reason) from exc
     return db
 
 
@@ -463,9 +591,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from flows.export import export_parquet
 
-    if not Path(args.db).exists():
-        raise InputError(f"no archive at {args.db}: run `wirehouse demo` or `wirehouse run` first")
-    written = export_parquet(args.db, args.out, args.table or None, everything=args.all)
+    db = _existing(args.db)
+    written = export_parquet(db, args.out, args.table or None, everything=args.all)
     width = max(len(name) for name in written)
     for table, count in written.items():
         path = Path(args.out) / f"{table}.parquet"
@@ -478,6 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {
         "run": cmd_run,
+        "group": cmd_group,
         "demo": cmd_demo,
         "sql": cmd_sql,
         "server": cmd_server,

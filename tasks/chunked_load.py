@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import duckdb
+
 from tasks.articles import article_of
 from tasks.raw_archive import WarcArchive
 from tasks.run_context import RunContext
-from tasks.store import save_articles, save_fetches, save_problems, save_robots_answers
+from tasks.store import (
+    batch_applied,
+    record_batch,
+    save_articles,
+    save_fetches,
+    save_problems,
+    save_robots_answers,
+)
 from wirehouse.db import transaction
-from wirehouse.errors import StorageUnavailable
+from wirehouse.errors import StorageError, StorageUnavailable
 from wirehouse.records import (
     Article,
     DiscoveryProblem,
@@ -24,6 +34,7 @@ from wirehouse.records import (
 )
 
 logger = logging.getLogger("wirehouse.chunked_load")
+COMMIT_TRIES = 3  # a commit that fails on the catalog's side (a lost connection) is retried
 
 
 class ChunkedLoad:
@@ -34,7 +45,11 @@ class ChunkedLoad:
     A kill loses at most the chunk in hand. While another process holds the DuckDB file,
     chunks wait in memory (rows only: the bodies are on disk already) and go with the next
     commit; the last commit waits ``lock_wait_s`` for the file, saying so, and if it gives
-    up, what was committed before stays and the error says what to do.
+    up, what was committed before stays and the error says what to do. On a DuckLake every
+    commit waits its turn (other writers hold the catalog's write lock for a moment only).
+
+    Each chunk carries a batch id, a digest of its rows, recorded in its own transaction: a
+    chunk applied again (retried after its commit was lost on the way back) adds nothing.
     """
 
     def __init__(self, ctx: RunContext, archive: WarcArchive | None = None) -> None:
@@ -85,6 +100,59 @@ class ChunkedLoad:
             and time.monotonic() - self._last_commit >= self._settings.commit_every_s
         )
 
+    def batch_id(self) -> str:
+        """The chunk in hand's id: the run and a digest of every row's key."""
+        digest = hashlib.blake2b(digest_size=12)
+        for attempt in self._attempts:
+            digest.update(f"f|{attempt.url}|{attempt.fetched_at}|{attempt.attempt}\n".encode())
+        for record in self._records:
+            digest.update(f"r|{record.record_id}\n".encode())
+        for problem in self._problems:
+            digest.update(f"p|{problem.source_url}|{problem.reason}\n".encode())
+        for origin in sorted(self._robots):
+            digest.update(f"o|{origin}\n".encode())
+        for article in self._articles:
+            digest.update(f"a|{article.article_id}|{article.text_sha256}\n".encode())
+        for rejection in self._rejections:
+            digest.update(f"j|{rejection.record_id}\n".encode())
+        return f"{self._ctx.run_id}:{digest.hexdigest()}"
+
+    def _rows(self) -> int:
+        return (
+            len(self._attempts)
+            + len(self._records)
+            + len(self._problems)
+            + len(self._robots)
+            + len(self._articles)
+            + len(self._rejections)
+        )
+
+    def _write(self, wait_s: float | None) -> None:
+        """Write the chunk in one transaction, unless its batch id says it is there already;
+        a failure on the catalog's side is tried again (the batch id makes that safe)."""
+        batch_id = self.batch_id()
+        for tries in range(1, COMMIT_TRIES + 1):
+            try:
+                with self._ctx.open(wait_s=wait_s, migrated=True) as conn, transaction(conn):
+                    if batch_applied(conn, batch_id):
+                        logger.info("batch %s was committed already: not applied again", batch_id)
+                        return
+                    save_fetches(
+                        conn, self._ctx.run_id, self._attempts, self._records, in_transaction=True
+                    )
+                    save_problems(conn, self._ctx.run_id, self._problems)
+                    save_robots_answers(conn, self._ctx.run_id, self._robots)
+                    save_articles(conn, self._articles, self._rejections, in_transaction=True)
+                    record_batch(conn, batch_id, self._ctx.run_id, self._rows())
+                return
+            except duckdb.Error as exc:
+                if not self._ctx.is_lake:
+                    raise
+                if tries == COMMIT_TRIES:
+                    raise StorageError(f"cannot commit batch {batch_id}: {exc}") from exc
+                logger.warning("commit of batch %s failed (%s); trying again", batch_id, exc)
+                time.sleep(0.2 * tries)
+
     def commit(self, *, final: bool = True) -> bool:
         """Commit what is in hand. A chunk that meets a held file waits for the next one
         (False); the final commit waits ``lock_wait_s`` and then raises StorageUnavailable."""
@@ -100,16 +168,7 @@ class ChunkedLoad:
         if self._archive is not None:
             self._archive.sync()
         try:
-            with (
-                self._ctx.open(wait_s=None if final else 0, migrated=True) as conn,
-                transaction(conn),
-            ):
-                save_fetches(
-                    conn, self._ctx.run_id, self._attempts, self._records, in_transaction=True
-                )
-                save_problems(conn, self._ctx.run_id, self._problems)
-                save_robots_answers(conn, self._ctx.run_id, self._robots)
-                save_articles(conn, self._articles, self._rejections, in_transaction=True)
+            self._write(wait_s=None if final or self._ctx.is_lake else 0)
         except StorageUnavailable as exc:
             if not final:
                 if self.held_by is None:

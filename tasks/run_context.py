@@ -14,8 +14,10 @@ import duckdb
 from tasks.fetch import FetchPolicy, StaticResolver
 from tasks.listings import parse_url_list
 from tasks.raw_archive import WarcArchive, resolve_warc_path
+from tasks.shards import Shard
 from tasks.urls import is_http_url
 from wirehouse.db import open_archive
+from wirehouse.ducklake import is_lake
 from wirehouse.errors import InputError
 from wirehouse.records import (
     Link,
@@ -35,22 +37,39 @@ class RunContext:
     settings: Settings = field(default_factory=Settings)
     allow_private_network: bool = False
     resolve: tuple[tuple[str, str], ...] = ()  # (host, "address[:port]") overrides
+    shard: Shard | None = None  # only the hosts of this shard (``--shard K/N``)
 
     @classmethod
     def for_archive(cls, db_path: str) -> RunContext:
         """A new run on an existing archive, with the environment's settings (for the flows
         that work on what is archived: re-extraction, maintenance)."""
+        settings = Settings.from_env()
         return cls(
             db_path=db_path,
-            archive_dir=default_archive_dir(db_path),
+            archive_dir=default_archive_dir(db_path, settings.archive.data_path),
             run_id=new_run_id(),
-            settings=Settings.from_env(),
+            settings=settings,
         )
 
     @property
+    def is_lake(self) -> bool:
+        """Whether the archive is a DuckLake (many writers) rather than a DuckDB file."""
+        return is_lake(self.db_path)
+
+    @property
     def db_dir(self) -> Path:
-        """The database's folder: stored WARC paths are relative to it."""
+        """The folder stored WARC paths are relative to: the database's, or a DuckLake's
+        local data path (the WARC archive's parent when the data path is s3://)."""
+        if self.is_lake:
+            data_path = self.settings.archive.data_path
+            if data_path and "://" not in data_path:
+                return Path(data_path).absolute()
+            return Path(self.archive_dir).absolute().parent
         return Path(self.db_path).absolute().parent
+
+    def owns(self, url: str) -> bool:
+        """Whether this run archives the URL (its host is in the run's shard, if any)."""
+        return self.shard is None or self.shard.owns(url)
 
     def warc_file(self, stored_path: str) -> Path:
         """Where a stored WARC path is now (StorageUnavailable when it is nowhere)."""
@@ -66,7 +85,8 @@ class RunContext:
         """The archive, opened for writing; while another process holds the file it waits
         ``wait_s`` (default: the ``lock_wait_s`` setting), saying so."""
         wait = self.settings.archive.lock_wait_s if wait_s is None else wait_s
-        return open_archive(self.db_path, wait_s=wait, migrated=migrated)
+        data_path = self.settings.archive.data_path or None
+        return open_archive(self.db_path, wait_s=wait, migrated=migrated, data_path=data_path)
 
     def policy(self) -> FetchPolicy:
         return FetchPolicy(self.settings.fetch, self.allow_private_network)
@@ -75,8 +95,25 @@ class RunContext:
         return StaticResolver(dict(self.resolve))
 
 
-def default_archive_dir(db: str) -> str:
-    """The WARC archive lives next to the DB: demo.duckdb -> demo-archive/."""
+def default_archive_dir(db: str, data_path: str = "") -> str:
+    """The WARC archive lives next to the DB (demo.duckdb -> demo-archive/), or under a
+    DuckLake's data path (<data path>/warc/). A DuckLake whose data path is s3:// needs a
+    folder named for it (``--archive``): WARC files are written to a local or shared
+    filesystem."""
+    if is_lake(db):
+        if not data_path:
+            raise InputError(
+                "a DuckLake archive needs --data-path (or WIREHOUSE_DATA_PATH): the folder "
+                "its data files and raw WARC archive go to",
+                reason="bad_archive_path",
+            )
+        if "://" in data_path:
+            raise InputError(
+                f"the data path {data_path} is not a local folder: give --archive DIR, a "
+                "folder every worker mounts, for the raw WARC archive",
+                reason="bad_archive_path",
+            )
+        return str(Path(data_path).absolute() / "warc")
     path = Path(db)
     return str(path.with_name(f"{path.stem}-archive"))
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from wirehouse.db import batch_view, insert_many, load_batch, query, transaction
+from wirehouse.db import batch_view, insert_many, load_batch, query, statement, transaction
 from wirehouse.records import (
     Article,
     ArticleLink,
@@ -37,8 +37,20 @@ from wirehouse.settings import DedupeSettings
 
 def start_run(conn: duckdb.DuckDBPyConnection, run_id: str, parameters: dict[str, object]) -> None:
     conn.execute(
-        query("insert_run"), [run_id, datetime.now(UTC), json.dumps(parameters, default=str)]
+        statement(conn, "insert_run"),
+        [run_id, datetime.now(UTC), json.dumps(parameters, default=str)],
     )
+
+
+def batch_applied(conn: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
+    """Whether a chunk with this batch id was committed already."""
+    row = conn.execute(query("load_batch_applied"), {"batch_id": batch_id}).fetchone()
+    return bool(row and row[0])
+
+
+def record_batch(conn: duckdb.DuckDBPyConnection, batch_id: str, run_id: str, rows: int) -> None:
+    """Mark a chunk committed (in the transaction that writes its rows)."""
+    conn.execute(query("insert_load_batch"), {"batch_id": batch_id, "run_id": run_id, "rows": rows})
 
 
 def failure_examples(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:

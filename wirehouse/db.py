@@ -1,4 +1,9 @@
-"""The DuckDB archive: opening it, migrating it, and the SQL kept in ``sql/``.
+"""The archive: opening it, migrating it, and the SQL kept in ``sql/``.
+
+An archive location is a DuckDB file (``news.duckdb``) or a DuckLake
+(``ducklake:postgres:<libpq conninfo>`` with a data path; ``wirehouse.ducklake``). This is
+the one place either is opened; both give a DuckDB connection, and the same migrations and
+queries run on both (translated for DuckLake where it lacks keys and sequences).
 
 Migrations are ``sql/migrations/NNN_name.sql`` applied in order and recorded in
 ``schema_migrations``. Queries are ``sql/queries/NAME.sql`` loaded by name.
@@ -21,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from wirehouse import ducklake
 from wirehouse.errors import StorageError, StorageUnavailable
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -39,6 +45,20 @@ def query(name: str) -> str:
         raise KeyError(f"no SQL query named {name!r} in {path.parent}") from None
 
 
+@cache
+def _lake_query(name: str) -> str:
+    return ducklake.translate_upsert(query(name))
+
+
+def statement(conn: duckdb.DuckDBPyConnection, name: str) -> str:
+    """A named statement as this connection's backend runs it (an upsert becomes a merge
+    on DuckLake)."""
+    text = query(name)
+    if "on conflict" in text.lower() and ducklake.is_lake_connection(conn):
+        return _lake_query(name)
+    return text
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration file, in order."""
     found = []
@@ -51,11 +71,16 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations this database has not seen; returns the versions applied."""
+    """Apply the migrations this database has not seen; returns the versions applied.
+    On DuckLake each is translated first (``ducklake.translate_ddl``)."""
+    lake = ducklake.is_lake_connection(conn)
+    ddl = ducklake.translate_ddl if lake else (lambda sql: sql)
     conn.execute(
-        "create table if not exists schema_migrations ("
-        " version integer primary key, name varchar not null,"
-        " applied_at timestamptz not null default current_timestamp)"
+        ddl(
+            "create table if not exists schema_migrations ("
+            " version integer primary key, name varchar not null,"
+            " applied_at timestamptz not null default current_timestamp)"
+        )
     )
     done = {row[0] for row in conn.execute("select version from schema_migrations").fetchall()}
     applied = []
@@ -64,7 +89,7 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         conn.execute("begin transaction")
         try:
-            conn.execute(sql)
+            conn.execute(ddl(sql))
             conn.execute(
                 "insert into schema_migrations (version, name) values (?, ?)", [version, name]
             )
@@ -95,9 +120,17 @@ logger = logging.getLogger("wirehouse.db")
 
 
 def connect(
-    path: str | Path, *, read_only: bool = False, wait_s: float | None = None
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    wait_s: float | None = None,
+    data_path: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the archive, waiting while another process holds it.
+
+    A DuckLake location (``ducklake:postgres:...``) is attached instead (``data_path``
+    where its files go: needed when the lake is made, remembered by its catalog after);
+    nothing holds it, so nothing is waited for: writers take turns in ``open_archive``.
 
     DuckDB lets one process open a file for writing, and no other process open it at all
     meanwhile; a run holds it only for short load transactions, so waiting briefly is
@@ -105,6 +138,9 @@ def connect(
     saying once who it waits for. ``wait_s=0`` tries once. Raises StorageUnavailable when
     the file stays held, StorageError when it cannot be opened at all.
     """
+    if ducklake.is_lake(path):
+        location = ducklake.parse_location(str(path), data_path)
+        return ducklake.connect_lake(location, read_only=read_only)
     if wait_s is None:
         wait_s = READ_WAIT_S if read_only else WRITE_WAIT_S
     path = Path(path)
@@ -158,16 +194,51 @@ def open_archive(
     read_only: bool = False,
     wait_s: float | None = None,
     migrated: bool = False,
+    data_path: str | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated connection that is closed (and its lock released) on exit; ``migrated``
-    skips the migration check (the run already made it)."""
-    conn = connect(path, read_only=read_only, wait_s=wait_s)
+    skips the migration check (the run already made it). On DuckLake a writer holds the
+    catalog's write lock meanwhile, waiting ``wait_s`` for it (readers take none)."""
+    if ducklake.is_lake(path) and not read_only:
+        location = ducklake.parse_location(str(path), data_path)
+        wait = WRITE_WAIT_S if wait_s is None else wait_s
+        with (
+            ducklake.advisory_lock(location, ducklake.WRITE_LOCK, wait),
+            _opened(path, read_only, wait_s, migrated, data_path) as conn,
+        ):
+            yield conn
+        return
+    with _opened(path, read_only, wait_s, migrated, data_path) as conn:
+        yield conn
+
+
+@contextmanager
+def _opened(
+    path: str | Path,
+    read_only: bool,
+    wait_s: float | None,
+    migrated: bool,
+    data_path: str | None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    conn = connect(path, read_only=read_only, wait_s=wait_s, data_path=data_path)
     try:
         if not read_only and not migrated:
             migrate(conn)
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def grouping_lock(path: str | Path, wait_s: float | None = None) -> Iterator[None]:
+    """Hold the archive's grouping lock (DuckLake: one grouping at a time over all machines;
+    a DuckDB file: its run lock does that already, so nothing here)."""
+    if not ducklake.is_lake(path):
+        yield
+        return
+    location = ducklake.parse_location(str(path))
+    with ducklake.advisory_lock(location, ducklake.GROUP_LOCK, wait_s):
+        yield
 
 
 @contextmanager
@@ -187,7 +258,7 @@ def insert_many(
 ) -> None:
     """Run a named parameterised statement once per row (for a handful of rows)."""
     if rows:
-        conn.executemany(query(sql_name), [list(row) for row in rows])
+        conn.executemany(statement(conn, sql_name), [list(row) for row in rows])
 
 
 def _json_value(value: object) -> object:
@@ -235,12 +306,13 @@ def load_batch(
         return
     types = _column_types(conn, table)
     with batch_view(conn, {name: types[name] for name in rows[0]}, rows):
-        conn.execute(query(sql_name))
+        conn.execute(statement(conn, sql_name))
 
 
 def _column_types(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     rows = conn.execute(
-        "select column_name, data_type from information_schema.columns where table_name = ?",
+        "select column_name, data_type from information_schema.columns"
+        " where table_name = ? and table_catalog = current_database()",
         [table],
     ).fetchall()
     if not rows:

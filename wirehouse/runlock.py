@@ -5,6 +5,9 @@ second scheduler) take an exclusive lock on ``<db>.lock`` too. The lock is an OS
 so a crashed run never leaves it behind. Within one process the lock is re-entrant: the
 command line takes it before anything starts (a busy archive answers at once), and the run
 it starts takes it again.
+
+A DuckLake archive (``ducklake:postgres:...``) takes no run lock: many runs write to it at
+once (shards by host), taking turns for each load transaction (``wirehouse.ducklake``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from wirehouse.ducklake import is_lake
 from wirehouse.errors import StorageError
 
 _held: dict[Path, int] = {}  # lock files this process holds, and how many times
@@ -24,7 +28,10 @@ _guard = threading.Lock()
 
 @contextmanager
 def run_lock(db_path: str | Path) -> Iterator[None]:
-    """Hold the archive's run lock, or fail at once saying who holds it."""
+    """Hold the archive's run lock, or fail at once saying who holds it (DuckLake: none)."""
+    if is_lake(db_path):
+        yield
+        return
     path = Path(f"{db_path}.lock").absolute()
     with _guard:
         if path in _held:

@@ -26,7 +26,7 @@ DEFAULT_USER_AGENT = "wirehouse/0.1 (+https://github.com/wirehouse/wirehouse; ne
 ENV_PREFIX = "WIREHOUSE_"
 # WIREHOUSE_ variables that are not settings: deployment parameters read by prefect.yaml and
 # `wirehouse server`.
-NOT_SETTINGS = frozenset({"WIREHOUSE_DB", "WIREHOUSE_PROJECT_DIR", "WIREHOUSE_SOURCES"})
+NOT_SETTINGS = frozenset({"WIREHOUSE_PROJECT_DIR", "WIREHOUSE_SOURCES"})
 
 _CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -66,7 +66,15 @@ class FetchSettings:
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
 class ArchiveSettings:
-    """How a run keeps its work: commit often, wait for readers, never lose a chunk."""
+    """Where the archive is, and how a run keeps its work: commit often, wait for readers,
+    never lose a chunk."""
+
+    # The archive: a DuckDB file, or ducklake:postgres:<libpq conninfo> (WIREHOUSE_DB; the
+    # command line's --db wins) ...
+    db: str = ""
+    # ... and for a DuckLake, where its Parquet files and the raw WARC archive go: a folder
+    # every machine mounts at the same path, or s3://bucket/prefix (WIREHOUSE_DATA_PATH).
+    data_path: str = ""
 
     # The fetch and ingest steps commit what they did every this many pages or seconds,
     # whichever comes first: a kill loses at most one chunk.
@@ -78,6 +86,14 @@ class ArchiveSettings:
     # URLs fetched by a run that never finished (killed, crashed) this recently are not
     # fetched again by the next run: it carries on where that one stopped.
     resume_window_s: Annotated[float, Field(ge=0)] = 86_400.0
+
+    def __post_init__(self) -> None:
+        from wirehouse import ducklake  # the settings import nothing else at load time
+
+        if self.db and ducklake.is_lake(self.db):
+            ducklake.parse_location(self.db)
+        if self.data_path:
+            ducklake.check_data_path(self.data_path)
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
@@ -174,6 +190,12 @@ class Settings:
             return replace(self, fetch=replace(self.fetch, user_agent=user_agent))
         except ValidationError as exc:
             raise InputError(f"--user-agent {user_agent!r}: {_first_message(exc)}") from None
+
+    def with_data_path(self, data_path: str | None) -> Settings:
+        """These settings with another DuckLake data path (None keeps the current one)."""
+        if not data_path:
+            return self
+        return replace(self, archive=replace(self.archive, data_path=data_path))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -3,6 +3,7 @@
 select table_name
 from information_schema.tables
 where table_schema = 'main'
+  and table_catalog = current_database()
   and table_name not in (
       'schema_migrations', 'search_index_state', 'copy_fingerprints', 'term_counts',
       'story_vectors'

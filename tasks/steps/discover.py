@@ -40,8 +40,12 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name).
     Archive files that no row points at (a killed run's) are reported as problems."""
     links, attempts, problems, robots = find_links(ctx, sources)
+    links = [link for link in links if ctx.owns(link.url)]
     with ctx.open() as conn:
-        unindexed = unindexed_files(ctx.archive_dir, archived_warc_paths(conn))
+        # Beside other shards the archive folder holds files they have not recorded yet:
+        # the maintenance flow looks for unindexed files then.
+        recorded = [] if ctx.shard else archived_warc_paths(conn)
+        unindexed = [] if ctx.shard else unindexed_files(ctx.archive_dir, recorded)
         problems.extend(
             DiscoveryProblem(
                 str(path),

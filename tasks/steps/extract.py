@@ -106,10 +106,11 @@ def _storage_problems(
 
 
 def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractReport:
-    """Extract every archived response not yet turned into an article or a rejection.
-    Responses that cannot be read back stay pending and are reported."""
+    """Extract every archived response not yet turned into an article or a rejection (of
+    the run's shard only, so no two shards write one article). Responses that cannot be
+    read back stay pending and are reported."""
     with ctx.open() as conn:
-        pending = _located(ctx, pending_records(conn))
+        pending = _located(ctx, [r for r in pending_records(conn) if ctx.owns(r.url)])
         before = count_articles(conn)
     rejected: Counter[str] = Counter()
     unreadable: list[UnreadableRecord] = []

@@ -30,7 +30,7 @@ from tasks.store import (
 from tasks.stories import group_stories
 from tasks.story_vectors import strongest_terms, terms_and_probe
 from tasks.storylines import storylines
-from wirehouse.db import query, transaction
+from wirehouse.db import grouping_lock, query, transaction
 from wirehouse.records import (
     ArticleSketch,
     PreviousGrouping,
@@ -47,6 +47,21 @@ logger = logging.getLogger("wirehouse.group")
 
 
 def group_articles(ctx: RunContext) -> GroupReport:
+    """Group the articles that are new or changed since the last run, one grouping at a
+    time over the whole archive (on DuckLake: under the catalog's grouping lock, waiting
+    for a grouping under way). A shard run on DuckLake leaves it to the one grouping after
+    the shards (``wirehouse group``, the crawl's fan-out) and reports the archive as it is.
+    """
+    if ctx.is_lake and ctx.shard is not None:
+        logger.info("shard %s: grouping is left to the run after the shards", ctx.shard)
+        with ctx.open() as conn:
+            totals = grouping_totals(conn)
+        return GroupReport(totals.articles, totals.copies, totals.copy_groups, totals.stories, 0)
+    with grouping_lock(ctx.db_path):
+        return _group_articles(ctx)
+
+
+def _group_articles(ctx: RunContext) -> GroupReport:
     """Group the articles that are new or changed since the last run.
 
     Their MinHash keys go to the archive first, so their copies are found anywhere in it;

@@ -14,17 +14,31 @@ logger = logging.getLogger("wirehouse.index")
 
 
 def refresh_search(ctx: RunContext) -> int:
-    """Rebuild the full-text index; returns the number of articles indexed."""
+    """Rebuild the full-text index; returns the number of articles indexed. A DuckLake has
+    none (DuckDB's fts index lives in a database file): 0."""
+    if ctx.is_lake:
+        logger.info("no full-text index on a DuckLake archive: export it to search it")
+        return 0
     with ctx.open() as conn:
         return refresh_search_index(conn)
 
 
 def checkpoint(ctx: RunContext) -> ArchiveFigures:
-    """Fold DuckDB's write-ahead log into the file and report the archive's size."""
+    """Fold DuckDB's write-ahead log into the file and report the archive's size. On a
+    DuckLake, DuckLake's own checkpoint: inlined rows flushed to Parquet, small adjacent
+    files merged, expired snapshots and their files removed (the size is its data path's,
+    when local)."""
     with ctx.open() as conn:
         conn.execute("checkpoint")
         row = conn.execute(query("archive_figures")).fetchone()
     articles, stories, copy_groups, raw_records, fetches = row or (0, 0, 0, 0, 0)
-    return ArchiveFigures(
-        articles, stories, copy_groups, raw_records, fetches, Path(ctx.db_path).stat().st_size
-    )
+    return ArchiveFigures(articles, stories, copy_groups, raw_records, fetches, _size(ctx))
+
+
+def _size(ctx: RunContext) -> int:
+    if not ctx.is_lake:
+        return Path(ctx.db_path).stat().st_size
+    data_path = ctx.settings.archive.data_path
+    if not data_path or "://" in data_path:
+        return 0
+    return sum(p.stat().st_size for p in Path(data_path).rglob("*.parquet"))

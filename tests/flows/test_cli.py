@@ -132,6 +132,16 @@ def _cli_in_fresh_process(args: list[str], env: dict[str, str] | None = None, **
         ({"WIREHOUSE_MAX_RETRYS": "1"}, [], "did you mean WIREHOUSE_MAX_RETRIES"),
         ({}, ["--db", ""], "--db needs a database file name"),
         ({}, ["--url", "ftp://x.example/"], "not an http(s) URL"),
+        ({}, ["--db", "ducklake:sqlite:x.db"], "ducklake:postgres:<libpq conninfo>"),
+        ({}, ["--db", "ducklake:postgres:not a conninfo"], "must be a libpq conninfo"),
+        ({}, ["--shard", "5/4"], "--shard 5/4: K/N needs 1 <= K <= N"),
+        ({}, ["--shard", "two"], "expected K/N"),
+        (
+            {"WIREHOUSE_DATA_PATH": "/tmp/wirehouse-unreachable-lake"},
+            ["--db", "ducklake:postgres:host=127.0.0.1 port=9 user=x dbname=x connect_timeout=5"],
+            "cannot reach the DuckLake catalog",
+        ),
+        ({}, ["--db", "ducklake:postgres:dbname=x"], "needs --data-path"),
     ],
 )
 def test_bad_settings_and_arguments_answer_in_one_line_before_prefect(tmp_path, env, args, message):
