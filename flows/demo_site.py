@@ -56,11 +56,17 @@ class _SiteHandler(BaseHTTPRequestHandler):
         return
 
 
+class _SiteServer(ThreadingHTTPServer):
+    # several runs at once (shards) open many connections together: the default backlog
+    # of 5 would refuse some of them
+    request_queue_size = 256
+
+
 @contextmanager
 def serve_example_site(root: Path = EXAMPLE_SITE) -> Iterator[dict[str, str]]:
     """Serve the example site on 127.0.0.1:<free port>; yields host -> address overrides."""
     handler = type("SiteHandler", (_SiteHandler,), {"root": root.resolve()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _SiteServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-site", daemon=True

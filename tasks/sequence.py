@@ -80,7 +80,8 @@ def archive(
     progress.start()
     with run_lock(ctx.db_path):
         with ctx.open() as conn:
-            start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir})
+            shard = {"shard": str(ctx.shard)} if ctx.shard else {}
+            start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir, **shard})
         progress.step("discover")
         found = run_step("discover", discover.discover, ctx, sources)
         after_step("discover", found)

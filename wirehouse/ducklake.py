@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -148,8 +149,27 @@ def _catalog_error(location: LakeLocation, exc: BaseException) -> StorageUnavail
     )
 
 
+# Loading the extensions and attaching the catalog costs about half a second, so each
+# process does it once: an in-memory DuckDB with the lake attached, of which every open is a
+# connection of its own (``cursor``: its own transactions and temporary views).
+_bases: dict[tuple[int, str, str | None, bool], duckdb.DuckDBPyConnection] = {}
+_bases_guard = threading.Lock()
+
+
 def connect_lake(location: LakeLocation, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the lake attached as ``lake`` and in use."""
+    """A DuckDB connection with the lake attached as ``lake`` and in use."""
+    key = (os.getpid(), location.conninfo, location.data_path, read_only)
+    with _bases_guard:
+        base = _bases.get(key)
+        if base is None:
+            base = _bases[key] = _attach(location, read_only=read_only)
+    conn = base.cursor()
+    conn.execute(f"use {CATALOG}")
+    return conn
+
+
+def _attach(location: LakeLocation, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the lake attached as ``lake``."""
     conn = duckdb.connect()
     try:
         load_extension(conn, "ducklake")
@@ -168,7 +188,6 @@ def connect_lake(location: LakeLocation, *, read_only: bool = False) -> duckdb.D
             )
         except duckdb.Error as exc:
             raise _catalog_error(location, exc) from exc
-        conn.execute(f"use {CATALOG}")
     except BaseException:
         conn.close()
         raise
@@ -186,6 +205,24 @@ def lock_key(name: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
     )
+
+
+def _lock_base(location: LakeLocation) -> duckdb.DuckDBPyConnection:
+    """This process's connection to the catalog's server for advisory locks (each lock is
+    held by a transaction of a cursor of it, so by a PostgreSQL connection of its own)."""
+    key = (os.getpid(), location.conninfo, "pglock", False)
+    with _bases_guard:
+        base = _bases.get(key)
+        if base is None:
+            base = duckdb.connect()
+            try:
+                load_extension(base, "postgres_scanner")
+                base.execute(f"attach {_literal(location.conninfo)} as pglock (type postgres)")
+            except duckdb.Error as exc:
+                base.close()
+                raise _catalog_error(location, exc) from exc
+            _bases[key] = base
+    return base
 
 
 _held: dict[tuple[str, str], int] = {}
@@ -212,13 +249,8 @@ def advisory_lock(location: LakeLocation, name: str, wait_s: float | None) -> It
             finally:
                 _held[key] -= 1
             return
-        conn = duckdb.connect()
+        conn = _lock_base(location).cursor()
         try:
-            load_extension(conn, "postgres_scanner")
-            try:
-                conn.execute(f"attach {_literal(location.conninfo)} as pglock (type postgres)")
-            except duckdb.Error as exc:
-                raise _catalog_error(location, exc) from exc
             conn.execute("begin transaction")
             timeout_ms = 0 if wait_s is None else max(1, int(wait_s * 1000))
             conn.execute(
