@@ -39,7 +39,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reference(site, tmp_path_factory):
     """One DuckDB-file run of the same pages."""
-    urls, urls_file, resolve = site
+    _urls, urls_file, resolve = site
     db = str(tmp_path_factory.mktemp("file") / "news.duckdb")
     done = subprocess.run(
         scale_out.run_args(db, urls_file, resolve),
@@ -87,7 +87,7 @@ def _loaded_batches(db: str) -> int:
 def sharded(site, postgres, tmp_path_factory):
     """Four shards at once (the first killed once mid-run, then run again), then one
     grouping, with a reader throughout; (db, exit codes, reader)."""
-    urls, urls_file, resolve = site
+    _urls, urls_file, resolve = site
     db = "ducklake:postgres:" + postgres.create("shards")
     data_path = str(tmp_path_factory.mktemp("lake"))
     with open_archive(db, data_path=data_path):
