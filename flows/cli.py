@@ -147,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--no-worker", action="store_true", help="deploy only; start no worker")
     server.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="start N workers of the pool (shard runs go to them at once; default 1)",
+    )
+    server.add_argument(
         "--home", help="folder for the server's SQLite database and logs (default .prefect/)"
     )
 
@@ -469,6 +476,8 @@ def cmd_server(args: argparse.Namespace) -> int:
     from flows import server
 
     server.check_port(args.port)
+    if not 1 <= args.workers <= 64:
+        raise InputError(f"--workers {args.workers}: from 1 to 64")
     sources = Path(args.sources)
     if not sources.exists() and args.sources == "sources.toml":
         example = server.PROJECT_DIR / "sources.example.toml"
@@ -476,7 +485,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         print(f"wrote {sources} from {example.name}: list your feeds and sitemaps there")
     _quiet_prefect_defaults()
     plan = server.plan(args.port, str(sources), args.api_url, args.home)
-    return server.serve(plan, not args.no_worker)
+    return server.serve(plan, 0 if args.no_worker else args.workers)
 
 
 def cmd_group(args: argparse.Namespace) -> int:

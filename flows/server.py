@@ -122,8 +122,9 @@ def _run(args: Sequence[str], plan: ServerPlan, what: str) -> None:
         raise StorageError(f"{what} failed:\n" + "\n".join(tail))
 
 
-def serve(plan: ServerPlan, with_worker: bool = True, out: object = sys.stdout) -> int:
-    """Start everything, wait for Ctrl-C (or SIGTERM), stop everything."""
+def serve(plan: ServerPlan, workers: int = 1, out: object = sys.stdout) -> int:
+    """Start everything (``workers`` workers of the pool: shard runs go to them at once),
+    wait for Ctrl-C (or SIGTERM), stop everything."""
     started: list[subprocess.Popen[bytes]] = []
     names: list[str] = []
 
@@ -155,15 +156,11 @@ def serve(plan: ServerPlan, with_worker: bool = True, out: object = sys.stdout) 
             "creating the work pool",
         )
         _run(_prefect("--no-prompt", "deploy", "--all"), plan, "prefect deploy")
-        if with_worker:
-            names.append("worker")
-            started.append(
-                _start(
-                    _prefect("worker", "start", "--pool", POOL, "--type", "process"),
-                    plan,
-                    "worker.log",
-                )
-            )
+        for number in range(1, workers + 1):
+            name = "worker" if number == 1 else f"worker-{number}"
+            names.append(name)
+            command = _prefect("worker", "start", "--pool", POOL, "--type", "process")
+            started.append(_start([*command, "--name", f"wirehouse-{name}"], plan, f"{name}.log"))
         ui = plan.env.get("PREFECT_UI_URL") or plan.api_url.removesuffix("/api")
         say(f"ready: open {ui} to watch the runs; crawl sources from {plan.sources}")
         say("press Ctrl-C to stop the worker and the server")

@@ -9,6 +9,9 @@ urls = ["https://example.com/a-page.html"]
 urls_file = "more-urls.txt"         # optional; one URL per line
 user_agent = "my-archive/1.0 (+https://example.org/contact)"   # optional
 allow_private_network = false       # optional
+# db = "ducklake:postgres:dbname=news host=db.internal"   # a DuckLake instead of a file ...
+# data_path = "/mnt/lake"           # ... its data files and WARC archive (or s3://...)
+# shards = 4                        # a DuckLake crawl fans out to this many shard runs
 [resolve]                           # optional; like curl --resolve
 "news.example" = "127.0.0.1:8080"
 """
@@ -20,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wirehouse.ducklake import is_lake
 from wirehouse.errors import InputError
 
 _KNOWN = {
     "db", "archive", "feeds", "sitemaps", "urls", "urls_file", "user_agent",
-    "allow_private_network", "resolve",
+    "allow_private_network", "resolve", "data_path", "shards",
 }  # fmt: skip
 
 
@@ -41,6 +45,8 @@ class CrawlConfig:
     user_agent: str | None = None
     allow_private_network: bool = False
     resolve: dict[str, str] = field(default_factory=dict)
+    data_path: str | None = None  # a DuckLake's data files (a shared folder, or s3://...)
+    shards: int = 1  # shard runs the crawl fans out to (a DuckLake only)
 
 
 def _strings(data: dict[str, Any], key: str, path: Path) -> list[str]:
@@ -81,11 +87,25 @@ def load_crawl_config(path: str | Path) -> CrawlConfig:
         raise InputError(
             f"{path}: allow_private_network must be true or false", reason="bad_config"
         )
+    shards = data.get("shards", 1)
+    if not isinstance(shards, int) or isinstance(shards, bool) or not 1 <= shards <= 1024:
+        raise InputError(
+            f"{path}: shards must be a whole number from 1 to 1024", reason="bad_config"
+        )
+    if shards > 1 and not is_lake(data["db"]):
+        raise InputError(
+            f'{path}: shards = {shards} needs a DuckLake (db = "ducklake:postgres:..."): a '
+            "DuckDB file takes one writer",
+            reason="bad_config",
+        )
+    data_path = data.get("data_path")
+    if data_path is not None and not isinstance(data_path, str):
+        raise InputError(f"{path}: data_path must be a string", reason="bad_config")
     user_agent = data.get("user_agent")
     if user_agent is not None and not isinstance(user_agent, str):
         raise InputError(f"{path}: user_agent must be a string", reason="bad_config")
     return CrawlConfig(
-        db=str(base / data["db"]),
+        db=data["db"] if is_lake(data["db"]) else str(base / data["db"]),
         archive=local(data.get("archive"), "archive"),
         feeds=_strings(data, "feeds", path),
         sitemaps=_strings(data, "sitemaps", path),
@@ -94,4 +114,6 @@ def load_crawl_config(path: str | Path) -> CrawlConfig:
         user_agent=user_agent,
         allow_private_network=private,
         resolve=dict(resolve),
+        data_path=data_path if data_path is None or "://" in data_path else str(base / data_path),
+        shards=shards,
     )

@@ -65,32 +65,13 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
     sources.write_text(
         f'db = "news.duckdb"\nfeeds = ["{FEED}"]\nallow_private_network = true\n[resolve]\n{resolve}'
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
-    command = [sys.executable, "-m", "flows.cli", "server", "--port", str(port)]
-    command += ["--sources", str(sources), "--home", str(home)]
-    server = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    server = _start_server(port, sources, home)
     api = f"http://127.0.0.1:{port}/api"
-    output: list[str] = []
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            line = server.stdout.readline() if server.stdout else ""
-            output.append(line)
-            if line.startswith("ready:") or server.poll() is not None:
-                break
-        assert any(line.startswith("ready:") for line in output), "".join(output)
-
+        _wait_ready(server)
         deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
         names = {d["name"]: d for d in deployments}
-        assert set(names) == {"hourly-crawl", "reextract", "nightly-maintenance"}
+        assert set(names) == {"hourly-crawl", "crawl-shard", "reextract", "nightly-maintenance"}
         assert names["hourly-crawl"]["parameters"] == {"config": str(sources)}
         assert [s["schedule"]["cron"] for s in names["hourly-crawl"]["schedules"]] == ["0 * * * *"]
         crawl = names["hourly-crawl"]
@@ -139,17 +120,110 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
         with duckdb.connect(str(tmp_path / "news.duckdb"), read_only=True) as conn:
             assert conn.execute("select count(*) from articles").fetchone()[0] > 5
     finally:
-        server.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            raise
-        finally:
-            if server.stdout:
-                server.stdout.close()
+        _stop_server(server)
     assert server.returncode == 0
     deadline = time.monotonic() + 20
     while processes_with(str(home)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert processes_with(str(home)) == []
+
+
+def _start_server(port: int, sources: Path, home: Path, *extra: str) -> subprocess.Popen[str]:
+    """`wirehouse server` in a process group of its own, with a clean environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "WIREHOUSE_"))}
+    env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
+    command = [sys.executable, "-m", "flows.cli", "server", "--port", str(port), *extra]
+    command += ["--sources", str(sources), "--home", str(home)]
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _wait_ready(server: subprocess.Popen[str]) -> list[str]:
+    output: list[str] = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = server.stdout.readline() if server.stdout else ""
+        output.append(line)
+        if line.startswith("ready:") or server.poll() is not None:
+            break
+    assert any(line.startswith("ready:") for line in output), "".join(output)
+    return output
+
+
+def _stop_server(server: subprocess.Popen[str]) -> None:
+    server.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    try:
+        server.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        raise
+    finally:
+        if server.stdout:
+            server.stdout.close()
+
+
+@pytest.mark.slow
+def test_a_sharded_crawl_fans_out_to_the_workers_and_groups_once(tmp_path, example_hosts, postgres):
+    """`wirehouse server --workers 2` and a crawl configuration with `shards = 2` on a
+    DuckLake: the crawl run starts two crawl-shard runs, the two workers take them, and the
+    crawl run groups what they archived."""
+    port = free_port()
+    home = tmp_path / "prefect-home"
+    db = "ducklake:postgres:" + postgres.create("fanout")
+    sources = tmp_path / "sources.toml"
+    resolve = "".join(f'"{host}" = "{address}"\n' for host, address in example_hosts.items())
+    sources.write_text(
+        f'db = "{db}"\ndata_path = "lake"\nshards = 2\nfeeds = ["{FEED}"]\n'
+        f"allow_private_network = true\n[resolve]\n{resolve}"
+    )
+    server = _start_server(port, sources, home, "--workers", "2")
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_ready(server)
+        deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
+        crawl = next(d for d in deployments if d["name"] == "hourly-crawl")
+        run = httpx.post(
+            f"{api}/deployments/{crawl['id']}/create_flow_run", json={}, timeout=30
+        ).json()
+        state: dict[str, object] = {}
+        deadline = time.monotonic() + 480
+        while time.monotonic() < deadline:
+            state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=30).json()["state"]
+            if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+                break
+            time.sleep(1)
+        logs = "".join(
+            (home / "logs" / name).read_text(errors="replace")[-2000:]
+            for name in ("worker.log", "worker-2.log")
+        )
+        assert state.get("type") == "COMPLETED", f"{state}\n{logs}"
+        shard_runs = httpx.post(
+            f"{api}/flow_runs/filter",
+            json={"flow_runs": {"parent_flow_run_id": {"any_": [run["id"]]}}},
+            timeout=30,
+        ).json()
+        shard_runs = [r for r in shard_runs if r["parameters"].get("shard")]
+        assert sorted(r["parameters"]["shard"] for r in shard_runs) == ["1/2", "2/2"]
+        assert {r["state"]["type"] for r in shard_runs} == {"COMPLETED"}
+    finally:
+        _stop_server(server)
+    from wirehouse.db import connect
+
+    conn = connect(db, read_only=True)
+    try:
+        shards = conn.execute(
+            "select count(*) from runs where parameters->>'shard' is not null"
+        ).fetchone()
+        articles, stories = conn.execute(
+            "select (select count(*) from articles), (select count(*) from stories)"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert shards == (2,)
+    assert articles > 5 and stories > 3  # grouped once, after the shards

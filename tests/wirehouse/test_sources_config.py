@@ -50,3 +50,20 @@ def test_the_example_documents_every_key():
     written = set(re.findall(r"^#?\s*\[?([a-z_]+)\]?\s*(?:=|$)", example, flags=re.M))
     assert written >= _KNOWN, _KNOWN - written
     load_crawl_config(Path(__file__).resolve().parents[2] / "sources.example.toml")
+
+
+def test_a_ducklake_crawl_names_its_catalog_data_path_and_shards(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        'db = "ducklake:postgres:dbname=news host=db"\ndata_path = "lake"\nshards = 4\n'
+    )
+    config = load_crawl_config(path)
+    assert config.db == "ducklake:postgres:dbname=news host=db"  # not a path: kept as written
+    assert config.data_path == str(tmp_path / "lake")
+    assert config.shards == 4
+    path.write_text('db = "news.duckdb"\nshards = 2\n')
+    with pytest.raises(InputError, match="needs a DuckLake"):
+        load_crawl_config(path)
+    path.write_text('db = "ducklake:postgres:dbname=news"\nshards = 0\n')
+    with pytest.raises(InputError, match="shards must be"):
+        load_crawl_config(path)
