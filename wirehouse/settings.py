@@ -86,6 +86,9 @@ class ArchiveSettings:
     # URLs fetched by a run that never finished (killed, crashed) this recently are not
     # fetched again by the next run: it carries on where that one stopped.
     resume_window_s: Annotated[float, Field(ge=0)] = 86_400.0
+    # A DuckLake keeps its snapshots (time travel, readers of an older state) this long; the
+    # maintenance flow's checkpoint expires older ones and deletes the files only they need.
+    snapshot_retention_s: Annotated[float, Field(ge=0)] = 86_400.0
 
     def __post_init__(self) -> None:
         from wirehouse import ducklake  # the settings import nothing else at load time

@@ -25,11 +25,15 @@ def refresh_search(ctx: RunContext) -> int:
 
 def checkpoint(ctx: RunContext) -> ArchiveFigures:
     """Fold DuckDB's write-ahead log into the file and report the archive's size. On a
-    DuckLake, DuckLake's own checkpoint: inlined rows flushed to Parquet, small adjacent
-    files merged, expired snapshots and their files removed (the size is its data path's,
-    when local)."""
+    DuckLake, DuckLake's own checkpoint (inlined rows flushed to Parquet, small adjacent
+    files merged), then snapshots older than ``snapshot_retention_s`` expired and the files
+    only they needed deleted (the size is the data path's, when local)."""
     with ctx.open() as conn:
         conn.execute("checkpoint")
+        if ctx.is_lake:
+            retention = {"seconds": ctx.settings.archive.snapshot_retention_s}
+            conn.execute(query("ducklake/expire_snapshots"), retention)
+            conn.execute(query("ducklake/cleanup_files"), retention)
         row = conn.execute(query("archive_figures")).fetchone()
     articles, stories, copy_groups, raw_records, fetches = row or (0, 0, 0, 0, 0)
     return ArchiveFigures(articles, stories, copy_groups, raw_records, fetches, _size(ctx))

@@ -87,37 +87,41 @@ BATCH_SHAPES = {
 
 
 def test_every_named_query_parses(tmp_path):
-    from wirehouse.db import SQL_DIR
-
     with open_archive(tmp_path / "a.duckdb") as conn:
-        for path in sorted((SQL_DIR / "queries").glob("*.sql")):
-            text = query(path.stem)
-            assert text.lstrip().startswith("--"), f"{path.name} needs a one-line comment"
-            conn.execute("begin transaction")
-            try:
-                target = re.search(r"(?:insert into|update)\s+(\w+)", text)
-                if path.stem in BATCH_SHAPES:
-                    conn.execute(f"create temp view batch as {BATCH_SHAPES[path.stem]} limit 0")
-                elif "from batch" in text and target:
-                    # a batch statement reads rows shaped like its target table
-                    conn.execute(f"create temp view batch as select * from {target[1]} limit 0")
-                elif re.search(r"\bbatch\b", text):
-                    # a lookup reads a batch of article ids or of URLs
-                    column = "article_id" if "article_id" in text else "url"
-                    conn.execute(
-                        f"create temp view batch as select ''::varchar as {column} limit 0"
-                    )
-                # parameters are bound as NULL just to check the statement compiles
-                named = sorted(set(re.findall(r"\$(\w+)", text)))
-                count = text.count("?")
-                if named:
-                    conn.execute(text, dict.fromkeys(named))
-                else:
-                    conn.execute(text, [None] * count) if count else conn.execute(text)
-            except duckdb.ConstraintException:
-                pass  # NULL into NOT NULL: the statement compiled
-            finally:
-                conn.execute("rollback")
+        parse_every_query(conn)
+
+
+def parse_every_query(conn: duckdb.DuckDBPyConnection) -> None:
+    """Run every named query (as this backend runs it) on an empty archive, in a
+    transaction rolled back: each compiles against the migrated tables."""
+    from wirehouse.db import SQL_DIR, statement
+
+    for path in sorted((SQL_DIR / "queries").glob("*.sql")):
+        assert query(path.stem).lstrip().startswith("--"), f"{path.name} needs a one-line comment"
+        text = statement(conn, path.stem)
+        conn.execute("begin transaction")
+        try:
+            target = re.search(r"(?:insert into|merge into|update)\s+(\w+)", text)
+            if path.stem in BATCH_SHAPES:
+                conn.execute(f"create temp view batch as {BATCH_SHAPES[path.stem]} limit 0")
+            elif "from batch" in text and target:
+                # a batch statement reads rows shaped like its target table
+                conn.execute(f"create temp view batch as select * from {target[1]} limit 0")
+            elif re.search(r"\bbatch\b", text):
+                # a lookup reads a batch of article ids or of URLs
+                column = "article_id" if "article_id" in text else "url"
+                conn.execute(f"create temp view batch as select ''::varchar as {column} limit 0")
+            # parameters are bound as NULL just to check the statement compiles
+            named = sorted(set(re.findall(r"\$(\w+)", text)))
+            count = text.count("?")
+            if named:
+                conn.execute(text, dict.fromkeys(named))
+            else:
+                conn.execute(text, [None] * count) if count else conn.execute(text)
+        except duckdb.ConstraintException:
+            pass  # NULL into NOT NULL: the statement compiled
+        finally:
+            conn.execute("rollback")
 
 
 def test_unknown_query_name():

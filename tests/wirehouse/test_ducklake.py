@@ -261,3 +261,11 @@ def test_an_unreachable_catalog_is_reported_in_one_line(tmp_path):
         pass
     assert caught.value.reason == "catalog_unreachable"
     assert "\n" not in caught.value.detail
+
+
+def test_every_named_query_runs_on_the_lake_too(lake):
+    from tests.wirehouse.test_db import parse_every_query
+
+    location, data_path = lake
+    with open_archive(location, data_path=data_path) as conn:
+        parse_every_query(conn)
