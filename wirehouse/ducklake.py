@@ -141,6 +141,40 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _wants_s3(location: LakeLocation) -> bool:
+    from wirehouse.settings import Settings
+
+    return bool(
+        (location.data_path or "").startswith("s3://")
+        or os.environ.get("AWS_ACCESS_KEY_ID")
+        or Settings.from_env().archive.s3_endpoint
+    )
+
+
+def s3_secret() -> str:
+    """The statement that gives DuckDB the S3 endpoint and keys for an s3:// data path:
+    the endpoint, region and URL style from the settings, the keys from the usual AWS_*
+    variables (never from a setting, so never in a flow's parameters or a log)."""
+    from urllib.parse import urlsplit
+
+    from wirehouse.settings import Settings
+
+    archive = Settings.from_env().archive
+    options = {
+        "key_id": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "secret": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        "session_token": os.environ.get("AWS_SESSION_TOKEN", ""),
+        "region": archive.s3_region,
+        "url_style": archive.s3_url_style,
+    }
+    clauses = [f"{key} {_literal(value)}" for key, value in options.items() if value]
+    if archive.s3_endpoint:
+        endpoint = urlsplit(archive.s3_endpoint)
+        clauses.append(f"endpoint {_literal(endpoint.netloc)}")
+        clauses.append(f"use_ssl {'true' if endpoint.scheme == 'https' else 'false'}")
+    return f"create or replace secret wirehouse_s3 (type s3, {', '.join(clauses)})"
+
+
 def _catalog_error(location: LakeLocation, exc: BaseException) -> StorageUnavailable:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return StorageUnavailable(
@@ -174,10 +208,12 @@ def _attach(location: LakeLocation, *, read_only: bool) -> duckdb.DuckDBPyConnec
     try:
         load_extension(conn, "ducklake")
         load_extension(conn, "postgres_scanner")
+        # a reader names no data path: the catalog's may be s3://, so S3 is always ready
+        load_extension(conn, "httpfs")
+        if _wants_s3(location):
+            conn.execute(s3_secret())
         options = []
         if location.data_path:
-            if location.data_path.startswith("s3://"):
-                load_extension(conn, "httpfs")
             options.append(f"data_path {_literal(location.data_path)}")
         if read_only:
             options.append("read_only")

@@ -15,7 +15,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import fields, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 from pydantic.dataclasses import dataclass
@@ -75,6 +75,12 @@ class ArchiveSettings:
     # ... and for a DuckLake, where its Parquet files and the raw WARC archive go: a folder
     # every machine mounts at the same path, or s3://bucket/prefix (WIREHOUSE_DATA_PATH).
     data_path: str = ""
+    # An s3:// data path: the S3-compatible endpoint (empty: AWS itself; for MinIO, Ceph or
+    # others "http(s)://host:port"), its region and URL style. The keys are the usual
+    # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) variables.
+    s3_endpoint: Annotated[str, Field(pattern=r"^(https?://[^/\s]+/?)?$")] = ""
+    s3_region: Annotated[str, Field(pattern=r"^[a-z0-9-]*$")] = "us-east-1"
+    s3_url_style: Literal["path", "vhost"] = "path"
 
     # The fetch and ingest steps commit what they did every this many pages or seconds,
     # whichever comes first: a kill loses at most one chunk.

@@ -269,3 +269,76 @@ def test_every_named_query_runs_on_the_lake_too(lake):
     location, data_path = lake
     with open_archive(location, data_path=data_path) as conn:
         parse_every_query(conn)
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    """moto's S3-compatible server on loopback, with a bucket; its endpoint URL."""
+    import importlib.util
+    import socket
+
+    import httpx
+
+    if importlib.util.find_spec("moto") is None:
+        pytest.skip("moto[server] is not installed (it is in the dev dependencies)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.put(f"{endpoint}/lake-bucket", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "moto did not start"
+            time.sleep(0.2)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_lake_on_object_storage(postgres, s3_server, monkeypatch, tmp_path, example_hosts):
+    """An s3:// data path on an S3-compatible server: a whole run writes its Parquet files
+    there (the WARC archive to a folder), and a reader reads them back."""
+    import httpx
+
+    from flows.cli import main
+
+    monkeypatch.setenv("WIREHOUSE_S3_ENDPOINT", s3_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    location = ducklake.POSTGRES_PREFIX + postgres.create(f"lake{next(_names)}")
+    resolve = [f"--resolve={host}={address}" for host, address in example_hosts.items()]
+    code = main(
+        [
+            "-q",
+            "run",
+            "--db",
+            location,
+            "--data-path",
+            "s3://lake-bucket/news/",
+            "--archive",
+            str(tmp_path / "warc"),
+            "--feed",
+            "http://feeds.wirehouse.example/rss.xml",
+            "--allow-private-network",
+            "--no-prefect",
+            *resolve,
+        ]
+    )
+    assert code in (0, 3)
+    listing = httpx.get(f"{s3_server}/lake-bucket?list-type=2&prefix=news/", timeout=10).text
+    assert listing.count(".parquet</Key>") > 5
+    assert list((tmp_path / "warc").glob("*.warc.gz"))
+    with open_archive(location, read_only=True) as conn:
+        articles = conn.execute("select count(*) from articles").fetchone()
+    assert articles and articles[0] > 5
