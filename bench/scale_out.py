@@ -195,7 +195,8 @@ def lake_figures(db: str, data_path: str) -> tuple[int, int]:
 @dataclass(frozen=True, slots=True)
 class Figures:
     name: str
-    seconds: float
+    seconds: float  # all of it: the shards (or the file run) and the grouping after them
+    grouping_seconds: float | None
     pages: int
     commits: int | None
     parquet_files: int | None
@@ -205,9 +206,13 @@ class Figures:
         commits = "-" if self.commits is None else str(self.commits)
         files = "-" if self.parquet_files is None else str(self.parquet_files)
         same = {None: "-", True: "yes", False: "NO"}[self.same_as_file]
+        grouping = (
+            "" if self.grouping_seconds is None else f" ({self.grouping_seconds:.1f} s grouping)"
+        )
         return (
-            f"{self.name:<24} {self.seconds:7.1f} s  {self.pages / self.seconds:6.1f} pages/s  "
-            f"commits {commits:>5}  parquet files {files:>5}  same archive as the file run: {same}"
+            f"{self.name:<20} {self.seconds:6.1f} s{grouping:<18} "
+            f"{self.pages / self.seconds:5.1f} pages/s  commits {commits:>4}  "
+            f"parquet files {files:>4}  same archive as the file run: {same}"
         )
 
 
@@ -246,18 +251,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 seconds = time.perf_counter() - started
                 reference = archive_state(db)
-                results.append(Figures("DuckDB file, 1 run", seconds, len(urls), None, None, None))
+                results.append(
+                    Figures("DuckDB file, 1 run", seconds, None, len(urls), None, None, None)
+                )
                 for shards in (int(n) for n in args.shards.split(",")):
                     lake = "ducklake:postgres:" + server.create(f"scale{shards}")
                     data_path = str(work / f"lake{shards}")
                     started = time.perf_counter()
                     run_shards(lake, data_path, urls_file, resolve, shards)
+                    grouping_started = time.perf_counter()
                     group(lake, data_path)
                     seconds = time.perf_counter() - started
+                    grouping = time.perf_counter() - grouping_started
                     commits, files = lake_figures(lake, data_path)
                     same = archive_state(lake) == reference
                     name = f"DuckLake, {shards} shard{'s' if shards > 1 else ''}"
-                    results.append(Figures(name, seconds, len(urls), commits, files, same))
+                    results.append(
+                        Figures(name, seconds, grouping, len(urls), commits, files, same)
+                    )
             for figures in results:
                 print(figures.line())
     finally:

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -166,8 +165,3 @@ def test_each_shard_fetched_only_its_own_hosts(sharded, site):
         ).fetchall()
     assert rows and all(Shard.parse(shard).owns(url) for shard, url in rows)
     assert {url for _, url in rows} == set(urls)
-
-
-def test_a_shard_run_on_a_lake_leaves_no_run_lock_file(sharded, tmp_path):
-    # a DuckLake has no file to lock: nothing like "<db>.lock" appears in the working folder
-    assert not list(Path(scale_out.REPO).glob("ducklake*.lock"))

@@ -195,6 +195,15 @@ with ducklake.advisory_lock(location, ducklake.WRITE_LOCK, 5):
 """
 
 
+def test_runs_on_a_lake_take_no_run_lock(tmp_path, monkeypatch):
+    from wirehouse.runlock import run_lock
+
+    monkeypatch.chdir(tmp_path)
+    location = "ducklake:postgres:dbname=news"
+    with run_lock(location), run_lock(location):  # no file: two runs may write at once
+        assert list(tmp_path.iterdir()) == []
+
+
 def test_writers_take_turns_and_a_held_lock_is_reported(lake):
     location, _ = lake
     holder = subprocess.Popen(
@@ -342,3 +351,8 @@ def test_a_lake_on_object_storage(postgres, s3_server, monkeypatch, tmp_path, ex
     with open_archive(location, read_only=True) as conn:
         articles = conn.execute("select count(*) from articles").fetchone()
     assert articles and articles[0] > 5
+    # the other commands read it as they read a file
+    assert main(["-q", "runs", "--db", location, "--format", "csv"]) == 0
+    assert main(["-q", "export", "--db", location, "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "articles.parquet").is_file()
+    assert main(["-q", "group", "--db", location]) == 0
