@@ -351,7 +351,9 @@ def wire_marker(text: str, author: str | None) -> str | None:
 
 
 def _language(text: str, declared: str | None) -> str | None:
-    guess, _score = py3langid.classify(text[:3000])
+    # The first 1,200 characters give the guess 3,000 give on 791 of 793 WCXB dev articles,
+    # for 40% of the time.
+    guess, _score = py3langid.classify(text[:1200])
     # A page's lang attribute is often a site-wide default; trust the text when they differ.
     return str(guess) if guess else declared
 

@@ -72,15 +72,6 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def prepare_workers() -> None:
-    """Start the fork server now, so that it loads and warms while the run does other
-    things (discovery, the first fetches) instead of when the first page is waiting."""
-    _context()
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
-
-
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of ``workers`` processes that exit with their parent."""
     return ProcessPoolExecutor(

@@ -29,7 +29,7 @@ from tasks.store import (
     resumable_urls,
     robots_answers,
 )
-from tasks.workers import StreamingPool, prepare_workers
+from tasks.workers import StreamingPool
 from wirehouse.records import (
     FetchAttempt,
     RawRecord,
@@ -141,10 +141,9 @@ async def _fetch(
     # Bodies in hand: those being fetched, and those waiting for or in extraction.
     in_hand = asyncio.Semaphore(settings.max_concurrency + 2 * cores)
     parallel = extract_pages and cores > 1 and len(urls) >= PARALLEL_FROM
-    if parallel:
-        prepare_workers()  # the fork server warms up while the first pages are fetched
-    # Workers are forked with the first new page, not before: a re-run that finds nothing
-    # new starts none. Forking waits for the fork server: in a thread, so fetching goes on.
+    # Workers are started with the first new page, not before: a re-run that finds nothing
+    # new starts none. Their fork server takes a moment to warm up: the pool is made in a
+    # thread, and fetching goes on meanwhile.
     pool: asyncio.Task[StreamingPool] | None = None
     extracting: set[asyncio.Task[None]] = set()
 
