@@ -56,7 +56,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import DecompressingBufferedReader
+from warcio.bufferedreaders import (
+    ChunkedDataException,
+    ChunkedDataReader,
+    DecompressingBufferedReader,
+)
+from warcio.statusandheaders import StatusAndHeadersParser
 
 from tasks.content_coding import CodingProblem, TooLarge, decoders_for
 
@@ -125,7 +130,10 @@ _RECORD_LINE_RE = re.compile(
     rb"|[A-Za-z][A-Za-z0-9+.\-]*:\S* \S+ \d{12,14} \S+ \d+\r?\n)"
 )
 _RECORD_START_RE = re.compile(rb"WARC/|[A-Za-z][A-Za-z0-9+.\-]*:")
-_STATUS_LINE_RE = re.compile(rb"HTTP/\d+(?:\.\d+)?[ \t]+(\d{3})(?:[ \t][^\r\n]*)?\r?\n?")
+_STATUS_RE = re.compile(r"\d{3}")
+_CHUNK_LINE_RE = re.compile(rb"[0-9A-Fa-f]{1,15}(?:;[^\r\n]*)?\r\n")
+_LAST_CHUNK_RE = re.compile(rb"0+(?:;[^\r\n]*)?\r\n")
+_SHORT_BLOCK = "record block is shorter than its Content-Length"
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _ISO_DATE_RE = re.compile(
@@ -138,6 +146,7 @@ _ARC_HEADER_TAIL = ["warc-ip-address", "warc-date", "content-type", "content-len
 _NO_BODY_STATUSES = frozenset({204, 304})
 _DIGEST_SIZES = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
 _MULTI_RECORD_GZIP = "non-chunked gzip file detected"
+_HTTP_PARSER = StatusAndHeadersParser(["HTTP/"], verify=False)
 
 
 def read_warc(
@@ -228,12 +237,6 @@ def _guarded(call: Callable[[int], bytes], size: int) -> bytes:
         raise
     except Exception as exc:  # warcio's decompressing readers on corrupt bytes
         raise _StreamProblem("malformed", _describe(exc), fatal=False) from exc
-
-
-def _remaining(stream: Any) -> int:
-    """Bytes of the record block not read yet (warcio's LimitReader keeps the count)."""
-    limit = getattr(stream, "limit", 0)
-    return limit if isinstance(limit, int) else 0
 
 
 def _drain(stream: Any) -> None:
@@ -376,13 +379,6 @@ def _digest_key(value: str | None) -> Hashable | None:
     return ("digest", alg, encoded)
 
 
-def _decode_header_line(line: bytes) -> str:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("iso-8859-1")
-
-
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     for key, value in headers:
         if key.lower() == name:
@@ -405,144 +401,158 @@ def _mime(value: str | None) -> str | None:
     return mime or None
 
 
+# --------------------------------------------------------------------------------------
+# one record's block, read through warcio
+
+
+class _Block:
+    """``record.raw_stream`` after the HTTP head: counts and hashes what is read from it.
+
+    ``expected`` is what warcio says is left of the block (``payload_length`` after a parsed
+    HTTP head, else ``length``); reading fewer bytes than that means the file ran out."""
+
+    def __init__(self, record: Any) -> None:
+        self._stream = record.raw_stream
+        payload_length = getattr(record, "payload_length", -1)
+        self.expected: int = payload_length if payload_length >= 0 else (record.length or 0)
+        self.sha1 = hashlib.sha1()
+        self.length = 0
+
+    def _seen(self, data: bytes) -> bytes:
+        self.sha1.update(data)
+        self.length += len(data)
+        return data
+
+    def read(self, size: int = _BLOCK) -> bytes:
+        return self._seen(_guarded(self._stream.read, size if size and size > 0 else _BLOCK))
+
+    def readline(self, size: int = _MAX_HEADER_LINE) -> bytes:
+        return self._seen(_guarded(self._stream.readline, size))
+
+    def drain(self) -> None:
+        while self.read(_BLOCK):
+            pass
+
+    @property
+    def short(self) -> bool:
+        """The block ended before its Content-Length: the stream ran out."""
+        return self.length < self.expected
+
+
+class _Prefixed:
+    """A stream with a line already read from it put back in front."""
+
+    def __init__(self, first: bytes, rest: _Block) -> None:
+        self._first = first
+        self._rest = rest
+
+    def _take(self, size: int) -> bytes:
+        data, self._first = self._first[:size], self._first[size:]
+        return data
+
+    def read(self, size: int = _BLOCK) -> bytes:
+        if self._first:
+            return self._take(size if size and size > 0 else len(self._first))
+        return self._rest.read(size)
+
+    def readline(self, size: int = _MAX_HEADER_LINE) -> bytes:
+        if self._first:
+            return self._take(size if size and size > 0 else len(self._first))
+        return self._rest.readline(size)
+
+
+class _ChunkSource(_Prefixed):
+    """What warcio's ``ChunkedDataReader`` reads from: the trailer fields after the last
+    chunk (which warcio does not read) are passed over here."""
+
+    def __init__(self, first: bytes, rest: _Block) -> None:
+        super().__init__(first, rest)
+        self._last_chunk = False
+
+    def readline(self, size: int = _MAX_HEADER_LINE) -> bytes:
+        line = super().readline(size)
+        self._last_chunk = _LAST_CHUNK_RE.fullmatch(line) is not None
+        return line
+
+    def read(self, size: int = _BLOCK) -> bytes:
+        if self._last_chunk and size == 2:  # warcio wants the CRLF that ends the body
+            self._last_chunk = False
+            while True:
+                line = self.readline(_MAX_HEADER_LINE)
+                if not line.strip():
+                    return line
+        return super().read(size)
+
+
 @dataclass(slots=True)
 class _Head:
     status_code: int
     headers: list[tuple[str, str]]
 
 
-def _read_http_head(stream: Any) -> _Head:
-    """Parse the HTTP status line and headers at the start of a record block."""
-    line = _guarded(stream.readline, _MAX_HEADER_LINE)
+def _http_head(record: Any, block: _Block) -> _Head:
+    """The HTTP status and headers warcio parsed at the start of the block.
+
+    warcio reads an interim ``100 Continue`` head as the head; the real one follows it in
+    the block and is parsed with warcio's own parser."""
+    head = record.http_headers
     while True:
-        if not line:
-            raise _PayloadProblem("no_http_headers", "record block is empty")
-        if not line.startswith(b"HTTP/"):
+        if head is None:
+            raise _PayloadProblem("no_http_headers", "record block holds no HTTP head")
+        line = f"{head.protocol} {head.statusline}".strip()
+        if not head.protocol.upper().startswith("HTTP/"):
             raise _PayloadProblem(
                 "no_http_headers",
                 _clip(f"block does not start with an HTTP status line: {line[:60]!r}"),
             )
-        match = _STATUS_LINE_RE.fullmatch(line)
-        if not match:
+        code = head.get_statuscode()
+        if not _STATUS_RE.fullmatch(code):
             raise _PayloadProblem("malformed", _clip(f"bad HTTP status line {line[:80]!r}"))
-        status = int(match.group(1))
-        headers: list[tuple[str, str]] = []
-        total = len(line)
-        while True:
-            line = _guarded(stream.readline, _MAX_HEADER_LINE)
-            total += len(line)
-            if total > _MAX_HEADER_BYTES:
-                raise _PayloadProblem(
-                    "malformed", f"HTTP head is longer than {_MAX_HEADER_BYTES} bytes"
-                )
-            if not line or line in (b"\r\n", b"\n"):
-                break  # end of the head (or of the block: a response without a body)
-            if not line.endswith(b"\n") and len(line) >= _MAX_HEADER_LINE:
-                raise _PayloadProblem(
-                    "malformed", f"HTTP header line is longer than {_MAX_HEADER_LINE} bytes"
-                )
-            text = _decode_header_line(line).rstrip("\r\n")
-            if text[:1] in (" ", "\t"):
-                if headers:  # obsolete line folding
-                    name, value = headers[-1]
-                    headers[-1] = (name, f"{value} {text.strip()}".strip())
-                continue
-            name, sep, value = text.partition(":")
-            if sep and name.strip():
-                headers.append((name.strip(), value.strip()))
-        if 100 <= status < 200 and status != 101 and line:
-            # an interim "100 Continue" head kept before the real one
-            line = _guarded(stream.readline, _MAX_HEADER_LINE)
-            continue
-        return _Head(status, headers)
+        status = int(code)
+        if not (100 <= status < 200 and status != 101):
+            return _Head(status, list(head.headers))
+        try:  # an interim "100 Continue" head kept before the real one
+            head = _HTTP_PARSER.parse(block)
+        except EOFError:
+            return _Head(status, list(head.headers))
 
 
-# --------------------------------------------------------------------------------------
-# payload decoding
+def _dechunked(block: _Block, status_code: int) -> _Block | _Prefixed | ChunkedDataReader:
+    """The body with chunked transfer coding undone by warcio's ``ChunkedDataReader``.
+
+    A body labelled chunked that does not start with a chunk-size line was sent plain:
+    it is kept as it is."""
+    first = block.readline(_MAX_CHUNK_LINE)
+    if not first:
+        if status_code in _NO_BODY_STATUSES:
+            return block
+        raise _PayloadProblem("truncated", "chunked body ends before its last chunk")
+    if not _CHUNK_LINE_RE.fullmatch(first):
+        return _Prefixed(first, block)
+    return ChunkedDataReader(_ChunkSource(first, block), raise_exceptions=True)
 
 
-class _RawBody:
-    """The record block after the HTTP head: counts and hashes what is read from it."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-        self.sha1 = hashlib.sha1()
-        self.length = 0
-
-    def read(self, size: int) -> bytes:
-        data = _guarded(self._stream.read, size)
-        self.sha1.update(data)
-        self.length += len(data)
-        return data
-
-    def readline(self, size: int) -> bytes:
-        data = _guarded(self._stream.readline, size)
-        self.sha1.update(data)
-        self.length += len(data)
-        return data
+def _chunk_problem(exc: ChunkedDataException, block: _Block) -> _PayloadProblem:
+    """What warcio's de-chunking error means for the record."""
+    message = exc.args[0] if exc.args else b""
+    text = message.decode("latin-1") if isinstance(message, bytes) else str(message)
+    if text.startswith("Ran out of data"):
+        return _PayloadProblem("truncated", "chunked body ends inside a chunk")
+    if block.length >= block.expected and text.rstrip().endswith(("header", "0", "found.")):
+        # nothing left of the block where the next chunk-size line or CRLF belonged
+        return _PayloadProblem("truncated", "chunked body ends before its last chunk")
+    if text.startswith("Couldn't decode length header"):
+        return _PayloadProblem("malformed", _clip(f"bad chunk-size line: {text[30:70]!r}"))
+    return _PayloadProblem("malformed", _clip(f"chunked body is broken: {text}"))
 
 
-def _blocks(raw: _RawBody) -> Iterator[bytes]:
-    while True:
-        data = raw.read(_BLOCK)
-        if not data:
-            return
-        yield data
-
-
-def _chunk_size(line: bytes) -> int | None:
-    field = line.split(b";", 1)[0].strip()
-    if not field or len(field) > 15:
-        return None
-    try:
-        return int(field, 16)
-    except ValueError:
-        return None
-
-
-def _dechunk(raw: _RawBody, *, allow_empty: bool) -> Iterator[bytes]:
-    """Undo HTTP chunked transfer coding; a body that is not chunked at all passes as is."""
-    first = True
-    while True:
-        line = raw.readline(_MAX_CHUNK_LINE)
-        if not line:
-            if first and allow_empty:
-                return
-            raise _PayloadProblem("truncated", "chunked body ends before its last chunk")
-        size = _chunk_size(line)
-        if size is None:
-            if first:  # labelled chunked but sent plain: keep it
-                yield line
-                yield from _blocks(raw)
-                return
-            raise _PayloadProblem("malformed", _clip(f"bad chunk-size line {line[:40]!r}"))
-        first = False
-        if size == 0:
-            while True:  # trailer fields up to the blank line
-                line = raw.readline(_MAX_HEADER_LINE)
-                if not line or not line.strip():
-                    return
-        left = size
-        while left:
-            data = raw.read(min(left, _BLOCK))
-            if not data:
-                raise _PayloadProblem("truncated", "chunked body ends inside a chunk")
-            left -= len(data)
-            yield data
-        end = raw.readline(_MAX_CHUNK_LINE)
-        if not end:
-            raise _PayloadProblem("truncated", "chunked body ends before its last chunk")
-        if end.strip():
-            raise _PayloadProblem("malformed", "chunk is not followed by CRLF")
-
-
-def _read_payload(raw: _RawBody, head: _Head, limit: int) -> bytes:
-    """De-chunk and content-decode the body, holding at most ``limit`` decoded bytes."""
+def _read_payload(block: _Block, head: _Head, limit: int) -> bytes:
+    """De-chunk (warcio) and content-decode (``tasks.content_coding``) the body, holding at
+    most ``limit`` decoded bytes."""
     transfer = _tokens(head.headers, "transfer-encoding")
     content = _tokens(head.headers, "content-encoding")
-    chunked = "chunked" in transfer
-    allow_empty = head.status_code in _NO_BODY_STATUSES
     decoders = decoders_for(content + [t for t in transfer if t != "chunked"], limit)
+    body = _dechunked(block, head.status_code) if "chunked" in transfer else block
     payload = bytearray()
 
     def push(data: bytes, start: int) -> None:
@@ -554,9 +564,11 @@ def _read_payload(raw: _RawBody, head: _Head, limit: int) -> bytes:
             raise _TooLarge
         payload.extend(data)
 
-    pieces = _dechunk(raw, allow_empty=allow_empty) if chunked else _blocks(raw)
-    for piece in pieces:
-        push(piece, 0)
+    try:
+        while piece := body.read(_BLOCK):
+            push(piece, 0)
+    except ChunkedDataException as exc:
+        raise _chunk_problem(exc, block) from exc
     for index, decoder in enumerate(decoders):
         push(decoder.finish(), index + 1)
     return bytes(payload)
@@ -782,9 +794,7 @@ class _WarcReader:
         """Run one ArchiveIterator from ``start`` until the end or the first damage."""
         try:
             stream.seek(start)
-            records = _ArchiveIterator(
-                stream, arc2warc=True, no_record_parse=True, block_size=_WARCIO_BLOCK
-            )
+            records = _ArchiveIterator(stream, arc2warc=True, block_size=_WARCIO_BLOCK)
         except _StreamProblem as exc:
             return _Outcome("stop", start, exc.detail)
         except OSError as exc:
@@ -960,25 +970,24 @@ class _WarcReader:
             return self._response(record, url, source)
         if rec_type == "revisit":
             return self._revisit(record, url, source)
-        _drain(record.raw_stream)
-        short = _remaining(record.raw_stream) > 0
+        block = _Block(record)
+        block.drain()
         result: WarcSkip | None = None
         if not rec_type:
             result = WarcSkip(source, url, "malformed", "record has no WARC-Type")
         elif rec_type in ("resource", "metadata") and url:
             result = WarcSkip(source, url, "not_response", f"{rec_type} record")
-        return _Processed(result, short=short)
+        return _Processed(result, short=block.short)
 
     def _response(self, record: Any, url: str | None, source: str) -> _Processed:
         headers = record.rec_headers
-        raw = record.raw_stream
+        block = _Block(record)
 
         def skip(reason: str, detail: str) -> _Processed:
-            _drain(raw)
-            short = _remaining(raw) > 0
-            if short:
-                reason, detail = "truncated", "record block is shorter than its Content-Length"
-            return _Processed(WarcSkip(source, url, reason, _clip(detail)), short=short)
+            block.drain()
+            if block.short:
+                reason, detail = "truncated", _SHORT_BLOCK
+            return _Processed(WarcSkip(source, url, reason, _clip(detail)), short=block.short)
 
         truncated = headers.get_header("WARC-Truncated")
         if truncated is not None:
@@ -993,31 +1002,24 @@ class _WarcReader:
             return skip("truncated", f"segmented record (WARC-Segment-Number: {segment})")
 
         try:
-            head = _read_http_head(raw)
+            head = _http_head(record, block)
         except _PayloadProblem as exc:
             return skip(exc.reason, exc.detail)
-        body = _RawBody(raw)
         problem: _PayloadProblem | None = None
         too_large = False
         payload = b""
         try:
-            payload = _read_payload(body, head, self.limit)
+            payload = _read_payload(block, head, self.limit)
         except _PayloadProblem as exc:
             problem = exc
         except _TooLarge:
             too_large = True
-        while body.read(_BLOCK):  # the rest of the block, still hashed
-            pass
-        if _remaining(raw) > 0:
-            return _Processed(
-                WarcSkip(
-                    source, url, "truncated", "record block is shorter than its Content-Length"
-                ),
-                short=True,
-            )
+        block.drain()  # the rest of the block, still hashed
+        if block.short:
+            return _Processed(WarcSkip(source, url, "truncated", _SHORT_BLOCK), short=True)
 
         digest = _digest_key(headers.get_header("WARC-Payload-Digest"))
-        keys: list[Hashable] = [k for k in (digest, ("digest", "sha1", body.sha1.digest())) if k]
+        keys: list[Hashable] = [k for k in (digest, ("digest", "sha1", block.sha1.digest())) if k]
         record_id = headers.get_header("WARC-Record-ID")
         if record_id:
             keys.append(("id", record_id.strip()))
@@ -1037,10 +1039,10 @@ class _WarcReader:
             and not 100 <= head.status_code < 200
             and announced is not None
             and _DIGITS_RE.fullmatch(announced.strip())
-            and body.length < int(announced.strip())
+            and block.length < int(announced.strip())
         ):
             detail = (
-                f"body has {body.length} of the {announced.strip()} bytes in its Content-Length"
+                f"body has {block.length} of the {announced.strip()} bytes in its Content-Length"
             )
             return _Processed(WarcSkip(source, url, "truncated", detail))
 
@@ -1060,22 +1062,16 @@ class _WarcReader:
 
     def _revisit(self, record: Any, url: str | None, source: str) -> _Processed:
         headers = record.rec_headers
-        raw = record.raw_stream
+        block = _Block(record)
         fetched_at = _parse_date(headers.get_header("WARC-Date"))
         own: _Head | None = None
-        if _remaining(raw) > 0:
-            try:
-                own = _read_http_head(raw)
-            except _PayloadProblem:
-                own = None  # the HTTP head of a revisit is optional
-        _drain(raw)
-        if _remaining(raw) > 0:
-            return _Processed(
-                WarcSkip(
-                    source, url, "truncated", "record block is shorter than its Content-Length"
-                ),
-                short=True,
-            )
+        try:
+            own = _http_head(record, block)
+        except _PayloadProblem:
+            own = None  # the HTTP head of a revisit is optional
+        block.drain()
+        if block.short:
+            return _Processed(WarcSkip(source, url, "truncated", _SHORT_BLOCK), short=True)
         if not url:
             return _Processed(
                 WarcSkip(source, url, "malformed", "revisit record has no WARC-Target-URI")
