@@ -58,12 +58,15 @@ def group_articles(ctx: RunContext) -> GroupReport:
     regrouped with what earlier runs joined kept joined; story lines are then drawn again
     from stored story vectors. Other stories stay as they are, so a run costs what its
     new articles touch, not what the archive holds."""
-    settings = ctx.settings.dedupe
-    with _StepConnection(ctx) as db:
-        return _group(ctx, db, settings)
+    db = _StepConnection(ctx)
+    try:
+        return _group(db, ctx.settings.dedupe)
+    finally:
+        db.release()
 
 
-def _group(ctx: RunContext, db: _StepConnection, settings: DedupeSettings) -> GroupReport:
+def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
+    """What ``group_articles`` does, over the step's one connection."""
     pending = pending_grouping(db.conn())
     if not pending:
         totals = grouping_totals(db.conn())
@@ -189,12 +192,6 @@ class _StepConnection:
         if self._held is not None:
             held, self._held, self._conn = self._held, None, None
             held.close()
-
-    def __enter__(self) -> _StepConnection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once

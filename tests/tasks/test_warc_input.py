@@ -945,3 +945,33 @@ def test_multi_member_gzip_content_encoding(tmp_path: Path) -> None:
     [item] = list(read_warc(path))
     assert isinstance(item, WarcResponse)
     assert item.payload == b"<html><body>first half second half</body></html>"
+
+
+def test_chunked_trailers_interim_head_and_cut_chunked_bodies(
+    tmp_path: Path, compress: bool
+) -> None:
+    chunked = ("Transfer-Encoding", "chunked")
+    b = WarcBuilder(compress=compress)
+    # trailer fields after the last chunk (warcio's de-chunker does not read them)
+    b.record(
+        "https://news.example.com/t",
+        "response",
+        _http(_chunked(HTML)[:-2] + b"X-Sum: 1\r\n\r\n", chunked),
+    )
+    # an interim "100 Continue" head kept before the real one
+    b.record(
+        "https://news.example.com/c",
+        "response",
+        b"HTTP/1.1 100 Continue\r\n\r\n" + _http(HTML, ("Content-Type", "text/html")),
+    )
+    # whole records whose chunked bodies were cut: before the last chunk, inside a chunk
+    b.record("https://news.example.com/l", "response", _http(_chunked(HTML)[:-5], chunked))
+    b.record("https://news.example.com/i", "response", _http(_chunked(HTML)[:-10], chunked))
+    path = b.save(_name(tmp_path, compress))
+
+    trailers, interim, last, inside = list(read_warc(path))
+    assert isinstance(trailers, WarcResponse) and trailers.payload == HTML
+    assert isinstance(interim, WarcResponse) and interim.payload == HTML
+    assert (interim.status_code, interim.content_type) == (200, "text/html")
+    assert (last.reason, last.detail) == ("truncated", "chunked body ends before its last chunk")
+    assert (inside.reason, inside.detail) == ("truncated", "chunked body ends inside a chunk")
