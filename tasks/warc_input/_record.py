@@ -168,15 +168,21 @@ class _Prefixed:
 
 class _ChunkSource(_Prefixed):
     """What warcio's ``ChunkedDataReader`` reads from: the trailer fields after the last
-    chunk (which warcio does not read) are passed over here."""
+    chunk (which warcio does not read) are passed over here, and a chunk too big to decode
+    within the limit is refused before warcio reads it whole into memory."""
 
-    def __init__(self, first: bytes, rest: _Block) -> None:
+    def __init__(self, first: bytes, rest: _Block, limit: int) -> None:
         super().__init__(first, rest)
         self._last_chunk = False
+        # deflate and br add next to nothing to incompressible data: a chunk twice the limit
+        # cannot decode to less than the limit
+        self._max_chunk = 2 * limit + BLOCK
 
     def readline(self, size: int = MAX_HEADER_LINE) -> bytes:
         line = super().readline(size)
         self._last_chunk = _LAST_CHUNK_RE.fullmatch(line) is not None
+        if _CHUNK_LINE_RE.fullmatch(line) and int(line.split(b";")[0], 16) > self._max_chunk:
+            raise TooLarge
         return line
 
     def read(self, size: int = BLOCK) -> bytes:
@@ -222,7 +228,9 @@ def _http_head(record: Any, block: _Block) -> _Head:
             return _Head(status, list(head.headers))
 
 
-def _dechunked(block: _Block, status_code: int) -> _Block | _Prefixed | ChunkedDataReader:
+def _dechunked(
+    block: _Block, status_code: int, limit: int
+) -> _Block | _Prefixed | ChunkedDataReader:
     """The body with chunked transfer coding undone by warcio's ``ChunkedDataReader``.
 
     A body labelled chunked that does not start with a chunk-size line was sent plain:
@@ -234,7 +242,7 @@ def _dechunked(block: _Block, status_code: int) -> _Block | _Prefixed | ChunkedD
         raise _PayloadProblem("truncated", "chunked body ends before its last chunk")
     if not _CHUNK_LINE_RE.fullmatch(first):
         return _Prefixed(first, block)
-    return ChunkedDataReader(_ChunkSource(first, block), raise_exceptions=True)
+    return ChunkedDataReader(_ChunkSource(first, block, limit), raise_exceptions=True)
 
 
 def _chunk_problem(exc: ChunkedDataException, block: _Block) -> _PayloadProblem:
@@ -257,7 +265,7 @@ def _read_payload(block: _Block, head: _Head, limit: int) -> bytes:
     transfer = _tokens(head.headers, "transfer-encoding")
     content = _tokens(head.headers, "content-encoding")
     decoders = decoders_for(content + [t for t in transfer if t != "chunked"], limit)
-    body = _dechunked(block, head.status_code) if "chunked" in transfer else block
+    body = _dechunked(block, head.status_code, limit) if "chunked" in transfer else block
     payload = bytearray()
 
     def push(data: bytes, start: int) -> None:

@@ -975,3 +975,33 @@ def test_chunked_trailers_interim_head_and_cut_chunked_bodies(
     assert (interim.status_code, interim.content_type) == (200, "text/html")
     assert (last.reason, last.detail) == ("truncated", "chunked body ends before its last chunk")
     assert (inside.reason, inside.detail) == ("truncated", "chunked body ends inside a chunk")
+
+
+def test_a_chunk_too_big_for_the_limit_is_not_read_whole(tmp_path: Path, compress: bool) -> None:
+    import tracemalloc
+
+    body = random.Random(9).randbytes(3 * 1024 * 1024)
+    one_chunk = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    b = WarcBuilder(compress=compress)
+    b.record(
+        "https://news.example.com/big",
+        "response",
+        _http(one_chunk, ("Transfer-Encoding", "chunked")),
+    )
+    b.record("https://news.example.com/after", "response", _http(HTML))
+    path = b.save(_name(tmp_path, compress))
+    del body, one_chunk, b
+
+    tracemalloc.start()
+    try:
+        items = [
+            (i.url, getattr(i, "reason", "ok")) for i in read_warc(path, max_payload_bytes=100_000)
+        ]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert items == [
+        ("https://news.example.com/big", "too_large"),
+        ("https://news.example.com/after", "ok"),
+    ]
+    assert peak < 1024 * 1024
