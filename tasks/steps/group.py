@@ -99,7 +99,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     )
     to_verify = sorted({a for p, o, sure in partners if not sure for a in (p, o)})
     texts = article_sketches(db.conn(), to_verify)
-    db.release_before(len(texts))
+    db.release(before_work=len(texts))
     copies = verified_copies(partners, texts, settings)
     del texts
     holding = Counter(stored.holding)
@@ -109,7 +109,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     sketches = article_sketches(db.conn(), working_set)
     previous = previous_grouping(db.conn(), working_set)
     aggregators = known_aggregators(db.conn())
-    db.release_before(len(sketches))
+    db.release(before_work=len(sketches))
     links = find_copy_links(sketches, settings)
     result = group_stories(
         sketches,
@@ -141,7 +141,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     )
     kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
     vectors = story_vectors_of(db.conn(), kept)
-    db.release_before(len(result.stories) + len(neighbours))
+    db.release(before_work=len(result.stories) + len(neighbours))
     lines = _draw_storylines(result, previous, neighbours, vectors, settings)
     conn = db.conn()
     save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts)
@@ -182,13 +182,11 @@ class _StepConnection:
             self.opens += 1
         return self._conn
 
-    def release_before(self, work: int) -> None:
-        """Let the file go before ``work`` texts of work without the database, when that is
-        much (more than ``HOLD_ACROSS_WORK``)."""
-        if work > HOLD_ACROSS_WORK:
-            self.release()
-
-    def release(self) -> None:
+    def release(self, before_work: int | None = None) -> None:
+        """Let the file go; before ``before_work`` texts of work without the database, only
+        when that is much (more than ``HOLD_ACROSS_WORK``)."""
+        if before_work is not None and before_work <= HOLD_ACROSS_WORK:
+            return
         if self._held is not None:
             held, self._held, self._conn = self._held, None, None
             held.close()
@@ -207,7 +205,7 @@ def _store_minhash_keys(
     any (an archive whose keys a migration cleared) get theirs here too."""
     for start in range(0, len(article_ids), GROUPING_CHUNK):
         sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
-        db.release_before(len(sketches))
+        db.release(before_work=len(sketches))
         keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
         replace_fingerprints(db.conn(), keys)
 
