@@ -17,6 +17,9 @@ Below warcio's public API, and only here (tested on warcio 1.8.1, hence the pin)
   between records with a length cap (upstream reads a zero-filled tail as one line, all in
   memory) and replaces its ``reader`` with the one above; ``err_count`` counts records not
   followed by a blank line (a wrong Content-Length).
+* a record's offset is read from ``records.offset`` before ``next()``:
+  ``get_record_offset()`` reads the record to its end first, before it has been processed
+  (and after damage, when there is no record, it has nothing to say).
 * ``_inside_member`` and ``_member_cut`` look at the reader's zlib ``decompressor`` to tell
   a member cut by the end of the file, and one that goes on past its record (a file that
   is one gzip stream), from a clean end.
