@@ -2,7 +2,7 @@
 
 Runs a one-URL archive run (a page served on loopback, no Prefect) under a profiler and
 prints the files and functions of this project it passes through, how many times it opens
-the DuckDB file and normalises a URL, the largest source files, and the import graph
+the DuckDB file (and in which step) and normalises a URL, the largest source files, and the import graph
 between the project's packages (with any cycle).
 
     python -m bench.house [--repo DIR]
@@ -111,11 +111,11 @@ def trace(repo: Path) -> dict[str, Any]:
 
     import duckdb
 
-    opened = [0]
+    opened: dict[str, int] = defaultdict(int)  # by the step that opened it, in run order
     connect = duckdb.connect
 
     def counting_connect(*args: Any, **kwargs: Any) -> Any:
-        opened[0] += 1
+        opened[_opener(repo, sys._getframe(1))] += 1
         return connect(*args, **kwargs)
 
     duckdb.connect = counting_connect  # type: ignore[assignment]
@@ -136,9 +136,24 @@ def trace(repo: Path) -> dict[str, Any]:
     return {
         "functions": sorted(functions),
         "files": sorted({file for file, _ in functions}),
-        "db_opens": opened[0],
+        "db_opens": sum(opened.values()),
+        "db_opens_by_step": dict(opened),
         "normalisations": calls["normalize_url"],
     }
+
+
+def _opener(repo: Path, frame: FrameType | None) -> str:
+    """The step whose code opened the file: its module under tasks/steps/, else the
+    outermost module of tasks/ on the stack (the one that runs the steps)."""
+    outermost = "?"
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == repo / "tasks" / "steps":
+            return path.stem
+        if path.is_relative_to(repo / "tasks"):
+            outermost = path.stem
+        frame = frame.f_back
+    return outermost
 
 
 def import_graph(repo: Path) -> dict[str, set[str]]:
@@ -187,7 +202,8 @@ def main() -> None:
     print(f"one URL from the run to its articles row ({repo}):")
     print(f"  files passed through      {len(found['files'])}")
     print(f"  functions passed through  {len(found['functions'])}")
-    print(f"  DuckDB opens              {found['db_opens']}")
+    by_step = ", ".join(f"{step} {n}" for step, n in found["db_opens_by_step"].items())
+    print(f"  DuckDB opens              {found['db_opens']} ({by_step})")
     print(f"  URL normalisations        {found['normalisations']}")
     sizes = sorted(
         ((sum(1 for _ in p.open(encoding="utf-8")), str(p.relative_to(repo))) for package in PACKAGES

@@ -21,6 +21,7 @@ import lxml.html
 from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day
 
 _PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
+_REVIEW_TYPES = frozenset({"review", "criticreview", "userreview"})
 # Not ItemList: listicles ("the 10 best ...") mark up their items as one.
 _COLLECTION_TYPES = frozenset({"collectionpage", "searchresultspage", "offercatalog"})
 _PRICE_MARKUP = (
@@ -72,6 +73,7 @@ class PageSignals:
     declares_article_markup: bool  # ... the type, in JSON-LD or microdata
     product_by_og: bool  # og:type product (or a shop's "...:item")
     product_by_markup: bool  # a Product in JSON-LD or microdata
+    declares_review: bool  # a Review of its own in JSON-LD or microdata (a review page)
     price_markup: bool  # itemprop="price", product:price:amount
     declares_collection: bool  # JSON-LD CollectionPage / SearchResultsPage / OfferCatalog
     behind_paywall: bool  # JSON-LD isAccessibleForFree: false
@@ -116,6 +118,7 @@ def page_signals(
         declares_article_markup=declares_markup,
         product_by_og="product" in og or og.endswith(":item"),
         product_by_markup=bool((types | itemtypes) & _PRODUCT_TYPES),
+        declares_review=bool((types | itemtypes) & _REVIEW_TYPES),
         price_markup=bool(tree.xpath(_PRICE_MARKUP)),
         declares_collection=bool(types & _COLLECTION_TYPES),
         behind_paywall=any(
@@ -240,9 +243,11 @@ def page_kind(
         return "paywall", f"{words} words before a subscription or login wall"
     if (s.product_by_og or s.price_markup) and not s.declares_article_markup:
         return "product", "the page declares a product (og:type or price markup)"
+    if s.product_by_markup and not (s.declares_article_markup or s.declares_review):
+        # A review names its product in markup too, and says it is an article or a review;
+        # og:type "article" and a WebPage date alone are what a shop's CMS gives every page.
+        return "product", "the page declares a product and no article (JSON-LD or microdata)"
     if s.product_by_markup and not s.declares_article and not dated_by_markup:
-        # A review names its product in markup too; one that says it is an article, or
-        # dates itself, is kept.
         return "product", "the page declares a product (JSON-LD or microdata)"
     if _dated_path(url):
         return None  # ".../2019/11/17/slug": a dated post, whatever surrounds it

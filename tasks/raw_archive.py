@@ -7,10 +7,25 @@ Paths in ``raw_records.warc_path`` are relative to the database file's folder, s
 works from any working directory (a Prefect worker, cron) and moves with its DB;
 ``resolve_warc_path`` finds a file there, or by name in the archive folder if it was moved.
 
-What the writer changes (documented, as WARC tools expect the original bytes): it stores
-the decoded payload (content codings and chunking undone) under the response's HTTP head
-with ``Content-Encoding``, ``Transfer-Encoding`` and ``Content-Length`` rewritten to match,
-and gives a ``WARC-Payload-Digest`` (sha256) but no ``WARC-Block-Digest``.
+What the writer changes. It keeps the decoded payload, not the bytes as they came over
+the wire, so its records are not those a capturing proxy or warcio's writer would make:
+
+* the block is the payload as the fetcher (or ``tasks.warc_input``) decoded it: content
+  codings (gzip, deflate, br) and chunked transfer coding undone;
+* the HTTP head is rewritten: the status line is ``HTTP/1.1 <code> <standard phrase>``
+  (the server's protocol version and reason phrase are not kept); ``Content-Encoding``,
+  ``Transfer-Encoding`` and ``Content-Length`` are dropped and one ``Content-Length`` of
+  the stored payload is appended after the other headers, which keep their order; a CR or
+  LF inside a value becomes a space; the head is written as UTF-8;
+* the WARC header has ``WARC-Payload-Digest`` (sha256, base32) of the stored payload, so
+  ``warcio check`` passes, but no ``WARC-Block-Digest``, no ``WARC-IP-Address`` or
+  ``WARC-Concurrent-To``, and ``WARC-Date`` in whole seconds; no ``request``, ``warcinfo``
+  or ``revisit`` record is written.
+
+Replay tools serve such a record as the decoded page with headers that agree with it; what
+the server really sent (its encodings, its exact head) is not kept. Archives already
+written keep this form: readers here (:func:`read_payload`, :func:`index_archive_file`,
+``tasks.warc_input``) read it, and any WARC tool does.
 """
 
 from __future__ import annotations

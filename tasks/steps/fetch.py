@@ -141,9 +141,10 @@ async def _fetch(
     # Bodies in hand: those being fetched, and those waiting for or in extraction.
     in_hand = asyncio.Semaphore(settings.max_concurrency + 2 * cores)
     parallel = extract_pages and cores > 1 and len(urls) >= PARALLEL_FROM
-    # Started with the first new page, not before: a re-run that finds nothing new starts
-    # no workers at all.
-    pool: StreamingPool | None = None
+    # Workers are started with the first new page, not before: a re-run that finds nothing
+    # new starts none. Their fork server takes a moment to warm up: the pool is made in a
+    # thread, and fetching goes on meanwhile.
+    pool: asyncio.Task[StreamingPool] | None = None
     extracting: set[asyncio.Task[None]] = set()
 
     async def extract(record: RawRecord, body: bytes) -> None:
@@ -151,9 +152,9 @@ async def _fetch(
         nonlocal pool
         try:
             if parallel and pool is None:
-                pool = StreamingPool(cores, 2 * cores)
+                pool = asyncio.create_task(asyncio.to_thread(StreamingPool, cores, 2 * cores))
             if pool is not None:
-                outcome = await pool.run(extract_body, *args)
+                outcome = await (await pool).run(extract_body, *args)
             else:  # a small run: no workers to start; a thread keeps the fetches moving
                 outcome = await asyncio.to_thread(extract_body, *args)
         except Exception as exc:  # a worker that died: the record stays pending, not lost
@@ -231,7 +232,7 @@ async def _fetch(
             await asyncio.gather(*list(extracting))
         finally:
             if pool is not None:
-                pool.close()
+                (await pool).close()
         load.add_robots(polite.robots_answers)
         load.add(polite.take_robots_attempts(), pages=0)
     return out

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+
+import duckdb
 
 from tasks.dedupe import ShingleHasher, find_copy_links, minhash_keys, verified_copies
 from tasks.origins import AGGREGATOR_COPY_SHARE
@@ -70,15 +73,20 @@ def _group_articles(ctx: RunContext) -> GroupReport:
     regrouped with what earlier runs joined kept joined; story lines are then drawn again
     from stored story vectors. Other stories stay as they are, so a run costs what its
     new articles touch, not what the archive holds."""
-    settings = ctx.settings.dedupe
-    with ctx.open() as conn:
-        pending = pending_grouping(conn)
-        if not pending:
-            totals = grouping_totals(conn)
-            return GroupReport(
-                totals.articles, totals.copies, totals.copy_groups, totals.stories, 0
-            )
-        stored = term_counts(conn)
+    db = _StepConnection(ctx)
+    try:
+        return _group(db, ctx.settings.dedupe)
+    finally:
+        db.release()
+
+
+def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
+    """What ``group_articles`` does, over the step's one connection."""
+    pending = pending_grouping(db.conn())
+    if not pending:
+        totals = grouping_totals(db.conn())
+        return GroupReport(totals.articles, totals.copies, totals.copy_groups, totals.stories, 0)
+    stored = term_counts(db.conn())
     # The new texts, a chunk at a time (a first run over a big archive holds one chunk of
     # texts, not all): their terms are counted into the archive's document frequencies,
     # their MinHash keys stored, and their probes (strongest terms) kept to find the
@@ -95,29 +103,28 @@ def _group_articles(ctx: RunContext) -> GroupReport:
         new_counts.update(terms)
         return minhash_keys_of(sketch)
 
-    _store_minhash_keys(ctx, pending, sketch_pending)
-    with ctx.open() as conn:
-        missing = unsketched_articles(conn)
-    _store_minhash_keys(ctx, missing, minhash_keys_of)
-    with ctx.open() as conn:
-        partners = grouping_partners(
-            conn,
-            settings.min_shared_bands,
-            settings.max_band_postings,
-            settings.max_copy_candidates,
-        )
-        to_verify = sorted({a for p, o, sure in partners if not sure for a in (p, o)})
-        texts = article_sketches(conn, to_verify)
+    _store_minhash_keys(db, pending, sketch_pending)
+    missing = unsketched_articles(db.conn())
+    _store_minhash_keys(db, missing, minhash_keys_of)
+    partners = grouping_partners(
+        db.conn(),
+        settings.min_shared_bands,
+        settings.max_band_postings,
+        settings.max_copy_candidates,
+    )
+    to_verify = sorted({a for p, o, sure in partners if not sure for a in (p, o)})
+    texts = article_sketches(db.conn(), to_verify)
+    db.release(before_work=len(texts))
     copies = verified_copies(partners, texts, settings)
     del texts
     holding = Counter(stored.holding)
     holding.update(new_counts)
     counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
-    with ctx.open() as conn:
-        working_set = grouping_working_set(conn, probes, sorted(copies), settings)
-        sketches = article_sketches(conn, working_set)
-        previous = previous_grouping(conn, working_set)
-        aggregators = known_aggregators(conn)
+    working_set = grouping_working_set(db.conn(), probes, sorted(copies), settings)
+    sketches = article_sketches(db.conn(), working_set)
+    previous = previous_grouping(db.conn(), working_set)
+    aggregators = known_aggregators(db.conn())
+    db.release(before_work=len(sketches))
     links = find_copy_links(sketches, settings)
     result = group_stories(
         sketches,
@@ -136,24 +143,24 @@ def _group_articles(ctx: RunContext) -> GroupReport:
     touched = set(pending) | copies
     changed = {g.story_id for g in result.groupings if g.article_id in touched}
     changed |= {kept for _merged, kept in result.merges}
-    with ctx.open() as conn:
-        neighbours = storyline_neighbours(
-            conn,
-            {
-                v.story_id: strongest_terms(v.terms, settings.story_candidate_terms)
-                for v in result.story_vectors
-                if v.story_id in changed
-            },
-            days,
-            sorted(old_ids | set(days)),
-            settings,
-        )
-        kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
-        vectors = story_vectors_of(conn, kept)
+    neighbours = storyline_neighbours(
+        db.conn(),
+        {
+            v.story_id: strongest_terms(v.terms, settings.story_candidate_terms)
+            for v in result.story_vectors
+            if v.story_id in changed
+        },
+        days,
+        sorted(old_ids | set(days)),
+        settings,
+    )
+    kept = [n.story_id for n in neighbours if n.story_id not in old_ids]
+    vectors = story_vectors_of(db.conn(), kept)
+    db.release(before_work=len(result.stories) + len(neighbours))
     lines = _draw_storylines(result, previous, neighbours, vectors, settings)
-    with ctx.open() as conn:
-        save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts)
-        totals = grouping_totals(conn)
+    conn = db.conn()
+    save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts)
+    totals = grouping_totals(conn)
     return GroupReport(
         articles=totals.articles,
         copies=totals.copies,
@@ -164,11 +171,47 @@ def _group_articles(ctx: RunContext) -> GroupReport:
     )
 
 
+# Texts (or stories) the step works on between two database phases below which it keeps the
+# file: such work takes well under a second, while reopening costs an open and a lock. Above
+# it the step lets the file go (DuckDB lets no other process open a file held for writing)
+# so that a reader waiting for it gets in, as it does between a long step's chunk commits.
+HOLD_ACROSS_WORK = 200
+
+
+class _StepConnection:
+    """The group step's connection to the archive: opened when first needed, kept across
+    phases (each write commits its own transaction), let go before long work that needs no
+    database and opened again after it (without the migration check the step already made)."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+        self._held: ExitStack | None = None
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self.opens = 0
+
+    def conn(self) -> duckdb.DuckDBPyConnection:
+        if self._conn is None:
+            held = ExitStack()
+            self._conn = held.enter_context(self._ctx.open(migrated=self.opens > 0))
+            self._held = held
+            self.opens += 1
+        return self._conn
+
+    def release(self, before_work: int | None = None) -> None:
+        """Let the file go; before ``before_work`` texts of work without the database, only
+        when that is much (more than ``HOLD_ACROSS_WORK``)."""
+        if before_work is not None and before_work <= HOLD_ACROSS_WORK:
+            return
+        if self._held is not None:
+            held, self._held, self._conn = self._held, None, None
+            held.close()
+
+
 GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once
 
 
 def _store_minhash_keys(
-    ctx: RunContext,
+    db: _StepConnection,
     article_ids: Sequence[str],
     keys_of: Callable[[ArticleSketch], list[int]],
 ) -> None:
@@ -176,11 +219,10 @@ def _store_minhash_keys(
     chunk at a time. Pending articles get theirs when grouped; grouped articles without
     any (an archive whose keys a migration cleared) get theirs here too."""
     for start in range(0, len(article_ids), GROUPING_CHUNK):
-        with ctx.open() as conn:
-            sketches = article_sketches(conn, article_ids[start : start + GROUPING_CHUNK])
+        sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
+        db.release(before_work=len(sketches))
         keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
-        with ctx.open() as conn:
-            replace_fingerprints(conn, keys)
+        replace_fingerprints(db.conn(), keys)
 
 
 def mark_all_for_regrouping(ctx: RunContext) -> int:

@@ -590,11 +590,9 @@ def test_what_a_killed_run_archived_but_never_recorded_is_indexed(local_server, 
 def test_extraction_workers_exit_when_their_run_is_killed(tmp_path):
     """`kill -9` of a run must not leave its extraction workers (hundreds of MB) behind."""
     script = (
-        "import multiprocessing, os, time\n"
-        "from concurrent.futures import ProcessPoolExecutor\n"
-        "from tasks.workers import _watch_parent, _worker_pid\n"
-        "pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'),"
-        " initializer=_watch_parent)\n"
+        "import time\n"
+        "from tasks.workers import _worker_pid, process_pool\n"
+        "pool = process_pool(2)\n"
         "pids = set(pool.map(_worker_pid, range(8)))\n"
         "print(' '.join(map(str, sorted(pids))), flush=True)\n"
         "time.sleep(60)\n"

@@ -264,3 +264,37 @@ def test_an_archive_whose_fingerprints_were_cleared_gets_them_back_and_finds_cop
     group = dict(rows(ctx, "select url, copy_group_id from articles"))
     assert group["https://copy.example/story"] == group["https://old1.example/story"]
     assert rows(ctx, "select kind from article_links where kind = 'near_copy'") == [("near_copy",)]
+
+
+def test_the_step_opens_the_archive_once_and_lets_it_go_only_before_long_work(
+    tmp_path, monkeypatch
+):
+    import tasks.steps.group as group_step
+
+    opened: list[bool] = []
+    real_open = RunContext.open
+
+    def counting_open(self, **kwargs):
+        opened.append(bool(kwargs.get("migrated")))
+        return real_open(self, **kwargs)
+
+    monkeypatch.setattr(RunContext, "open", counting_open)
+    items = [extraction(f"a{i}", text_about("harbor", i), DAY) for i in range(4)]
+    items += [extraction(f"b{i}", text_about("comet", 100 + i), DAY) for i in range(4)]
+    stories = []
+    for folder, hold in (("held", group_step.HOLD_ACROSS_WORK), ("let-go", 0)):
+        monkeypatch.setattr(group_step, "HOLD_ACROSS_WORK", hold)
+        ctx = new_context(tmp_path / folder)
+        store(ctx, *items)
+        opened.clear()
+        group_articles(ctx)
+        if hold:
+            assert opened == [False]  # one open for the whole step, migration checked once
+        else:
+            assert len(opened) > 1 and opened[0] is False and all(opened[1:])
+        members: dict[str, set[str]] = {}
+        for url, story in rows(ctx, "select url, story_id from articles"):
+            members.setdefault(story, set()).add(url)
+        stories.append(sorted(sorted(m) for m in members.values()))
+    assert stories[0] == stories[1]  # letting the file go changes nothing grouped
+    assert len(stories[0]) == 2

@@ -56,6 +56,29 @@ def test_a_declared_product_is_a_product_unless_it_is_an_article():
                      " kettles, tested", main_text=PROSE, words=900, dated_by_markup=True) is None  # fmt: skip
 
 
+def test_a_shop_page_is_a_product_whatever_its_cms_says_about_it_as_a_page():
+    """A shop's CMS gives every page og:type "article" and a dated WebPage: the Product in
+    its structured data, with no Article beside it, still makes it a product page; a review
+    that declares its Review is kept."""
+    head = (
+        '<meta property="og:type" content="article"><script type="application/ld+json">'
+        '{"@graph": [{"@type": "WebPage", "datePublished": "2024-01-02T10:00:00+00:00"},'
+        ' {"@type": "Product", "name": "Kettle", "offers": {"@type": "Offer", "price": "29"}}'
+        "%s]}</script>"
+    )
+    body = f"<body><p>{PROSE}</p></body>"
+    shop = signals(f"<html><head>{head % ''}</head>{body}</html>", og="article")
+    assert shop.declares_article and not shop.declares_article_markup
+    kind = page_kind(shop, url="https://shop.example/product/kettle-2000", title="Kettle 2000",
+                     main_text=PROSE, words=300, dated_by_markup=True)  # fmt: skip
+    assert kind is not None and kind[0] == "product"
+    with_review = head % ', {"@type": "Review"}'
+    review = signals(f"<html><head>{with_review}</head>{body}</html>", og="article")
+    assert review.declares_review
+    assert page_kind(review, url="https://blog.example/kettle-2000-review", title="Kettle 2000"
+                     " review", main_text=PROSE, words=300, dated_by_markup=True) is None  # fmt: skip
+
+
 def test_an_article_with_related_cards_is_still_an_article():
     body = "".join(f"<p>{PROSE}</p>" for _ in range(10))
     related = "".join(card(i) for i in range(12))

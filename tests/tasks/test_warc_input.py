@@ -884,11 +884,22 @@ def test_bad_arguments_raise() -> None:
         read_warc("x.warc", revisit_cache_bytes=-1)
 
 
+def _read_with_peak(path: Path, **limits: int) -> tuple[list[WarcResponse | WarcSkip], int]:
+    """What read_warc yields for the file, and the most memory it held meanwhile."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        items = list(read_warc(path, **limits))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return items, peak
+
+
 def test_zero_filled_tail_is_one_malformed_stretch_read_in_bounded_memory(
     tmp_path: Path, compress: bool
 ) -> None:
-    import tracemalloc
-
     b = WarcBuilder(compress=compress)
     b.record("https://news.example.com/1", "response", _http(HTML))
     tail_at = b.buffer.tell()
@@ -896,12 +907,7 @@ def test_zero_filled_tail_is_one_malformed_stretch_read_in_bounded_memory(
     with path.open("ab") as fh:
         fh.write(bytes(24 * 1024 * 1024))  # what a crashed writer can leave behind
 
-    tracemalloc.start()
-    try:
-        items = list(read_warc(path))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    items, peak = _read_with_peak(path)
     assert [(type(i).__name__, getattr(i, "reason", None), _offset(i.source)) for i in items] == [
         ("WarcResponse", None, 0),
         ("WarcSkip", "malformed", tail_at),
@@ -910,8 +916,6 @@ def test_zero_filled_tail_is_one_malformed_stretch_read_in_bounded_memory(
 
 
 def test_too_large_payload_is_not_held_in_memory(tmp_path: Path) -> None:
-    import tracemalloc
-
     # incompressible, so that the file is as big as the payload (warcio inflates one 4 KiB
     # block at a time: extremely compressible members cost a few MB more, still not the payload)
     body = random.Random(5).randbytes(20 * 1024 * 1024)
@@ -921,15 +925,8 @@ def test_too_large_payload_is_not_held_in_memory(tmp_path: Path) -> None:
     path = b.save(tmp_path / "t.warc.gz")
     del body, b
 
-    tracemalloc.start()
-    try:
-        items = [
-            (i.url, getattr(i, "reason", "ok"))
-            for i in read_warc(path, max_payload_bytes=1_000_000)
-        ]
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    read, peak = _read_with_peak(path, max_payload_bytes=1_000_000)
+    items = [(i.url, getattr(i, "reason", "ok")) for i in read]
     assert items == [
         ("https://news.example.com/huge", "too_large"),
         ("https://news.example.com/after", "ok"),
@@ -945,3 +942,55 @@ def test_multi_member_gzip_content_encoding(tmp_path: Path) -> None:
     [item] = list(read_warc(path))
     assert isinstance(item, WarcResponse)
     assert item.payload == b"<html><body>first half second half</body></html>"
+
+
+def test_chunked_trailers_interim_head_and_cut_chunked_bodies(
+    tmp_path: Path, compress: bool
+) -> None:
+    chunked = ("Transfer-Encoding", "chunked")
+    b = WarcBuilder(compress=compress)
+    # trailer fields after the last chunk (warcio's de-chunker does not read them)
+    b.record(
+        "https://news.example.com/t",
+        "response",
+        _http(_chunked(HTML)[:-2] + b"X-Sum: 1\r\n\r\n", chunked),
+    )
+    # an interim "100 Continue" head kept before the real one
+    b.record(
+        "https://news.example.com/c",
+        "response",
+        b"HTTP/1.1 100 Continue\r\n\r\n" + _http(HTML, ("Content-Type", "text/html")),
+    )
+    # whole records whose chunked bodies were cut: before the last chunk, inside a chunk
+    b.record("https://news.example.com/l", "response", _http(_chunked(HTML)[:-5], chunked))
+    b.record("https://news.example.com/i", "response", _http(_chunked(HTML)[:-10], chunked))
+    path = b.save(_name(tmp_path, compress))
+
+    trailers, interim, last, inside = list(read_warc(path))
+    assert isinstance(trailers, WarcResponse) and trailers.payload == HTML
+    assert isinstance(interim, WarcResponse) and interim.payload == HTML
+    assert (interim.status_code, interim.content_type) == (200, "text/html")
+    assert (last.reason, last.detail) == ("truncated", "chunked body ends before its last chunk")
+    assert (inside.reason, inside.detail) == ("truncated", "chunked body ends inside a chunk")
+
+
+def test_a_chunk_too_big_for_the_limit_is_not_read_whole(tmp_path: Path, compress: bool) -> None:
+    body = random.Random(9).randbytes(3 * 1024 * 1024)
+    one_chunk = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    b = WarcBuilder(compress=compress)
+    b.record(
+        "https://news.example.com/big",
+        "response",
+        _http(one_chunk, ("Transfer-Encoding", "chunked")),
+    )
+    b.record("https://news.example.com/after", "response", _http(HTML))
+    path = b.save(_name(tmp_path, compress))
+    del body, one_chunk, b
+
+    read, peak = _read_with_peak(path, max_payload_bytes=100_000)
+    items = [(i.url, getattr(i, "reason", "ok")) for i in read]
+    assert items == [
+        ("https://news.example.com/big", "too_large"),
+        ("https://news.example.com/after", "ok"),
+    ]
+    assert peak < 1024 * 1024
