@@ -257,8 +257,15 @@ def insert_many(
     conn: duckdb.DuckDBPyConnection, sql_name: str, rows: Sequence[Sequence[Any]]
 ) -> None:
     """Run a named parameterised statement once per row (for a handful of rows)."""
-    if rows:
-        conn.executemany(statement(conn, sql_name), [list(row) for row in rows])
+    if not rows:
+        return
+    text = query(sql_name)
+    if "on conflict" in text.lower() and ducklake.is_lake_connection(conn):
+        # one merge over all the rows: a DuckLake statement costs catalog round trips
+        merge = ducklake.translate_upsert(text, rows=len(rows))
+        conn.execute(merge, [value for row in rows for value in row])
+        return
+    conn.executemany(text, [list(row) for row in rows])
 
 
 def _json_value(value: object) -> object:
@@ -309,7 +316,20 @@ def load_batch(
         conn.execute(statement(conn, sql_name))
 
 
+_lake_types: dict[str, dict[str, str]] = {}  # a DuckLake's catalog is a round trip away
+
+
 def _column_types(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    lake = ducklake.is_lake_connection(conn)
+    if lake and table in _lake_types:
+        return _lake_types[table]
+    types = _read_column_types(conn, table)
+    if lake:
+        _lake_types[table] = types
+    return types
+
+
+def _read_column_types(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     rows = conn.execute(
         "select column_name, data_type from information_schema.columns"
         " where table_name = ? and table_catalog = current_database()",

@@ -349,8 +349,10 @@ _UPSERT = re.compile(
 )
 
 
-def translate_upsert(sql: str) -> str:
-    """An ``insert ... on conflict`` statement as a ``merge`` (other SQL unchanged)."""
+def translate_upsert(sql: str, rows: int = 1) -> str:
+    """An ``insert ... on conflict`` statement as a ``merge`` (other SQL unchanged); one
+    whose source is ``values (?, ...)`` takes ``rows`` rows at once (a statement on a
+    DuckLake costs catalog round trips: one for many rows, not one each)."""
     body = _COMMENT.sub("", sql).strip()
     match = _UPSERT.fullmatch(body)
     if match is None:
@@ -359,6 +361,9 @@ def translate_upsert(sql: str) -> str:
     cols = [c.strip() for c in match["cols"].split(",")]
     keys = [k.strip() for k in match["keys"].split(",")]
     source = match["source"].strip()
+    values = re.fullmatch(r"values\s*(\([^)]*\))", source, re.IGNORECASE)
+    if values and rows > 1:
+        source = "values " + ", ".join([values[1]] * rows)
     on = " and ".join(f"{table}.{k} = excluded.{k}" for k in keys)
     merge = [
         f"merge into {table} using ({source}) as excluded({', '.join(cols)}) on {on}",

@@ -356,3 +356,16 @@ def test_a_lake_on_object_storage(postgres, s3_server, monkeypatch, tmp_path, ex
     assert main(["-q", "export", "--db", location, "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "articles.parquet").is_file()
     assert main(["-q", "group", "--db", location]) == 0
+
+
+def test_many_rows_go_in_one_merge(lake):
+    from wirehouse.db import insert_many
+
+    location, data_path = lake
+    rows = [("run", f"http://h{n}.example", 200, b"User-agent: *", None) for n in range(50)]
+    with open_archive(location, data_path=data_path) as conn:
+        insert_many(conn, "upsert_robots_answer", rows)
+        insert_many(conn, "upsert_robots_answer", rows)  # insert-if-absent: no second copy
+        assert conn.execute("select count(*) from robots_answers").fetchone() == (50,)
+    merge = ducklake.translate_upsert(query("upsert_robots_answer"), rows=3)
+    assert merge.count("(?, ?, ?, ?, ?)") == 3
