@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -369,3 +370,19 @@ def test_many_rows_go_in_one_merge(lake):
         assert conn.execute("select count(*) from robots_answers").fetchone() == (50,)
     merge = ducklake.translate_upsert(query("upsert_robots_answer"), rows=3)
     assert merge.count("(?, ?, ?, ?, ?)") == 3
+
+
+def test_maintenance_runs_on_a_lake(lake, tmp_path, monkeypatch):
+    from tasks import sequence
+
+    location, data_path = lake
+    monkeypatch.setenv("WIREHOUSE_DATA_PATH", data_path)
+    monkeypatch.setenv("WIREHOUSE_SNAPSHOT_RETENTION_S", "0")
+    ctx = RunContext.for_archive(location)
+    assert ctx.archive_dir == str(Path(data_path).absolute() / "warc")
+    done = sequence.maintain(ctx)
+    assert done.searchable == 0  # no full-text index on a DuckLake
+    assert done.figures.articles == 0
+    with open_archive(location, read_only=True) as conn:  # older snapshots expired
+        snapshots = conn.execute("select count(*) from ducklake_snapshots('lake')").fetchone()
+    assert snapshots is not None and snapshots[0] <= 2
