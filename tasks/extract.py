@@ -25,6 +25,7 @@ from charset_normalizer import from_bytes
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import ARTICLE_TYPES, jsonld_objects, jsonld_types, page_dates
 from tasks.page_kinds import page_kind, page_signals
+from tasks.text import count_words
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
@@ -115,15 +116,6 @@ class PageFacts:
     link_texts: frozenset[str]
     visible_chars: int
     headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
-
-
-# A CJK character counts as a word: those scripts do not put spaces between words.
-_WORDS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W_]+")
-
-
-def count_words(text: str) -> int:
-    """Words in a text, counting each CJK character as one."""
-    return len(_WORDS.findall(text))
 
 
 def _norm(text: str) -> str:
