@@ -350,11 +350,19 @@ def _language(text: str, declared: str | None) -> str | None:
     return str(guess) if guess else declared
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, favor_recall: bool) -> Any:
+def _trafilatura(
+    tree: lxml.html.HtmlElement,
+    url: str,
+    *,
+    fast: bool = False,
+    favor_recall: bool = False,
+    with_metadata: bool = False,
+) -> Any:
     return trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        fast=fast,
+        with_metadata=with_metadata,
         include_comments=False,
         include_tables=True,
         deduplicate=False,
@@ -363,6 +371,33 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, favor_recall: bool) -
         # search is kept to its cheapest.
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
+
+
+def _text_of(doc: Any) -> str:
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
+def main_text(
+    tree: lxml.html.HtmlElement, url: str, visible_chars: int, settings: ExtractSettings
+) -> tuple[Any, str]:
+    """trafilatura's reading of the page: (its document, with title, author and site
+    name; the main text).
+
+    Its fast pass first; where that is unsure (a short text, or a small share of what the
+    page shows), its full cascade; and where the text is still short, a second opinion in
+    its recall mode, kept when it finds clearly more of the page."""
+    doc = _trafilatura(tree, url, fast=True, with_metadata=True)
+    text = _text_of(doc)
+    if (
+        count_words(text) < settings.fast_pass_min_words
+        or len(text) < settings.fast_pass_min_share * visible_chars
+    ):
+        text = _text_of(_trafilatura(tree, url))
+    if count_words(text) < settings.recall_below_words:
+        second = _text_of(_trafilatura(tree, url, favor_recall=True))
+        if count_words(second) > settings.recall_gain * max(1, count_words(text)):
+            text = second
+    return doc, text
 
 
 def extract_page(
@@ -381,15 +416,7 @@ def extract_page(
         return Rejection(record_id, url, "empty", "no HTML document found")
     facts = page_facts(tree, url)
     try:
-        doc = _trafilatura(tree, url, favor_recall=False)
-        raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        if count_words(raw_text) < settings.recall_below_words:
-            # A short result is where trafilatura is unsure: a second opinion in its recall
-            # mode, kept when it finds clearly more of the page.
-            second = _trafilatura(tree, url, favor_recall=True)
-            second_text = (getattr(second, "text", None) or "") if second is not None else ""
-            if count_words(second_text) > settings.recall_gain * max(1, count_words(raw_text)):
-                doc, raw_text = second, second_text
+        doc, raw_text = main_text(tree, url, facts.visible_chars, settings)
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
     if not raw_text.strip():
