@@ -109,14 +109,16 @@ def run_wirehouse(repo: Path, db: Path, urls_file: Path, port: int, env: dict[st
         sys.executable, "-m", _cli_module(repo), "run", "--db", str(db),
         "--urls-file", str(urls_file), "--allow-private-network", *resolve,
     ]  # fmt: skip
-    _adopt_orphans()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as output:
-        process = subprocess.Popen(command, cwd=repo, env=env, stdout=output, stderr=output)
+    with tempfile.TemporaryFile("w+") as output, _adopting_orphans():
+        # Its own process group: the run, its fork server and its workers, all reaped below.
+        process = subprocess.Popen(
+            command, cwd=repo, env=env, stdout=output, stderr=output, start_new_session=True
+        )
         _, status, _ = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
-        _reap_descendants()
+        _reap_group(process.pid)
         output.seek(0)
         said = output.read()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -126,23 +128,26 @@ def run_wirehouse(repo: Path, db: Path, urls_file: Path, port: int, env: dict[st
     return Timed(seconds, cpu, after.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), said)
 
 
-def _adopt_orphans() -> None:
-    """Become the subreaper of what the run starts: its extraction workers' fork server
-    outlives it by a moment and would otherwise be reaped (and counted) by no one."""
+@contextmanager
+def _adopting_orphans() -> Iterator[None]:
+    """Be the subreaper of what the run starts while it runs: its extraction workers' fork
+    server outlives it by a moment and would otherwise be reaped, and counted, by no one."""
+    libc = None
     with contextlib.suppress(Exception):  # Linux; elsewhere those processes go uncounted
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.prctl(36, 0)
 
 
-def _reap_descendants(timeout: float = 30.0) -> None:
-    """Wait for the run's leftover descendants, so that their usage is counted."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.05)
+def _reap_group(group: int) -> None:
+    """Wait for what is left of the run's process group, so that its usage is counted."""
+    with contextlib.suppress(ChildProcessError):
+        while True:
+            os.waitpid(-group, 0)
 
 
 def _cli_module(repo: Path) -> str:

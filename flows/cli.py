@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flows.terminal import (
     EXIT_CODES_HELP,
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="say more (-vv: library logs too)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
-    parser.add_argument("--version", action="version", version=f"wirehouse {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
     prefect_help = (
         "report the run to Prefect (default: when PREFECT_API_URL is set or `wirehouse "
@@ -240,6 +240,18 @@ def _add_network_options(command: argparse.ArgumentParser) -> None:
         metavar="HOST=ADDR[:PORT]",
         help="connect to ADDR for HOST, like curl --resolve",
     )
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for (reading the
+    installed packages' metadata costs more than half a second at every start)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"wirehouse {_version()}")  # on stdout, as argparse's own version action
+        parser.exit()
 
 
 def _version() -> str:

@@ -13,8 +13,8 @@ from datetime import datetime
 import duckdb
 
 from tasks.dedupe import text_sha256
-from tasks.extract import count_words
 from tasks.store import save_articles
+from tasks.text import count_words
 from tasks.urls import domain_of, identity
 from wirehouse.records import Article, Extraction, Rejection
 

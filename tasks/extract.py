@@ -25,6 +25,7 @@ from charset_normalizer import from_bytes
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import ARTICLE_TYPES, jsonld_objects, jsonld_types, page_dates
 from tasks.page_kinds import page_kind, page_signals
+from tasks.text import count_words
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
@@ -115,15 +116,6 @@ class PageFacts:
     link_texts: frozenset[str]
     visible_chars: int
     headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
-
-
-# A CJK character counts as a word: those scripts do not put spaces between words.
-_WORDS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W_]+")
-
-
-def count_words(text: str) -> int:
-    """Words in a text, counting each CJK character as one."""
-    return len(_WORDS.findall(text))
 
 
 def _norm(text: str) -> str:
@@ -358,11 +350,19 @@ def _language(text: str, declared: str | None) -> str | None:
     return str(guess) if guess else declared
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, favor_recall: bool) -> Any:
+def _trafilatura(
+    tree: lxml.html.HtmlElement,
+    url: str,
+    *,
+    fast: bool = False,
+    favor_recall: bool = False,
+    with_metadata: bool = False,
+) -> Any:
     return trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        fast=fast,
+        with_metadata=with_metadata,
         include_comments=False,
         include_tables=True,
         deduplicate=False,
@@ -371,6 +371,33 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, favor_recall: bool) -
         # search is kept to its cheapest.
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
+
+
+def _text_of(doc: Any) -> str:
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
+def main_text(
+    tree: lxml.html.HtmlElement, url: str, visible_chars: int, settings: ExtractSettings
+) -> tuple[Any, str]:
+    """trafilatura's reading of the page: (its document, with title, author and site
+    name; the main text).
+
+    Its fast pass first; where that is unsure (a short text, or a small share of what the
+    page shows), its full cascade; and where the text is still short, a second opinion in
+    its recall mode, kept when it finds clearly more of the page."""
+    doc = _trafilatura(tree, url, fast=True, with_metadata=True)
+    text = _text_of(doc)
+    if (
+        count_words(text) < settings.fast_pass_min_words
+        or len(text) < settings.fast_pass_min_share * visible_chars
+    ):
+        text = _text_of(_trafilatura(tree, url))
+    if count_words(text) < settings.recall_below_words:
+        second = _text_of(_trafilatura(tree, url, favor_recall=True))
+        if count_words(second) > settings.recall_gain * max(1, count_words(text)):
+            text = second
+    return doc, text
 
 
 def extract_page(
@@ -389,15 +416,7 @@ def extract_page(
         return Rejection(record_id, url, "empty", "no HTML document found")
     facts = page_facts(tree, url)
     try:
-        doc = _trafilatura(tree, url, favor_recall=False)
-        raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        if count_words(raw_text) < settings.recall_below_words:
-            # A short result is where trafilatura is unsure: a second opinion in its recall
-            # mode, kept when it finds clearly more of the page.
-            second = _trafilatura(tree, url, favor_recall=True)
-            second_text = (getattr(second, "text", None) or "") if second is not None else ""
-            if count_words(second_text) > settings.recall_gain * max(1, count_words(raw_text)):
-                doc, raw_text = second, second_text
+        doc, raw_text = main_text(tree, url, facts.visible_chars, settings)
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
     if not raw_text.strip():

@@ -12,7 +12,6 @@ from datetime import datetime
 from tasks import progress
 from tasks.articles import outcomes, save_extractions
 from tasks.dedupe import text_sha256
-from tasks.extract import extract_page
 from tasks.raw_archive import read_payload
 from tasks.reports import ExtractReport, ReextractReport
 from tasks.run_context import RunContext
@@ -48,6 +47,10 @@ def extract_body(
 ) -> Extraction | Rejection:
     """Extract a body in hand (runs in a worker process as pages arrive): one page's
     surprise is its rejection, never the batch's."""
+    # Imported here: the workers have it loaded already (tasks/worker_preload.py), and the
+    # run's own process, which mostly fetches, then never loads trafilatura at all.
+    from tasks.extract import extract_page
+
     try:
         return extract_page(body, url, content_type, settings, record_id)
     except Exception as exc:

@@ -390,12 +390,36 @@ def test_a_short_extraction_gets_a_second_opinion_favouring_recall(monkeypatch):
 
     long_text = "\n".join(f"Sentence number {i} of the article, which goes on." for i in range(60))
 
-    def fake(html, url, *, favor_recall):
-        calls.append(favor_recall)
+    def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
+        calls.append((fast, favor_recall))
         return Doc(long_text if favor_recall else "One short paragraph of twenty or so words " * 2)
 
     monkeypatch.setattr("tasks.extract._trafilatura", fake)
     body = b"<html><body><article><p>x</p></article></body></html>"
     result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
-    assert calls == [False, True]
+    # the fast pass, unsure; the full cascade, still short; the recall mode, kept
+    assert calls == [(True, False), (False, False), (False, True)]
     assert isinstance(result, Extraction) and "Sentence number 59" in result.text
+
+
+def test_a_sure_fast_pass_is_kept_without_the_full_cascade(monkeypatch):
+    calls = []
+    text = "\n".join(
+        f"Sentence number {i} of the article, which goes on and on." for i in range(60)
+    )
+
+    class Doc:
+        title, author, sitename = "T", None, None
+
+        def __init__(self) -> None:
+            self.text = text
+
+    def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
+        calls.append((fast, favor_recall))
+        return Doc()
+
+    monkeypatch.setattr("tasks.extract._trafilatura", fake)
+    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+    result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+    assert calls == [(True, False)]  # 600 words, all the page shows: no second look
+    assert isinstance(result, Extraction)
