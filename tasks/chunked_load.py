@@ -10,7 +10,13 @@ from datetime import datetime
 from tasks.articles import article_of
 from tasks.raw_archive import WarcArchive
 from tasks.run_context import RunContext
-from tasks.store import save_articles, save_fetches, save_problems, save_robots_answers
+from tasks.store import (
+    count_articles,
+    save_articles,
+    save_fetches,
+    save_problems,
+    save_robots_answers,
+)
 from wirehouse.db import transaction
 from wirehouse.errors import StorageUnavailable
 from wirehouse.records import (
@@ -50,6 +56,7 @@ class ChunkedLoad:
         self._pages = 0  # pages in hand since the last commit
         self._last_commit = time.monotonic()
         self.commits = 0
+        self.new_articles = 0  # articles the committed chunks added (not updated)
         self.held_by: str | None = None  # who held the file at the last failed try
 
     def add(
@@ -109,7 +116,9 @@ class ChunkedLoad:
                 )
                 save_problems(conn, self._ctx.run_id, self._problems)
                 save_robots_answers(conn, self._ctx.run_id, self._robots)
+                before = count_articles(conn) if self._articles else 0
                 save_articles(conn, self._articles, self._rejections, in_transaction=True)
+                added = count_articles(conn) - before if self._articles else 0
         except StorageUnavailable as exc:
             if not final:
                 if self.held_by is None:
@@ -126,6 +135,7 @@ class ChunkedLoad:
                 reason="archive_locked",
             ) from exc
         self.commits += 1
+        self.new_articles += added
         self.held_by = None
         self._attempts, self._records, self._problems, self._robots = [], [], [], {}
         self._articles, self._rejections = [], []
