@@ -15,6 +15,7 @@ from tasks.raw_archive import WarcArchive
 from tasks.run_context import RunContext
 from tasks.store import (
     batch_applied,
+    count_articles,
     record_batch,
     save_articles,
     save_fetches,
@@ -65,6 +66,7 @@ class ChunkedLoad:
         self._pages = 0  # pages in hand since the last commit
         self._last_commit = time.monotonic()
         self.commits = 0
+        self.new_articles = 0  # articles the committed chunks added (not updated)
         self.held_by: str | None = None  # who held the file at the last failed try
 
     def add(
@@ -127,24 +129,28 @@ class ChunkedLoad:
             + len(self._rejections)
         )
 
-    def _write(self, wait_s: float | None) -> None:
+    def _write(self, wait_s: float | None) -> int:
         """Write the chunk in one transaction, unless its batch id says it is there already;
-        a failure on the catalog's side is tried again (the batch id makes that safe)."""
+        a failure on the catalog's side is tried again (the batch id makes that safe).
+        Returns the articles it added (counted inside the transaction: on a DuckLake other
+        writers wait for it, so the count is this chunk's own)."""
         batch_id = self.batch_id()
         for tries in range(1, COMMIT_TRIES + 1):
             try:
                 with self._ctx.open(wait_s=wait_s, migrated=True) as conn, transaction(conn):
                     if batch_applied(conn, batch_id):
                         logger.info("batch %s was committed already: not applied again", batch_id)
-                        return
+                        return 0
                     save_fetches(
                         conn, self._ctx.run_id, self._attempts, self._records, in_transaction=True
                     )
                     save_problems(conn, self._ctx.run_id, self._problems)
                     save_robots_answers(conn, self._ctx.run_id, self._robots)
+                    before = count_articles(conn) if self._articles else 0
                     save_articles(conn, self._articles, self._rejections, in_transaction=True)
+                    added = count_articles(conn) - before if self._articles else 0
                     record_batch(conn, batch_id, self._ctx.run_id, self._rows())
-                return
+                return added
             except duckdb.Error as exc:
                 if not self._ctx.is_lake:
                     raise
@@ -152,6 +158,7 @@ class ChunkedLoad:
                     raise StorageError(f"cannot commit batch {batch_id}: {exc}") from exc
                 logger.warning("commit of batch %s failed (%s); trying again", batch_id, exc)
                 time.sleep(0.2 * tries)
+        raise AssertionError("unreachable: the last try returns or raises")
 
     def commit(self, *, final: bool = True) -> bool:
         """Commit what is in hand. A chunk that meets a held file waits for the next one
@@ -168,7 +175,7 @@ class ChunkedLoad:
         if self._archive is not None:
             self._archive.sync()
         try:
-            self._write(wait_s=None if final or self._ctx.is_lake else 0)
+            added = self._write(wait_s=None if final or self._ctx.is_lake else 0)
         except StorageUnavailable as exc:
             if not final:
                 if self.held_by is None:
@@ -185,6 +192,7 @@ class ChunkedLoad:
                 reason="archive_locked",
             ) from exc
         self.commits += 1
+        self.new_articles += added
         self.held_by = None
         self._attempts, self._records, self._problems, self._robots = [], [], [], {}
         self._articles, self._rejections = [], []

@@ -459,16 +459,6 @@ def extract_page(
         clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url),
         list(facts.headlines),
     )
-    kind = page_kind(
-        page_signals(tree, url, facts.og_type, jsonld),
-        url=url,
-        title=title,
-        main_text=raw_text,
-        words=words,
-        dated_by_markup=dates.source in _OWN_DATE_SOURCES,
-    )
-    if kind is not None:
-        return Rejection(record_id, url, "not_article", kind[1], kind[0])
     meta_author = next(
         (
             str(value)
@@ -483,6 +473,17 @@ def extract_page(
         or clean_author(meta_author)
         or clean_author(getattr(doc, "author", None))
     )
+    kind = page_kind(
+        page_signals(tree, url, facts.og_type, jsonld),
+        url=url,
+        title=title,
+        main_text=raw_text,
+        words=words,
+        dated_by_markup=dates.source in _OWN_DATE_SOURCES,
+        bylined=author is not None,
+    )
+    if kind is not None:
+        return Rejection(record_id, url, "not_article", kind[1], kind[0])
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
     return Extraction(
         record_id=record_id,

@@ -73,7 +73,8 @@ class PageSignals:
     declares_article_markup: bool  # ... the type, in JSON-LD or microdata
     product_by_og: bool  # og:type product (or a shop's "...:item")
     product_by_markup: bool  # a Product in JSON-LD or microdata
-    declares_review: bool  # a Review of its own in JSON-LD or microdata (a review page)
+    product_by_jsonld: bool  # a Product as the page's own JSON-LD object (not one it mentions)
+    declares_review: bool  # a Review as the page's own JSON-LD or microdata (a review page)
     price_markup: bool  # itemprop="price", product:price:amount
     declares_collection: bool  # JSON-LD CollectionPage / SearchResultsPage / OfferCatalog
     behind_paywall: bool  # JSON-LD isAccessibleForFree: false
@@ -118,6 +119,7 @@ def page_signals(
         declares_article_markup=declares_markup,
         product_by_og="product" in og or og.endswith(":item"),
         product_by_markup=bool((types | itemtypes) & _PRODUCT_TYPES),
+        product_by_jsonld=bool(types & _PRODUCT_TYPES),
         declares_review=bool((types | itemtypes) & _REVIEW_TYPES),
         price_markup=bool(tree.xpath(_PRICE_MARKUP)),
         declares_collection=bool(types & _COLLECTION_TYPES),
@@ -233,20 +235,23 @@ def page_kind(
     main_text: str,
     words: int,
     dated_by_markup: bool,
+    bylined: bool = False,
 ) -> tuple[str, str] | None:
     """(kind, why) for a page that is not an article; None for an article.
 
     ``dated_by_markup``: the page's own markup, URL or byline gave its date (a list of
-    other pages rarely has one of its own)."""
+    other pages rarely has one of its own); ``bylined``: it names an author (a shop's
+    product page rarely does)."""
     s = signals
     if words < PAYWALL_WORDS and (s.behind_paywall or _PAYWALL.search(main_text)):
         return "paywall", f"{words} words before a subscription or login wall"
     if (s.product_by_og or s.price_markup) and not s.declares_article_markup:
         return "product", "the page declares a product (og:type or price markup)"
-    if s.product_by_markup and not (s.declares_article_markup or s.declares_review):
-        # A review names its product in markup too, and says it is an article or a review;
-        # og:type "article" and a WebPage date alone are what a shop's CMS gives every page.
-        return "product", "the page declares a product and no article (JSON-LD or microdata)"
+    if s.product_by_jsonld and not (s.declares_article_markup or s.declares_review or bylined):
+        # A review names its product in JSON-LD too, and says it is an article or a review,
+        # or has an author; og:type "article" and a WebPage date alone are what a shop's CMS
+        # gives every page.
+        return "product", "the page declares itself a product, and no article, in JSON-LD"
     if s.product_by_markup and not s.declares_article and not dated_by_markup:
         return "product", "the page declares a product (JSON-LD or microdata)"
     if _dated_path(url):

@@ -5,11 +5,18 @@ insert into articles (
     language, sitename, text, text_sha256, word_count, boilerplate_ratio, wire_marker,
     record_id, fetched_at, first_seen_at, extracted_at
 )
-select article_id, url, canonical_url, domain, title, author, page_date, published_at,
-       published_day, published_utc_offset_minutes, modified_at, date_source,
-       language, sitename, text, text_sha256, word_count, boilerplate_ratio, wire_marker,
-       record_id, fetched_at, first_seen_at, extracted_at
-from batch
+select b.article_id, b.url, b.canonical_url, b.domain, b.title, b.author,
+       -- a page that gives no date of its own takes the one its feed or news sitemap gave
+       -- it (an instant: its day is the UTC day)
+       coalesce(b.page_date, h.published_at) as page_date, b.published_at,
+       coalesce(b.published_day, cast(timezone('UTC', h.published_at) as date)),
+       b.published_utc_offset_minutes, b.modified_at,
+       case when b.page_date is null and h.published_at is not null then h.source
+            else b.date_source end,
+       b.language, b.sitename, b.text, b.text_sha256, b.word_count, b.boilerplate_ratio,
+       b.wire_marker, b.record_id, b.fetched_at, b.first_seen_at, b.extracted_at
+from batch as b
+left join link_hints as h on h.url = b.url
 on conflict (article_id) do update set
     url = excluded.url,
     canonical_url = excluded.canonical_url,

@@ -115,6 +115,8 @@ def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractRepor
     with ctx.open() as conn:
         pending = _located(ctx, [r for r in pending_records(conn) if ctx.owns(r.url)])
         before = count_articles(conn)
+    if not pending:  # the usual case: the fetch step extracted every page as it came
+        return ExtractReport(extracted=0, new_articles=0, rejected={}, unreadable={})
     rejected: Counter[str] = Counter()
     unreadable: list[UnreadableRecord] = []
     extracted = 0

@@ -23,7 +23,6 @@ from tasks.reports import FetchReport
 from tasks.run_context import RunContext
 from tasks.steps.extract import PARALLEL_FROM, extract_body
 from tasks.store import (
-    count_articles,
     known_record_ids,
     latest_validators,
     resumable_urls,
@@ -66,7 +65,6 @@ def fetch_and_archive(
         validators = latest_validators(conn, list(urls))
         robots = robots_answers(conn, ctx.run_id)
         done = resumable_urls(conn, ctx.run_id, since)
-        before = count_articles(conn)
     todo = [url for url in dict.fromkeys(urls) if url not in done]
     if len(todo) < len(set(urls)):
         logger.info(
@@ -79,12 +77,8 @@ def fetch_and_archive(
             _fetch(ctx, todo, known, validators, robots, archive, load, workers, extract)
         )
         load.commit()
-    new_articles = 0
-    if extract:
-        with ctx.open() as conn:
-            new_articles = count_articles(conn) - before
     return outcome.report(
-        resumed=len(set(urls)) - len(todo), commits=load.commits, new_articles=new_articles
+        resumed=len(set(urls)) - len(todo), commits=load.commits, new_articles=load.new_articles
     )
 
 

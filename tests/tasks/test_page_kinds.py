@@ -77,6 +77,20 @@ def test_a_shop_page_is_a_product_whatever_its_cms_says_about_it_as_a_page():
     assert review.declares_review
     assert page_kind(review, url="https://blog.example/kettle-2000-review", title="Kettle 2000"
                      " review", main_text=PROSE, words=300, dated_by_markup=True) is None  # fmt: skip
+    # a review that names its product in JSON-LD and says nothing more, but has an author
+    assert page_kind(shop, url="https://blog.example/kettle-2000-review", title="Kettle 2000"
+                     " review", main_text=PROSE, words=300, dated_by_markup=True,
+                     bylined=True) is None  # fmt: skip
+    # an article that marks up a product it mentions in microdata
+    mention = signals(
+        '<html><head><meta property="og:type" content="article"></head><body><p>'
+        f'{PROSE}</p><div itemscope itemtype="https://schema.org/Product">Kettle</div>'
+        "</body></html>",
+        og="article",
+    )
+    assert mention.product_by_markup and not mention.product_by_jsonld
+    assert page_kind(mention, url="https://news.example/magazine/kettles", title="Kettles"
+                     " and winter", main_text=PROSE, words=300, dated_by_markup=True) is None  # fmt: skip
 
 
 def test_an_article_with_related_cards_is_still_an_article():

@@ -350,6 +350,39 @@ def test_a_broken_feed_is_recorded_and_the_rest_goes_on(tmp_path, example_hosts,
     assert report["extracted"].new_articles == 1
 
 
+def test_a_page_without_a_date_of_its_own_takes_its_feeds(tmp_path, example_hosts, local_server):
+    prose = "".join(
+        f"<p>Paragraph {i} of a story that says nothing about when it was written, "
+        "only what happened to the harbour and to the people who live beside it.</p>"
+        for i in range(8)
+    )
+    local_server.page(
+        "/dateless", f"<html><body><article><h1>Harbour</h1>{prose}</article></body></html>"
+    )
+    local_server.page(
+        "/dated",
+        f"<html><head><meta property='article:published_time' content='2024-03-02T10:00:00+01:00'></head><body><article><h1>Harbour</h1>{prose}<p>Another.</p></article></body></html>",
+    )
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        + "".join(
+            f"<item><link>{local_server.url(path)}</link>"
+            "<pubDate>Sun, 03 Mar 2024 23:30:00 -0500</pubDate></item>"
+            for path in ("/dateless", "/dated")
+        )
+        + "</channel></rss>"
+    )
+    local_server.page("/feed.xml", feed, content_type="application/rss+xml")
+    ctx = context(tmp_path, example_hosts)
+    run_all(ctx, Sources(feeds=(local_server.url("/feed.xml"),)))
+    found = {
+        url.rsplit("/", 1)[-1]: (str(day), source)
+        for url, day, source in rows(ctx, "select url, published_day, date_source from articles")
+    }
+    # the feed's instant, on its UTC day; the page that dates itself keeps its own date
+    assert found == {"dateless": ("2024-03-04", "feed"), "dated": ("2024-03-02", "meta")}
+
+
 def test_a_hostile_page_is_recorded_and_the_rest_goes_on(tmp_path, example_hosts, local_server):
     local_server.page(
         "/bomb", gzip.compress(b"<p>" + b"a" * 20_000_000), headers={"Content-Encoding": "gzip"}
