@@ -299,6 +299,16 @@ def replace_fingerprints(
         conn.execute(query("replace_fingerprints"))
 
 
+def copy_fingerprints_of(
+    conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
+) -> dict[str, list[int]]:
+    """The copy fingerprints stored for the given articles (none for one without any)."""
+    if not article_ids:
+        return {}
+    with batch_view(conn, _ID_TYPES, _ids(article_ids)):
+        return dict(conn.execute(query("copy_fingerprints_of")).fetchall())
+
+
 def unsketched_articles(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """Grouped articles that have no copy fingerprints (an archive from before them)."""
     return [row[0] for row in conn.execute(query("unsketched_articles")).fetchall()]
