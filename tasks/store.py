@@ -445,6 +445,9 @@ def story_vectors_of(
     return vectors
 
 
+STORY_VECTOR_SLICE = 2_000  # stories whose vectors are written in one statement
+
+
 def save_grouping(
     conn: duckdb.DuckDBPyConnection,
     result: StoryResult,
@@ -470,16 +473,19 @@ def save_grouping(
             "stories",
             [{**_row(s), "created_at": now, "updated_at": now} for s in result.stories],
         )
-        load_batch(
-            conn,
-            "insert_story_vectors",
-            "story_vectors",
-            [
-                {"story_id": vector.story_id, "term": term, "weight": weight}
-                for vector in result.story_vectors
-                for term, weight in vector.terms.items()
-            ],
-        )
+        # A hundred rows a story: written a slice of stories at a time, not all held as rows.
+        vectors = result.story_vectors
+        for start in range(0, len(vectors), STORY_VECTOR_SLICE):
+            load_batch(
+                conn,
+                "insert_story_vectors",
+                "story_vectors",
+                [
+                    {"story_id": vector.story_id, "term": term, "weight": weight}
+                    for vector in vectors[start : start + STORY_VECTOR_SLICE]
+                    for term, weight in vector.terms.items()
+                ],
+            )
         load_batch(
             conn,
             "assign_storylines",
