@@ -181,16 +181,16 @@ def terms_of(article: ArticleSketch, entity_weight: float = 2.0) -> dict[str, fl
 
 def terms_and_probe(
     article: ArticleSketch, counts: TermCounts, settings: DedupeSettings
-) -> tuple[set[str], dict[str, float]]:
-    """What a new text adds to the document frequencies (its terms), and its probe: the
-    ``story_candidate_terms`` strongest terms of its tf-idf vector under ``counts``, to
-    find the stored stories it may join (empty when nothing was counted yet). One pass
-    over the text for both."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """A new text's terms (``terms_of``: what it adds to the document frequencies), and its
+    probe: the ``story_candidate_terms`` strongest terms of its tf-idf vector under
+    ``counts``, to find the stored stories it may join (empty when nothing was counted
+    yet). One pass over the text for both."""
     terms = terms_of(article)
     if not counts.texts:
-        return set(terms), {}
+        return terms, {}
     vector = text_vector(article, counts, settings.story_vector_terms, terms=terms)
-    return set(terms), strongest_terms(vector, settings.story_candidate_terms)
+    return terms, strongest_terms(vector, settings.story_candidate_terms)
 
 
 def strongest_terms(vector: Mapping[str, float], keep: int) -> dict[str, float]:
@@ -203,15 +203,23 @@ def group_vectors(
     by_id: Mapping[str, ArticleSketch],
     keep: int,
     counts: TermCounts | None = None,
+    known: Mapping[str, Mapping[str, float]] | None = None,
 ) -> list[dict[str, float]]:
     """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
     terms and normalised. The document frequencies are ``counts`` (the archive's) when
     given, else counted over the groups in a first pass over the texts (so that only the
-    frequencies and the cut vectors are ever held, not every text's full term counts)."""
+    frequencies and the cut vectors are ever held, not every text's full term counts).
+    ``known`` holds the ``terms_of`` of texts already counted (by article id)."""
+    held = known or {}
+
+    def terms_of_origin(group: CopyGroup) -> Mapping[str, float]:
+        terms = held.get(group.origin)
+        return terms if terms is not None else terms_of(by_id[group.origin])
+
     if counts is None:
         df: Counter[str] = Counter()
         for group in groups:
-            df.update(terms_of(by_id[group.origin]).keys())
+            df.update(terms_of_origin(group).keys())
         counts = TermCounts(len(groups), df)
     sample = _furniture_sample(groups, by_id)
     vectors: list[dict[str, float] | None] = [None] * len(groups)
@@ -219,7 +227,7 @@ def group_vectors(
     # A domain's sampled texts are counted once, for its furniture and their own vectors;
     # one domain's terms are held at a time.
     for domain, indices in sample.items():
-        terms = [terms_of(by_id[groups[i].origin]) for i in indices]
+        terms = [terms_of_origin(groups[i]) for i in indices]
         furniture[domain] = _furniture(terms)
         for index, text_terms in zip(indices, terms, strict=True):
             origin = by_id[groups[index].origin]
@@ -232,6 +240,7 @@ def group_vectors(
             counts,
             keep,
             furniture.get(by_id[group.origin].domain, frozenset()),
+            held.get(group.origin),
         )
         for group, vector in zip(groups, vectors, strict=True)
     ]

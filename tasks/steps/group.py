@@ -84,13 +84,18 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     # The keys made here are kept (about 1 KB a text) so that finding copies in the working
     # set hashes no text again; the working set's other articles' keys are read back.
     keys: dict[str, np.ndarray] = {}
+    # A small run keeps its new texts' terms too (some 16 KB a text), for their vectors.
+    terms_of_pending: dict[str, dict[str, float]] = {}
+    keep_terms = len(pending) <= HOLD_TERMS
 
     def minhash_keys_of(sketch: ArticleSketch) -> np.ndarray:
         return minhash_keys(hasher.shingles(sketch.text), settings)
 
     def sketch_pending(sketch: ArticleSketch) -> np.ndarray:
         terms, probes[sketch.article_id] = terms_and_probe(sketch, stored, settings)
-        new_counts.update(terms)
+        new_counts.update(terms.keys())
+        if keep_terms:
+            terms_of_pending[sketch.article_id] = terms
         keys[sketch.article_id] = minhash_keys_of(sketch)
         return keys[sketch.article_id]
 
@@ -129,7 +134,9 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
         frozenset(pending),
         aggregators,
         counts,
+        terms_of_pending,
     )
+    terms_of_pending.clear()
     del holding, counts
     old_ids = set(previous.story.values())
     days = {s.story_id: s.first_published_at for s in result.stories}
@@ -203,6 +210,7 @@ class _StepConnection:
 
 
 GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once
+HOLD_TERMS = 5_000  # a run with at most this many new texts keeps their terms (~80 MB)
 
 
 def _store_minhash_keys(
