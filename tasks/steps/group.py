@@ -137,7 +137,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
         terms_of_pending,
     )
     terms_of_pending.clear()
-    del holding, counts
+    del holding, counts, sketches  # the texts go before story lines and the writes
     old_ids = set(previous.story.values())
     days = {s.story_id: s.first_published_at for s in result.stories}
     # Lines may change around the stories that gained or lost articles; the stories that
