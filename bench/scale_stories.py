@@ -12,6 +12,9 @@ to that stage alone:
             archive's last day, stored untimed; then ``group_articles`` again, which
             regroups only them and what is dated near them
 
+After stages 3 and 4 (untimed) the grouping tables are digested: a change meant only to
+make grouping cheaper must print the same digests as the commit before it.
+
 A stage that runs past ``--timeout`` (default 15 minutes), whose RSS passes
 ``--max-memory-mb`` (default half the machine's memory) or that leaves the machine with
 less than 1.5 GB available is killed and reported as such, with the last step it finished;
@@ -154,6 +157,40 @@ def child_compute(db_path: str, trace: bool) -> dict[str, Any]:
     }
 
 
+# What a grouping decided, table by table, without the times it was written at: two
+# commits that group one archive alike give one digest (a change meant to be faster only
+# must not change it).
+GROUPING_TABLES = {
+    "articles": "select article_id, copy_group_id, story_id, is_group_origin, published_at,"
+    " republished_at, grouped_sha256 from articles",
+    "copy_groups": "select * from copy_groups",
+    "stories": "select * exclude (created_at, updated_at) from stories",
+    "story_vectors": "select * from story_vectors",
+    "storylines": "select * exclude (created_at, updated_at) from storylines",
+    "article_links": "select * from article_links",
+    "story_merges": "select merged_story_id, into_story_id from story_merges",
+    "domain_scores": "select * exclude (updated_at) from domain_scores",
+    "term_counts": "select * from term_counts",
+    "copy_fingerprints": "select * from copy_fingerprints",
+}
+
+
+def grouping_digest(db_path: str) -> str:
+    """sha256 over the grouping tables' rows, each table in sorted order."""
+    import hashlib
+
+    from wirehouse.db import open_archive
+
+    digest = hashlib.sha256()
+    with open_archive(db_path, read_only=True) as conn:
+        conn.execute("set enable_progress_bar = false")
+        for name, sql in GROUPING_TABLES.items():
+            digest.update(name.encode())
+            for row in conn.execute(f"{sql} order by all").fetchall():
+                digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]
+
+
 def child_group(db_path: str, tmp: str) -> dict[str, Any]:
     """The pipeline's own group step, end to end."""
     from tasks.run_context import RunContext
@@ -164,13 +201,15 @@ def child_group(db_path: str, tmp: str) -> dict[str, Any]:
     started = time.perf_counter()
     report = group_articles(ctx)
     group_s = time.perf_counter() - started
+    rss = _rss_mb()
     return {
         "group_s": group_s,
         "articles": report.articles,
         "stories": report.stories,
         "copies": report.copies,
         "rss_start_mb": rss_start,
-        "rss_mb": _rss_mb(),
+        "rss_mb": rss,
+        "digest": grouping_digest(db_path),
     }
 
 
@@ -206,13 +245,15 @@ def child_next(n: int, db_path: str, tmp: str, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     report = group_articles(ctx)
     next_s = time.perf_counter() - started
+    rss = _rss_mb()
     return {
         "new": extra,
         "next_s": next_s,
         "regrouped": report.regrouped,
         "articles": report.articles,
         "rss_start_mb": rss_start,
-        "rss_mb": _rss_mb(),
+        "rss_mb": rss,
+        "digest": grouping_digest(db_path),
     }
 
 
@@ -411,6 +452,13 @@ def print_table(runs: list[SizeRun], timeout: float, memory_limit_mb: float) -> 
             f"  n={run.n}: {run.value('next', 'new')} new articles grouped in"
             f" {run.value('next', 'next_s'):.1f}s, regrouping {run.value('next', 'regrouped')}"
             f" of {run.value('next', 'articles')} articles; RSS {run.value('next', 'rss_mb'):.0f} MB"
+        )
+
+    print("\ngrouping tables' digests (equal across commits: the grouping did not change):")
+    for run in runs:
+        print(
+            f"  n={run.n}: after the first grouping {run.value('group', 'digest') or '-'},"
+            f" after the next run {run.value('next', 'digest') or '-'}"
         )
 
     print("\ngrowth between consecutive sizes (near-linear: time ratio ~ size ratio, k ~ 1):")

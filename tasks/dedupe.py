@@ -22,7 +22,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -39,7 +39,13 @@ _BASE = np.uint64(1_099_511_628_211)
 
 def normalise_text(text: str) -> str:
     """Case-folded words only: the form text hashes and shingles are taken from."""
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+    return " ".join(normalised_words(text))
+
+
+def normalised_words(text: str) -> list[str]:
+    """The words of ``normalise_text``, as a list."""
+    words: list[str] = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return words
 
 
 def text_sha256(text: str) -> str:
@@ -57,19 +63,15 @@ class ShingleHasher:
         )
 
     def _words(self, text: str) -> np.ndarray:
+        words = normalised_words(text)
         cache = self._word_hash
-        out = np.empty(0, dtype=np.uint64)
-        words = normalise_text(text).split()
-        if not words:
-            return out
-        values = []
-        for word in words:
-            h = cache.get(word)
-            if h is None:
-                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-                cache[word] = h
-            values.append(h)
-        return np.array(values, dtype=np.uint64)
+        try:  # once the cache is warm, most texts hold no word it lacks
+            return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
+        except KeyError:
+            for word in set(words).difference(cache):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                cache[word] = int.from_bytes(digest, "little")
+        return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
 
     def shingles(self, text: str) -> np.ndarray:
         """Sorted unique shingle hashes of a text (a text shorter than k gives one shingle)."""
@@ -83,7 +85,13 @@ class ShingleHasher:
             # Mix the bits so that "hash % sample" picks an even sample.
             combined = (combined ^ (combined >> np.uint64(31))) * _MIX
             combined ^= combined >> np.uint64(29)
-        return np.unique(combined)
+        # np.unique, but sorting and dropping repeats is several times faster on short arrays.
+        combined.sort()
+        first = np.empty(combined.size, dtype=bool)
+        first[0] = True
+        np.not_equal(combined[1:], combined[:-1], out=first[1:])
+        unique: np.ndarray = combined[first]
+        return unique
 
 
 class UnionFind:
@@ -217,9 +225,13 @@ def verified_copies(
 
 
 def find_copy_links(
-    articles: Sequence[ArticleSketch], settings: DedupeSettings
+    articles: Sequence[ArticleSketch],
+    settings: DedupeSettings,
+    keys: Mapping[str, np.ndarray] | None = None,
 ) -> list[ArticleLink]:
-    """Every pair of articles that are copies of one text, with the tier that found it."""
+    """Every pair of articles that are copies of one text, with the tier that found it.
+    ``keys`` are the articles' MinHash keys where already known (the archive keeps them);
+    the others' are worked out here. Shingles are made only for the pairs verified."""
     ordered = sorted(articles, key=lambda a: a.article_id)
     links: list[ArticleLink] = []
 
@@ -241,8 +253,22 @@ def find_copy_links(
             exact_pairs.add((ids[0], other))
 
     hasher = ShingleHasher(settings.shingle_size)
-    shingles = [hasher.shingles(a.text) for a in ordered]
-    candidates = copy_candidates([minhash_keys(s, settings) for s in shingles], settings)
+    known = keys or {}
+    shingles: dict[int, np.ndarray] = {}
+
+    def shingles_of(index: int) -> np.ndarray:
+        if index not in shingles:
+            shingles[index] = hasher.shingles(ordered[index].text)
+        return shingles[index]
+
+    def keys_of(index: int) -> np.ndarray:
+        stored = known.get(ordered[index].article_id)
+        if stored is not None:
+            return stored
+        # Not kept: most texts are never verified, and every text's shingles would be held.
+        return minhash_keys(hasher.shingles(ordered[index].text), settings)
+
+    candidates = copy_candidates([keys_of(i) for i in range(len(ordered))], settings)
     # Verify the likeliest pairs first, and skip a pair its group already joins through
     # other links: a text copied by a hundred sites needs about a hundred checks, not the
     # five thousand of all its pairs. Each join keeps the link that made it.
@@ -253,7 +279,7 @@ def find_copy_links(
         a, b = ordered[first].article_id, ordered[second].article_id
         if (a, b) in exact_pairs or joined.find(a) == joined.find(b):
             continue
-        score = copy_score(shingles[first], shingles[second], settings)
+        score = copy_score(shingles_of(first), shingles_of(second), settings)
         if score is not None:
             links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
             joined.union(a, b)

@@ -12,7 +12,8 @@ they never depend on the order of the input.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,18 +60,24 @@ class SparseVectors:
 
 def pair_dots(
     vectors: Sequence[Mapping[str, float]] | SparseVectors,
-    pairs: Sequence[tuple[int, int]],
+    pairs: Sequence[tuple[int, int]] | np.ndarray,
     chunk: int = 50_000,
 ) -> list[float]:
-    """The dot products of the given pairs of vectors (by index): in each chunk of pairs the
-    first vectors' (pair, term) keys come out sorted, and the second vectors' keys are
-    looked up in them by binary search."""
-    if not pairs:
+    """The dot products of the given pairs of vectors (by index)."""
+    if not len(pairs):
         return []
     sparse = vectors if isinstance(vectors, SparseVectors) else SparseVectors(vectors)
-    width = sparse.width
     both = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    out: list[float] = []
+    out: list[float] = _pair_dots(sparse, both, chunk).tolist()
+    return out
+
+
+def _pair_dots(sparse: SparseVectors, both: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+    """``pair_dots`` over an (n, 2) array of pairs, as an array: in each chunk of pairs the
+    first vectors' (pair, term) keys come out sorted, and the second vectors' keys are
+    looked up in them by binary search."""
+    width = sparse.width
+    out = np.zeros(len(both), dtype=np.float64)
     for low in range(0, len(both), chunk):
         part = both[low : low + chunk]
         flat_a, pair_a = sparse.positions(part[:, 0])
@@ -80,7 +87,9 @@ def pair_dots(
         found = np.minimum(np.searchsorted(keys_a, keys_b), max(keys_a.size - 1, 0))
         match = keys_a[found] == keys_b if keys_a.size else np.zeros(keys_b.size, dtype=bool)
         products = sparse.weights[flat_a[found[match]]] * sparse.weights[flat_b[match]]
-        out.extend(np.bincount(pair_b[match], weights=products, minlength=len(part)).tolist())
+        out[low : low + len(part)] = np.bincount(
+            pair_b[match], weights=products, minlength=len(part)
+        )
     return out
 
 
@@ -99,8 +108,20 @@ def candidate_pairs(
     that share the most terms (ties by partner), so the pairs grow linearly with the
     vectors. Rows are taken in chunks of about ``chunk_entries`` proposals."""
     sparse = vectors if isinstance(vectors, SparseVectors) else SparseVectors(vectors)
+    codes = _candidate_codes(sparse, index_terms, max_posting, per_item, chunk_entries)
+    return [(int(c // sparse.rows), int(c % sparse.rows)) for c in codes.tolist()]
+
+
+def _candidate_codes(
+    sparse: SparseVectors,
+    index_terms: int,
+    max_posting: int,
+    per_item: int,
+    chunk_entries: int = 2_000_000,
+) -> np.ndarray:
+    """``candidate_pairs`` as sorted pair codes (first * rows + second)."""
     if sparse.rows < 2 or not sparse.terms.size:
-        return []
+        return np.empty(0, dtype=np.int64)
     # The index: each row's strongest terms, rows sorted by (-weight, term) within a row.
     order = np.lexsort((sparse.terms, -sparse.weights, sparse.row_of))
     rank = np.arange(order.size, dtype=np.int64) - sparse.starts[sparse.row_of[order]]
@@ -130,9 +151,8 @@ def candidate_pairs(
             high += 1
         found.append(_top_partners(sparse, low, high, usable, postings, posting_start, per_item))
         low = high
-    pairs = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-    codes = np.unique(pairs)
-    return [(int(c // sparse.rows), int(c % sparse.rows)) for c in codes.tolist()]
+    codes: np.ndarray = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    return codes
 
 
 def _top_partners(
@@ -165,10 +185,36 @@ def _top_partners(
     return pair_codes
 
 
+@dataclass(frozen=True, slots=True)
+class CandidateDots:
+    """Candidate pairs (by index, first < second, sorted) and their dot products, as arrays:
+    millions of pairs cost 24 bytes each, not a tuple of Python objects."""
+
+    first: np.ndarray
+    second: np.ndarray
+    dot: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def triples(self, chunk: int = 100_000) -> Iterator[tuple[int, int, float]]:
+        """(first, second, dot) pair after pair, as Python numbers, made a chunk at a time."""
+        for low in range(0, len(self.first), chunk):
+            part = slice(low, low + chunk)
+            yield from zip(
+                self.first[part].tolist(),
+                self.second[part].tolist(),
+                self.dot[part].tolist(),
+                strict=True,
+            )
+
+
 def candidate_dots(
     vectors: Sequence[Mapping[str, float]], index_terms: int, max_posting: int, per_item: int
-) -> list[tuple[int, int, float]]:
-    """(first, second, dot product) for the ``candidate_pairs`` of the vectors."""
+) -> CandidateDots:
+    """The ``candidate_pairs`` of the vectors with their dot products."""
     sparse = SparseVectors(vectors)  # built once for both steps
-    pairs = candidate_pairs(sparse, index_terms, max_posting, per_item)
-    return [(i, j, dot) for (i, j), dot in zip(pairs, pair_dots(sparse, pairs), strict=True)]
+    codes = _candidate_codes(sparse, index_terms, max_posting, per_item)
+    rows = max(sparse.rows, 1)
+    both = np.stack([codes // rows, codes % rows], axis=1)
+    return CandidateDots(both[:, 0], both[:, 1], _pair_dots(sparse, both))

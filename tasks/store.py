@@ -311,6 +311,16 @@ def replace_fingerprints(
         conn.execute(query("replace_fingerprints"))
 
 
+def copy_fingerprints_of(
+    conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
+) -> dict[str, list[int]]:
+    """The copy fingerprints stored for the given articles (none for one without any)."""
+    if not article_ids:
+        return {}
+    with batch_view(conn, _ID_TYPES, _ids(article_ids)):
+        return dict(conn.execute(query("copy_fingerprints_of")).fetchall())
+
+
 def unsketched_articles(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """Grouped articles that have no copy fingerprints (an archive from before them)."""
     return [row[0] for row in conn.execute(query("unsketched_articles")).fetchall()]
@@ -447,6 +457,9 @@ def story_vectors_of(
     return vectors
 
 
+STORY_VECTOR_SLICE = 2_000  # stories whose vectors are written in one statement
+
+
 def save_grouping(
     conn: duckdb.DuckDBPyConnection,
     result: StoryResult,
@@ -472,16 +485,19 @@ def save_grouping(
             "stories",
             [{**_row(s), "created_at": now, "updated_at": now} for s in result.stories],
         )
-        load_batch(
-            conn,
-            "insert_story_vectors",
-            "story_vectors",
-            [
-                {"story_id": vector.story_id, "term": term, "weight": weight}
-                for vector in result.story_vectors
-                for term, weight in vector.terms.items()
-            ],
-        )
+        # A hundred rows a story: written a slice of stories at a time, not all held as rows.
+        vectors = result.story_vectors
+        for start in range(0, len(vectors), STORY_VECTOR_SLICE):
+            load_batch(
+                conn,
+                "insert_story_vectors",
+                "story_vectors",
+                [
+                    {"story_id": vector.story_id, "term": term, "weight": weight}
+                    for vector in vectors[start : start + STORY_VECTOR_SLICE]
+                    for term, weight in vector.terms.items()
+                ],
+            )
         load_batch(
             conn,
             "assign_storylines",

@@ -33,7 +33,7 @@ import numpy as np
 from tasks.dedupe import ShingleHasher, containment
 from tasks.linkage import average_linkage, merge_overlapping
 from tasks.origins import CopyGroup, copy_groups
-from tasks.sparse import candidate_dots
+from tasks.sparse import CandidateDots, candidate_dots
 from tasks.stable_ids import merges_of, stable_ids
 from tasks.story_vectors import group_vectors, story_vector
 from wirehouse.records import (
@@ -69,28 +69,69 @@ class ScoredPair:
     cosine: float  # plain cosine: "same story line"
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredPairs:
+    """Every ``ScoredPair`` of a grouping, column by column (a big run has millions)."""
+
+    first: np.ndarray
+    second: np.ndarray
+    weighted: np.ndarray
+    cosine: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def at_least(self, weighted: float) -> list[ScoredPair]:
+        """The pairs whose weighted similarity reaches ``weighted``, in order."""
+        keep = np.flatnonzero(self.weighted >= weighted)
+        return [
+            ScoredPair(first, second, w, cosine)
+            for first, second, w, cosine in zip(
+                self.first[keep].tolist(),
+                self.second[keep].tolist(),
+                self.weighted[keep].tolist(),
+                self.cosine[keep].tolist(),
+                strict=True,
+            )
+        ]
+
+
 def scored_pairs(
     groups: Sequence[CopyGroup], vectors: Sequence[dict[str, float]], settings: DedupeSettings
-) -> list[ScoredPair]:
+) -> ScoredPairs:
     """The candidate pairs of copy groups with their similarities, sorted."""
-    pairs = []
-    for first, second, similarity in candidate_dots(
+    dots = candidate_dots(
         vectors,
         settings.story_candidate_terms,
         settings.story_max_posting,
         settings.story_max_candidates,
-    ):
-        if similarity <= 0:
-            continue
-        date_a, date_b = groups[first].first_date, groups[second].first_date
-        factor = _time_factor(date_a - date_b, settings) if date_a and date_b else 1.0
-        pairs.append(ScoredPair(first, second, round(similarity * factor, 6), similarity))
-    return pairs
+    )
+    alike = dots.dot > 0
+    first, second, cosine = dots.first[alike], dots.second[alike], dots.dot[alike]
+    dates = [group.first_date for group in groups]
+    weighted = np.fromiter(
+        (
+            _weighted(similarity, dates[a], dates[b], settings)
+            for a, b, similarity in zip(
+                first.tolist(), second.tolist(), cosine.tolist(), strict=True
+            )
+        ),
+        dtype=np.float64,
+        count=len(first),
+    )
+    return ScoredPairs(first, second, weighted, cosine)
+
+
+def _weighted(
+    cosine: float, date_a: datetime | None, date_b: datetime | None, settings: DedupeSettings
+) -> float:
+    factor = _time_factor(date_a - date_b, settings) if date_a and date_b else 1.0
+    return round(cosine * factor, 6)
 
 
 def event_clusters(
     count: int,
-    pairs: Sequence[ScoredPair],
+    pairs: ScoredPairs,
     settings: DedupeSettings,
     start: Sequence[Sequence[int]] = (),
 ) -> list[list[int]]:
@@ -100,7 +141,7 @@ def event_clusters(
     the order texts arrived in."""
     return average_linkage(
         count,
-        ((p.first, p.second, p.weighted) for p in pairs),
+        CandidateDots(pairs.first, pairs.second, pairs.weighted).triples(),
         settings.story_similarity,
         start=start,
     )
@@ -142,20 +183,22 @@ def group_stories(
     changed: frozenset[str] = frozenset(),
     known_aggregators: frozenset[str] = frozenset(),
     counts: TermCounts | None = None,
+    known_terms: Mapping[str, Mapping[str, float]] | None = None,
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links.
 
     The copy groups and stories ``previous`` held stay joined (ids never change once given;
     a merge keeps the older id), except for ``changed`` articles (new or re-extracted
     text), which are placed afresh. Each story comes with its vector, for story lines.
-    ``counts`` are the archive's document frequencies (else they are counted here)."""
+    ``counts`` are the archive's document frequencies (else they are counted here);
+    ``known_terms`` the ``terms_of`` of texts the caller counted already (by article id)."""
     by_id = {a.article_id: a for a in articles}
     held_groups = {a: g for a, g in previous.group.items() if a not in changed}
     groups, republished, scores = copy_groups(
         by_id, links, settings, held_groups, known_aggregators
     )
     aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
-    vectors = group_vectors(groups, by_id, settings.story_vector_terms, counts)
+    vectors = group_vectors(groups, by_id, settings.story_vector_terms, counts, known_terms)
     pairs = scored_pairs(groups, vectors, settings)
     story_start = merge_overlapping(len(groups), _held_together(groups, previous.story, changed))
     clusters = event_clusters(len(groups), pairs, settings, story_start)
@@ -208,7 +251,7 @@ def group_stories(
     groupings.sort(key=lambda g: g.article_id)
     group_records.sort(key=lambda g: g.copy_group_id)
     stories.sort(key=lambda s: s.story_id)
-    same_story = [p for p in pairs if p.weighted >= settings.story_similarity]
+    same_story = pairs.at_least(settings.story_similarity)
     story_of_group = {i: n for n, cluster in enumerate(clusters) for i in cluster}
     joins = [p for p in same_story if story_of_group[p.first] == story_of_group[p.second]]
     return StoryResult(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -180,16 +181,16 @@ def terms_of(article: ArticleSketch, entity_weight: float = 2.0) -> dict[str, fl
 
 def terms_and_probe(
     article: ArticleSketch, counts: TermCounts, settings: DedupeSettings
-) -> tuple[set[str], dict[str, float]]:
-    """What a new text adds to the document frequencies (its terms), and its probe: the
-    ``story_candidate_terms`` strongest terms of its tf-idf vector under ``counts``, to
-    find the stored stories it may join (empty when nothing was counted yet). One pass
-    over the text for both."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """A new text's terms (``terms_of``: what it adds to the document frequencies), and its
+    probe: the ``story_candidate_terms`` strongest terms of its tf-idf vector under
+    ``counts``, to find the stored stories it may join (empty when nothing was counted
+    yet). One pass over the text for both."""
     terms = terms_of(article)
     if not counts.texts:
-        return set(terms), {}
+        return terms, {}
     vector = text_vector(article, counts, settings.story_vector_terms, terms=terms)
-    return set(terms), strongest_terms(vector, settings.story_candidate_terms)
+    return terms, strongest_terms(vector, settings.story_candidate_terms)
 
 
 def strongest_terms(vector: Mapping[str, float], keep: int) -> dict[str, float]:
@@ -202,25 +203,46 @@ def group_vectors(
     by_id: Mapping[str, ArticleSketch],
     keep: int,
     counts: TermCounts | None = None,
+    known: Mapping[str, Mapping[str, float]] | None = None,
 ) -> list[dict[str, float]]:
     """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
     terms and normalised. The document frequencies are ``counts`` (the archive's) when
     given, else counted over the groups in a first pass over the texts (so that only the
-    frequencies and the cut vectors are ever held, not every text's full term counts)."""
-    furniture = site_furniture(groups, by_id)
+    frequencies and the cut vectors are ever held, not every text's full term counts).
+    ``known`` holds the ``terms_of`` of texts already counted (by article id)."""
+    held = known or {}
+
+    def terms_of_origin(group: CopyGroup) -> Mapping[str, float]:
+        terms = held.get(group.origin)
+        return terms if terms is not None else terms_of(by_id[group.origin])
+
     if counts is None:
         df: Counter[str] = Counter()
         for group in groups:
-            df.update(terms_of(by_id[group.origin]).keys())
+            df.update(terms_of_origin(group).keys())
         counts = TermCounts(len(groups), df)
+    sample = _furniture_sample(groups, by_id)
+    vectors: list[dict[str, float] | None] = [None] * len(groups)
+    furniture: dict[str, frozenset[str]] = {}
+    # A domain's sampled texts are counted once, for its furniture and their own vectors;
+    # one domain's terms are held at a time.
+    for domain, indices in sample.items():
+        terms = [terms_of_origin(groups[i]) for i in indices]
+        furniture[domain] = _furniture(terms)
+        for index, text_terms in zip(indices, terms, strict=True):
+            origin = by_id[groups[index].origin]
+            vectors[index] = text_vector(origin, counts, keep, furniture[domain], text_terms)
     return [
-        text_vector(
+        vector
+        if vector is not None
+        else text_vector(
             by_id[group.origin],
             counts,
             keep,
             furniture.get(by_id[group.origin].domain, frozenset()),
+            held.get(group.origin),
         )
-        for group in groups
+        for group, vector in zip(groups, vectors, strict=True)
     ]
 
 
@@ -242,29 +264,32 @@ def text_vector(
     ]
     top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-    return {term: w / norm for term, w in top}
+    # Interned: the vectors of a big run share one copy of each term.
+    return {sys.intern(term): w / norm for term, w in top}
 
 
-def site_furniture(
+def _furniture_sample(
     groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], sample: int = 50
-) -> dict[str, frozenset[str]]:
-    """Per domain, the terms in most of its articles: its furniture (section names, legal
-    lines, "sign up" boxes) says which site a text is from, not which event it reports.
-    Read from a bounded sample of each domain's articles, so memory stays flat."""
-    by_domain: dict[str, list[str]] = defaultdict(list)
-    for group in groups:
-        origin = by_id[group.origin]
-        if len(by_domain[origin.domain]) < sample:
-            by_domain[origin.domain].append(group.origin)
-    furniture: dict[str, frozenset[str]] = {}
-    for domain, keys in by_domain.items():
-        if len(keys) < 4:
-            continue
-        df: Counter[str] = Counter()
-        for key in keys:
-            df.update(terms_of(by_id[key]).keys())
-        furniture[domain] = frozenset(t for t, n in df.items() if n * 2 > len(keys))
-    return furniture
+) -> dict[str, list[int]]:
+    """Per domain, the first ``sample`` copy groups (by index) whose origin it holds: the
+    texts its furniture (section names, legal lines, "sign up" boxes: terms that say which
+    site a text is from, not which event it reports) is read from, so memory stays flat."""
+    by_domain: dict[str, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        kept = by_domain[by_id[group.origin].domain]
+        if len(kept) < sample:
+            kept.append(index)
+    return dict(by_domain)
+
+
+def _furniture(sample: Sequence[Mapping[str, float]]) -> frozenset[str]:
+    """The terms in more than half of a domain's sampled texts (none under four texts)."""
+    if len(sample) < 4:
+        return frozenset()
+    df: Counter[str] = Counter()
+    for terms in sample:
+        df.update(terms.keys())
+    return frozenset(t for t, n in df.items() if n * 2 > len(sample))
 
 
 def story_vector(story_id: str, texts: Sequence[dict[str, float]], keep: int) -> StoryVector:

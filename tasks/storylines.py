@@ -39,7 +39,7 @@ def storylines(
     )
     clusters = average_linkage(
         len(ordered),
-        pairs,
+        pairs.triples(),
         settings.storyline_similarity,
         weights=[max(s.vector.texts, 1) for s in ordered],
     )

@@ -30,11 +30,21 @@ shared as (
     having count(*) >= $min_shared
     qualify row_number() over (partition by m.article_id order by keys desc, h.article_id)
             <= $max_candidates
+),
+-- one equality join a way of being sure (an OR of them would pair every pending article
+-- with every stored one)
+sure as (
+    select p.article_id as pending_id, a.article_id
+    from pending as p join articles as a on a.text_sha256 = p.text_sha256
+    union
+    select p.article_id as pending_id, a.article_id
+    from pending as p join articles as a on a.url = p.canonical_url
+    union
+    select p.article_id as pending_id, a.article_id
+    from pending as p join articles as a on a.canonical_url = p.url
 )
 select pending_id, article_id, 'candidate' as how from shared
 union
-select p.article_id as pending_id, a.article_id, 'sure' as how
-from articles as a
-join pending as p
-  on a.article_id not in (select article_id from pending)
- and (a.text_sha256 = p.text_sha256 or a.url = p.canonical_url or a.canonical_url = p.url)
+select pending_id, article_id, 'sure' as how
+from sure
+anti join pending using (article_id)

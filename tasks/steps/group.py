@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 
 import duckdb
+import numpy as np
 
 from tasks.dedupe import ShingleHasher, find_copy_links, minhash_keys, verified_copies
 from tasks.origins import AGGREGATOR_COPY_SHARE
@@ -16,6 +17,7 @@ from tasks.run_context import RunContext
 from tasks.store import (
     TEXTS_COUNTED,
     article_sketches,
+    copy_fingerprints_of,
     count_articles,
     grouping_partners,
     grouping_totals,
@@ -94,14 +96,23 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending)})
     probes: dict[str, dict[str, float]] = {}
     hasher = ShingleHasher(settings.shingle_size)
+    # The keys made here are kept (about 1 KB a text) so that finding copies in the working
+    # set hashes no text again; the working set's other articles' keys are read back.
+    keys: dict[str, np.ndarray] = {}
+    # A small run keeps its new texts' terms too (some 16 KB a text), for their vectors.
+    terms_of_pending: dict[str, dict[str, float]] = {}
+    keep_terms = len(pending) <= HOLD_TERMS
 
-    def minhash_keys_of(sketch: ArticleSketch) -> list[int]:
-        return list(minhash_keys(hasher.shingles(sketch.text), settings).tolist())
+    def minhash_keys_of(sketch: ArticleSketch) -> np.ndarray:
+        return minhash_keys(hasher.shingles(sketch.text), settings)
 
-    def sketch_pending(sketch: ArticleSketch) -> list[int]:
+    def sketch_pending(sketch: ArticleSketch) -> np.ndarray:
         terms, probes[sketch.article_id] = terms_and_probe(sketch, stored, settings)
-        new_counts.update(terms)
-        return minhash_keys_of(sketch)
+        new_counts.update(terms.keys())
+        if keep_terms:
+            terms_of_pending[sketch.article_id] = terms
+        keys[sketch.article_id] = minhash_keys_of(sketch)
+        return keys[sketch.article_id]
 
     _store_minhash_keys(db, pending, sketch_pending)
     missing = unsketched_articles(db.conn())
@@ -122,10 +133,14 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
     working_set = grouping_working_set(db.conn(), probes, sorted(copies), settings)
     sketches = article_sketches(db.conn(), working_set)
+    stored_keys = copy_fingerprints_of(db.conn(), [a for a in working_set if a not in keys])
+    keys.update((a, np.array(k, dtype=np.uint64)) for a, k in stored_keys.items())
+    del stored_keys
     previous = previous_grouping(db.conn(), working_set)
     aggregators = known_aggregators(db.conn())
     db.release(before_work=len(sketches))
-    links = find_copy_links(sketches, settings)
+    links = find_copy_links(sketches, settings, keys)
+    keys.clear()
     result = group_stories(
         sketches,
         links,
@@ -134,8 +149,10 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
         frozenset(pending),
         aggregators,
         counts,
+        terms_of_pending,
     )
-    del holding, counts
+    terms_of_pending.clear()
+    del holding, counts, sketches  # the texts go before story lines and the writes
     old_ids = set(previous.story.values())
     days = {s.story_id: s.first_published_at for s in result.stories}
     # Lines may change around the stories that gained or lost articles; the stories that
@@ -208,12 +225,13 @@ class _StepConnection:
 
 
 GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once
+HOLD_TERMS = 5_000  # a run with at most this many new texts keeps their terms (~80 MB)
 
 
 def _store_minhash_keys(
     db: _StepConnection,
     article_ids: Sequence[str],
-    keys_of: Callable[[ArticleSketch], list[int]],
+    keys_of: Callable[[ArticleSketch], np.ndarray],
 ) -> None:
     """Store the MinHash keys ``keys_of`` gives for each article, reading their texts a
     chunk at a time. Pending articles get theirs when grouped; grouped articles without
@@ -221,7 +239,7 @@ def _store_minhash_keys(
     for start in range(0, len(article_ids), GROUPING_CHUNK):
         sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
         db.release(before_work=len(sketches))
-        keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
+        keys = {sketch.article_id: keys_of(sketch).tolist() for sketch in sketches}
         replace_fingerprints(db.conn(), keys)
 
 
