@@ -99,7 +99,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     # The keys made here are kept (about 1 KB a text) so that finding copies in the working
     # set hashes no text again; the working set's other articles' keys are read back.
     keys: dict[str, np.ndarray] = {}
-    # A small run keeps its new texts' terms too (some 16 KB a text), for their vectors.
+    # A small run keeps its new texts' terms too (see HOLD_TERMS), for their vectors.
     terms_of_pending: dict[str, dict[str, float]] = {}
     keep_terms = len(pending) <= HOLD_TERMS
 
@@ -225,7 +225,10 @@ class _StepConnection:
 
 
 GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once
-HOLD_TERMS = 5_000  # a run with at most this many new texts keeps their terms (~80 MB)
+# A run with at most this many new texts keeps their terms (measured: about 55 KB a text
+# as Python dicts, so at most ~30 MB); a larger one counts them again rather than let
+# its memory grow with its size.
+HOLD_TERMS = 500
 
 
 def _store_minhash_keys(
