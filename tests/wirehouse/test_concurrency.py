@@ -7,6 +7,7 @@ import multiprocessing
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,19 +30,27 @@ def _article(i: int) -> Extraction:
     )  # fmt: skip
 
 
-def _writer(db: str, started: multiprocessing.synchronize.Event) -> None:
-    """A run's load steps over and over: batches of articles, then regrouping."""
+def _writer(db: str, started: multiprocessing.synchronize.Event, answered: Any) -> None:
+    """A run's load steps over and over: batches of articles, then regrouping. Between
+    batches it gives the reader a moment to answer (a faster writer must not make the test
+    pass without a reader in it); a reader kept out longer is what the test catches."""
     ctx = RunContext(db_path=db, archive_dir=f"{db}-archive", run_id="writer")
     started.set()
     for batch in range(BATCHES):
+        seen = answered.value
         articles = [_article(batch * PER_BATCH + k) for k in range(PER_BATCH)]
         with open_archive(db) as conn:
             save_extractions(conn, [(a, datetime.now(UTC)) for a in articles])
         if batch % 5 == 4:
             group_articles(ctx)
+        deadline = time.monotonic() + READ_WAIT_S
+        while answered.value == seen and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
-def _reader(db: str, stop: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:
+def _reader(
+    db: str, stop: multiprocessing.synchronize.Event, out: multiprocessing.Queue, answered: Any
+) -> None:
     """`wirehouse sql` in a loop: what a user's dashboard would do."""
     from flows.cli import run_sql
 
@@ -51,6 +60,7 @@ def _reader(db: str, stop: multiprocessing.synchronize.Event, out: multiprocessi
         try:
             run_sql(db, "select count(*), count(distinct story_id) from articles")
             queries += 1
+            answered.value = queries
         except Exception as exc:  # every failure is what the test counts
             failures.append(f"{type(exc).__name__}: {exc}")
         slowest = max(slowest, time.monotonic() - began)
@@ -64,8 +74,9 @@ def test_queries_wait_out_load_transactions_and_no_write_is_lost(tmp_path: Path)
         pass  # migrated before the race starts
     spawn = multiprocessing.get_context("spawn")
     started, stop, results = spawn.Event(), spawn.Event(), spawn.Queue()
-    writer = spawn.Process(target=_writer, args=(db, started))
-    reader = spawn.Process(target=_reader, args=(db, stop, results))
+    answered = spawn.Value("i", 0)  # the reader's queries so far
+    writer = spawn.Process(target=_writer, args=(db, started, answered))
+    reader = spawn.Process(target=_reader, args=(db, stop, results, answered))
     writer.start()
     started.wait(60)
     reader.start()
