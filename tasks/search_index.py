@@ -66,7 +66,16 @@ def refresh_search_index(conn: duckdb.DuckDBPyConnection) -> int:
     if built and built[0] == fingerprint and _index_exists(conn):
         return articles  # nothing changed: a rebuild would give the same index
     load_fts(conn)
-    conn.execute(query("fts/create_search_index"))
+    # Built on one thread: each of DuckDB's threads holds its own share of the build, and
+    # on one the build takes about a fifth less memory (1,192 articles: +188 MB against
+    # +220 to +253 MB) in the same time.
+    threads = conn.execute("select current_setting('threads')").fetchone()
+    conn.execute("set threads = 1")
+    try:
+        conn.execute(query("fts/create_search_index"))
+    finally:
+        if threads:
+            conn.execute(f"set threads = {int(threads[0])}")
     conn.execute(query("save_search_index_fingerprint"), {"fingerprint": fingerprint})
     return articles
 
