@@ -481,6 +481,8 @@ def extract_page(
         words=words,
         dated_by_markup=dates.source in _OWN_DATE_SOURCES,
         bylined=author is not None,
+        visible_chars=facts.visible_chars,
+        link_share=link_share,
     )
     if kind is not None:
         return Rejection(record_id, url, "not_article", kind[1], kind[0])

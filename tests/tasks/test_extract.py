@@ -174,14 +174,15 @@ def test_a_paywall_teaser_is_not_archived_as_an_article():
     assert (result.reason, result.page_kind) == ("not_article", "paywall")
 
 
-def test_a_teasers_date_does_not_date_the_page():
+def test_a_section_front_at_an_articles_address_is_told_by_its_shape():
     result = fixture(
         "listing_section_front.html", "https://ledger.example.com/a-long-local-news-page"
     )
-    # Kept (it says it is an article and is not at a section's address), but undated: the
-    # dates on its teasers are theirs, and a copyright year is no day.
-    assert isinstance(result, Extraction)
-    assert result.published_day is None
+    # It says it is an article (og:type) and is not at a section's address, so no rule
+    # rejects it; its shape does: headline links and teasers, hardly a sentence of its own.
+    assert isinstance(result, Rejection)
+    assert (result.reason, result.page_kind) == ("not_article", "listing")
+    assert result.detail.startswith("shaped like a list of other pages")
 
 
 def test_aggregator_metadata():

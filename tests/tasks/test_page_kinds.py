@@ -5,7 +5,17 @@ from __future__ import annotations
 import lxml.html
 
 from tasks.page_dates import jsonld_objects
-from tasks.page_kinds import PageSignals, page_kind, page_signals, prose_lines
+from tasks.page_kinds import (
+    LIST_WEIGHTS,
+    PageSignals,
+    kind_by_rules,
+    list_likelihood,
+    page_kind,
+    page_shape,
+    page_signals,
+    prose_lines,
+    weighs_shape,
+)
 
 PROSE = (
     "The council met on Tuesday evening to discuss the plan for the harbour, which has been "
@@ -154,5 +164,57 @@ def test_a_dated_post_or_a_numbered_item_is_not_a_section():
         "https://blog.example/2019/11/autonews",
         "https://news.example/autonews.php?newsid=6486285",
     ):
-        assert page_kind(found, url=url, title="Autonews", main_text="Autonews", words=60,
+        assert page_kind(found, url=url, title="Autonews: the harbour plan is approved",
+                         main_text="\n".join([PROSE] * 8), words=240,
                          dated_by_markup=True) is None, url  # fmt: skip
+
+
+def test_a_shop_grid_the_rules_miss_is_told_by_its_shape():
+    tiles = "".join(card(i, f"<span>${i}9.99</span>") for i in range(4))
+    links = "".join(f'<li><a href="/c/kettles/page-{i}">More kettles and toasters page {i}</a></li>'
+                    for i in range(6))  # fmt: skip
+    found = signals(f"<html><body><h1>Kettles</h1><ul>{tiles}</ul><ul>{links}</ul></body></html>")
+    assert found.priced_cards == 4 and weighs_shape(
+        found, "https://shop.example/c/kettles-and-toasters"
+    )
+    text = "\n".join(f"A very good thing number {i}\n${i}9.99" for i in range(4))
+    args = {"url": "https://shop.example/c/kettles-and-toasters", "title": "Kettles",
+            "main_text": text, "words": 40, "dated_by_markup": False}  # fmt: skip
+    assert kind_by_rules(found, **args) is None  # fewer priced cards than a rule needs
+    kind = page_kind(found, **args, visible_chars=len(text) * 3)
+    assert kind is not None and kind[0] == "collection"
+    assert kind[1].startswith("shaped like a list of other pages")
+
+
+def test_an_article_that_mentions_prices_and_links_keeps_its_shape():
+    tiles = "".join(card(i, f"<span>${i}9.99</span>") for i in range(4))
+    body = "".join(f"<p>{PROSE}</p>" for _ in range(8))
+    found = signals(f"<html><body><article>{body}</article><ul>{tiles}</ul></body></html>")
+    text = "\n".join([PROSE] * 8)
+    kind = page_kind(found, url="https://news.example/harbour-plan-approved-after-two-years",
+                     title="The harbour plan is approved after two years of debate",
+                     main_text=text, words=240, dated_by_markup=True, bylined=True,
+                     visible_chars=len(text) + 400)  # fmt: skip
+    assert kind is None
+
+
+def test_only_a_page_that_shows_a_list_and_calls_itself_no_article_is_weighed():
+    prose = signals(f"<html><body><article><p>{PROSE}</p></article></body></html>")
+    assert not weighs_shape(prose, "https://poems.example/lyrics/song")  # nothing of a list
+    teasers = "".join(card(i) for i in range(15))
+    listing = signals(f"<html><body><ul>{teasers}</ul></body></html>")
+    assert weighs_shape(listing, "https://news.example/latest-from-the-harbour")
+    assert not weighs_shape(listing, "https://news.example/2024/03/09/harbour")  # a dated post
+    declared = signals(
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle"}</script></head>'
+        f"<body><ul>{teasers}</ul></body></html>"
+    )
+    assert not weighs_shape(declared, "https://news.example/latest-from-the-harbour")
+
+
+def test_the_shape_model_weighs_every_feature_it_reads():
+    shape = page_shape(signals("<html><body><p>x</p></body></html>"), url="https://a.example/b",
+                       title="B", main_text="Some words here.", dated_by_markup=False,
+                       bylined=False, visible_chars=100, link_share=0.0)  # fmt: skip
+    assert set(shape) == set(LIST_WEIGHTS)
+    assert 0.0 < list_likelihood(shape) < 1.0
