@@ -14,8 +14,9 @@ logger = logging.getLogger("wirehouse.index")
 
 
 def refresh_search(ctx: RunContext) -> int:
-    """Rebuild the full-text index; returns the number of articles indexed. A DuckLake has
-    none (DuckDB's fts index lives in a database file): 0."""
+    """Update the full-text index for what changed; returns the number of articles it
+    holds. A DuckLake has none (the index needs the fts extension's stem() in a DuckDB
+    file): 0."""
     if ctx.is_lake:
         logger.info("no full-text index on a DuckLake archive: export it to search it")
         return 0
