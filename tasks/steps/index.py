@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tasks.reports import ArchiveFigures
 from tasks.run_context import RunContext
-from tasks.search_index import refresh_search_index
+from tasks.search_index import update_search_index
 from wirehouse.db import query
 
 logger = logging.getLogger("wirehouse.index")
@@ -21,7 +21,15 @@ def refresh_search(ctx: RunContext) -> int:
         logger.info("no full-text index on a DuckLake archive: export it to search it")
         return 0
     with ctx.open() as conn:
-        return refresh_search_index(conn)
+        update = update_search_index(conn)
+    logger.info(
+        "search index: %d articles taken out, %d indexed in %d batches; it holds %d",
+        update.removed,
+        update.added,
+        update.batches,
+        update.indexed,
+    )
+    return update.indexed
 
 
 def checkpoint(ctx: RunContext) -> ArchiveFigures:
