@@ -320,3 +320,22 @@ def test_the_stopwords_are_the_extensions(tmp_path):
         update_search_index(conn)
         stored = conn.execute("select sw from fts_main_articles.stopwords order by sw").fetchall()
     assert [word for (word,) in stored] == sorted(set(words))
+
+
+def test_an_archive_with_the_pragmas_index_is_indexed_anew_after_migration_015(
+    example_db, tmp_path
+):
+    db = pragma_index(example_db, tmp_path)  # as archives were before migration 015
+    with duckdb.connect(db) as conn:
+        conn.execute("delete from schema_migrations where version >= 15")
+        conn.execute(
+            "create table search_index_state (fingerprint varchar not null,"
+            " built_at timestamptz not null)"
+        )
+        assert "tf" not in _columns(conn, "terms")
+    with open_archive(db) as conn:  # migrated: the pragma's index gives way to the tables
+        assert "tf" in _columns(conn, "terms")
+        with pytest.raises(StorageError, match="no search index"):
+            search(conn, "Lukashenko")
+        assert update_search_index(conn).added == len(ARTICLES)
+        assert set(urls_of(conn, search(conn, "Lukashenko"))) == SOCHI
