@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             big = run_wirehouse(repo, base / "scaled.duckdb", many, port, env)
             print(
                 f"x{args.scale} pages           {big.seconds:7.1f} s  {count / big.seconds:6.1f} "
-                f"pages/s, peak memory {big.peak_mb:.0f} MB "
+                f"pages/s, CPU {big.cpu_seconds:.1f} s, peak memory {big.peak_mb:.0f} MB "
                 f"({big.peak_mb / first.peak_mb:.2f} of 1x)"
             )
     return 0

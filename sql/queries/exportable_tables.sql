@@ -5,7 +5,7 @@ from information_schema.tables
 where table_schema = 'main'
   and table_catalog = current_database()
   and table_name not in (
-      'schema_migrations', 'search_index_state', 'copy_fingerprints', 'term_counts',
+      'schema_migrations', 'copy_fingerprints', 'term_counts',
       'story_vectors'
   )
 order by table_type, table_name

@@ -7,20 +7,29 @@ from pathlib import Path
 
 from tasks.reports import ArchiveFigures
 from tasks.run_context import RunContext
-from tasks.search_index import refresh_search_index
+from tasks.search_index import update_search_index
 from wirehouse.db import query
 
 logger = logging.getLogger("wirehouse.index")
 
 
 def refresh_search(ctx: RunContext) -> int:
-    """Rebuild the full-text index; returns the number of articles indexed. A DuckLake has
-    none (DuckDB's fts index lives in a database file): 0."""
+    """Update the full-text index for what changed; returns the number of articles it
+    holds. A DuckLake has none (the index needs the fts extension's stem() in a DuckDB
+    file): 0."""
     if ctx.is_lake:
         logger.info("no full-text index on a DuckLake archive: export it to search it")
         return 0
     with ctx.open() as conn:
-        return refresh_search_index(conn)
+        update = update_search_index(conn)
+    logger.info(
+        "search index: %d articles taken out, %d indexed in %d batches; it holds %d",
+        update.removed,
+        update.added,
+        update.batches,
+        update.indexed,
+    )
+    return update.indexed
 
 
 def checkpoint(ctx: RunContext) -> ArchiveFigures:

@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from tasks import store
 from tasks.articles import save_extractions
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction, Rejection
 
 FETCHED = datetime(2024, 3, 12, tzinfo=UTC)
+
+
+def test_sketches_come_sorted_and_copies_share_one_text(tmp_path, monkeypatch):
+    # more rows than one fetch, so that rows of several fetches share texts too
+    monkeypatch.setattr(store, "SKETCHES_FETCHED", 2)
+    wire = "Storm closes the harbour road; ferries wait for the tide to turn tonight."
+    texts = [wire, "The council approved the budget for the new library wing.", wire, wire]
+    pages = [
+        (
+            Extraction(
+                record_id=f"r{n}",
+                url=f"https://site{n}.example.com/news/{n}",
+                canonical_url=None,
+                title=f"Page {n}",
+                author=None,
+                page_date=None,
+                sitename=None,
+                language="en",
+                text=text,
+                boilerplate_ratio=0.5,
+            ),
+            FETCHED,
+        )
+        for n, text in enumerate(texts)
+    ]
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        save_extractions(conn, pages)
+        sketches = store.article_sketches(conn)
+    assert [s.article_id for s in sketches] == sorted(s.article_id for s in sketches)
+    copies = [s.text for s in sketches if s.text == wire]
+    assert len(copies) == 3
+    assert all(text is copies[0] for text in copies)  # one string, not three
+    assert sorted(s.text for s in sketches) == sorted(texts)
 
 
 def test_dates_are_stored_with_the_publishers_day_offset_and_source(tmp_path):
