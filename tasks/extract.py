@@ -25,6 +25,7 @@ from charset_normalizer import from_bytes
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import ARTICLE_TYPES, jsonld_objects, jsonld_types, page_dates
 from tasks.page_kinds import page_kind, page_signals
+from tasks.page_metadata import byline_author, page_metadata
 from tasks.text import count_words
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
@@ -356,20 +357,16 @@ def _trafilatura(
     *,
     fast: bool = False,
     favor_recall: bool = False,
-    with_metadata: bool = False,
 ) -> Any:
+    # No metadata: page_metadata reads the title, site and author, page_dates the dates.
     return trafilatura.bare_extraction(
         tree,
         url=url,
         fast=fast,
-        with_metadata=with_metadata,
         include_comments=False,
         include_tables=True,
         deduplicate=False,
         favor_recall=favor_recall,
-        # The date is read by page_dates (with its offset and source); trafilatura's own
-        # search is kept to its cheapest.
-        date_extraction_params={"extensive_search": False, "original_date": True},
     )
 
 
@@ -379,15 +376,13 @@ def _text_of(doc: Any) -> str:
 
 def main_text(
     tree: lxml.html.HtmlElement, url: str, visible_chars: int, settings: ExtractSettings
-) -> tuple[Any, str]:
-    """trafilatura's reading of the page: (its document, with title, author and site
-    name; the main text).
+) -> str:
+    """trafilatura's reading of the page's main text.
 
     Its fast pass first; where that is unsure (a short text, or a small share of what the
     page shows), its full cascade; and where the text is still short, a second opinion in
     its recall mode, kept when it finds clearly more of the page."""
-    doc = _trafilatura(tree, url, fast=True, with_metadata=True)
-    text = _text_of(doc)
+    text = _text_of(_trafilatura(tree, url, fast=True))
     if (
         count_words(text) < settings.fast_pass_min_words
         or len(text) < settings.fast_pass_min_share * visible_chars
@@ -397,7 +392,7 @@ def main_text(
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
         if count_words(second) > settings.recall_gain * max(1, count_words(text)):
             text = second
-    return doc, text
+    return text
 
 
 def extract_page(
@@ -416,13 +411,14 @@ def extract_page(
         return Rejection(record_id, url, "empty", "no HTML document found")
     facts = page_facts(tree, url)
     try:
-        doc, raw_text = main_text(tree, url, facts.visible_chars, settings)
+        metadata = page_metadata(tree, url)
+        raw_text = main_text(tree, url, facts.visible_chars, settings)
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
     text = drop_headline(
-        clean_text(raw_text, facts.link_texts), getattr(doc, "title", None), *facts.headlines[:1]
+        clean_text(raw_text, facts.link_texts), metadata.title, *facts.headlines[:1]
     )
     words = count_words(text)
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
@@ -456,7 +452,7 @@ def extract_page(
     dates = page_dates(tree, url, jsonld=jsonld)
     published = dates.published
     title = page_headline(
-        clean_title(getattr(doc, "title", None), getattr(doc, "sitename", None), url),
+        clean_title(metadata.title, metadata.sitename, url),
         list(facts.headlines),
     )
     meta_author = next(
@@ -471,7 +467,9 @@ def extract_page(
     author = (
         clean_author(jsonld_author(jsonld))
         or clean_author(meta_author)
-        or clean_author(getattr(doc, "author", None))
+        or clean_author(metadata.author)
+        # trafilatura's byline search (a copy of the whole page) only when nothing else names one
+        or clean_author(byline_author(tree))
     )
     kind = page_kind(
         page_signals(tree, url, facts.og_type, jsonld),
@@ -494,7 +492,7 @@ def extract_page(
         title=title,
         author=author,
         page_date=published.at if published else None,
-        sitename=getattr(doc, "sitename", None) or None,
+        sitename=metadata.sitename or None,
         language=_language(text, facts.language),
         text=text,
         boilerplate_ratio=round(min(max(boilerplate, 0.0), 1.0), 4),

@@ -1,0 +1,75 @@
+"""Title, site name and author, read as trafilatura reads them, the byline only on demand."""
+
+from __future__ import annotations
+
+import trafilatura
+
+from tasks.extract import extract_page
+from tasks.page_metadata import byline_author, page_metadata
+from wirehouse.records import Extraction
+from wirehouse.settings import ExtractSettings
+
+PROSE = " ".join(
+    f"Sentence {i} of the report says the harbour council met again on Tuesday evening."
+    for i in range(40)
+)
+
+
+def page(head: str, body: str) -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+def test_title_site_and_author_come_from_the_pages_markup():
+    html = page(
+        "<title>Ferry times change | The Coastal Ledger</title>"
+        '<meta property="og:site_name" content="The Coastal Ledger">'
+        '<meta name="author" content="Maria Okafor">',
+        f"<article><p>{PROSE}</p></article>",
+    )
+    found = page_metadata(trafilatura.load_html(html), "https://ledger.example.com/ferry")
+    assert found.sitename == "The Coastal Ledger"
+    assert found.author == "Maria Okafor"
+    assert found.title is not None and found.title.startswith("Ferry times change")
+
+
+def test_a_one_word_meta_author_is_a_handle_not_a_name():
+    html = page('<meta name="author" content="admin">', f"<p>{PROSE}</p>")
+    assert page_metadata(trafilatura.load_html(html), "https://a.example/x").author is None
+
+
+def test_the_site_name_falls_back_to_the_host():
+    html = page("<title>Ferry times</title>", f"<p>{PROSE}</p>")
+    found = page_metadata(trafilatura.load_html(html), "https://www.ledger.example.com/ferry")
+    assert found.sitename == "ledger.example.com"
+
+
+def test_the_byline_is_searched_only_when_nothing_else_names_an_author(monkeypatch):
+    searched = []
+    real = byline_author
+
+    def counting(tree):
+        searched.append(True)
+        return real(tree)
+
+    monkeypatch.setattr("tasks.extract.byline_author", counting)
+    settings = ExtractSettings()
+    byline = '<p class="byline">By <span class="author">Maria Okafor</span></p>'
+    named = page(
+        '<meta name="author" content="Maria Okafor">', f"<article><p>{PROSE}</p></article>"
+    )
+    result = extract_page(named.encode(), "https://ledger.example.com/a", "text/html", settings)
+    assert isinstance(result, Extraction) and result.author == "Maria Okafor"
+    assert searched == []
+    unnamed = page("", f"<article>{byline}<p>{PROSE}</p></article>")
+    result = extract_page(unnamed.encode(), "https://ledger.example.com/b", "text/html", settings)
+    assert isinstance(result, Extraction) and result.author == "Maria Okafor"
+    assert searched == [True]
+
+
+def test_odd_markup_costs_the_byline_not_the_page(monkeypatch):
+    def broken(tree):
+        raise ValueError("odd markup")
+
+    monkeypatch.setattr("trafilatura.metadata.extract_author", broken)
+    tree = trafilatura.load_html(page("", f"<p>{PROSE}</p>"))
+    assert byline_author(tree) is None
