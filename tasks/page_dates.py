@@ -415,10 +415,10 @@ def _text_date(match: re.Match[str]) -> date | None:
 
 
 def _visible_pieces(
-    tree: lxml.html.HtmlElement,
+    tree: lxml.html.HtmlElement, after_headline: int
 ) -> tuple[list[tuple[str, lxml.html.HtmlElement]], int | None]:
-    """The page's text pieces in reading order with the element holding each, and the index
-    of its first headline."""
+    """The page's text pieces in reading order with the element holding each, up to
+    ``after_headline`` pieces after its first headline, and the index of that headline."""
     pieces: list[tuple[str, lxml.html.HtmlElement]] = []
     headline = None
     hidden = {"script", "style", "noscript", "template", "svg"}
@@ -429,6 +429,8 @@ def _visible_pieces(
     # element's children and belongs to its parent.
     stack: list[tuple[lxml.html.HtmlElement, bool]] = [(body, False)]
     while stack:
+        if headline is not None and len(pieces) >= headline + after_headline:
+            break  # the rest of the page is too far from the headline to date it
         node, children_done = stack.pop()
         hidden_node = not isinstance(node.tag, str) or node.tag in hidden
         if children_done or hidden_node:
@@ -469,7 +471,7 @@ def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
 def byline_date(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
     """The date shown beside the headline, as a reader sees it: a publication date, never
     one labelled as an update."""
-    pieces, headline = _visible_pieces(tree)
+    pieces, headline = _visible_pieces(tree, _BYLINE_AFTER)
     if headline is None:
         return None
     start = max(0, headline - _BYLINE_BEFORE)
