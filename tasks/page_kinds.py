@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
 
 from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day
 
@@ -181,13 +182,15 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
     return count
 
 
+# Only an element with three or more element children can hold three alike siblings.
+_PARENTS_OF_THREE = etree.XPath("//*[count(*) >= 3]")
+
+
 def _cards(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     """Members of repeated structures: three or more siblings of one tag and class, each a
     link with a picture, a heading or a line of text (teasers, product tiles)."""
     found: list[lxml.html.HtmlElement] = []
-    for parent in tree.iter():
-        if not isinstance(parent.tag, str) or len(parent) < 3:
-            continue
+    for parent in _PARENTS_OF_THREE(tree):  # in document order, found by libxml2
         groups: dict[tuple[str, str], list[lxml.html.HtmlElement]] = defaultdict(list)
         for child in parent:
             if isinstance(child.tag, str):
