@@ -57,9 +57,36 @@ def _rss_mb() -> float:
 
 
 def _cpu_s() -> float:
-    """CPU seconds (user + system) this process has used so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds (user + system) this process has used so far, with the processes it
+    waited for and those still running under it (a worker pool's fork server and what it
+    reaped of its workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime + _children_cpu_s() + _descendants_cpu_s(os.getpid())
+
+
+def _descendants_cpu_s(pid: int) -> float:
+    """CPU seconds of the processes running under ``pid`` and of the ones they reaped
+    (from /proc; 0 where it cannot be read)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            children = [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for child in children:
+            try:
+                stat = Path(f"/proc/{child}/stat").read_text()
+            except OSError:
+                continue
+            # utime, stime, cutime, cstime: fields 14 to 17, after the ")" that ends the name
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += sum(int(v) for v in fields[11:15]) / tick + _descendants_cpu_s(child)
+    return total
 
 
 def _children_cpu_s() -> float:

@@ -222,6 +222,7 @@ def group_vectors(
             df.update(terms_of_origin(group).keys())
         counts = TermCounts(len(groups), df)
     sample = _furniture_sample(groups, by_id)
+    idf: dict[str, float] = {}
     vectors: list[dict[str, float] | None] = [None] * len(groups)
     furniture: dict[str, frozenset[str]] = {}
     # A domain's sampled texts are counted once, for its furniture and their own vectors;
@@ -231,7 +232,7 @@ def group_vectors(
         furniture[domain] = _furniture(terms)
         for index, text_terms in zip(indices, terms, strict=True):
             origin = by_id[groups[index].origin]
-            vectors[index] = text_vector(origin, counts, keep, furniture[domain], text_terms)
+            vectors[index] = text_vector(origin, counts, keep, furniture[domain], text_terms, idf)
     return [
         vector
         if vector is not None
@@ -241,6 +242,7 @@ def group_vectors(
             keep,
             furniture.get(by_id[group.origin].domain, frozenset()),
             held.get(group.origin),
+            idf,
         )
         for group, vector in zip(groups, vectors, strict=True)
     ]
@@ -252,20 +254,27 @@ def text_vector(
     keep: int,
     dropped: frozenset[str] = frozenset(),
     terms: Mapping[str, float] | None = None,
+    idf: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """A text's tf-idf vector (``counts`` the document frequencies), its ``keep`` strongest
     terms but the ``dropped`` ones (its site's furniture), normalised. ``terms`` are the
-    text's term weights when already counted."""
+    text's term weights when already counted; ``idf`` keeps each term's idf under ``counts``
+    from one text to the next (a run's vectors share one)."""
     n, holding = counts.texts, counts.holding
-    weights = [
-        (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + holding.get(term, 0)) + 1))
-        for term, tf in (terms_of(article) if terms is None else terms).items()
-        if term not in dropped
-    ]
-    top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))
-    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    known = {} if idf is None else idf
+    weighted: list[tuple[float, str]] = []
+    for term, tf in (terms_of(article) if terms is None else terms).items():
+        if term in dropped:
+            continue
+        term_idf = known.get(term)
+        if term_idf is None:
+            term_idf = known[term] = math.log((1 + n) / (1 + holding.get(term, 0)) + 1)
+        weighted.append(((1 + math.log(tf)) * term_idf, term))
+    weighted.sort(reverse=True)  # heaviest first, ties by term (terms are unique)
+    top = weighted[:keep]
+    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
     # Interned: the vectors of a big run share one copy of each term.
-    return {sys.intern(term): w / norm for term, w in top}
+    return {sys.intern(term): w / norm for w, term in top}
 
 
 def _furniture_sample(
