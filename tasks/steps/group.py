@@ -253,7 +253,7 @@ def _pass_over_pending(
             for part in pool.run(sketches) if pool else [pass_over(sketches, setting, hasher)]:
                 chunk.add(part)
             del sketches
-            replace_fingerprints(db.conn(), {a: k.tolist() for a, k in chunk.keys.items()})
+            replace_fingerprints(db.conn(), chunk.keys)
             found.add(chunk)
     return found
 
@@ -269,7 +269,7 @@ def _store_minhash_keys(
     for start in range(0, len(article_ids), GROUPING_CHUNK):
         sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
         db.release(before_work=len(sketches))
-        keys = {sketch.article_id: keys_of(sketch).tolist() for sketch in sketches}
+        keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
         replace_fingerprints(db.conn(), keys)
 
 
