@@ -130,6 +130,8 @@ def _candidate_codes(
     index_rows = sparse.row_of[indexed]
     by_term = np.lexsort((index_rows, index_terms_of))
     postings = index_rows[by_term]  # rows holding each term, term after term
+    if sparse.rows < 2**31:
+        postings = postings.astype(np.int32)
     posting_size = np.bincount(index_terms_of, minlength=sparse.width)
     posting_start = np.zeros(sparse.width + 1, dtype=np.int64)
     np.cumsum(posting_size, out=posting_start[1:])
@@ -170,11 +172,16 @@ def _top_partners(
     terms = sparse.terms[flat]
     lengths = posting_start[terms + 1] - posting_start[terms]
     where = ragged_ranges(posting_start[terms], lengths)
-    row = np.repeat(sparse.row_of[flat], lengths)
-    other = postings[where]
-    keep = row != other
-    codes, shared = np.unique(row[keep] * sparse.rows + other[keep], return_counts=True)
-    row, other = codes // sparse.rows, codes % sparse.rows
+    # (row, partner) as one code, the row counted from ``low``: in 32 bits where the
+    # chunk's codes fit (sorting them, the costliest step, is then about 3x faster).
+    shift = max(sparse.rows - 1, 1).bit_length()
+    kind = np.int32 if (high - low) << shift < 2**31 else np.int64
+    row = np.repeat((sparse.row_of[flat] - low).astype(kind), lengths)
+    other = postings[where].astype(kind, copy=False)
+    keep = row + kind(low) != other
+    codes, shared = np.unique((row[keep] << kind(shift)) | other[keep], return_counts=True)
+    row = (codes >> kind(shift)).astype(np.int64) + low
+    other = (codes & kind((1 << shift) - 1)).astype(np.int64)
     # Within a row: most shared terms first, then the smaller partner.
     order = np.lexsort((other, -shared, row))
     row, other = row[order], other[order]
