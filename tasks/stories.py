@@ -193,6 +193,7 @@ def group_stories(
     known_aggregators: frozenset[str] = frozenset(),
     counts: TermCounts | None = None,
     known_terms: Mapping[str, Mapping[str, float]] | None = None,
+    workers: int = 1,
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links.
 
@@ -200,14 +201,17 @@ def group_stories(
     a merge keeps the older id), except for ``changed`` articles (new or re-extracted
     text), which are placed afresh. Each story comes with its vector, for story lines.
     ``counts`` are the archive's document frequencies (else they are counted here);
-    ``known_terms`` the ``terms_of`` of texts the caller counted already (by article id)."""
+    ``known_terms`` the ``terms_of`` of texts the caller counted already (by article id);
+    ``workers`` the processes a big grouping may make its vectors in."""
     by_id = {a.article_id: a for a in articles}
     held_groups = {a: g for a, g in previous.group.items() if a not in changed}
     groups, republished, scores = copy_groups(
         by_id, links, settings, held_groups, known_aggregators
     )
     aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
-    vectors = group_vectors(groups, by_id, settings.story_vector_terms, counts, known_terms)
+    vectors = group_vectors(
+        groups, by_id, settings.story_vector_terms, counts, known_terms, workers
+    )
     pairs = scored_pairs(groups, vectors, settings)
     story_start = merge_overlapping(len(groups), _held_together(groups, previous.story, changed))
     clusters = event_clusters(len(groups), pairs, settings, story_start)

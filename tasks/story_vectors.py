@@ -16,6 +16,7 @@ import regex
 
 from tasks.dedupe import normalise_text
 from tasks.origins import CopyGroup
+from tasks.workers import process_pool
 from wirehouse.records import ArticleSketch, StoryVector, TermCounts
 from wirehouse.settings import DedupeSettings
 
@@ -204,12 +205,15 @@ def group_vectors(
     keep: int,
     counts: TermCounts | None = None,
     known: Mapping[str, Mapping[str, float]] | None = None,
+    workers: int = 1,
 ) -> list[dict[str, float]]:
     """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
     terms and normalised. The document frequencies are ``counts`` (the archive's) when
     given, else counted over the groups in a first pass over the texts (so that only the
     frequencies and the cut vectors are ever held, not every text's full term counts).
-    ``known`` holds the ``terms_of`` of texts already counted (by article id)."""
+    ``known`` holds the ``terms_of`` of texts already counted (by article id). With
+    ``workers`` and at least ``VECTORS_POOL_FROM`` groups, counted and none known, the
+    vectors are made in the worker pool, whole domains a job (the same vectors)."""
     held = known or {}
 
     def terms_of_origin(group: CopyGroup) -> Mapping[str, float]:
@@ -221,6 +225,8 @@ def group_vectors(
         for group in groups:
             df.update(terms_of_origin(group).keys())
         counts = TermCounts(len(groups), df)
+    if workers > 1 and len(groups) >= VECTORS_POOL_FROM and not held:
+        return _vectors_in_pool(groups, by_id, keep, counts, workers)
     sample = _furniture_sample(groups, by_id)
     idf: dict[str, float] = {}
     vectors: list[dict[str, float] | None] = [None] * len(groups)
@@ -246,6 +252,74 @@ def group_vectors(
         )
         for group, vector in zip(groups, vectors, strict=True)
     ]
+
+
+VECTORS_POOL_FROM = 5_000  # copy groups from which their vectors are worth the worker pool
+VECTORS_JOB = 2_500  # copy groups a job holds at least (whole domains)
+
+
+def _vectors_in_pool(
+    groups: Sequence[CopyGroup],
+    by_id: Mapping[str, ArticleSketch],
+    keep: int,
+    counts: TermCounts,
+    workers: int,
+) -> list[dict[str, float]]:
+    """``group_vectors`` in the worker pool: a job is whole domains (their origins in group
+    order, the first ``FURNITURE_SAMPLE`` of each its furniture sample, as here)."""
+    by_domain: dict[str, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        by_domain[by_id[group.origin].domain].append(index)
+    jobs: list[list[list[int]]] = [[]]
+    size = 0
+    for indices in by_domain.values():
+        if size >= VECTORS_JOB:
+            jobs.append([])
+            size = 0
+        jobs[-1].append(indices)
+        size += len(indices)
+    vectors: list[dict[str, float]] = [{}] * len(groups)
+    pool = process_pool(workers)
+    try:
+        futures = [
+            pool.submit(
+                domain_vectors,
+                [[by_id[groups[i].origin] for i in indices] for indices in job],
+                counts,
+                keep,
+            )
+            for job in jobs
+        ]
+        for job, future in zip(jobs, futures, strict=True):
+            for indices, made in zip(job, future.result(), strict=True):
+                for index, vector in zip(indices, made, strict=True):
+                    # Interned: the vectors of a big run share one copy of each term.
+                    vectors[index] = {sys.intern(term): w for term, w in vector.items()}
+    finally:
+        pool.shutdown(cancel_futures=True)
+    return vectors
+
+
+def domain_vectors(
+    domains: Sequence[Sequence[ArticleSketch]], counts: TermCounts, keep: int
+) -> list[list[dict[str, float]]]:
+    """The vectors of each domain's texts (in order), its first ``FURNITURE_SAMPLE`` the
+    sample its furniture is read from: what ``group_vectors`` makes of them."""
+    idf: dict[str, float] = {}
+    out = []
+    for origins in domains:
+        terms = [terms_of(origin) for origin in origins[:FURNITURE_SAMPLE]]
+        dropped = _furniture(terms)
+        sampled = [
+            text_vector(origin, counts, keep, dropped, text_terms, idf)
+            for origin, text_terms in zip(origins, terms, strict=False)
+        ]
+        rest = [
+            text_vector(origin, counts, keep, dropped, None, idf)
+            for origin in origins[FURNITURE_SAMPLE:]
+        ]
+        out.append(sampled + rest)
+    return out
 
 
 def text_vector(
@@ -277,8 +351,13 @@ def text_vector(
     return {sys.intern(term): w / norm for w, term in top}
 
 
+FURNITURE_SAMPLE = 50  # texts of a domain its furniture is read from
+
+
 def _furniture_sample(
-    groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], sample: int = 50
+    groups: Sequence[CopyGroup],
+    by_id: Mapping[str, ArticleSketch],
+    sample: int = FURNITURE_SAMPLE,
 ) -> dict[str, list[int]]:
     """Per domain, the first ``sample`` copy groups (by index) whose origin it holds: the
     texts its furniture (section names, legal lines, "sign up" boxes: terms that say which

@@ -147,6 +147,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
         aggregators,
         counts,
         terms_of_pending,
+        os.cpu_count() or 1,
     )
     terms_of_pending.clear()
     del holding, counts, sketches  # the texts go before story lines and the writes
