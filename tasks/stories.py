@@ -33,7 +33,7 @@ import numpy as np
 from tasks.dedupe import ShingleHasher, containment
 from tasks.linkage import average_linkage, merge_overlapping
 from tasks.origins import CopyGroup, copy_groups
-from tasks.sparse import CandidateDots, candidate_dots
+from tasks.sparse import CandidateDots, SparseVectors, candidate_dots
 from tasks.stable_ids import merges_of, stable_ids
 from tasks.story_vectors import group_vectors, story_vector
 from wirehouse.records import (
@@ -88,7 +88,9 @@ class ScoredPairs:
 
 
 def scored_pairs(
-    groups: Sequence[CopyGroup], vectors: Sequence[dict[str, float]], settings: DedupeSettings
+    groups: Sequence[CopyGroup],
+    vectors: Sequence[dict[str, float]] | SparseVectors,
+    settings: DedupeSettings,
 ) -> ScoredPairs:
     """The candidate pairs of copy groups with their similarities, sorted."""
     dots = candidate_dots(
@@ -272,7 +274,7 @@ def group_stories(
         copy_groups=group_records,
         stories=stories,
         story_vectors=[
-            story_vector(story_id, [vectors[i] for i in cluster], settings.story_vector_terms)
+            story_vector(story_id, [vectors.row(i) for i in cluster], settings.story_vector_terms)
             for story_id, cluster in zip(story_ids, clusters, strict=True)
         ],
         story_links=_story_links(groups, joins, by_id, settings),

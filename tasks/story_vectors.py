@@ -16,6 +16,7 @@ import regex
 
 from tasks.dedupe import normalise_text
 from tasks.origins import CopyGroup
+from tasks.sparse import SparseBuilder, SparseVectors
 from tasks.workers import process_pool
 from wirehouse.records import ArticleSketch, StoryVector, TermCounts
 from wirehouse.settings import DedupeSettings
@@ -206,14 +207,15 @@ def group_vectors(
     counts: TermCounts | None = None,
     known: Mapping[str, Mapping[str, float]] | None = None,
     workers: int = 1,
-) -> list[dict[str, float]]:
+) -> SparseVectors:
     """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
-    terms and normalised. The document frequencies are ``counts`` (the archive's) when
-    given, else counted over the groups in a first pass over the texts (so that only the
-    frequencies and the cut vectors are ever held, not every text's full term counts).
-    ``known`` holds the ``terms_of`` of texts already counted (by article id). With
-    ``workers`` and at least ``VECTORS_POOL_FROM`` groups, counted and none known, the
-    vectors are made in the worker pool, whole domains a job (the same vectors)."""
+    terms and normalised, as sparse arrays (a row a group). The document frequencies are
+    ``counts`` (the archive's) when given, else counted over the groups in a first pass
+    over the texts (so that only the frequencies and the cut vectors are ever held, not
+    every text's full term counts). ``known`` holds the ``terms_of`` of texts already
+    counted (by article id). With ``workers`` and at least ``VECTORS_POOL_FROM`` groups,
+    counted and none known, the vectors are made in the worker pool, whole domains a job
+    (the same vectors)."""
     held = known or {}
 
     def terms_of_origin(group: CopyGroup) -> Mapping[str, float]:
@@ -225,11 +227,12 @@ def group_vectors(
         for group in groups:
             df.update(terms_of_origin(group).keys())
         counts = TermCounts(len(groups), df)
+    built = SparseBuilder(len(groups))
     if workers > 1 and len(groups) >= VECTORS_POOL_FROM and not held:
-        return _vectors_in_pool(groups, by_id, keep, counts, workers)
+        _vectors_in_pool(groups, by_id, keep, counts, workers, built)
+        return built.build()
     sample = _furniture_sample(groups, by_id)
     idf: dict[str, float] = {}
-    vectors: list[dict[str, float] | None] = [None] * len(groups)
     furniture: dict[str, frozenset[str]] = {}
     # A domain's sampled texts are counted once, for its furniture and their own vectors;
     # one domain's terms are held at a time.
@@ -238,20 +241,16 @@ def group_vectors(
         furniture[domain] = _furniture(terms)
         for index, text_terms in zip(indices, terms, strict=True):
             origin = by_id[groups[index].origin]
-            vectors[index] = text_vector(origin, counts, keep, furniture[domain], text_terms, idf)
-    return [
-        vector
-        if vector is not None
-        else text_vector(
-            by_id[group.origin],
-            counts,
-            keep,
-            furniture.get(by_id[group.origin].domain, frozenset()),
-            held.get(group.origin),
-            idf,
-        )
-        for group, vector in zip(groups, vectors, strict=True)
-    ]
+            built.add(index, text_vector(origin, counts, keep, furniture[domain], text_terms, idf))
+    sampled = {index for indices in sample.values() for index in indices}
+    for index, group in enumerate(groups):
+        if index not in sampled:
+            origin = by_id[group.origin]
+            dropped = furniture.get(origin.domain, frozenset())
+            built.add(
+                index, text_vector(origin, counts, keep, dropped, held.get(group.origin), idf)
+            )
+    return built.build()
 
 
 VECTORS_POOL_FROM = 5_000  # copy groups from which their vectors are worth the worker pool
@@ -264,7 +263,8 @@ def _vectors_in_pool(
     keep: int,
     counts: TermCounts,
     workers: int,
-) -> list[dict[str, float]]:
+    built: SparseBuilder,
+) -> None:
     """``group_vectors`` in the worker pool: a job is whole domains (their origins in group
     order, the first ``FURNITURE_SAMPLE`` of each its furniture sample, as here)."""
     by_domain: dict[str, list[int]] = defaultdict(list)
@@ -278,7 +278,6 @@ def _vectors_in_pool(
             size = 0
         jobs[-1].append(indices)
         size += len(indices)
-    vectors: list[dict[str, float]] = [{}] * len(groups)
     pool = process_pool(workers)
     try:
         futures = [
@@ -293,11 +292,9 @@ def _vectors_in_pool(
         for job, future in zip(jobs, futures, strict=True):
             for indices, made in zip(job, future.result(), strict=True):
                 for index, vector in zip(indices, made, strict=True):
-                    # Interned: the vectors of a big run share one copy of each term.
-                    vectors[index] = {sys.intern(term): w for term, w in vector.items()}
+                    built.add(index, vector)
     finally:
         pool.shutdown(cancel_futures=True)
-    return vectors
 
 
 def domain_vectors(
