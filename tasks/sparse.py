@@ -88,10 +88,15 @@ class SparseVectors:
         return flat, np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
 
 
+# Pairs a chunk: each pair holds up to two vectors' entries (a hundred terms each) in
+# several arrays while its chunk is worked on, about 7 KB a pair, so 10,000 pairs ~70 MB.
+PAIR_CHUNK = 10_000
+
+
 def pair_dots(
     vectors: Sequence[Mapping[str, float]] | SparseVectors,
     pairs: Sequence[tuple[int, int]] | np.ndarray,
-    chunk: int = 50_000,
+    chunk: int = PAIR_CHUNK,
 ) -> list[float]:
     """The dot products of the given pairs of vectors (by index)."""
     if not len(pairs):
@@ -102,7 +107,7 @@ def pair_dots(
     return out
 
 
-def _pair_dots(sparse: SparseVectors, both: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+def _pair_dots(sparse: SparseVectors, both: np.ndarray, chunk: int = PAIR_CHUNK) -> np.ndarray:
     """``pair_dots`` over an (n, 2) array of pairs, as an array: in each chunk of pairs the
     first vectors' (pair, term) keys come out sorted, and the second vectors' keys are
     looked up in them by binary search."""

@@ -289,8 +289,10 @@ def _vectors_in_pool(
             )
             for job in jobs
         ]
-        for job, future in zip(jobs, futures, strict=True):
-            for indices, made in zip(job, future.result(), strict=True):
+        futures.reverse()
+        for job in jobs:
+            # popped, so that a job's vectors (as dicts) go once they are arrays
+            for indices, made in zip(job, futures.pop().result(), strict=True):
                 for index, vector in zip(indices, made, strict=True):
                     built.add(index, vector)
     finally:
