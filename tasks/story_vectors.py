@@ -9,8 +9,9 @@ import math
 import re
 import sys
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 
 import regex
 
@@ -280,21 +281,18 @@ def _vectors_in_pool(
         size += len(indices)
     pool = process_pool(workers)
     try:
-        futures = [
-            pool.submit(
-                domain_vectors,
-                [[by_id[groups[i].origin] for i in indices] for indices in job],
-                counts,
-                keep,
-            )
-            for job in jobs
-        ]
-        futures.reverse()
-        for job in jobs:
-            # popped, so that a job's vectors (as dicts) go once they are arrays
-            for indices, made in zip(job, futures.pop().result(), strict=True):
-                for index, vector in zip(indices, made, strict=True):
-                    built.add(index, vector)
+        # A few jobs ahead of the one read back, so that the vectors waiting as dicts stay
+        # a few jobs' worth, not the whole run's.
+        waiting: deque[tuple[list[list[int]], Future[list[list[dict[str, float]]]]]] = deque()
+        for job in [*jobs, None]:
+            if job is not None:
+                origins = [[by_id[groups[i].origin] for i in indices] for indices in job]
+                waiting.append((job, pool.submit(domain_vectors, origins, counts, keep)))
+            while waiting and (job is None or len(waiting) > workers + 1):
+                done, future = waiting.popleft()
+                for indices, made in zip(done, future.result(), strict=True):
+                    for index, vector in zip(indices, made, strict=True):
+                        built.add(index, vector)
     finally:
         pool.shutdown(cancel_futures=True)
 

@@ -207,7 +207,10 @@ class _StepConnection:
     def conn(self) -> duckdb.DuckDBPyConnection:
         if self._conn is None:
             held = ExitStack()
-            self._conn = held.enter_context(self._ctx.open(migrated=self.opens > 0))
+            conn = held.enter_context(self._ctx.open(migrated=self.opens > 0))
+            memory = self._ctx.settings.dedupe.group_db_memory_mb
+            conn.execute(f"set memory_limit = '{int(memory)}MB'")
+            self._conn = conn
             self._held = held
             self.opens += 1
         return self._conn
