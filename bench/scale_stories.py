@@ -56,6 +56,45 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) this process has used so far, with the processes it
+    waited for and those still running under it (a worker pool's fork server and what it
+    reaped of its workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime + _children_cpu_s() + _descendants_cpu_s(os.getpid())
+
+
+def _descendants_cpu_s(pid: int) -> float:
+    """CPU seconds of the processes running under ``pid`` and of the ones they reaped
+    (from /proc; 0 where it cannot be read)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            children = [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for child in children:
+            try:
+                stat = Path(f"/proc/{child}/stat").read_text()
+            except OSError:
+                continue
+            # utime, stime, cutime, cstime: fields 14 to 17, after the ")" that ends the name
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += sum(int(v) for v in fields[11:15]) / tick + _descendants_cpu_s(child)
+    return total
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of the processes this one waited for, and of those they waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _emit(result: dict[str, Any], code: str) -> None:
     print(RESULT_TAG + json.dumps({**result, "code": code}), flush=True)
 
@@ -198,12 +237,15 @@ def child_group(db_path: str, tmp: str) -> dict[str, Any]:
 
     ctx = RunContext(db_path=db_path, archive_dir=str(Path(tmp) / "archive"), run_id="scale")
     rss_start = _rss_mb()
+    cpu_start = _cpu_s()
     started = time.perf_counter()
     report = group_articles(ctx)
     group_s = time.perf_counter() - started
+    step_cpu_s = _cpu_s() - cpu_start
     rss = _rss_mb()
     return {
         "group_s": group_s,
+        "step_cpu_s": step_cpu_s,
         "articles": report.articles,
         "stories": report.stories,
         "copies": report.copies,
@@ -242,13 +284,16 @@ def child_next(n: int, db_path: str, tmp: str, seed: int) -> dict[str, Any]:
     load_extractions(db_path, fresh)
     ctx = RunContext(db_path=db_path, archive_dir=str(Path(tmp) / "archive"), run_id="next")
     rss_start = _rss_mb()
+    cpu_start = _cpu_s()
     started = time.perf_counter()
     report = group_articles(ctx)
     next_s = time.perf_counter() - started
+    step_cpu_s = _cpu_s() - cpu_start
     rss = _rss_mb()
     return {
         "new": extra,
         "next_s": next_s,
+        "step_cpu_s": step_cpu_s,
         "regrouped": report.regrouped,
         "articles": report.articles,
         "rss_start_mb": rss_start,
@@ -267,6 +312,7 @@ class Stage:
     result: dict[str, Any] | None = None
     problem: str | None = None  # "timed out after 900s", "failed: ...", "skipped"
     wall_s: float = 0.0
+    cpu_s: float = 0.0  # user + system of the stage's process and every process it waited for
 
 
 @dataclass
@@ -315,6 +361,7 @@ def default_memory_limit_mb() -> float:
 def run_stage(args: list[str], timeout: float, memory_limit_mb: float) -> Stage:
     """Run this module as a child for one stage; kill it at the timeout or the memory limit."""
     command = [sys.executable, "-m", "bench.scale_stories", "--child", *args]
+    cpu_before = _children_cpu_s()
     started = time.perf_counter()
     problem = None
     peak = 0.0
@@ -344,6 +391,7 @@ def run_stage(args: list[str], timeout: float, memory_limit_mb: float) -> Stage:
                 break
             time.sleep(0.5)
         wall = time.perf_counter() - started
+        cpu = _children_cpu_s() - cpu_before
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -354,12 +402,14 @@ def run_stage(args: list[str], timeout: float, memory_limit_mb: float) -> Stage:
             if line.startswith(PROGRESS_TAG)
         ]
         reached = f"; last step: {steps[-1]}" if steps else "; no step finished"
-        return Stage(problem=f"{problem}, RSS seen up to {peak:.0f} MB{reached}", wall_s=wall)
+        return Stage(
+            problem=f"{problem}, RSS seen up to {peak:.0f} MB{reached}", wall_s=wall, cpu_s=cpu
+        )
     lines = [line for line in stdout.splitlines() if line.startswith(RESULT_TAG)]
     if child.returncode != 0 or not lines:
         tail = (stderr.strip().splitlines() or ["no output"])[-1]
-        return Stage(problem=f"failed (exit {child.returncode}): {tail}", wall_s=wall)
-    return Stage(result=json.loads(lines[-1][len(RESULT_TAG) :]), wall_s=wall)
+        return Stage(problem=f"failed (exit {child.returncode}): {tail}", wall_s=wall, cpu_s=cpu)
+    return Stage(result=json.loads(lines[-1][len(RESULT_TAG) :]), wall_s=wall, cpu_s=cpu)
 
 
 def run_size(n: int, timeout: float, memory_limit_mb: float, seed: int, trace: bool) -> SizeRun:
@@ -453,6 +503,21 @@ def print_table(runs: list[SizeRun], timeout: float, memory_limit_mb: float) -> 
             f" {run.value('next', 'next_s'):.1f}s, regrouping {run.value('next', 'regrouped')}"
             f" of {run.value('next', 'articles')} articles; RSS {run.value('next', 'rss_mb'):.0f} MB"
         )
+
+    print(
+        "\neach stage's process, start to end (CPU = user + system, with every process it"
+        " waited for; the step's own CPU, in its process, in brackets):"
+    )
+    for run in runs:
+        for name, stage in run.stages.items():
+            if stage.result is None:
+                continue
+            step = stage.result.get("step_cpu_s")
+            print(
+                f"  n={run.n} {name:>7}: wall {stage.wall_s:6.1f}s, CPU {stage.cpu_s:6.1f}s"
+                + (f" (step {step:.1f}s)" if step is not None else "")
+                + f", peak RSS {_num(stage.result.get('rss_mb'), '.0f', 5)} MB"
+            )
 
     print("\ngrouping tables' digests (equal across commits: the grouping did not change):")
     for run in runs:

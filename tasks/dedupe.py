@@ -19,6 +19,7 @@ Every link is kept as ``(a, b, kind, score)`` so SQL can say why two articles we
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -147,6 +148,9 @@ def minhash_keys(shingles: np.ndarray, settings: DedupeSettings) -> np.ndarray:
     return keys
 
 
+CANDIDATE_SLICE = 4_000_000  # candidate pairs counted at a time (before counting)
+
+
 def copy_candidates(
     keys: Sequence[np.ndarray], settings: DedupeSettings
 ) -> list[tuple[int, int, int]]:
@@ -170,14 +174,30 @@ def copy_candidates(
     # has one key per bin, so the holders of a key are distinct and in text order.
     rank = np.arange(flat.size, dtype=np.int64) - run_start
     partners = np.minimum(rank, settings.max_band_postings)
-    total = int(partners.sum())
-    if total == 0:
+    if int(partners.sum()) == 0:
         return []
-    later = np.repeat(np.arange(flat.size, dtype=np.int64), partners)
-    first, second = owner[ragged_ranges(run_start, partners)], owner[later]
-    codes, shared = np.unique(first * len(keys) + second, return_counts=True)
-    enough = shared >= settings.min_shared_bands
-    codes, shared = codes[enough], shared[enough]
+    # The pairs are counted a slice of later texts at a time (all of a text's keys in one
+    # slice, so each pair is counted whole in one), not all at once: a big archive has
+    # tens of millions of them before they are counted.
+    by_text = np.argsort(owner, kind="stable")
+    text_start = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=text_start[1:])
+    per_text = np.cumsum(np.bincount(owner, weights=partners, minlength=len(keys)))
+    cuts = np.searchsorted(
+        per_text, np.arange(1, int(per_text[-1]) // CANDIDATE_SLICE + 1) * CANDIDATE_SLICE
+    )
+    found_codes, found_shared = [], []
+    for low, high in itertools.pairwise([0, *np.unique(cuts + 1).tolist(), len(keys)]):
+        if high <= low:
+            continue
+        at = by_text[text_start[low] : text_start[high]]
+        first = owner[ragged_ranges(run_start[at], partners[at])]
+        second = np.repeat(owner[at], partners[at])
+        codes, shared = np.unique(first * len(keys) + second, return_counts=True)
+        enough = shared >= settings.min_shared_bands
+        found_codes.append(codes[enough])
+        found_shared.append(shared[enough])
+    codes, shared = np.concatenate(found_codes), np.concatenate(found_shared)
     ranked = np.lexsort((codes, -shared))
     return [
         (int(count), int(code // len(keys)), int(code % len(keys)))

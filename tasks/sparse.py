@@ -34,22 +34,52 @@ class SparseVectors:
     def __init__(self, vectors: Sequence[Mapping[str, float]]) -> None:
         vocabulary = sorted({term for vector in vectors for term in vector})
         ids = {term: index for index, term in enumerate(vocabulary)}
-        self.rows = len(vectors)
-        self.width = max(len(vocabulary), 1)
-        self.sizes = np.fromiter((len(v) for v in vectors), dtype=np.int64, count=self.rows)
-        self.starts = np.zeros(self.rows + 1, dtype=np.int64)
-        np.cumsum(self.sizes, out=self.starts[1:])
-        total = int(self.starts[-1])
-        self.terms = np.fromiter(
-            (ids[term] for v in vectors for term in v), dtype=np.int64, count=total
-        )
-        self.weights = np.fromiter(
+        sizes = np.fromiter((len(v) for v in vectors), dtype=np.int64, count=len(vectors))
+        total = int(sizes.sum())
+        terms = np.fromiter((ids[term] for v in vectors for term in v), dtype=np.int64, count=total)
+        weights = np.fromiter(
             (w for v in vectors for w in v.values()), dtype=np.float64, count=total
         )
+        self._set(vocabulary, sizes, terms, weights)
+
+    @classmethod
+    def from_arrays(
+        cls, vocabulary: list[str], sizes: np.ndarray, terms: np.ndarray, weights: np.ndarray
+    ) -> SparseVectors:
+        """Vectors given as arrays: each row's ``sizes`` entries of term ids (into the sorted
+        ``vocabulary``) and weights, end to end, rows in order."""
+        sparse = cls.__new__(cls)
+        sparse._set(vocabulary, sizes, terms, weights)
+        return sparse
+
+    def _set(
+        self, vocabulary: list[str], sizes: np.ndarray, terms: np.ndarray, weights: np.ndarray
+    ) -> None:
+        self.vocabulary = vocabulary
+        self.rows = len(sizes)
+        self.width = max(len(vocabulary), 1)
+        self.sizes = sizes.astype(np.int64, copy=False)
+        self.starts = np.zeros(self.rows + 1, dtype=np.int64)
+        np.cumsum(self.sizes, out=self.starts[1:])
         self.row_of = np.repeat(np.arange(self.rows, dtype=np.int64), self.sizes)
         # Terms in id order within each row, so (row, term) keys come out sorted.
-        order = np.lexsort((self.terms, self.row_of))
-        self.terms, self.weights = self.terms[order], self.weights[order]
+        terms = terms.astype(np.int64, copy=False)
+        order = np.lexsort((terms, self.row_of))
+        self.terms, self.weights = terms[order], weights[order]
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def row(self, index: int) -> dict[str, float]:
+        """One vector as ``{term: weight}`` (terms in sorted order)."""
+        low, high = int(self.starts[index]), int(self.starts[index + 1])
+        return dict(
+            zip(
+                [self.vocabulary[t] for t in self.terms[low:high].tolist()],
+                self.weights[low:high].tolist(),
+                strict=True,
+            )
+        )
 
     def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in the flat arrays, index into ``rows``) of every entry of ``rows``."""
@@ -58,10 +88,15 @@ class SparseVectors:
         return flat, np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
 
 
+# Pairs a chunk: each pair holds up to two vectors' entries (a hundred terms each) in
+# several arrays while its chunk is worked on, about 7 KB a pair, so 10,000 pairs ~70 MB.
+PAIR_CHUNK = 10_000
+
+
 def pair_dots(
     vectors: Sequence[Mapping[str, float]] | SparseVectors,
     pairs: Sequence[tuple[int, int]] | np.ndarray,
-    chunk: int = 50_000,
+    chunk: int = PAIR_CHUNK,
 ) -> list[float]:
     """The dot products of the given pairs of vectors (by index)."""
     if not len(pairs):
@@ -72,7 +107,7 @@ def pair_dots(
     return out
 
 
-def _pair_dots(sparse: SparseVectors, both: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+def _pair_dots(sparse: SparseVectors, both: np.ndarray, chunk: int = PAIR_CHUNK) -> np.ndarray:
     """``pair_dots`` over an (n, 2) array of pairs, as an array: in each chunk of pairs the
     first vectors' (pair, term) keys come out sorted, and the second vectors' keys are
     looked up in them by binary search."""
@@ -130,6 +165,8 @@ def _candidate_codes(
     index_rows = sparse.row_of[indexed]
     by_term = np.lexsort((index_rows, index_terms_of))
     postings = index_rows[by_term]  # rows holding each term, term after term
+    if sparse.rows < 2**31:
+        postings = postings.astype(np.int32)
     posting_size = np.bincount(index_terms_of, minlength=sparse.width)
     posting_start = np.zeros(sparse.width + 1, dtype=np.int64)
     np.cumsum(posting_size, out=posting_start[1:])
@@ -170,11 +207,16 @@ def _top_partners(
     terms = sparse.terms[flat]
     lengths = posting_start[terms + 1] - posting_start[terms]
     where = ragged_ranges(posting_start[terms], lengths)
-    row = np.repeat(sparse.row_of[flat], lengths)
-    other = postings[where]
-    keep = row != other
-    codes, shared = np.unique(row[keep] * sparse.rows + other[keep], return_counts=True)
-    row, other = codes // sparse.rows, codes % sparse.rows
+    # (row, partner) as one code, the row counted from ``low``: in 32 bits where the
+    # chunk's codes fit (sorting them, the costliest step, is then about 3x faster).
+    shift = max(sparse.rows - 1, 1).bit_length()
+    kind = np.int32 if (high - low) << shift < 2**31 else np.int64
+    row = np.repeat((sparse.row_of[flat] - low).astype(kind), lengths)
+    other = postings[where].astype(kind, copy=False)
+    keep = row + kind(low) != other
+    codes, shared = np.unique((row[keep] << kind(shift)) | other[keep], return_counts=True)
+    row = (codes >> kind(shift)).astype(np.int64) + low
+    other = (codes & kind((1 << shift) - 1)).astype(np.int64)
     # Within a row: most shared terms first, then the smaller partner.
     order = np.lexsort((other, -shared, row))
     row, other = row[order], other[order]
@@ -210,11 +252,46 @@ class CandidateDots:
 
 
 def candidate_dots(
-    vectors: Sequence[Mapping[str, float]], index_terms: int, max_posting: int, per_item: int
+    vectors: Sequence[Mapping[str, float]] | SparseVectors,
+    index_terms: int,
+    max_posting: int,
+    per_item: int,
 ) -> CandidateDots:
     """The ``candidate_pairs`` of the vectors with their dot products."""
-    sparse = SparseVectors(vectors)  # built once for both steps
+    # built once for both steps
+    sparse = vectors if isinstance(vectors, SparseVectors) else SparseVectors(vectors)
     codes = _candidate_codes(sparse, index_terms, max_posting, per_item)
     rows = max(sparse.rows, 1)
     both = np.stack([codes // rows, codes % rows], axis=1)
     return CandidateDots(both[:, 0], both[:, 1], _pair_dots(sparse, both))
+
+
+class SparseBuilder:
+    """Makes ``SparseVectors`` of ``rows`` vectors given one at a time, in any order, each
+    held as two short arrays (term ids in order of first sight, weights), not as a dict."""
+
+    def __init__(self, rows: int) -> None:
+        self._ids: dict[str, int] = {}
+        self._terms: list[np.ndarray] = [_NO_TERMS] * rows
+        self._weights: list[np.ndarray] = [_NO_WEIGHTS] * rows
+
+    def add(self, row: int, vector: Mapping[str, float]) -> None:
+        ids = self._ids
+        self._terms[row] = np.fromiter(
+            (ids.setdefault(term, len(ids)) for term in vector), dtype=np.int64, count=len(vector)
+        )
+        self._weights[row] = np.fromiter(vector.values(), dtype=np.float64, count=len(vector))
+
+    def build(self) -> SparseVectors:
+        seen = list(self._ids)
+        order = sorted(range(len(seen)), key=seen.__getitem__)
+        rank = np.empty(len(seen), dtype=np.int64)
+        rank[order] = np.arange(len(seen), dtype=np.int64)
+        sizes = np.fromiter((t.size for t in self._terms), dtype=np.int64, count=len(self._terms))
+        terms = np.concatenate([_NO_TERMS, *self._terms])
+        weights = np.concatenate([_NO_WEIGHTS, *self._weights])
+        return SparseVectors.from_arrays([seen[i] for i in order], sizes, rank[terms], weights)
+
+
+_NO_TERMS = np.empty(0, dtype=np.int64)
+_NO_WEIGHTS = np.empty(0, dtype=np.float64)

@@ -10,8 +10,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 
-from wirehouse.db import batch_view, insert_many, load_batch, query, statement, transaction
+from wirehouse.db import (
+    batch_view,
+    columns_view,
+    insert_many,
+    load_batch,
+    load_columns,
+    query,
+    statement,
+    transaction,
+)
 from wirehouse.records import (
     Article,
     ArticleLink,
@@ -313,15 +323,27 @@ def pending_grouping(conn: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def replace_fingerprints(
-    conn: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, Sequence[int]]
+    conn: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, np.ndarray | Sequence[int]]
 ) -> None:
     """Store the copy fingerprints of the given articles in place of their old ones."""
-    rows = [{"article_id": a, "fingerprints": list(f)} for a, f in fingerprints.items()]
-    if not rows:
+    if not fingerprints:
         return
-    types = {"article_id": "VARCHAR", "fingerprints": "UBIGINT[]"}
-    with transaction(conn), batch_view(conn, types, rows):
+    # A row an article and key, loaded as whole columns; an article with no key has one
+    # row, not keyed, so that its old keys still go.
+    keys = [np.asarray(f, dtype=np.uint64) for f in fingerprints.values()]
+    rows = [k if k.size else _NO_KEY for k in keys]
+    sizes = [row.size for row in rows]
+    columns = {
+        "article_id": np.repeat(np.array(list(fingerprints)), sizes),
+        "fingerprint": np.concatenate(rows),
+        "keyed": np.repeat(np.array([k.size > 0 for k in keys]), sizes),
+    }
+    types = {"article_id": "VARCHAR", "fingerprint": "UBIGINT", "keyed": "BOOLEAN"}
+    with transaction(conn), columns_view(conn, types, columns):
         conn.execute(query("replace_fingerprints"))
+
+
+_NO_KEY = np.zeros(1, dtype=np.uint64)
 
 
 def copy_fingerprints_of(
@@ -498,18 +520,23 @@ def save_grouping(
             "stories",
             [{**_row(s), "created_at": now, "updated_at": now} for s in result.stories],
         )
-        # A hundred rows a story: written a slice of stories at a time, not all held as rows.
+        # A hundred rows a story: written a slice of stories at a time, as whole columns.
         vectors = result.story_vectors
         for start in range(0, len(vectors), STORY_VECTOR_SLICE):
-            load_batch(
+            part = vectors[start : start + STORY_VECTOR_SLICE]
+            load_columns(
                 conn,
                 "insert_story_vectors",
                 "story_vectors",
-                [
-                    {"story_id": vector.story_id, "term": term, "weight": weight}
-                    for vector in vectors[start : start + STORY_VECTOR_SLICE]
-                    for term, weight in vector.terms.items()
-                ],
+                {
+                    "story_id": np.repeat(
+                        np.array([v.story_id for v in part]), [len(v.terms) for v in part]
+                    ),
+                    "term": np.array([term for v in part for term in v.terms]),
+                    "weight": np.array(
+                        [w for v in part for w in v.terms.values()], dtype=np.float64
+                    ),
+                },
             )
         load_batch(
             conn,
@@ -540,9 +567,13 @@ def save_grouping(
         )
         conn.execute(query("clear_domain_scores"))
         conn.execute(query("refresh_domain_scores"), {"aggregator_share": aggregator_share})
-        load_batch(
+        counted = sorted(new_term_counts.items())
+        load_columns(
             conn,
             "add_term_counts",
             "term_counts",
-            [{"term": term, "texts": texts} for term, texts in sorted(new_term_counts.items())],
+            {
+                "term": np.array([term for term, _ in counted]),
+                "texts": np.array([texts for _, texts in counted], dtype=np.int64),
+            },
         )

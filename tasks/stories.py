@@ -26,14 +26,14 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from tasks.dedupe import ShingleHasher, containment
 from tasks.linkage import average_linkage, merge_overlapping
 from tasks.origins import CopyGroup, copy_groups
-from tasks.sparse import CandidateDots, candidate_dots
+from tasks.sparse import CandidateDots, SparseVectors, candidate_dots
 from tasks.stable_ids import merges_of, stable_ids
 from tasks.story_vectors import group_vectors, story_vector
 from wirehouse.records import (
@@ -48,15 +48,6 @@ from wirehouse.records import (
     TermCounts,
 )
 from wirehouse.settings import DedupeSettings
-
-
-def _time_factor(gap: timedelta, settings: DedupeSettings) -> float:
-    """1 within the window; fading beyond it, so that follow-ups can still join a story
-    while a like event weeks later (another missile test) stays apart."""
-    days = abs(gap.total_seconds()) / 86400
-    if days <= settings.story_window_days:
-        return 1.0
-    return math.exp(-(days - settings.story_window_days) / settings.story_decay_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +88,9 @@ class ScoredPairs:
 
 
 def scored_pairs(
-    groups: Sequence[CopyGroup], vectors: Sequence[dict[str, float]], settings: DedupeSettings
+    groups: Sequence[CopyGroup],
+    vectors: Sequence[dict[str, float]] | SparseVectors,
+    settings: DedupeSettings,
 ) -> ScoredPairs:
     """The candidate pairs of copy groups with their similarities, sorted."""
     dots = candidate_dots(
@@ -108,25 +101,43 @@ def scored_pairs(
     )
     alike = dots.dot > 0
     first, second, cosine = dots.first[alike], dots.second[alike], dots.dot[alike]
-    dates = [group.first_date for group in groups]
-    weighted = np.fromiter(
-        (
-            _weighted(similarity, dates[a], dates[b], settings)
-            for a, b, similarity in zip(
-                first.tolist(), second.tolist(), cosine.tolist(), strict=True
-            )
-        ),
-        dtype=np.float64,
-        count=len(first),
-    )
+    factor = _time_factors([group.first_date for group in groups], first, second, settings)
+    product = (cosine * factor).tolist()
+    weighted = np.array([round(value, 6) for value in product], dtype=np.float64)
     return ScoredPairs(first, second, weighted, cosine)
 
 
-def _weighted(
-    cosine: float, date_a: datetime | None, date_b: datetime | None, settings: DedupeSettings
-) -> float:
-    factor = _time_factor(date_a - date_b, settings) if date_a and date_b else 1.0
-    return round(cosine * factor, 6)
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _microseconds(date: datetime) -> int:
+    epoch = _EPOCH if date.tzinfo is None else _EPOCH.replace(tzinfo=UTC)
+    return (date - epoch) // timedelta(microseconds=1)
+
+
+def _time_factors(
+    dates: Sequence[datetime | None],
+    first: np.ndarray,
+    second: np.ndarray,
+    settings: DedupeSettings,
+) -> np.ndarray:
+    """How much each pair's dates let it count: 1 within the window (or where either has no
+    date); fading beyond it, so that follow-ups can still join a story while a like event
+    weeks later (another missile test) stays apart. The gaps are taken in whole
+    microseconds and divided as ``timedelta.total_seconds`` does, and the decay is worked
+    out only for the pairs beyond the window."""
+    dated = np.fromiter((d is not None for d in dates), dtype=bool, count=len(dates))
+    micros = np.fromiter(
+        (_microseconds(d) if d is not None else 0 for d in dates), dtype=np.int64, count=len(dates)
+    )
+    days = np.abs((micros[first] - micros[second]) / 1e6) / 86400
+    factor = np.ones(len(first), dtype=np.float64)
+    beyond = np.flatnonzero(dated[first] & dated[second] & (days > settings.story_window_days))
+    factor[beyond] = [
+        math.exp(-(gap - settings.story_window_days) / settings.story_decay_days)
+        for gap in days[beyond].tolist()
+    ]
+    return factor
 
 
 def event_clusters(
@@ -184,6 +195,7 @@ def group_stories(
     known_aggregators: frozenset[str] = frozenset(),
     counts: TermCounts | None = None,
     known_terms: Mapping[str, Mapping[str, float]] | None = None,
+    workers: int = 1,
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links.
 
@@ -191,14 +203,17 @@ def group_stories(
     a merge keeps the older id), except for ``changed`` articles (new or re-extracted
     text), which are placed afresh. Each story comes with its vector, for story lines.
     ``counts`` are the archive's document frequencies (else they are counted here);
-    ``known_terms`` the ``terms_of`` of texts the caller counted already (by article id)."""
+    ``known_terms`` the ``terms_of`` of texts the caller counted already (by article id);
+    ``workers`` the processes a big grouping may make its vectors in."""
     by_id = {a.article_id: a for a in articles}
     held_groups = {a: g for a, g in previous.group.items() if a not in changed}
     groups, republished, scores = copy_groups(
         by_id, links, settings, held_groups, known_aggregators
     )
     aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
-    vectors = group_vectors(groups, by_id, settings.story_vector_terms, counts, known_terms)
+    vectors = group_vectors(
+        groups, by_id, settings.story_vector_terms, counts, known_terms, workers
+    )
     pairs = scored_pairs(groups, vectors, settings)
     story_start = merge_overlapping(len(groups), _held_together(groups, previous.story, changed))
     clusters = event_clusters(len(groups), pairs, settings, story_start)
@@ -259,7 +274,7 @@ def group_stories(
         copy_groups=group_records,
         stories=stories,
         story_vectors=[
-            story_vector(story_id, [vectors[i] for i in cluster], settings.story_vector_terms)
+            story_vector(story_id, [vectors.row(i) for i in cluster], settings.story_vector_terms)
             for story_id, cluster in zip(story_ids, clusters, strict=True)
         ],
         story_links=_story_links(groups, joins, by_id, settings),

@@ -9,13 +9,16 @@ import math
 import re
 import sys
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 
 import regex
 
 from tasks.dedupe import normalise_text
 from tasks.origins import CopyGroup
+from tasks.sparse import SparseBuilder, SparseVectors
+from tasks.workers import process_pool
 from wirehouse.records import ArticleSketch, StoryVector, TermCounts
 from wirehouse.settings import DedupeSettings
 
@@ -204,12 +207,16 @@ def group_vectors(
     keep: int,
     counts: TermCounts | None = None,
     known: Mapping[str, Mapping[str, float]] | None = None,
-) -> list[dict[str, float]]:
+    workers: int = 1,
+) -> SparseVectors:
     """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
-    terms and normalised. The document frequencies are ``counts`` (the archive's) when
-    given, else counted over the groups in a first pass over the texts (so that only the
-    frequencies and the cut vectors are ever held, not every text's full term counts).
-    ``known`` holds the ``terms_of`` of texts already counted (by article id)."""
+    terms and normalised, as sparse arrays (a row a group). The document frequencies are
+    ``counts`` (the archive's) when given, else counted over the groups in a first pass
+    over the texts (so that only the frequencies and the cut vectors are ever held, not
+    every text's full term counts). ``known`` holds the ``terms_of`` of texts already
+    counted (by article id). With ``workers`` and at least ``VECTORS_POOL_FROM`` groups,
+    counted and none known, the vectors are made in the worker pool, whole domains a job
+    (the same vectors)."""
     held = known or {}
 
     def terms_of_origin(group: CopyGroup) -> Mapping[str, float]:
@@ -221,8 +228,12 @@ def group_vectors(
         for group in groups:
             df.update(terms_of_origin(group).keys())
         counts = TermCounts(len(groups), df)
+    built = SparseBuilder(len(groups))
+    if workers > 1 and len(groups) >= VECTORS_POOL_FROM and not held:
+        _vectors_in_pool(groups, by_id, keep, counts, workers, built)
+        return built.build()
     sample = _furniture_sample(groups, by_id)
-    vectors: list[dict[str, float] | None] = [None] * len(groups)
+    idf: dict[str, float] = {}
     furniture: dict[str, frozenset[str]] = {}
     # A domain's sampled texts are counted once, for its furniture and their own vectors;
     # one domain's terms are held at a time.
@@ -231,19 +242,81 @@ def group_vectors(
         furniture[domain] = _furniture(terms)
         for index, text_terms in zip(indices, terms, strict=True):
             origin = by_id[groups[index].origin]
-            vectors[index] = text_vector(origin, counts, keep, furniture[domain], text_terms)
-    return [
-        vector
-        if vector is not None
-        else text_vector(
-            by_id[group.origin],
-            counts,
-            keep,
-            furniture.get(by_id[group.origin].domain, frozenset()),
-            held.get(group.origin),
-        )
-        for group, vector in zip(groups, vectors, strict=True)
-    ]
+            built.add(index, text_vector(origin, counts, keep, furniture[domain], text_terms, idf))
+    sampled = {index for indices in sample.values() for index in indices}
+    for index, group in enumerate(groups):
+        if index not in sampled:
+            origin = by_id[group.origin]
+            dropped = furniture.get(origin.domain, frozenset())
+            built.add(
+                index, text_vector(origin, counts, keep, dropped, held.get(group.origin), idf)
+            )
+    return built.build()
+
+
+VECTORS_POOL_FROM = 5_000  # copy groups from which their vectors are worth the worker pool
+VECTORS_JOB = 2_500  # copy groups a job holds at least (whole domains)
+
+
+def _vectors_in_pool(
+    groups: Sequence[CopyGroup],
+    by_id: Mapping[str, ArticleSketch],
+    keep: int,
+    counts: TermCounts,
+    workers: int,
+    built: SparseBuilder,
+) -> None:
+    """``group_vectors`` in the worker pool: a job is whole domains (their origins in group
+    order, the first ``FURNITURE_SAMPLE`` of each its furniture sample, as here)."""
+    by_domain: dict[str, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        by_domain[by_id[group.origin].domain].append(index)
+    jobs: list[list[list[int]]] = [[]]
+    size = 0
+    for indices in by_domain.values():
+        if size >= VECTORS_JOB:
+            jobs.append([])
+            size = 0
+        jobs[-1].append(indices)
+        size += len(indices)
+    pool = process_pool(workers)
+    try:
+        # A few jobs ahead of the one read back, so that the vectors waiting as dicts stay
+        # a few jobs' worth, not the whole run's.
+        waiting: deque[tuple[list[list[int]], Future[list[list[dict[str, float]]]]]] = deque()
+        for job in [*jobs, None]:
+            if job is not None:
+                origins = [[by_id[groups[i].origin] for i in indices] for indices in job]
+                waiting.append((job, pool.submit(domain_vectors, origins, counts, keep)))
+            while waiting and (job is None or len(waiting) > workers + 1):
+                done, future = waiting.popleft()
+                for indices, made in zip(done, future.result(), strict=True):
+                    for index, vector in zip(indices, made, strict=True):
+                        built.add(index, vector)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def domain_vectors(
+    domains: Sequence[Sequence[ArticleSketch]], counts: TermCounts, keep: int
+) -> list[list[dict[str, float]]]:
+    """The vectors of each domain's texts (in order), its first ``FURNITURE_SAMPLE`` the
+    sample its furniture is read from: what ``group_vectors`` makes of them."""
+    idf: dict[str, float] = {}
+    out = []
+    for origins in domains:
+        terms = [terms_of(origin) for origin in origins[:FURNITURE_SAMPLE]]
+        dropped = _furniture(terms)
+        sampled = [
+            text_vector(origin, counts, keep, dropped, text_terms, idf)
+            for origin, text_terms in zip(origins, terms, strict=False)
+        ]
+        rest = [
+            text_vector(origin, counts, keep, dropped, None, idf)
+            for origin in origins[FURNITURE_SAMPLE:]
+        ]
+        out.append(sampled + rest)
+    return out
 
 
 def text_vector(
@@ -252,24 +325,36 @@ def text_vector(
     keep: int,
     dropped: frozenset[str] = frozenset(),
     terms: Mapping[str, float] | None = None,
+    idf: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """A text's tf-idf vector (``counts`` the document frequencies), its ``keep`` strongest
     terms but the ``dropped`` ones (its site's furniture), normalised. ``terms`` are the
-    text's term weights when already counted."""
+    text's term weights when already counted; ``idf`` keeps each term's idf under ``counts``
+    from one text to the next (a run's vectors share one)."""
     n, holding = counts.texts, counts.holding
-    weights = [
-        (term, (1 + math.log(tf)) * math.log((1 + n) / (1 + holding.get(term, 0)) + 1))
-        for term, tf in (terms_of(article) if terms is None else terms).items()
-        if term not in dropped
-    ]
-    top = heapq.nlargest(keep, weights, key=lambda tw: (tw[1], tw[0]))
-    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    known = {} if idf is None else idf
+    weighted: list[tuple[float, str]] = []
+    for term, tf in (terms_of(article) if terms is None else terms).items():
+        if term in dropped:
+            continue
+        term_idf = known.get(term)
+        if term_idf is None:
+            term_idf = known[term] = math.log((1 + n) / (1 + holding.get(term, 0)) + 1)
+        weighted.append(((1 + math.log(tf)) * term_idf, term))
+    weighted.sort(reverse=True)  # heaviest first, ties by term (terms are unique)
+    top = weighted[:keep]
+    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
     # Interned: the vectors of a big run share one copy of each term.
-    return {sys.intern(term): w / norm for term, w in top}
+    return {sys.intern(term): w / norm for w, term in top}
+
+
+FURNITURE_SAMPLE = 50  # texts of a domain its furniture is read from
 
 
 def _furniture_sample(
-    groups: Sequence[CopyGroup], by_id: Mapping[str, ArticleSketch], sample: int = 50
+    groups: Sequence[CopyGroup],
+    by_id: Mapping[str, ArticleSketch],
+    sample: int = FURNITURE_SAMPLE,
 ) -> dict[str, list[int]]:
     """Per domain, the first ``sample`` copy groups (by index) whose origin it holds: the
     texts its furniture (section names, legal lines, "sign up" boxes: terms that say which

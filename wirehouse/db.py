@@ -17,7 +17,8 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from wirehouse import ducklake
 from wirehouse.errors import StorageError, StorageUnavailable
@@ -302,6 +304,40 @@ def batch_view(
             conn.execute("drop view if exists batch")
     finally:
         os.unlink(path)
+
+
+@contextmanager
+def columns_view(
+    conn: duckdb.DuckDBPyConnection, types: Mapping[str, str], columns: Mapping[str, np.ndarray]
+) -> Iterator[None]:
+    """A temporary view ``batch`` over whole columns while the block runs: numpy arrays of
+    one length (numbers, booleans, or strings as numpy unicode arrays; no nulls), which
+    DuckDB reads in place, so a batch of millions of values makes no Python object a
+    value (``batch_view`` makes a JSON line a row). Each column is cast to its given type."""
+    name = f"batch_columns_{uuid.uuid4().hex}"
+    conn.register(name, dict(columns))
+    try:
+        select = ", ".join(
+            f"cast({column} as {kind}) as {column}" for column, kind in types.items()
+        )
+        conn.execute(f"create or replace temp view batch as select {select} from {name}")
+        try:
+            yield
+        finally:
+            conn.execute("drop view if exists batch")
+    finally:
+        conn.unregister(name)
+
+
+def load_columns(
+    conn: duckdb.DuckDBPyConnection, sql_name: str, table: str, columns: Mapping[str, np.ndarray]
+) -> None:
+    """``load_batch`` over whole columns (``columns_view``), typed as ``table``'s are."""
+    if not len(next(iter(columns.values()), ())):
+        return
+    types = _column_types(conn, table)
+    with columns_view(conn, {name: types[name] for name in columns}, columns):
+        conn.execute(statement(conn, sql_name))
 
 
 def load_batch(

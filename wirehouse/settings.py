@@ -162,6 +162,10 @@ class DedupeSettings:
     republish_gap_days: Annotated[float, Field(ge=0)] = 3.0  # a copy dated this long after
     rewrite_similarity: Share = 0.4  # same facts (tf-idf cosine) ...
     rewrite_min_containment: Share = 0.05  # ... and some shared wording: a derived rewrite
+    # DuckDB's memory while the group step holds the archive (its cache of the file's blocks
+    # is let go past it): a first grouping reads every text, and holds it once, as Python
+    # strings, not a second time in DuckDB's cache.
+    group_db_memory_mb: Annotated[int, Field(ge=64)] = 512
 
     def __post_init__(self) -> None:
         bands = self.minhash_bands

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -33,8 +34,9 @@ from tasks.store import (
     unsketched_articles,
 )
 from tasks.stories import group_stories
-from tasks.story_vectors import strongest_terms, terms_and_probe
+from tasks.story_vectors import strongest_terms
 from tasks.storylines import storylines
+from tasks.text_pass import PassSetting, TextPass, TextPassPool, pass_over
 from wirehouse.db import grouping_lock, query, transaction
 from wirehouse.records import (
     ArticleSketch,
@@ -92,29 +94,24 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     # The new texts, a chunk at a time (a first run over a big archive holds one chunk of
     # texts, not all): their terms are counted into the archive's document frequencies,
     # their MinHash keys stored, and their probes (strongest terms) kept to find the
-    # stored stories they may join.
+    # stored stories they may join. A small run keeps their terms too (see HOLD_TERMS),
+    # for their vectors.
+    found = _pass_over_pending(
+        db, pending, PassSetting(stored, settings, keep_terms=len(pending) <= HOLD_TERMS)
+    )
     new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending)})
-    probes: dict[str, dict[str, float]] = {}
-    hasher = ShingleHasher(settings.shingle_size)
+    new_counts.update(found.holding)
+    probes = found.probes
     # The keys made here are kept (about 1 KB a text) so that finding copies in the working
     # set hashes no text again; the working set's other articles' keys are read back.
-    keys: dict[str, np.ndarray] = {}
-    # A small run keeps its new texts' terms too (see HOLD_TERMS), for their vectors.
-    terms_of_pending: dict[str, dict[str, float]] = {}
-    keep_terms = len(pending) <= HOLD_TERMS
+    keys = found.keys
+    terms_of_pending = found.terms
+    del found
+    hasher = ShingleHasher(settings.shingle_size)
 
     def minhash_keys_of(sketch: ArticleSketch) -> np.ndarray:
         return minhash_keys(hasher.shingles(sketch.text), settings)
 
-    def sketch_pending(sketch: ArticleSketch) -> np.ndarray:
-        terms, probes[sketch.article_id] = terms_and_probe(sketch, stored, settings)
-        new_counts.update(terms.keys())
-        if keep_terms:
-            terms_of_pending[sketch.article_id] = terms
-        keys[sketch.article_id] = minhash_keys_of(sketch)
-        return keys[sketch.article_id]
-
-    _store_minhash_keys(db, pending, sketch_pending)
     missing = unsketched_articles(db.conn())
     _store_minhash_keys(db, missing, minhash_keys_of)
     partners = grouping_partners(
@@ -150,6 +147,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
         aggregators,
         counts,
         terms_of_pending,
+        os.cpu_count() or 1,
     )
     terms_of_pending.clear()
     del holding, counts, sketches  # the texts go before story lines and the writes
@@ -209,7 +207,10 @@ class _StepConnection:
     def conn(self) -> duckdb.DuckDBPyConnection:
         if self._conn is None:
             held = ExitStack()
-            self._conn = held.enter_context(self._ctx.open(migrated=self.opens > 0))
+            conn = held.enter_context(self._ctx.open(migrated=self.opens > 0))
+            memory = self._ctx.settings.dedupe.group_db_memory_mb
+            conn.execute(f"set memory_limit = '{int(memory)}MB'")
+            self._conn = conn
             self._held = held
             self.opens += 1
         return self._conn
@@ -225,10 +226,40 @@ class _StepConnection:
 
 
 GROUPING_CHUNK = 5_000  # texts read at a time where a run only needs each one once
+# A run with this many new texts or more reads them in the worker pool (one process a
+# core), a slice of a chunk a job; a smaller one is not worth starting the pool for.
+POOL_FROM = 5_000
+POOL_SLICE = 1_250
 # A run with at most this many new texts keeps their terms (measured: about 55 KB a text
 # as Python dicts, so at most ~30 MB); a larger one counts them again rather than let
 # its memory grow with its size.
 HOLD_TERMS = 500
+
+
+def _pass_over_pending(
+    db: _StepConnection, article_ids: Sequence[str], setting: PassSetting
+) -> TextPass:
+    """``pass_over`` the pending texts, reading them a chunk at a time (in the worker pool
+    for a big run), each chunk's MinHash keys stored as soon as they are made."""
+    found = TextPass()
+    hasher = ShingleHasher(setting.settings.shingle_size)
+    workers = os.cpu_count() or 1
+    with ExitStack() as stack:
+        pool = (
+            stack.enter_context(TextPassPool(workers, setting, POOL_SLICE))
+            if workers > 1 and len(article_ids) >= POOL_FROM
+            else None
+        )
+        for start in range(0, len(article_ids), GROUPING_CHUNK):
+            sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
+            db.release(before_work=len(sketches))
+            chunk = TextPass()
+            for part in pool.run(sketches) if pool else [pass_over(sketches, setting, hasher)]:
+                chunk.add(part)
+            del sketches
+            replace_fingerprints(db.conn(), chunk.keys)
+            found.add(chunk)
+    return found
 
 
 def _store_minhash_keys(
@@ -242,7 +273,7 @@ def _store_minhash_keys(
     for start in range(0, len(article_ids), GROUPING_CHUNK):
         sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
         db.release(before_work=len(sketches))
-        keys = {sketch.article_id: keys_of(sketch).tolist() for sketch in sketches}
+        keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
         replace_fingerprints(db.conn(), keys)
 
 

@@ -218,3 +218,19 @@ def test_a_text_carried_by_more_sites_than_a_bucket_holds_is_one_group(seeds):
 def test_minhash_bands_must_be_a_power_of_two():
     with pytest.raises(InputError, match="power of two"):
         DedupeSettings(minhash_bands=100)
+
+
+def test_candidates_counted_a_slice_of_texts_at_a_time_are_the_ones_counted_at_once(monkeypatch):
+    import tasks.dedupe as dedupe
+
+    settings = DedupeSettings(max_band_postings=5, min_shared_bands=2)
+    rng = np.random.default_rng(7)
+    keys = [
+        np.unique(rng.integers(0, 40, int(rng.integers(0, 12))).astype(np.uint64))
+        for _ in range(50)
+    ]
+    whole = dedupe.copy_candidates(keys, settings)
+    assert len(whole) > 20
+    for pairs_a_slice in (1, 7, 100):
+        monkeypatch.setattr(dedupe, "CANDIDATE_SLICE", pairs_a_slice)
+        assert dedupe.copy_candidates(keys, settings) == whole

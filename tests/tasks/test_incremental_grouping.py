@@ -298,3 +298,34 @@ def test_the_step_opens_the_archive_once_and_lets_it_go_only_before_long_work(
         stories.append(sorted(sorted(m) for m in members.values()))
     assert stories[0] == stories[1]  # letting the file go changes nothing grouped
     assert len(stories[0]) == 2
+
+
+def test_a_run_that_reads_its_texts_in_the_worker_pool_groups_as_one_that_reads_them_here(
+    tmp_path, monkeypatch
+):
+    items = [
+        extraction(f"{topic}{n}", text_about(topic, n), DAY + timedelta(hours=n), f"{topic} news")
+        for topic in ("volcano", "harbour", "election")
+        for n in range(5)
+    ]
+    items.append(extraction("copy", items[0].text, DAY + timedelta(hours=9)))  # a copy
+    tables = (
+        "select article_id, copy_group_id, story_id, is_group_origin from articles",
+        "select * from copy_fingerprints",
+        "select * from term_counts",
+        "select * from story_vectors",
+        "select * from article_links",
+    )
+    grouped = []
+    import tasks.steps.group as group_step
+
+    for pool_from in (10_000, 1):  # here, then in the pool (2 workers, 3 texts a job)
+        monkeypatch.setattr(group_step, "POOL_FROM", pool_from)
+        monkeypatch.setattr(group_step, "POOL_SLICE", 3)
+        monkeypatch.setattr(group_step.os, "cpu_count", lambda: 2)
+        ctx = new_context(tmp_path / f"from-{pool_from}")
+        store(ctx, *items)
+        group_articles(ctx)
+        grouped.append([sorted(rows(ctx, sql)) for sql in tables])
+    assert grouped[0] == grouped[1]
+    assert any(kind == "same_text" for _a, _b, kind, _s in grouped[0][4])

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from tasks.sparse import SparseVectors, candidate_pairs, pair_dots
+from tasks.sparse import SparseBuilder, SparseVectors, candidate_pairs, pair_dots
 
 
 def random_vectors(seed: int, count: int = 60, terms: int = 80) -> list[dict[str, float]]:
@@ -77,3 +77,15 @@ def test_nothing_to_pair():
     assert candidate_pairs([], 5, 10, 3) == []
     assert candidate_pairs([{"a": 1.0}], 5, 10, 3) == []
     assert candidate_pairs([{}, {}], 5, 10, 3) == []
+
+
+def test_vectors_built_one_at_a_time_in_any_order_are_the_ones_made_at_once():
+    vectors = [{"volcano": 0.5, "ash": 0.25}, {}, {"ash": 1.0, "harbour": 0.125, "zinc": 0.5}]
+    built = SparseBuilder(len(vectors))
+    for row in (2, 0, 1):
+        built.add(row, vectors[row])
+    made, whole = built.build(), SparseVectors(vectors)
+    assert made.vocabulary == whole.vocabulary == ["ash", "harbour", "volcano", "zinc"]
+    for name in ("sizes", "starts", "terms", "weights", "row_of"):
+        assert getattr(made, name).tolist() == getattr(whole, name).tolist(), name
+    assert [made.row(i) for i in range(3)] == [dict(sorted(v.items())) for v in vectors]

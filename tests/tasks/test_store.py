@@ -79,3 +79,14 @@ def test_dates_are_stored_with_the_publishers_day_offset_and_source(tmp_path):
     assert (day, offset, source) == (date(2024, 3, 9), -300, "json-ld")
     assert modified_at == datetime(2024, 3, 11, 13, 15, tzinfo=UTC)
     assert kind == ("not_article", "listing")
+
+
+def test_new_fingerprints_replace_the_old_ones_and_an_article_with_none_keeps_none(tmp_path):
+    import numpy as np
+
+    from tasks.store import copy_fingerprints_of, replace_fingerprints
+
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        replace_fingerprints(conn, {"a1": np.array([3, 1], dtype=np.uint64), "a2": [7]})
+        replace_fingerprints(conn, {"a1": np.array([2**64 - 1], dtype=np.uint64), "a2": []})
+        assert copy_fingerprints_of(conn, ["a1", "a2"]) == {"a1": [2**64 - 1]}

@@ -145,3 +145,31 @@ def test_same_input_in_any_order_gives_the_same_result():
         rng.shuffle(shuffled)
         again = group_stories(shuffled, find_copy_links(shuffled, SETTINGS), SETTINGS)
         assert again == first
+
+
+def test_vectors_made_in_the_worker_pool_are_the_ones_made_here(monkeypatch):
+    import tasks.story_vectors as story_vectors
+    from tasks.origins import CopyGroup
+    from tests.tasks.test_incremental_grouping import text_about
+
+    # Three domains: one past the furniture sample (its later texts read against it), one
+    # with enough texts for furniture, one too small for any.
+    sizes = {"big.example": story_vectors.FURNITURE_SAMPLE + 5, "mid.example": 6, "tiny.example": 2}
+    topics = ("volcano", "harbour", "election")
+    articles = [
+        sketch(f"{domain}-{n}", text_about(topics[n % 3], n), domain, DAY, title=f"Site news {n}")
+        for domain, size in sizes.items()
+        for n in range(size)
+    ]
+    by_id = {a.article_id: a for a in articles}
+    groups = [CopyGroup((a.article_id,), a.article_id, a.page_date) for a in articles[::-1]]
+    here = story_vectors.group_vectors(groups, by_id, 100)
+    monkeypatch.setattr(story_vectors, "VECTORS_POOL_FROM", 1)
+    monkeypatch.setattr(story_vectors, "VECTORS_JOB", 10)  # a job a domain
+    in_pool = story_vectors.group_vectors(groups, by_id, 100, workers=2)
+    rows = [here.row(i) for i in range(len(groups))]
+    assert [in_pool.row(i) for i in range(len(groups))] == rows
+    assert in_pool.vocabulary == here.vocabulary == sorted(here.vocabulary)
+    assert all(rows)
+    assert not any("site" in row for row in rows[-5:])  # the big domain's furniture is dropped
+    assert all("site" in row for row in rows[:2])  # too few texts on the tiny one for any

@@ -75,7 +75,9 @@ def test_contract_columns_exist(tmp_path):
 
 # Batches that are not shaped like the table a statement writes.
 BATCH_SHAPES = {
-    "replace_fingerprints": "select ''::varchar as article_id, []::ubigint[] as fingerprints",
+    "replace_fingerprints": (
+        "select ''::varchar as article_id, 0::ubigint as fingerprint, true as keyed"
+    ),
     "grouping_working_set": (
         "select ''::varchar as article_id, true as near, ''::varchar as term, 0.0 as weight"
     ),
@@ -181,3 +183,25 @@ def test_a_file_that_is_not_duckdb_is_a_storage_error(tmp_path):
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StorageError, match="cannot open"):
         connect(bad)
+
+
+def test_a_columns_view_reads_whole_numpy_columns_cast_to_the_types_given(tmp_path):
+    import numpy as np
+
+    from wirehouse.db import columns_view, load_columns
+
+    columns = {
+        "story_id": np.array(["st_a", "st_a", "st_b"]),
+        "term": np.array(["volcano", "", "harbour"]),
+        "weight": np.array([0.5, 0.25, 1.0]),
+    }
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        types = {"story_id": "VARCHAR", "term": "VARCHAR", "weight": "DOUBLE"}
+        with columns_view(conn, types, columns):
+            described = conn.execute("describe batch").fetchall()
+            assert [(name, kind) for name, kind, *_ in described] == list(types.items())
+        assert not conn.execute("select * from duckdb_views() where view_name = 'batch'").fetchall()
+        load_columns(conn, "insert_story_vectors", "story_vectors", columns)
+        load_columns(conn, "insert_story_vectors", "story_vectors", {"story_id": np.array([])})
+        stored = conn.execute("select * from story_vectors order by all").fetchall()
+    assert stored == [("st_a", "", 0.25), ("st_a", "volcano", 0.5), ("st_b", "harbour", 1.0)]
