@@ -80,6 +80,10 @@ def extension_stopwords() -> tuple[str, ...]:
     return tuple(str(word) for (word,) in words)
 
 
+def _has_stopwords(conn: duckdb.DuckDBPyConnection) -> bool:
+    return conn.execute(query("fts/has_stopwords")).fetchone() is not None
+
+
 @dataclass(frozen=True, slots=True)
 class IndexUpdate:
     """What one update of the index did: docs taken out, articles (re)indexed, in how many
@@ -107,7 +111,8 @@ def update_search_index(
     if not _index_exists(conn) or removed or added:
         with transaction(conn):
             conn.execute(query("fts/create_search_macros"))
-            conn.execute(query("fts/save_stopwords"), {"words": list(extension_stopwords())})
+            if not _has_stopwords(conn):  # read from the extension once, when first indexed
+                conn.execute(query("fts/save_stopwords"), {"words": list(extension_stopwords())})
             conn.execute(query("fts/forget_stale_search_docs"))
     with _one_thread(conn):
         for batch in range(batches):
