@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -78,13 +79,11 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
         assert crawl["global_concurrency_limit"]["limit"] == 1  # overlapping runs: one at a time
         assert crawl["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
 
-        run = httpx.post(
-            f"{api}/deployments/{names['hourly-crawl']['id']}/create_flow_run", json={}, timeout=30
-        ).json()
+        run = _create_flow_run(api, names["hourly-crawl"]["id"])
         state: dict[str, object] = {}
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=30).json()["state"]
+            state = _api_get(f"{api}/flow_runs/{run['id']}")["state"]
             if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 break
             time.sleep(1)
@@ -126,6 +125,38 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
     while processes_with(str(home)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert processes_with(str(home)) == []
+
+
+def _answer(response: httpx.Response, attempts_left: int) -> dict[str, Any] | None:
+    """The JSON of a successful answer; None for a server error worth asking again (on a
+    loaded machine the server's SQLite database is briefly locked and it answers 500)."""
+    if response.is_success:
+        return dict(response.json())
+    assert response.status_code >= 500 and attempts_left > 0, (
+        f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
+    )
+    return None
+
+
+def _create_flow_run(api: str, deployment_id: str, attempts: int = 5) -> dict[str, Any]:
+    for left in reversed(range(attempts)):
+        response = httpx.post(
+            f"{api}/deployments/{deployment_id}/create_flow_run", json={}, timeout=30
+        )
+        found = _answer(response, left)
+        if found is not None:
+            return found
+        time.sleep(2)
+    raise AssertionError("unreachable: the last attempt's answer is asserted")
+
+
+def _api_get(url: str, attempts: int = 5) -> dict[str, Any]:
+    for left in reversed(range(attempts)):
+        found = _answer(httpx.get(url, timeout=30), left)
+        if found is not None:
+            return found
+        time.sleep(2)
+    raise AssertionError("unreachable: the last attempt's answer is asserted")
 
 
 def _start_server(port: int, sources: Path, home: Path, *extra: str) -> subprocess.Popen[str]:
@@ -188,13 +219,11 @@ def test_a_sharded_crawl_fans_out_to_the_workers_and_groups_once(tmp_path, examp
         _wait_ready(server)
         deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
         crawl = next(d for d in deployments if d["name"] == "hourly-crawl")
-        run = httpx.post(
-            f"{api}/deployments/{crawl['id']}/create_flow_run", json={}, timeout=30
-        ).json()
+        run = _create_flow_run(api, crawl["id"])
         state: dict[str, object] = {}
         deadline = time.monotonic() + 480
         while time.monotonic() < deadline:
-            state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=30).json()["state"]
+            state = _api_get(f"{api}/flow_runs/{run['id']}")["state"]
             if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 break
             time.sleep(1)
