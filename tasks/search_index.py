@@ -138,11 +138,6 @@ def _one_thread(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
             conn.execute(query("fts/set_threads"), {"threads": int(row[0])})
 
 
-def refresh_search_index(conn: duckdb.DuckDBPyConnection) -> int:
-    """Update the index (``update_search_index``); returns the articles it holds."""
-    return update_search_index(conn).indexed
-
-
 def search(
     conn: duckdb.DuckDBPyConnection, terms: str, limit: int = 20
 ) -> list[tuple[str, str, str | None, float]]:
@@ -152,7 +147,9 @@ def search(
     if not _index_exists(conn):
         if _article_count(conn) == 0:
             return []
-        raise StorageError("the archive has no search index yet: run refresh_search_index")
+        raise StorageError(
+            "the archive has no search index yet: a `wirehouse run` or the maintenance flow builds it"
+        )
     load_fts(conn)
     rows = conn.execute(
         query("fts/search_articles"), {"terms": terms, "max_rows": limit}

@@ -12,7 +12,7 @@ import pytest
 from flows.cli import main
 from tasks.reports import summarize
 from tasks.run_context import RunContext, Sources, new_run_id
-from tasks.search_index import load_fts, refresh_search_index
+from tasks.search_index import load_fts, update_search_index
 from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending
 from tasks.steps.fetch import fetch_and_archive
@@ -72,7 +72,7 @@ def demo_db(tmp_path_factory, example_hosts) -> Iterator[str]:
     summary = summarize(ctx.run_id, found, fetched, None, extracted, grouped)
     with open_archive(ctx.db_path) as conn:
         finish_run(conn, summary)
-        refresh_search_index(conn)
+        update_search_index(conn)
     yield ctx.db_path
 
 

@@ -81,13 +81,7 @@ def test_server_deploys_runs_a_deployment_and_stops_cleanly(tmp_path, example_ho
         assert crawl["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
 
         run = _create_flow_run(api, names["hourly-crawl"]["id"])
-        state: dict[str, object] = {}
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            state = _api_get(f"{api}/flow_runs/{run['id']}")["state"]
-            if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-                break
-            time.sleep(1)
+        state = _final_state(api, run["id"], timeout_s=300)
         worker_log = (home / "logs" / "worker.log").read_text(errors="replace")[-3000:]
         assert state.get("type") == "COMPLETED", f"{state}\n{worker_log}"
 
@@ -160,6 +154,18 @@ def _api_get(url: str, attempts: int = 5) -> dict[str, Any]:
     raise AssertionError("unreachable: the last attempt's answer is asserted")
 
 
+def _final_state(api: str, run_id: str, timeout_s: float) -> dict[str, Any]:
+    """The flow run's state once it is final, or its last state when ``timeout_s`` ran out."""
+    state: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = _api_get(f"{api}/flow_runs/{run_id}")["state"]
+        if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            break
+        time.sleep(1)
+    return state
+
+
 def _start_server(port: int, sources: Path, home: Path, *extra: str) -> subprocess.Popen[str]:
     """`wirehouse server` in a process group of its own, with a clean environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "WIREHOUSE_"))}
@@ -221,13 +227,7 @@ def test_a_sharded_crawl_fans_out_to_the_workers_and_groups_once(tmp_path, examp
         deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
         crawl = next(d for d in deployments if d["name"] == "hourly-crawl")
         run = _create_flow_run(api, crawl["id"])
-        state: dict[str, object] = {}
-        deadline = time.monotonic() + 480
-        while time.monotonic() < deadline:
-            state = _api_get(f"{api}/flow_runs/{run['id']}")["state"]
-            if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-                break
-            time.sleep(1)
+        state = _final_state(api, run["id"], timeout_s=480)
         logs = "".join(
             (home / "logs" / name).read_text(errors="replace")[-2000:]
             for name in ("worker.log", "worker-2.log")

@@ -16,7 +16,6 @@ from tasks.search_index import (
     extension_path,
     extension_stopwords,
     load_fts,
-    refresh_search_index,
     search,
     update_search_index,
 )
@@ -81,7 +80,7 @@ def test_the_extension_file_ships_in_the_wheel():
 def test_search_finds_the_sochi_story_and_nothing_unrelated(example_db):
     with open_archive(example_db) as conn:
         articles = conn.execute("select count(*) from articles").fetchone()
-        assert refresh_search_index(conn) == len(ARTICLES) == articles[0]
+        assert update_search_index(conn).indexed == len(ARTICLES) == articles[0]
         hits = search(conn, "Lukashenko")
         assert set(urls_of(conn, hits)) == SOCHI  # all five, and no other article
         scores = [score for *_, score in hits]
@@ -102,7 +101,7 @@ def test_search_finds_the_sochi_story_and_nothing_unrelated(example_db):
 
 def test_limit_cuts_the_best_first_list(example_db):
     with open_archive(example_db) as conn:
-        refresh_search_index(conn)
+        update_search_index(conn)
         everything = search(conn, "Lukashenko")
         assert search(conn, "Lukashenko", limit=2) == everything[:2]
         with pytest.raises(InputError, match="limit"):
@@ -111,9 +110,9 @@ def test_limit_cuts_the_best_first_list(example_db):
 
 def test_refreshing_twice_gives_the_same_answers(example_db):
     with open_archive(example_db) as conn:
-        first_count = refresh_search_index(conn)
+        first_count = update_search_index(conn).indexed
         first = search(conn, "Lukashenko Sochi")
-        assert refresh_search_index(conn) == first_count
+        assert update_search_index(conn).indexed == first_count
         assert search(conn, "Lukashenko Sochi") == first
     # the index is kept in the file: a fresh read-only connection searches it too
     with duckdb.connect(example_db, read_only=True) as conn:
@@ -124,19 +123,19 @@ def test_new_articles_are_found_after_a_refresh(tmp_path, example_hosts):
     db = str(tmp_path / "news.duckdb")
     archive(db, example_hosts, OTHERS)
     with open_archive(db) as conn:
-        assert refresh_search_index(conn) == len(OTHERS)
+        assert update_search_index(conn).indexed == len(OTHERS)
         assert search(conn, "Lukashenko") == []
     archive(db, example_hosts, sorted(SOCHI))
     with open_archive(db) as conn:
         assert search(conn, "Lukashenko") == []  # the index is a snapshot
-        assert refresh_search_index(conn) == len(ARTICLES)
+        assert update_search_index(conn).indexed == len(ARTICLES)
         assert set(urls_of(conn, search(conn, "Lukashenko"))) == SOCHI
 
 
 def test_an_empty_archive_indexes_nothing(tmp_path):
     with open_archive(tmp_path / "empty.duckdb") as conn:
-        assert refresh_search_index(conn) == 0
-        assert refresh_search_index(conn) == 0
+        assert update_search_index(conn).indexed == 0
+        assert update_search_index(conn).indexed == 0
         assert search(conn, "Lukashenko") == []
         assert conn.execute("select count(*) from fts_main_articles.docs").fetchone() == (0,)
         assert conn.execute("select count(*) from fts_main_articles.terms").fetchone() == (0,)
@@ -228,7 +227,7 @@ def ranking(scores: list[tuple[str, float]]) -> list[str]:
 
 def test_the_index_ranks_as_the_extensions_own_index(example_db, tmp_path):
     with open_archive(example_db) as conn:
-        refresh_search_index(conn)
+        update_search_index(conn)
         ours = index_content(conn)
         answers = {terms: search(conn, terms, limit=100) for terms in QUERIES}
         calls = {call: scored(conn, call) for call in BM25_CALLS}
