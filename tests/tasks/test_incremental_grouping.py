@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from tasks.store import (
 from tasks.story_vectors import strongest_terms, terms_and_probe
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction
-from wirehouse.settings import DedupeSettings
+from wirehouse.settings import DedupeSettings, Settings
 
 
 def text_about(topic: str, seed: int, sentences: int = 14) -> str:
@@ -329,3 +330,29 @@ def test_a_run_that_reads_its_texts_in_the_worker_pool_groups_as_one_that_reads_
         grouped.append([sorted(rows(ctx, sql)) for sql in tables])
     assert grouped[0] == grouped[1]
     assert any(kind == "same_text" for _a, _b, kind, _s in grouped[0][4])
+
+
+def test_copies_of_stored_texts_at_new_addresses_are_grouped_within_the_memory_cap(tmp_path):
+    # A site moved (or its pages re-crawled under new addresses): every new article copies
+    # a stored text, so each shares all its fingerprints with a stored one; finding them
+    # once asked for a heap per fingerprint and ran out of the step's DuckDB memory.
+    ctx = replace(
+        new_context(tmp_path), settings=Settings(dedupe=DedupeSettings(group_db_memory_mb=128))
+    )
+    topics = [f"{a}{b}{c}" for a in "kptbd" for b in "aeiou" for c in ("rn", "lm", "st", "sk")]
+    old = [
+        extraction(f"old{i}", text_about(topic, i, sentences=30), DAY + timedelta(minutes=i))
+        for i, topic in enumerate(topics)
+    ]
+    store(ctx, *old)
+    group_articles(ctx)
+    moved = [
+        extraction(f"moved{i}", item.text, DAY + timedelta(days=2, minutes=i))
+        for i, item in enumerate(old)
+    ]
+    store(ctx, *moved)
+    report = group_articles(ctx)
+    assert report.articles == 2 * len(old)
+    group = dict(rows(ctx, "select url, copy_group_id from articles"))
+    for i in range(len(old)):
+        assert group[f"https://moved{i}.example/story"] == group[f"https://old{i}.example/story"]
