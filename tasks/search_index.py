@@ -117,11 +117,33 @@ def update_search_index(
     with _one_thread(conn):
         for batch in range(batches):
             with transaction(conn):
-                conn.execute(query("fts/take_search_batch"), {"batch": batch})
+                _take_batch(conn, batch)
                 conn.execute(query("fts/index_search_batch"))
     conn.execute(query("fts/drop_search_update_tables"))
     size = conn.execute(query("fts/search_index_size")).fetchone()
     return IndexUpdate(removed, added, batches, int(size[0]) if size else 0)
+
+
+# Any row position: a batch whose articles moved since the plan is read from the whole table.
+_ALL_ROWS = {"first_row": 0, "last_row": 2**62}
+
+
+def _take_batch(conn: duckdb.DuckDBPyConnection, batch: int) -> None:
+    """Tokenize the articles of ``batch`` into search_batch_terms, reading only the rows of
+    the articles table where the plan found them: each batch scanning the whole table costs
+    a read of every text per batch (an hourly run's few batches over a big archive) and
+    fills DuckDB's cache with them. Row positions are DuckDB's rowids; should a checkpoint
+    have moved them since the plan, the batch comes up short and is read again from all
+    rows."""
+    row = conn.execute(query("fts/search_batch_rows"), {"batch": batch}).fetchone()
+    first_row, last_row, planned = row if row else (None, None, 0)
+    if first_row is not None:
+        bounds = {"first_row": int(first_row), "last_row": int(last_row)}
+        conn.execute(query("fts/take_search_batch"), {"batch": batch, **bounds})
+        taken = conn.execute(query("fts/search_batch_size")).fetchone()
+        if taken is not None and int(taken[0]) == int(planned):
+            return
+    conn.execute(query("fts/take_search_batch"), {"batch": batch, **_ALL_ROWS})
 
 
 @contextmanager

@@ -1,12 +1,15 @@
 -- fts/take_search_batch: the title and text of the articles of batch $batch of
 -- search_index_diff, tokenized, stopwords left out, stemmed and counted, into temp table
--- search_batch_terms (an article without terms still gets a row, its term null)
+-- search_batch_terms (an article without terms still gets a row, its term null). Only the
+-- rows $first_row to $last_row of articles are read (a constant range DuckDB prunes its scan
+-- to): the batch's row positions, or all rows if those have moved since the plan
 create or replace temp table search_batch_terms as
 with batch_articles as (
     select diff.article_id, articles.title, articles.text
     from search_index_diff as diff
     join articles on articles.article_id = diff.article_id
     where diff.batch = $batch
+      and articles.rowid between $first_row and $last_row
 ),
 words as (
     select article_id, 0 as fieldid, unnest(fts_main_articles.tokenize(title)) as word
