@@ -266,12 +266,17 @@ _MONTH_NAMES = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-# A date or "Updated ..." run into the byline ("Jane Doe Last updated August 1").
+# A date or "Updated ..." run into the byline ("Jane Doe Last updated August 1"), after a
+# space or a separator: a month's letters ending a name are the name's ("Stefanov", "Kumar").
 _AUTHOR_TRAIL = re.compile(
-    rf"(?:\s*[•|·,-]?\s*(?:(?:last\s+)?(?:updated|published|posted|modified)(?:\s+on)?\b.*"
-    rf"|{_MONTH_NAMES}\b\.?(?:\s+\d.*)?|\d{{1,2}}\s+{_MONTH_NAMES}\b.*|\d{{4}}.*))$",
+    rf"(?:^|\s*[•|·,-]\s*|\s+)(?:(?:last\s+)?(?:updated|published|posted|modified)(?:\s+on)?\b.*"
+    rf"|{_MONTH_NAMES}\b\.?\s+\d.*|\d{{1,2}}\s+{_MONTH_NAMES}\b.*|\d{{4}}.*)$",
     re.I,
 )
+# A month alone after the name ("Jane Doe December"), trimmed unless it is a name's own: a
+# month that is also a name, after one word ("Theresa May").
+_AUTHOR_MONTH = re.compile(rf"\s*[•|·,-]?\s+({_MONTH_NAMES})\.?$", re.I)
+_NAME_MONTHS = frozenset({"april", "may", "june", "august", "march"})
 # A job title run into the byline ("Jane Doe Senior Writer").
 _AUTHOR_ROLE = re.compile(
     r"\s+(?:senior|staff|contributing|freelance|lead|chief|executive|managing|associate"
@@ -293,7 +298,11 @@ def clean_author(raw: str | None) -> str | None:
         return None
     text = " ".join(html_lib.unescape(raw).strip().strip("\"'“”").split())
     text = _AUTHOR_LEAD.sub("", text)
-    text = _AUTHOR_ROLE.sub("", _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•")).strip(" ,;|-•")
+    text = _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•")
+    month = _AUTHOR_MONTH.search(text)
+    if month and (len(text.split()) > 2 or month.group(1).lower() not in _NAME_MONTHS):
+        text = text[: month.start()]
+    text = _AUTHOR_ROLE.sub("", text.strip(" ,;|-•")).strip(" ,;|-•")
     if (
         not text
         or _AUTHOR_LABEL.match(text)
@@ -312,8 +321,12 @@ def clean_author(raw: str | None) -> str | None:
     return text
 
 
-def jsonld_author(objects: list[dict[str, Any]]) -> str | None:
-    """The author names of the page's own article in its JSON-LD, joined as a byline."""
+_ORGANIZATIONS = frozenset({"organization", "newsmediaorganization", "corporation"})
+
+
+def jsonld_author(objects: list[dict[str, Any]], people_only: bool = False) -> str | None:
+    """The author names of the page's own article in its JSON-LD, joined as a byline;
+    ``people_only``: none that is typed an organization."""
     for page_types in (ARTICLE_TYPES, frozenset({"webpage"})):
         for item in objects:
             if not jsonld_types(item) & page_types:
@@ -321,6 +334,12 @@ def jsonld_author(objects: list[dict[str, Any]]) -> str | None:
             found = item.get("author") or item.get("creator")
             names = []
             for person in found if isinstance(found, list) else [found]:
+                if (
+                    people_only
+                    and isinstance(person, dict)
+                    and jsonld_types(person) & _ORGANIZATIONS
+                ):
+                    continue
                 name = person.get("name") if isinstance(person, dict) else person
                 if isinstance(name, list):
                     name = name[0] if name else None
@@ -329,6 +348,13 @@ def jsonld_author(objects: list[dict[str, Any]]) -> str | None:
             if names:
                 return "; ".join(names)
     return None
+
+
+def _unless_part_of(name: str | None, other: str | None) -> str | None:
+    """``name``, unless each of its words is one of ``other``'s."""
+    if name and other and set(name.casefold().split()) <= set(other.casefold().split()):
+        return None
+    return name
 
 
 def wire_marker(text: str, author: str | None) -> str | None:
@@ -464,12 +490,16 @@ def extract_page(
         None,
     )
     # The page's structured data first, then its meta tag, then trafilatura's byline guess.
+    # An organization as the author (a CMS's default) comes last, after any person's byline;
+    # trafilatura's reading of the page's metadata may be that organization, cut short.
+    organization = clean_author(jsonld_author(jsonld))
     author = (
-        clean_author(jsonld_author(jsonld))
+        clean_author(jsonld_author(jsonld, people_only=True))
         or clean_author(meta_author)
-        or clean_author(metadata.author)
+        or _unless_part_of(clean_author(metadata.author), organization)
         # trafilatura's byline search (a copy of the whole page) only when nothing else names one
         or clean_author(byline_author(tree))
+        or organization
     )
     kind = page_kind(
         page_signals(tree, url, facts.og_type, jsonld),

@@ -358,6 +358,12 @@ def test_a_malformed_canonical_link_is_ignored():
         ("Written by: Jane Doe", "Jane Doe"),
         ("Jane Doe Last updated August 1, 2025", "Jane Doe"),
         ("Jane Doe December", "Jane Doe"),
+        ("Jane Doe, May 3, 2024", "Jane Doe"),
+        ("ServiceTitan November", "ServiceTitan"),
+        # a month's letters ending a name, or a month that is a surname, stay
+        ("Philip Stefanov", "Philip Stefanov"),
+        ("Prince Kumar", "Prince Kumar"),
+        ("Theresa May", "Theresa May"),
         ("Jane Doe Senior Writer", "Jane Doe"),
         ("View all posts by Jane Doe", "Jane Doe"),
         ("Jane Doe; John Roe", "Jane Doe and John Roe"),
@@ -424,3 +430,49 @@ def test_a_sure_fast_pass_is_kept_without_the_full_cascade(monkeypatch):
     result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
     assert calls == [(True, False)]  # 600 words, all the page shows: no second look
     assert isinstance(result, Extraction)
+
+
+def article_with(jsonld_author: str, byline: str = "") -> bytes:
+    graph = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Harbour ferry timetable approved",
+        "author": json.loads(jsonld_author),
+    }
+    paragraphs = "".join(
+        f"<p>The harbour council voted to approve ferry timetable number {i} on Tuesday.</p>"
+        for i in range(6)
+    )
+    return (
+        '<html><head><script type="application/ld+json">'
+        + json.dumps(graph)
+        + "</script></head><body><article><h1>Harbour ferry timetable approved</h1>"
+        + byline
+        + paragraphs
+        + "</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("jsonld_author", "byline", "author"),
+    [
+        # a person in the structured data is the author
+        ('{"@type": "Person", "name": "Jane Doe"}', "", "Jane Doe"),
+        # an organization there is a CMS's default: a person's byline on the page comes first
+        (
+            '{"@type": "Organization", "name": "Harbour Media Group"}',
+            '<p class="byline">By <a rel="author" href="/staff/rita">Rita Moreno</a></p>',
+            "Rita Moreno",
+        ),
+        # ... and the organization, whole, when no person is named
+        (
+            '{"@type": "Organization", "name": "Center for Ferry Evaluation and Research"}',
+            "",
+            "Center for Ferry Evaluation and Research",
+        ),
+    ],
+)
+def test_an_organization_is_the_author_only_when_no_person_is_named(jsonld_author, byline, author):
+    body = article_with(jsonld_author, byline)
+    result = extract_page(body, "http://a.example/news/ferry-timetable", "text/html", SETTINGS)
+    assert isinstance(result, Extraction) and result.author == author
