@@ -463,6 +463,10 @@ def storyline_neighbours(
     id -> probe: its vector's strongest terms; first published on ``days``): the stories
     near in time that are alike to one of them, the ``earlier`` stories (whose lines must
     not be cut), and every story of their lines."""
+    stored = conn.execute(query("stories_stored")).fetchone()
+    if not (stored and stored[0]):
+        # A first grouping: nothing to look for, and its probes are millions of rows.
+        return []
     probes = {**{key: {} for key in earlier}, **regrouped}
     dated = {key: {"day": days.get(key) if key in regrouped else None} for key in probes}
     rows = _probe_rows("story_id", probes, dated)
