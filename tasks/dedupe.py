@@ -146,7 +146,7 @@ def shingled_pairs(
                 read = texts(list(wanted))
                 unreadable.update(x for x in wanted if x not in read)
                 shingles.update((x, hasher.shingles(text)) for x, text in read.items())
-                del read
+                del read  # the window's texts go; their shingles stay while pairs need them
             if a in shingles and b in shingles:
                 yield position, shingles[a], shingles[b]
         for x in (a, b):
