@@ -23,7 +23,7 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -93,6 +93,65 @@ class ShingleHasher:
         np.not_equal(combined[1:], combined[:-1], out=first[1:])
         unique: np.ndarray = combined[first]
         return unique
+
+
+# Reads the texts of the given articles (by id); an article without a stored text is left out.
+# Grouping a big archive reads texts through one, a window at a time, rather than hold them all.
+TextReader = Callable[[Sequence[str]], Mapping[str, str]]
+
+
+def texts_in(sketches: Iterable[ArticleSketch]) -> TextReader:
+    """A ``TextReader`` over sketches held with their texts."""
+    text_of = {sketch.article_id: sketch.text for sketch in sketches}
+
+    def read(article_ids: Sequence[str]) -> dict[str, str]:
+        return {a: text_of[a] for a in article_ids if a in text_of}
+
+    return read
+
+
+TEXT_WINDOW = 2_000  # texts read at a time where grouping reads them through a ``TextReader``
+
+
+def shingled_pairs(
+    pairs: Sequence[tuple[str, str]],
+    texts: TextReader,
+    hasher: ShingleHasher,
+    needed: Callable[[str, str], bool],
+    window: int = TEXT_WINDOW,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(position, shingles of one, of the other) for each pair, in order, that is still
+    ``needed`` when it is reached (asked then, so it may depend on what the caller made of
+    the pairs before it) and whose two texts ``texts`` has.
+
+    Texts are read a window at a time (the next ``window`` missing ones of the pairs needed
+    as things stand), and each text's shingles are dropped after the last pair holding it:
+    what is held is the shingles of the texts under way, never every text."""
+    last_use: dict[str, int] = {}
+    for position, (a, b) in enumerate(pairs):
+        last_use[a] = last_use[b] = position
+    shingles: dict[str, np.ndarray] = {}
+    unreadable: set[str] = set()
+    for position, (a, b) in enumerate(pairs):
+        if needed(a, b):
+            if any(x not in shingles and x not in unreadable for x in (a, b)):
+                wanted: dict[str, None] = {}
+                for c, d in itertools.islice(pairs, position, None):
+                    if len(wanted) >= window:
+                        break
+                    if (c, d) == (a, b) or needed(c, d):
+                        for x in (c, d):
+                            if x not in shingles and x not in unreadable:
+                                wanted[x] = None
+                read = texts(list(wanted))
+                unreadable.update(x for x in wanted if x not in read)
+                shingles.update((x, hasher.shingles(text)) for x, text in read.items())
+                del read  # the window's texts go; their shingles stay while pairs need them
+            if a in shingles and b in shingles:
+                yield position, shingles[a], shingles[b]
+        for x in (a, b):
+            if last_use[x] == position:
+                shingles.pop(x, None)
 
 
 class UnionFind:
@@ -217,30 +276,20 @@ def copy_score(a: np.ndarray, b: np.ndarray, settings: DedupeSettings) -> float 
 
 def verified_copies(
     candidates: Sequence[tuple[str, str, bool]],
-    texts: Sequence[ArticleSketch],
+    texts: TextReader,
     settings: DedupeSettings,
 ) -> set[str]:
     """The articles among ``candidates`` (pending id, other id, sure) that are copies of a
-    pending article: sure ones as they are, the others verified by containment (``texts``
-    holds both sides of those)."""
+    pending article: sure ones as they are, the others verified by containment (their texts
+    read through ``texts``; a pair missing one is not a copy)."""
+    found = {other for _pending, other, sure in candidates if sure}
+    unsure = [(pending, other) for pending, other, sure in candidates if not sure]
     hasher = ShingleHasher(settings.shingle_size)
-    text_of = {a.article_id: a.text for a in texts}
-    shingles: dict[str, np.ndarray] = {}
-
-    def shingles_of(article_id: str) -> np.ndarray:
-        if article_id not in shingles:
-            shingles[article_id] = hasher.shingles(text_of[article_id])
-        return shingles[article_id]
-
-    found: set[str] = set()
-    for pending_id, other, sure in candidates:
-        if sure or (
-            other not in found
-            and other in text_of
-            and pending_id in text_of
-            and copy_score(shingles_of(pending_id), shingles_of(other), settings)
-        ):
-            found.add(other)
+    for position, first, second in shingled_pairs(
+        unsure, texts, hasher, lambda _pending, other: other not in found
+    ):
+        if copy_score(first, second, settings):
+            found.add(unsure[position][1])
     return found
 
 
@@ -248,11 +297,14 @@ def find_copy_links(
     articles: Sequence[ArticleSketch],
     settings: DedupeSettings,
     keys: Mapping[str, np.ndarray] | None = None,
+    texts: TextReader | None = None,
 ) -> list[ArticleLink]:
     """Every pair of articles that are copies of one text, with the tier that found it.
     ``keys`` are the articles' MinHash keys where already known (the archive keeps them);
-    the others' are worked out here. Shingles are made only for the pairs verified."""
+    the others' are worked out here. ``texts`` reads the texts (else the sketches hold
+    them); shingles are made only for the pairs verified, a window of texts at a time."""
     ordered = sorted(articles, key=lambda a: a.article_id)
+    read = texts or texts_in(ordered)
     links: list[ArticleLink] = []
 
     by_key = {url_key(a.url): a.article_id for a in ordered}
@@ -273,34 +325,46 @@ def find_copy_links(
             exact_pairs.add((ids[0], other))
 
     hasher = ShingleHasher(settings.shingle_size)
-    known = keys or {}
-    shingles: dict[int, np.ndarray] = {}
-
-    def shingles_of(index: int) -> np.ndarray:
-        if index not in shingles:
-            shingles[index] = hasher.shingles(ordered[index].text)
-        return shingles[index]
-
-    def keys_of(index: int) -> np.ndarray:
-        stored = known.get(ordered[index].article_id)
-        if stored is not None:
-            return stored
-        # Not kept: most texts are never verified, and every text's shingles would be held.
-        return minhash_keys(hasher.shingles(ordered[index].text), settings)
-
-    candidates = copy_candidates([keys_of(i) for i in range(len(ordered))], settings)
+    candidates = copy_candidates(_keys_of(ordered, keys or {}, read, hasher, settings), settings)
+    pairs = [
+        (ordered[first].article_id, ordered[second].article_id) for _, first, second in candidates
+    ]
+    del candidates
     # Verify the likeliest pairs first, and skip a pair its group already joins through
     # other links: a text copied by a hundred sites needs about a hundred checks, not the
     # five thousand of all its pairs. Each join keeps the link that made it.
     joined = UnionFind([a.article_id for a in ordered])
     for link in links:
         joined.union(link.a, link.b)
-    for _shared, first, second in candidates:
-        a, b = ordered[first].article_id, ordered[second].article_id
-        if (a, b) in exact_pairs or joined.find(a) == joined.find(b):
-            continue
-        score = copy_score(shingles_of(first), shingles_of(second), settings)
+
+    def unjoined(a: str, b: str) -> bool:
+        return (a, b) not in exact_pairs and joined.find(a) != joined.find(b)
+
+    for position, first_shingles, second_shingles in shingled_pairs(pairs, read, hasher, unjoined):
+        score = copy_score(first_shingles, second_shingles, settings)
         if score is not None:
+            a, b = pairs[position]
             links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
             joined.union(a, b)
     return list(dict.fromkeys(links))  # one link per (a, b, kind), first tier first
+
+
+def _keys_of(
+    ordered: Sequence[ArticleSketch],
+    known: Mapping[str, np.ndarray],
+    texts: TextReader,
+    hasher: ShingleHasher,
+    settings: DedupeSettings,
+) -> list[np.ndarray]:
+    """Each article's MinHash keys: ``known`` ones as they are, the others made from their
+    texts, read a window at a time (not kept: most texts are never verified)."""
+    missing = [a.article_id for a in ordered if a.article_id not in known]
+    made: dict[str, np.ndarray] = {}
+    for start in range(0, len(missing), TEXT_WINDOW):
+        for article_id, text in texts(missing[start : start + TEXT_WINDOW]).items():
+            made[article_id] = minhash_keys(hasher.shingles(text), settings)
+    empty = np.empty(0, dtype=np.uint64)
+    return [
+        known[a.article_id] if a.article_id in known else made.get(a.article_id, empty)
+        for a in ordered
+    ]

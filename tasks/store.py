@@ -297,9 +297,12 @@ SKETCHES_FETCHED = 500  # rows turned into Python objects at a time
 
 
 def article_sketches(
-    conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None
+    conn: duckdb.DuckDBPyConnection,
+    article_ids: Sequence[str] | None = None,
+    with_texts: bool = True,
 ) -> list[ArticleSketch]:
-    """What dedupe and clustering read of the given articles (all when none are given)."""
+    """What dedupe and clustering read of the given articles (all when none are given);
+    without their texts (left empty: ``article_texts`` reads them) unless ``with_texts``."""
     ids = all_article_ids(conn) if article_ids is None else article_ids
     if not ids:
         return []
@@ -308,13 +311,21 @@ def article_sketches(
     # once (4 copies of 786 texts: 82 MB of strings held through grouping, not 4 times 20).
     texts: dict[str, str] = {}
     with batch_view(conn, _ID_TYPES, _ids(ids)):
-        result = conn.execute(query("article_sketches"))
+        result = conn.execute(query("article_sketches"), {"with_texts": with_texts})
         while rows := result.fetchmany(SKETCHES_FETCHED):
             for row in rows:
                 values = list(row)
                 values[6] = texts.setdefault(values[7], values[6])  # text, by its sha256
                 sketches.append(ArticleSketch(*values))
     return sorted(sketches, key=lambda sketch: sketch.article_id)
+
+
+def article_texts(conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:
+    """The texts of the given articles (by id; one that is not stored is left out)."""
+    if not article_ids:
+        return {}
+    with batch_view(conn, _ID_TYPES, _ids(article_ids)):
+        return dict(conn.execute(query("article_texts")).fetchall())
 
 
 def pending_grouping(conn: duckdb.DuckDBPyConnection) -> list[str]:
@@ -452,6 +463,10 @@ def storyline_neighbours(
     id -> probe: its vector's strongest terms; first published on ``days``): the stories
     near in time that are alike to one of them, the ``earlier`` stories (whose lines must
     not be cut), and every story of their lines."""
+    stored = conn.execute(query("stories_stored")).fetchone()
+    if not (stored and stored[0]):
+        # A first grouping: nothing to look for, and its probes are millions of rows.
+        return []
     probes = {**{key: {} for key in earlier}, **regrouped}
     dated = {key: {"day": days.get(key) if key in regrouped else None} for key in probes}
     rows = _probe_rows("story_id", probes, dated)

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from tasks.dedupe import ShingleHasher, containment
+from tasks.dedupe import ShingleHasher, TextReader, containment, shingled_pairs, texts_in
 from tasks.linkage import average_linkage, merge_overlapping
 from tasks.origins import CopyGroup, copy_groups
 from tasks.sparse import CandidateDots, SparseVectors, candidate_dots
@@ -196,6 +196,7 @@ def group_stories(
     counts: TermCounts | None = None,
     known_terms: Mapping[str, Mapping[str, float]] | None = None,
     workers: int = 1,
+    texts: TextReader | None = None,
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links.
 
@@ -204,15 +205,17 @@ def group_stories(
     text), which are placed afresh. Each story comes with its vector, for story lines.
     ``counts`` are the archive's document frequencies (else they are counted here);
     ``known_terms`` the ``terms_of`` of texts the caller counted already (by article id);
-    ``workers`` the processes a big grouping may make its vectors in."""
+    ``workers`` the processes a big grouping may make its vectors in; ``texts`` reads the
+    texts (else the sketches hold them), a window at a time where they are needed."""
     by_id = {a.article_id: a for a in articles}
+    read = texts or texts_in(articles)
     held_groups = {a: g for a, g in previous.group.items() if a not in changed}
     groups, republished, scores = copy_groups(
         by_id, links, settings, held_groups, known_aggregators
     )
     aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
     vectors = group_vectors(
-        groups, by_id, settings.story_vector_terms, counts, known_terms, workers
+        groups, by_id, settings.story_vector_terms, counts, known_terms, workers, read
     )
     pairs = scored_pairs(groups, vectors, settings)
     story_start = merge_overlapping(len(groups), _held_together(groups, previous.story, changed))
@@ -277,7 +280,7 @@ def group_stories(
             story_vector(story_id, [vectors.row(i) for i in cluster], settings.story_vector_terms)
             for story_id, cluster in zip(story_ids, clusters, strict=True)
         ],
-        story_links=_story_links(groups, joins, by_id, settings),
+        story_links=_story_links(groups, joins, by_id, read, settings),
         merges=merges_of(story_ids, clusters, groups, previous.story),
         domain_scores=list(scores.values()),
     )
@@ -287,6 +290,7 @@ def _story_links(
     groups: Sequence[CopyGroup],
     joins: Sequence[ScoredPair],
     by_id: Mapping[str, ArticleSketch],
+    texts: TextReader,
     settings: DedupeSettings,
 ) -> list[ArticleLink]:
     """Why copy groups were joined into a story, origin to origin ("same_story").
@@ -294,26 +298,22 @@ def _story_links(
     A later text this alike in content to an earlier one while sharing little wording (it
     is not a copy) is a rewrite of it: each text is derived from at most one source, its
     most alike earlier text ("rewrite", a -> b means b rewrites a)."""
-    best_source: dict[str, tuple[float, str]] = {}
-    hasher = ShingleHasher(settings.shingle_size)
-    shingles: dict[str, np.ndarray] = {}
-
-    def shingles_of(article_id: str) -> np.ndarray:
-        if article_id not in shingles:
-            shingles[article_id] = hasher.shingles(by_id[article_id].text)
-        return shingles[article_id]
-
+    alike: list[tuple[str, str]] = []  # (earlier, later)
+    cosines: list[float] = []
     for pair in joins:
         a, b, cosine = groups[pair.first].origin, groups[pair.second].origin, pair.cosine
         date_a, date_b = by_id[a].page_date, by_id[b].page_date
-        if cosine < settings.rewrite_similarity or not date_a or not date_b or date_a == date_b:
-            continue
+        if cosine >= settings.rewrite_similarity and date_a and date_b and date_a != date_b:
+            alike.append((a, b) if date_a < date_b else (b, a))
+            cosines.append(cosine)
+    best_source: dict[str, tuple[float, str]] = {}
+    hasher = ShingleHasher(settings.shingle_size)
+    for position, shingles_a, shingles_b in shingled_pairs(alike, texts, hasher, _always):
         # Independent reports share facts but hardly a phrase; a rewrite keeps some of its
         # source's wording (quotes, turns of phrase) while a copy keeps most of it.
-        shared = containment(shingles_of(a), shingles_of(b))
-        if shared < settings.rewrite_min_containment:
+        if containment(shingles_a, shingles_b) < settings.rewrite_min_containment:
             continue
-        earlier, later = (a, b) if date_a < date_b else (b, a)
+        (earlier, later), cosine = alike[position], cosines[position]
         if later not in best_source or (cosine, earlier) > best_source[later]:
             best_source[later] = (cosine, earlier)
     rewrites = {(source, later) for later, (_, source) in best_source.items()}
@@ -328,3 +328,7 @@ def _story_links(
             low, high = sorted((a, b))
             out.append(ArticleLink(low, high, "same_story", weighted))
     return sorted(out, key=lambda link: (link.a, link.b, link.kind))
+
+
+def _always(_a: str, _b: str) -> bool:
+    return True

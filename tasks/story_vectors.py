@@ -10,12 +10,13 @@ import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 
 import regex
 
-from tasks.dedupe import normalise_text
+from tasks.dedupe import TEXT_WINDOW, TextReader, normalise_text
 from tasks.origins import CopyGroup
 from tasks.sparse import SparseBuilder, SparseVectors
 from tasks.workers import process_pool
@@ -208,50 +209,93 @@ def group_vectors(
     counts: TermCounts | None = None,
     known: Mapping[str, Mapping[str, float]] | None = None,
     workers: int = 1,
+    texts: TextReader | None = None,
 ) -> SparseVectors:
     """One tf-idf vector per copy group (its origin's text), cut to its ``keep`` strongest
     terms and normalised, as sparse arrays (a row a group). The document frequencies are
     ``counts`` (the archive's) when given, else counted over the groups in a first pass
     over the texts (so that only the frequencies and the cut vectors are ever held, not
     every text's full term counts). ``known`` holds the ``terms_of`` of texts already
-    counted (by article id). With ``workers`` and at least ``VECTORS_POOL_FROM`` groups,
-    counted and none known, the vectors are made in the worker pool, whole domains a job
-    (the same vectors)."""
+    counted (by article id). ``texts`` reads the origins' texts, ``TEXT_WINDOW`` at a time
+    (else the sketches hold them). With ``workers`` and at least ``VECTORS_POOL_FROM``
+    groups, counted and none known, the vectors are made in the worker pool, whole domains
+    a job (the same vectors)."""
     held = known or {}
+    origins = _origin_reader(groups, by_id, held, texts)
 
-    def terms_of_origin(group: CopyGroup) -> Mapping[str, float]:
-        terms = held.get(group.origin)
-        return terms if terms is not None else terms_of(by_id[group.origin])
+    def terms_of_origin(origin: ArticleSketch) -> Mapping[str, float]:
+        terms = held.get(origin.article_id)
+        return terms if terms is not None else terms_of(origin)
 
     if counts is None:
         df: Counter[str] = Counter()
-        for group in groups:
-            df.update(terms_of_origin(group).keys())
+        for start in range(0, len(groups), TEXT_WINDOW):
+            for origin in origins(range(start, min(start + TEXT_WINDOW, len(groups)))):
+                df.update(terms_of_origin(origin).keys())
         counts = TermCounts(len(groups), df)
     built = SparseBuilder(len(groups))
     if workers > 1 and len(groups) >= VECTORS_POOL_FROM and not held:
-        _vectors_in_pool(groups, by_id, keep, counts, workers, built)
+        _vectors_in_pool(groups, by_id, origins, keep, counts, workers, built)
         return built.build()
     sample = _furniture_sample(groups, by_id)
     idf: dict[str, float] = {}
     furniture: dict[str, frozenset[str]] = {}
     # A domain's sampled texts are counted once, for its furniture and their own vectors;
-    # one domain's terms are held at a time.
-    for domain, indices in sample.items():
-        terms = [terms_of_origin(groups[i]) for i in indices]
-        furniture[domain] = _furniture(terms)
-        for index, text_terms in zip(indices, terms, strict=True):
-            origin = by_id[groups[index].origin]
-            built.add(index, text_vector(origin, counts, keep, furniture[domain], text_terms, idf))
-    sampled = {index for indices in sample.values() for index in indices}
-    for index, group in enumerate(groups):
-        if index not in sampled:
-            origin = by_id[group.origin]
+    # one domain's terms are held at a time, and some domains' texts.
+    for batch in _batches(list(sample.values()), TEXT_WINDOW):
+        read = iter(origins([i for indices in batch for i in indices]))
+        for indices in batch:
+            sampled = [next(read) for _ in indices]
+            terms = [terms_of_origin(origin) for origin in sampled]
+            domain = sampled[0].domain
+            furniture[domain] = _furniture(terms)
+            for index, origin, text_terms in zip(indices, sampled, terms, strict=True):
+                built.add(
+                    index, text_vector(origin, counts, keep, furniture[domain], text_terms, idf)
+                )
+    chosen = {index for indices in sample.values() for index in indices}
+    rest = [index for index in range(len(groups)) if index not in chosen]
+    for start in range(0, len(rest), TEXT_WINDOW):
+        indices = rest[start : start + TEXT_WINDOW]
+        for index, origin in zip(indices, origins(indices), strict=True):
             dropped = furniture.get(origin.domain, frozenset())
             built.add(
-                index, text_vector(origin, counts, keep, dropped, held.get(group.origin), idf)
+                index, text_vector(origin, counts, keep, dropped, held.get(origin.article_id), idf)
             )
     return built.build()
+
+
+def _origin_reader(
+    groups: Sequence[CopyGroup],
+    by_id: Mapping[str, ArticleSketch],
+    held: Mapping[str, Mapping[str, float]],
+    texts: TextReader | None,
+) -> Callable[[Sequence[int]], list[ArticleSketch]]:
+    """The origins of the given copy groups (by index) with their texts: as ``by_id`` holds
+    them when there is no ``texts``, else with the texts it reads (but those whose terms
+    are ``held``, which no text is read for)."""
+
+    def origins(indices: Sequence[int]) -> list[ArticleSketch]:
+        sketches = [by_id[groups[i].origin] for i in indices]
+        if texts is None:
+            return sketches
+        read = texts([s.article_id for s in sketches if s.article_id not in held])
+        return [replace(s, text=read.get(s.article_id, "")) for s in sketches]
+
+    return origins
+
+
+def _batches(runs: Sequence[Sequence[int]], size: int) -> list[list[Sequence[int]]]:
+    """Consecutive runs gathered into batches of about ``size`` items (whole runs each)."""
+    batches: list[list[Sequence[int]]] = []
+    held = size
+    for run in runs:
+        if held >= size:
+            batches.append([])
+            held = 0
+        batches[-1].append(run)
+        held += len(run)
+    return batches
 
 
 VECTORS_POOL_FROM = 5_000  # copy groups from which their vectors are worth the worker pool
@@ -261,33 +305,30 @@ VECTORS_JOB = 2_500  # copy groups a job holds at least (whole domains)
 def _vectors_in_pool(
     groups: Sequence[CopyGroup],
     by_id: Mapping[str, ArticleSketch],
+    origins: Callable[[Sequence[int]], list[ArticleSketch]],
     keep: int,
     counts: TermCounts,
     workers: int,
     built: SparseBuilder,
 ) -> None:
     """``group_vectors`` in the worker pool: a job is whole domains (their origins in group
-    order, the first ``FURNITURE_SAMPLE`` of each its furniture sample, as here)."""
+    order, the first ``FURNITURE_SAMPLE`` of each its furniture sample, as here), its
+    origins' texts read (through ``origins``) as it is handed out."""
     by_domain: dict[str, list[int]] = defaultdict(list)
     for index, group in enumerate(groups):
         by_domain[by_id[group.origin].domain].append(index)
-    jobs: list[list[list[int]]] = [[]]
-    size = 0
-    for indices in by_domain.values():
-        if size >= VECTORS_JOB:
-            jobs.append([])
-            size = 0
-        jobs[-1].append(indices)
-        size += len(indices)
+    jobs = _batches(list(by_domain.values()), VECTORS_JOB)
     pool = process_pool(workers)
     try:
-        # A few jobs ahead of the one read back, so that the vectors waiting as dicts stay
-        # a few jobs' worth, not the whole run's.
-        waiting: deque[tuple[list[list[int]], Future[list[list[dict[str, float]]]]]] = deque()
+        # A few jobs ahead of the one read back, so that the texts and the vectors waiting
+        # as dicts stay a few jobs' worth, not the whole run's.
+        waiting: deque[tuple[list[Sequence[int]], Future[list[list[dict[str, float]]]]]] = deque()
         for job in [*jobs, None]:
             if job is not None:
-                origins = [[by_id[groups[i].origin] for i in indices] for indices in job]
-                waiting.append((job, pool.submit(domain_vectors, origins, counts, keep)))
+                read = iter(origins([i for indices in job for i in indices]))
+                domains = [[next(read) for _ in indices] for indices in job]
+                waiting.append((job, pool.submit(domain_vectors, domains, counts, keep)))
+                del read, domains
             while waiting and (job is None or len(waiting) > workers + 1):
                 done, future = waiting.popleft()
                 for indices, made in zip(done, future.result(), strict=True):

@@ -8,14 +8,19 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from tasks import dedupe
 from tasks.dedupe import (
     ShingleHasher,
+    TextReader,
     UnionFind,
     containment,
     copy_candidates,
     find_copy_links,
     minhash_keys,
+    shingled_pairs,
     text_sha256,
+    texts_in,
+    verified_copies,
 )
 from tests.conftest import seed_texts
 from wirehouse.errors import InputError
@@ -234,3 +239,56 @@ def test_candidates_counted_a_slice_of_texts_at_a_time_are_the_ones_counted_at_o
     for pairs_a_slice in (1, 7, 100):
         monkeypatch.setattr(dedupe, "CANDIDATE_SLICE", pairs_a_slice)
         assert dedupe.copy_candidates(keys, settings) == whole
+
+
+def reader_of(articles: list[ArticleSketch], asked: list[list[str]]) -> TextReader:
+    """A ``TextReader`` over the articles' texts that records what it was asked for."""
+    texts = texts_in(articles)
+
+    def read(article_ids):
+        asked.append(list(article_ids))
+        return texts(article_ids)
+
+    return read
+
+
+def test_shingled_pairs_read_a_window_of_texts_and_skip_pairs_no_longer_needed():
+    words = [f"w{i}" for i in range(40)]
+    articles = [sketch(f"t{n}", " ".join(words[n : n + 10])) for n in range(6)]
+    pairs = [("t0", "t1"), ("t1", "t2"), ("t2", "t3"), ("t3", "t4"), ("t4", "t5"), ("t0", "gone")]
+    asked: list[list[str]] = []
+    unneeded: set[tuple[str, str]] = set()
+    hasher = ShingleHasher(5)
+    seen = []
+    for position, first, second in shingled_pairs(
+        pairs, reader_of(articles, asked), hasher, lambda a, b: (a, b) not in unneeded, window=3
+    ):
+        a, b = pairs[position]
+        assert np.array_equal(first, hasher.shingles(articles[int(a[1:])].text))
+        assert np.array_equal(second, hasher.shingles(articles[int(b[1:])].text))
+        seen.append(position)
+        unneeded.add(("t3", "t4"))  # decided by the reader of the pairs as it goes
+    assert seen == [0, 1, 2, 4]  # t3-t4 skipped as asked; t0 has no pair with "gone"
+    assert all(len(ids) <= 3 for ids in asked)
+    assert sorted(x for ids in asked for x in ids) == ["gone", "t0", "t1", "t2", "t3", "t4", "t5"]
+
+
+def test_links_read_through_a_text_reader_are_the_ones_made_from_held_texts(seeds, monkeypatch):
+    rng = random.Random(5)
+    articles = [sketch(f"p{i}", t, f"s{i}.example") for i, t in enumerate(seeds)]
+    articles += [sketch(f"e{i}", edit_copy(seeds[i % 2], rng), f"e{i}.example") for i in range(4)]
+    held = find_copy_links(articles, SETTINGS)
+    monkeypatch.setattr(dedupe, "TEXT_WINDOW", 2)
+    asked: list[list[str]] = []
+    bare = [replace(a, text="") for a in articles]
+    assert find_copy_links(bare, SETTINGS, texts=reader_of(articles, asked)) == held
+    assert asked[0] == ["e0", "e1"]  # keys made from texts read a window at a time
+
+
+def test_verified_copies_take_sure_ones_and_check_the_others_texts(seeds):
+    rng = random.Random(9)
+    articles = [sketch("new", seeds[0]), sketch("copy", edit_copy(seeds[0], rng), "c.example")]
+    articles += [sketch("other", seeds[3], "o.example")]
+    candidates = [("new", "copy", False), ("new", "other", False), ("new", "wire", True)]
+    candidates += [("new", "unread", False)]
+    assert verified_copies(candidates, texts_in(articles), SETTINGS) == {"copy", "wire"}

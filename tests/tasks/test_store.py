@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from tasks import store
@@ -43,6 +44,12 @@ def test_sketches_come_sorted_and_copies_share_one_text(tmp_path, monkeypatch):
     assert len(copies) == 3
     assert all(text is copies[0] for text in copies)  # one string, not three
     assert sorted(s.text for s in sketches) == sorted(texts)
+    # without their texts, read by id where they are needed
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        bare = store.article_sketches(conn, with_texts=False)
+        read = store.article_texts(conn, [s.article_id for s in sketches[:2]] + ["gone"])
+    assert bare == [replace(s, text="") for s in sketches]
+    assert read == {s.article_id: s.text for s in sketches[:2]}
 
 
 def test_dates_are_stored_with_the_publishers_day_offset_and_source(tmp_path):

@@ -173,3 +173,31 @@ def test_vectors_made_in_the_worker_pool_are_the_ones_made_here(monkeypatch):
     assert all(rows)
     assert not any("site" in row for row in rows[-5:])  # the big domain's furniture is dropped
     assert all("site" in row for row in rows[:2])  # too few texts on the tiny one for any
+
+
+def test_stories_read_through_a_text_reader_are_the_ones_made_from_held_texts(monkeypatch):
+    import tasks.story_vectors as story_vectors
+    from tests.conftest import seed_texts
+
+    texts = [*seed_texts(), MISSILE_1 * 2, MISSILE_1 * 3, MISSILE_2 * 2, QUAKE * 3]
+    articles = [
+        sketch(f"a{i}", text, f"s{i % 3}.example", DAY + timedelta(hours=7 * i))
+        for i, text in enumerate(texts)
+    ]
+    links = find_copy_links(articles, SETTINGS)
+    held = group_stories(articles, links, SETTINGS)
+    monkeypatch.setattr(story_vectors, "TEXT_WINDOW", 2)
+    asked: list[list[str]] = []
+    text_of = {a.article_id: a.text for a in articles}
+
+    def read(article_ids):
+        asked.append(list(article_ids))
+        return {a: text_of[a] for a in article_ids}
+
+    bare = [replace(a, text="") for a in articles]
+    assert group_stories(bare, links, SETTINGS, texts=read) == held
+    assert asked and max(len(ids) for ids in asked[:2]) <= 2  # vectors: a window at a time
+    # and in the worker pool, a job's texts read as it is handed out
+    monkeypatch.setattr(story_vectors, "VECTORS_POOL_FROM", 1)
+    monkeypatch.setattr(story_vectors, "VECTORS_JOB", 2)
+    assert group_stories(bare, links, SETTINGS, workers=2, texts=read) == held
