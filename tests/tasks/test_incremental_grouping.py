@@ -56,6 +56,13 @@ def rows(ctx: RunContext, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def grouped_tables(ctx: RunContext, items: list[Extraction], tables: tuple[str, ...]) -> list:
+    """Store the items, group them, and read the tables back (each sorted)."""
+    store(ctx, *items)
+    group_articles(ctx)
+    return [sorted(rows(ctx, sql)) for sql in tables]
+
+
 def new_context(tmp_path: Path) -> RunContext:
     return RunContext(
         db_path=str(tmp_path / "news.duckdb"),
@@ -324,10 +331,7 @@ def test_a_run_that_reads_its_texts_in_the_worker_pool_groups_as_one_that_reads_
         monkeypatch.setattr(group_step, "POOL_FROM", pool_from)
         monkeypatch.setattr(group_step, "POOL_SLICE", 3)
         monkeypatch.setattr(group_step.os, "cpu_count", lambda: 2)
-        ctx = new_context(tmp_path / f"from-{pool_from}")
-        store(ctx, *items)
-        group_articles(ctx)
-        grouped.append([sorted(rows(ctx, sql)) for sql in tables])
+        grouped.append(grouped_tables(new_context(tmp_path / f"from-{pool_from}"), items, tables))
     assert grouped[0] == grouped[1]
     assert any(kind == "same_text" for _a, _b, kind, _s in grouped[0][4])
 
@@ -356,3 +360,27 @@ def test_copies_of_stored_texts_at_new_addresses_are_grouped_within_the_memory_c
     group = dict(rows(ctx, "select url, copy_group_id from articles"))
     for i in range(len(old)):
         assert group[f"https://moved{i}.example/story"] == group[f"https://old{i}.example/story"]
+
+
+def test_a_working_set_read_whole_groups_as_one_read_a_window_at_a_time(tmp_path, monkeypatch):
+    import tasks.steps.group as group_step
+
+    items = [
+        extraction(f"{topic}{n}", text_about(topic, n), DAY + timedelta(hours=n), f"{topic} news")
+        for topic in ("volcano", "harbour", "election")
+        for n in range(5)
+    ]
+    items.append(extraction("copy", items[0].text + " Read more.", DAY + timedelta(hours=9)))
+    tables = (
+        "select article_id, copy_group_id, story_id, is_group_origin from articles",
+        "select * from story_vectors",
+        "select * from article_links",
+    )
+    grouped = []
+    # read whole then the file let go, or read through the held file as a big set is
+    for whole_up_to in (group_step.WHOLE_TEXTS_UP_TO, 0):
+        monkeypatch.setattr(group_step, "WHOLE_TEXTS_UP_TO", whole_up_to)
+        ctx = new_context(tmp_path / f"whole-up-to-{whole_up_to}")
+        grouped.append(grouped_tables(ctx, items, tables))
+    assert grouped[0] == grouped[1]
+    assert any(kind == "near_copy" for _a, _b, kind, _s in grouped[0][2])
