@@ -193,7 +193,11 @@ def connect(
 
 
 def _set_up(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    conn.execute(_SETUP)
+    try:
+        conn.execute(_SETUP)
+    except duckdb.Error:
+        conn.close()  # not left open, holding the file, by a caller that never got it
+        raise
     return conn
 
 

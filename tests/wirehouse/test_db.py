@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -220,3 +222,22 @@ def test_the_first_rows_of_each_of_many_keys_fit_in_a_small_memory_limit(tmp_pat
     )
     assert conn.execute(first_rows, {"n": 200}).fetchone() == (60000,)
     assert conn.execute(first_rows, {"n": 1}).fetchone() == (30000,)
+
+
+def test_a_connection_whose_setup_fails_is_an_error_and_does_not_hold_the_file(
+    tmp_path, monkeypatch
+):
+    import wirehouse.db as db
+
+    path = tmp_path / "news.duckdb"
+    monkeypatch.setattr(db, "_SETUP", "set no_such_setting = 1")
+    with pytest.raises(StorageError, match="cannot open") as failed:
+        connect(path, wait_s=0)
+    # While the error (and so its traceback's frames) lives, another process opens the file.
+    opened = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).close()"],
+        capture_output=True,
+        text=True,
+    )
+    assert opened.returncode == 0, opened.stderr
+    assert failed.value.reason == "storage"
