@@ -102,7 +102,11 @@ TextReader = Callable[[Sequence[str]], Mapping[str, str]]
 
 def texts_in(sketches: Iterable[ArticleSketch]) -> TextReader:
     """A ``TextReader`` over sketches held with their texts."""
-    text_of = {sketch.article_id: sketch.text for sketch in sketches}
+    return held_texts({sketch.article_id: sketch.text for sketch in sketches})
+
+
+def held_texts(text_of: Mapping[str, str]) -> TextReader:
+    """A ``TextReader`` over texts held by article id."""
 
     def read(article_ids: Sequence[str]) -> dict[str, str]:
         return {a: text_of[a] for a in article_ids if a in text_of}

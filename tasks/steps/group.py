@@ -15,6 +15,7 @@ from tasks.dedupe import (
     ShingleHasher,
     TextReader,
     find_copy_links,
+    held_texts,
     minhash_keys,
     texts_in,
     verified_copies,
@@ -217,9 +218,9 @@ def _reader(db: _StepConnection, article_ids: Sequence[str]) -> TextReader:
     file let go during the work if they are few; else reads through the held file."""
     if len(article_ids) > WHOLE_TEXTS_UP_TO:
         return db.texts
-    sketches = article_sketches(db.conn(), article_ids)
-    db.release(before_work=len(sketches))
-    return texts_in(sketches)
+    texts = article_texts(db.conn(), article_ids)
+    db.release(before_work=len(texts))
+    return held_texts(texts)
 
 
 class _StepConnection:
