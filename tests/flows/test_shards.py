@@ -16,7 +16,7 @@ import pytest
 
 from bench import scale_out
 from flows.cli import run_sql
-from wirehouse.db import open_archive
+from wirehouse.db import open_archive, query
 
 PAGES = 240
 SHARDS = 4
@@ -141,12 +141,35 @@ def test_four_shards_and_a_killed_one_end_complete(sharded, site):
     assert shards == (SHARDS + 1,)  # the killed run, then four
 
 
+def _what_happened_to(db: str, article_ids: set[str]) -> dict[str, object]:
+    """What the sharded archive recorded where it differs from the reference: its rows for
+    the articles in question, its rejections, and records that came to neither an article
+    nor a rejection; so that a failure says where an article was lost."""
+    with open_archive(db, read_only=True) as conn:
+        return {
+            "articles": conn.execute(
+                "select article_id, url, text_sha256, record_id from articles"
+                " where article_id in (select unnest($ids))",
+                {"ids": sorted(article_ids)},
+            ).fetchall(),
+            "rejections": conn.execute(
+                "select url, reason, detail from rejections order by url"
+            ).fetchall(),
+            "pending": conn.execute(query("pending_records")).fetchall(),
+        }
+
+
 def test_shards_give_the_archive_one_file_run_gives(sharded, reference):
     db = sharded[0]
     state = scale_out.archive_state(db)
     assert state["doubled"] == 0
     assert state["pages"] == reference["pages"]
-    assert state["articles"] == reference["articles"]
+    differ = {a for a, _ in state["articles"] ^ reference["articles"]}
+    assert state["articles"] == reference["articles"], (
+        f"sharded only: {sorted(state['articles'] - reference['articles'])}; "
+        f"reference only: {sorted(reference['articles'] - state['articles'])}; "
+        f"the lake: {_what_happened_to(db, differ)}"
+    )
     assert state["copy_groups"] == reference["copy_groups"]
     assert state["stories"] == reference["stories"]
     assert len(reference["copy_groups"]) > 5 and len(reference["stories"]) > 50
