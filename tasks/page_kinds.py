@@ -43,6 +43,12 @@ _WRAPPERS = frozenset(
     {"td", "tr", "tbody", "table", "span", "font", "b", "i", "em", "strong", "center", "li", "ul"}
 )
 _DATED_PATH = re.compile(r"/(19|20)\d{2}/(0[1-9]|1[0-2])/")
+# A path segment that names a shop's or a catalogue's pages: what a CMS puts in front of a
+# product, a product grid or a category archive (WordPress's "/category/<name>/", Shopify's
+# "/collections/", Amazon's "/dp/"), and never in front of an article of its own.
+_SHOP_PATH = re.compile(
+    r"/(products?|shop|cart|collections|category|categories|browse|dp|catalog)(/|$)", re.I
+)
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 # Paywall and login-wall phrasing of a teaser page (its text stops where the wall starts).
 _PAYWALL = re.compile(
@@ -358,28 +364,29 @@ def _dated_path(url: str) -> bool:
 # split against a model fitted on the other.
 LIST_EVIDENCE_LINKS = 3  # headline links to other pages of the site: a page may be a list
 LIST_WEIGHTS: dict[str, float] = {
-    "bylined": -0.3803,
-    "calls_itself_website": 0.0601,
-    "dated": -0.3681,
-    "declares_article": -0.4788,
-    "headline_links": 0.0693,
-    "link_share": 3.922,
-    "path_depth": -0.0073,
-    "price_density": 0.0737,
-    "priced_cards": 0.347,
-    "product_markup": 1.7189,
-    "prose_block": -0.2355,
-    "prose_block_share": -0.1605,
-    "prose_lines": -0.1321,
-    "prose_share": -0.3619,
-    "short_lines": -0.0052,
-    "slug_words": -0.6718,
-    "text_share": -1.283,
-    "title_words": -0.732,
-    "words_per_line": -0.1413,
+    "bylined": -0.3687,
+    "calls_itself_website": 0.094,
+    "dated": -0.3368,
+    "declares_article": -0.4913,
+    "headline_links": 0.0627,
+    "link_share": 3.2879,
+    "path_depth": -0.0432,
+    "price_density": 0.0616,
+    "priced_cards": 0.3014,
+    "product_markup": 1.1616,
+    "prose_block": -0.2339,
+    "prose_block_share": -0.1822,
+    "prose_lines": -0.1258,
+    "prose_share": -0.4801,
+    "shop_path": 1.6364,
+    "short_lines": 0.041,
+    "slug_words": -0.6262,
+    "text_share": -1.0493,
+    "title_words": -0.7107,
+    "words_per_line": -0.1567,
 }
-LIST_BIAS = 5.2108
-LIST_LIKELIHOOD = 0.90  # at most 1 in 500 of the training articles reach it
+LIST_BIAS = 5.0049
+LIST_LIKELIHOOD = 0.89  # at most 1 in 500 of the training articles reach it
 
 
 def weighs_shape(signals: PageSignals, url: str) -> bool:
@@ -432,6 +439,7 @@ def page_shape(
         "short_lines": sum(1 for line in lines if _words(line) <= 5) / max(1, len(lines)),
         "product_markup": float(s.product_by_og or s.product_by_markup or s.price_markup),
         "path_depth": float(len([part for part in urlsplit(url).path.split("/") if part])),
+        "shop_path": float(bool(_SHOP_PATH.search(urlsplit(url).path))),
         "link_share": link_share,
         "prose_lines": prose_lines(main_text, s.card_texts) / per_100_words,
     }

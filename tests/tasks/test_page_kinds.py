@@ -218,3 +218,23 @@ def test_the_shape_model_weighs_every_feature_it_reads():
                        bylined=False, visible_chars=100, link_share=0.0)  # fmt: skip
     assert set(shape) == set(LIST_WEIGHTS)
     assert 0.0 < list_likelihood(shape) < 1.0
+
+
+def test_a_catalogue_address_makes_a_page_more_likely_a_list():
+    tiles = "".join(card(i) for i in range(6))
+    found = signals(f"<html><body><h1>Mugs</h1><ul>{tiles}</ul></body></html>")
+    text = "\n".join(f"A very good thing number {i}" for i in range(6))
+
+    def likelihood(url: str) -> float:
+        shape = page_shape(found, url=url, title="Mugs", main_text=text, dated_by_markup=False,
+                           bylined=False, visible_chars=len(text) * 3, link_share=0.0)  # fmt: skip
+        return list_likelihood(shape)
+
+    catalogues = ("https://shop.example/collections/mugs", "https://shop.example/dp/B0X1",
+                  "https://blog.example/category/mugs/", "https://shop.example/products/mug")  # fmt: skip
+    for catalogue in catalogues:
+        assert likelihood(catalogue) > likelihood("https://blog.example/mugs-we-liked")
+    # a word that only contains one of them is no catalogue
+    assert likelihood("https://blog.example/shopping-for-mugs") == likelihood(
+        "https://blog.example/hoping-for-mugs"
+    )
