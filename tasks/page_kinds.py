@@ -364,38 +364,40 @@ def _dated_path(url: str) -> bool:
 # split against a model fitted on the other.
 LIST_EVIDENCE_LINKS = 3  # headline links to other pages of the site: a page may be a list
 LIST_WEIGHTS: dict[str, float] = {
-    "bylined": -0.3687,
-    "calls_itself_website": 0.094,
-    "dated": -0.3368,
-    "declares_article": -0.4913,
-    "headline_links": 0.0627,
-    "link_share": 3.2879,
-    "path_depth": -0.0432,
-    "price_density": 0.0616,
-    "priced_cards": 0.3014,
-    "product_markup": 1.1616,
-    "prose_block": -0.2339,
-    "prose_block_share": -0.1822,
-    "prose_lines": -0.1258,
-    "prose_share": -0.4801,
-    "shop_path": 1.6364,
-    "short_lines": 0.041,
-    "slug_words": -0.6262,
-    "text_share": -1.0493,
-    "title_words": -0.7107,
-    "words_per_line": -0.1567,
+    "bylined": -0.3575,
+    "calls_itself_website": 0.1063,
+    "dated": -0.3399,
+    "declares_article": -0.4882,
+    "headline_links": 0.0466,
+    "link_share": 3.1145,
+    "path_depth": -0.0403,
+    "price_density": 0.0611,
+    "priced_cards": 0.2983,
+    "product_markup": 1.1487,
+    "prose_block": -0.2311,
+    "prose_block_share": -0.1835,
+    "prose_lines": -0.1207,
+    "prose_share": -0.4959,
+    "shop_path": 1.5883,
+    "short_lines": 0.114,
+    "slug_words": -0.6145,
+    "text_share": -1.0423,
+    "title_words": -0.7019,
+    "words_per_line": -0.1615,
 }
-LIST_BIAS = 5.0049
+LIST_BIAS = 4.9563
 LIST_LIKELIHOOD = 0.89  # at most 1 in 500 of the training articles reach it
 
 
 def weighs_shape(signals: PageSignals, url: str) -> bool:
     """Whether a page the rules keep may still be rejected for its shape: it shows links to
-    other pages or prices, does not call itself an article in JSON-LD or microdata (on
-    structure alone, such a page is never rejected), and its address does not date it."""
+    other pages or prices, or is at a shop's or a catalogue's address; it does not call
+    itself an article in JSON-LD or microdata (on structure alone, such a page is never
+    rejected); and its address does not date it."""
     s = signals
     shows_a_list = s.headline_links >= LIST_EVIDENCE_LINKS or s.priced_cards > 0
     shows_a_list = shows_a_list or s.product_by_og or s.product_by_markup or s.price_markup
+    shows_a_list = shows_a_list or bool(_SHOP_PATH.search(urlsplit(url).path))
     return shows_a_list and not s.declares_article_markup and not _dated_path(url)
 
 

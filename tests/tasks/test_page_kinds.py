@@ -201,6 +201,7 @@ def test_an_article_that_mentions_prices_and_links_keeps_its_shape():
 def test_only_a_page_that_shows_a_list_and_calls_itself_no_article_is_weighed():
     prose = signals(f"<html><body><article><p>{PROSE}</p></article></body></html>")
     assert not weighs_shape(prose, "https://poems.example/lyrics/song")  # nothing of a list
+    assert weighs_shape(prose, "https://shop.example/products/song-book")  # a shop's address
     teasers = "".join(card(i) for i in range(15))
     listing = signals(f"<html><body><ul>{teasers}</ul></body></html>")
     assert weighs_shape(listing, "https://news.example/latest-from-the-harbour")
