@@ -62,6 +62,19 @@ _LOGIN_WALL = re.compile(
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
 )
+_DAY = (
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+    r",?\s+\d{4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?"
+    r"\s+\d{4}|\d{4}-\d{2}-\d{2})"
+)
+# A date that opens a heading, or a "Posted on <date> by <name>" byline that closes it (its
+# date may be a <time>, left out of the heading's text).
+_HEADING_DATE = re.compile(
+    rf"^{_DAY}\s*[|·•:-]?\s+"
+    rf"|\s+[|·•-]?\s*(?:posted|published|updated)(?:\s+on\b(?:\s+{_DAY})?|\s+{_DAY})"
+    rf"(?:\s+by\b.*)?$",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$|[\"'”’)\]])|[。！？।؟]")
 _FRONT_PAGE = re.compile(r"/?((index|default|home)\.\w+)?", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:-]{1,2}\s*|\s*[|–—·•]\s+")
@@ -134,9 +147,7 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
-    headlines = tuple(
-        text for h1 in tree.iter("h1") for text in (" ".join(h1.text_content().split()),) if text
-    )[:3]
+    headlines = tuple(text for h1 in tree.iter("h1") if (text := _heading_text(h1)))[:3]
     # Texts of links to other pages (not in-page anchors like a table of contents).
     link_texts = frozenset(
         text
@@ -162,6 +173,25 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         visible_chars=visible,
         headlines=headlines,
     )
+
+
+def _heading_text(heading: lxml.html.HtmlElement) -> str:
+    """A heading's text as it reads: a line break in it is a space ("Best Tools<br>Top
+    Picks"), a <time> set inside it is no part of it, and an entity its site escaped twice
+    ("SQL &amp;#x26; AI") is the character."""
+    pieces: list[str] = []
+
+    def read(node: lxml.html.HtmlElement) -> None:
+        pieces.append(node.text or "")
+        for child in node:
+            if child.tag == "br":
+                pieces.append(" ")
+            elif isinstance(child.tag, str) and child.tag != "time":  # not a comment or date
+                read(child)
+            pieces.append(child.tail or "")
+
+    read(heading)
+    return " ".join(html_lib.unescape("".join(pieces)).split())
 
 
 def _absolute(href: str, base: str) -> str | None:
@@ -227,8 +257,18 @@ def page_headline(title: str | None, headings: list[str]) -> str | None:
         if len(heading.split()) <= 30 and (
             not title or len(known & set(_TITLE_WORDS.findall(_norm(heading)))) >= 2
         ):
-            return heading
+            return _without_dateline(heading, title)
     return title
+
+
+def _without_dateline(heading: str, title: str | None) -> str:
+    """The heading without a date the page set inside it ("Dec 18 2025 Title", "Title
+    Posted on July 1, 2024 by X"), unless the title says it too ("Sept. 11, 2001: ...")."""
+    match = _HEADING_DATE.search(heading)
+    if not match or _norm(match.group(0).strip(" |·•:-")) in _norm(title or ""):
+        return heading
+    trimmed = heading[: match.start()] + heading[match.end() :]
+    return trimmed if len(trimmed.split()) >= 2 else heading
 
 
 def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:

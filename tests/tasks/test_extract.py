@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from tasks.extract import (
@@ -15,6 +16,7 @@ from tasks.extract import (
     decode_html,
     drop_headline,
     extract_page,
+    page_facts,
     page_headline,
     wire_marker,
 )
@@ -386,6 +388,35 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
     assert page_headline(title, ["Menu", shown]) == shown
     assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
     assert page_headline(None, [shown]) == shown
+
+
+@pytest.mark.parametrize(
+    ("heading", "headline"),
+    [
+        # a date or a "Posted on" byline the page sets inside its <h1>
+        ('<time datetime="2025-12-18">Dec <span>18</span> 2025</time> Preparing a transition',
+         "Preparing a transition"),
+        ("Dec 18 2025 Preparing a transition", "Preparing a transition"),
+        ("Preparing a transition <span>Posted on <time>July 1, 2024</time> by jo</span>",
+         "Preparing a transition"),
+        ("Preparing a transition | Published May 5, 2024", "Preparing a transition"),
+        # a line break is a space; an entity the site escaped twice is its character
+        ("Preparing a<br>transition &amp;#x26; more", "Preparing a transition & more"),
+        # words that only look like a byline stay
+        ("Rules updated by the council", "Rules updated by the council"),
+        ("Rules updated on Monday", "Rules updated on Monday"),
+    ],
+)  # fmt: skip
+def test_the_headline_leaves_out_a_date_set_inside_it(heading, headline):
+    html = f"<html><body><h1>{heading}</h1><p>{'Some words of text here. ' * 20}</p></body></html>"
+    facts = page_facts(lxml.html.document_fromstring(html), "https://news.example/a")
+    title = "Preparing a transition & more, rules updated by the council on Monday"
+    assert page_headline(title, list(facts.headlines)) == headline
+
+
+def test_a_date_the_title_shares_with_the_headline_is_the_headline_s_own():
+    shown = "Sept. 11, 2001: The day that changed the city"
+    assert page_headline(shown, [shown]) == shown
 
 
 def test_a_short_extraction_gets_a_second_opinion_favouring_recall(monkeypatch):
