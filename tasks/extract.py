@@ -25,7 +25,12 @@ from charset_normalizer import from_bytes
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import ARTICLE_TYPES, jsonld_objects, jsonld_types, page_dates
 from tasks.page_kinds import page_kind, page_signals
-from tasks.page_metadata import byline_author, page_metadata
+from tasks.page_metadata import (
+    byline_author,
+    labelled_author,
+    linked_author,
+    page_metadata,
+)
 from tasks.text import count_words
 from tasks.urls import is_http_url
 from wirehouse.records import Extraction, Rejection
@@ -539,6 +544,9 @@ def extract_page(
         or _unless_part_of(clean_author(metadata.author), organization)
         # trafilatura's byline search (a copy of the whole page) only when nothing else names one
         or clean_author(byline_author(tree))
+        # a byline that links to its author's page, where nothing above reads it
+        or clean_author(linked_author(tree, url))
+        or clean_author(labelled_author(tree))
         or organization
     )
     kind = page_kind(

@@ -11,8 +11,12 @@ author. On the 1,497 WCXB dev pages this gives the same title, site name and aut
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from trafilatura import metadata as trafilatura_metadata
@@ -69,3 +73,87 @@ def byline_author(tree: lxml.html.HtmlElement) -> str | None:
         return None
     found.clean_and_trim()
     return found.author or None
+
+
+# Path segments that introduce a person's page on a site ("/author/jane-doe/",
+# "/authors/jane-doe", "/people/jane-doe"): WordPress and most CMSs link a byline there.
+_PERSON_PAGES = frozenset(
+    {
+        "author", "authors", "writer", "writers", "contributor", "contributors", "people",
+        "person", "staff", "profile", "profiles", "journalist", "journalists", "reporter",
+        "reporters", "columnist", "columnists", "editor", "editors", "expert", "experts",
+    }
+)  # fmt: skip
+_NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+_SLUG_PARTS = re.compile(r"[^a-z0-9]+")
+# Page furniture a byline is not in: another article's teaser names its own author.
+_NOT_BYLINE = ("nav", "footer", "aside")
+
+
+def _ascii_words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return [word for word in _SLUG_PARTS.split(folded) if word]
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return (
+        2 <= len(words) <= 5
+        and all(_NAME_WORD.match(word) for word in words)
+        and (words[0][0].isupper())
+    )
+
+
+def linked_author(tree: lxml.html.HtmlElement, url: str) -> str | None:
+    """The name a page's byline links to its author's page with: the first link marked
+    rel="author", or to a person's page of the site ("/author/jane-doe"), whose text is a
+    name and whose address spells that name, outside navigation, footers and sidebars."""
+    for link in tree.iter("a"):
+        text = " ".join(link.text_content().split())
+        if not _is_name(text):
+            continue
+        href = link.get("href") or ""
+        try:
+            segments = [s for s in urlsplit(urljoin(url, href)).path.lower().split("/") if s]
+        except ValueError:  # a malformed href is no link to anyone
+            continue
+        marked = "author" in (link.get("rel") or "").lower().split()
+        slug_words: set[str] = set()
+        for before, slug in itertools.pairwise(segments):
+            if before in _PERSON_PAGES:
+                slug_words = set(_ascii_words(slug))
+                break
+        spelled = bool(slug_words) and set(_ascii_words(text)) <= slug_words
+        if not (marked or spelled):
+            continue
+        if any(ancestor.tag in _NOT_BYLINE for ancestor in link.iterancestors()):
+            continue
+        return text
+    return None
+
+
+# A byline's label, alone ("Written by" above the name) or before the name ("By Jane Doe").
+_BYLINE_LABEL = re.compile(
+    r"^(?:(?:written|article|posted|published|words|story|text|reporting)\s+by|by)\s*:?\s*(.*)$",
+    re.I,
+)
+
+
+def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
+    """The name a page's byline gives after its label: "By Jane Doe" in one element, or
+    "Written by" with the name in the element that follows; outside navigation, footers and
+    sidebars."""
+    for node in tree.iter("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong"):
+        label = _BYLINE_LABEL.match(" ".join((node.text or "").split()))
+        if label is None or any(a.tag in _NOT_BYLINE for a in node.iterancestors()):
+            continue
+        # The name after the label in the same element ("By <a>Jane Doe</a>"), else alone
+        # in the next element ("<p>Written by</p><p>Jane Doe</p>").
+        same = " ".join(node.text_content().split())
+        name = _BYLINE_LABEL.sub(r"\1", same)
+        if not label.group(1) and not name:
+            following = node.getnext()
+            name = " ".join(following.text_content().split()) if following is not None else ""
+        if _is_name(name):
+            return name
+    return None

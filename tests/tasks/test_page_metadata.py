@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import lxml.html
+import pytest
 import trafilatura
 
 from tasks.extract import extract_page
-from tasks.page_metadata import byline_author, page_metadata
+from tasks.page_metadata import byline_author, labelled_author, linked_author, page_metadata
 from wirehouse.records import Extraction
 from wirehouse.settings import ExtractSettings
 
@@ -73,3 +75,43 @@ def test_odd_markup_costs_the_byline_not_the_page(monkeypatch):
     monkeypatch.setattr("trafilatura.metadata.extract_author", broken)
     tree = trafilatura.load_html(page("", f"<p>{PROSE}</p>"))
     assert byline_author(tree) is None
+
+
+def body(html: str) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(f"<html><body>{html}</body></html>")
+
+
+@pytest.mark.parametrize(
+    ("html", "author"),
+    [
+        ('<div>By <a href="/authors/trevor-jackins">Trevor Jackins</a></div>', "Trevor Jackins"),
+        ('<span><a href="https://news.example/author/jose-garcia/">José García</a></span>',
+         "José García"),
+        ('<p><a rel="author" href="/about">Jane Doe</a></p>', "Jane Doe"),
+        # a tag or a topic is no person, however its name is spelled
+        ('<a href="/tag/donald-trump">Donald Trump</a>', None),
+        # the address must spell the name, and the name be one
+        ('<a href="/author/someone-else">Jane Doe</a>', None),
+        ('<a href="/authors/all">All Authors</a>', None),
+        # another article's teaser in a sidebar names its own author
+        ('<aside><a href="/author/jane-doe">Jane Doe</a></aside>', None),
+    ],
+)  # fmt: skip
+def test_a_byline_links_to_its_author_s_page(html, author):
+    assert linked_author(body(html), "https://news.example/2024/story") == author
+
+
+@pytest.mark.parametrize(
+    ("html", "author"),
+    [
+        ("<p>Written by</p><p>Edzel Tabing</p>", "Edzel Tabing"),
+        ("<div><h2>Article by</h2><div>Matias Heikkilä</div></div>", "Matias Heikkilä"),
+        ("<p>Written by John Crenshaw</p>", "John Crenshaw"),
+        ("<p>By <!-- -->Preetam Jinka</p>", "Preetam Jinka"),
+        ("<p>By the way, this is a sentence of the text.</p>", None),
+        ("<p>Written by</p><p>a team of volunteers over many years</p>", None),
+        ("<footer><p>By Jane Doe</p></footer>", None),
+    ],
+)
+def test_a_byline_gives_its_author_after_its_label(html, author):
+    assert labelled_author(body(html)) == author
