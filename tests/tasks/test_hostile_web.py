@@ -144,6 +144,45 @@ def test_every_address_that_is_not_global_is_refused(tmp_path, name, address):
     assert address.split("::")[0] in detail or name in detail
 
 
+def test_bytes_a_server_sends_past_its_answer_never_answer_another_site(local_server, tmp_path):
+    """Two sites on one address (a CDN, a shared host, --resolve): the first sends a whole
+    second response after the one its Content-Length covers; that must not be read as the
+    second site's page. Connections were kept per address, so it was."""
+
+    def liar(h: BaseHTTPRequestHandler) -> None:
+        body = article("Liar page")
+        injected = article("Injected page")
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(  # one write: the extra response arrives with the body
+            body + b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            + f"Content-Length: {len(injected)}\r\n\r\n".encode() + injected
+        )  # fmt: skip
+
+    local_server.routes["/liar"] = liar
+    local_server.page("/story", article("Victim story"))
+    port = local_server.port
+    # One host at a time, one request at a time: the victim's request comes right after.
+    ctx = replace(
+        context(tmp_path, obey_robots=False, max_concurrency=1, per_host_concurrency=1),
+        resolve=(
+            ("a-liar.example", f"127.0.0.1:{port}"),
+            ("b-victim.example", f"127.0.0.1:{port}"),
+        ),
+    )
+    summary = sequence.archive(
+        ctx,
+        Sources(
+            urls=(f"http://a-liar.example:{port}/liar", f"http://b-victim.example:{port}/story")
+        ),
+    )
+    assert summary.failures == {}
+    titles = dict(rows(ctx, "select domain, title from articles"))
+    assert titles == {"a-liar.example": "Liar page", "b-victim.example": "Victim story"}
+
+
 def test_one_urls_unexpected_error_is_recorded_and_the_rest_go_on(local_server, tmp_path):
     class Exploding(StaticResolver):
         async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
