@@ -4,9 +4,9 @@ Each hop of a request is resolved by us, checked against the network policy, and
 connected to the very address we checked (the URL, Host header and TLS SNI keep the name),
 so a DNS answer cannot change between the check and the connection. Connections are kept
 alive per host name, never shared between names that resolve to one address: bytes one
-server sends past its response must not be read as another site's answer. Bodies are
-streamed and cut at the size limit after decompression; a slow drip is cut by the
-total-time limit.
+server sends past its response must not be read as another site's answer. Cookies live for
+one fetch's redirects only. Bodies are streamed and cut at the size limit after
+decompression; a slow drip is cut by the total-time limit.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Protocol
 
 import httpcore
@@ -328,6 +329,10 @@ class Fetcher:
         max_bytes: int,
     ) -> Page | FetchAttempt:
         current = url
+        # Cookies a server sets on the way are sent back along this fetch's redirects (a
+        # cookie check that redirects to itself), and forgotten with it: a run-wide jar would
+        # grow with every site's cookies and follow the crawler from page to page.
+        cookies = httpx.Cookies()
         for hop in range(self._settings.max_redirects + 1):
             if not is_http_url(current):
                 raise TerminalFetchError(
@@ -349,8 +354,10 @@ class Fetcher:
                 request = self._client.build_request(
                     "GET", target, headers=headers, extensions={_ADDRESS: (address, port)}
                 )
+                cookies.set_cookie_header(request)
                 response = await self._client.send(request, stream=True)
                 try:
+                    cookies.extract_cookies(response)
                     location = response.extensions.get(_LOCATION) or response.headers.get(
                         "location"
                     )
@@ -557,6 +564,13 @@ class _PinnedTransport(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
+class _NoCookies(DefaultCookiePolicy):
+    """The client keeps no cookie: each fetch keeps its own for its redirects."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
 async def _keep_location(response: httpx.Response) -> None:
     """Take a redirect's Location header out of httpx's reach: it parses the header even
     when it follows no redirect, and turns a malformed one into a transport error (which
@@ -581,6 +595,7 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=timeout,
         transport=_PinnedTransport(limits),
+        cookies=CookieJar(policy=_NoCookies()),  # a Cookies() would be copied, policy lost
         follow_redirects=False,
         event_hooks={"response": [_keep_location]},
         headers={

@@ -183,6 +183,49 @@ def test_bytes_a_server_sends_past_its_answer_never_answer_another_site(local_se
     assert titles == {"a-liar.example": "Liar page", "b-victim.example": "Victim story"}
 
 
+def test_cookies_stay_with_one_fetchs_redirects(local_server, tmp_path):
+    """A cookie a site sets is sent back along that fetch's redirects (a cookie check), and
+    never to another site on the same address, nor to the site's next page."""
+
+    def sets_cookies(h: BaseHTTPRequestHandler) -> None:
+        body = article("Cookie jar")
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(len(body)))
+        for i in range(50):
+            h.send_header("Set-Cookie", f"c{i}={'v' * 500}; Path=/")
+        h.end_headers()
+        h.wfile.write(body)
+
+    def cookie_check(h: BaseHTTPRequestHandler) -> None:
+        if "checked=1" in (h.headers.get("Cookie") or ""):
+            raw_response(200, {"Content-Type": "text/html"}, article("Checked"))(h)
+        else:
+            raw_response(302, {"Location": "/check", "Set-Cookie": "checked=1; Path=/"}, b"")(h)
+
+    local_server.routes["/jar"] = sets_cookies
+    local_server.routes["/check"] = cookie_check
+    local_server.page("/other", article("Other site"))
+    local_server.page("/next", article("Next page"))
+    port = local_server.port
+    ctx = replace(
+        context(tmp_path, obey_robots=False, max_concurrency=1, per_host_concurrency=1),
+        resolve=(("a.example", f"127.0.0.1:{port}"), ("b.example", f"127.0.0.1:{port}")),
+    )
+    urls = [f"http://a.example:{port}/jar", f"http://a.example:{port}/check"]
+    urls += [f"http://a.example:{port}/next", f"http://b.example:{port}/other"]
+    report = fetch_and_archive(ctx, urls)
+    assert report.failures == {}
+    assert report.fetched == 4
+    sent = {
+        (path, host.split(":")[0]): headers.get("Cookie")
+        for path, host, headers in local_server.requests
+    }
+    assert sent[("/check", "a.example")] == "checked=1"  # the redirect's second request
+    assert sent[("/next", "a.example")] is None
+    assert sent[("/other", "b.example")] is None
+
+
 def test_one_urls_unexpected_error_is_recorded_and_the_rest_go_on(local_server, tmp_path):
     class Exploding(StaticResolver):
         async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:
