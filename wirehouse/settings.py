@@ -119,6 +119,10 @@ class ExtractSettings:
     # A shorter main text is extracted again, favouring recall ...
     recall_below_words: Annotated[int, Field(ge=0)] = 400
     recall_gain: Annotated[float, Field(ge=1)] = 1.5  # ... and kept when this many times longer
+    # One page's extraction is cut after this long and the page rejected ("too_slow"): a
+    # page a few MB long can make trafilatura's passes quadratic (300,000 tiny paragraphs
+    # ran for over 5 minutes), and a run must not wait on it. Pages take well under 2 s.
+    max_extract_s: Seconds = 60.0
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)

@@ -27,11 +27,11 @@ from tasks.run_context import RunContext, Sources, new_run_id
 from tasks.steps import discover as discover_step
 from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending, reextract
-from tasks.steps.fetch import fetch_and_archive
+from tasks.steps.fetch import fetch_and_archive, fetch_and_extract
 from tasks.steps.ingest import ingest_unrecorded, ingest_warcs
 from wirehouse.errors import StorageUnavailable
 from wirehouse.records import FetchAttempt
-from wirehouse.settings import ArchiveSettings, FetchSettings, Settings
+from wirehouse.settings import ArchiveSettings, ExtractSettings, FetchSettings, Settings
 
 ARTICLE = (
     "<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
@@ -376,6 +376,29 @@ def test_a_slow_drip_is_cut_by_the_total_timeout(local_server, tmp_path):
     assert time.monotonic() - started < 10
     assert report.fetched == 1
     assert report.failures == {"timeout": 1}
+
+
+def test_a_page_that_extracts_too_slowly_costs_its_page_only(local_server, tmp_path):
+    """Thousands of tiny paragraphs make trafilatura's passes quadratic (300,000 ran for
+    over 5 minutes); with enough pages to extract in the worker processes, as a real run
+    does, the page is cut at the limit and rejected, and the other pages are archived."""
+    slow = (
+        b"<html><body><article>" + article("Slow")[60:-30] * 1000 + b"<p>a</p>" * 30_000
+        + b"</article></body></html>"
+    )  # fmt: skip
+    local_server.page("/slow", slow)
+    good = [f"/good-{i}" for i in range(63)]
+    for path in good:
+        local_server.page(path, article(f"Good page {path}"))
+    ctx = context(tmp_path, obey_robots=False)
+    ctx = replace(ctx, settings=replace(ctx.settings, extract=ExtractSettings(max_extract_s=1.0)))
+    started = time.monotonic()
+    report = fetch_and_extract(ctx, [local_server.url("/slow"), *map(local_server.url, good)])
+    assert time.monotonic() - started < 60
+    assert report.fetched == 64
+    assert report.rejected == {"too_slow": 1}
+    assert rows(ctx, "select reason from rejections") == [("too_slow",)]
+    assert rows(ctx, "select count(*) from articles") == [(63,)]
 
 
 @pytest.mark.parametrize(
