@@ -491,6 +491,33 @@ def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):
     assert reason == "too_many_links" and detail.startswith("2 of 12 URLs skipped")
 
 
+def test_a_huge_sitemap_being_parsed_does_not_time_out_the_other_listings(local_server, tmp_path):
+    """A sitemap of 100,000 URLs takes seconds to parse; parsed on the event loop it held
+    every fetch in flight past its total timeout, and a feed that answered in half a
+    second was recorded as a timeout and lost."""
+    urls = "".join(f"<url><loc>{local_server.url(f'/p{i}')}</loc></url>" for i in range(100_000))
+    sitemap = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    local_server.page("/big.xml", sitemap, content_type="application/xml")
+    feed = (
+        f"<rss><channel><item><link>{local_server.url('/from-feed')}</link></item></channel></rss>"
+    )
+
+    def slow_feed(h: BaseHTTPRequestHandler) -> None:
+        time.sleep(0.5)  # the sitemap has arrived and is being parsed meanwhile
+        raw_response(200, {"Content-Type": "application/rss+xml"}, feed.encode())(h)
+
+    local_server.routes["/feed.xml"] = slow_feed
+    ctx = context(
+        tmp_path, obey_robots=False, total_timeout_s=1.5, max_retries=0, max_links_per_listing=5
+    )
+    found = discover(
+        ctx,
+        Sources(feeds=(local_server.url("/feed.xml"),), sitemaps=(local_server.url("/big.xml"),)),
+    )
+    assert local_server.url("/from-feed") in found.urls
+    assert rows(ctx, "select reason from discovery_problems") == [("too_many_links",)]
+
+
 def _warc_with_pages(path: Path, count: int) -> list[int]:
     """A gzip WARC of ``count`` article responses; returns each record's offset."""
     archive = WarcArchive(path.parent / "src", "x")
