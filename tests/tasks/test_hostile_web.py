@@ -431,6 +431,22 @@ def test_a_huge_json_ld_block_costs_no_more_memory_than_its_page(local_server, t
     ]
 
 
+def test_a_title_and_author_of_megabytes_are_cut_not_stored_whole(local_server, tmp_path):
+    # The page's <title> and <h1> both: a headline of 250 KB, and an author of 400 KB.
+    page = article("Word " * 50_000).replace(
+        b"</head>", b'<meta name="author" content="' + b"Ada " * 100_000 + b'"></head>'
+    )
+    local_server.page("/huge-title", page)
+    ctx = context(tmp_path, obey_robots=False)
+    summary = sequence.archive(ctx, Sources(urls=(local_server.url("/huge-title"),)))
+    assert summary.new_articles == 1
+    ((title, author, story_title),) = rows(
+        ctx, "select a.title, a.author, s.title from articles a join stories s using (story_id)"
+    )
+    assert 500 < len(title) <= 1_001 and title.startswith("Word Word") and title.endswith("…")
+    assert len(author) <= 301 and story_title == title
+
+
 @pytest.mark.parametrize(
     "location",
     ["http://[::1", "http://exa\u2603\u2603..mple/", "javascript:alert(1)", "http://"],
