@@ -276,6 +276,21 @@ def _without_dateline(heading: str, title: str | None) -> str:
     return trimmed if len(trimmed.split()) >= 2 else heading
 
 
+# A page's markup may give a title, author or site name of megabytes (one <title> of 1 MB
+# was stored whole, and became its story's title in every table, summary and artifact).
+# Real headlines stay under a few hundred characters; longer is cut at a word.
+MAX_TITLE_CHARS = 1_000
+MAX_NAME_CHARS = 300
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    head = value[:limit]
+    at_word = head.rsplit(None, 1)[0] if head.strip() else head
+    return (at_word if len(at_word) > limit // 2 else head).rstrip() + "…"
+
+
 def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
     """Drop the site's name from a page title: "Story | Site" -> "Story"."""
     if not title:
@@ -567,10 +582,10 @@ def extract_page(
         record_id=record_id,
         url=url,
         canonical_url=facts.canonical_url,
-        title=title,
-        author=author,
+        title=_short(title, MAX_TITLE_CHARS),
+        author=_short(author, MAX_NAME_CHARS),
         page_date=published.at if published else None,
-        sitename=metadata.sitename or None,
+        sitename=_short(metadata.sitename, MAX_NAME_CHARS) or None,
         language=_language(text, facts.language),
         text=text,
         boilerplate_ratio=round(min(max(boilerplate, 0.0), 1.0), 4),

@@ -1,9 +1,12 @@
 """Fetching pages with httpx: safe, bounded, and recorded attempt by attempt.
 
 Each hop of a request is resolved by us, checked against the network policy, and then
-connected to the very address we checked (the Host header and TLS SNI keep the name), so a
-DNS answer cannot change between the check and the connection. Bodies are streamed and cut
-at the size limit after decompression; a slow drip is cut by the total-time limit.
+connected to the very address we checked (the URL, Host header and TLS SNI keep the name),
+so a DNS answer cannot change between the check and the connection. Connections are kept
+alive per host name, never shared between names that resolve to one address: bytes one
+server sends past its response must not be read as another site's answer. Cookies live for
+one fetch's redirects only. Bodies are streamed and cut at the size limit after
+decompression; a slow drip is cut by the total-time limit.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any, Protocol
 
+import httpcore
 import httpx
 
 from tasks.content_coding import (
@@ -324,6 +329,10 @@ class Fetcher:
         max_bytes: int,
     ) -> Page | FetchAttempt:
         current = url
+        # Cookies a server sets on the way are sent back along this fetch's redirects (a
+        # cookie check that redirects to itself), and forgotten with it: a run-wide jar would
+        # grow with every site's cookies and follow the crawler from page to page.
+        cookies = httpx.Cookies()
         for hop in range(self._settings.max_redirects + 1):
             if not is_http_url(current):
                 raise TerminalFetchError(
@@ -343,13 +352,12 @@ class Fetcher:
                 if validators and hop == 0:
                     headers.update(validators.headers())
                 request = self._client.build_request(
-                    "GET",
-                    target.copy_with(host=address, port=port),
-                    headers=headers,
-                    extensions={"sni_hostname": host} if target.scheme == "https" else {},
+                    "GET", target, headers=headers, extensions={_ADDRESS: (address, port)}
                 )
+                cookies.set_cookie_header(request)
                 response = await self._client.send(request, stream=True)
                 try:
+                    cookies.extract_cookies(response)
                     location = response.extensions.get(_LOCATION) or response.headers.get(
                         "location"
                     )
@@ -490,6 +498,77 @@ async def _read_body(response: httpx.Response, limit: int) -> bytes:
 
 
 _LOCATION = "wirehouse.location"  # where a redirect's Location header is kept
+_ADDRESS = "wirehouse.address"  # the checked (address, port) a request must connect to
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Opens a connection for a host name to the address the Fetcher checked for it, and
+    to no other: a name never checked has no address here."""
+
+    def __init__(self) -> None:
+        self._network = httpcore.AnyIOBackend()
+        self._addresses: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def pin(self, host: str, port: int, address: tuple[str, int]) -> None:
+        self._addresses[(host, port)] = address
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        address = self._addresses.get((host, port))
+        if address is None:
+            raise httpcore.ConnectError(f"{host}:{port} was not checked before connecting")
+        return await self._network.connect_tcp(
+            address[0], address[1], timeout, local_address, socket_options
+        )
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._network.sleep(seconds)
+
+
+class _PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport, its connections keyed by the URL's host name (as httpcore keys
+    them) and opened to the address checked for that request. Sending the address in the
+    URL instead kept one pool per address: sites that share an address (a CDN, a shared
+    host, --resolve) shared connections, and the bytes one server sent past its
+    Content-Length were read as the answer to the next site's request."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        self._backend = _PinnedBackend()
+        # httpx takes no network backend: its pool is made again, as it makes it, with ours.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=self._backend,
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        address = request.extensions.get(_ADDRESS)
+        if address is None:
+            raise httpx.ConnectError("no checked address for this request", request=request)
+        url = request.url
+        self._backend.pin(url.raw_host.decode("ascii"), url.port or _port(url), address)
+        return await super().handle_async_request(request)
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """The client keeps no cookie: each fetch keeps its own for its redirects."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
 
 
 async def _keep_location(response: httpx.Response) -> None:
@@ -515,7 +594,8 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     )
     return httpx.AsyncClient(
         timeout=timeout,
-        limits=limits,
+        transport=_PinnedTransport(limits),
+        cookies=CookieJar(policy=_NoCookies()),  # a Cookies() would be copied, policy lost
         follow_redirects=False,
         event_hooks={"response": [_keep_location]},
         headers={

@@ -25,6 +25,20 @@ from trafilatura.settings import Document
 LOG = logging.getLogger(__name__)
 
 
+# trafilatura's JSON-LD reader minifies each script with a regular expression whose
+# repeated alternation keeps state for every character: about 130 bytes of memory per
+# character of JSON-LD (a 9 MB script took 1.3 GB in a worker). Real pages carry a few KB
+# to a few hundred; past this, the page's JSON-LD is left to wirehouse's own reader
+# (page_dates.jsonld_objects: dates, authors, types), which has no such cost.
+MAX_JSONLD_CHARS = 1_000_000
+_JSONLD_SCRIPTS = '//script[@type="application/ld+json" or @type="application/settings+json"]'
+
+
+def _jsonld_chars(tree: lxml.html.HtmlElement) -> int:
+    """How much JSON-LD the page carries, as trafilatura's reader would read it."""
+    return sum(len(script.text or "") for script in tree.xpath(_JSONLD_SCRIPTS))
+
+
 @dataclass(frozen=True, slots=True)
 class PageMetadata:
     """What the page's markup says its title, site and author are (None: it does not)."""
@@ -40,10 +54,11 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     found = trafilatura_metadata.examine_meta(tree)
     if found.author and " " not in found.author:
         found.author = None  # trafilatura's rule: a one-word meta author is a handle
-    try:
-        found = trafilatura_metadata.extract_meta_json(tree, found)
-    except Exception as exc:  # trafilatura's JSON-LD reader fails on odd shapes of it
-        LOG.debug("trafilatura's JSON-LD reader failed on %s: %s", url, exc)
+    if _jsonld_chars(tree) <= MAX_JSONLD_CHARS:
+        try:
+            found = trafilatura_metadata.extract_meta_json(tree, found)
+        except Exception as exc:  # trafilatura's JSON-LD reader fails on odd shapes of it
+            LOG.debug("trafilatura's JSON-LD reader failed on %s: %s", url, exc)
     if not found.title:
         found.title = trafilatura_metadata.extract_title(tree)
     if not found.url:

@@ -18,10 +18,23 @@ Setting = TypeVar("Setting")
 Result = TypeVar("Result")
 
 
+_IN_POOL_WORKER = False
+
+
+def in_pool_worker() -> bool:
+    """Whether this process is one of a pool's workers (made by ``process_pool``): a process
+    of wirehouse's own that runs nothing but the work it is handed, where a signal timer
+    may cut a page short without touching anyone else's timers (Prefect's, in a run's own
+    process)."""
+    return _IN_POOL_WORKER
+
+
 def _watch_run(run_pid: int) -> None:
     """In a worker process: exit when the run that made the pool ends (a ``kill -9`` of the
     run must not leave workers behind holding hundreds of MB). The worker's parent is the
     fork server, which lives as long as its workers do, so the run is watched by its pid."""
+    global _IN_POOL_WORKER
+    _IN_POOL_WORKER = True
 
     def gone() -> None:
         os._exit(1)

@@ -33,6 +33,9 @@ _CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 Count = Annotated[int, Field(ge=1)]
 Seconds = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
+# Spans counted back from now (timedelta, SQL intervals) end before year 1: 1e300 seconds
+# was an OverflowError in the middle of a run, not a setting refused before it.
+TEN_YEARS_S = 10 * 366 * 86_400.0
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
@@ -91,10 +94,10 @@ class ArchiveSettings:
     lock_wait_s: Annotated[float, Field(ge=0)] = 120.0
     # URLs fetched by a run that never finished (killed, crashed) this recently are not
     # fetched again by the next run: it carries on where that one stopped.
-    resume_window_s: Annotated[float, Field(ge=0)] = 86_400.0
+    resume_window_s: Annotated[float, Field(ge=0, le=TEN_YEARS_S)] = 86_400.0
     # A DuckLake keeps its snapshots (time travel, readers of an older state) this long; the
     # maintenance flow's checkpoint expires older ones and deletes the files only they need.
-    snapshot_retention_s: Annotated[float, Field(ge=0)] = 86_400.0
+    snapshot_retention_s: Annotated[float, Field(ge=0, le=TEN_YEARS_S)] = 86_400.0
 
     def __post_init__(self) -> None:
         from wirehouse import ducklake  # the settings import nothing else at load time
@@ -119,6 +122,10 @@ class ExtractSettings:
     # A shorter main text is extracted again, favouring recall ...
     recall_below_words: Annotated[int, Field(ge=0)] = 400
     recall_gain: Annotated[float, Field(ge=1)] = 1.5  # ... and kept when this many times longer
+    # One page's extraction is cut after this long and the page rejected ("too_slow"): a
+    # page a few MB long can make trafilatura's passes quadratic (300,000 tiny paragraphs
+    # ran for over 5 minutes), and a run must not wait on it. Pages take well under 2 s.
+    max_extract_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0  # a timer's range
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)

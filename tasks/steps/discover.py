@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from tasks import progress
@@ -33,6 +34,7 @@ from wirehouse.records import (
 )
 
 logger = logging.getLogger("wirehouse.discover")
+Parsed = TypeVar("Parsed")
 
 
 def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
@@ -117,6 +119,15 @@ async def _read_listings(
             )
         return found[:limit]
 
+    # Listings are parsed in a thread, one at a time: a sitemap of a million URLs takes
+    # 20 s and most of a GB to parse, and on the event loop it stalled every fetch in
+    # flight past its total timeout (other feeds and sitemaps lost, their hosts paused).
+    parsing = asyncio.Semaphore(1)
+
+    async def parsed(parse: Callable[..., Parsed], *args: object) -> Parsed:
+        async with parsing:
+            return await asyncio.to_thread(parse, *args)
+
     async with make_client(settings) as client:
         polite = PoliteFetcher(Fetcher(client, ctx.policy(), ctx.resolver()), settings)
 
@@ -137,7 +148,8 @@ async def _read_listings(
             try:
                 body = await read(url)
                 if body is not None:
-                    links.extend(capped(url, parse_feed(body, url, settings.max_feed_bytes)))
+                    found = await parsed(parse_feed, body, url, settings.max_feed_bytes)
+                    links.extend(capped(url, found))
             except Exception as exc:
                 problems.append(DiscoveryProblem.from_exception(url, exc))
 
@@ -151,9 +163,11 @@ async def _read_listings(
                     return
                 if urlsplit(url).path.endswith("/robots.txt"):
                     pages: list[Link] = []
-                    children = sitemaps_from_robots(body, url)
+                    children = await parsed(sitemaps_from_robots, body, url)
                 else:
-                    pages, children = parse_sitemap(body, url, settings.max_feed_bytes)
+                    pages, children = await parsed(
+                        parse_sitemap, body, url, settings.max_feed_bytes
+                    )
             except Exception as exc:
                 problems.append(DiscoveryProblem.from_exception(url, exc))
                 return

@@ -4,10 +4,14 @@ processes; and re-extraction of the whole archive."""
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from types import FrameType
 
 from tasks import progress
 from tasks.articles import outcomes, save_extractions
@@ -22,7 +26,7 @@ from tasks.store import (
     save_problems,
     save_reextractions,
 )
-from tasks.workers import map_in_batches
+from tasks.workers import in_pool_worker, map_in_batches
 from wirehouse.errors import ParseError, StorageUnavailable
 from wirehouse.records import (
     DiscoveryProblem,
@@ -42,17 +46,50 @@ PARALLEL_FROM = 64  # below this many pending records, worker start-up costs mor
 Outcome = Extraction | Rejection | UnreadableRecord
 
 
+class _TooSlow(BaseException):
+    """Raised into an extraction that ran out of time. Not an Exception: trafilatura's own
+    ``except Exception`` blocks must not swallow it and carry on with the page."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (SIGALRM), in a pool's worker process only:
+    a run's own process may be a Prefect flow run, whose timeouts use the same signal and
+    timer, and a small run's pages are extracted in a thread there, which signals do not
+    reach; pages extracted there (fewer than ``PARALLEL_FROM``) run without the limit.
+    Python code is cut at once; a single C call (one lxml parse) finishes first."""
+    if not in_pool_worker() or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def extract_body(
     body: bytes, url: str, content_type: str | None, settings: ExtractSettings, record_id: str
 ) -> Extraction | Rejection:
     """Extract a body in hand (runs in a worker process as pages arrive): one page's
-    surprise is its rejection, never the batch's."""
+    surprise is its rejection, never the batch's, and so is a page that takes longer than
+    ``max_extract_s``."""
     # Imported here: the workers have it loaded already (tasks/worker_preload.py), and the
     # run's own process, which mostly fetches, then never loads trafilatura at all.
     from tasks.extract import extract_page
 
     try:
-        return extract_page(body, url, content_type, settings, record_id)
+        with _time_limit(settings.max_extract_s):
+            return extract_page(body, url, content_type, settings, record_id)
+    except _TooSlow:
+        detail = f"extraction took over {settings.max_extract_s:g}s (WIREHOUSE_MAX_EXTRACT_S)"
+        return Rejection(record_id, url, "too_slow", detail)
     except Exception as exc:
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
 
