@@ -12,6 +12,7 @@ they never depend on the order of the input.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -88,43 +89,61 @@ class SparseVectors:
         return flat, np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
 
 
-# Pairs a chunk: each pair holds up to two vectors' entries (a hundred terms each) in
-# several arrays while its chunk is worked on, about 7 KB a pair, so 10,000 pairs ~70 MB.
-PAIR_CHUNK = 10_000
+# Distinct first vectors of the pairs worked on at a time (``_pair_dots``): their weights go
+# to a small dense table, which a few of them keep in the CPU's cache (measured on 2 million
+# pairs of 42,545 story vectors: 4 heads 2.2 s, 16 2.6 s, 64 4.5 s, 256 6.2 s; the binary
+# search it replaced 6.3 s).
+PAIR_HEADS = 4
 
 
 def pair_dots(
     vectors: Sequence[Mapping[str, float]] | SparseVectors,
     pairs: Sequence[tuple[int, int]] | np.ndarray,
-    chunk: int = PAIR_CHUNK,
+    heads: int = PAIR_HEADS,
 ) -> list[float]:
     """The dot products of the given pairs of vectors (by index)."""
     if not len(pairs):
         return []
     sparse = vectors if isinstance(vectors, SparseVectors) else SparseVectors(vectors)
     both = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    out: list[float] = _pair_dots(sparse, both, chunk).tolist()
+    out: list[float] = _pair_dots(sparse, both, heads).tolist()
     return out
 
 
-def _pair_dots(sparse: SparseVectors, both: np.ndarray, chunk: int = PAIR_CHUNK) -> np.ndarray:
-    """``pair_dots`` over an (n, 2) array of pairs, as an array: in each chunk of pairs the
-    first vectors' (pair, term) keys come out sorted, and the second vectors' keys are
-    looked up in them by binary search."""
-    width = sparse.width
-    out = np.zeros(len(both), dtype=np.float64)
-    for low in range(0, len(both), chunk):
-        part = both[low : low + chunk]
-        flat_a, pair_a = sparse.positions(part[:, 0])
+def _pair_dots(sparse: SparseVectors, both: np.ndarray, heads: int = PAIR_HEADS) -> np.ndarray:
+    """``pair_dots`` over an (n, 2) array of pairs, as an array. The pairs are taken by
+    their first vector, ``heads`` first vectors at a time: those vectors' weights go to a
+    dense table (a row a vector, a column a term any of them holds), and each second
+    vector's entries look their term up in it. Each pair's products are summed in the order
+    of its second vector's terms; a term the first lacks adds 0.0, which changes no sum, so
+    the dots are bit for bit what summing the shared terms alone gives."""
+    if not len(both):
+        return np.zeros(0, dtype=np.float64)
+    order = np.argsort(both[:, 0], kind="stable")
+    pairs = both[order]
+    dots = np.zeros(len(pairs), dtype=np.float64)
+    column = np.full(sparse.width, -1, dtype=np.int64)  # a term's column in the table
+    firsts = pairs[:, 0]
+    run_starts = np.flatnonzero(np.r_[True, firsts[1:] != firsts[:-1]])
+    cuts = [*run_starts[::heads].tolist(), len(pairs)]
+    for low, high in itertools.pairwise(cuts):
+        part = pairs[low:high]
+        rows, row_of_pair = np.unique(part[:, 0], return_inverse=True)
+        flat_a, row_a = sparse.positions(rows)
+        terms_a = sparse.terms[flat_a]
+        held = np.unique(terms_a)
+        column[held] = np.arange(held.size)
+        table = np.zeros(rows.size * held.size, dtype=np.float64)
+        table[row_a * held.size + column[terms_a]] = sparse.weights[flat_a]
         flat_b, pair_b = sparse.positions(part[:, 1])
-        keys_a = pair_a * width + sparse.terms[flat_a]  # sorted: pairs in order, terms too
-        keys_b = pair_b * width + sparse.terms[flat_b]
-        found = np.minimum(np.searchsorted(keys_a, keys_b), max(keys_a.size - 1, 0))
-        match = keys_a[found] == keys_b if keys_a.size else np.zeros(keys_b.size, dtype=bool)
-        products = sparse.weights[flat_a[found[match]]] * sparse.weights[flat_b[match]]
-        out[low : low + len(part)] = np.bincount(
-            pair_b[match], weights=products, minlength=len(part)
-        )
+        where = column[sparse.terms[flat_b]]
+        hit = where >= 0
+        pair_b, flat_b, where = pair_b[hit], flat_b[hit], where[hit]
+        products = table[row_of_pair[pair_b] * held.size + where] * sparse.weights[flat_b]
+        dots[low:high] = np.bincount(pair_b, weights=products, minlength=len(part))
+        column[held] = -1
+    out = np.empty_like(dots)
+    out[order] = dots
     return out
 
 
