@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from tasks.sparse import ragged_ranges
+from tasks.sparse import ragged_ranges, sorted_unique
 from tasks.urls import url_key
 from wirehouse.records import ArticleLink, ArticleSketch
 from wirehouse.settings import DedupeSettings
@@ -269,7 +269,7 @@ def copy_candidates(
         per_text, np.arange(1, int(per_text[-1]) // CANDIDATE_SLICE + 1) * CANDIDATE_SLICE
     )
     found_codes, found_shared = [], []
-    for low, high in itertools.pairwise([0, *np.unique(cuts + 1).tolist(), len(keys)]):
+    for low, high in itertools.pairwise([0, *sorted_unique(cuts + 1).tolist(), len(keys)]):
         if high <= low:
             continue
         at = by_text[text_start[low] : text_start[high]]
