@@ -340,17 +340,26 @@ def replace_fingerprints(
     if not fingerprints:
         return
     # A row an article and key, loaded as whole columns; an article with no key has one
-    # row, not keyed, so that its old keys still go.
+    # row, not keyed, so that its old keys still go. Its id is written once (batch_ids),
+    # the keys' rows give its position: DuckDB takes a numpy string in about a microsecond,
+    # so 128 copies of each id cost 0.74 s a chunk of 5,000 articles, against 0.05 s.
     keys = [np.asarray(f, dtype=np.uint64) for f in fingerprints.values()]
     rows = [k if k.size else _NO_KEY for k in keys]
     sizes = [row.size for row in rows]
-    columns = {
-        "article_id": np.repeat(np.array(list(fingerprints)), sizes),
+    positions = np.arange(len(keys), dtype=np.int32)
+    columns: dict[str, np.ndarray] = {
+        "pos": np.repeat(positions, sizes),
         "fingerprint": np.concatenate(rows),
         "keyed": np.repeat(np.array([k.size > 0 for k in keys]), sizes),
     }
-    types = {"article_id": "VARCHAR", "fingerprint": "UBIGINT", "keyed": "BOOLEAN"}
-    with transaction(conn), columns_view(conn, types, columns):
+    ids: dict[str, np.ndarray] = {"pos": positions, "article_id": np.array(list(fingerprints))}
+    with (
+        transaction(conn),
+        columns_view(
+            conn, {"pos": "INTEGER", "fingerprint": "UBIGINT", "keyed": "BOOLEAN"}, columns
+        ),
+        columns_view(conn, {"pos": "INTEGER", "article_id": "VARCHAR"}, ids, view="batch_ids"),
+    ):
         conn.execute(query("replace_fingerprints"))
 
 

@@ -77,9 +77,7 @@ def test_contract_columns_exist(tmp_path):
 
 # Batches that are not shaped like the table a statement writes.
 BATCH_SHAPES = {
-    "replace_fingerprints": (
-        "select ''::varchar as article_id, 0::ubigint as fingerprint, true as keyed"
-    ),
+    "replace_fingerprints": "select 0::integer as pos, 0::ubigint as fingerprint, true as keyed",
     "grouping_working_set": (
         "select ''::varchar as article_id, true as near, ''::varchar as term, 0.0 as weight"
     ),
@@ -90,7 +88,10 @@ BATCH_SHAPES = {
 }
 
 # Views other than ``batch`` a statement reads (a second column set), by name.
-OTHER_VIEWS = {"kept": "select ''::varchar as story_id"}
+OTHER_VIEWS = {
+    "kept": "select ''::varchar as story_id",
+    "batch_ids": "select 0::integer as pos, ''::varchar as article_id",
+}
 
 
 def test_every_named_query_parses(tmp_path):
