@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from tasks.sparse import ragged_ranges
+from tasks.sparse import ragged_ranges, sorted_unique
 from tasks.urls import url_key
 from wirehouse.records import ArticleLink, ArticleSketch
 from wirehouse.settings import DedupeSettings
@@ -116,20 +116,39 @@ def held_texts(text_of: Mapping[str, str]) -> TextReader:
 
 TEXT_WINDOW = 2_000  # texts read at a time where grouping reads them through a ``TextReader``
 
+# Reads the shingles of the given articles (by id); an article without a stored text is left
+# out. The group step keeps the shingles its first pass made (``tasks.shingle_spill``).
+ShingleReader = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
+
+
+def shingle_reader(
+    texts: TextReader, hasher: ShingleHasher, known: ShingleReader | None = None
+) -> ShingleReader:
+    """A ``ShingleReader``: the shingles ``known`` has as they are, the others hashed from
+    the texts ``texts`` reads."""
+
+    def read(article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        found = dict(known(article_ids)) if known is not None else {}
+        rest = [a for a in article_ids if a not in found]
+        if rest:
+            found.update((a, hasher.shingles(text)) for a, text in texts(rest).items())
+        return found
+
+    return read
+
 
 def shingled_pairs(
     pairs: Sequence[tuple[str, str]],
-    texts: TextReader,
-    hasher: ShingleHasher,
+    shingles_of: ShingleReader,
     needed: Callable[[str, str], bool],
     window: int = TEXT_WINDOW,
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """(position, shingles of one, of the other) for each pair, in order, that is still
     ``needed`` when it is reached (asked then, so it may depend on what the caller made of
-    the pairs before it) and whose two texts ``texts`` has.
+    the pairs before it) and whose two texts ``shingles_of`` has.
 
-    Texts are read a window at a time (the next ``window`` missing ones of the pairs needed
-    as things stand), and each text's shingles are dropped after the last pair holding it:
+    Shingles are read a window at a time (the next ``window`` missing ones of the pairs
+    needed as things stand), and each text's are dropped after the last pair holding it:
     what is held is the shingles of the texts under way, never every text."""
     last_use: dict[str, int] = {}
     for position, (a, b) in enumerate(pairs):
@@ -147,10 +166,10 @@ def shingled_pairs(
                         for x in (c, d):
                             if x not in shingles and x not in unreadable:
                                 wanted[x] = None
-                read = texts(list(wanted))
+                read = shingles_of(list(wanted))
                 unreadable.update(x for x in wanted if x not in read)
-                shingles.update((x, hasher.shingles(text)) for x, text in read.items())
-                del read  # the window's texts go; their shingles stay while pairs need them
+                shingles.update(read)
+                del read  # the window's texts went; their shingles stay while pairs need them
             if a in shingles and b in shingles:
                 yield position, shingles[a], shingles[b]
         for x in (a, b):
@@ -250,7 +269,7 @@ def copy_candidates(
         per_text, np.arange(1, int(per_text[-1]) // CANDIDATE_SLICE + 1) * CANDIDATE_SLICE
     )
     found_codes, found_shared = [], []
-    for low, high in itertools.pairwise([0, *np.unique(cuts + 1).tolist(), len(keys)]):
+    for low, high in itertools.pairwise([0, *sorted_unique(cuts + 1).tolist(), len(keys)]):
         if high <= low:
             continue
         at = by_text[text_start[low] : text_start[high]]
@@ -282,15 +301,17 @@ def verified_copies(
     candidates: Sequence[tuple[str, str, bool]],
     texts: TextReader,
     settings: DedupeSettings,
+    known: ShingleReader | None = None,
 ) -> set[str]:
     """The articles among ``candidates`` (pending id, other id, sure) that are copies of a
-    pending article: sure ones as they are, the others verified by containment (their texts
-    read through ``texts``; a pair missing one is not a copy)."""
+    pending article: sure ones as they are, the others verified by containment (their
+    shingles ``known`` or made from the texts read through ``texts``; a pair missing one is
+    not a copy)."""
     found = {other for _pending, other, sure in candidates if sure}
     unsure = [(pending, other) for pending, other, sure in candidates if not sure]
-    hasher = ShingleHasher(settings.shingle_size)
+    shingles_of = shingle_reader(texts, ShingleHasher(settings.shingle_size), known)
     for position, first, second in shingled_pairs(
-        unsure, texts, hasher, lambda _pending, other: other not in found
+        unsure, shingles_of, lambda _pending, other: other not in found
     ):
         if copy_score(first, second, settings):
             found.add(unsure[position][1])
@@ -302,11 +323,13 @@ def find_copy_links(
     settings: DedupeSettings,
     keys: Mapping[str, np.ndarray] | None = None,
     texts: TextReader | None = None,
+    known: ShingleReader | None = None,
 ) -> list[ArticleLink]:
     """Every pair of articles that are copies of one text, with the tier that found it.
     ``keys`` are the articles' MinHash keys where already known (the archive keeps them);
     the others' are worked out here. ``texts`` reads the texts (else the sketches hold
-    them); shingles are made only for the pairs verified, a window of texts at a time."""
+    them); shingles are taken from ``known`` where it has them, else made only for the
+    pairs verified, a window of texts at a time."""
     ordered = sorted(articles, key=lambda a: a.article_id)
     read = texts or texts_in(ordered)
     links: list[ArticleLink] = []
@@ -344,7 +367,8 @@ def find_copy_links(
     def unjoined(a: str, b: str) -> bool:
         return (a, b) not in exact_pairs and joined.find(a) != joined.find(b)
 
-    for position, first_shingles, second_shingles in shingled_pairs(pairs, read, hasher, unjoined):
+    shingles_of = shingle_reader(read, hasher, known)
+    for position, first_shingles, second_shingles in shingled_pairs(pairs, shingles_of, unjoined):
         score = copy_score(first_shingles, second_shingles, settings)
         if score is not None:
             a, b = pairs[position]

@@ -30,7 +30,15 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from tasks.dedupe import ShingleHasher, TextReader, containment, shingled_pairs, texts_in
+from tasks.dedupe import (
+    ShingleHasher,
+    ShingleReader,
+    TextReader,
+    containment,
+    shingle_reader,
+    shingled_pairs,
+    texts_in,
+)
 from tasks.linkage import average_linkage, merge_overlapping
 from tasks.origins import CopyGroup, copy_groups
 from tasks.sparse import CandidateDots, SparseVectors, candidate_dots
@@ -197,6 +205,7 @@ def group_stories(
     known_terms: Mapping[str, Mapping[str, float]] | None = None,
     workers: int = 1,
     texts: TextReader | None = None,
+    known_shingles: ShingleReader | None = None,
 ) -> StoryResult:
     """Copy groups, origins and stories for the given articles and copy links.
 
@@ -206,7 +215,8 @@ def group_stories(
     ``counts`` are the archive's document frequencies (else they are counted here);
     ``known_terms`` the ``terms_of`` of texts the caller counted already (by article id);
     ``workers`` the processes a big grouping may make its vectors in; ``texts`` reads the
-    texts (else the sketches hold them), a window at a time where they are needed."""
+    texts (else the sketches hold them), a window at a time where they are needed;
+    ``known_shingles`` has the shingles of texts already hashed (the rest are made)."""
     by_id = {a.article_id: a for a in articles}
     read = texts or texts_in(articles)
     held_groups = {a: g for a, g in previous.group.items() if a not in changed}
@@ -280,7 +290,13 @@ def group_stories(
             story_vector(story_id, [vectors.row(i) for i in cluster], settings.story_vector_terms)
             for story_id, cluster in zip(story_ids, clusters, strict=True)
         ],
-        story_links=_story_links(groups, joins, by_id, read, settings),
+        story_links=_story_links(
+            groups,
+            joins,
+            by_id,
+            shingle_reader(read, ShingleHasher(settings.shingle_size), known_shingles),
+            settings,
+        ),
         merges=merges_of(story_ids, clusters, groups, previous.story),
         domain_scores=list(scores.values()),
     )
@@ -290,7 +306,7 @@ def _story_links(
     groups: Sequence[CopyGroup],
     joins: Sequence[ScoredPair],
     by_id: Mapping[str, ArticleSketch],
-    texts: TextReader,
+    shingles_of: ShingleReader,
     settings: DedupeSettings,
 ) -> list[ArticleLink]:
     """Why copy groups were joined into a story, origin to origin ("same_story").
@@ -307,8 +323,7 @@ def _story_links(
             alike.append((a, b) if date_a < date_b else (b, a))
             cosines.append(cosine)
     best_source: dict[str, tuple[float, str]] = {}
-    hasher = ShingleHasher(settings.shingle_size)
-    for position, shingles_a, shingles_b in shingled_pairs(alike, texts, hasher, _always):
+    for position, shingles_a, shingles_b in shingled_pairs(alike, shingles_of, _always):
         # Independent reports share facts but hardly a phrase; a rewrite keeps some of its
         # source's wording (quotes, turns of phrase) while a copy keeps most of it.
         if containment(shingles_a, shingles_b) < settings.rewrite_min_containment:

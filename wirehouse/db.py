@@ -324,23 +324,27 @@ def batch_view(
 
 @contextmanager
 def columns_view(
-    conn: duckdb.DuckDBPyConnection, types: Mapping[str, str], columns: Mapping[str, np.ndarray]
+    conn: duckdb.DuckDBPyConnection,
+    types: Mapping[str, str],
+    columns: Mapping[str, np.ndarray],
+    view: str = "batch",
 ) -> Iterator[None]:
-    """A temporary view ``batch`` over whole columns while the block runs: numpy arrays of
-    one length (numbers, booleans, or strings as numpy unicode arrays; no nulls), which
-    DuckDB reads in place, so a batch of millions of values makes no Python object a
-    value (``batch_view`` makes a JSON line a row). Each column is cast to its given type."""
+    """A temporary view ``view`` (``batch`` unless named) over whole columns while the block
+    runs: numpy arrays of one length (numbers, booleans, or strings as numpy unicode arrays;
+    no nulls), which DuckDB reads in place, so a batch of millions of values makes no Python
+    object a value (``batch_view`` makes a JSON line a row). Each column is cast to its
+    given type."""
     name = f"batch_columns_{uuid.uuid4().hex}"
     conn.register(name, dict(columns))
     try:
         select = ", ".join(
             f"cast({column} as {kind}) as {column}" for column, kind in types.items()
         )
-        conn.execute(f"create or replace temp view batch as select {select} from {name}")
+        conn.execute(f"create or replace temp view {view} as select {select} from {name}")
         try:
             yield
         finally:
-            conn.execute("drop view if exists batch")
+            conn.execute(f"drop view if exists {view}")
     finally:
         conn.unregister(name)
 

@@ -23,6 +23,7 @@ from tasks.dedupe import (
 from tasks.origins import AGGREGATOR_COPY_SHARE
 from tasks.reports import GroupReport
 from tasks.run_context import RunContext
+from tasks.shingle_spill import ShingleSpill
 from tasks.store import (
     TEXTS_COUNTED,
     article_sketches,
@@ -88,13 +89,15 @@ def _group_articles(ctx: RunContext) -> GroupReport:
     new articles touch, not what the archive holds."""
     db = _StepConnection(ctx)
     try:
-        return _group(db, ctx.settings.dedupe)
+        with ShingleSpill() as spill:
+            return _group(db, ctx.settings.dedupe, spill)
     finally:
         db.release()
 
 
-def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
-    """What ``group_articles`` does, over the step's one connection."""
+def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -> GroupReport:
+    """What ``group_articles`` does, over the step's one connection; the new texts'
+    shingles are kept in ``spill`` from the first pass over them until the story links."""
     pending = pending_grouping(db.conn())
     if not pending:
         totals = grouping_totals(db.conn())
@@ -106,7 +109,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     # stored stories they may join. A small run keeps their terms too (see HOLD_TERMS),
     # for their vectors.
     found = _pass_over_pending(
-        db, pending, PassSetting(stored, settings, keep_terms=len(pending) <= HOLD_TERMS)
+        db, pending, PassSetting(stored, settings, keep_terms=len(pending) <= HOLD_TERMS), spill
     )
     new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending)})
     new_counts.update(found.holding)
@@ -130,7 +133,9 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
         settings.max_copy_candidates,
     )
     to_verify = sorted({a for p, o, sure in partners if not sure for a in (p, o)})
-    copies = verified_copies(partners, _reader(db, to_verify), settings)
+    copies = verified_copies(
+        partners, _reader(db, [a for a in to_verify if a not in spill]), settings, spill.read
+    )
     holding = Counter(stored.holding)
     holding.update(new_counts)
     counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
@@ -145,7 +150,7 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
     aggregators = known_aggregators(db.conn())
     if whole:
         db.release(before_work=len(sketches))
-    links = find_copy_links(sketches, settings, keys, texts)
+    links = find_copy_links(sketches, settings, keys, texts, spill.read)
     keys.clear()
     result = group_stories(
         sketches,
@@ -158,7 +163,9 @@ def _group(db: _StepConnection, settings: DedupeSettings) -> GroupReport:
         terms_of_pending,
         os.cpu_count() or 1,
         texts,
+        spill.read,
     )
+    spill.close()
     terms_of_pending.clear()
     del holding, counts, sketches, texts  # any texts held go before story lines and writes
     old_ids = set(previous.story.values())
@@ -273,16 +280,17 @@ HOLD_TERMS = 500
 
 
 def _pass_over_pending(
-    db: _StepConnection, article_ids: Sequence[str], setting: PassSetting
+    db: _StepConnection, article_ids: Sequence[str], setting: PassSetting, spill: ShingleSpill
 ) -> TextPass:
     """``pass_over`` the pending texts, reading them a chunk at a time (in the worker pool
-    for a big run), each chunk's MinHash keys stored as soon as they are made."""
+    for a big run), each chunk's MinHash keys stored as soon as they are made and its
+    shingles kept in ``spill``."""
     found = TextPass()
     hasher = ShingleHasher(setting.settings.shingle_size)
     workers = os.cpu_count() or 1
     with ExitStack() as stack:
         pool = (
-            stack.enter_context(TextPassPool(workers, setting, POOL_SLICE))
+            stack.enter_context(TextPassPool(workers, setting, POOL_SLICE, spill))
             if workers > 1 and len(article_ids) >= POOL_FROM
             else None
         )
@@ -290,9 +298,17 @@ def _pass_over_pending(
             sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
             db.release(before_work=len(sketches))
             chunk = TextPass()
-            for part in pool.run(sketches) if pool else [pass_over(sketches, setting, hasher)]:
+            parts = (
+                pool.run(sketches)
+                if pool
+                else [pass_over(sketches, setting, hasher, spill.new_path())]
+            )
+            for part in parts:
                 chunk.add(part)
             del sketches
+            for spilled in chunk.spilled:
+                spill.add(spilled)
+            chunk.spilled.clear()
             replace_fingerprints(db.conn(), chunk.keys)
             found.add(chunk)
     return found

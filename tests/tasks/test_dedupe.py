@@ -17,6 +17,7 @@ from tasks.dedupe import (
     copy_candidates,
     find_copy_links,
     minhash_keys,
+    shingle_reader,
     shingled_pairs,
     text_sha256,
     texts_in,
@@ -260,8 +261,9 @@ def test_shingled_pairs_read_a_window_of_texts_and_skip_pairs_no_longer_needed()
     unneeded: set[tuple[str, str]] = set()
     hasher = ShingleHasher(5)
     seen = []
+    read = shingle_reader(reader_of(articles, asked), hasher)
     for position, first, second in shingled_pairs(
-        pairs, reader_of(articles, asked), hasher, lambda a, b: (a, b) not in unneeded, window=3
+        pairs, read, lambda a, b: (a, b) not in unneeded, window=3
     ):
         a, b = pairs[position]
         assert np.array_equal(first, hasher.shingles(articles[int(a[1:])].text))
@@ -292,3 +294,22 @@ def test_verified_copies_take_sure_ones_and_check_the_others_texts(seeds):
     candidates = [("new", "copy", False), ("new", "other", False), ("new", "wire", True)]
     candidates += [("new", "unread", False)]
     assert verified_copies(candidates, texts_in(articles), SETTINGS) == {"copy", "wire"}
+
+
+def test_links_from_known_shingles_read_no_text_for_them(seeds):
+    rng = random.Random(5)
+    articles = [sketch(f"p{i}", t, f"s{i}.example") for i, t in enumerate(seeds)]
+    articles += [sketch(f"e{i}", edit_copy(seeds[i % 2], rng), f"e{i}.example") for i in range(4)]
+    held = find_copy_links(articles, SETTINGS)
+    hasher = ShingleHasher(SETTINGS.shingle_size)
+    known = {a.article_id: hasher.shingles(a.text) for a in articles if a.article_id != "e0"}
+    asked: list[list[str]] = []
+
+    def known_of(article_ids: list[str]) -> dict[str, np.ndarray]:
+        return {a: known[a] for a in article_ids if a in known}
+
+    keys = {a.article_id: minhash_keys(hasher.shingles(a.text), SETTINGS) for a in articles}
+    read = reader_of(articles, asked)
+    links = find_copy_links(articles, SETTINGS, keys, texts=read, known=known_of)
+    assert links == held
+    assert {x for ids in asked for x in ids} <= {"e0"}  # only the one not known is hashed

@@ -60,16 +60,19 @@ def test_candidate_pairs_do_not_depend_on_the_order_of_terms():
     assert candidate_pairs(vectors, 5, 10, 3) == candidate_pairs(reversed_terms, 5, 10, 3)
 
 
-def test_pair_dots_match_the_plain_dot_products_across_chunks():
+def test_pair_dots_match_the_plain_dot_products_however_many_heads_at_a_time():
     vectors = random_vectors(4, count=40)
     rng = random.Random(4)
     pairs = [(i, j) for i in range(40) for j in range(i + 1, 40) if rng.random() < 0.5]
     expected = [sum(w * vectors[j].get(t, 0.0) for t, w in vectors[i].items()) for i, j in pairs]
     sparse = SparseVectors(vectors)
-    for chunk in (7, 1000):
-        got = pair_dots(sparse, pairs, chunk=chunk)
+    for heads in (1, 3, 1000):
+        got = pair_dots(sparse, pairs, heads=heads)
         assert len(got) == len(pairs)
         assert all(abs(a - b) < 1e-12 for a, b in zip(got, expected, strict=True))
+    mixed = list(range(len(pairs)))
+    rng.shuffle(mixed)  # pairs in any order, each dot in its place
+    assert pair_dots(sparse, [pairs[k] for k in mixed]) == [got[k] for k in mixed]
     assert pair_dots(vectors, []) == []
 
 

@@ -77,9 +77,7 @@ def test_contract_columns_exist(tmp_path):
 
 # Batches that are not shaped like the table a statement writes.
 BATCH_SHAPES = {
-    "replace_fingerprints": (
-        "select ''::varchar as article_id, 0::ubigint as fingerprint, true as keyed"
-    ),
+    "replace_fingerprints": "select 0::integer as pos, 0::ubigint as fingerprint, true as keyed",
     "grouping_working_set": (
         "select ''::varchar as article_id, true as near, ''::varchar as term, 0.0 as weight"
     ),
@@ -87,6 +85,12 @@ BATCH_SHAPES = {
     "storyline_neighbours": (
         "select ''::varchar as story_id, now() as day, ''::varchar as term, 0.0 as weight"
     ),
+}
+
+# Views other than ``batch`` a statement reads (a second column set), by name.
+OTHER_VIEWS = {
+    "kept": "select ''::varchar as story_id",
+    "batch_ids": "select 0::integer as pos, ''::varchar as article_id",
 }
 
 
@@ -115,6 +119,9 @@ def parse_every_query(conn: duckdb.DuckDBPyConnection) -> None:
                 # a lookup reads a batch of article ids or of URLs
                 column = "article_id" if "article_id" in text else "url"
                 conn.execute(f"create temp view batch as select ''::varchar as {column} limit 0")
+            for view, shape in OTHER_VIEWS.items():
+                if re.search(rf"\bfrom {view}\b", text):
+                    conn.execute(f"create temp view {view} as {shape} limit 0")
             # parameters are bound as NULL just to check the statement compiles
             named = sorted(set(re.findall(r"\$(\w+)", text)))
             count = text.count("?")
