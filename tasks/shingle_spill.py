@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -51,12 +52,43 @@ class ShingleFile:
         return SpilledShingles(self._path, self._ids, np.array(self._sizes, dtype=np.int64))
 
 
+_PREFIX = "wirehouse-shingles-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, and not ours to judge
+        return True
+    return True
+
+
+def remove_abandoned(scratch: str | None = None) -> int:
+    """Remove the spill folders of processes that are gone (a run killed mid-grouping
+    leaves the files its workers were writing); how many were removed."""
+    root = Path(scratch or tempfile.gettempdir())
+    removed = 0
+    for folder in root.glob(f"{_PREFIX}*-*"):
+        owner = folder.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 class ShingleSpill:
     """A scratch directory of shingle files (``ShingleFile``, written in the worker pool or
-    here) and where each article's shingles are in them; removed on ``close``."""
+    here) and where each article's shingles are in them; removed on ``close``.
+
+    A file is unlinked as soon as it is opened for reading (the open descriptor keeps it),
+    so a run killed mid-grouping leaves behind at most the files still being written, in a
+    folder named after its process, which the next spill removes (``remove_abandoned``)."""
 
     def __init__(self) -> None:
-        self._dir = tempfile.mkdtemp(prefix="wirehouse-shingles-")
+        remove_abandoned()
+        self._dir = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-")
         self._files: list[int] = []  # open descriptors, by file number
         self._where: dict[str, tuple[int, int, int]] = {}  # article: (file, byte, count)
 
@@ -74,6 +106,7 @@ class ShingleSpill:
         """Take a written file's shingles in (a later one of an article wins)."""
         number = len(self._files)
         self._files.append(os.open(spilled.path, os.O_RDONLY))
+        os.unlink(spilled.path)  # read through the descriptor; the kernel frees it with us
         starts = (np.cumsum(spilled.sizes) - spilled.sizes).tolist()
         for article_id, start, size in zip(
             spilled.article_ids, starts, spilled.sizes.tolist(), strict=True

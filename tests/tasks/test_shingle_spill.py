@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 
 from tasks.dedupe import ShingleHasher
-from tasks.shingle_spill import ShingleFile, ShingleSpill
+from tasks.shingle_spill import ShingleFile, ShingleSpill, remove_abandoned
 from tasks.text_pass import PassSetting, TextPassPool, pass_over
 from tests.tasks.test_text_pass import SETTINGS, SKETCHES, STORED
 
@@ -47,3 +49,24 @@ def test_a_pass_spills_the_shingles_its_keys_are_made_from_here_and_in_the_pool(
         for spill in (here, pooled):
             read = spill.read(list(expected))
             assert all(np.array_equal(read[a], expected[a]) for a in expected)
+
+
+def test_a_killed_grouping_s_files_go_with_it_or_with_the_next_spill(tmp_path):
+    with ShingleSpill() as spill:
+        file = ShingleFile(spill.new_path())
+        file.write("a", np.array([3, 4], dtype=np.uint64))
+        done = file.done()
+        spill.add(done)
+        assert not os.path.exists(done.path)  # unlinked once opened: nothing to leave behind
+        assert np.array_equal(spill.read(["a"])["a"], [3, 4])
+    # The folder of a process that is gone (a run killed while its workers wrote) is removed;
+    # a live process's is not.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    abandoned = tmp_path / f"wirehouse-shingles-{gone.stdout.strip()}-x1"
+    abandoned.mkdir()
+    (abandoned / "part.u64").write_bytes(b"\0" * 64)
+    live = tmp_path / f"wirehouse-shingles-{os.getpid()}-x2"
+    live.mkdir()
+    assert remove_abandoned(str(tmp_path)) == 1
+    assert not abandoned.exists() and live.exists()
