@@ -7,6 +7,10 @@ page's JSON-LD and meta authors to a byline: so it takes trafilatura's readers o
 trafilatura's own order, and searches for the byline only when nothing else names an
 author. On the 1,497 WCXB dev pages this gives the same title, site name and author as
 ``extract_metadata`` for half its CPU, before the byline search is skipped.
+
+Where trafilatura finds no author either, two readers of wirehouse's own look at the
+byline as a reader sees it: a link to the author's page of the site (``linked_author``),
+then a name after a "By" or "Written by" label (``labelled_author``).
 """
 
 from __future__ import annotations
@@ -115,7 +119,7 @@ def _is_name(text: str) -> bool:
     return (
         2 <= len(words) <= 5
         and all(_NAME_WORD.match(word) for word in words)
-        and (words[0][0].isupper())
+        and words[0][0].isupper()
     )
 
 
