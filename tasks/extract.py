@@ -67,10 +67,13 @@ _LOGIN_WALL = re.compile(
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
 )
+_MONTH_NAMES = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _DAY = (
-    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
-    r",?\s+\d{4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?"
-    r"\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    rf"(?:{_MONTH_NAMES}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+{_MONTH_NAMES}\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
 )
 # A date that opens a heading, or a "Posted on <date> by <name>" byline that closes it (its
 # date may be a <time>, left out of the heading's text).
@@ -321,10 +324,6 @@ _AUTHOR_LEAD = re.compile(
     r"|view all posts|read more about|more (?:posts|articles) (?:by|from)|this post was written"
     r"|authors?|by)\b\s*(?:by\b)?\s*[:|-]?\s*)+",
     re.I,
-)
-_MONTH_NAMES = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 # A date or "Updated ..." run into the byline ("Jane Doe Last updated August 1"), after a
 # space or a separator: a month's letters ending a name are the name's ("Stefanov", "Kumar").

@@ -351,6 +351,10 @@ def kind_by_rules(
     return None
 
 
+def _at_shop_address(url: str) -> bool:
+    return bool(_SHOP_PATH.search(urlsplit(url).path))
+
+
 def _dated_path(url: str) -> bool:
     return url_day(url) is not None or bool(_DATED_PATH.search(urlsplit(url).path))
 
@@ -397,7 +401,7 @@ def weighs_shape(signals: PageSignals, url: str) -> bool:
     s = signals
     shows_a_list = s.headline_links >= LIST_EVIDENCE_LINKS or s.priced_cards > 0
     shows_a_list = shows_a_list or s.product_by_og or s.product_by_markup or s.price_markup
-    shows_a_list = shows_a_list or bool(_SHOP_PATH.search(urlsplit(url).path))
+    shows_a_list = shows_a_list or _at_shop_address(url)
     return shows_a_list and not s.declares_article_markup and not _dated_path(url)
 
 
@@ -441,7 +445,7 @@ def page_shape(
         "short_lines": sum(1 for line in lines if _words(line) <= 5) / max(1, len(lines)),
         "product_markup": float(s.product_by_og or s.product_by_markup or s.price_markup),
         "path_depth": float(len([part for part in urlsplit(url).path.split("/") if part])),
-        "shop_path": float(bool(_SHOP_PATH.search(urlsplit(url).path))),
+        "shop_path": float(_at_shop_address(url)),
         "link_share": link_share,
         "prose_lines": prose_lines(main_text, s.card_texts) / per_100_words,
     }

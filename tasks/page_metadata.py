@@ -109,6 +109,10 @@ _SLUG_PARTS = re.compile(r"[^a-z0-9]+")
 _NOT_BYLINE = ("nav", "footer", "aside")
 
 
+def _in_furniture(node: lxml.html.HtmlElement) -> bool:
+    return any(ancestor.tag in _NOT_BYLINE for ancestor in node.iterancestors())
+
+
 def _ascii_words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return [word for word in _SLUG_PARTS.split(folded) if word]
@@ -145,7 +149,7 @@ def linked_author(tree: lxml.html.HtmlElement, url: str) -> str | None:
         spelled = bool(slug_words) and set(_ascii_words(text)) <= slug_words
         if not (marked or spelled):
             continue
-        if any(ancestor.tag in _NOT_BYLINE for ancestor in link.iterancestors()):
+        if _in_furniture(link):
             continue
         return text
     return None
@@ -164,7 +168,7 @@ def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
     sidebars."""
     for node in tree.iter("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong"):
         label = _BYLINE_LABEL.match(" ".join((node.text or "").split()))
-        if label is None or any(a.tag in _NOT_BYLINE for a in node.iterancestors()):
+        if label is None or _in_furniture(node):
             continue
         # The name after the label in the same element ("By <a>Jane Doe</a>"), else alone
         # in the next element ("<p>Written by</p><p>Jane Doe</p>").
