@@ -57,21 +57,30 @@ def _time_limit(seconds: float) -> Iterator[None]:
     a run's own process may be a Prefect flow run, whose timeouts use the same signal and
     timer, and a small run's pages are extracted in a thread there, which signals do not
     reach; pages extracted there (fewer than ``PARALLEL_FROM``) run without the limit.
-    Python code is cut at once; a single C call (one lxml parse) finishes first."""
+    Python code is cut at once; a single C call (one lxml parse) finishes first.
+
+    The signal comes again every quarter second until the block ends: one that lands in a
+    finalizer (a ``__del__`` run by the garbage collector) is printed and dropped by
+    Python, and a page that ran past its time is rejected even if every one was."""
     if not in_pool_worker() or threading.current_thread() is not threading.main_thread():
         yield
         return
+    expired = False
 
     def expire(signum: int, frame: FrameType | None) -> None:
+        nonlocal expired
+        expired = True
         raise _TooSlow
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        raise _TooSlow
 
 
 def extract_body(
