@@ -421,6 +421,11 @@ class Fetcher:
                     retry_after_s=parse_retry_after(response.headers.get("retry-after")),
                 )
             raise TerminalFetchError(f"HTTP {status}", reason=f"http_{status}", status_code=status)
+        if status in _REDIRECT_CODES:  # followed above when it says where to
+            raise TerminalFetchError(
+                f"HTTP {status} without a Location header", reason="bad_redirect",
+                status_code=status,
+            )  # fmt: skip
         content_type = response.headers.get("content-type")
         mime = mime_type(content_type)
         if accept and mime is not None and not type_accepted(accept, mime):

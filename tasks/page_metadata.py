@@ -65,16 +65,16 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
             LOG.debug("trafilatura's JSON-LD reader failed on %s: %s", url, exc)
     if not found.title:
         found.title = trafilatura_metadata.extract_title(tree)
-    if not found.url:
-        found.url = trafilatura_metadata.extract_url(tree, url)
     if not found.sitename:
         found.sitename = trafilatura_metadata.extract_sitename(tree)
     if found.sitename:
         found.sitename = found.sitename.lstrip("@")  # a Twitter handle
         if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
             found.sitename = found.sitename.title()
-    elif found.url:
-        from_url = trafilatura_metadata.META_URL.match(found.url)
+    else:
+        # The host it was fetched from, where trafilatura takes the page's own canonical
+        # or <base> address: anyone's page can name any host there.
+        from_url = trafilatura_metadata.META_URL.match(url)
         if from_url:
             found.sitename = from_url[1]
     found.clean_and_trim()

@@ -10,6 +10,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -139,6 +140,10 @@ async def _fetch(
     # new starts none. Their fork server takes a moment to warm up: the pool is made in a
     # thread, and fetching goes on meanwhile.
     pool: asyncio.Task[StreamingPool] | None = None
+    # A small run's pages are extracted one at a time in a thread of their own (a process
+    # extracts one page at a time, see tasks/steps/extract.py), which leaves the event
+    # loop's default threads to the name lookups.
+    extractor = ThreadPoolExecutor(1, thread_name_prefix="wirehouse-extract")
     extracting: set[asyncio.Task[None]] = set()
 
     async def extract(record: RawRecord, body: bytes) -> None:
@@ -150,7 +155,8 @@ async def _fetch(
             if pool is not None:
                 outcome = await (await pool).run(extract_body, *args)
             else:  # a small run: no workers to start; a thread keeps the fetches moving
-                outcome = await asyncio.to_thread(extract_body, *args)
+                loop = asyncio.get_running_loop()
+                outcome = await loop.run_in_executor(extractor, extract_body, *args)
         except Exception as exc:  # a worker that died: the record stays pending, not lost
             logger.warning("extraction of %s failed (%s); it is retried later", record.url, exc)
             return
@@ -227,6 +233,7 @@ async def _fetch(
         finally:
             if pool is not None:
                 (await pool).close()
+            extractor.shutdown(wait=False, cancel_futures=True)
         load.add_robots(polite.robots_answers)
         load.add(polite.take_robots_attempts(), pages=0)
     return out

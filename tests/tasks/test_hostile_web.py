@@ -449,13 +449,16 @@ def test_a_title_and_author_of_megabytes_are_cut_not_stored_whole(local_server, 
 
 @pytest.mark.parametrize(
     "location",
-    ["http://[::1", "http://exa\u2603\u2603..mple/", "javascript:alert(1)", "http://"],
+    ["http://[::1", "http://exa\u2603\u2603..mple/", "javascript:alert(1)", "http://", ""],
 )
-def test_an_invalid_location_is_a_final_error_not_retried(local_server, tmp_path, location):
+def test_an_invalid_or_missing_location_is_a_final_error_not_retried(
+    local_server, tmp_path, location
+):
     def moved(h: BaseHTTPRequestHandler) -> None:  # raw bytes, as a careless server sends them
+        said = b"Location: " + location.encode() + b"\r\n" if location else b""  # none at all
         h.wfile.write(
-            b"HTTP/1.1 301 Moved Permanently\r\nLocation: " + location.encode()
-            + b"\r\nContent-Length: 0\r\n\r\n"
+            b"HTTP/1.1 301 Moved Permanently\r\n" + said
+            + b"Content-Type: text/html\r\nContent-Length: 20\r\n\r\n<p>Moved away.</p>\r\n"
         )  # fmt: skip
 
     local_server.routes["/moved"] = moved
@@ -800,3 +803,44 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_pages_handed_in_from_several_threads_are_extracted_one_at_a_time(monkeypatch):
+    """trafilatura over lxml aborts a process ("double free or corruption") when pages are
+    extracted in several threads at once, so a process extracts one page at a time, from
+    whatever thread the pages come."""
+    import threading
+
+    import tasks.extract
+    from tasks.steps.extract import extract_body
+
+    running, most = 0, 0
+    guard = threading.Lock()
+    real = tasks.extract.extract_page
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)  # long enough for the other threads to arrive meanwhile
+        try:
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with guard:
+                running -= 1
+
+    monkeypatch.setattr(tasks.extract, "extract_page", counting)
+    pages = [article(f"Page {n}") for n in range(12)]
+    threads = [
+        threading.Thread(
+            target=extract_body,
+            args=(page, f"http://site.test/{n}", "text/html", ExtractSettings(), f"r{n}"),
+        )
+        for n, page in enumerate(pages)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1

@@ -45,6 +45,19 @@ def test_the_site_name_falls_back_to_the_host():
     assert found.sitename == "ledger.example.com"
 
 
+@pytest.mark.parametrize(
+    "claim",
+    [
+        '<base href="http://garbage.invalid/">',
+        '<link rel="canonical" href="https://other.example/a">',
+    ],
+)
+def test_the_host_is_where_the_page_was_fetched_not_where_it_says_it_is(claim):
+    html = page(f"<title>Ferry times</title>{claim}", f"<p>{PROSE}</p>")
+    found = page_metadata(trafilatura.load_html(html), "https://www.ledger.example.com/ferry")
+    assert found.sitename == "ledger.example.com"
+
+
 def test_the_byline_is_searched_only_when_nothing_else_names_an_author(monkeypatch):
     searched = []
     real = byline_author
