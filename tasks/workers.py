@@ -4,18 +4,28 @@ their run."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import select
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
+from typing import Literal, TypeVar
 
 Item = TypeVar("Item")
 Setting = TypeVar("Setting")
 Result = TypeVar("Result")
+
+logger = logging.getLogger("wirehouse.workers")
+
+# Why a piece of work came back without its result: it ran past the hard time limit and
+# its worker was stopped, or its worker process died under it twice.
+Lost = Literal["timed_out", "worker_died"]
 
 
 _IN_POOL_WORKER = False
@@ -92,6 +102,46 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
+class _Pool:
+    """A process pool that can be replaced: a worker stuck in one C call (lxml parsing a
+    tag of 200,000 attributes takes minutes, and no signal reaches Python meanwhile) is
+    stopped by killing the pool's workers and starting fresh ones, and so is a pool whose
+    worker died (a crash in a C library) and broke it for everyone."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.current = process_pool(workers)
+        self._lock = threading.Lock()
+        self._stopped: set[ProcessPoolExecutor] = set()  # stopped here for a late item
+        # Work is timed from when it is handed out: not from before the fork server has
+        # started and loaded extraction, seconds on a busy machine. (A pool made later, in
+        # place of a broken one, forks from the same warm server in milliseconds.)
+        wait([self.current.submit(_warm_up) for _ in range(workers)])
+
+    def replace(self, broken: ProcessPoolExecutor, *, for_time: bool = False) -> None:
+        """Stop ``broken``'s workers and start a fresh pool, unless that was done already
+        (every piece of work in flight on a broken pool comes here)."""
+        with self._lock:
+            if for_time:
+                self._stopped.add(broken)
+            if self.current is not broken:
+                return
+            self.current = process_pool(self.workers)
+        processes = getattr(broken, "_processes", None) or {}  # no public kill before 3.14
+        for process in list(processes.values()):
+            process.kill()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def stopped_for_time(self, executor: ProcessPoolExecutor) -> bool:
+        """Whether ``executor`` broke because it was stopped here for another item's time,
+        not because a worker died under its own work."""
+        with self._lock:
+            return executor in self._stopped
+
+    def close(self) -> None:
+        self.current.shutdown(cancel_futures=True)
+
+
 def map_in_batches(
     function: Callable[[Item, Setting], Result],
     items: Sequence[Item],
@@ -100,24 +150,94 @@ def map_in_batches(
     workers: int | None = None,
     *,
     parallel_from: int = 64,
+    hard_limit_s: float | None = None,
+    lost: Callable[[Item, Lost], Result] | None = None,
 ) -> Iterator[list[tuple[Item, Result]]]:
     """``function(item, setting)`` for every item, a batch at a time, in order. Jobs of
     ``parallel_from`` items or more run in a pool of ``workers`` processes (default one per
-    core); smaller ones here, where starting workers would cost more than it saves."""
+    core); smaller ones here, where starting workers would cost more than it saves.
+
+    In the pool, an item still unfinished ``hard_limit_s`` after it was handed out, or
+    whose worker died under it twice, gives ``lost(item, why)`` instead of stalling or
+    failing the job (without ``lost``, it fails the job)."""
     workers = workers or os.cpu_count() or 1
-    pool = process_pool(workers) if workers > 1 and len(items) >= parallel_from else None
+    pool = _Pool(workers) if workers > 1 and len(items) >= parallel_from else None
     try:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
             results = (
-                list(pool.map(function, chunk, [setting] * len(chunk), chunksize=8))
+                _guarded_map(pool, function, chunk, setting, hard_limit_s, lost)
                 if pool
                 else [function(item, setting) for item in chunk]
             )
             yield list(zip(chunk, results, strict=True))
     finally:
         if pool:
-            pool.shutdown(cancel_futures=True)
+            pool.close()
+
+
+def _guarded_map(
+    pool: _Pool,
+    function: Callable[[Item, Setting], Result],
+    chunk: Sequence[Item],
+    setting: Setting,
+    hard_limit_s: float | None,
+    lost: Callable[[Item, Lost], Result] | None,
+) -> list[Result]:
+    """``function(item, setting)`` of every item in ``chunk``, two per worker in flight at a
+    time, so that an item's time since it was handed out is its own and its predecessor's.
+    The items in flight when a worker died are each tried again alone: the one that kills
+    its worker then is lost, the others are done."""
+    results: dict[int, Result] = {}
+    waiting = deque(range(len(chunk)))
+    suspects: deque[int] = deque()
+    running: dict[Future[Result], tuple[int, float, ProcessPoolExecutor]] = {}
+    alone = False  # the one item in flight is a suspect
+
+    def hand_out(index: int) -> None:
+        executor = pool.current
+        running[executor.submit(function, chunk[index], setting)] = (
+            index, time.monotonic(), executor,
+        )  # fmt: skip
+
+    def give_up(index: int, why: Lost) -> None:
+        if lost is None:
+            raise BrokenProcessPool(f"item {index}: {why}")
+        results[index] = lost(chunk[index], why)
+
+    while waiting or suspects or running:
+        if suspects and not running:
+            hand_out(suspects.popleft())
+            alone = True
+        elif not suspects and not alone:
+            while waiting and len(running) < 2 * pool.workers:
+                hand_out(waiting.popleft())
+        timeout = None
+        if hard_limit_s is not None:
+            oldest = min(handed for _, handed, _ in running.values())
+            timeout = max(0.0, oldest + hard_limit_s - time.monotonic())
+        done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        if not done:  # the oldest item ran past the limit: its worker is stopped with it
+            stuck = min(running, key=lambda future: running[future][1])
+            index, _, executor = running.pop(stuck)
+            logger.warning("item %d ran past %gs; its worker is stopped", index, hard_limit_s)
+            pool.replace(executor, for_time=True)
+            give_up(index, "timed_out")
+        for future in done:
+            index, _, executor = running.pop(future)
+            try:
+                results[index] = future.result()
+            except BrokenProcessPool:
+                for_time = pool.stopped_for_time(executor)
+                pool.replace(executor)
+                if for_time:  # stopped for another item's time: nothing against this one
+                    waiting.appendleft(index)
+                elif alone:
+                    give_up(index, "worker_died")
+                else:
+                    suspects.append(index)
+        alone = alone and bool(running)
+    return [results[index] for index in range(len(chunk))]
 
 
 def _warm_up() -> int:
@@ -127,23 +247,93 @@ def _warm_up() -> int:
     return os.getpid()
 
 
+class WorkLost(Exception):
+    """A piece of work given to a ``StreamingPool`` came back without its result."""
+
+    def __init__(self, why: Lost) -> None:
+        super().__init__(why)
+        self.why: Lost = why
+
+
+class _Gate:
+    """Work goes through together, except a suspect's, which goes through alone (and first,
+    once the work inside has left)."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self._inside = 0
+        self._alone_waiting = 0
+        self._alone_inside = False
+
+    @asynccontextmanager
+    async def together(self) -> AsyncIterator[None]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._alone_inside and not self._alone_waiting)
+            self._inside += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._inside -= 1
+                self._changed.notify_all()
+
+    @asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        async with self._changed:
+            self._alone_waiting += 1
+            try:
+                await self._changed.wait_for(lambda: not self._inside and not self._alone_inside)
+            finally:
+                self._alone_waiting -= 1
+                self._changed.notify_all()
+            self._alone_inside = True
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._alone_inside = False
+                self._changed.notify_all()
+
+
 class StreamingPool:
     """Hands work to a pool of worker processes as it arrives, from an event loop.
 
     Workers start (and import what they need) when the pool is made, while the first
     pages are still being fetched. ``run`` waits while ``queue`` items are already with the
-    workers, so a producer faster than the workers waits instead of piling up work."""
+    workers, so a producer faster than the workers waits instead of piling up work.
 
-    def __init__(self, workers: int, queue: int) -> None:
-        self._pool = process_pool(workers)
+    Work still unfinished ``hard_limit_s`` after it was handed out has its worker stopped
+    (and every worker of the pool: the others' work is handed out again), and raises
+    ``WorkLost("timed_out")``. Work in flight when a worker died is tried again alone; if
+    its worker dies then too, it raises ``WorkLost("worker_died")``."""
+
+    def __init__(self, workers: int, queue: int, hard_limit_s: float | None = None) -> None:
+        self._pool = _Pool(workers)
         self._slots = asyncio.Semaphore(queue)
-        for _ in range(workers):
-            self._pool.submit(_warm_up)
+        self._gate = _Gate()
+        self._hard_limit_s = hard_limit_s
 
     async def run(self, function: Callable[..., Result], *args: object) -> Result:
         async with self._slots:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, function, *args)
+            suspect = False
+            while True:
+                async with self._gate.alone() if suspect else self._gate.together():
+                    executor = self._pool.current
+                    future = asyncio.wrap_future(executor.submit(function, *args))
+                    try:
+                        return await asyncio.wait_for(future, self._hard_limit_s)
+                    except TimeoutError:
+                        logger.warning(
+                            "work ran past %gs; its worker is stopped", self._hard_limit_s
+                        )
+                        self._pool.replace(executor, for_time=True)
+                        raise WorkLost("timed_out") from None
+                    except BrokenProcessPool:
+                        for_time = self._pool.stopped_for_time(executor)
+                        self._pool.replace(executor)
+                        if suspect and not for_time:
+                            raise WorkLost("worker_died") from None
+                        suspect = suspect or not for_time
 
     def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        self._pool.close()

@@ -26,7 +26,7 @@ from tasks.store import (
     save_problems,
     save_reextractions,
 )
-from tasks.workers import in_pool_worker, map_in_batches
+from tasks.workers import Lost, in_pool_worker, map_in_batches
 from wirehouse.errors import ParseError, StorageUnavailable
 from wirehouse.records import (
     DiscoveryProblem,
@@ -123,14 +123,39 @@ def extract_record(record: PendingRecord, settings: ExtractSettings) -> Outcome:
     )
 
 
+def hard_limit_s(settings: ExtractSettings) -> float:
+    """How long a page may be with the worker pool before its worker is stopped: the limit
+    cuts Python code at ``max_extract_s``, but not a single C call (lxml parsing a tag of
+    200,000 attributes runs for minutes); a page may also wait behind one other page."""
+    return 2 * settings.max_extract_s + 10
+
+
+def lost_page(url: str, record_id: str, why: Lost, settings: ExtractSettings) -> Rejection:
+    """The rejection of a page whose worker was stopped or died: recorded, so that the page
+    is not handed out again on every run."""
+    if why == "timed_out":
+        detail = (
+            f"extraction ran past {hard_limit_s(settings):g}s in one call and its worker "
+            f"was stopped (WIREHOUSE_MAX_EXTRACT_S={settings.max_extract_s:g})"
+        )
+        return Rejection(record_id, url, "too_slow", detail)
+    detail = "the worker process extracting it died, twice"
+    return Rejection(record_id, url, "extraction_failed", detail)
+
+
 def extract_in_batches(
     records: Sequence[PendingRecord], settings: ExtractSettings, workers: int | None = None
 ) -> Iterator[list[tuple[PendingRecord, Outcome]]]:
     """Extract records batch by batch (a batch is one load transaction); large jobs in the
     worker pool, records, not bodies, sent to the workers."""
+
+    def lost(record: PendingRecord, why: Lost) -> Outcome:
+        return lost_page(record.url, record.record_id, why, settings)
+
     yield from map_in_batches(
-        extract_record, records, settings, EXTRACT_BATCH, workers, parallel_from=PARALLEL_FROM
-    )
+        extract_record, records, settings, EXTRACT_BATCH, workers,
+        parallel_from=PARALLEL_FROM, hard_limit_s=hard_limit_s(settings), lost=lost,
+    )  # fmt: skip
 
 
 def _located(ctx: RunContext, records: Sequence[PendingRecord]) -> list[PendingRecord]:

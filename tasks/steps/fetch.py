@@ -22,14 +22,14 @@ from tasks.polite import PoliteFetcher
 from tasks.raw_archive import WarcArchive, record_id_for
 from tasks.reports import FetchReport
 from tasks.run_context import RunContext
-from tasks.steps.extract import PARALLEL_FROM, extract_body
+from tasks.steps.extract import PARALLEL_FROM, extract_body, hard_limit_s, lost_page
 from tasks.store import (
     known_record_ids,
     latest_validators,
     resumable_urls,
     robots_answers,
 )
-from tasks.workers import StreamingPool
+from tasks.workers import StreamingPool, WorkLost
 from wirehouse.records import (
     FetchAttempt,
     RawRecord,
@@ -151,9 +151,17 @@ async def _fetch(
         nonlocal pool
         try:
             if parallel and pool is None:
-                pool = asyncio.create_task(asyncio.to_thread(StreamingPool, cores, 2 * cores))
+                limit = hard_limit_s(ctx.settings.extract)
+                pool = asyncio.create_task(
+                    asyncio.to_thread(StreamingPool, cores, 2 * cores, limit)
+                )
             if pool is not None:
-                outcome = await (await pool).run(extract_body, *args)
+                try:
+                    outcome = await (await pool).run(extract_body, *args)
+                except WorkLost as lost:
+                    outcome = lost_page(
+                        record.url, record.record_id, lost.why, ctx.settings.extract
+                    )
             else:  # a small run: no workers to start; a thread keeps the fetches moving
                 loop = asyncio.get_running_loop()
                 outcome = await loop.run_in_executor(extractor, extract_body, *args)

@@ -399,6 +399,27 @@ def test_a_page_that_extracts_too_slowly_costs_its_page_only(local_server, tmp_p
     assert report.fetched == 64
     assert report.rejected == {"too_slow": 1}
     assert rows(ctx, "select reason from rejections") == [("too_slow",)]
+
+
+def test_a_page_that_holds_its_worker_in_one_c_call_is_stopped(local_server, tmp_path):
+    """A tag of 240,000 attributes keeps lxml's parser in one C call for about two minutes
+    (quadratic), where no signal reaches Python: the run stops that worker at the hard
+    limit, rejects the page, and extracts the others in fresh workers."""
+    hostile = b"<html><body><div " + b" ".join(b"a%d=x" % i for i in range(240_000))
+    local_server.page("/attributes", hostile + b">Hi</div>" + article("Held")[12:])
+    good = [f"/good-{i}" for i in range(63)]
+    for path in good:
+        local_server.page(path, article(f"Good page {path}"))
+    ctx = context(tmp_path, obey_robots=False)
+    ctx = replace(ctx, settings=replace(ctx.settings, extract=ExtractSettings(max_extract_s=1.0)))
+    started = time.monotonic()
+    report = fetch_and_extract(ctx, [local_server.url("/attributes"), *map(local_server.url, good)])
+    assert time.monotonic() - started < 60  # hard limit: 2 x 1 s + 10 s
+    assert report.fetched == 64
+    assert report.rejected == {"too_slow": 1}
+    ((reason, detail),) = rows(ctx, "select reason, detail from rejections")
+    assert reason == "too_slow" and "worker was stopped" in detail
+    assert rows(ctx, "select count(*) from articles") == [(63,)]
     assert rows(ctx, "select count(*) from articles") == [(63,)]
 
 

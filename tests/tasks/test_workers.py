@@ -1,0 +1,79 @@
+"""The worker pool: work that outlives its hard limit, or kills its worker, costs itself
+only; real worker processes, forked as a run forks them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from tasks.workers import Lost, StreamingPool, WorkLost, map_in_batches
+
+
+def _nap_or_die(item: str, _setting: None) -> str:
+    """``hang`` holds its worker well past any limit here, ``die`` kills it; the rest nap
+    a moment, so that several items are in flight together."""
+    if item == "hang":
+        time.sleep(120)
+    if item == "die":
+        os._exit(3)
+    time.sleep(0.05)
+    return item.upper()
+
+
+def _lost(item: str, why: Lost) -> str:
+    return f"{item}:{why}"
+
+
+def _mapped(items: list[str], hard_limit_s: float | None = 3.0) -> list[str]:
+    batches = map_in_batches(
+        _nap_or_die, items, None, batch=8, workers=2, parallel_from=1,
+        hard_limit_s=hard_limit_s, lost=_lost,
+    )  # fmt: skip
+    return [result for batch in batches for _, result in batch]
+
+
+def test_an_item_past_the_hard_limit_is_lost_and_the_others_are_done():
+    items = [f"p{n}" for n in range(6)] + ["hang"] + [f"q{n}" for n in range(10)]
+    started = time.monotonic()
+    results = _mapped(items)
+    assert time.monotonic() - started < 30
+    assert results == [f"P{n}" for n in range(6)] + ["hang:timed_out"] + [
+        f"Q{n}" for n in range(10)
+    ]
+
+
+def test_an_item_that_kills_its_worker_is_lost_and_the_others_are_done():
+    items = [f"p{n}" for n in range(5)] + ["die"] + [f"q{n}" for n in range(5)]
+    assert _mapped(items) == [f"P{n}" for n in range(5)] + ["die:worker_died"] + [
+        f"Q{n}" for n in range(5)
+    ]
+
+
+def test_without_a_way_to_record_it_a_lost_item_fails_the_job():
+    batches = map_in_batches(_nap_or_die, ["p", "die"], None, batch=8, workers=2, parallel_from=1)
+    with pytest.raises(Exception, match="worker_died"):
+        list(batches)
+
+
+def test_streaming_work_past_the_hard_limit_is_lost_and_the_pool_goes_on():
+    async def main() -> list[str]:
+        pool = StreamingPool(2, 4, hard_limit_s=3.0)
+        try:
+
+            async def one(item: str) -> str:
+                try:
+                    return await pool.run(_nap_or_die, item, None)
+                except WorkLost as lost:
+                    return f"{item}:{lost.why}"
+
+            items = ["a", "hang", "b", "c", "die", "d", "e"]
+            return list(await asyncio.gather(*(one(item) for item in items)))
+        finally:
+            pool.close()
+
+    started = time.monotonic()
+    assert asyncio.run(main()) == ["A", "hang:timed_out", "B", "C", "die:worker_died", "D", "E"]
+    assert time.monotonic() - started < 30
