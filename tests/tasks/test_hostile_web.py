@@ -379,25 +379,35 @@ def test_a_slow_drip_is_cut_by_the_total_timeout(local_server, tmp_path):
     assert report.failures == {"timeout": 1}
 
 
+def _extracted_beside_63_good_pages(
+    local_server, tmp_path: Path, path: str, body: bytes
+) -> RunContext:
+    """``path`` and 63 good pages fetched and extracted with a one-second time limit:
+    enough pages for the worker processes, as a real run extracts them."""
+    local_server.page(path, body)
+    good = [f"/good-{i}" for i in range(63)]
+    for page in good:
+        local_server.page(page, article(f"Good page {page}"))
+    ctx = context(tmp_path, obey_robots=False)
+    ctx = replace(ctx, settings=replace(ctx.settings, extract=ExtractSettings(max_extract_s=1.0)))
+    started = time.monotonic()
+    report = fetch_and_extract(ctx, [local_server.url(path), *map(local_server.url, good)])
+    assert time.monotonic() - started < 60  # the hard limit is 2 x 1 s + 10 s
+    assert report.fetched == 64
+    assert report.rejected == {"too_slow": 1}
+    assert rows(ctx, "select count(*) from articles") == [(63,)]
+    return ctx
+
+
 def test_a_page_that_extracts_too_slowly_costs_its_page_only(local_server, tmp_path):
     """Thousands of tiny paragraphs make trafilatura's passes quadratic (300,000 ran for
-    over 5 minutes); with enough pages to extract in the worker processes, as a real run
-    does, the page is cut at the limit and rejected, and the other pages are archived."""
+    over 5 minutes): the page is cut at the limit and rejected, and the other pages are
+    archived."""
     slow = (
         b"<html><body><article>" + article("Slow")[60:-30] * 1000 + b"<p>a</p>" * 30_000
         + b"</article></body></html>"
     )  # fmt: skip
-    local_server.page("/slow", slow)
-    good = [f"/good-{i}" for i in range(63)]
-    for path in good:
-        local_server.page(path, article(f"Good page {path}"))
-    ctx = context(tmp_path, obey_robots=False)
-    ctx = replace(ctx, settings=replace(ctx.settings, extract=ExtractSettings(max_extract_s=1.0)))
-    started = time.monotonic()
-    report = fetch_and_extract(ctx, [local_server.url("/slow"), *map(local_server.url, good)])
-    assert time.monotonic() - started < 60
-    assert report.fetched == 64
-    assert report.rejected == {"too_slow": 1}
+    ctx = _extracted_beside_63_good_pages(local_server, tmp_path, "/slow", slow)
     assert rows(ctx, "select reason from rejections") == [("too_slow",)]
 
 
@@ -406,21 +416,10 @@ def test_a_page_that_holds_its_worker_in_one_c_call_is_stopped(local_server, tmp
     (quadratic), where no signal reaches Python: the run stops that worker at the hard
     limit, rejects the page, and extracts the others in fresh workers."""
     hostile = b"<html><body><div " + b" ".join(b"a%d=x" % i for i in range(240_000))
-    local_server.page("/attributes", hostile + b">Hi</div>" + article("Held")[12:])
-    good = [f"/good-{i}" for i in range(63)]
-    for path in good:
-        local_server.page(path, article(f"Good page {path}"))
-    ctx = context(tmp_path, obey_robots=False)
-    ctx = replace(ctx, settings=replace(ctx.settings, extract=ExtractSettings(max_extract_s=1.0)))
-    started = time.monotonic()
-    report = fetch_and_extract(ctx, [local_server.url("/attributes"), *map(local_server.url, good)])
-    assert time.monotonic() - started < 60  # hard limit: 2 x 1 s + 10 s
-    assert report.fetched == 64
-    assert report.rejected == {"too_slow": 1}
+    body = hostile + b">Hi</div>" + article("Held")[12:]
+    ctx = _extracted_beside_63_good_pages(local_server, tmp_path, "/attributes", body)
     ((reason, detail),) = rows(ctx, "select reason, detail from rejections")
     assert reason == "too_slow" and "worker was stopped" in detail
-    assert rows(ctx, "select count(*) from articles") == [(63,)]
-    assert rows(ctx, "select count(*) from articles") == [(63,)]
 
 
 def test_a_huge_json_ld_block_costs_no_more_memory_than_its_page(local_server, tmp_path):
