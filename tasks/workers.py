@@ -116,7 +116,8 @@ class _Pool:
         # Work is timed from when it is handed out: not from before the fork server has
         # started and loaded extraction, seconds on a busy machine. (A pool made later, in
         # place of a broken one, forks from the same warm server in milliseconds.)
-        wait([self.current.submit(_warm_up) for _ in range(workers)])
+        for started in [self.current.submit(_warm_up) for _ in range(workers)]:
+            started.result()  # a pool that cannot start a worker at all says so here
 
     def replace(self, broken: ProcessPoolExecutor, *, for_time: bool = False) -> None:
         """Stop ``broken``'s workers and start a fresh pool, unless that was done already
@@ -138,6 +139,19 @@ class _Pool:
         with self._lock:
             return executor in self._stopped
 
+    def submit(
+        self, function: Callable[..., Result], *args: object
+    ) -> tuple[Future[Result], ProcessPoolExecutor]:
+        """Hand work to the current pool, or to its replacement if it broke before any of
+        its work said so."""
+        executor = self.current
+        try:
+            return executor.submit(function, *args), executor
+        except BrokenProcessPool:
+            self.replace(executor)
+            executor = self.current
+            return executor.submit(function, *args), executor
+
     def close(self) -> None:
         self.current.shutdown(cancel_futures=True)
 
@@ -155,13 +169,17 @@ def map_in_batches(
 ) -> Iterator[list[tuple[Item, Result]]]:
     """``function(item, setting)`` for every item, a batch at a time, in order. Jobs of
     ``parallel_from`` items or more run in a pool of ``workers`` processes (default one per
-    core); smaller ones here, where starting workers would cost more than it saves.
+    core); smaller ones in one worker process if they have a hard limit, else here.
 
     In the pool, an item still unfinished ``hard_limit_s`` after it was handed out, or
     whose worker died under it twice, gives ``lost(item, why)`` instead of stalling or
     failing the job (without ``lost``, it fails the job)."""
     workers = workers or os.cpu_count() or 1
-    pool = _Pool(workers) if workers > 1 and len(items) >= parallel_from else None
+    if workers < 2 or len(items) < parallel_from:
+        # A hard limit needs a process it can stop: one worker, where a small job without
+        # one runs here.
+        workers = 1 if hard_limit_s is not None and items else 0
+    pool = _Pool(workers) if workers else None
     try:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
@@ -195,10 +213,8 @@ def _guarded_map(
     alone = False  # the one item in flight is a suspect
 
     def hand_out(index: int) -> None:
-        executor = pool.current
-        running[executor.submit(function, chunk[index], setting)] = (
-            index, time.monotonic(), executor,
-        )  # fmt: skip
+        future, executor = pool.submit(function, chunk[index], setting)
+        running[future] = (index, time.monotonic(), executor)
 
     def give_up(index: int, why: Lost) -> None:
         if lost is None:
@@ -318,10 +334,11 @@ class StreamingPool:
             suspect = False
             while True:
                 async with self._gate.alone() if suspect else self._gate.together():
-                    executor = self._pool.current
-                    future = asyncio.wrap_future(executor.submit(function, *args))
+                    handed, executor = self._pool.submit(function, *args)
                     try:
-                        return await asyncio.wait_for(future, self._hard_limit_s)
+                        return await asyncio.wait_for(
+                            asyncio.wrap_future(handed), self._hard_limit_s
+                        )
                     except TimeoutError:
                         logger.warning(
                             "work ran past %gs; its worker is stopped", self._hard_limit_s

@@ -41,7 +41,7 @@ logger = logging.getLogger("wirehouse.extract")
 
 
 EXTRACT_BATCH = 500  # records per load transaction: bounded memory, short write locks
-PARALLEL_FROM = 64  # below this many pending records, worker start-up costs more than it saves
+PARALLEL_FROM = 64  # below this many pages, one worker: more start up slower than they save
 
 Outcome = Extraction | Rejection | UnreadableRecord
 
@@ -63,9 +63,9 @@ class _TooSlow(BaseException):
 def _time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the block after ``seconds`` (SIGALRM), in a pool's worker process only:
     a run's own process may be a Prefect flow run, whose timeouts use the same signal and
-    timer, and a small run's pages are extracted in a thread there, which signals do not
-    reach; pages extracted there (fewer than ``PARALLEL_FROM``) run without the limit.
-    Python code is cut at once; a single C call (one lxml parse) finishes first.
+    timer. (Runs extract every page in workers; a caller of ``extract_body`` of its own,
+    outside a pool, gets no limit.) Python code is cut at once; a single C call (one lxml
+    parse) is not, and is stopped with its worker by the pool (``hard_limit_s``).
 
     The signal comes again every quarter second until the block ends: one that lands in a
     finalizer (a ``__del__`` run by the garbage collector) is printed and dropped by

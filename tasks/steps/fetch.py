@@ -10,7 +10,6 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -135,36 +134,28 @@ async def _fetch(
     cores = workers or os.cpu_count() or 1
     # Bodies in hand: those being fetched, and those waiting for or in extraction.
     in_hand = asyncio.Semaphore(settings.max_concurrency + 2 * cores)
-    parallel = extract_pages and cores > 1 and len(urls) >= PARALLEL_FROM
-    # Workers are started with the first new page, not before: a re-run that finds nothing
-    # new starts none. Their fork server takes a moment to warm up: the pool is made in a
-    # thread, and fetching goes on meanwhile.
+    # Pages are extracted in worker processes, even a small run's (in one worker): only
+    # there can a page that runs past its time be stopped, and a crash in a C library cost
+    # one page instead of the run. Workers are started with the first new page, not
+    # before: a re-run that finds nothing new starts none. Their fork server takes a moment
+    # to warm up: the pool is made in a thread, and fetching goes on meanwhile.
+    pool_size = cores if cores > 1 and len(urls) >= PARALLEL_FROM else 1
     pool: asyncio.Task[StreamingPool] | None = None
-    # A small run's pages are extracted one at a time in a thread of their own (a process
-    # extracts one page at a time, see tasks/steps/extract.py), which leaves the event
-    # loop's default threads to the name lookups.
-    extractor = ThreadPoolExecutor(1, thread_name_prefix="wirehouse-extract")
     extracting: set[asyncio.Task[None]] = set()
 
     async def extract(record: RawRecord, body: bytes) -> None:
         args = (body, record.url, record.content_type, ctx.settings.extract, record.record_id)
         nonlocal pool
         try:
-            if parallel and pool is None:
+            if pool is None:
                 limit = hard_limit_s(ctx.settings.extract)
                 pool = asyncio.create_task(
-                    asyncio.to_thread(StreamingPool, cores, 2 * cores, limit)
+                    asyncio.to_thread(StreamingPool, pool_size, 2 * pool_size, limit)
                 )
-            if pool is not None:
-                try:
-                    outcome = await (await pool).run(extract_body, *args)
-                except WorkLost as lost:
-                    outcome = lost_page(
-                        record.url, record.record_id, lost.why, ctx.settings.extract
-                    )
-            else:  # a small run: no workers to start; a thread keeps the fetches moving
-                loop = asyncio.get_running_loop()
-                outcome = await loop.run_in_executor(extractor, extract_body, *args)
+            try:
+                outcome = await (await pool).run(extract_body, *args)
+            except WorkLost as lost:
+                outcome = lost_page(record.url, record.record_id, lost.why, ctx.settings.extract)
         except Exception as exc:  # a worker that died: the record stays pending, not lost
             logger.warning("extraction of %s failed (%s); it is retried later", record.url, exc)
             return
@@ -241,7 +232,6 @@ async def _fetch(
         finally:
             if pool is not None:
                 (await pool).close()
-            extractor.shutdown(wait=False, cancel_futures=True)
         load.add_robots(polite.robots_answers)
         load.add(polite.take_robots_attempts(), pages=0)
     return out
