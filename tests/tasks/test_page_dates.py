@@ -112,6 +112,32 @@ def test_the_page_url_dates_a_page_whose_markup_is_silent():
     assert url_day("https://example.com/news/title") is None
 
 
+_IMPORTED = '<meta property="article:published_time" content="2024-08-07T10:00:00+00:00">'
+
+
+@pytest.mark.parametrize(
+    ("head", "shown", "day", "source"),
+    [
+        # The markup's date is shown nowhere; the dateline is: a CMS's import stamp.
+        (_IMPORTED, "December 30, 2013", date(2013, 12, 30), "byline"),
+        # The markup's date is shown further down the page: it stands.
+        (_IMPORTED, "December 30, 2013</div><p>Moved here on August 7, 2024.</p><div>",
+         date(2024, 8, 7), "meta"),
+        # One instant in two time zones, a day apart: the markup's instant stands.
+        (_IMPORTED, "August 6, 2024", date(2024, 8, 7), "meta"),
+        # The markup's own day written month first and read day first: the same date.
+        (_IMPORTED.replace("08-07", "09-10"), "09.10.2024", date(2024, 9, 10), "meta"),
+        # The dateline is the markup's modification date: an update line, not a publication.
+        (_IMPORTED + '<meta property="article:modified_time" content="2025-02-01T10:00:00Z">',
+         "February 1, 2025", date(2024, 8, 7), "meta"),
+    ],
+)  # fmt: skip
+def test_a_markup_date_the_page_never_shows_gives_way_to_its_dateline(head, shown, day, source):
+    page = tree(head, f"<h1>A headline</h1><div>{shown}</div><p>Text of the piece.</p>")
+    found = page_dates(page, "https://example.com/a-piece", now=NOW)
+    assert (found.source, found.published and found.published.day) == (source, day)
+
+
 def test_byline_date_beside_the_headline_skips_an_update_label():
     page = tree(
         body="<nav><a href='/'>Home</a></nav><h1>A headline</h1>"
