@@ -85,7 +85,7 @@ _HEADING_DATE = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$|[\"'”’)\]])|[。！？।؟]")
 _FRONT_PAGE = re.compile(r"/?((index|default|home)\.\w+)?", re.I)
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:-]{1,2}\s*|\s*[|–—·•]\s+")
+_TITLE_SEPARATORS = re.compile(r"(\s+[|–—·•:-]{1,2}\s*|\s*[|–—·•]\s+)")
 _WIRE_DATELINE = re.compile(
     r"^[^\n]{0,80}?\((AP|Reuters|AFP|dpa|UPI|Xinhua|CNN|Bloomberg|ANSA|EFE|PA|CP|KNA)\)\s*[—–-]",
 )
@@ -95,8 +95,51 @@ _WIRE_SHORT = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
 _OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
 
 
+# Text encoded as UTF-8 twice (a CMS that read its UTF-8 as Latin-1 or windows-1252 and
+# wrote it out again as UTF-8): "Investor’s" arrives as "Investorâ\x80\x99s" or
+# "Investorâ€™s". The characters of one such sequence are a UTF-8 lead byte and its
+# continuation bytes, read one byte per character; windows-1252 reads 0x80-0x9f as the
+# punctuation below.
+_CP1252_UNDEFINED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+_CP1252_HIGH = {
+    bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0) if b not in _CP1252_UNDEFINED
+}
+_CONTINUATION = "[\u0080-\u00bf" + "".join(_CP1252_HIGH) + "]"
+# The lead bytes of the sequences it can tell from real text: "Â" and "Ã" (Latin-1's
+# signs and letters), "Ä" and "Å" (Central European letters), "â" (punctuation, € and ™).
+_DOUBLE_LEADS = "ÂÃÄÅâ"
+_DOUBLE_ENCODED = re.compile(f"[ÂÃÄÅ]{_CONTINUATION}|â{_CONTINUATION}{{2}}")
+
+
+def _undouble(match: re.Match[str]) -> str:
+    found = match.group()
+    # Only what real text never holds: an invisible C1 control; "Â" or "Ã" before a sign
+    # ("Â®", "Ã©"); "â" before windows-1252's punctuation ("â€™"). Not "Å‚" (Swedish
+    # before a low quote) or "pâté»".
+    controls = any("\u0080" <= c <= "\u009f" for c in found)
+    if not (controls or found[0] in "ÂÃ" or (found[0] == "â" and found[1] in _CP1252_HIGH)):
+        return found
+    try:
+        once = bytes(_CP1252_HIGH.get(c, ord(c)) for c in found).decode("utf-8")
+    except (UnicodeDecodeError, ValueError):
+        return found
+    return found if "\u0080" <= once <= "\u009f" else once  # "Â•": no C1 control made
+
+
+def undouble_utf8(text: str) -> str:
+    """Text with the sequences of UTF-8 encoded twice decoded once more."""
+    if not any(lead in text for lead in _DOUBLE_LEADS):  # the usual page: a quick look
+        return text
+    return _DOUBLE_ENCODED.sub(_undouble, text)
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Bytes to text: the header's charset, then the document's meta, then detection."""
+    """Bytes to text: the header's charset, then the document's meta, then detection; and
+    characters encoded as UTF-8 twice decoded once more (``undouble_utf8``)."""
+    return undouble_utf8(_decoded(body, content_type))
+
+
+def _decoded(body: bytes, content_type: str | None) -> str:
     candidates: list[str] = []
     if content_type:
         match = _HEADER_CHARSET.search(content_type)
@@ -295,28 +338,42 @@ def _short(value: str | None, limit: int) -> str | None:
 
 
 def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
-    """Drop the site's name from a page title: "Story | Site" -> "Story"."""
+    """Drop the site's name from a page title: "Story | Site" -> "Story". A part is the
+    site's name when it starts with the site's name or with a label of its host name
+    ("Bridgestone Tires" at tires.bridgestone.com), when its letters are in a host label
+    ("DianaHR" at getdianahr.com), or when it is the start of a longer site name ("Thrive
+    Internet Marketing" of "Thrive Internet Marketing Agency")."""
     if not title:
         return None
-    parts = _TITLE_SEPARATORS.split(title.strip())
-    if len(parts) < 2:
+    # Parts and the separators between them: what is left is cut from the title as written.
+    pieces = _TITLE_SEPARATORS.split(title.strip())
+    if len(pieces) < 2:
         return title.strip()
-    host_label = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[0]
-    names = {_norm(n) for n in (sitename, host_label) if n and len(n) >= 3}
-    names |= {name.replace(" ", "") for name in names}
+    labels = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[:-1]
+    hosts = {label for label in labels if len(label) >= 4}
+    # A "site name" with separators of its own is a page's title repeated, not a name.
+    named = sitename and len(sitename) >= 3 and not _TITLE_SEPARATORS.search(sitename)
+    names = {_norm(sitename)} if sitename and named else set()
+    names |= hosts | {name.replace(" ", "") for name in names}
 
     def is_site(part: str) -> bool:
         label = _norm(part)
-        compact = label.replace(" ", "").replace("-", "")
-        return len(part.split()) <= 5 and any(
-            label.startswith(n) or compact.startswith(n.replace("-", "")) for n in names
+        compact = re.sub(r"[\s\-]", "", label)
+        letters = re.sub(r"[\W_]", "", label)  # "JOHNSON’S®" at johnsonsbaby.com
+        if not compact or len(part.split()) > 5:
+            return False
+        return (
+            any(label.startswith(n) or compact.startswith(n.replace("-", "")) for n in names)
+            or (len(letters) >= 4 and any(letters in host for host in hosts))
+            or (len(label) >= 6 and any(n.startswith(label) for n in names))
         )
 
-    while len(parts) > 1 and is_site(parts[-1]):
-        parts.pop()
-    while len(parts) > 1 and is_site(parts[0]):
-        parts.pop(0)
-    return " - ".join(parts) if len(parts) > 1 else parts[0]
+    first, last = 0, len(pieces) // 2  # indexes of the first and last parts kept
+    while last > first and is_site(pieces[2 * last]):
+        last -= 1
+    while first < last and is_site(pieces[2 * first]):
+        first += 1
+    return "".join(pieces[2 * first : 2 * last + 1]).strip()
 
 
 _AUTHOR_LEAD = re.compile(

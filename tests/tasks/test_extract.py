@@ -18,6 +18,7 @@ from tasks.extract import (
     extract_page,
     page_facts,
     page_headline,
+    undouble_utf8,
     wire_marker,
 )
 from wirehouse.records import Extraction, Rejection
@@ -303,8 +304,24 @@ def test_clean_text_drops_teaser_cards_that_are_link_texts():
             "Breaking: the story - in two parts",
         ),
         (None, None, "http://a.example/x", None),
+        # The site's name is a label of the host other than its first ...
+        ("Car Checklist | Bridgestone Tires", None, "https://tires.bridgestone.example/a",
+         "Car Checklist"),
+        # ... or spelled inside one, whatever its punctuation ...
+        ("Top HR Software | DianaHR", None, "https://getdianahr.example/b", "Top HR Software"),
+        ("Toddler Sleep | JOHNSON’S®", None, "https://johnsonsbaby.example/c", "Toddler Sleep"),
+        # ... or the start of a longer site name.
+        ("Portfolio | Thrive Internet Marketing", "Thrive Internet Marketing Agency",
+         "https://thriveagency.example/", "Portfolio"),
+        # What is left keeps its own separators.
+        ("Ferries – the new timetable | GNN", "GNN", "http://gnn.example/x",
+         "Ferries – the new timetable"),
+        # A "site name" that is the page's title again names no site.
+        ("Electricians in Ponchatoula - Costs - homeyou",
+         "Electricians in Ponchatoula - Costs - homeyou", "https://www.homeyou.example/x",
+         "Electricians in Ponchatoula - Costs"),
     ],
-)
+)  # fmt: skip
 def test_clean_title(title, sitename, url, clean):
     assert clean_title(title, sitename, url) == clean
 
@@ -507,3 +524,45 @@ def test_an_organization_is_the_author_only_when_no_person_is_named(jsonld_autho
     body = article_with(jsonld_author, byline)
     result = extract_page(body, "http://a.example/news/ferry-timetable", "text/html", SETTINGS)
     assert isinstance(result, Extraction) and result.author == author
+
+
+@pytest.mark.parametrize(
+    ("text", "once"),
+    [
+        ("Investor\u00e2\u0080\u0099s guide", "Investor’s guide"),  # read as Latin-1
+        ("Investor\u00e2\u20ac\u2122s guide", "Investor’s guide"),  # read as windows-1252
+        ("NOMAD\u00c2\u00ae at 360\u00c2\u00b0, caf\u00c3\u00a9", "NOMAD® at 360°, café"),
+        ("\u00e2\u0082\u00ac150 and Corning\u00e2\u0084\u00a2", "€150 and Corning™"),
+    ],
+)
+def test_text_encoded_as_utf8_twice_is_decoded_once_more(text, once):
+    assert undouble_utf8(text) == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A pâté» and “ATTACHÉ”, plain café – “quoted”",  # real text that looks alike
+        "Å‚ and Ä… where Swedish meets a quote",
+        "\u00c2\u2022 bullets",  # would give a C1 control: left as it is
+    ],
+)
+def test_real_text_is_left_as_it_is(text):
+    assert undouble_utf8(text) == text
+
+
+def test_a_page_encoded_twice_is_stored_with_its_own_characters():
+    twice = "The investor’s guide — café prices".encode().decode("latin-1")
+    body = (
+        f"<html><head><title>{twice}</title></head><body><article><h1>{twice}</h1>"
+        + "".join(
+            f"<p>{twice}: the council met on Tuesday and agreed plan {n} after a long debate "
+            "that ran late into the evening, as residents had asked for years.</p>"
+            for n in range(4)
+        )
+        + "</article></body></html>"
+    ).encode()
+    result = extract_page(body, "http://a.example/guide", "text/html; charset=utf-8", SETTINGS)
+    assert isinstance(result, Extraction)
+    assert result.title == "The investor’s guide — café prices"
+    assert "The investor’s guide — café prices: the council met" in result.text
