@@ -43,6 +43,7 @@ from tasks.run_context import RunContext
 from tasks.steps.extract import extract_pending
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wcxb-dev"
+MADE_UP_URL = "https://wcxb.example.org/page/"  # for the pages the split gives no URL
 TYPES = ("article", "listing", "collection", "product", "service", "forum", "documentation")
 WORKERS = min(2, os.cpu_count() or 1)  # the machine is shared: two processes at most
 
@@ -99,8 +100,8 @@ def load_pages(
         pages.append(
             Page(
                 page_id=page_id,
-                # one page has no URL: give it one of its own, so it is still a web page
-                url=entry.get("url") or f"https://wcxb.example.org/page/{page_id}",
+                # a few pages have no URL: give each one of its own, so it is still a web page
+                url=entry.get("url") or f"{MADE_UP_URL}{page_id}",
                 page_type=page_type,
                 html=gzip.decompress(html_path.read_bytes()),
                 text=truth.get("main_content") or "",

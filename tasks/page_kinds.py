@@ -235,8 +235,15 @@ def prose_lines(text: str, card_texts: frozenset[str]) -> int:
 
 
 def _slug(url: str) -> str:
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    return _EXTENSION.sub("", segments[-1]) if segments else ""
+    """The last segment of the address's path, or the one before when the last is a number
+    after a slug of its own (".../snow-rules-you-should-know/15002914/"); "/news/343604"
+    keeps its number: "news" names a section, not the page."""
+    segments = [_EXTENSION.sub("", s) for s in urlsplit(url).path.split("/") if s]
+    if len(segments) >= 2 and segments[-1].isdigit():
+        words = [w for w in _SLUG_WORDS.split(segments[-2]) if w]
+        if len(words) >= 3:
+            return segments[-2]
+    return segments[-1] if segments else ""
 
 
 def page_kind(
@@ -281,7 +288,7 @@ def page_kind(
         else "listing"
     )
     return kind, (
-        f"shaped like a list of other pages (likelihood {likelihood:.2f}): "
+        f"shaped like a list, shop or service page (likelihood {likelihood:.2f}): "
         f"{signals.headline_links} headline links, {signals.cards} cards, "
         f"{signals.priced_cards} priced, {shape['prose_share']:.0%} of the text in sentences"
     )
@@ -361,36 +368,36 @@ def _dated_path(url: str) -> bool:
 
 # The page's shape, weighed as a whole: a logistic model over the features of
 # ``page_shape``, fitted by ``python -m bench.train_page_kind`` on the WCXB development split
-# (articles against listing, collection and product pages that the rules above keep and
-# ``weighs_shape`` lets it weigh), with a
-# threshold that rejects at most 1 in 500 of its articles. Regenerate the weights with that
-# command after changing a feature; it prints them in this form and checks each half of the
-# split against a model fitted on the other.
+# (articles against listing, collection, product and service pages that the rules above
+# keep and ``weighs_shape`` lets it weigh), with a threshold that rejects at most 1 in 500
+# of its articles. Regenerate the weights with that command after changing a feature; it
+# prints them in this form and checks each half of the split against a model fitted on the
+# other.
 LIST_EVIDENCE_LINKS = 3  # headline links to other pages of the site: a page may be a list
 LIST_WEIGHTS: dict[str, float] = {
-    "bylined": -0.3575,
-    "calls_itself_website": 0.1063,
-    "dated": -0.3399,
-    "declares_article": -0.4882,
-    "headline_links": 0.0466,
-    "link_share": 3.1145,
-    "path_depth": -0.0403,
-    "price_density": 0.0611,
-    "priced_cards": 0.2983,
-    "product_markup": 1.1487,
-    "prose_block": -0.2311,
-    "prose_block_share": -0.1835,
-    "prose_lines": -0.1207,
-    "prose_share": -0.4959,
-    "shop_path": 1.5883,
-    "short_lines": 0.114,
-    "slug_words": -0.6145,
-    "text_share": -1.0423,
-    "title_words": -0.7019,
-    "words_per_line": -0.1615,
+    "bylined": -0.4836,
+    "calls_itself_website": 0.1922,
+    "dated": -0.3859,
+    "declares_article": -0.3704,
+    "headline_links": -0.0135,
+    "link_share": 1.192,
+    "path_depth": -0.0915,
+    "price_density": 0.0845,
+    "priced_cards": 0.1713,
+    "product_markup": 1.206,
+    "prose_block": -0.2686,
+    "prose_block_share": -0.2724,
+    "prose_lines": -0.0271,
+    "prose_share": -0.3188,
+    "shop_path": 1.1383,
+    "short_lines": 0.1103,
+    "slug_words": -0.7482,
+    "text_share": -1.2364,
+    "title_words": -0.5816,
+    "words_per_line": -0.2304,
 }
-LIST_BIAS = 4.9563
-LIST_LIKELIHOOD = 0.89  # at most 1 in 500 of the training articles reach it
+LIST_BIAS = 5.6184
+LIST_LIKELIHOOD = 0.86  # at most 1 in 500 of the training articles reach it
 
 
 def weighs_shape(signals: PageSignals, url: str) -> bool:
@@ -452,6 +459,7 @@ def page_shape(
 
 
 def list_likelihood(shape: dict[str, float]) -> float:
-    """How likely a page of this shape is a list of other pages rather than an article."""
+    """How likely a page of this shape is a list of other pages, a shop's page or a
+    service's own page rather than an article."""
     logit = LIST_BIAS + sum(weight * shape[name] for name, weight in LIST_WEIGHTS.items())
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))

@@ -185,7 +185,7 @@ def test_a_section_front_at_an_articles_address_is_told_by_its_shape():
     # rejects it; its shape does: headline links and teasers, hardly a sentence of its own.
     assert isinstance(result, Rejection)
     assert (result.reason, result.page_kind) == ("not_article", "listing")
-    assert result.detail.startswith("shaped like a list of other pages")
+    assert result.detail.startswith("shaped like a list, shop or service page")
 
 
 def test_aggregator_metadata():

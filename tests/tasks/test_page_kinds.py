@@ -158,7 +158,11 @@ def test_malformed_links_do_not_break_the_signals():
 
 def test_a_dated_post_or_a_numbered_item_is_not_a_section():
     teasers = "".join(card(i) for i in range(15))
-    found = signals(f"<html><body><h1>Autonews</h1><ul>{teasers}</ul></body></html>", og="article")
+    story = "".join(f"<p>{PROSE}</p>" for _ in range(8))  # its main text, below, in its markup
+    found = signals(
+        f"<html><body><h1>Autonews</h1><article>{story}</article><ul>{teasers}</ul></body></html>",
+        og="article",
+    )
     for url in (
         "https://blog.example/2019/11/17/autonews",
         "https://blog.example/2019/11/autonews",
@@ -183,7 +187,7 @@ def test_a_shop_grid_the_rules_miss_is_told_by_its_shape():
     assert kind_by_rules(found, **args) is None  # fewer priced cards than a rule needs
     kind = page_kind(found, **args, visible_chars=len(text) * 3)
     assert kind is not None and kind[0] == "collection"
-    assert kind[1].startswith("shaped like a list of other pages")
+    assert kind[1].startswith("shaped like a list, shop or service page")
 
 
 def test_an_article_that_mentions_prices_and_links_keeps_its_shape():
