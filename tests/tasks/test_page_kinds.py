@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
 from tasks.page_dates import jsonld_objects
 from tasks.page_kinds import (
     LIST_WEIGHTS,
     PageSignals,
+    _slug,
     kind_by_rules,
     list_likelihood,
     page_kind,
@@ -243,3 +245,20 @@ def test_a_catalogue_address_makes_a_page_more_likely_a_list():
     assert likelihood("https://blog.example/shopping-for-mugs") == likelihood(
         "https://blog.example/hoping-for-mugs"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "slug"),
+    [
+        (
+            "https://mag.example/magazin/snow-rules-you-should-know/15002914/",
+            "snow-rules-you-should-know",
+        ),
+        ("https://news.example/district/343604", "343604"),  # "district" names a section
+        ("https://a.example/recipes/dinner", "dinner"),
+        ("https://a.example/story.html", "story"),
+        ("https://a.example/", ""),
+    ],
+)
+def test_the_slug_is_the_page_s_own_name_not_its_number(url, slug):
+    assert _slug(url) == slug
