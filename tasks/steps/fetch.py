@@ -156,7 +156,7 @@ async def _fetch(
                 outcome = await (await pool).run(extract_body, *args)
             except WorkLost as lost:
                 outcome = lost_page(record.url, record.record_id, lost.why, ctx.settings.extract)
-        except Exception as exc:  # a worker that died: the record stays pending, not lost
+        except Exception as exc:  # no pool could start: the record stays pending, not lost
             logger.warning("extraction of %s failed (%s); it is retried later", record.url, exc)
             return
         finally:
