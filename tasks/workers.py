@@ -179,7 +179,7 @@ def map_in_batches(
         # A hard limit needs a process it can stop: one worker, where a small job without
         # one runs here.
         workers = 1 if hard_limit_s is not None and items else 0
-    pool = _Pool(workers) if workers else None
+    pool = _started(workers) if workers else None
     try:
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
@@ -192,6 +192,18 @@ def map_in_batches(
     finally:
         if pool:
             pool.close()
+
+
+def _started(workers: int) -> _Pool | None:
+    """A pool of ``workers``, or None where this machine cannot start one (no fork server,
+    no shared-memory semaphores in some containers): the work is then done in this process,
+    without the hard limit, rather than not at all."""
+    try:
+        return _Pool(workers)
+    except (OSError, BrokenProcessPool) as exc:
+        logger.warning("no worker processes (%s): extracting in this process, without the "
+                       "hard time limit", exc)  # fmt: skip
+        return None
 
 
 def _guarded_map(

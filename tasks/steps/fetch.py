@@ -5,11 +5,14 @@ as it arrives, on every core, while the next pages are fetched."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -141,6 +144,7 @@ async def _fetch(
     # to warm up: the pool is made in a thread, and fetching goes on meanwhile.
     pool_size = cores if cores > 1 and len(urls) >= PARALLEL_FROM else 1
     pool: asyncio.Task[StreamingPool] | None = None
+    here: ThreadPoolExecutor | None = None  # where no worker process can start
     extracting: set[asyncio.Task[None]] = set()
 
     async def extract(record: RawRecord, body: bytes) -> None:
@@ -156,7 +160,17 @@ async def _fetch(
                 outcome = await (await pool).run(extract_body, *args)
             except WorkLost as lost:
                 outcome = lost_page(record.url, record.record_id, lost.why, ctx.settings.extract)
-        except Exception as exc:  # no pool could start: the record stays pending, not lost
+        except (OSError, BrokenProcessPool) as exc:
+            # No pool could start on this machine: the pages are extracted in this process,
+            # one at a time in a thread of their own, without the hard time limit, rather
+            # than left pending.
+            nonlocal here
+            if here is None:
+                logger.warning("no worker processes (%s): extracting in this process", exc)
+                here = ThreadPoolExecutor(1, thread_name_prefix="wirehouse-extract")
+            loop = asyncio.get_running_loop()
+            outcome = await loop.run_in_executor(here, extract_body, *args)
+        except Exception as exc:  # an unforeseen failure: the record stays pending, not lost
             logger.warning("extraction of %s failed (%s); it is retried later", record.url, exc)
             return
         finally:
@@ -231,7 +245,10 @@ async def _fetch(
             await asyncio.gather(*list(extracting))
         finally:
             if pool is not None:
-                (await pool).close()
+                with contextlib.suppress(OSError, BrokenProcessPool):  # none could start
+                    (await pool).close()
+            if here is not None:
+                here.shutdown(wait=False)
         load.add_robots(polite.robots_answers)
         load.add(polite.take_robots_attempts(), pages=0)
     return out

@@ -864,3 +864,29 @@ def test_pages_handed_in_from_several_threads_are_extracted_one_at_a_time(monkey
     for thread in threads:
         thread.join()
     assert most == 1
+
+
+def test_a_machine_that_cannot_start_worker_processes_still_extracts(
+    local_server, tmp_path, monkeypatch, caplog
+):
+    """Some containers have no shared-memory semaphores, so no process pool: the pages are
+    extracted in the run's own process instead, and say so once."""
+    import tasks.workers
+
+    def no_pool(workers: int) -> object:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(tasks.workers, "process_pool", no_pool)
+    paths = [f"/story-{i}" for i in range(3)]
+    for path in paths:
+        local_server.page(path, article(f"Story {path}"))
+    ctx = context(tmp_path, obey_robots=False)
+    with caplog.at_level(logging.WARNING):
+        report = fetch_and_extract(ctx, [local_server.url(p) for p in paths])
+    assert report.fetched == 3
+    assert rows(ctx, "select count(*) from articles") == [(3,)]
+    assert sum("no worker processes" in r.getMessage() for r in caplog.records) == 1
+    # Left pending by an earlier run, they are extracted here too.
+    with duckdb.connect(ctx.db_path) as conn:
+        conn.execute("delete from articles")
+    assert extract_pending(ctx).extracted == 3
