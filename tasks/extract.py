@@ -23,7 +23,13 @@ import trafilatura
 from charset_normalizer import from_bytes
 
 from tasks.fetch import HTML_TYPES
-from tasks.page_dates import ARTICLE_TYPES, jsonld_objects, jsonld_types, page_dates
+from tasks.page_dates import (
+    ARTICLE_TYPES,
+    MONTH_NAMES,
+    jsonld_objects,
+    jsonld_types,
+    page_dates,
+)
 from tasks.page_kinds import page_kind, page_signals
 from tasks.page_metadata import (
     byline_author,
@@ -67,13 +73,9 @@ _LOGIN_WALL = re.compile(
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
 )
-_MONTH_NAMES = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
 _DAY = (
-    rf"(?:{_MONTH_NAMES}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{_MONTH_NAMES}\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"(?:{MONTH_NAMES}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+{MONTH_NAMES}\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
 )
 # A date that opens a heading, or a "Posted on <date> by <name>" byline that closes it (its
 # date may be a <time>, left out of the heading's text).
@@ -390,12 +392,12 @@ _AUTHOR_LEAD = re.compile(
 # space or a separator: a month's letters ending a name are the name's ("Stefanov", "Kumar").
 _AUTHOR_TRAIL = re.compile(
     rf"(?:^|\s*[•|·,-]\s*|\s+)(?:(?:last\s+)?(?:updated|published|posted|modified)(?:\s+on)?\b.*"
-    rf"|{_MONTH_NAMES}\b\.?\s+\d.*|\d{{1,2}}\s+{_MONTH_NAMES}\b.*|\d{{4}}.*)$",
+    rf"|{MONTH_NAMES}\b\.?\s+\d.*|\d{{1,2}}\s+{MONTH_NAMES}\b.*|\d{{4}}.*)$",
     re.I,
 )
 # A month alone after the name ("Jane Doe December"), trimmed unless it is a name's own: a
 # month that is also a name, after one word ("Theresa May").
-_AUTHOR_MONTH = re.compile(rf"\s*[•|·,-]?\s+({_MONTH_NAMES})\.?$", re.I)
+_AUTHOR_MONTH = re.compile(rf"\s*[•|·,-]?\s+({MONTH_NAMES})\.?$", re.I)
 _NAME_MONTHS = frozenset({"april", "may", "june", "august", "march"})
 # A job title run into the byline ("Jane Doe Senior Writer").
 _AUTHOR_ROLE = re.compile(
@@ -405,7 +407,7 @@ _AUTHOR_ROLE = re.compile(
     re.I,
 )
 _AUTHOR_LABEL = re.compile(
-    rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{_MONTH_NAMES})\.?$",
+    rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{MONTH_NAMES})\.?$",
     re.I,
 )
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$")

@@ -306,17 +306,17 @@ def page_dates(
     from_meta = _meta_dates(tree, now)
     from_microdata = _microdata_dates(tree, now)
     modified = from_jsonld[1] or from_meta[1] or from_microdata[1]
+    own_url_day = url_day(url)
     for source, (published, _) in (
         ("json-ld", from_jsonld),
         ("meta", from_meta),
         ("microdata", from_microdata),
     ):
         if published is not None:
-            shown = None if url_day(url) else _shown_instead(tree, published, modified, now)
+            shown = None if own_url_day else _shown_instead(tree, published, modified, now)
             if shown is not None:
                 return PageDates(shown, modified, "byline")
             return PageDates(_with_url_day(published, url), modified, source)
-    own_url_day = url_day(url)
     if own_url_day is not None and _EARLIEST.date() <= own_url_day <= now.date():
         return PageDates(_day_stamp(own_url_day), modified, "url")
     byline = byline_date(tree, now)
@@ -392,6 +392,7 @@ _MONTHS = {
     for name in names
 }
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTH_NAMES = f"(?:{_MONTH_RE})"  # any spelling of a month above, for other patterns
 _TEXT_DATE = re.compile(
     rf"\b(?:(?P<y1>(?:19|20)\d{{2}})-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)"
     rf"|(?P<mn2>{_MONTH_RE})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"

@@ -12,7 +12,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from typing import Literal, TypeVar
@@ -197,11 +203,11 @@ def map_in_batches(
 def _started(workers: int) -> _Pool | None:
     """A pool of ``workers``, or None where this machine cannot start one (no fork server,
     no shared-memory semaphores in some containers): the work is then done in this process,
-    without the hard limit, rather than not at all."""
+    one piece at a time, without the hard limit, rather than not at all."""
     try:
         return _Pool(workers)
     except (OSError, BrokenProcessPool) as exc:
-        logger.warning("no worker processes (%s): extracting in this process, without the "
+        logger.warning("no worker processes (%s): working in this process, without the "
                        "hard time limit", exc)  # fmt: skip
         return None
 
@@ -333,16 +339,24 @@ class StreamingPool:
     Work still unfinished ``hard_limit_s`` after it was handed out has its worker stopped
     (and every worker of the pool: the others' work is handed out again), and raises
     ``WorkLost("timed_out")``. Work in flight when a worker died is tried again alone; if
-    its worker dies then too, it raises ``WorkLost("worker_died")``."""
+    its worker dies then too, it raises ``WorkLost("worker_died")``. Where no worker process
+    can start, the work is done in this process, one piece at a time (``_started``)."""
 
     def __init__(self, workers: int, queue: int, hard_limit_s: float | None = None) -> None:
-        self._pool = _Pool(workers)
+        self._pool = _started(workers)
+        self._here = (
+            ThreadPoolExecutor(1, thread_name_prefix="wirehouse-work")
+            if self._pool is None
+            else None
+        )
         self._slots = asyncio.Semaphore(queue)
         self._gate = _Gate()
         self._hard_limit_s = hard_limit_s
 
     async def run(self, function: Callable[..., Result], *args: object) -> Result:
         async with self._slots:
+            if self._pool is None:
+                return await asyncio.get_running_loop().run_in_executor(self._here, function, *args)
             suspect = False
             while True:
                 async with self._gate.alone() if suspect else self._gate.together():
@@ -365,4 +379,7 @@ class StreamingPool:
                         suspect = suspect or not for_time
 
     def close(self) -> None:
-        self._pool.close()
+        if self._pool is not None:
+            self._pool.close()
+        if self._here is not None:
+            self._here.shutdown(wait=False)

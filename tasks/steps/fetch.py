@@ -5,14 +5,11 @@ as it arrives, on every core, while the next pages are fetched."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -139,12 +136,11 @@ async def _fetch(
     in_hand = asyncio.Semaphore(settings.max_concurrency + 2 * cores)
     # Pages are extracted in worker processes, even a small run's (in one worker): only
     # there can a page that runs past its time be stopped, and a crash in a C library cost
-    # one page instead of the run. Workers are started with the first new page, not
+    # one page instead of the run (where none can start, the pool works in this process). Workers are started with the first new page, not
     # before: a re-run that finds nothing new starts none. Their fork server takes a moment
     # to warm up: the pool is made in a thread, and fetching goes on meanwhile.
     pool_size = cores if cores > 1 and len(urls) >= PARALLEL_FROM else 1
     pool: asyncio.Task[StreamingPool] | None = None
-    here: ThreadPoolExecutor | None = None  # where no worker process can start
     extracting: set[asyncio.Task[None]] = set()
 
     async def extract(record: RawRecord, body: bytes) -> None:
@@ -160,16 +156,6 @@ async def _fetch(
                 outcome = await (await pool).run(extract_body, *args)
             except WorkLost as lost:
                 outcome = lost_page(record.url, record.record_id, lost.why, ctx.settings.extract)
-        except (OSError, BrokenProcessPool) as exc:
-            # No pool could start on this machine: the pages are extracted in this process,
-            # one at a time in a thread of their own, without the hard time limit, rather
-            # than left pending.
-            nonlocal here
-            if here is None:
-                logger.warning("no worker processes (%s): extracting in this process", exc)
-                here = ThreadPoolExecutor(1, thread_name_prefix="wirehouse-extract")
-            loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(here, extract_body, *args)
         except Exception as exc:  # an unforeseen failure: the record stays pending, not lost
             logger.warning("extraction of %s failed (%s); it is retried later", record.url, exc)
             return
@@ -245,10 +231,7 @@ async def _fetch(
             await asyncio.gather(*list(extracting))
         finally:
             if pool is not None:
-                with contextlib.suppress(OSError, BrokenProcessPool):  # none could start
-                    (await pool).close()
-            if here is not None:
-                here.shutdown(wait=False)
+                (await pool).close()
         load.add_robots(polite.robots_answers)
         load.add(polite.take_robots_attempts(), pages=0)
     return out
