@@ -50,6 +50,17 @@ _SHOP_PATH = re.compile(
     r"/(products?|shop|cart|collections|category|categories|browse|dp|catalog)(/|$)", re.I
 )
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
+# A shop's controls: a button that puts the item in a cart, a quantity field, a menu that
+# sorts a grid. An article on a shop's site shows the cart in its header at most.
+_CART_BUTTON = re.compile(r"\badd to (cart|bag|basket|trolley)\b", re.I)
+_QUANTITY_FIELD = etree.XPath(
+    "//input[contains(translate(@name, 'QUANTITY', 'quantity'), 'quantity')"
+    " or translate(@name, 'QTY', 'qty') = 'qty']"
+)
+_SORT_MENU = etree.XPath(
+    "//select[contains(translate(@name, 'SORT', 'sort'), 'sort')"
+    " or contains(translate(@id, 'SORT', 'sort'), 'sort')]"
+)
 # Paywall and login-wall phrasing of a teaser page (its text stops where the wall starts).
 _PAYWALL = re.compile(
     r"\b(subscribe|sign in|log ?in|register|become a (member|subscriber))\b[^.\n]{0,40}"
@@ -71,6 +82,7 @@ LINKY = 10  # headline links or cards that make a page a list of other pages
 PRICED_CARDS = 5  # cards with a price: a shop's grid
 PRICED_SHARE = 0.3  # ... among all its cards
 PAYWALL_WORDS = 200  # a teaser behind a wall is shorter than this
+SHOP_CONTROLS = 2  # of a cart button, a quantity field and a sort menu: a shop's page
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +104,8 @@ class PageSignals:
     cards: int  # members of repeated sibling structures that hold a link
     priced_cards: int
     card_texts: frozenset[str]  # normalised texts inside the cards
+    # Which of a shop's controls it shows: "cart button", "quantity field", "sort menu".
+    shop_controls: tuple[str, ...] = ()
 
 
 def _words(text: str) -> int:
@@ -141,7 +155,20 @@ def page_signals(
         cards=len(cards),
         priced_cards=sum(1 for card in cards if _PRICE.search(card.text_content())),
         card_texts=card_texts,
+        shop_controls=_shop_controls(tree),
     )
+
+
+def _shop_controls(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
+    cart = any(
+        _CART_BUTTON.search(text)
+        for node in tree.iter("button", "a", "input")
+        for text in (node.get("value", "") if node.tag == "input" else node.text_content(),)
+        if len(text) < 60
+    )
+    shown = (cart, bool(_QUANTITY_FIELD(tree)), bool(_SORT_MENU(tree)))
+    names = ("cart button", "quantity field", "sort menu")
+    return tuple(name for name, present in zip(names, shown, strict=True) if present)
 
 
 def _prose_block_words(tree: lxml.html.HtmlElement) -> int:
@@ -319,6 +346,11 @@ def kind_by_rules(
         return "product", "the page declares a product (JSON-LD or microdata)"
     if _dated_path(url):
         return None  # ".../2019/11/17/slug": a dated post, whatever surrounds it
+    if len(s.shop_controls) >= SHOP_CONTROLS and not s.declares_article_markup:
+        # A cart button with a quantity field or a sort menu: a shop's page. An article on a
+        # shop's site shows one of them at most (the cart in its header).
+        kind = "collection" if "sort menu" in s.shop_controls else "product"
+        return kind, f"the page has a shop's controls: {', '.join(s.shop_controls)}"
     declared = s.declares_article or dated_by_markup
     lines = prose_lines(main_text, s.card_texts)
     if s.priced_cards >= PRICED_CARDS and s.priced_cards >= PRICED_SHARE * s.cards and not declared:

@@ -105,6 +105,33 @@ def test_a_shop_page_is_a_product_whatever_its_cms_says_about_it_as_a_page():
                      " and winter", main_text=PROSE, words=300, dated_by_markup=True) is None  # fmt: skip
 
 
+def test_a_page_with_a_shop_s_controls_is_a_shop_page():
+    """A cart button with a quantity field is a product page, with a sort menu a shop's
+    grid; an article on a shop's site, with the cart in its header, is still an article."""
+    header = '<header><a href="/cart">Cart</a><button>Add to cart</button></header>'
+    product = signals(
+        f"<html><body>{header}<h1>Kettle 2000</h1><p>{PROSE}</p><form>"
+        '<input name="quantity" value="1"><button type="submit">Add to Bag</button>'
+        "</form></body></html>"
+    )
+    assert product.shop_controls == ("cart button", "quantity field")
+    kind = kind_by_rules(product, url="https://shop.example/kettle-2000", title="Kettle 2000",
+                         main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "product" and "quantity field" in kind[1]
+    grid = signals(
+        '<html><body><select id="sort-by"><option>Price</option></select>'
+        f"{header}<p>{PROSE}</p></body></html>"
+    )
+    kind = kind_by_rules(grid, url="https://shop.example/kettles", title="Kettles",
+                         main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "collection"
+    article = signals(f"<html><body>{header}<h1>How to descale</h1><p>{PROSE}</p></body></html>")
+    assert article.shop_controls == ("cart button",)
+    assert kind_by_rules(article, url="https://shop.example/blogs/how-to-descale-a-kettle",
+                         title="How to descale a kettle", main_text=PROSE, words=300,
+                         dated_by_markup=False) is None  # fmt: skip
+
+
 def test_an_article_with_related_cards_is_still_an_article():
     body = "".join(f"<p>{PROSE}</p>" for _ in range(10))
     related = "".join(card(i) for i in range(12))
