@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from tasks.site_furniture import edge_lines, page_key
 from wirehouse.db import (
     batch_view,
     columns_view,
@@ -26,8 +27,10 @@ from wirehouse.records import (
     Article,
     ArticleLink,
     ArticleSketch,
+    CleanedText,
     DiscoveryProblem,
     FetchAttempt,
+    FurnitureLine,
     GroupingTotals,
     Link,
     PendingRecord,
@@ -249,10 +252,112 @@ def save_articles(
         }
         for r in rejections
     ]
+    unique_articles = list({a.article_id: a for a in articles}.values())
     with nullcontext(conn) if in_transaction else transaction(conn):
         load_batch(conn, "upsert_article", "articles", _unique(article_rows, "article_id"))
         load_batch(conn, "upsert_rejection", "rejections", _unique(rejection_rows, "record_id"))
+        record_site_lines(
+            conn, [(a.article_id, a.domain, a.title, a.text) for a in unique_articles]
+        )
     return len(article_rows), len(rejection_rows)
+
+
+def record_site_lines(
+    conn: duckdb.DuckDBPyConnection, articles: Sequence[tuple[str, str, str | None, str]]
+) -> None:
+    """Record the edge lines of articles ((id, domain, title, text as extracted)) as they
+    are stored, forgetting their earlier ones: what the furniture pass counts across a
+    site's pages."""
+    if not articles:
+        return
+    load_batch(conn, "forget_site_lines", "site_lines", _ids([a[0] for a in articles]))
+    rows = [
+        {"domain": domain, "line_key": line.line_key, "article_id": article_id, "page_key": key}
+        for article_id, domain, title, text in articles
+        for key in (page_key(title, article_id),)
+        for line in edge_lines(text)
+    ]
+    load_batch(conn, "insert_site_lines", "site_lines", rows)
+
+
+SITE_LINES_BACKFILL = 2_000  # texts read at a time when recording an older archive's lines
+
+
+def record_missing_site_lines(conn: duckdb.DuckDBPyConnection) -> int:
+    """Record the edge lines of articles stored before the archive kept them (an archive
+    from before migration 016: their texts are still as extracted); returns how many."""
+    missing = [row[0] for row in conn.execute(query("articles_without_site_lines")).fetchall()]
+    for start in range(0, len(missing), SITE_LINES_BACKFILL):
+        sources = site_line_sources(conn, missing[start : start + SITE_LINES_BACKFILL])
+        with transaction(conn):
+            record_site_lines(conn, sources)
+    return len(missing)
+
+
+def site_furniture_found(
+    conn: duckdb.DuckDBPyConnection, min_pages: int, min_share: float
+) -> list[tuple[str, int, int]]:
+    """(domain, line key, pages) of the lines that enough pages of a site carry, of the
+    sites with lines stored since the last furniture pass."""
+    params = {"min_pages": min_pages, "min_share": min_share}
+    return [tuple(row) for row in conn.execute(query("site_furniture_found"), params).fetchall()]
+
+
+def site_furniture_known(conn: duckdb.DuckDBPyConnection) -> set[tuple[str, int]]:
+    """The furniture already known of the sites with lines stored since the last pass."""
+    return {(domain, key) for domain, key in conn.execute(query("site_furniture_known")).fetchall()}
+
+
+def furniture_holders(
+    conn: duckdb.DuckDBPyConnection, furniture: Mapping[tuple[str, int], bool]
+) -> list[str]:
+    """The articles to weigh: those with lines not yet weighed that are furniture, and
+    those holding a line just found (``furniture`` maps each (domain, line key) to whether
+    it was just found)."""
+    if not furniture:
+        return []
+    types = {"domain": "VARCHAR", "line_key": "BIGINT", "just_found": "BOOLEAN"}
+    rows = [
+        {"domain": domain, "line_key": key, "just_found": just_found}
+        for (domain, key), just_found in furniture.items()
+    ]
+    with batch_view(conn, types, rows):
+        return [row[0] for row in conn.execute(query("furniture_holders")).fetchall()]
+
+
+def site_line_sources(
+    conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
+) -> list[tuple[str, str, str | None, str]]:
+    """(id, domain, title, text) of the given articles."""
+    if not article_ids:
+        return []
+    with batch_view(conn, _ID_TYPES, _ids(article_ids)):
+        return [tuple(row) for row in conn.execute(query("site_line_sources")).fetchall()]
+
+
+def save_cleaned_texts(conn: duckdb.DuckDBPyConnection, texts: Sequence[CleanedText]) -> None:
+    """Texts with their site's furniture taken out (in one transaction)."""
+    with transaction(conn):
+        load_batch(conn, "update_article_text", "articles", [_row(t) for t in texts])
+
+
+def unsettled_site_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The articles whose edge lines were stored since the last furniture pass."""
+    return [row[0] for row in conn.execute(query("unsettled_site_lines")).fetchall()]
+
+
+def save_furniture_pass(
+    conn: duckdb.DuckDBPyConnection, found: Sequence[FurnitureLine], weighed: Sequence[str]
+) -> None:
+    """In one transaction: the furniture just found, and the lines of the ``weighed``
+    articles marked weighed (the texts were cleaned before)."""
+    now = datetime.now(UTC)
+    with transaction(conn):
+        load_batch(
+            conn, "insert_site_furniture", "site_furniture",
+            [{**_row(line), "found_at": now} for line in found],
+        )  # fmt: skip
+        load_batch(conn, "settle_site_lines", "site_lines", _ids(weighed))
 
 
 def extraction_state(

@@ -130,6 +130,26 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class FurnitureLine:
+    """A line found to be a site's furniture (tasks/site_furniture.py)."""
+
+    domain: str
+    line_key: int
+    line: str | None  # as one of the site's pages wrote it
+    pages: int  # the site's pages that carried it when it was found
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedText:
+    """An article's text with its site's furniture taken out."""
+
+    article_id: str
+    text: str
+    text_sha256: str
+    word_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """A fetched page that yielded no article, and why."""
 

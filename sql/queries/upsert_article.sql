@@ -1,9 +1,10 @@
--- upsert_article: extracted articles; a refetch with new text updates one, first_seen_at stays
+-- upsert_article: extracted articles; a refetch with new text updates one, first_seen_at stays;
+-- the text is as extracted (the furniture pass takes a site's furniture out of it later)
 insert into articles (
     article_id, url, canonical_url, domain, title, author, page_date, published_at,
     published_day, published_utc_offset_minutes, modified_at, date_source,
-    language, sitename, text, text_sha256, word_count, boilerplate_ratio, wire_marker,
-    record_id, fetched_at, first_seen_at, extracted_at
+    language, sitename, text, text_sha256, extracted_sha256, word_count, boilerplate_ratio,
+    wire_marker, record_id, fetched_at, first_seen_at, extracted_at
 )
 select b.article_id, b.url, b.canonical_url, b.domain, b.title, b.author,
        -- a page that gives no date of its own takes the one its feed or news sitemap gave
@@ -13,7 +14,8 @@ select b.article_id, b.url, b.canonical_url, b.domain, b.title, b.author,
        b.published_utc_offset_minutes, b.modified_at,
        case when b.page_date is null and h.published_at is not null then h.source
             else b.date_source end,
-       b.language, b.sitename, b.text, b.text_sha256, b.word_count, b.boilerplate_ratio,
+       b.language, b.sitename, b.text, b.text_sha256, b.text_sha256, b.word_count,
+       b.boilerplate_ratio,
        b.wire_marker, b.record_id, b.fetched_at, b.first_seen_at, b.extracted_at
 from batch as b
 left join link_hints as h on h.url = b.url
@@ -31,6 +33,7 @@ on conflict (article_id) do update set
     sitename = excluded.sitename,
     text = excluded.text,
     text_sha256 = excluded.text_sha256,
+    extracted_sha256 = excluded.extracted_sha256,
     word_count = excluded.word_count,
     boilerplate_ratio = excluded.boilerplate_ratio,
     wire_marker = excluded.wire_marker,

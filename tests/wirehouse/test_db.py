@@ -82,6 +82,10 @@ BATCH_SHAPES = {
         "select ''::varchar as article_id, true as near, ''::varchar as term, 0.0 as weight"
     ),
     "story_vectors_of": "select ''::varchar as story_id",
+    "furniture_holders": (
+        "select ''::varchar as domain, 0::bigint as line_key, true as just_found"
+    ),
+    "forget_articles": "select ''::varchar as record_id",
     "storyline_neighbours": (
         "select ''::varchar as story_id, now() as day, ''::varchar as term, 0.0 as weight"
     ),
