@@ -527,16 +527,26 @@ def main_text(
 ) -> str:
     """trafilatura's reading of the page's main text.
 
-    Its fast pass first; where that is unsure (a short text, or a small share of what the
-    page shows), its full cascade; and where the text is still short, a second opinion in
-    its recall mode, kept when it finds clearly more of the page."""
+    Its fast pass first; where that is unsure (a short text, a small share of what the
+    page shows, or a line longer than any paragraph), its full cascade; and where the text
+    is still short, or the cascade kept under half of what the fast pass read as one
+    block, a second opinion in its recall mode, kept when it finds clearly more."""
     text = _text_of(_trafilatura(tree, url, fast=True))
+    one_block = (
+        max(map(count_words, text.splitlines()), default=0) > settings.fast_pass_max_line_words
+    )
+    lost = False
     if (
-        count_words(text) < settings.fast_pass_min_words
+        one_block
+        or count_words(text) < settings.fast_pass_min_words
         or len(text) < settings.fast_pass_min_share * visible_chars
     ):
+        fast_words = count_words(text)
         text = _text_of(_trafilatura(tree, url))
-    if count_words(text) < settings.recall_below_words:
+        # A whole container read as one line holds the article and its clutter; a cascade
+        # that keeps little of it may have dropped the article with the clutter.
+        lost = one_block and count_words(text) < 0.5 * fast_words
+    if lost or count_words(text) < settings.recall_below_words:
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
         if count_words(second) > settings.recall_gain * max(1, count_words(text)):
             text = second

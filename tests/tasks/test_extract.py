@@ -480,6 +480,46 @@ def test_a_sure_fast_pass_is_kept_without_the_full_cascade(monkeypatch):
     assert isinstance(result, Extraction)
 
 
+@pytest.mark.parametrize(
+    ("cascade_words", "recall_words", "kept"),
+    [
+        (560, 500, "cascade"),  # the cascade kept most of the block: its paragraphs
+        (100, 500, "recall"),  # it kept little: the article went with the clutter
+    ],
+)  # fmt: skip
+def test_a_fast_pass_that_reads_a_page_as_one_block_is_looked_at_again(
+    monkeypatch, cascade_words, recall_words, kept
+):
+    """A line longer than any paragraph (a whole container run together, captions and
+    widgets in it) makes the fast pass unsure even when it is long."""
+    calls = []
+    block = " ".join(f"word{i}" for i in range(600))  # one line of 600 words
+
+    def lines(words: int, name: str) -> str:
+        return "\n".join(f"{name} sentence {i} of the article goes on." for i in range(words // 8))
+
+    class Doc:
+        title, author, sitename = "T", None, None
+
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
+        calls.append((fast, favor_recall))
+        if fast:
+            return Doc(block)
+        return Doc(
+            lines(recall_words, "recall") if favor_recall else lines(cascade_words, "cascade")
+        )
+
+    monkeypatch.setattr("tasks.extract._trafilatura", fake)
+    body = f"<html><body><article><p>{block}</p></article></body></html>".encode()
+    result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+    assert isinstance(result, Extraction) and result.text.startswith(kept)
+    assert calls[:2] == [(True, False), (False, False)]
+    assert ((False, True) in calls) == (kept == "recall")
+
+
 def article_with(jsonld_author: str, byline: str = "") -> bytes:
     graph = {
         "@context": "https://schema.org",
