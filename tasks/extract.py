@@ -399,13 +399,24 @@ _AUTHOR_TRAIL = re.compile(
 # month that is also a name, after one word ("Theresa May").
 _AUTHOR_MONTH = re.compile(rf"\s*[•|·,-]?\s+({MONTH_NAMES})\.?$", re.I)
 _NAME_MONTHS = frozenset({"april", "may", "june", "august", "march"})
-# A job title run into the byline ("Jane Doe Senior Writer").
+# A job title run into the byline ("Jane Doe Senior Writer", "Jane Doe Senior Autos
+# Reporter", "Jane Doe Former McKinsey Consultant"): a role, or a rank and up to two words
+# before a role.
+_ROLES = (
+    r"writer|reporter|editor|founder|co-founder|correspondent|columnist|contributor|journalist"
+    r"|expert|consultant|attorney|lawyer|analyst|strategist|specialist|producer|winemaker"
+)
+_RANKS = (
+    r"senior|staff|contributing|freelance|lead|chief|executive|managing|associate|deputy|head"
+    r"|former|principal"
+)
 _AUTHOR_ROLE = re.compile(
-    r"\s+(?:senior|staff|contributing|freelance|lead|chief|executive|managing|associate"
-    r"|deputy)?\s*(?:writer|reporter|editor|founder|co-founder|correspondent|columnist"
-    r"|contributor|journalist)\b.*$",
+    rf"\s+(?:(?:{_RANKS})\b(?:\s+[\w&-]+){{0,2}}?\s+)?(?:{_ROLES})\b.*$",
     re.I,
 )
+# One of the byline's parts that is a job title ("Privacy and Digital Security Expert",
+# "Head of Community Development"), not a name.
+_ROLE_PART = re.compile(rf"\b(?:{_ROLES})s?$|^(?:{_RANKS}|director|vp)\b(?:\s+of\b|$)", re.I)
 _AUTHOR_LABEL = re.compile(
     rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{MONTH_NAMES})\.?$",
     re.I,
@@ -424,7 +435,20 @@ def clean_author(raw: str | None) -> str | None:
     month = _AUTHOR_MONTH.search(text)
     if month and (len(text.split()) > 2 or month.group(1).lower() not in _NAME_MONTHS):
         text = text[: month.start()]
-    text = _AUTHOR_ROLE.sub("", text.strip(" ,;|-•")).strip(" ,;|-•")
+    parts = [part.strip(" ,|-•") for part in text.split(";") if part.strip(" ,|-•")]
+    role = next((i for i, part in enumerate(parts) if i and _ROLE_PART.search(part)), None)
+    if role is not None:
+        # The names end where a job title starts; a one-word part just before it is the
+        # title's first half ("Privacy" of "Privacy and Digital Security Expert").
+        before = parts[role - 1]
+        title_half = role > 1 and len(before.split()) == 1 and not _CREDENTIAL.match(before)
+        parts = parts[: role - 1 if title_half else role]
+    for i, part in enumerate(parts):
+        name = _AUTHOR_ROLE.sub("", part).strip(" ,|-•")
+        if name != part:  # a job title run into a name ends the names
+            parts = [*parts[:i], name] if name else parts[:i]
+            break
+    text = "; ".join(parts)
     if (
         not text
         or _AUTHOR_LABEL.match(text)
@@ -433,7 +457,6 @@ def clean_author(raw: str | None) -> str | None:
         or not re.search(r"[^\W\d_]", text)
     ):
         return None
-    parts = [part.strip() for part in text.split(";") if part.strip()]
     if len(parts) > 1:
         if any(_CREDENTIAL.match(part) for part in parts[1:]):
             return ", ".join(parts)
