@@ -70,6 +70,19 @@ _LOGIN_WALL = re.compile(
     r"|^already (a subscriber|have an account)",
     re.I,
 )
+# The heading of a list of other pages at the end of a text ("You might also like",
+# "Read this next", "More from the Gazette").
+_RELATED_HEADING = re.compile(
+    r"^(?:you (?:may|might) (?:also )?(?:like|enjoy)|related(?: (?:posts?|articles?|stories"
+    r"|reading|content|news|links|resources))?|read (?:this )?next|more (?:from|on|stories"
+    r"|articles|like this|to read)(?: [\w'’.&-]+){0,3}|recommended(?: for you| reading"
+    r"| stories| articles)?|popular (?:posts|articles|stories)|trending(?: now| stories)?"
+    r"|latest (?:posts|news|articles|stories)|also read|most (?:read|popular)|keep reading"
+    r"|don'?t miss|up next|what to read next|other (?:articles|posts|stories))\s*:?$",
+    re.I,
+)
+RELATED_TAIL_LINES = 15  # a list of other pages after its heading, at most
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
 )
@@ -280,6 +293,7 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
         skip_date_after_card = False
         teaser_after_kept = False
         kept.append(line)
+    kept = _without_related_tail(kept)
     # Headings of teaser lists ("Related", "Ranking") left at the end once the teasers went.
     while (
         teaser_after_kept
@@ -289,6 +303,23 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
     ):
         kept.pop()
     return "\n".join(kept)
+
+
+def _without_related_tail(lines: list[str]) -> list[str]:
+    """The lines without a list of other pages closing them: a "Related" or "You might
+    also like" heading followed only by short lines (titles, dates, bylines) and no
+    sentence of its own, after at least three lines of the text."""
+    for at in range(3, len(lines)):
+        heading = lines[at].strip("-#*| ").strip()
+        if len(heading.split()) > 6 or not _RELATED_HEADING.match(heading):
+            continue
+        rest = lines[at + 1 :]
+        if len(rest) <= RELATED_TAIL_LINES and all(
+            len(line.split()) <= 20 and not (len(line.split()) >= 12 and _SENTENCE_END.search(line))
+            for line in rest
+        ):
+            return lines[:at]
+    return lines
 
 
 def drop_headline(text: str, *headlines: str | None) -> str:
@@ -551,25 +582,29 @@ def main_text(
     """trafilatura's reading of the page's main text.
 
     Its fast pass first; where that is unsure (a short text, a small share of what the
-    page shows, or a line longer than any paragraph), its full cascade; and where the text
-    is still short, or the cascade kept under half of what the fast pass read as one
-    block, a second opinion in its recall mode, kept when it finds clearly more."""
+    page shows, or most of it in one line longer than any paragraph), its full cascade;
+    where the text is still short, a second opinion in its recall mode, kept when it finds
+    clearly more. Where the cascade kept under half of what the fast pass read as one
+    block, recall mode's text if it keeps half, else the fast pass's after all."""
     text = _text_of(_trafilatura(tree, url, fast=True))
-    one_block = (
-        max(map(count_words, text.splitlines()), default=0) > settings.fast_pass_max_line_words
-    )
+    fast_words = count_words(text)
+    longest = max(map(count_words, text.splitlines()), default=0)
+    one_block = longest > settings.fast_pass_max_line_words and longest * 2 > fast_words
     lost = False
     if (
         one_block
-        or count_words(text) < settings.fast_pass_min_words
+        or fast_words < settings.fast_pass_min_words
         or len(text) < settings.fast_pass_min_share * visible_chars
     ):
-        fast_words = count_words(text)
-        text = _text_of(_trafilatura(tree, url))
-        # A whole container read as one line holds the article and its clutter; a cascade
-        # that keeps little of it may have dropped the article with the clutter.
+        fast_text, text = text, _text_of(_trafilatura(tree, url))
+        # A whole page read as one line holds the article and its clutter; a cascade that
+        # keeps little of it may have dropped the article with the clutter.
         lost = one_block and count_words(text) < 0.5 * fast_words
-    if lost or count_words(text) < settings.recall_below_words:
+    if lost:
+        second = _text_of(_trafilatura(tree, url, favor_recall=True))
+        # recall mode, where it keeps most of the block; else the block as it was
+        text = second if count_words(second) >= 0.5 * fast_words else fast_text
+    elif count_words(text) < settings.recall_below_words:
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
         if count_words(second) > settings.recall_gain * max(1, count_words(text)):
             text = second

@@ -119,8 +119,8 @@ class ExtractSettings:
     # runs: on WCXB dev articles as good as always running it, at about 3/4 of the CPU.
     fast_pass_min_words: Annotated[int, Field(ge=0)] = 200
     fast_pass_min_share: Share = 0.4
-    # ... and when no line of it is longer than this: a longer one is a whole container
-    # read as one paragraph (captions and widgets run in with the text)
+    # ... and unless most of it is one line longer than this: a whole container read as one
+    # paragraph (captions and widgets run in with the text)
     fast_pass_max_line_words: Annotated[int, Field(ge=1)] = 400
     # A shorter main text is extracted again, favouring recall ...
     recall_below_words: Annotated[int, Field(ge=0)] = 400

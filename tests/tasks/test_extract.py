@@ -279,6 +279,24 @@ def test_clean_text_keeps_short_last_lines_when_no_teaser_went():
     )
 
 
+def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
+    story = [
+        "The council met on Tuesday to vote on the harbour plan, after two years of talks.",
+        "It passed by seven votes to four, and work starts in the spring.",
+        "Opponents said they would take the plan to court.",
+    ]
+    related = [
+        "You might also like:",
+        "- Ferry fares to rise in May",
+        "- New bridge opens",
+        "Jan 4, 2024",
+    ]
+    assert clean_text("\n".join(story + related), frozenset()) == "\n".join(story)
+    # a heading followed by sentences of the text's own is no such list
+    own = ["Related reading", "The court said it would hear the case in June, its clerk wrote."]
+    assert clean_text("\n".join(story + own), frozenset()) == "\n".join(story + own)
+
+
 def test_clean_text_drops_teaser_cards_that_are_link_texts():
     teaser = "Russian authorities say a Ukrainian attack on a Black Sea shipyard wounded 24 people"
     text = f"First paragraph of the story.\n{teaser}\nSept. 13, 2023\nSecond paragraph."
@@ -491,7 +509,8 @@ def test_a_sure_fast_pass_is_kept_without_the_full_cascade(monkeypatch):
     ("cascade_words", "recall_words", "kept"),
     [
         (560, 500, "cascade"),  # the cascade kept most of the block: its paragraphs
-        (100, 500, "recall"),  # it kept little: the article went with the clutter
+        (100, 500, "recall"),  # it kept little, recall mode most: the article, in paragraphs
+        (100, 120, "Block"),  # both kept little: the block as it was
     ],
 )  # fmt: skip
 def test_a_fast_pass_that_reads_a_page_as_one_block_is_looked_at_again(
@@ -500,7 +519,7 @@ def test_a_fast_pass_that_reads_a_page_as_one_block_is_looked_at_again(
     """A line longer than any paragraph (a whole container run together, captions and
     widgets in it) makes the fast pass unsure even when it is long."""
     calls = []
-    block = " ".join(f"word{i}" for i in range(600))  # one line of 600 words
+    block = " ".join(f"Block sentence {i} here." for i in range(150))  # one line, 600 words
 
     def lines(words: int, name: str) -> str:
         return "\n".join(f"{name} sentence {i} of the article goes on." for i in range(words // 8))
@@ -524,7 +543,31 @@ def test_a_fast_pass_that_reads_a_page_as_one_block_is_looked_at_again(
     result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
     assert isinstance(result, Extraction) and result.text.startswith(kept)
     assert calls[:2] == [(True, False), (False, False)]
-    assert ((False, True) in calls) == (kept == "recall")
+    assert ((False, True) in calls) == (kept != "cascade")
+
+
+def test_a_long_post_among_other_lines_is_no_block(monkeypatch):
+    """One long paragraph (a forum post) in a text of many lines leaves the fast pass sure."""
+    calls = []
+    post = " ".join(f"word{i}" for i in range(450))
+    text = "\n".join(
+        [post] + [f"Line {i} of the thread, which has its own words here." for i in range(60)]
+    )
+
+    class Doc:
+        title, author, sitename = "T", None, None
+
+        def __init__(self) -> None:
+            self.text = text
+
+    def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
+        calls.append((fast, favor_recall))
+        return Doc()
+
+    monkeypatch.setattr("tasks.extract._trafilatura", fake)
+    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+    assert isinstance(extract_page(body, "http://a.example/t/1", "text/html", SETTINGS), Extraction)
+    assert calls == [(True, False)]
 
 
 def article_with(jsonld_author: str, byline: str = "") -> bytes:
