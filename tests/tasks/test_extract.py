@@ -461,46 +461,51 @@ def test_a_date_the_title_shares_with_the_headline_is_the_headline_s_own():
     assert page_headline(shown, [shown]) == shown
 
 
-def test_a_short_extraction_gets_a_second_opinion_favouring_recall(monkeypatch):
-    calls = []
+class _Doc:
+    """What trafilatura's bare_extraction gives, as ``main_text`` reads it."""
 
-    class Doc:
-        def __init__(self, text: str) -> None:
-            self.text, self.title, self.author, self.sitename = text, "T", None, None
+    title, author, sitename = "T", None, None
 
-    long_text = "\n".join(f"Sentence number {i} of the article, which goes on." for i in range(60))
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def fake_trafilatura(monkeypatch, fast: str, cascade: str = "", recall: str = "") -> list:
+    """trafilatura giving these texts for its fast pass, full cascade and recall mode;
+    returns the (fast, favor_recall) of each call, as they come."""
+    calls: list[tuple[bool, bool]] = []
 
     def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
         calls.append((fast, favor_recall))
-        return Doc(long_text if favor_recall else "One short paragraph of twenty or so words " * 2)
+        return _Doc(fast_text if fast else recall if favor_recall else cascade)
 
+    fast_text = fast
     monkeypatch.setattr("tasks.extract._trafilatura", fake)
-    body = b"<html><body><article><p>x</p></article></body></html>"
-    result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+    return calls
+
+
+def sentences(count: int, name: str = "Sentence") -> str:
+    return "\n".join(f"{name} number {i} of the article goes on." for i in range(count))
+
+
+def extract_text_page(text: str) -> Extraction | Rejection:
+    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+    return extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+
+
+def test_a_short_extraction_gets_a_second_opinion_favouring_recall(monkeypatch):
+    short = "One short paragraph of twenty or so words " * 2
+    calls = fake_trafilatura(monkeypatch, short, short, sentences(60))
+    result = extract_text_page("x")
     # the fast pass, unsure; the full cascade, still short; the recall mode, kept
     assert calls == [(True, False), (False, False), (False, True)]
     assert isinstance(result, Extraction) and "Sentence number 59" in result.text
 
 
 def test_a_sure_fast_pass_is_kept_without_the_full_cascade(monkeypatch):
-    calls = []
-    text = "\n".join(
-        f"Sentence number {i} of the article, which goes on and on." for i in range(60)
-    )
-
-    class Doc:
-        title, author, sitename = "T", None, None
-
-        def __init__(self) -> None:
-            self.text = text
-
-    def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
-        calls.append((fast, favor_recall))
-        return Doc()
-
-    monkeypatch.setattr("tasks.extract._trafilatura", fake)
-    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
-    result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+    text = sentences(75)
+    calls = fake_trafilatura(monkeypatch, text)
+    result = extract_text_page(text)
     assert calls == [(True, False)]  # 600 words, all the page shows: no second look
     assert isinstance(result, Extraction)
 
@@ -518,29 +523,12 @@ def test_a_fast_pass_that_reads_a_page_as_one_block_is_looked_at_again(
 ):
     """A line longer than any paragraph (a whole container run together, captions and
     widgets in it) makes the fast pass unsure even when it is long."""
-    calls = []
     block = " ".join(f"Block sentence {i} here." for i in range(150))  # one line, 600 words
-
-    def lines(words: int, name: str) -> str:
-        return "\n".join(f"{name} sentence {i} of the article goes on." for i in range(words // 8))
-
-    class Doc:
-        title, author, sitename = "T", None, None
-
-        def __init__(self, text: str) -> None:
-            self.text = text
-
-    def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
-        calls.append((fast, favor_recall))
-        if fast:
-            return Doc(block)
-        return Doc(
-            lines(recall_words, "recall") if favor_recall else lines(cascade_words, "cascade")
-        )
-
-    monkeypatch.setattr("tasks.extract._trafilatura", fake)
-    body = f"<html><body><article><p>{block}</p></article></body></html>".encode()
-    result = extract_page(body, "http://a.example/news/long-story", "text/html", SETTINGS)
+    calls = fake_trafilatura(
+        monkeypatch, block, sentences(cascade_words // 8, "cascade"),
+        sentences(recall_words // 8, "recall"),
+    )  # fmt: skip
+    result = extract_text_page(block)
     assert isinstance(result, Extraction) and result.text.startswith(kept)
     assert calls[:2] == [(True, False), (False, False)]
     assert ((False, True) in calls) == (kept != "cascade")
@@ -548,25 +536,10 @@ def test_a_fast_pass_that_reads_a_page_as_one_block_is_looked_at_again(
 
 def test_a_long_post_among_other_lines_is_no_block(monkeypatch):
     """One long paragraph (a forum post) in a text of many lines leaves the fast pass sure."""
-    calls = []
     post = " ".join(f"word{i}" for i in range(450))
-    text = "\n".join(
-        [post] + [f"Line {i} of the thread, which has its own words here." for i in range(60)]
-    )
-
-    class Doc:
-        title, author, sitename = "T", None, None
-
-        def __init__(self) -> None:
-            self.text = text
-
-    def fake(tree, url, *, fast=False, favor_recall=False, with_metadata=False):
-        calls.append((fast, favor_recall))
-        return Doc()
-
-    monkeypatch.setattr("tasks.extract._trafilatura", fake)
-    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
-    assert isinstance(extract_page(body, "http://a.example/t/1", "text/html", SETTINGS), Extraction)
+    text = post + "\n" + sentences(60, "Line")
+    calls = fake_trafilatura(monkeypatch, text)
+    assert isinstance(extract_text_page(text), Extraction)
     assert calls == [(True, False)]
 
 
