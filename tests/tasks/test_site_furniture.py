@@ -184,3 +184,39 @@ def test_a_rejected_page_s_lines_are_forgotten(tmp_path):
         )  # fmt: skip
         ids = conn.execute("select distinct article_id from site_lines").fetchall()
     assert len(ids) == 1
+
+
+def archived_page(n: int) -> bytes:
+    paragraphs = "".join(
+        f"<p>{line}</p>" for line in story(n, tail=(NEWSLETTER, COPYRIGHT)).splitlines()
+    )
+    return (
+        f"<html><head><title>Harbour story {n}</title></head><body><article>"
+        f"<h1>Harbour story {n}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def test_a_re_extraction_finds_a_cleaned_text_unchanged(tmp_path):
+    """Through the archive: pages extracted, the site's furniture taken out, then every
+    page extracted again: the texts as extracted are what is compared, so nothing changed."""
+    from tasks.raw_archive import WarcArchive
+    from tasks.steps.extract import extract_pending, reextract
+    from tasks.store import save_fetches
+
+    ctx = context(tmp_path)
+    now = datetime.now(UTC)
+    pages = [(f"https://harbour.example/news/story-{n}", archived_page(n)) for n in (1, 2, 3)]
+    with WarcArchive(ctx.archive_dir, "t") as archive:
+        records = [
+            archive.write_response(url, 200, [("Content-Type", "text/html")], page, now)
+            for url, page in pages
+        ]
+    with open_archive(ctx.db_path) as conn:
+        save_fetches(conn, "t", [], records)
+    assert extract_pending(ctx, workers=1).extracted == 3
+    with open_archive(ctx.db_path) as conn:
+        assert take_out_site_furniture(conn).texts_cleaned == 3
+    assert all(NEWSLETTER not in text for text in texts(ctx).values())
+    report = reextract(ctx, workers=1)
+    assert (report.unchanged, report.changed) == (3, 0)
+    assert all(NEWSLETTER not in text for text in texts(ctx).values())
