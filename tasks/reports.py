@@ -75,6 +75,15 @@ class GroupReport:
 
 
 @dataclass(frozen=True, slots=True)
+class FurnitureReport:
+    """What one furniture pass did (tasks/steps/furniture.py)."""
+
+    weighed: int  # articles stored since the last pass
+    lines_found: int  # lines newly known as a site's furniture
+    texts_cleaned: int  # texts that lost furniture (new ones, and earlier ones of those sites)
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveFigures:
     """How much the archive holds."""
 

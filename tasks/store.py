@@ -286,11 +286,13 @@ SITE_LINES_BACKFILL = 2_000  # texts read at a time when recording an older arch
 def record_missing_site_lines(conn: duckdb.DuckDBPyConnection) -> int:
     """Record the edge lines of articles stored before the archive kept them (an archive
     from before migration 016: their texts are still as extracted); returns how many."""
-    missing = [row[0] for row in conn.execute(query("articles_without_site_lines")).fetchall()]
+    missing = [row[0] for row in conn.execute(query("site_lines_backfill")).fetchall()]
     for start in range(0, len(missing), SITE_LINES_BACKFILL):
-        sources = site_line_sources(conn, missing[start : start + SITE_LINES_BACKFILL])
+        chunk = missing[start : start + SITE_LINES_BACKFILL]
+        sources = site_line_sources(conn, chunk)
         with transaction(conn):
             record_site_lines(conn, sources)
+            load_batch(conn, "forget_site_lines_backfill", "site_lines_backfill", _ids(chunk))
     return len(missing)
 
 

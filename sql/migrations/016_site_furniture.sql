@@ -20,6 +20,13 @@ create table site_furniture (
     found_at    timestamptz not null
 );
 
+-- site_lines_backfill: the articles stored before this migration, whose edge lines the next
+-- furniture pass records (their texts are still as extracted)
+create table site_lines_backfill (
+    article_id  varchar not null
+);
+insert into site_lines_backfill select article_id from articles;
+
 -- articles.extracted_sha256: the hash of the text as extracted, before the site's furniture
 -- was taken out of it (text_sha256 is the stored text's); a re-extraction compares with it
 alter table articles add column extracted_sha256 varchar;

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
 
 import duckdb
 
 from tasks.dedupe import text_sha256
+from tasks.reports import FurnitureReport
 from tasks.site_furniture import MIN_PAGES, MIN_SHARE, edge_lines, without_furniture
 from tasks.store import (
     furniture_holders,
@@ -27,15 +27,6 @@ from wirehouse.records import CleanedText, FurnitureLine
 logger = logging.getLogger("wirehouse.furniture")
 
 TEXTS_AT_A_TIME = 2_000  # texts held at once: a line found on a big site has many holders
-
-
-@dataclass(frozen=True, slots=True)
-class FurnitureReport:
-    """What one furniture pass did."""
-
-    weighed: int  # articles stored since the last pass
-    lines_found: int  # lines newly known as a site's furniture
-    texts_cleaned: int  # texts that lost furniture (new ones, and earlier ones of those sites)
 
 
 def take_out_site_furniture(conn: duckdb.DuckDBPyConnection) -> FurnitureReport:
