@@ -82,7 +82,6 @@ _RELATED_HEADING = re.compile(
     re.I,
 )
 RELATED_TAIL_LINES = 15  # a list of other pages after its heading, at most
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
 )
@@ -587,8 +586,9 @@ def main_text(
     clearly more. Where the cascade kept under half of what the fast pass read as one
     block, recall mode's text if it keeps half, else the fast pass's after all."""
     text = _text_of(_trafilatura(tree, url, fast=True))
-    fast_words = count_words(text)
-    longest = max(map(count_words, text.splitlines()), default=0)
+    line_words = [count_words(line) for line in text.splitlines()]
+    words = fast_words = sum(line_words)  # no word spans two lines
+    longest = max(line_words, default=0)
     one_block = longest > settings.fast_pass_max_line_words and longest * 2 > fast_words
     lost = False
     if (
@@ -597,16 +597,17 @@ def main_text(
         or len(text) < settings.fast_pass_min_share * visible_chars
     ):
         fast_text, text = text, _text_of(_trafilatura(tree, url))
+        words = count_words(text)
         # A whole page read as one line holds the article and its clutter; a cascade that
         # keeps little of it may have dropped the article with the clutter.
-        lost = one_block and count_words(text) < 0.5 * fast_words
+        lost = one_block and words < 0.5 * fast_words
     if lost:
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
         # recall mode, where it keeps most of the block; else the block as it was
         text = second if count_words(second) >= 0.5 * fast_words else fast_text
-    elif count_words(text) < settings.recall_below_words:
+    elif words < settings.recall_below_words:
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
-        if count_words(second) > settings.recall_gain * max(1, count_words(text)):
+        if count_words(second) > settings.recall_gain * max(1, words):
             text = second
     return text
 

@@ -36,7 +36,7 @@ class EdgeLine:
     """One line near an edge of an article's text, as ``site_lines`` keeps it."""
 
     line_key: int  # a hash of the line, normalised (signed 64 bits, a DuckDB BIGINT)
-    text: str  # the line as it reads (for logs and tests; not stored)
+    text: str  # the line as it reads (kept in ``site_furniture`` once it is furniture)
 
 
 def _normalised(line: str) -> str:

@@ -136,9 +136,10 @@ async def _fetch(
     in_hand = asyncio.Semaphore(settings.max_concurrency + 2 * cores)
     # Pages are extracted in worker processes, even a small run's (in one worker): only
     # there can a page that runs past its time be stopped, and a crash in a C library cost
-    # one page instead of the run (where none can start, the pool works in this process). Workers are started with the first new page, not
-    # before: a re-run that finds nothing new starts none. Their fork server takes a moment
-    # to warm up: the pool is made in a thread, and fetching goes on meanwhile.
+    # one page instead of the run (where none can start, the pool works in this process).
+    # Workers are started with the first new page, not before: a re-run that finds nothing
+    # new starts none. Their fork server takes a moment to warm up: the pool is made in a
+    # thread, and fetching goes on meanwhile.
     pool_size = cores if cores > 1 and len(urls) >= PARALLEL_FROM else 1
     pool: asyncio.Task[StreamingPool] | None = None
     extracting: set[asyncio.Task[None]] = set()

@@ -55,7 +55,7 @@ def take_out_site_furniture(conn: duckdb.DuckDBPyConnection) -> FurnitureReport:
         for article_id, domain, _title, text in site_line_sources(
             conn, holders[start : start + TEXTS_AT_A_TIME]
         ):
-            for line in edge_lines(text):  # the lines just found, as a page wrote them
+            for line in edge_lines(text) if just_found else ():  # as a page wrote them
                 if (domain, line.line_key) in just_found:
                     line_texts.setdefault((domain, line.line_key), line.text)
             without = without_furniture(text, by_site[domain])
