@@ -17,7 +17,11 @@ Figures, per page type (macro over pages):
 - kept: share of pages stored as articles (wanted high for articles, low for the rest).
 
     python -m bench.eval_wcxb [--limit N] [--types article,listing] [--half even|odd]
-                              [--dump FILE.jsonl]
+                              [--loopback] [--dump FILE.jsonl]
+
+``--loopback`` gives every page the address a loopback test site would give it
+(``http://127.0.0.1:8000/p/<id>``, one host, a path that says nothing), to see what the
+pipeline makes of pages whose URL tells it nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from tasks.steps.furniture import take_out_site_furniture
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wcxb-dev"
 MADE_UP_URL = "https://wcxb.example.org/page/"  # for the pages the split gives no URL
+LOOPBACK_URL = "http://127.0.0.1:8000/p/"  # --loopback: one host, paths that say nothing
 TYPES = ("article", "listing", "collection", "product", "service", "forum", "documentation")
 WORKERS = min(2, os.cpu_count() or 1)  # the machine is shared: two processes at most
 
@@ -82,6 +87,7 @@ def load_pages(
     types: Sequence[str] = TYPES,
     half: str | None = None,
     ids: Iterable[str] | None = None,
+    loopback: bool = False,
 ) -> list[Page]:
     """The benchmark's pages, in id order; ``half`` picks even or odd page ids."""
     wanted = set(ids) if ids is not None else None
@@ -102,7 +108,11 @@ def load_pages(
             Page(
                 page_id=page_id,
                 # a few pages have no URL: give each one of its own, so it is still a web page
-                url=entry.get("url") or f"{MADE_UP_URL}{page_id}",
+                url=(
+                    f"{LOOPBACK_URL}{page_id}"
+                    if loopback
+                    else entry.get("url") or f"{MADE_UP_URL}{page_id}"
+                ),
                 page_type=page_type,
                 html=gzip.decompress(html_path.read_bytes()),
                 text=truth.get("main_content") or "",
@@ -323,13 +333,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N pages (after filters)")
     parser.add_argument("--types", default=",".join(TYPES), help="comma-separated page types")
     parser.add_argument("--half", choices=("even", "odd"), help="only even or odd page ids")
+    parser.add_argument(
+        "--loopback", action="store_true", help="every page on one loopback host, at /p/<id>"
+    )
     parser.add_argument("--dump", type=Path, help="write every page's outputs as JSON lines")
     args = parser.parse_args(argv)
     if not DATA_DIR.is_dir():
         print(f"no evaluation data at {DATA_DIR}: nothing to score", file=sys.stderr)
         return 1
     types = [t.strip() for t in args.types.split(",") if t.strip()]
-    pages = load_pages(limit=args.limit, types=types, half=args.half)
+    pages = load_pages(limit=args.limit, types=types, half=args.half, loopback=args.loopback)
     started = time.perf_counter()
     ours = pipeline_outputs(pages)
     pipeline_s = time.perf_counter() - started

@@ -38,7 +38,7 @@ from tasks.page_metadata import (
     page_metadata,
 )
 from tasks.text import count_words
-from tasks.urls import is_http_url
+from tasks.urls import is_front_page, is_http_url, page_address
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
 
@@ -98,7 +98,6 @@ _HEADING_DATE = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$|[\"'”’)\]])|[。！？।؟]")
-_FRONT_PAGE = re.compile(r"/?((index|default|home)\.\w+)?", re.I)
 _TITLE_SEPARATORS = re.compile(r"(\s+[|–—·•:-]{1,2}\s*|\s*[|–—·•]\s+)")
 _WIRE_DATELINE = re.compile(
     r"^[^\n]{0,80}?\((AP|Reuters|AFP|dpa|UPI|Xinhua|CNN|Bloomberg|ANSA|EFE|PA|CP|KNA)\)\s*[—–-]",
@@ -627,8 +626,11 @@ def extract_page(
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
     facts = page_facts(tree, url)
+    # What an address says (a dated path, a section's name, the site's name, which links
+    # stay on the site) is read from the address the page gives itself.
+    address = page_address(url, facts.canonical_url)
     try:
-        metadata = page_metadata(tree, url)
+        metadata = page_metadata(tree, address)
         raw_text = main_text(tree, url, facts.visible_chars, settings)
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
@@ -641,8 +643,7 @@ def extract_page(
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
     link_chars = sum(len(line) for line in raw_lines if _norm(line) in facts.link_texts)
     link_share = link_chars / max(1, sum(len(line) for line in raw_lines))
-    parts = urlsplit(url)
-    if not parts.query and _FRONT_PAGE.fullmatch(parts.path or "/"):
+    if is_front_page(url):
         return Rejection(record_id, url, "index_page", "a site's front page", "listing")
     # A page whose main text is mostly link text is a list of other pages (a section front,
     # a tag page); a page that calls itself a "website" needs less of it to be one.
@@ -666,10 +667,10 @@ def extract_page(
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
     jsonld = jsonld_objects(tree)
-    dates = page_dates(tree, url, jsonld=jsonld)
+    dates = page_dates(tree, address, jsonld=jsonld)
     published = dates.published
     title = page_headline(
-        clean_title(metadata.title, metadata.sitename, url),
+        clean_title(metadata.title, metadata.sitename, address),
         list(facts.headlines),
     )
     meta_author = next(
@@ -691,17 +692,30 @@ def extract_page(
         # trafilatura's byline search (a copy of the whole page) only when nothing else names one
         or clean_author(byline_author(tree))
         # a byline that links to its author's page, where nothing above reads it
-        or clean_author(linked_author(tree, url))
+        or clean_author(linked_author(tree, address))
         or clean_author(labelled_author(tree))
         or organization
     )
+    signals = page_signals(tree, address, facts.og_type, jsonld)
+    dated_by_markup = dates.source in _OWN_DATE_SOURCES
+    if (
+        is_front_page(facts.canonical_url or "")
+        and not is_front_page(url)
+        and not (signals.declares_article or dated_by_markup)
+    ):
+        # Fetched elsewhere (a mirror, a test server), the page names the site's front page
+        # as its own address, and says nothing of being an article or of a date. An article
+        # whose template points every canonical at the front page still says it is one.
+        return Rejection(
+            record_id, url, "index_page", "its own address is the site's front page", "listing"
+        )
     kind = page_kind(
-        page_signals(tree, url, facts.og_type, jsonld),
-        url=url,
+        signals,
+        url=address,
         title=title,
         main_text=raw_text,
         words=words,
-        dated_by_markup=dates.source in _OWN_DATE_SOURCES,
+        dated_by_markup=dated_by_markup,
         bylined=author is not None,
         visible_chars=facts.visible_chars,
         link_share=link_share,

@@ -60,6 +60,7 @@ _TRACKING_PARAMS = frozenset(
         "at_custom1",
         "wt_mc",
         "guccounter",
+        "srsltid",  # Google's tag on links from its shopping results
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_")
@@ -237,6 +238,36 @@ def identity_url(fetched_url: str, canonical_url: str | None) -> str:
     (one article, many URLs), else the fetched URL. A canonical on another site is a
     syndication claim, kept as evidence, not an identity."""
     return identity(normalize_url(fetched_url), canonical_url)[0]
+
+
+_FRONT_PAGE = re.compile(r"/?((index|default|home)\.\w+)?", re.IGNORECASE)
+
+
+def is_front_page(url: str) -> bool:
+    """A web address of a site's front page: "/", "/index.html", with no query but known
+    tracking parameters (any other parameter may name one item)."""
+    if not is_http_url(url):
+        return False
+    parts = urlsplit(url)
+    return not _kept_pairs(parts.query, drop_amp=False) and bool(
+        _FRONT_PAGE.fullmatch(parts.path or "/")
+    )
+
+
+def page_address(fetched_url: str, canonical_url: str | None) -> str:
+    """The address a page gives itself, for what an address says about a page (a dated
+    path, a section's name, the site's own name and links): its rel=canonical or og:url
+    when that is a web address on a named host, else the URL it was fetched from. A page
+    fetched from a mirror, an archive or a test server, at a path that says nothing, still
+    names itself. A front-page canonical on an inner page is a template bug, not a name."""
+    if not canonical_url or not is_http_url(canonical_url):
+        return fetched_url
+    canonical = urlsplit(canonical_url)
+    if "." not in (canonical.hostname or "").strip("."):
+        return fetched_url  # "https://packing-list-trip": a slug where the host should be
+    if is_front_page(canonical_url) and not is_front_page(fetched_url):
+        return fetched_url
+    return canonical_url
 
 
 def identity(fetched_url: str, canonical_url: str | None) -> tuple[str, str]:

@@ -188,6 +188,51 @@ def test_a_section_front_at_an_articles_address_is_told_by_its_shape():
     assert result.detail.startswith("shaped like a list, shop or service page")
 
 
+def test_a_page_served_at_an_address_that_says_nothing_is_read_by_the_one_it_gives_itself():
+    # A mirror or a test server serves the page at /p/5; its canonical names the dated
+    # path the publisher gave it, and the day in that path is the page's date.
+    paragraphs = "".join(
+        f"<p>The harbour council met on Saturday and approved the ferry timetable, item {n}, "
+        "after a long debate about the early crossings that commuters asked for.</p>"
+        for n in range(8)
+    )
+    html = (
+        "<html><head><title>Council approves ferry timetable</title>"
+        '<link rel="canonical" href="https://ledger.example.com/2024/03/09/ferry-timetable">'
+        f"</head><body><article><h1>Council approves ferry timetable</h1>{paragraphs}"
+        "</article></body></html>"
+    ).encode()
+    served = extract_page(html, "http://127.0.0.1:8000/p/5", "text/html", SETTINGS, "rec")
+    assert isinstance(served, Extraction)
+    assert (served.published_day, served.date_source) == (date(2024, 3, 9), "url")
+    assert served.url == "http://127.0.0.1:8000/p/5"  # stored where it was fetched from
+    bare = html.replace(b"2024/03/09/", b"")
+    assert (
+        extract_page(bare, "http://127.0.0.1:8000/p/5", "text/html", SETTINGS).date_source != "url"
+    )
+
+
+def test_a_front_page_served_elsewhere_is_known_by_its_canonical_address():
+    front = (FIXTURES / "front_page.html").read_bytes()
+    served = extract_page(front, "http://127.0.0.1:8000/p/3", "text/html", SETTINGS, "rec")
+    assert isinstance(served, Rejection)
+    assert (served.reason, served.page_kind) == ("index_page", "listing")
+    assert "front page" in served.detail
+    # Without the address it gives itself, nothing says it is a front page.
+    unnamed = front.replace(b'<link rel="canonical" href="https://tidewater.example/">', b"")
+    unnamed = unnamed.replace(b'<meta property="og:url" content="https://tidewater.example/">', b"")
+    assert isinstance(
+        extract_page(unnamed, "http://127.0.0.1:8000/p/3", "text/html", SETTINGS), Extraction
+    )
+    # A template that points every page's canonical at the front page: the page says it is
+    # an article, and it stays one.
+    article = front.replace(b'content="website"', b'content="article"')
+    assert isinstance(
+        extract_page(article, "https://tidewater.example/blog/cookies", "text/html", SETTINGS),
+        Extraction,
+    )
+
+
 def test_aggregator_metadata():
     result = page(url_of("putin-meets-the-leader-of-belarus"))
     assert isinstance(result, Extraction)

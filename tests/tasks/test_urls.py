@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.urls import article_id, domain_of, identity_url, is_http_url, normalize_url, url_key
+from tasks.urls import (
+    article_id,
+    domain_of,
+    identity_url,
+    is_front_page,
+    is_http_url,
+    normalize_url,
+    page_address,
+    url_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +48,7 @@ def test_parameters_that_may_select_content_stay_in_the_identity(name):
     assert normalize_url(f"https://example.com/a?{name}=1") == f"https://example.com/a?{name}=1"
 
 
-@pytest.mark.parametrize("name", ["utm_source", "fbclid", "gclid", "mc_cid", "_ga"])
+@pytest.mark.parametrize("name", ["utm_source", "fbclid", "gclid", "mc_cid", "_ga", "srsltid"])
 def test_known_tracking_parameters_leave_the_identity_only(name):
     url = f"https://example.com/a?x=1&{name}=abc"
     assert url_key(url) == url_key("https://example.com/a?x=1")
@@ -91,6 +100,38 @@ def test_identity_url_uses_same_site_canonical_only():
     assert identity_url(fetched, "javascript:void(0)") == "https://m.paper.com/story?id=5"
     # a canonical pointing every page at the front page is a template bug, not an identity
     assert identity_url(fetched, "https://www.paper.com/") == "https://m.paper.com/story?id=5"
+
+
+def test_page_address_is_the_canonical_a_page_gives_itself():
+    served = "http://127.0.0.1:8000/p/5"
+    named = "https://paper.example/2024/03/09/ferry"
+    assert page_address(served, named) == named
+    assert page_address(served, None) == served
+    assert page_address(served, "javascript:void(0)") == served
+    assert page_address(served, "https://packing-list-trip/") == served  # a slug as the host
+    # a front-page canonical on an inner page is a template bug, not the page's name
+    assert page_address("https://paper.example/story", "https://paper.example/") == (
+        "https://paper.example/story"
+    )
+    assert page_address("https://paper.example/", "https://paper.example/index.html") == (
+        "https://paper.example/index.html"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "front"),
+    [
+        ("https://paper.example/", True),
+        ("https://paper.example", True),
+        ("https://paper.example/index.php", True),
+        ("https://paper.example/?srsltid=AfmBOo&utm_source=x", True),  # tracking only
+        ("https://paper.example/?p=123", False),  # a WordPress post
+        ("https://paper.example/news/", False),
+        ("/", False),
+    ],
+)
+def test_is_front_page(url, front):
+    assert is_front_page(url) is front
 
 
 def test_is_http_url():
