@@ -30,6 +30,7 @@ lint: $(STAMP)
 eval: $(STAMP)  ## quality on ../shared/eval: extraction vs trafilatura, stories vs gold events
 	$(BIN)/python -m bench.eval_extraction
 	$(BIN)/python -m bench.eval_wcxb
+	$(BIN)/python -m bench.eval_wcxb --served  # the same pages on loopback, through `wirehouse run`
 	$(BIN)/python -m bench.eval_stories
 	$(BIN)/python -m bench.copy_candidates
 

@@ -17,11 +17,13 @@ Figures, per page type (macro over pages):
 - kept: share of pages stored as articles (wanted high for articles, low for the rest).
 
     python -m bench.eval_wcxb [--limit N] [--types article,listing] [--half even|odd]
-                              [--loopback] [--dump FILE.jsonl]
+                              [--loopback | --served] [--dump FILE.jsonl]
 
 ``--loopback`` gives every page the address a loopback test site would give it
 (``http://127.0.0.1:8000/p/<id>``, one host, a path that says nothing), to see what the
-pipeline makes of pages whose URL tells it nothing.
+pipeline makes of pages whose URL tells it nothing. ``--served`` goes further: it serves
+the pages over HTTP at such addresses and runs ``wirehouse run`` over them as a user
+would (fetch, archive, extract, group: the whole command), then scores its DuckDB file.
 """
 
 from __future__ import annotations
@@ -202,6 +204,51 @@ def pipeline_outputs(pages: Sequence[Page]) -> dict[str, Output]:
     return outputs
 
 
+def served_outputs(pages: Sequence[Page]) -> dict[str, Output]:
+    """Every page served on loopback at /p/<n> and put through ``wirehouse run``, as a
+    user runs it; what its DuckDB file holds, by page."""
+    from bench.pipeline import run_wirehouse, serve
+    from wirehouse.db import open_archive
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    with tempfile.TemporaryDirectory() as tmp, serve([p.html for p in pages]) as port:
+        urls = {f"http://127.0.0.1:{port}/p/{n}": page for n, page in enumerate(pages)}
+        urls_file = Path(tmp) / "urls.txt"
+        urls_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
+        db = Path(tmp) / "served.duckdb"
+        ran = run_wirehouse(repo, db, urls_file, port, env)
+        if ran.returncode != 0:
+            raise RuntimeError(f"wirehouse run failed:\n{ran.output[-3000:]}")
+        with open_archive(str(db), read_only=True) as conn:
+            fetched = {
+                row["url"]: row["record_id"]
+                for row in _rows(conn, "select url, record_id from fetches")
+            }
+            articles = _rows(conn, "select * from articles")
+            rejections = _rows(conn, "select * from rejections")
+    by_record = {row["record_id"]: row for row in articles}
+    rejected = {row["record_id"]: row for row in rejections}
+    outputs = {}
+    for url, page in urls.items():
+        record_id = fetched.get(url)
+        row = by_record.get(record_id)
+        if row is None:
+            why = rejected.get(record_id, {}) if record_id else {"reason": "not fetched"}
+            outputs[page.page_id] = Output(False, kind=why.get("page_kind") or why.get("reason"))
+            continue
+        outputs[page.page_id] = Output(
+            True,
+            text=row["text"],
+            title=row["title"],
+            author=row["author"],
+            day=_stored_day(row),
+            kind=row.get("page_kind") or "article",
+        )
+    return outputs
+
+
 def _rows(conn: Any, sql: str) -> list[dict[str, Any]]:
     cursor = conn.execute(sql)
     names = [d[0] for d in cursor.description]
@@ -333,8 +380,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N pages (after filters)")
     parser.add_argument("--types", default=",".join(TYPES), help="comma-separated page types")
     parser.add_argument("--half", choices=("even", "odd"), help="only even or odd page ids")
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--loopback", action="store_true", help="every page on one loopback host, at /p/<id>"
+    )
+    where.add_argument(
+        "--served", action="store_true", help="served on loopback, through `wirehouse run`"
     )
     parser.add_argument("--dump", type=Path, help="write every page's outputs as JSON lines")
     args = parser.parse_args(argv)
@@ -342,9 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no evaluation data at {DATA_DIR}: nothing to score", file=sys.stderr)
         return 1
     types = [t.strip() for t in args.types.split(",") if t.strip()]
-    pages = load_pages(limit=args.limit, types=types, half=args.half, loopback=args.loopback)
+    pages = load_pages(
+        limit=args.limit, types=types, half=args.half, loopback=args.loopback or args.served
+    )
     started = time.perf_counter()
-    ours = pipeline_outputs(pages)
+    ours = served_outputs(pages) if args.served else pipeline_outputs(pages)
     pipeline_s = time.perf_counter() - started
     started = time.perf_counter()
     theirs = plain_outputs(pages)

@@ -2,8 +2,10 @@
 
 The slice is chosen by rule, not by result: every 25th article and every 10th listing,
 collection and product page, in id order. Each page goes through the pipeline's own path
-(WARC archive, extract step, DuckDB) and through plain trafilatura in the same test; the
-pipeline may not fall below trafilatura on any figure.
+(WARC archive, extract step, DuckDB) under its real URL, and again served on loopback at
+an address that says nothing (/p/<n>) through the whole ``wirehouse run`` command, as a
+user or a held-out benchmark runs it; and through plain trafilatura in the same test. The
+pipeline may not fall below trafilatura on any figure, either way.
 """
 
 from __future__ import annotations
@@ -12,20 +14,28 @@ from pathlib import Path
 
 import pytest
 
-from bench.eval_wcxb import Figures, Page, load_pages, pipeline_outputs, plain_output
+from bench.eval_wcxb import (
+    Figures,
+    Page,
+    load_pages,
+    pipeline_outputs,
+    plain_output,
+    served_outputs,
+)
 
 WCXB = Path(__file__).resolve().parents[3] / "shared" / "eval" / "wcxb-dev"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def figures() -> dict[str, tuple[Figures, Figures]]:
+@pytest.fixture(scope="module", params=["archived", "served"])
+def figures(request: pytest.FixtureRequest) -> dict[str, tuple[Figures, Figures]]:
     if not (WCXB / "ground-truth").is_dir():
         pytest.skip(f"shared eval data not available: {WCXB}")
-    articles = load_pages(WCXB, types=["article"])[::25]
-    others = load_pages(WCXB, types=["listing", "collection", "product"])[::10]
+    served = request.param == "served"
+    articles = load_pages(WCXB, types=["article"], loopback=served)[::25]
+    others = load_pages(WCXB, types=["listing", "collection", "product"], loopback=served)[::10]
     pages: list[Page] = articles + others
-    ours = pipeline_outputs(pages)
+    ours = served_outputs(pages) if served else pipeline_outputs(pages)
     table: dict[str, tuple[Figures, Figures]] = {}
     for page in pages:
         group = "article" if page.page_type == "article" else "other"
