@@ -183,25 +183,9 @@ def pipeline_outputs(pages: Sequence[Page]) -> dict[str, Output]:
         with open_archive(ctx.db_path, read_only=True) as conn:
             articles = _rows(conn, "select * from articles")
             rejections = _rows(conn, "select * from rejections")
-    by_record = {row["record_id"]: row for row in articles}
-    rejected = {row["record_id"]: row for row in rejections}
-    outputs = {}
-    for page_id, record in records.items():
-        row = by_record.get(record.record_id)
-        if row is None:
-            # rejected (or folded into another page's article: scored as not kept)
-            why = rejected.get(record.record_id, {})
-            outputs[page_id] = Output(False, kind=why.get("page_kind") or why.get("reason"))
-            continue
-        outputs[page_id] = Output(
-            True,
-            text=row["text"],
-            title=row["title"],
-            author=row["author"],
-            day=_stored_day(row),
-            kind=row.get("page_kind") or "article",
-        )
-    return outputs
+    return stored_outputs(
+        {page_id: record.record_id for page_id, record in records.items()}, articles, rejections
+    )
 
 
 def served_outputs(pages: Sequence[Page]) -> dict[str, Output]:
@@ -228,17 +212,27 @@ def served_outputs(pages: Sequence[Page]) -> dict[str, Output]:
             }
             articles = _rows(conn, "select * from articles")
             rejections = _rows(conn, "select * from rejections")
+    records = {page.page_id: fetched.get(url) for url, page in urls.items()}
+    return stored_outputs(records, articles, rejections)
+
+
+def stored_outputs(
+    records: dict[str, str | None],
+    articles: list[dict[str, Any]],
+    rejections: list[dict[str, Any]],
+) -> dict[str, Output]:
+    """By page id: its stored article, or why it has none (rejected, not fetched, or
+    folded into another page's article: all scored as not kept)."""
     by_record = {row["record_id"]: row for row in articles}
     rejected = {row["record_id"]: row for row in rejections}
     outputs = {}
-    for url, page in urls.items():
-        record_id = fetched.get(url)
-        row = by_record.get(record_id)
+    for page_id, record_id in records.items():
+        row = by_record.get(record_id) if record_id else None
         if row is None:
             why = rejected.get(record_id, {}) if record_id else {"reason": "not fetched"}
-            outputs[page.page_id] = Output(False, kind=why.get("page_kind") or why.get("reason"))
+            outputs[page_id] = Output(False, kind=why.get("page_kind") or why.get("reason"))
             continue
-        outputs[page.page_id] = Output(
+        outputs[page_id] = Output(
             True,
             text=row["text"],
             title=row["title"],
