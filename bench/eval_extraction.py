@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tasks.run_context import RunContext
 from tasks.steps.extract import extract_pending
-from tasks.steps.furniture import take_out_site_furniture
+from tasks.steps.site_passes import site_passes
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "trafilatura-eval"
 
@@ -105,7 +105,7 @@ def pipeline_texts(
             save_fetches(conn, "eval", [], records)
         report = extract_pending(ctx)
         with open_archive(ctx.db_path) as conn:
-            take_out_site_furniture(conn)  # as a run does before it groups
+            site_passes(conn)  # as a run does before it groups
         with open_archive(ctx.db_path, read_only=True) as conn:
             # keyed by the URL each page was fetched from (an article keeps its canonical URL)
             stored = dict(

@@ -47,7 +47,7 @@ from typing import Any
 
 from tasks.run_context import RunContext
 from tasks.steps.extract import extract_pending
-from tasks.steps.furniture import take_out_site_furniture
+from tasks.steps.site_passes import site_passes
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wcxb-dev"
 MADE_UP_URL = "https://wcxb.example.org/page/"  # for the pages the split gives no URL
@@ -179,7 +179,7 @@ def pipeline_outputs(pages: Sequence[Page]) -> dict[str, Output]:
             save_fetches(conn, "eval", [], list(records.values()))
         extract_pending(ctx, workers=WORKERS)
         with open_archive(ctx.db_path) as conn:
-            take_out_site_furniture(conn)  # as a run does before it groups
+            site_passes(conn)  # as a run does before it groups
         with open_archive(ctx.db_path, read_only=True) as conn:
             articles = _rows(conn, "select * from articles")
             rejections = _rows(conn, "select * from rejections")

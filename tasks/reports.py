@@ -84,6 +84,15 @@ class FurnitureReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedTitlesReport:
+    """What one listed-titles pass did (tasks/steps/listed_titles.py)."""
+
+    read: int  # new and changed texts read against their sites' titles
+    lists: int  # found to be lists of their sites' articles, and rejected
+    texts_cleaned: int  # that lost lines that were other articles' titles
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveFigures:
     """How much the archive holds."""
 

@@ -43,6 +43,7 @@ from wirehouse.records import (
     StorylineResult,
     StoryResult,
     TermCounts,
+    TitledText,
     Validators,
 )
 from wirehouse.settings import DedupeSettings
@@ -335,6 +336,24 @@ def site_line_sources(
         return []
     with batch_view(conn, _ID_TYPES, _ids(article_ids)):
         return [tuple(row) for row in conn.execute(query("site_line_sources")).fetchall()]
+
+
+def titled_texts(conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[TitledText]:
+    """The given articles, as the listed-titles pass reads them."""
+    if not article_ids:
+        return []
+    with batch_view(conn, _ID_TYPES, _ids(article_ids)):
+        return [TitledText(*row) for row in conn.execute(query("listed_title_sources")).fetchall()]
+
+
+def site_titles(
+    conn: duckdb.DuckDBPyConnection, domains: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(domain, article id, title) of every titled article of the given sites."""
+    if not domains:
+        return []
+    with batch_view(conn, {"domain": "VARCHAR"}, [{"domain": d} for d in domains]):
+        return [tuple(row) for row in conn.execute(query("site_titles")).fetchall()]
 
 
 def save_cleaned_texts(conn: duckdb.DuckDBPyConnection, texts: Sequence[CleanedText]) -> None:

@@ -140,8 +140,21 @@ class FurnitureLine:
 
 
 @dataclass(frozen=True, slots=True)
+class TitledText:
+    """An article as the listed-titles pass reads it (tasks/listed_titles.py)."""
+
+    article_id: str
+    record_id: str
+    url: str
+    domain: str
+    title: str | None
+    text: str
+    never_grouped: bool  # no story holds it yet: it may still be rejected
+
+
+@dataclass(frozen=True, slots=True)
 class CleanedText:
-    """An article's text with its site's furniture taken out."""
+    """An article's text with its site's furniture (or other articles' titles) taken out."""
 
     article_id: str
     text: str

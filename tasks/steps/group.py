@@ -24,7 +24,7 @@ from tasks.origins import AGGREGATOR_COPY_SHARE
 from tasks.reports import GroupReport
 from tasks.run_context import RunContext
 from tasks.shingle_spill import ShingleSpill
-from tasks.steps.furniture import take_out_site_furniture
+from tasks.steps.site_passes import site_passes
 from tasks.store import (
     TEXTS_COUNTED,
     article_sketches,
@@ -99,8 +99,9 @@ def _group_articles(ctx: RunContext) -> GroupReport:
 def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -> GroupReport:
     """What ``group_articles`` does, over the step's one connection; the new texts'
     shingles are kept in ``spill`` from the first pass over them until the story links.
-    Each site's furniture is taken out of its texts first (tasks/steps/furniture.py)."""
-    take_out_site_furniture(db.conn())
+    What the archive knows of each site is applied to its texts first: its furniture and
+    its other articles' titles go (tasks/steps/site_passes.py)."""
+    site_passes(db.conn())
     pending = pending_grouping(db.conn())
     if not pending:
         totals = grouping_totals(db.conn())

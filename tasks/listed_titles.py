@@ -1,0 +1,126 @@
+"""Other articles' titles in a text: what the archive knows of a site and one page does not.
+
+A line of a text that is, word for word, the title of another article the archive holds
+of the same site is a link to that article: a related-links block under the story, a
+"read also" line inside it, or, when the text is mostly such lines, a list of the site's
+articles (a section front, a tag or author page) stored as if it were one. A single-page
+extractor sees a short line of prose; the archive has the other page's title.
+
+``listed_titles`` reads a text against its site's titles. Runs of them at the text's edges
+(a related-links block at its end, a "trending" row above it) are clutter, and go unless
+that would take more than ``MAX_TAKEN_SHARE`` of its words. A text that is such runs from
+edge to edge, or that still lists at least ``MIN_LISTED`` of them between its edges, in
+lines holding at least ``LISTED_SHARE`` of the words left, is a list of the site's
+articles (headlines and their teasers), not an article.
+Titles shorter than ``MIN_TITLE_WORDS`` words ("Contact us", "Weather") are too common to
+weigh, and an article's own title, which copies of it on the site share, never counts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from tasks.text import count_words
+
+MIN_TITLE_WORDS = 4
+MIN_LISTED = 3  # other articles' titles in one text: a list of them, not a related link
+LISTED_SHARE = 0.2  # ... in lines holding this share of its words, at least
+MAX_TAKEN_SHARE = 0.5  # of a text's words: above this, nothing is taken out
+
+
+def title_key(line: str | None) -> str | None:
+    """A title or a line as compared (Unicode, case, spacing and the quotes around it
+    folded), or None when it is too short to weigh."""
+    folded = " ".join(unicodedata.normalize("NFKC", line or "").split()).casefold()
+    folded = folded.strip("\"'“”‘’«» ")
+    return folded if len(folded.split()) >= MIN_TITLE_WORDS else None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTitles:
+    """What a text holds of its site's other articles' titles."""
+
+    titles: int  # distinct titles of the site's other articles, each a whole line of it
+    words: int  # the words of the whole text
+    without: str  # the text without the runs of them at its edges
+    inner_titles: int  # distinct titles among the lines left in ``without``
+    inner_title_words: int  # the words of those lines
+
+    @property
+    def lists_the_site(self) -> bool:
+        """The text is a list of the site's articles, not an article: titles with teasers
+        between them, or titles and little else. (A story's related-links block is at its
+        edge, and does not make it a list.)"""
+        if self.titles < MIN_LISTED:
+            return False
+        if not self.may_take_out:
+            return True  # titles from one edge to the other, or nearly
+        left = count_words(self.without)
+        return self.inner_titles >= MIN_LISTED and self.inner_title_words >= LISTED_SHARE * left
+
+    @property
+    def may_take_out(self) -> bool:
+        """Taking the edge runs out leaves the text its substance."""
+        return count_words(self.without) >= (1 - MAX_TAKEN_SHARE) * self.words
+
+
+def listed_titles(
+    text: str,
+    article_id: str,
+    own_title: str | None,
+    site_titles: Mapping[str, Collection[str]],
+) -> ListedTitles | None:
+    """The text read against ``site_titles`` (title key -> the ids of the site's articles
+    with that title); None when no line of it is another article's title.
+
+    All such lines count towards a list; only those at the text's edges are taken out
+    (``without``): a run of them at its end or its start, with the short lines around
+    them ("Related stories", a date). In the middle of an article, a line that reads like
+    another article's title is more often a heading of its own ("How much does it cost?")."""
+    own = title_key(own_title)
+    lines = text.splitlines()
+    keys: list[str | None] = []
+    words = 0
+    for line in lines:
+        words += count_words(line)
+        key = title_key(line)
+        holders = site_titles.get(key, ()) if key is not None and key != own else ()
+        keys.append(key if any(holder != article_id for holder in holders) else None)
+    if not any(keys):
+        return None
+    is_title = [key is not None for key in keys]
+    start = _edge_run(lines, is_title, past_last_title=False)
+    end = max(start, len(lines) - _edge_run(lines[::-1], is_title[::-1], past_last_title=True))
+    inner = [
+        (line, key) for line, key in zip(lines[start:end], keys[start:end], strict=True) if key
+    ]
+    return ListedTitles(
+        titles=len({key for key in keys if key}),
+        words=words,
+        without="\n".join(lines[start:end]),
+        inner_titles=len({key for _, key in inner}),
+        inner_title_words=sum(count_words(line) for line, _ in inner),
+    )
+
+
+SHORT_LINE_WORDS = 5  # a heading ("Related stories"), a date, a byline between the titles
+
+
+def _edge_run(lines: list[str], is_title: list[bool], *, past_last_title: bool) -> int:
+    """How many lines from the start form a run of titles, with the short lines among them
+    that are no sentence ("Related stories", a date); 0 when the run holds no title. The
+    short lines after its last title are in the run only ``past_last_title``: at a text's
+    end, they are a block's heading; at its start, the story's dateline or first heading."""
+    run = last_title = 0
+    for line, listed in zip(lines, is_title, strict=True):
+        stripped = line.strip()
+        if not listed and (
+            count_words(stripped) > SHORT_LINE_WORDS or stripped.endswith((".", "!", "?"))
+        ):
+            break
+        run += 1
+        if listed:
+            last_title = run
+    return (run if past_last_title else last_title) if last_title else 0

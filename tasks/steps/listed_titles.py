@@ -1,0 +1,77 @@
+"""The listed-titles pass: each new text read against the titles of its site's other
+articles (tasks/listed_titles.py says why), before the texts are grouped. A text that is
+a list of them is rejected as a listing page; any other loses the lines that are their
+titles, and gets a new hash."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+import duckdb
+
+from tasks.dedupe import text_sha256
+from tasks.listed_titles import listed_titles, title_key
+from tasks.reports import ListedTitlesReport
+from tasks.store import (
+    pending_grouping,
+    save_cleaned_texts,
+    save_reextractions,
+    site_titles,
+    titled_texts,
+)
+from tasks.text import count_words
+from wirehouse.records import CleanedText, Rejection
+
+logger = logging.getLogger("wirehouse.listed_titles")
+
+TEXTS_AT_A_TIME = 2_000
+
+
+def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesReport:
+    """Read the texts waiting to be grouped against their sites' titles; reject the lists
+    of the site's articles that no story holds yet, and take other articles' titles out of
+    the rest. (A list that a story already holds stays: taking it out of its story is the
+    grouping's work, not this pass's; its titles still go.)"""
+    pending = pending_grouping(conn)
+    lists = cleaned = 0
+    for start in range(0, len(pending), TEXTS_AT_A_TIME):
+        articles = titled_texts(conn, pending[start : start + TEXTS_AT_A_TIME])
+        titles: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for domain, article_id, title in site_titles(conn, sorted({a.domain for a in articles})):
+            key = title_key(title)
+            if key is not None:
+                titles[domain][key].add(article_id)
+        rejections: list[Rejection] = []
+        texts: list[CleanedText] = []
+        for article in articles:
+            found = listed_titles(
+                article.text, article.article_id, article.title, titles.get(article.domain, {})
+            )
+            if found is None:
+                continue
+            if found.lists_the_site and article.never_grouped:
+                why = f"{found.titles} of its lines are titles of the site's other articles"
+                rejections.append(
+                    Rejection(article.record_id, article.url, "not_article", why, "listing")
+                )
+            elif found.may_take_out and found.without != article.text:
+                without = found.without
+                texts.append(
+                    CleanedText(
+                        article.article_id, without, text_sha256(without), count_words(without)
+                    )
+                )
+        if rejections:
+            save_reextractions(conn, [], rejections)  # the article gives way to the rejection
+        save_cleaned_texts(conn, texts)
+        lists += len(rejections)
+        cleaned += len(texts)
+    if lists or cleaned:
+        logger.info(
+            "other articles' titles: %d pages found to list their site's articles, "
+            "taken out of %d texts",
+            lists,
+            cleaned,
+        )
+    return ListedTitlesReport(len(pending), lists, cleaned)

@@ -1,0 +1,140 @@
+"""Other articles' titles: a text that lists its site's articles is a listing page, and a
+related-links block of them goes from a story's edges; headings of its own stay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from tasks.articles import save_extractions
+from tasks.listed_titles import listed_titles, title_key
+from tasks.run_context import RunContext
+from tasks.steps.group import group_articles
+from tasks.steps.listed_titles import take_out_listed_titles
+from wirehouse.db import open_archive
+from wirehouse.records import Extraction
+
+SITE = "harbour.example"
+TITLES = [
+    "Council approves the new ferry timetable",
+    "Harbour bridge to close for repairs in May",
+    "Fishing fleet returns early as storm nears",
+    "School board names a new head for Eastgate",
+]
+
+
+def body(n: int) -> list[str]:
+    return [
+        f"Story {n} begins with a paragraph of its own, about event number {n} in the town.",
+        f"Its second paragraph tells what happened next to the people of event {n}.",
+        f"The last paragraph of story {n} says what comes after, and when it will be known.",
+    ]
+
+
+def site_titles(*ids: str) -> dict[str, set[str]]:
+    return {title_key(t) or "": {ids[i] if i < len(ids) else f"a{i}"} for i, t in enumerate(TITLES)}
+
+
+def test_a_text_made_of_the_site_s_titles_and_teasers_lists_the_site():
+    section = "\n".join(line for t in TITLES for line in (t, "A teaser of a few words."))
+    found = listed_titles(section, "front", "Latest news", site_titles())
+    assert found is not None and found.lists_the_site
+    # the first title is a run at the text's start; three are between its edges
+    assert (found.titles, found.inner_titles) == (4, 3)
+    bare = listed_titles("\n".join(["Latest", *TITLES]), "front", "Latest news", site_titles())
+    assert bare is not None and bare.lists_the_site and bare.without == ""
+
+
+def test_a_related_block_goes_from_the_end_and_a_heading_of_the_story_stays():
+    text = "\n".join(
+        [
+            *body(1)[:2],
+            TITLES[3],
+            body(1)[2],
+            "Related stories",
+            TITLES[0],
+            "May 2, 2024",
+            TITLES[1],
+        ]
+    )
+    found = listed_titles(text, "story-1", "Story one", site_titles())
+    assert found is not None and not found.lists_the_site and found.may_take_out
+    # the title in the middle reads as the story's own heading: it stays
+    assert found.without == "\n".join([*body(1)[:2], TITLES[3], body(1)[2]])
+
+
+def test_a_trending_row_above_a_story_goes_and_its_dateline_stays():
+    text = "\n".join(["Trending", TITLES[0], TITLES[1], "HARBOUR CITY", *body(2)])
+    found = listed_titles(text, "story-2", "Story two", site_titles())
+    assert found is not None and not found.lists_the_site
+    assert found.without == "\n".join(["HARBOUR CITY", *body(2)])
+
+
+def test_an_article_s_own_title_and_short_titles_never_count():
+    text = "\n".join([TITLES[0], *body(1), "Weather", "Contact us"])
+    titles = site_titles() | {"weather": {"w"}, "contact us": {"c"}}
+    # its own title (which copies of it on the site share) is no other article's
+    assert listed_titles(text, "a0", TITLES[0], titles) is None
+    assert listed_titles(text, "copy", TITLES[0], titles) is None
+
+
+def test_a_text_that_is_mostly_other_titles_is_left_whole():
+    text = "\n".join([TITLES[0], TITLES[1], "One short line of its own here."])
+    found = listed_titles(text, "teaser", "A teaser page", site_titles())
+    assert found is not None and not found.lists_the_site and not found.may_take_out
+
+
+def context(tmp_path: Path) -> RunContext:
+    return RunContext(
+        db_path=str(tmp_path / "news.duckdb"), archive_dir=str(tmp_path / "archive"), run_id="t"
+    )
+
+
+def page(slug: str, title: str, lines: list[str]) -> Extraction:
+    return Extraction(
+        record_id=f"r-{slug}", url=f"https://{SITE}/{slug}", canonical_url=None, title=title,
+        author=None, page_date=None, sitename=None, language="en", text="\n".join(lines),
+        boilerplate_ratio=0.2,
+    )  # fmt: skip
+
+
+def store(ctx: RunContext, *pages: Extraction) -> None:
+    with open_archive(ctx.db_path) as conn:
+        save_extractions(conn, [(p, datetime.now(UTC)) for p in pages])
+
+
+def test_a_section_front_is_rejected_and_a_story_loses_its_related_block(tmp_path):
+    ctx = context(tmp_path)
+    stories = [page(f"news/story-{n}", t, body(n)) for n, t in enumerate(TITLES)]
+    teasers = [line for t in TITLES for line in (t, f"What happened, in brief: {t.lower()}.")]
+    front = page("news", "Local news from the harbour", ["Local news", *teasers])
+    related = page("news/story-9", "A story with related links", [*body(9), "Related", *TITLES[:2]])
+    store(ctx, *stories, front, related)
+    with open_archive(ctx.db_path) as conn:
+        report = take_out_listed_titles(conn)
+    assert (report.read, report.lists, report.texts_cleaned) == (6, 1, 1)
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        texts = dict(conn.execute("select url, text from articles").fetchall())
+        rejected = conn.execute("select url, reason, page_kind, detail from rejections").fetchall()
+    assert f"https://{SITE}/news" not in texts
+    [(url, reason, kind, detail)] = rejected
+    assert (url, reason, kind) == (f"https://{SITE}/news", "not_article", "listing")
+    assert detail.startswith("4 of its lines are titles of the site's other articles")
+    assert texts[f"https://{SITE}/news/story-9"] == "\n".join(body(9))  # "Related" went too
+    assert texts[f"https://{SITE}/news/story-0"] == "\n".join(body(0))
+    # The grouping that follows (which runs the pass itself) groups the five articles.
+    assert group_articles(ctx).articles == 5
+
+
+def test_a_list_that_a_story_already_holds_keeps_its_place(tmp_path):
+    ctx = context(tmp_path)
+    teasers = [line for t in TITLES for line in (t, "A teaser of a few words.")]
+    store(ctx, page("news", "Local news from the harbour", teasers))
+    group_articles(ctx)  # grouped alone: no other article's title known yet
+    changed = page("news", "Local news from the harbour", [*teasers, "One more line here."])
+    store(ctx, *(page(f"news/story-{n}", t, body(n)) for n, t in enumerate(TITLES)), changed)
+    with open_archive(ctx.db_path) as conn:
+        report = take_out_listed_titles(conn)
+    assert report.lists == 0  # taking it out of its story is the grouping's work, not this pass's
