@@ -19,7 +19,6 @@ weigh, and an article's own title, which copies of it on the site share, never c
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from tasks.text import count_words
@@ -28,6 +27,7 @@ MIN_TITLE_WORDS = 4
 MIN_LISTED = 3  # other articles' titles in one text: a list of them, not a related link
 LISTED_SHARE = 0.2  # ... in lines holding this share of its words, at least
 MAX_TAKEN_SHARE = 0.5  # of a text's words: above this, nothing is taken out
+TITLE_SLACK_CHARS = 16  # a line may be this much longer than its folded title (spaces, quotes)
 
 
 def title_key(line: str | None) -> str | None:
@@ -66,14 +66,27 @@ class ListedTitles:
         return count_words(self.without) >= (1 - MAX_TAKEN_SHARE) * self.words
 
 
+class SiteTitles:
+    """The titles of one site's articles, as ``listed_titles`` looks a text's lines up."""
+
+    __slots__ = ("holders", "longest")
+
+    def __init__(self) -> None:
+        self.holders: dict[str, set[str]] = {}  # title key -> the ids of articles with it
+        self.longest = 0  # the longest title key, in characters
+
+    def add(self, article_id: str, title: str | None) -> None:
+        key = title_key(title)
+        if key is not None:
+            self.holders.setdefault(key, set()).add(article_id)
+            self.longest = max(self.longest, len(key))
+
+
 def listed_titles(
-    text: str,
-    article_id: str,
-    own_title: str | None,
-    site_titles: Mapping[str, Collection[str]],
+    text: str, article_id: str, own_title: str | None, site: SiteTitles
 ) -> ListedTitles | None:
-    """The text read against ``site_titles`` (title key -> the ids of the site's articles
-    with that title); None when no line of it is another article's title.
+    """The text read against its site's titles; None when no line of it is another
+    article's title.
 
     All such lines count towards a list; only those at the text's edges are taken out
     (``without``): a run of them at its end or its start, with the short lines around
@@ -81,15 +94,16 @@ def listed_titles(
     another article's title is more often a heading of its own ("How much does it cost?")."""
     own = title_key(own_title)
     lines = text.splitlines()
+    # A paragraph longer than any title is no title: most lines are not even folded.
+    longest = site.longest + TITLE_SLACK_CHARS
     keys: list[str | None] = []
-    words = 0
     for line in lines:
-        words += count_words(line)
-        key = title_key(line)
-        holders = site_titles.get(key, ()) if key is not None and key != own else ()
+        key = title_key(line) if len(line) <= longest else None
+        holders = site.holders.get(key, ()) if key is not None and key != own else ()
         keys.append(key if any(holder != article_id for holder in holders) else None)
     if not any(keys):
         return None
+    words = count_words(text)
     is_title = [key is not None for key in keys]
     start = _edge_run(lines, is_title, past_last_title=False)
     end = max(start, len(lines) - _edge_run(lines[::-1], is_title[::-1], past_last_title=True))

@@ -459,6 +459,11 @@ def pending_grouping(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in conn.execute(query("pending_grouping")).fetchall()]
 
 
+def pending_by_site(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The articles ``pending_grouping`` lists, in the order of their sites."""
+    return [row[0] for row in conn.execute(query("pending_by_site")).fetchall()]
+
+
 def replace_fingerprints(
     conn: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, np.ndarray | Sequence[int]]
 ) -> None:

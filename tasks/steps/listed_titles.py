@@ -6,15 +6,14 @@ titles, and gets a new hash."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 
 import duckdb
 
 from tasks.dedupe import text_sha256
-from tasks.listed_titles import listed_titles, title_key
+from tasks.listed_titles import SiteTitles, listed_titles
 from tasks.reports import ListedTitlesReport
 from tasks.store import (
-    pending_grouping,
+    pending_by_site,
     save_cleaned_texts,
     save_reextractions,
     site_titles,
@@ -26,6 +25,7 @@ from wirehouse.records import CleanedText, Rejection
 logger = logging.getLogger("wirehouse.listed_titles")
 
 TEXTS_AT_A_TIME = 2_000
+NONE = SiteTitles()  # a site none of whose articles has a title
 
 
 def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesReport:
@@ -33,20 +33,21 @@ def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesRepor
     of the site's articles that no story holds yet, and take other articles' titles out of
     the rest. (A list that a story already holds stays: taking it out of its story is the
     grouping's work, not this pass's; its titles still go.)"""
-    pending = pending_grouping(conn)
+    pending = pending_by_site(conn)  # a chunk reads the titles of a few sites
     lists = cleaned = 0
+    titles: dict[str, SiteTitles] = {}
     for start in range(0, len(pending), TEXTS_AT_A_TIME):
         articles = titled_texts(conn, pending[start : start + TEXTS_AT_A_TIME])
-        titles: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for domain, article_id, title in site_titles(conn, sorted({a.domain for a in articles})):
-            key = title_key(title)
-            if key is not None:
-                titles[domain][key].add(article_id)
+        domains = sorted({a.domain for a in articles})
+        # A site whose texts run on from the chunk before keeps the titles read for it.
+        titles = {domain: titles[domain] for domain in domains if domain in titles}
+        for domain, article_id, title in site_titles(conn, [d for d in domains if d not in titles]):
+            titles.setdefault(domain, SiteTitles()).add(article_id, title)
         rejections: list[Rejection] = []
         texts: list[CleanedText] = []
         for article in articles:
             found = listed_titles(
-                article.text, article.article_id, article.title, titles.get(article.domain, {})
+                article.text, article.article_id, article.title, titles.get(article.domain, NONE)
             )
             if found is None:
                 continue

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tasks.articles import save_extractions
-from tasks.listed_titles import listed_titles, title_key
+from tasks.listed_titles import SiteTitles, listed_titles
 from tasks.run_context import RunContext
+from tasks.steps import listed_titles as listed_titles_step
 from tasks.steps.group import group_articles
 from tasks.steps.listed_titles import take_out_listed_titles
 from wirehouse.db import open_archive
@@ -33,8 +35,11 @@ def body(n: int) -> list[str]:
     ]
 
 
-def site_titles(*ids: str) -> dict[str, set[str]]:
-    return {title_key(t) or "": {ids[i] if i < len(ids) else f"a{i}"} for i, t in enumerate(TITLES)}
+def site_titles(*extra: str) -> SiteTitles:
+    site = SiteTitles()
+    for i, title in enumerate([*TITLES, *extra]):
+        site.add(f"a{i}", title)
+    return site
 
 
 def test_a_text_made_of_the_site_s_titles_and_teasers_lists_the_site():
@@ -74,7 +79,7 @@ def test_a_trending_row_above_a_story_goes_and_its_dateline_stays():
 
 def test_an_article_s_own_title_and_short_titles_never_count():
     text = "\n".join([TITLES[0], *body(1), "Weather", "Contact us"])
-    titles = site_titles() | {"weather": {"w"}, "contact us": {"c"}}
+    titles = site_titles("Weather", "Contact us")
     # its own title (which copies of it on the site share) is no other article's
     assert listed_titles(text, "a0", TITLES[0], titles) is None
     assert listed_titles(text, "copy", TITLES[0], titles) is None
@@ -105,7 +110,11 @@ def store(ctx: RunContext, *pages: Extraction) -> None:
         save_extractions(conn, [(p, datetime.now(UTC)) for p in pages])
 
 
-def test_a_section_front_is_rejected_and_a_story_loses_its_related_block(tmp_path):
+@pytest.mark.parametrize("at_a_time", [2_000, 2])  # one chunk; a site over several chunks
+def test_a_section_front_is_rejected_and_a_story_loses_its_related_block(
+    tmp_path, monkeypatch, at_a_time
+):
+    monkeypatch.setattr(listed_titles_step, "TEXTS_AT_A_TIME", at_a_time)
     ctx = context(tmp_path)
     stories = [page(f"news/story-{n}", t, body(n)) for n, t in enumerate(TITLES)]
     teasers = [line for t in TITLES for line in (t, f"What happened, in brief: {t.lower()}.")]
