@@ -10,13 +10,17 @@ import duckdb
 import pytest
 
 from tasks.articles import save_extractions
+from tasks.extract import extract_page
 from tasks.listed_titles import SiteTitles, listed_titles
 from tasks.run_context import RunContext
 from tasks.steps import listed_titles as listed_titles_step
+from tasks.steps.extract import extract_pending
+from tasks.steps.fetch import fetch_and_archive
 from tasks.steps.group import group_articles
 from tasks.steps.listed_titles import take_out_listed_titles
 from wirehouse.db import open_archive
 from wirehouse.records import Extraction
+from wirehouse.settings import ExtractSettings
 
 SITE = "harbour.example"
 TITLES = [
@@ -147,3 +151,53 @@ def test_a_list_that_a_story_already_holds_keeps_its_place(tmp_path):
     with open_archive(ctx.db_path) as conn:
         report = take_out_listed_titles(conn)
     assert report.lists == 0  # taking it out of its story is the grouping's work, not this pass's
+
+
+def article_html(n: int, title: str) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in body(n) * 3)
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def section_html() -> bytes:
+    # Each card one link around its headline and its teaser, as many sites build them. (A
+    # headline that is a link of its own is dropped from the text as a teaser link at
+    # extraction, so this pass never sees it.)
+    cards = "".join(
+        f'<a class="card" href="/news/story-{n}"><h2>{title}</h2><p>The story of '
+        f"{title.lower()}, told in a few sentences for readers in a hurry, with what happens "
+        "next and who said what about it on Tuesday.</p></a>"
+        for n, title in enumerate(TITLES)
+    )
+    return (
+        "<html><head><title>Local news | The Harbour Ledger</title></head><body><main>"
+        "<h1>Local news</h1><p>The latest from the harbour and the town, updated through the "
+        f"day by our newsroom.</p>{cards}</main></body></html>"
+    ).encode()
+
+
+def test_a_run_over_a_site_rejects_its_section_front_that_one_page_alone_cannot(
+    local_server, tmp_path
+):
+    # On its own, the section front reads as a short article: four headlines, with prose.
+    alone = extract_page(section_html(), local_server.url("/local-news"), "text/html",
+                         ExtractSettings())  # fmt: skip
+    assert isinstance(alone, Extraction)
+    local_server.page("/local-news", section_html())
+    for n, title in enumerate(TITLES):
+        local_server.page(f"/news/story-{n}", article_html(n, title))
+    ctx = RunContext(
+        db_path=str(tmp_path / "news.duckdb"), archive_dir=str(tmp_path / "archive"),
+        run_id="t", allow_private_network=True,
+    )  # fmt: skip
+    urls = [local_server.url("/local-news")]
+    urls += [local_server.url(f"/news/story-{n}") for n in range(len(TITLES))]
+    fetch_and_archive(ctx, urls)
+    assert extract_pending(ctx).new_articles == 5
+    assert group_articles(ctx).articles == 4
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        (rejected,) = conn.execute("select url, page_kind, detail from rejections").fetchall()
+    assert rejected[:2] == (local_server.url("/local-news"), "listing")
+    assert "titles of the site's other articles" in rejected[2]
