@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from tasks.text import count_words
 
+REJECTION_REASON = "site_list"  # rejections.reason of a page found to list its site's articles
 MIN_TITLE_WORDS = 4
 MIN_LISTED = 3  # other articles' titles in one text: a list of them, not a related link
 # ... in lines holding this share of the words between its edges, at least: a headline

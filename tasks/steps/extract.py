@@ -16,6 +16,7 @@ from types import FrameType
 from tasks import progress
 from tasks.articles import outcomes, save_extractions
 from tasks.dedupe import text_sha256
+from tasks.listed_titles import REJECTION_REASON as LISTS_ITS_SITE
 from tasks.raw_archive import read_payload
 from tasks.reports import ExtractReport, ReextractReport
 from tasks.run_context import RunContext
@@ -239,6 +240,11 @@ def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
             article_sha, rejection = before[record.record_id]
             if isinstance(outcome, UnreadableRecord):
                 unreadable.append(outcome)
+                continue
+            if rejection == LISTS_ITS_SITE and not isinstance(outcome, Rejection):
+                # The archive found the page to list its site's articles; one page read
+                # again cannot overturn what the site showed.
+                unchanged += 1
                 continue
             if isinstance(outcome, Rejection):
                 if rejection == outcome.reason:

@@ -10,7 +10,7 @@ import logging
 import duckdb
 
 from tasks.dedupe import text_sha256
-from tasks.listed_titles import SiteTitles, listed_titles
+from tasks.listed_titles import REJECTION_REASON, SiteTitles, listed_titles
 from tasks.reports import ListedTitlesReport
 from tasks.store import (
     pending_by_site,
@@ -54,7 +54,7 @@ def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesRepor
             if found.lists_the_site and article.never_grouped:
                 why = f"{found.titles} of its lines are titles of the site's other articles"
                 rejections.append(
-                    Rejection(article.record_id, article.url, "not_article", why, "listing")
+                    Rejection(article.record_id, article.url, REJECTION_REASON, why, "listing")
                 )
             elif found.may_take_out and found.without != article.text:
                 without = found.without

@@ -14,7 +14,7 @@ from tasks.extract import extract_page
 from tasks.listed_titles import SiteTitles, listed_titles
 from tasks.run_context import RunContext
 from tasks.steps import listed_titles as listed_titles_step
-from tasks.steps.extract import extract_pending
+from tasks.steps.extract import extract_pending, reextract
 from tasks.steps.fetch import fetch_and_archive
 from tasks.steps.group import group_articles
 from tasks.steps.listed_titles import take_out_listed_titles
@@ -133,7 +133,7 @@ def test_a_section_front_is_rejected_and_a_story_loses_its_related_block(
         rejected = conn.execute("select url, reason, page_kind, detail from rejections").fetchall()
     assert f"https://{SITE}/news" not in texts
     [(url, reason, kind, detail)] = rejected
-    assert (url, reason, kind) == (f"https://{SITE}/news", "not_article", "listing")
+    assert (url, reason, kind) == (f"https://{SITE}/news", "site_list", "listing")
     assert detail.startswith("4 of its lines are titles of the site's other articles")
     assert texts[f"https://{SITE}/news/story-9"] == "\n".join(body(9))  # "Related" went too
     assert texts[f"https://{SITE}/news/story-0"] == "\n".join(body(0))
@@ -201,3 +201,7 @@ def test_a_run_over_a_site_rejects_its_section_front_that_one_page_alone_cannot(
         (rejected,) = conn.execute("select url, page_kind, detail from rejections").fetchall()
     assert rejected[:2] == (local_server.url("/local-news"), "listing")
     assert "titles of the site's other articles" in rejected[2]
+    # Extracted again, the page alone reads as an article; the site's verdict stands.
+    again = reextract(ctx)
+    assert (again.unchanged, again.new_articles, again.changed) == (5, 0, 0)
+    assert group_articles(ctx).articles == 4
