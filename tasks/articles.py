@@ -43,6 +43,7 @@ def article_of(extraction: Extraction, fetched_at: datetime) -> Article:
         wire_marker=extraction.wire_marker,
         record_id=extraction.record_id,
         fetched_at=fetched_at,
+        inner_link_lines=extraction.inner_links,
     )
 
 

@@ -106,6 +106,7 @@ _WIRE_CREDIT = re.compile(r"\b(Associated Press|Reuters|Agence France-Presse|AFP
 _WIRE_SHORT = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
 # Dates the page gives itself (htmldate's guess from the whole page is not one).
 _OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
+MAX_INNER_LINKS = 200  # link lines kept with an article (a section front has dozens)
 
 
 # Text encoded as UTF-8 twice (a CMS that read its UTF-8 as Latin-1 or windows-1252 and
@@ -272,7 +273,14 @@ def _absolute(href: str, base: str) -> str | None:
 
 def clean_text(text: str, link_texts: frozenset[str]) -> str:
     """Drop furniture lines, teaser cards for other pages, and the headings they leave."""
+    return cleaned_text(text, link_texts)[0]
+
+
+def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple[int, str]]]:
+    """``clean_text``'s text, and the teaser lines it dropped (lines that are links to other
+    pages), each with the number of lines kept before it."""
     kept: list[str] = []
+    teasers: list[tuple[int, str]] = []
     teaser_after_kept = False  # a teaser card was dropped after the last kept line
     skip_date_after_card = False
     for line in (raw.strip() for raw in text.splitlines()):
@@ -284,6 +292,7 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
             # A whole line that is the text of a link to another page is a teaser for it,
             # and the date line that follows belongs to that teaser.
             skip_date_after_card = teaser_after_kept = True
+            teasers.append((len(kept), line))
             continue
         if skip_date_after_card and _DATE_ONLY.match(line):
             skip_date_after_card = False
@@ -300,7 +309,7 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
         and not kept[-1].endswith((".", "!", "?", "”", '"'))
     ):
         kept.pop()
-    return "\n".join(kept)
+    return "\n".join(kept), teasers
 
 
 def _without_related_tail(lines: list[str]) -> list[str]:
@@ -636,9 +645,13 @@ def extract_page(
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
-    text = drop_headline(
-        clean_text(raw_text, facts.link_texts), metadata.title, *facts.headlines[:1]
-    )
+    cleaned, teasers = cleaned_text(raw_text, facts.link_texts)
+    text = drop_headline(cleaned, metadata.title, *facts.headlines[:1])
+    lines = text.count("\n") + 1 if text else 0
+    shift = int(text != cleaned)  # the headline line went
+    # Links to other pages that stood between the text's own lines (a card's headline over
+    # its teaser, not a related block under the story): the archive may know their titles.
+    inner_links = tuple(line for before, line in teasers if 0 < before - shift < lines)
     words = count_words(text)
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
     link_chars = sum(len(line) for line in raw_lines if _norm(line) in facts.link_texts)
@@ -739,4 +752,5 @@ def extract_page(
         utc_offset_minutes=published.offset_minutes if published else None,
         modified_at=dates.modified.at if dates.modified else None,
         date_source=dates.source,
+        inner_links=inner_links[:MAX_INNER_LINKS],
     )

@@ -19,6 +19,7 @@ weigh, and an article's own title, which copies of it on the site share, never c
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tasks.text import count_words
@@ -48,8 +49,9 @@ class ListedTitles:
     titles: int  # distinct titles of the site's other articles, each a whole line of it
     words: int  # the words of the whole text
     without: str  # the text without the runs of them at its edges
-    inner_titles: int  # distinct titles among the lines left in ``without``
+    inner_titles: int  # distinct titles among the lines left in ``without`` and the links
     inner_title_words: int  # the words of those lines
+    inner_link_words: int = 0  # ... of those that were links, taken out of the text before
 
     @property
     def lists_the_site(self) -> bool:
@@ -60,7 +62,7 @@ class ListedTitles:
             return False
         if not self.may_take_out:
             return True  # titles from one edge to the other, or nearly
-        left = count_words(self.without)
+        left = count_words(self.without) + self.inner_link_words
         return self.inner_titles >= MIN_LISTED and self.inner_title_words >= LISTED_SHARE * left
 
     @property
@@ -86,10 +88,16 @@ class SiteTitles:
 
 
 def listed_titles(
-    text: str, article_id: str, own_title: str | None, site: SiteTitles
+    text: str,
+    article_id: str,
+    own_title: str | None,
+    site: SiteTitles,
+    inner_links: Sequence[str] = (),
 ) -> ListedTitles | None:
     """The text read against its site's titles; None when no line of it is another
-    article's title.
+    article's title. ``inner_links``: lines that stood between the text's own lines as links
+    to other pages, taken out of it at extraction (a card's headline over its teaser); those
+    that are the site's titles count as titles between its edges.
 
     All such lines count towards a list; only those at the text's edges are taken out
     (``without``): a run of them at its end or its start, with the short lines around
@@ -99,12 +107,15 @@ def listed_titles(
     lines = text.splitlines()
     # A paragraph longer than any title is no title: most lines are not even folded.
     longest = site.longest + TITLE_SLACK_CHARS
-    keys: list[str | None] = []
-    for line in lines:
+
+    def other_title(line: str) -> str | None:
         key = title_key(line) if len(line) <= longest else None
         holders = site.holders.get(key, ()) if key is not None and key != own else ()
-        keys.append(key if any(holder != article_id for holder in holders) else None)
-    if not any(keys):
+        return key if any(holder != article_id for holder in holders) else None
+
+    keys = [other_title(line) for line in lines]
+    links = [(line, key) for line in inner_links if (key := other_title(line))]
+    if not any(keys) and not links:
         return None
     words = count_words(text)
     is_title = [key is not None for key in keys]
@@ -113,12 +124,14 @@ def listed_titles(
     inner = [
         (line, key) for line, key in zip(lines[start:end], keys[start:end], strict=True) if key
     ]
+    link_words = sum(count_words(line) for line, _ in links)
     return ListedTitles(
-        titles=len({key for key in keys if key}),
+        titles=len({key for key in keys if key} | {key for _, key in links}),
         words=words,
         without="\n".join(lines[start:end]),
-        inner_titles=len({key for _, key in inner}),
-        inner_title_words=sum(count_words(line) for line, _ in inner),
+        inner_titles=len({key for _, key in inner} | {key for _, key in links}),
+        inner_title_words=sum(count_words(line) for line, _ in inner) + link_words,
+        inner_link_words=link_words,
     )
 
 

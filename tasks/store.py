@@ -343,7 +343,11 @@ def titled_texts(conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
     if not article_ids:
         return []
     with batch_view(conn, _ID_TYPES, _ids(article_ids)):
-        return [TitledText(*row) for row in conn.execute(query("listed_title_sources")).fetchall()]
+        rows = conn.execute(query("listed_title_sources")).fetchall()
+    return [
+        TitledText(article_id, record_id, url, domain, title, text, never_grouped, tuple(links))
+        for article_id, record_id, url, domain, title, text, never_grouped, links in rows
+    ]
 
 
 def site_titles(

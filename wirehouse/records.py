@@ -99,6 +99,9 @@ class Extraction:
     utc_offset_minutes: int | None = None  # the offset the page wrote its date in, if any
     modified_at: datetime | None = None  # the date the page says it was last updated
     date_source: str | None = None  # where page_date was read: "json-ld", "meta", "url", ...
+    # Lines of the main text that were links to other pages, between its own lines, taken
+    # out as teasers (a card's headline over its teaser): the archive may know their titles.
+    inner_links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,7 @@ class Article:
     wire_marker: str | None
     record_id: str
     fetched_at: datetime
+    inner_link_lines: tuple[str, ...] = ()  # Extraction.inner_links
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,7 @@ class TitledText:
     title: str | None
     text: str
     never_grouped: bool  # no story holds it yet: it may still be rejected
+    inner_links: tuple[str, ...] = ()  # articles.inner_link_lines
 
 
 @dataclass(frozen=True, slots=True)

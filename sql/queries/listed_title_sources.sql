@@ -7,6 +7,7 @@ select
     a.domain,
     a.title,
     a.text,
-    a.grouped_sha256 is null as never_grouped
+    a.grouped_sha256 is null as never_grouped,
+    coalesce(a.inner_link_lines, []) as inner_links
 from articles as a
 semi join batch using (article_id)

@@ -4,7 +4,7 @@ insert into articles (
     article_id, url, canonical_url, domain, title, author, page_date, published_at,
     published_day, published_utc_offset_minutes, modified_at, date_source,
     language, sitename, text, text_sha256, extracted_sha256, word_count, boilerplate_ratio,
-    wire_marker, record_id, fetched_at, first_seen_at, extracted_at
+    wire_marker, record_id, fetched_at, first_seen_at, extracted_at, inner_link_lines
 )
 select b.article_id, b.url, b.canonical_url, b.domain, b.title, b.author,
        -- a page that gives no date of its own takes the one its feed or news sitemap gave
@@ -16,7 +16,8 @@ select b.article_id, b.url, b.canonical_url, b.domain, b.title, b.author,
             else b.date_source end,
        b.language, b.sitename, b.text, b.text_sha256, b.text_sha256, b.word_count,
        b.boilerplate_ratio,
-       b.wire_marker, b.record_id, b.fetched_at, b.first_seen_at, b.extracted_at
+       b.wire_marker, b.record_id, b.fetched_at, b.first_seen_at, b.extracted_at,
+       b.inner_link_lines
 from batch as b
 left join link_hints as h on h.url = b.url
 on conflict (article_id) do update set
@@ -39,4 +40,5 @@ on conflict (article_id) do update set
     wire_marker = excluded.wire_marker,
     record_id = excluded.record_id,
     fetched_at = excluded.fetched_at,
-    extracted_at = excluded.extracted_at
+    extracted_at = excluded.extracted_at,
+    inner_link_lines = excluded.inner_link_lines

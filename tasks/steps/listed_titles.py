@@ -47,7 +47,11 @@ def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesRepor
         texts: list[CleanedText] = []
         for article in articles:
             found = listed_titles(
-                article.text, article.article_id, article.title, titles.get(article.domain, NONE)
+                article.text,
+                article.article_id,
+                article.title,
+                titles.get(article.domain, NONE),
+                article.inner_links,
             )
             if found is None:
                 continue

@@ -81,6 +81,16 @@ def test_a_trending_row_above_a_story_goes_and_its_dateline_stays():
     assert found.without == "\n".join(["HARBOUR CITY", *body(2)])
 
 
+def test_links_between_a_text_s_lines_that_are_the_site_s_titles_count_as_listed():
+    teasers = "\n".join(["Local news", *["A teaser of a few words here."] * 4])
+    found = listed_titles(teasers, "front", "Latest news", site_titles(), TITLES)
+    assert found is not None and found.lists_the_site and found.without == teasers
+    # one promo card in the middle of a story is a link, not a list
+    story = "\n".join(body(1))
+    one = listed_titles(story, "story-1", "Story one", site_titles(), TITLES[:1])
+    assert one is not None and not one.lists_the_site and one.without == story
+
+
 def test_an_article_s_own_title_and_short_titles_never_count():
     text = "\n".join([TITLES[0], *body(1), "Weather", "Contact us"])
     titles = site_titles("Weather", "Contact us")
@@ -161,16 +171,19 @@ def article_html(n: int, title: str) -> bytes:
     ).encode()
 
 
-def section_html() -> bytes:
-    # Each card one link around its headline and its teaser, as many sites build them. (A
-    # headline that is a link of its own is dropped from the text as a teaser link at
-    # extraction, so this pass never sees it.)
-    cards = "".join(
-        f'<a class="card" href="/news/story-{n}"><h2>{title}</h2><p>The story of '
-        f"{title.lower()}, told in a few sentences for readers in a hurry, with what happens "
-        "next and who said what about it on Tuesday.</p></a>"
-        for n, title in enumerate(TITLES)
-    )
+def section_html(layout: str) -> bytes:
+    def card(n: int, title: str) -> str:
+        teaser = (
+            f"<p>The story of {title.lower()}, told in a few sentences for readers in a hurry, "
+            "with what happens next and who said what about it on Tuesday.</p>"
+        )
+        if layout == "card links":  # one link around the headline and its teaser
+            return f'<a class="card" href="/news/story-{n}"><h2>{title}</h2>{teaser}</a>'
+        # the headline a link of its own: taken out of the text at extraction as a teaser
+        # link, and kept with the article as a link between its lines
+        return f'<div class="card"><h2><a href="/news/story-{n}">{title}</a></h2>{teaser}</div>'
+
+    cards = "".join(card(n, title) for n, title in enumerate(TITLES))
     return (
         "<html><head><title>Local news | The Harbour Ledger</title></head><body><main>"
         "<h1>Local news</h1><p>The latest from the harbour and the town, updated through the "
@@ -178,14 +191,17 @@ def section_html() -> bytes:
     ).encode()
 
 
+@pytest.mark.parametrize("layout", ["card links", "headline links"])
 def test_a_run_over_a_site_rejects_its_section_front_that_one_page_alone_cannot(
-    local_server, tmp_path
+    local_server, tmp_path, layout
 ):
     # On its own, the section front reads as a short article: four headlines, with prose.
-    alone = extract_page(section_html(), local_server.url("/local-news"), "text/html",
+    alone = extract_page(section_html(layout), local_server.url("/local-news"), "text/html",
                          ExtractSettings())  # fmt: skip
     assert isinstance(alone, Extraction)
-    local_server.page("/local-news", section_html())
+    if layout == "headline links":
+        assert alone.inner_links == tuple(TITLES)
+    local_server.page("/local-news", section_html(layout))
     for n, title in enumerate(TITLES):
         local_server.page(f"/news/story-{n}", article_html(n, title))
     ctx = RunContext(
