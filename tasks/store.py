@@ -345,8 +345,8 @@ def titled_texts(conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
     with batch_view(conn, _ID_TYPES, _ids(article_ids)):
         rows = conn.execute(query("listed_title_sources")).fetchall()
     return [
-        TitledText(article_id, record_id, url, domain, title, text, never_grouped, tuple(links))
-        for article_id, record_id, url, domain, title, text, never_grouped, links in rows
+        TitledText(article_id, record_id, url, domain, title, text, tuple(links))
+        for article_id, record_id, url, domain, title, text, links in rows
     ]
 
 

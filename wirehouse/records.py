@@ -153,7 +153,6 @@ class TitledText:
     domain: str
     title: str | None
     text: str
-    never_grouped: bool  # no story holds it yet: it may still be rejected
     inner_links: tuple[str, ...] = ()  # articles.inner_link_lines
 
 

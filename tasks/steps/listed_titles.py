@@ -30,9 +30,8 @@ NONE = SiteTitles()  # a site none of whose articles has a title
 
 def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesReport:
     """Read the texts waiting to be grouped against their sites' titles; reject the lists
-    of the site's articles that no story holds yet, and take other articles' titles out of
-    the rest. (A list that a story already holds stays: taking it out of its story is the
-    grouping's work, not this pass's; its titles still go.)"""
+    of the site's articles (a story that held one is grouped again without it), and take
+    other articles' titles out of the rest."""
     pending = pending_by_site(conn)  # a chunk reads the titles of a few sites
     lists = cleaned = 0
     titles: dict[str, SiteTitles] = {}
@@ -55,7 +54,7 @@ def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesRepor
             )
             if found is None:
                 continue
-            if found.lists_the_site and article.never_grouped:
+            if found.lists_the_site:
                 why = f"{found.titles} of its lines are titles of the site's other articles"
                 rejections.append(
                     Rejection(article.record_id, article.url, REJECTION_REASON, why, "listing")

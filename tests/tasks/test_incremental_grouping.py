@@ -16,13 +16,14 @@ from tasks.store import (
     article_sketches,
     grouping_working_set,
     pending_grouping,
+    save_reextractions,
     story_vectors_of,
     storyline_neighbours,
     term_counts,
 )
 from tasks.story_vectors import strongest_terms, terms_and_probe
 from wirehouse.db import open_archive
-from wirehouse.records import Extraction
+from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import DedupeSettings, Settings
 
 
@@ -153,6 +154,43 @@ def test_a_changed_text_is_regrouped_and_keeps_nothing_it_no_longer_shares(tmp_p
     group = dict(rows(ctx, "select url, copy_group_id from articles"))
     assert group["https://a.example/story"] != group["https://b.example/story"]
     assert rows(ctx, "select count(*) from article_links where kind = 'near_copy'") == [(0,)]
+
+
+def test_an_article_that_becomes_a_rejection_leaves_its_story_grouped_again(tmp_path):
+    ctx = new_context(tmp_path)
+    shared = text_about("satellite", 5)
+    store(
+        ctx,
+        extraction("a", shared, DAY),
+        extraction("b", shared + " Extra line.", DAY),
+        extraction("c", text_about("orchestra", 77), DAY),
+    )
+    group_articles(ctx)
+    assert rows(ctx, "select count(*), sum(article_count) from stories") == [(2, 3)]
+    # re-extraction finds b and c are not articles after all
+    gone = [Rejection(f"r-{k}", f"https://{k}.example/story", "too_short", "-") for k in "bc"]
+    a = article_id_of(ctx, "a")
+    with open_archive(ctx.db_path) as conn:
+        save_reextractions(conn, [], gone)
+        assert pending_grouping(conn) == [a]  # its story lost one
+    group_articles(ctx)
+    # c's story went with it; a's story holds a alone; nothing points at b or c
+    assert rows(ctx, "select count(*), sum(article_count) from stories") == [(1, 1)]
+    (lead,) = rows(ctx, "select lead_article_id from stories")
+    assert lead == (a,)
+    for table, column in [("article_links", "a"), ("article_links", "b"),
+                          ("copy_fingerprints", "article_id"), ("site_lines", "article_id")]:  # fmt: skip
+        assert rows(
+            ctx, f"select count(*) from {table} where {column} not in "
+            "(select article_id from articles)",
+        ) == [(0,)], table  # fmt: skip
+
+
+def article_id_of(ctx: RunContext, key: str) -> str:
+    (found,) = rows(
+        ctx, f"select article_id from articles where url = 'https://{key}.example/story'"
+    )
+    return str(found[0])
 
 
 def test_an_archive_from_before_fingerprints_is_grouped_once_whole(tmp_path):

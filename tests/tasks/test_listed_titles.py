@@ -151,7 +151,7 @@ def test_a_section_front_is_rejected_and_a_story_loses_its_related_block(
     assert group_articles(ctx).articles == 5
 
 
-def test_a_list_that_a_story_already_holds_keeps_its_place(tmp_path):
+def test_a_list_that_a_story_held_is_taken_out_of_it(tmp_path):
     ctx = context(tmp_path)
     teasers = [line for t in TITLES for line in (t, "A teaser of a few words.")]
     store(ctx, page("news", "Local news from the harbour", teasers))
@@ -159,8 +159,12 @@ def test_a_list_that_a_story_already_holds_keeps_its_place(tmp_path):
     changed = page("news", "Local news from the harbour", [*teasers, "One more line here."])
     store(ctx, *(page(f"news/story-{n}", t, body(n)) for n, t in enumerate(TITLES)), changed)
     with open_archive(ctx.db_path) as conn:
-        report = take_out_listed_titles(conn)
-    assert report.lists == 0  # taking it out of its story is the grouping's work, not this pass's
+        assert take_out_listed_titles(conn).lists == 1
+    group_articles(ctx)
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        held = conn.execute("select sum(article_count) from stories").fetchone()
+        articles = conn.execute("select count(*) from articles").fetchone()
+    assert held == articles == (4,)  # no story counts the list any more
 
 
 def article_html(n: int, title: str) -> bytes:
