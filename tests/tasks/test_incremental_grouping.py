@@ -178,6 +178,7 @@ def test_an_article_that_becomes_a_rejection_leaves_its_story_grouped_again(tmp_
     assert rows(ctx, "select count(*), sum(article_count) from stories") == [(1, 1)]
     (lead,) = rows(ctx, "select lead_article_id from stories")
     assert lead == (a,)
+    assert rows(ctx, "select count(distinct story_id) from story_vectors") == [(1,)]
     for table, column in [("article_links", "a"), ("article_links", "b"),
                           ("copy_fingerprints", "article_id"), ("site_lines", "article_id")]:  # fmt: skip
         assert rows(
