@@ -24,7 +24,7 @@ from wirehouse.records import CleanedText, Rejection
 
 logger = logging.getLogger("wirehouse.listed_titles")
 
-TEXTS_AT_A_TIME = 2_000
+TEXTS_AT_A_TIME = 500  # texts held at once (the group step after this holds its own)
 NONE = SiteTitles()  # a site none of whose articles has a title
 
 
