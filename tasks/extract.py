@@ -38,7 +38,7 @@ from tasks.page_metadata import (
     page_metadata,
 )
 from tasks.text import count_words
-from tasks.urls import is_front_page, is_http_url, page_address
+from tasks.urls import is_front_page, is_http_url, is_named_address, page_address
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
 
@@ -712,7 +712,8 @@ def extract_page(
     signals = page_signals(tree, address, facts.og_type, jsonld)
     dated_by_markup = dates.source in _OWN_DATE_SOURCES
     if (
-        is_front_page(facts.canonical_url or "")
+        is_named_address(facts.canonical_url)
+        and is_front_page(facts.canonical_url or "")
         and not is_front_page(url)
         and not (signals.declares_article or dated_by_markup)
     ):

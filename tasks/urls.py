@@ -254,17 +254,23 @@ def is_front_page(url: str) -> bool:
     )
 
 
+def is_named_address(url: str | None) -> bool:
+    """A web address on a named host: what a page's rel=canonical or og:url must be to be
+    read as its address ("https://packing-list-trip", a slug where the host should be, is
+    not one)."""
+    if not url or not is_http_url(url):
+        return False
+    return "." in (urlsplit(url).hostname or "").strip(".")
+
+
 def page_address(fetched_url: str, canonical_url: str | None) -> str:
     """The address a page gives itself, for what an address says about a page (a dated
     path, a section's name, the site's own name and links): its rel=canonical or og:url
     when that is a web address on a named host, else the URL it was fetched from. A page
     fetched from a mirror, an archive or a test server, at a path that says nothing, still
     names itself. A front-page canonical on an inner page is a template bug, not a name."""
-    if not canonical_url or not is_http_url(canonical_url):
+    if canonical_url is None or not is_named_address(canonical_url):
         return fetched_url
-    canonical = urlsplit(canonical_url)
-    if "." not in (canonical.hostname or "").strip("."):
-        return fetched_url  # "https://packing-list-trip": a slug where the host should be
     if is_front_page(canonical_url) and not is_front_page(fetched_url):
         return fetched_url
     return canonical_url

@@ -224,6 +224,11 @@ def test_a_front_page_served_elsewhere_is_known_by_its_canonical_address():
     assert isinstance(
         extract_page(unnamed, "http://127.0.0.1:8000/p/3", "text/html", SETTINGS), Extraction
     )
+    # A canonical that is no web address (a slug where the host should be) names nothing.
+    slug = front.replace(b"https://tidewater.example/", b"https://tidewater-analytics/")
+    assert isinstance(
+        extract_page(slug, "http://127.0.0.1:8000/p/3", "text/html", SETTINGS), Extraction
+    )
     # A template that points every page's canonical at the front page: the page says it is
     # an article, and it stays one.
     article = front.replace(b'content="website"', b'content="article"')
