@@ -11,8 +11,9 @@ extractor sees a short line of prose; the archive has the other page's title.
 that would take more than ``MAX_TAKEN_SHARE`` of its words. A text that is such runs from
 edge to edge, or that still lists at least ``MIN_LISTED`` of them between its edges, in
 lines holding at least ``LISTED_SHARE`` of the words left, is a list of the site's
-articles (headlines and their teasers), not an article.
-Titles shorter than ``MIN_TITLE_WORDS`` words ("Contact us", "Weather") are too common to
+articles (headlines and their teasers), not an article. The links that stood between a
+text's lines and were taken out of it at extraction (``Extraction.inner_links``: a card's
+headline that is a link of its own) count as lines between its edges. Titles shorter than ``MIN_TITLE_WORDS`` words ("Contact us", "Weather") are too common to
 weigh, and an article's own title, which copies of it on the site share, never counts.
 """
 

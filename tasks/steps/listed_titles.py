@@ -1,7 +1,7 @@
 """The listed-titles pass: each new text read against the titles of its site's other
 articles (tasks/listed_titles.py says why), before the texts are grouped. A text that is
-a list of them is rejected as a listing page; any other loses the lines that are their
-titles, and gets a new hash."""
+a list of them is rejected as a listing page (a story that held it is grouped again
+without it); any other loses the runs of them at its edges, and gets a new hash."""
 
 from __future__ import annotations
 
