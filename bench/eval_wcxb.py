@@ -191,12 +191,11 @@ def pipeline_outputs(pages: Sequence[Page]) -> dict[str, Output]:
 def served_outputs(pages: Sequence[Page]) -> dict[str, Output]:
     """Every page served on loopback at /p/<n> and put through ``wirehouse run``, as a
     user runs it; what its DuckDB file holds, by page."""
-    from bench.pipeline import run_wirehouse, serve
+    from bench.pipeline import run_env, run_wirehouse, serve
     from wirehouse.db import open_archive
 
     repo = Path(__file__).resolve().parents[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    env = run_env()
     with tempfile.TemporaryDirectory() as tmp, serve([p.html for p in pages]) as port:
         urls = {f"http://127.0.0.1:{port}/p/{n}": page for n, page in enumerate(pages)}
         urls_file = Path(tmp) / "urls.txt"

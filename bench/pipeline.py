@@ -150,6 +150,13 @@ def _reap_group(group: int) -> None:
             os.waitpid(-group, 0)
 
 
+def run_env() -> dict[str, str]:
+    """The environment a benchmark's `wirehouse run` gets: no Prefect server, nothing sent."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    return env
+
+
 def _cli_module(repo: Path) -> str:
     return "flows.cli" if (repo / "flows" / "cli.py").exists() else "wirehouse.cli"
 
@@ -187,8 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     repo = args.repo.resolve()
     pages = article_pages(args.limit)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    env = run_env()
     env["WIREHOUSE_OBEY_ROBOTS"] = "false"  # the loopback site has no robots.txt to ask
     cores = os.cpu_count() or 1
     print(f"{len(pages)} article pages of WCXB dev, {HOSTS} loopback hosts, {cores} cores")

@@ -16,7 +16,7 @@ from tasks.dedupe import text_sha256
 from tasks.store import save_articles
 from tasks.text import count_words
 from tasks.urls import domain_of, identity
-from wirehouse.records import Article, Extraction, Rejection
+from wirehouse.records import Article, CleanedText, Extraction, Rejection
 
 
 def article_of(extraction: Extraction, fetched_at: datetime) -> Article:
@@ -45,6 +45,12 @@ def article_of(extraction: Extraction, fetched_at: datetime) -> Article:
         fetched_at=fetched_at,
         inner_link_lines=extraction.inner_links,
     )
+
+
+def cleaned_article_text(article_id: str, text: str) -> CleanedText:
+    """An article's text after a site pass took lines out of it, with its hash and word
+    count worked out as for every article."""
+    return CleanedText(article_id, text, text_sha256(text), count_words(text))
 
 
 def outcomes(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -37,7 +36,7 @@ from tasks.page_metadata import (
     linked_author,
     page_metadata,
 )
-from tasks.text import count_words
+from tasks.text import count_words, fold
 from tasks.urls import is_front_page, is_http_url, is_named_address, page_address
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
@@ -201,10 +200,6 @@ class PageFacts:
     headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
 
 
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
-
-
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     """Canonical link, language, og:type, link texts, visible text size."""
     canonical = None
@@ -222,7 +217,7 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         text
         for a in tree.iter("a")
         if not (a.get("href") or "#").startswith("#")
-        for text in (_norm(a.text_content()),)
+        for text in (fold(a.text_content()),)
         if len(text) >= 12
     )
     body = tree.find("body")
@@ -288,7 +283,7 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
             continue
         if _FURNITURE.match(line) or (len(line.split()) <= 30 and _LOGIN_WALL.search(line)):
             continue
-        if 5 <= len(line.split()) <= 25 and _norm(line) in link_texts:
+        if 5 <= len(line.split()) <= 25 and fold(line) in link_texts:
             # A whole line that is the text of a link to another page is a teaser for it,
             # and the date line that follows belongs to that teaser.
             skip_date_after_card = teaser_after_kept = True
@@ -336,9 +331,9 @@ def drop_headline(text: str, *headlines: str | None) -> str:
     names = set()
     for headline in headlines:
         if headline:
-            names.add(_norm(headline))
-            names.add(_norm(_TITLE_SEPARATORS.split(headline.strip())[0]))
-    return rest if rest.strip() and _norm(first) in names else text
+            names.add(fold(headline))
+            names.add(fold(_TITLE_SEPARATORS.split(headline.strip())[0]))
+    return rest if rest.strip() and fold(first) in names else text
 
 
 _TITLE_WORDS = re.compile(r"\w+")
@@ -347,10 +342,10 @@ _TITLE_WORDS = re.compile(r"\w+")
 def page_headline(title: str | None, headings: list[str]) -> str | None:
     """The headline as the page shows it: its first <h1> that shares two words or more with
     the title of its metadata (a section's <h1> or a logo shares none), else that title."""
-    known = set(_TITLE_WORDS.findall(_norm(title or "")))
+    known = set(_TITLE_WORDS.findall(fold(title or "")))
     for heading in headings:
         if len(heading.split()) <= 30 and (
-            not title or len(known & set(_TITLE_WORDS.findall(_norm(heading)))) >= 2
+            not title or len(known & set(_TITLE_WORDS.findall(fold(heading)))) >= 2
         ):
             return _without_dateline(heading, title)
     return title
@@ -360,7 +355,7 @@ def _without_dateline(heading: str, title: str | None) -> str:
     """The heading without a date the page set inside it ("Dec 18 2025 Title", "Title
     Posted on July 1, 2024 by X"), unless the title says it too ("Sept. 11, 2001: ...")."""
     match = _HEADING_DATE.search(heading)
-    if not match or _norm(match.group(0).strip(" |·•:-")) in _norm(title or ""):
+    if not match or fold(match.group(0).strip(" |·•:-")) in fold(title or ""):
         return heading
     trimmed = heading[: match.start()] + heading[match.end() :]
     return trimmed if len(trimmed.split()) >= 2 else heading
@@ -397,11 +392,11 @@ def clean_title(title: str | None, sitename: str | None, url: str) -> str | None
     hosts = {label for label in labels if len(label) >= 4}
     # A "site name" with separators of its own is a page's title repeated, not a name.
     named = sitename and len(sitename) >= 3 and not _TITLE_SEPARATORS.search(sitename)
-    names = {_norm(sitename)} if sitename and named else set()
+    names = {fold(sitename)} if sitename and named else set()
     names |= hosts | {name.replace(" ", "") for name in names}
 
     def is_site(part: str) -> bool:
-        label = _norm(part)
+        label = fold(part)
         compact = re.sub(r"[\s\-]", "", label)
         letters = re.sub(r"[\W_]", "", label)  # "JOHNSON’S®" at johnsonsbaby.com
         if not compact or len(part.split()) > 5:
@@ -654,7 +649,7 @@ def extract_page(
     inner_links = tuple(line for before, line in teasers if 0 < before - shift < lines)
     words = count_words(text)
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
-    link_chars = sum(len(line) for line in raw_lines if _norm(line) in facts.link_texts)
+    link_chars = sum(len(line) for line in raw_lines if fold(line) in facts.link_texts)
     link_share = link_chars / max(1, sum(len(line) for line in raw_lines))
     if is_front_page(url):
         return Rejection(record_id, url, "index_page", "a site's front page", "listing")

@@ -13,17 +13,17 @@ edge to edge, or that still lists at least ``MIN_LISTED`` of them between its ed
 lines holding at least ``LISTED_SHARE`` of the words left, is a list of the site's
 articles (headlines and their teasers), not an article. The links that stood between a
 text's lines and were taken out of it at extraction (``Extraction.inner_links``: a card's
-headline that is a link of its own) count as lines between its edges. Titles shorter than ``MIN_TITLE_WORDS`` words ("Contact us", "Weather") are too common to
-weigh, and an article's own title, which copies of it on the site share, never counts.
+headline that is a link of its own) count as lines between its edges. Titles shorter
+than ``MIN_TITLE_WORDS`` words ("Contact us", "Weather") are too common to weigh, and an
+article's own title, which copies of it on the site share, never counts.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.text import count_words
+from tasks.text import count_words, fold
 
 REJECTION_REASON = "site_list"  # rejections.reason of a page found to list its site's articles
 MIN_TITLE_WORDS = 4
@@ -32,14 +32,14 @@ MIN_LISTED = 3  # other articles' titles in one text: a list of them, not a rela
 # of 6 to 12 words over a teaser of 20 to 40 is a fifth of a card's words or more.
 LISTED_SHARE = 0.1
 MAX_TAKEN_SHARE = 0.5  # of a text's words: above this, nothing is taken out
+SHORT_LINE_WORDS = 5  # a heading ("Related stories"), a date, a byline between the titles
 TITLE_SLACK_CHARS = 16  # a line may be this much longer than its folded title (spaces, quotes)
 
 
 def title_key(line: str | None) -> str | None:
     """A title or a line as compared (Unicode, case, spacing and the quotes around it
     folded), or None when it is too short to weigh."""
-    folded = " ".join(unicodedata.normalize("NFKC", line or "").split()).casefold()
-    folded = folded.strip("\"'“”‘’«» ")
+    folded = fold(line or "").strip("\"'“”‘’«» ")
     return folded if len(folded.split()) >= MIN_TITLE_WORDS else None
 
 
@@ -50,6 +50,7 @@ class ListedTitles:
     titles: int  # distinct titles of the site's other articles, each a whole line of it
     words: int  # the words of the whole text
     without: str  # the text without the runs of them at its edges
+    without_words: int  # the words of ``without``
     inner_titles: int  # distinct titles among the lines left in ``without`` and the links
     inner_title_words: int  # the words of those lines
     inner_link_words: int = 0  # ... of those that were links, taken out of the text before
@@ -63,13 +64,13 @@ class ListedTitles:
             return False
         if not self.may_take_out:
             return True  # titles from one edge to the other, or nearly
-        left = count_words(self.without) + self.inner_link_words
+        left = self.without_words + self.inner_link_words
         return self.inner_titles >= MIN_LISTED and self.inner_title_words >= LISTED_SHARE * left
 
     @property
     def may_take_out(self) -> bool:
         """Taking the edge runs out leaves the text its substance."""
-        return count_words(self.without) >= (1 - MAX_TAKEN_SHARE) * self.words
+        return self.without_words >= (1 - MAX_TAKEN_SHARE) * self.words
 
 
 class SiteTitles:
@@ -126,17 +127,16 @@ def listed_titles(
         (line, key) for line, key in zip(lines[start:end], keys[start:end], strict=True) if key
     ]
     link_words = sum(count_words(line) for line, _ in links)
+    without = "\n".join(lines[start:end])
     return ListedTitles(
         titles=len({key for key in keys if key} | {key for _, key in links}),
         words=words,
-        without="\n".join(lines[start:end]),
+        without=without,
+        without_words=count_words(without),
         inner_titles=len({key for _, key in inner} | {key for _, key in links}),
         inner_title_words=sum(count_words(line) for line, _ in inner) + link_words,
         inner_link_words=link_words,
     )
-
-
-SHORT_LINE_WORDS = 5  # a heading ("Related stories"), a date, a byline between the titles
 
 
 def _edge_run(lines: list[str], is_title: list[bool], *, past_last_title: bool) -> int:

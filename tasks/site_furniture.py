@@ -19,9 +19,10 @@ left whole, since it is more likely a copy than furniture.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+
+from tasks.text import fold
 
 MIN_LINE_WORDS = 4  # shorter lines ("Share", "Related", "Comments") are too common to weigh
 HEAD_LINES = 8  # lines of that length looked at from the start of a text
@@ -39,10 +40,6 @@ class EdgeLine:
     text: str  # the line as it reads (kept in ``site_furniture`` once it is furniture)
 
 
-def _normalised(line: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", line).split()).casefold()
-
-
 def _key(normalised: str) -> int:
     digest = hashlib.blake2b(normalised.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -50,7 +47,7 @@ def _key(normalised: str) -> int:
 
 def line_key(line: str) -> int | None:
     """The key of a line that can be furniture (``MIN_LINE_WORDS`` words or more), else None."""
-    normalised = _normalised(line)
+    normalised = fold(line)
     if len(normalised.split()) < MIN_LINE_WORDS:
         return None
     return _key(normalised)
@@ -59,7 +56,7 @@ def line_key(line: str) -> int | None:
 def page_key(title: str | None, article_id: str) -> int:
     """What tells pages apart when support is counted: the title (copies of one page share
     it), or the article itself when it has none."""
-    normalised = _normalised(title or "")
+    normalised = fold(title or "")
     return _key(normalised) if normalised else _key(f"\x00{article_id}")
 
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import duckdb
 
-from tasks.dedupe import text_sha256
+from tasks.articles import cleaned_article_text
 from tasks.reports import FurnitureReport
 from tasks.site_furniture import MIN_PAGES, MIN_SHARE, edge_lines, without_furniture
 from tasks.store import (
@@ -21,7 +21,6 @@ from tasks.store import (
     site_line_sources,
     unsettled_site_lines,
 )
-from tasks.text import count_words
 from wirehouse.records import CleanedText, FurnitureLine
 
 logger = logging.getLogger("wirehouse.furniture")
@@ -60,9 +59,7 @@ def take_out_site_furniture(conn: duckdb.DuckDBPyConnection) -> FurnitureReport:
                     line_texts.setdefault((domain, line.line_key), line.text)
             without = without_furniture(text, by_site[domain])
             if without is not None:
-                texts.append(
-                    CleanedText(article_id, without, text_sha256(without), count_words(without))
-                )
+                texts.append(cleaned_article_text(article_id, without))
         save_cleaned_texts(conn, texts)  # a pass cut short is done again: cleaning is idempotent
         cleaned += len(texts)
     new_lines = [

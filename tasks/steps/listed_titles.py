@@ -9,7 +9,7 @@ import logging
 
 import duckdb
 
-from tasks.dedupe import text_sha256
+from tasks.articles import cleaned_article_text
 from tasks.listed_titles import REJECTION_REASON, SiteTitles, listed_titles
 from tasks.reports import ListedTitlesReport
 from tasks.store import (
@@ -19,7 +19,6 @@ from tasks.store import (
     site_titles,
     titled_texts,
 )
-from tasks.text import count_words
 from wirehouse.records import CleanedText, Rejection
 
 logger = logging.getLogger("wirehouse.listed_titles")
@@ -60,12 +59,7 @@ def take_out_listed_titles(conn: duckdb.DuckDBPyConnection) -> ListedTitlesRepor
                     Rejection(article.record_id, article.url, REJECTION_REASON, why, "listing")
                 )
             elif found.may_take_out and found.without != article.text:
-                without = found.without
-                texts.append(
-                    CleanedText(
-                        article.article_id, without, text_sha256(without), count_words(without)
-                    )
-                )
+                texts.append(cleaned_article_text(article.article_id, found.without))
         if rejections:
             save_reextractions(conn, [], rejections)  # the article gives way to the rejection
         save_cleaned_texts(conn, texts)
