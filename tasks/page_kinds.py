@@ -10,10 +10,12 @@ article costs more than keeping a list.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +23,7 @@ import lxml.html
 from lxml import etree
 
 from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day
+from tasks.urls import domain_of
 
 _PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
 _REVIEW_TYPES = frozenset({"review", "criticreview", "userreview"})
@@ -37,6 +40,7 @@ _SENTENCE_LINE = re.compile(r"[.!?。！？][\"'”’)]?$")
 _SLUG_WORDS = re.compile(r"[-_+\s]+|%20")
 _SECTION_NAME = re.compile(r"[A-Za-z%]{2,24}")  # "/sections/science", "/economy/"
 _EXTENSION = re.compile(r"\.\w{2,5}$")
+_DIGITS = re.compile(r"\d+")
 _NOT_SECTIONS = frozenset({"index", "default", "home", "article", "story", "post", "view", "show"})
 # Elements that wrap paragraphs without making a block of their own.
 _WRAPPERS = frozenset(
@@ -82,6 +86,7 @@ LINKY = 10  # headline links or cards that make a page a list of other pages
 PRICED_CARDS = 5  # cards with a price: a shop's grid
 PRICED_SHARE = 0.3  # ... among all its cards
 PAYWALL_WORDS = 200  # a teaser behind a wall is shorter than this
+REPEATED_LINE = 3  # a line the main text says this often, numbers aside, is a template's
 SHOP_CONTROLS = 2  # of a cart button, a quantity field and a sort menu: a shop's page
 
 
@@ -104,6 +109,7 @@ class PageSignals:
     cards: int  # members of repeated sibling structures that hold a link
     priced_cards: int
     card_texts: frozenset[str]  # normalised texts inside the cards
+    card_chars: int = 0  # characters of visible text inside the cards (counted once)
     # Which of a shop's controls it shows: "cart button", "quantity field", "sort menu".
     shop_controls: tuple[str, ...] = ()
 
@@ -155,8 +161,25 @@ def page_signals(
         cards=len(cards),
         priced_cards=sum(1 for card in cards if _PRICE.search(card.text_content())),
         card_texts=card_texts,
+        card_chars=_card_chars(cards),
         shop_controls=_shop_controls(tree),
     )
+
+
+def _card_chars(cards: list[lxml.html.HtmlElement]) -> int:
+    """Characters of text inside the cards, a card inside another counted once, measured
+    as ``extract.page_facts`` measures the page's visible text."""
+    members = set(cards)
+    chars = 0
+    for card in cards:
+        if any(ancestor in members for ancestor in card.iterancestors()):
+            continue
+        for node in card.iter():
+            if isinstance(node.tag, str):
+                chars += len((node.text or "").strip())
+                if node is not card:
+                    chars += len((node.tail or "").strip())
+    return chars
 
 
 def _shop_controls(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
@@ -199,20 +222,49 @@ def _prose_block_words(tree: lxml.html.HtmlElement) -> int:
 
 
 def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
-    """Links to other pages of the same site whose text is a headline (4 to 25 words)."""
-    host = urlsplit(url).hostname
-    count = 0
+    """Links to other pages of the same site whose text is a headline (4 to 25 words).
+
+    The site is the address's registrable domain (news.example.com links to
+    www.example.com); at an address on no named host (a test server on loopback, a mirror
+    by IP address) it is also the domain the page's own links point to most: a page links
+    mostly to its own site."""
+    own = domain_of(url)
+    domains: Counter[str] = Counter()
+    headline_domains: list[str] = []
     for link in tree.iter("a"):
         href = link.get("href")
-        if not href or href.startswith("#") or not 4 <= _words(link.text_content()) <= 25:
+        if not href or href.startswith("#"):
             continue
         try:
-            target = urlsplit(urljoin(url, href)).hostname
+            target = urljoin(url, href)
+            host = urlsplit(target).hostname
         except ValueError:  # a malformed href ("http://[x]") is no link to anywhere
             continue
-        if target == host:
-            count += 1
-    return count
+        if not host:
+            continue
+        domain = _domain(host)
+        domains[domain] += 1
+        if 4 <= _words(link.text_content()) <= 25:
+            headline_domains.append(domain)
+    sites = {own}
+    if (_is_ip(own) or "." not in own) and domains:
+        named = [(n, d) for d, n in domains.items() if "." in d and not _is_ip(d)]
+        if named:
+            sites.add(max(named)[1])
+    return sum(1 for domain in headline_domains if domain in sites)
+
+
+@lru_cache(maxsize=4096)
+def _domain(host: str) -> str:
+    return domain_of(f"http://{host}/")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 # Only an element with three or more element children can hold three alike siblings.
@@ -298,7 +350,9 @@ def page_kind(
         signals, url=url, title=title, main_text=main_text, words=words,
         dated_by_markup=dated_by_markup, bylined=bylined,
     )  # fmt: skip
-    if by_rules is not None or not weighs_shape(signals, url):
+    if by_rules is not None or not weighs_shape(
+        signals, url, main_text=main_text, link_share=link_share
+    ):
         return by_rules
     shape = page_shape(
         signals, url=url, title=title, main_text=main_text, dated_by_markup=dated_by_markup,
@@ -401,48 +455,58 @@ def _dated_path(url: str) -> bool:
 # The page's shape, weighed as a whole: a logistic model over the features of
 # ``page_shape``, fitted by ``python -m bench.train_page_kind`` on the WCXB development split
 # (articles against listing, collection, product and service pages that the rules above
-# keep and ``weighs_shape`` lets it weigh), with a threshold that rejects at most 1 in 500
-# of its articles. (Fitted before the shop's-controls rule took 9 of its training pages;
-# fitted again without them, the cross-check rejected an article in each half, against
-# none, so these weights stay.) Regenerate the weights with that command after changing a
-# feature; it prints them in this form and checks each half of the split against a model
-# fitted on the other.
+# keep and ``weighs_shape`` lets it weigh), each page seen twice: at its own address and at a
+# loopback test server's, where the address says nothing. The threshold rejects at most 1 in
+# 500 of its articles. Regenerate the weights with that command after changing a feature; it
+# prints them in this form and checks each half of the split against a model fitted on the
+# other.
 LIST_EVIDENCE_LINKS = 3  # headline links to other pages of the site: a page may be a list
+LIST_EVIDENCE_PRICES = 3  # ... prices in its text
+LIST_EVIDENCE_LINK_SHARE = 0.05  # ... the share of its text that is link text
 LIST_WEIGHTS: dict[str, float] = {
-    "bylined": -0.4836,
-    "calls_itself_website": 0.1922,
-    "dated": -0.3859,
-    "declares_article": -0.3704,
-    "headline_links": -0.0135,
-    "link_share": 1.192,
-    "path_depth": -0.0915,
-    "price_density": 0.0845,
-    "priced_cards": 0.1713,
-    "product_markup": 1.206,
-    "prose_block": -0.2686,
-    "prose_block_share": -0.2724,
-    "prose_lines": -0.0271,
-    "prose_share": -0.3188,
-    "shop_path": 1.1383,
-    "short_lines": 0.1103,
-    "slug_words": -0.7482,
-    "text_share": -1.2364,
-    "title_words": -0.5816,
-    "words_per_line": -0.2304,
+    "bylined": -0.6647,
+    "calls_itself_website": 0.2525,
+    "card_lines": 1.5636,
+    "card_share": 0.1374,
+    "cards": -0.0026,
+    "dated": -0.4904,
+    "declares_article": -0.3776,
+    "headline_links": -0.0048,
+    "link_share": 1.2898,
+    "path_depth": -0.1394,
+    "price_density": 0.1144,
+    "priced_cards": 0.1778,
+    "product_markup": 1.8365,
+    "prose_block": -0.2946,
+    "prose_block_share": -0.3302,
+    "prose_lines": 0.0012,
+    "prose_share": -0.4889,
+    "repeated_lines": -1.1464,
+    "shop_path": 1.3548,
+    "short_lines": -0.0098,
+    "slug_words": -0.8232,
+    "text_share": -1.6195,
+    "title_words": -0.7477,
+    "words_per_line": -0.2345,
 }
-LIST_BIAS = 5.6184
-LIST_LIKELIHOOD = 0.86  # at most 1 in 500 of the training articles reach it
+LIST_BIAS = 6.5232
+LIST_LIKELIHOOD = 0.89  # at most 1 in 500 of the training articles reach it
 
 
-def weighs_shape(signals: PageSignals, url: str) -> bool:
-    """Whether a page the rules keep may still be rejected for its shape: it shows links to
-    other pages or prices, or is at a shop's or a catalogue's address; it does not call
-    itself an article in JSON-LD or microdata (on structure alone, such a page is never
-    rejected); and its address does not date it."""
+def weighs_shape(
+    signals: PageSignals, url: str, *, main_text: str = "", link_share: float = 0.0
+) -> bool:
+    """Whether a page the rules keep may still be rejected for its shape: it shows something
+    of a list (links to other pages of the site, prices in its cards or its text, lines of
+    its text that are links elsewhere on the page) or is at a shop's or a catalogue's
+    address; it does not call itself an article in JSON-LD or microdata (on structure
+    alone, such a page is never rejected); and its address does not date it. A page that
+    shows nothing of a list is not called one for its short lines: verse, a caption, a form."""
     s = signals
     shows_a_list = s.headline_links >= LIST_EVIDENCE_LINKS or s.priced_cards > 0
     shows_a_list = shows_a_list or s.product_by_og or s.product_by_markup or s.price_markup
-    shows_a_list = shows_a_list or _at_shop_address(url)
+    shows_a_list = shows_a_list or _at_shop_address(url) or link_share >= LIST_EVIDENCE_LINK_SHARE
+    shows_a_list = shows_a_list or len(_PRICE.findall(main_text)) >= LIST_EVIDENCE_PRICES
     return shows_a_list and not s.declares_article_markup and not _dated_path(url)
 
 
@@ -468,6 +532,10 @@ def page_shape(
     )
     slug_words = len([w for w in _SLUG_WORDS.split(_slug(url)) if w])
     s = signals
+    line_chars = max(1, sum(len(line) for line in lines))
+    # A card's teaser, a product tile's line, a "Learn more" under each of them: a list's
+    # text is made of its cards and says the same few things over and over.
+    templates = Counter(_DIGITS.sub("0", _flat(line)) for line in lines)
     return {
         "title_words": math.log1p(_words(title or "")),
         "text_share": min(1.0, len(main_text) / visible_chars) if visible_chars else 1.0,
@@ -489,6 +557,13 @@ def page_shape(
         "shop_path": float(_at_shop_address(url)),
         "link_share": link_share,
         "prose_lines": prose_lines(main_text, s.card_texts) / per_100_words,
+        "cards": math.log1p(s.cards),
+        "card_share": min(1.0, s.card_chars / visible_chars) if visible_chars else 0.0,
+        "card_lines": sum(len(line) for line in lines if _flat(line) in s.card_texts) / line_chars,
+        "repeated_lines": sum(
+            1 for line in lines if templates[_DIGITS.sub("0", _flat(line))] >= REPEATED_LINE
+        )
+        / max(1, len(lines)),
     }
 
 

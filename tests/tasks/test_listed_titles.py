@@ -188,8 +188,11 @@ def section_html(layout: str) -> bytes:
         return f'<div class="card"><h2><a href="/news/story-{n}">{title}</a></h2>{teaser}</div>'
 
     cards = "".join(card(n, title) for n, title in enumerate(TITLES))
+    # Its CMS calls every page an article, the section front too: on its own, no page-kind
+    # rule or shape may then take it for a list.
     return (
-        "<html><head><title>Local news | The Harbour Ledger</title></head><body><main>"
+        "<html><head><title>Local news | The Harbour Ledger</title>"
+        '<script type="application/ld+json">{"@type": "NewsArticle"}</script></head><body><main>'
         "<h1>Local news</h1><p>The latest from the harbour and the town, updated through the "
         f"day by our newsroom.</p>{cards}</main></body></html>"
     ).encode()

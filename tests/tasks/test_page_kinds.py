@@ -175,8 +175,11 @@ def test_a_short_text_before_a_subscription_wall_is_a_paywall_teaser():
     kind = page_kind(open_page, url="https://news.example/deal", title="The deal",
                      main_text=walled, words=60, dated_by_markup=True)  # fmt: skip
     assert kind is not None and kind[0] == "paywall"
-    assert page_kind(open_page, url="https://news.example/deal", title="The deal",
-                     main_text=walled, words=900, dated_by_markup=True) is None  # fmt: skip
+    long_story = "\n".join([PROSE] * 30 + [walled])
+    paragraphs = f"<p>{PROSE}</p>" * 30
+    story_page = signals(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert page_kind(story_page, url="https://news.example/deal", title="The deal",
+                     main_text=long_story, words=900, dated_by_markup=True) is None  # fmt: skip
 
 
 def test_malformed_links_do_not_break_the_signals():
@@ -235,6 +238,11 @@ def test_only_a_page_that_shows_a_list_and_calls_itself_no_article_is_weighed():
     prose = signals(f"<html><body><article><p>{PROSE}</p></article></body></html>")
     assert not weighs_shape(prose, "https://poems.example/lyrics/song")  # nothing of a list
     assert weighs_shape(prose, "https://shop.example/products/song-book")  # a shop's address
+    # prices in its text, or lines of its text that are links elsewhere on the page
+    prices = "Kettle\n$29.99\nToaster\n$39.99\nMug\n$4.99"
+    assert weighs_shape(prose, "https://poems.example/lyrics/song", main_text=prices)
+    assert not weighs_shape(prose, "https://poems.example/lyrics/song", main_text=PROSE)
+    assert weighs_shape(prose, "https://poems.example/lyrics/song", link_share=0.1)
     teasers = "".join(card(i) for i in range(15))
     listing = signals(f"<html><body><ul>{teasers}</ul></body></html>")
     assert weighs_shape(listing, "https://news.example/latest-from-the-harbour")
@@ -244,6 +252,65 @@ def test_only_a_page_that_shows_a_list_and_calls_itself_no_article_is_weighed():
         f"<body><ul>{teasers}</ul></body></html>"
     )
     assert not weighs_shape(declared, "https://news.example/latest-from-the-harbour")
+
+
+def test_verse_is_not_a_list_for_its_short_lines():
+    verse = [
+        "The harbour lights are burning low tonight", "and every boat is sleeping on the tide",
+        "I walked the quay until the morning came", "and found your name still written there",
+    ] * 4  # fmt: skip
+    paragraphs = "".join(f"<p>{line}</p>" for line in verse)
+    found = signals(
+        f"<html><body><h1>Harbour Lights</h1><article>{paragraphs}</article></body></html>"
+    )
+    assert page_kind(found, url="https://songs.example/lyrics/harbour-lights",
+                     title="Harbour Lights", main_text="\n".join(verse), words=130,
+                     dated_by_markup=False, visible_chars=600) is None  # fmt: skip
+
+
+def test_headline_links_count_the_whole_site_and_on_loopback_the_site_the_page_links_to():
+    links = "".join(
+        f'<a href="https://{host}/story-{i}">The harbour plan is approved at last {i}</a>'
+        for i, host in enumerate(["www.harbournews.com", "blog.harbournews.com", "other.org"])
+    )
+    html = f"<html><body>{links}</body></html>"
+    assert signals(html, url="https://harbournews.com/latest").headline_links == 2
+    # Served from a test server, the page's links still lead to its own site: the site it
+    # links to most.
+    assert signals(html, url="http://127.0.0.1:8000/p/7").headline_links == 2
+    relative = '<a href="/story-9">The harbour plan is approved at last again</a>'
+    assert signals(f"<html><body>{relative}</body></html>",
+                   url="http://127.0.0.1:8000/p/7").headline_links == 1  # fmt: skip
+    # At a named address, a page's links to another site are not its own, however many.
+    assert signals(html, url="https://mirror.org/p/7").headline_links == 0
+
+
+def test_the_text_a_list_is_made_of_is_measured_in_its_cards():
+    tiles = "".join(
+        f'<li class="tile"><a href="/item-{i}"><h3>A very good thing number {i}</h3>'
+        f'<div class="tile"><a href="/item-{i}/more"><img src="/x.jpg">Learn more</a></div>'
+        f'<div class="tile"><a href="/item-{i}/buy"><img src="/x.jpg">Buy now</a></div>'
+        f'<div class="tile"><a href="/item-{i}/ask"><img src="/x.jpg">Ask us</a></div></li>'
+        for i in range(4)
+    )
+    found = signals(f"<html><body><h1>Things</h1><ul>{tiles}</ul></body></html>")
+    inner = len("A very good thing number 0Learn moreBuy nowAsk us")
+    assert found.card_chars == 4 * inner  # the cards inside a card are not counted again
+    text = "\n".join(f"A very good thing number {i}\nLearn more" for i in range(4))
+    shape = page_shape(found, url="https://shop.example/things", title="Things", main_text=text,
+                       dated_by_markup=False, bylined=False, visible_chars=8 * inner,
+                       link_share=0.0)  # fmt: skip
+    assert shape["card_share"] == 0.5
+    assert shape["card_lines"] == 1.0  # every line of the text is a card's
+    assert shape["repeated_lines"] == 1.0  # "A very good thing number N" and "Learn more"
+    article = page_shape(found, url="https://shop.example/things", title="Things",
+                         main_text="\n".join([PROSE] * 3), dated_by_markup=False, bylined=False,
+                         visible_chars=8 * inner, link_share=0.0)  # fmt: skip
+    assert article["card_lines"] == 0.0
+    assert article["repeated_lines"] == 1.0  # the same sentence three times
+    assert page_shape(found, url="https://shop.example/things", title="Things", main_text=text,
+                      dated_by_markup=False, bylined=False, visible_chars=0,
+                      link_share=0.0)["card_share"] == 0.0  # fmt: skip
 
 
 def test_the_shape_model_weighs_every_feature_it_reads():
