@@ -228,29 +228,32 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
     www.example.com); at an address on no named host (a test server on loopback, a mirror
     by IP address) it is also the domain the page's own links point to most: a page links
     mostly to its own site."""
-    own = domain_of(url)
+    own = _domain(urlsplit(url).hostname or "")
+    # Which site a page links to most is only asked where the address names none.
+    unnamed = _is_ip(own) or "." not in own
     domains: Counter[str] = Counter()
     headline_domains: list[str] = []
     for link in tree.iter("a"):
         href = link.get("href")
         if not href or href.startswith("#"):
             continue
+        headline = 4 <= _words(link.text_content()) <= 25
+        if not (headline or unnamed):
+            continue
         try:
-            target = urljoin(url, href)
-            host = urlsplit(target).hostname
+            host = urlsplit(urljoin(url, href)).hostname
         except ValueError:  # a malformed href ("http://[x]") is no link to anywhere
             continue
         if not host:
             continue
         domain = _domain(host)
         domains[domain] += 1
-        if 4 <= _words(link.text_content()) <= 25:
+        if headline:
             headline_domains.append(domain)
     sites = {own}
-    if (_is_ip(own) or "." not in own) and domains:
-        named = [(n, d) for d, n in domains.items() if "." in d and not _is_ip(d)]
-        if named:
-            sites.add(max(named)[1])
+    named = [(n, d) for d, n in domains.items() if "." in d and not _is_ip(d)]
+    if unnamed and named:
+        sites.add(max(named)[1])
     return sum(1 for domain in headline_domains if domain in sites)
 
 
