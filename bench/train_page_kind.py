@@ -173,7 +173,7 @@ def _cross_check(
     (by the rules or the model), lists kept (by both), out of all pages of the half."""
     mine = [s for s in kept if int(s.page_id) % 2 == half]
     weighed = [s for s in mine if s.shape is not None]
-    rejected = likelihoods(bias, weights, _matrix(weighed, names)) >= cut
+    rejected = likelihoods(bias, weights, _matrix(weighed, names)) >= cut if weighed else []
     by_model = {s.page_id for s, out in zip(weighed, rejected, strict=True) if out}
     articles = [p for p in pages if int(p.page_id) % 2 == half and p.page_type not in LIST_TYPES]
     lists = [p for p in pages if int(p.page_id) % 2 == half and p.page_type in LIST_TYPES]
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no evaluation data at {DATA_DIR}", file=sys.stderr)
         return 1
     # Each page twice: at its own address, and at a loopback test server's, where the
-    # address says nothing and the page's links all lead elsewhere; the model meets both.
+    # address says nothing; a run meets both.
     # Not at its own address when the split gives it none: that one is made up, and so
     # would be the address features the model learnt from it.
     addressed = {
