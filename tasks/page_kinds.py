@@ -374,7 +374,8 @@ def page_kind(
     return kind, (
         f"shaped like a list, shop or service page (likelihood {likelihood:.2f}): "
         f"{signals.headline_links} headline links, {signals.cards} cards, "
-        f"{signals.priced_cards} priced, {shape['prose_share']:.0%} of the text in sentences"
+        f"{signals.priced_cards} priced, {shape['card_lines']:.0%} of the text in cards, "
+        f"{shape['prose_share']:.0%} in sentences"
     )
 
 

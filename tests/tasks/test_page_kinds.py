@@ -220,6 +220,7 @@ def test_a_shop_grid_the_rules_miss_is_told_by_its_shape():
     kind = page_kind(found, **args, visible_chars=len(text) * 3)
     assert kind is not None and kind[0] == "collection"
     assert kind[1].startswith("shaped like a list, shop or service page")
+    assert "4 priced, 100% of the text in cards, 0% in sentences" in kind[1]
 
 
 def test_an_article_that_mentions_prices_and_links_keeps_its_shape():
