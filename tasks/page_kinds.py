@@ -10,12 +10,10 @@ article costs more than keeping a list.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -23,7 +21,7 @@ import lxml.html
 from lxml import etree
 
 from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day
-from tasks.urls import domain_of
+from tasks.urls import host_domain, is_named_host
 
 _PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
 _REVIEW_TYPES = frozenset({"review", "criticreview", "userreview"})
@@ -228,9 +226,9 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
     www.example.com); at an address on no named host (a test server on loopback, a mirror
     by IP address) it is also the domain the page's own links point to most: a page links
     mostly to its own site."""
-    own = _domain(urlsplit(url).hostname or "")
+    own = host_domain(urlsplit(url).hostname or "")
     # Which site a page links to most is only asked where the address names none.
-    unnamed = _is_ip(own) or "." not in own
+    unnamed = not is_named_host(own)
     domains: Counter[str] = Counter()
     headline_domains: list[str] = []
     for link in tree.iter("a"):
@@ -246,28 +244,16 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
             continue
         if not host:
             continue
-        domain = _domain(host)
+        domain = host_domain(host)
         domains[domain] += 1
         if headline:
             headline_domains.append(domain)
     sites = {own}
-    named = [(n, d) for d, n in domains.items() if "." in d and not _is_ip(d)]
-    if unnamed and named:
-        sites.add(max(named)[1])
+    if unnamed:
+        named = [(n, d) for d, n in domains.items() if is_named_host(d)]
+        if named:
+            sites.add(max(named)[1])
     return sum(1 for domain in headline_domains if domain in sites)
-
-
-@lru_cache(maxsize=4096)
-def _domain(host: str) -> str:
-    return domain_of(f"http://{host}/")
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 # Only an element with three or more element children can hold three alike siblings.
@@ -537,9 +523,10 @@ def page_shape(
     slug_words = len([w for w in _SLUG_WORDS.split(_slug(url)) if w])
     s = signals
     line_chars = max(1, sum(len(line) for line in lines))
+    flat_lines = [_flat(line) for line in lines]
     # A card's teaser, a product tile's line, a "Learn more" under each of them: a list's
     # text is made of its cards and says the same few things over and over.
-    templates = Counter(_DIGITS.sub("0", _flat(line)) for line in lines)
+    templates = Counter(_DIGITS.sub("0", flat) for flat in flat_lines)
     return {
         "title_words": math.log1p(_words(title or "")),
         "text_share": min(1.0, len(main_text) / visible_chars) if visible_chars else 1.0,
@@ -563,10 +550,11 @@ def page_shape(
         "prose_lines": prose_lines(main_text, s.card_texts) / per_100_words,
         "cards": math.log1p(s.cards),
         "card_share": min(1.0, s.card_chars / visible_chars) if visible_chars else 0.0,
-        "card_lines": sum(len(line) for line in lines if _flat(line) in s.card_texts) / line_chars,
-        "repeated_lines": sum(
-            1 for line in lines if templates[_DIGITS.sub("0", _flat(line))] >= REPEATED_LINE
+        "card_lines": sum(
+            len(line) for line, flat in zip(lines, flat_lines, strict=True) if flat in s.card_texts
         )
+        / line_chars,
+        "repeated_lines": sum(count for count in templates.values() if count >= REPEATED_LINE)
         / max(1, len(lines)),
     }
 

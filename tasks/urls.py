@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import idna
@@ -221,16 +222,32 @@ def _hashed(key: str) -> str:
 
 def domain_of(url: str) -> str:
     """The registrable domain (example.co.uk for news.example.co.uk), or the bare host."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    try:
-        ipaddress.ip_address(host)
+    return host_domain((urlsplit(url).hostname or "").lower().rstrip("."))
+
+
+@lru_cache(maxsize=4096)
+def host_domain(host: str) -> str:
+    """``domain_of`` for a host already lowercased (a page's links name a few hosts, many
+    times over)."""
+    if is_ip_address(host):
         return host
-    except ValueError:
-        pass
     registrable = get_fld(host, fix_protocol=True, fail_silently=True)
     if registrable:
         return str(registrable)
     return host[4:] if host.startswith("www.") else host
+
+
+def is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def is_named_host(host: str) -> bool:
+    """A host with a name, not an IP address or a single label ("localhost")."""
+    return "." in host.strip(".") and not is_ip_address(host)
 
 
 def identity_url(fetched_url: str, canonical_url: str | None) -> str:
