@@ -452,6 +452,13 @@ def _visible_pieces(
     return pieces, headline
 
 
+def _shows_date(element: lxml.html.HtmlElement) -> bool:
+    """The element shows a date: in its words, or in a <time datetime> ("12/16/2025")."""
+    if _TEXT_DATE.search(element.text_content()):
+        return True
+    return element.get("datetime") is not None or bool(element.xpath(".//time[@datetime]"))
+
+
 def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
     """The element sits in one of several alike siblings that each show a date: a list of
     teasers for other pages, whose dates are theirs."""
@@ -465,7 +472,7 @@ def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
             if sibling is not node
             and sibling.tag == node.tag
             and sibling.get("class") == node.get("class")
-            and _TEXT_DATE.search(sibling.text_content())
+            and _shows_date(sibling)
         ]
         if len(alike) >= 2:
             return True
@@ -522,13 +529,35 @@ def byline_date(
             continue  # running text: a date in it is a date it talks about
         match = _TEXT_DATE.search(text)
         day = _text_date(match) if match else None
-        if match is None or day is None:
+        stamp = _time_element_stamp(holder, day, now)
+        if stamp is None and day is None:
             continue
-        label = text[: match.start()]
+        label = text[: match.start()] if match else ""
         if index > 0 and len(pieces[index - 1][0]) <= 30:
             label = pieces[index - 1][0] + " " + label
         if _UPDATED_LABEL.search(label) or _in_dated_teasers(holder):
             continue
-        if _EARLIEST.date() <= day <= now.date():
+        if stamp is not None:
+            return stamp
+        if day is not None and _EARLIEST.date() <= day <= now.date():
             return _day_stamp(day)
     return None
+
+
+def _time_element_stamp(
+    holder: lxml.html.HtmlElement, shown: date | None, now: datetime
+) -> Stamp | None:
+    """The machine-readable date of a dateline written in a <time datetime> element: it
+    reads "03/01/2017" or "10/12/2023 7:38 PM" without guessing which number is the month,
+    and it is the date the page gives itself where its words say otherwise. Where the words
+    show the day before or after (an instant written in UTC, shown in the publisher's time
+    zone), the day shown is the publisher's."""
+    element = holder if holder.tag == "time" else holder.getparent()
+    if element is None or element.tag != "time":
+        return None
+    stamp = parse_stamp(element.get("datetime"), now)
+    if stamp is None:
+        return None
+    if shown is not None and shown != stamp.day and abs((shown - stamp.day).days) <= 1:
+        return _day_stamp(shown)
+    return stamp

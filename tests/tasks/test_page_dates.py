@@ -148,6 +148,43 @@ def test_byline_date_beside_the_headline_skips_an_update_label():
     assert stamp is not None and stamp.day == date(2021, 3, 3)
 
 
+def test_a_dateline_in_a_time_element_is_read_from_its_datetime_not_guessed():
+    # "03/01/2017" could be either day; the element's datetime says which. The sidebar's
+    # dated teasers above the headline are other pages', even with their dates in numbers.
+    teasers = "".join(
+        f'<li><a href="/n{n}">News {n}</a><time datetime="2025-12-1{n}T12:00:00Z">'
+        f"12/1{n}/2025</time></li>"
+        for n in range(3)
+    )
+    page = tree(
+        body=f"<aside><ul>{teasers}</ul></aside><h1>A headline</h1>"
+        '<div><time datetime="2017-03-01T12:00:00Z">03/01/2017</time> by A. Writer</div>'
+        "<p>Text of the piece.</p>"
+    )
+    found = page_dates(page, "https://example.com/a-piece", now=NOW)
+    assert found.source == "byline"
+    assert found.published is not None and found.published.day == date(2017, 3, 1)
+    assert found.published.offset_minutes == 0
+
+
+@pytest.mark.parametrize(
+    ("label", "shown", "day"),
+    [
+        ("", "August 28, 2024", date(2024, 12, 20)),  # words and markup disagree: the markup
+        ("", "December 21, 2024", date(2024, 12, 21)),  # a day apart: UTC, shown locally
+        ("", "12/20/2024 11:30 PM", date(2024, 12, 20)),
+        ("Updated:", "December 20, 2024", None),
+    ],
+)
+def test_a_time_elements_datetime_against_the_words_it_shows(label, shown, day):
+    page = tree(
+        body=f"<h1>A headline</h1><div>{label}<time datetime='2024-12-20T23:30:00Z'>{shown}"
+        "</time></div><p>Text.</p>"
+    )
+    stamp = byline_date(page, NOW)
+    assert (stamp.day if stamp else None) == day
+
+
 def test_a_date_in_running_text_or_far_from_the_headline_is_no_byline():
     sentence = "The treaty was signed on 12 May 1998 and ratified by parliament a year later. " * 3
     page = tree(body=f"<h1>A headline</h1><p>{sentence}</p>")
