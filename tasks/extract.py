@@ -37,7 +37,14 @@ from tasks.page_metadata import (
     page_metadata,
 )
 from tasks.text import count_words, fold
-from tasks.urls import is_front_page, is_http_url, is_named_address, page_address
+from tasks.urls import (
+    host_domain,
+    is_front_page,
+    is_http_url,
+    is_named_address,
+    is_named_host,
+    page_address,
+)
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
 
@@ -198,6 +205,8 @@ class PageFacts:
     link_texts: frozenset[str]
     visible_chars: int
     headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
+    # Its rel=canonical and its og:url both name one site's front page as its own address.
+    names_front_page: bool = False
 
 
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
@@ -208,6 +217,10 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         if resolved:
             canonical = resolved
             break
+    canonical_front, og_url_front = (
+        _front_page_site(tree.xpath(path), url)
+        for path in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content')
+    )
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
@@ -236,7 +249,16 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         link_texts=link_texts,
         visible_chars=visible,
         headlines=headlines,
+        names_front_page=canonical_front is not None and canonical_front == og_url_front,
     )
+
+
+def _front_page_site(hrefs: list[Any], url: str) -> str | None:
+    """The site whose front page the first of these addresses is, if it is one."""
+    address = _absolute(str(hrefs[0]).strip(), url) if hrefs else None
+    if address is None or not is_named_address(address) or not is_front_page(address):
+        return None
+    return host_domain((urlsplit(address).hostname or "").lower())
 
 
 def _heading_text(heading: lxml.html.HtmlElement) -> str:
@@ -653,6 +675,18 @@ def extract_page(
     link_share = link_chars / max(1, sum(len(line) for line in raw_lines))
     if is_front_page(url):
         return Rejection(record_id, url, "index_page", "a site's front page", "listing")
+    if facts.names_front_page and not is_named_host((urlsplit(url).hostname or "").lower()):
+        # Fetched where the address says nothing of the page (an IP address: a mirror, a
+        # test server), a page whose rel=canonical and og:url both name its site's front
+        # page is that front page. At a named address, a front-page canonical on an inner
+        # page is a template bug, and the page is weighed below like any other.
+        return Rejection(
+            record_id,
+            url,
+            "index_page",
+            "its rel=canonical and og:url name a front page",
+            "listing",
+        )
     # A page whose main text is mostly link text is a list of other pages (a section front,
     # a tag page); a page that calls itself a "website" needs less of it to be one.
     limit = (

@@ -238,6 +238,35 @@ def test_a_front_page_served_elsewhere_is_known_by_its_canonical_address():
     )
 
 
+def test_a_front_page_that_claims_to_be_an_article_is_known_by_both_its_own_addresses():
+    # A blog's front page whose theme declares an Article and a date, served by a test
+    # server: its rel=canonical and og:url both name the front page, so it is one.
+    front = (FIXTURES / "front_page.html").read_bytes()
+    claims = front.replace(b'content="website"', b'content="article"').replace(
+        b"</head>",
+        b'<script type="application/ld+json">{"@type": "BlogPosting", '
+        b'"datePublished": "2025-03-01T09:00:00Z"}</script></head>',
+    )
+    served = extract_page(claims, "http://127.0.0.1:8000/p/3", "text/html", SETTINGS, "rec")
+    assert isinstance(served, Rejection)
+    assert (served.reason, served.page_kind) == ("index_page", "listing")
+    assert "og:url" in served.detail
+    # One of the two alone may be a template's bug: the page is weighed like any other.
+    canonical_only = claims.replace(
+        b'<meta property="og:url" content="https://tidewater.example/">',
+        b'<meta property="og:url" content="https://tidewater.example/blog/cookies">',
+    )
+    assert isinstance(
+        extract_page(canonical_only, "http://127.0.0.1:8000/p/3", "text/html", SETTINGS),
+        Extraction,
+    )
+    # At a named inner address, both pointing at the front page are a template's bug.
+    assert isinstance(
+        extract_page(claims, "https://tidewater.example/blog/cookies", "text/html", SETTINGS),
+        Extraction,
+    )
+
+
 def test_aggregator_metadata():
     result = page(url_of("putin-meets-the-leader-of-belarus"))
     assert isinstance(result, Extraction)
