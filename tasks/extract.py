@@ -447,6 +447,7 @@ _AUTHOR_LEAD = re.compile(
 # space or a separator: a month's letters ending a name are the name's ("Stefanov", "Kumar").
 _AUTHOR_TRAIL = re.compile(
     rf"(?:^|\s*[•|·,-]\s*|\s+)(?:(?:last\s+)?(?:updated|published|posted|modified)(?:\s+on)?\b.*"
+    rf"|(?:medically\s+)?reviewed\s+by\b.*|fact[- ]?checked\s+by\b.*"
     rf"|{MONTH_NAMES}\b\.?\s+\d.*|\d{{1,2}}\s+{MONTH_NAMES}\b.*|\d{{4}}.*)$",
     re.I,
 )
@@ -479,6 +480,15 @@ _AUTHOR_LABEL = re.compile(
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$")
 
 
+def _without_avatar_initials(text: str) -> str:
+    """ "CM Craig McCarthy": the initials a byline's avatar shows, read before the name."""
+    first, _, rest = text.partition(" ")
+    names = rest.split()
+    initials = "".join(name[0] for name in names[: len(first)]).upper()
+    shown = 2 <= len(first) <= 3 and first.isupper() and len(names) >= len(first)
+    return rest if shown and first == initials else text
+
+
 def clean_author(raw: str | None) -> str | None:
     """A byline as a name: no "By", no date or job title run into it, names joined as
     written ("A and B", "A, B, and C"), credentials kept ("Jane Doe, MD")."""
@@ -487,6 +497,7 @@ def clean_author(raw: str | None) -> str | None:
     text = " ".join(html_lib.unescape(raw).strip().strip("\"'“”").split())
     text = _AUTHOR_LEAD.sub("", text)
     text = _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•")
+    text = _without_avatar_initials(text)
     month = _AUTHOR_MONTH.search(text)
     if month and (len(text.split()) > 2 or month.group(1).lower() not in _NAME_MONTHS):
         text = text[: month.start()]

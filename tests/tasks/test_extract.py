@@ -493,6 +493,13 @@ def test_a_malformed_canonical_link_is_ignored():
         ("Ann A; Ben B; Cy C", "Ann A, Ben B, and Cy C"),
         ("Jillian Kubala; MS; RD", "Jillian Kubala, MS, RD"),
         ("Maria &amp; Katerina", "Maria & Katerina"),
+        # the reviewer is not the author; an avatar's initials are not part of the name
+        ("Jane Doe; DVM Reviewed by John Roe", "Jane Doe, DVM"),
+        ("Jane Doe Medically reviewed by Dr. John Roe", "Jane Doe"),
+        ("Jane Doe, fact-checked by John Roe", "Jane Doe"),
+        ("JD Jane Doe Last updated", "Jane Doe"),
+        ("JD Salinger", "JD Salinger"),
+        ("MD Anderson", "MD Anderson"),
         ("Written By", None),
         ("Updated March", None),
         ("https://www.facebook.com/someone", None),
