@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -261,6 +262,52 @@ def _front_page_site(hrefs: list[Any], url: str) -> str | None:
     return host_domain((urlsplit(address).hostname or "").lower())
 
 
+def _site_name_test(sitename: str | None, url: str) -> Callable[[str], bool]:
+    """Whether a part of a title is the site's name (see ``clean_title``)."""
+    labels = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[:-1]
+    hosts = {label for label in labels if len(label) >= 4}
+    # A "site name" with separators of its own is a page's title repeated, not a name.
+    named = sitename and len(sitename) >= 3 and not _TITLE_SEPARATORS.search(sitename)
+    names = {fold(sitename)} if sitename and named else set()
+    names |= hosts | {name.replace(" ", "") for name in names}
+
+    def is_site(part: str) -> bool:
+        label = fold(part)
+        compact = re.sub(r"[\s\-]", "", label)
+        letters = re.sub(r"[\W_]", "", label)  # "JOHNSON’S®" at johnsonsbaby.com
+        if not compact or len(part.split()) > 5:
+            return False
+        return (
+            any(label.startswith(n) or compact.startswith(n.replace("-", "")) for n in names)
+            or (len(letters) >= 4 and any(letters in host for host in hosts))
+            or (len(label) >= 6 and any(n.startswith(label) for n in names))
+        )
+
+    return is_site
+
+
+SITE_NAME_TITLE_WORDS = 3  # a title this short that is the site's name is its logo's text
+
+
+def document_title(
+    metadata_title: str | None, tree: lxml.html.HtmlElement, sitename: str | None, url: str
+) -> str | None:
+    """The page's title as its metadata gives it, unless that is only the site's name (a
+    logo's <h1> read as the headline: "Antoyo's Blog" over every post of the blog); then
+    its <title> or og:title, where one of them says more."""
+    is_site = _site_name_test(sitename, url)
+    if not metadata_title or len(metadata_title.split()) > SITE_NAME_TITLE_WORDS:
+        return metadata_title
+    if not is_site(metadata_title):
+        return metadata_title
+    for found in tree.xpath("//head/title/text() | //meta[@property='og:title']/@content"):
+        title = " ".join(str(found).split())
+        kept = clean_title(title, sitename, url)
+        if kept and not is_site(kept):
+            return title
+    return metadata_title
+
+
 def _heading_text(heading: lxml.html.HtmlElement) -> str:
     """A heading's text as it reads: a line break in it is a space ("Best Tools<br>Top
     Picks"), a <time> set inside it is no part of it, and an entity its site escaped twice
@@ -410,25 +457,7 @@ def clean_title(title: str | None, sitename: str | None, url: str) -> str | None
     pieces = _TITLE_SEPARATORS.split(title.strip())
     if len(pieces) < 2:
         return title.strip()
-    labels = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[:-1]
-    hosts = {label for label in labels if len(label) >= 4}
-    # A "site name" with separators of its own is a page's title repeated, not a name.
-    named = sitename and len(sitename) >= 3 and not _TITLE_SEPARATORS.search(sitename)
-    names = {fold(sitename)} if sitename and named else set()
-    names |= hosts | {name.replace(" ", "") for name in names}
-
-    def is_site(part: str) -> bool:
-        label = fold(part)
-        compact = re.sub(r"[\s\-]", "", label)
-        letters = re.sub(r"[\W_]", "", label)  # "JOHNSON’S®" at johnsonsbaby.com
-        if not compact or len(part.split()) > 5:
-            return False
-        return (
-            any(label.startswith(n) or compact.startswith(n.replace("-", "")) for n in names)
-            or (len(letters) >= 4 and any(letters in host for host in hosts))
-            or (len(label) >= 6 and any(n.startswith(label) for n in names))
-        )
-
+    is_site = _site_name_test(sitename, url)
     first, last = 0, len(pieces) // 2  # indexes of the first and last parts kept
     while last > first and is_site(pieces[2 * last]):
         last -= 1
@@ -723,7 +752,11 @@ def extract_page(
     dates = page_dates(tree, address, jsonld=jsonld)
     published = dates.published
     title = page_headline(
-        clean_title(metadata.title, metadata.sitename, address),
+        clean_title(
+            document_title(metadata.title, tree, metadata.sitename, address),
+            metadata.sitename,
+            address,
+        ),
         list(facts.headlines),
     )
     meta_author = next(

@@ -14,6 +14,7 @@ from tasks.extract import (
     clean_text,
     clean_title,
     decode_html,
+    document_title,
     drop_headline,
     extract_page,
     page_facts,
@@ -516,6 +517,32 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
     assert page_headline(title, ["Menu", shown]) == shown
     assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
     assert page_headline(None, [shown]) == shown
+
+
+def test_a_logo_read_as_the_headline_gives_way_to_the_documents_title():
+    # A blog whose only <h1> is its logo: trafilatura's metadata takes it for the title.
+    paragraphs = "".join(
+        f"<p>The code generator now passes {n} more tests of the compiler's own suite, and "
+        "the patches it needs upstream are under review by the maintainers.</p>"
+        for n in range(8)
+    )
+    html = (
+        "<html><head><title>rustc_codegen_gcc: Progress Report #39</title></head><body>"
+        f"<header><h1>Antoyo's Blog</h1></header><article><h2>rustc_codegen_gcc: Progress "
+        f"Report #39</h2>{paragraphs}</article></body></html>"
+    ).encode()
+    result = extract_page(html, "https://blog.antoyo.example/report-39", "text/html", SETTINGS)
+    assert isinstance(result, Extraction)
+    assert result.title == "rustc_codegen_gcc: Progress Report #39"
+    # A short title that is not the site's name is the page's own, whatever <title> says.
+    tree = lxml.html.document_fromstring("<html><head><title>Other words</title></head></html>")
+    url = "https://blog.antoyo.example/a"
+    assert document_title("Compiler news", tree, None, url) == "Compiler news"
+    assert document_title("Antoyo's Blog", tree, None, url) == "Other words"
+    # Where the document's title is the site's name too, there is nothing better.
+    tree = lxml.html.document_fromstring("<html><head><title>Antoyo | Blog</title></head></html>")
+    own = document_title("Antoyo's Blog", tree, None, url)
+    assert own == "Antoyo's Blog"  # the document's title is the site's name too: nothing better
 
 
 @pytest.mark.parametrize(
