@@ -31,6 +31,11 @@ MANIFEST = json.loads((SITE.parent / "manifest.json").read_text(encoding="utf-8"
 SETTINGS = ExtractSettings()
 
 
+def numbered_paragraphs(sentence: str, count: int = 8) -> str:
+    """``count`` paragraphs of one sentence, each with its number in place of ``{n}``."""
+    return "".join(f"<p>{sentence.format(n=n)}</p>" for n in range(count))
+
+
 def page(url: str) -> Extraction | Rejection:
     host, _, path = url.removeprefix("http://").partition("/")
     target = SITE / host / (path or "index.html")
@@ -192,10 +197,9 @@ def test_a_section_front_at_an_articles_address_is_told_by_its_shape():
 def test_a_page_served_at_an_address_that_says_nothing_is_read_by_the_one_it_gives_itself():
     # A mirror or a test server serves the page at /p/5; its canonical names the dated
     # path the publisher gave it, and the day in that path is the page's date.
-    paragraphs = "".join(
-        f"<p>The harbour council met on Saturday and approved the ferry timetable, item {n}, "
-        "after a long debate about the early crossings that commuters asked for.</p>"
-        for n in range(8)
+    paragraphs = numbered_paragraphs(
+        "The harbour council met on Saturday and approved the ferry timetable, item {n}, "
+        "after a long debate about the early crossings that commuters asked for."
     )
     html = (
         "<html><head><title>Council approves ferry timetable</title>"
@@ -521,10 +525,9 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
 
 def test_a_logo_read_as_the_headline_gives_way_to_the_documents_title():
     # A blog whose only <h1> is its logo: trafilatura's metadata takes it for the title.
-    paragraphs = "".join(
-        f"<p>The code generator now passes {n} more tests of the compiler's own suite, and "
-        "the patches it needs upstream are under review by the maintainers.</p>"
-        for n in range(8)
+    paragraphs = numbered_paragraphs(
+        "The code generator now passes {n} more tests of the compiler's own suite, and "
+        "the patches it needs upstream are under review by the maintainers."
     )
     html = (
         "<html><head><title>rustc_codegen_gcc: Progress Report #39</title></head><body>"
