@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.etree import _Element
 
+from tasks.months import MONTHS_BY_NAME
 from tasks.urls import is_http_url
 from wirehouse.errors import InputError, ParseError
 from wirehouse.records import Link
@@ -103,28 +104,6 @@ def _dedupe_strings(items: Iterable[str]) -> list[str]:
 
 # --------------------------------------------------------------------------- dates
 
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    [
-        # English first; then Portuguese, Spanish, French, German, Italian, Dutch forms that
-        # localized CMSes put into RFC 822 dates ("Seg, 24 Set 2018 19:42:40 -0300").
-        "jan january janv janvier janeiro ene enero gen gennaio januar jänner",
-        "feb february fev fevereiro febrero févr fevr février fevrier febbraio februar",
-        "mar march março marco marzo mars märz mär mrz maart mrt",
-        "apr april abr abril avr avril aprile",
-        "may mai maio mayo mag maggio mei",
-        "jun june juin junho junio giu giugno juni",
-        "jul july juil juillet julho julio lug luglio juli",
-        "aug august ago agosto août aout augustus",
-        "sep sept september set setembro septiembre septembre settembre",
-        "oct october out outubro oct octubre octobre ott ottobre okt oktober",
-        "nov november novembro noviembre novembre",
-        "dec december dez dezembro dic diciembre déc dec décembre decembre dicembre dezember",
-    ],
-    start=1,
-):
-    for _name in _names.split():
-        _MONTHS.setdefault(_name, _number)
 
 # RFC 822 zones plus the abbreviations feeds commonly use instead of an offset.
 _ZONES: dict[str, int] = {
@@ -238,7 +217,9 @@ def _parse_loose(text: str) -> datetime | None:
             numbers.append(value)
         elif kind == "word":
             word = value.lower()
-            number = _MONTHS.get(word) or (_MONTHS.get(word[:3]) if word.isascii() else None)
+            number = MONTHS_BY_NAME.get(word) or (
+                MONTHS_BY_NAME.get(word[:3]) if word.isascii() else None
+            )
             if number is not None:
                 # A word followed by a comma is a weekday, even one spelled like a month
                 # (Spanish "Mar, 24 Sep 2018": martes).

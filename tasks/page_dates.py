@@ -25,6 +25,8 @@ from typing import Any
 import lxml.html
 from htmldate import find_date
 
+from tasks.months import MONTHS_BY_NAME
+
 # JSON-LD types of a page that is an article (or a post, a recipe, a review); a type not
 # listed here (a Product, an Event, an ItemList's items) does not date the page.
 ARTICLE_TYPES = frozenset(
@@ -393,10 +395,14 @@ _MONTHS = {
 }
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 MONTH_NAMES = f"(?:{_MONTH_RE})"  # any spelling of a month above, for other patterns
+# A date as a page writes it for readers, in English or another language's month names
+# ("March 3, 2024", "3 March 2024", "04-ago-2021", "3. März 2024", "3 de marzo de 2024").
+_ANY_MONTH_RE = "|".join(sorted(MONTHS_BY_NAME, key=len, reverse=True))
 _TEXT_DATE = re.compile(
     rf"\b(?:(?P<y1>(?:19|20)\d{{2}})-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)"
-    rf"|(?P<mn2>{_MONTH_RE})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
-    rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+(?P<mn3>{_MONTH_RE})\.?,?\s+(?P<y3>(?:19|20)\d{{2}})"
+    rf"|(?P<mn2>{_ANY_MONTH_RE})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
+    rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?(?:\s+de)?(?:\s+|-)(?P<mn3>{_ANY_MONTH_RE})\.?,?"
+    rf"(?:\s+de)?(?:\s+|-)(?P<y3>(?:19|20)\d{{2}})"
     rf"|(?P<d4>[0-3]\d)\.(?P<m4>[01]\d)\.(?P<y4>(?:19|20)\d{{2}}))\b",
     re.I,
 )
@@ -411,9 +417,9 @@ def _text_date(match: re.Match[str]) -> date | None:
         if parts["y1"]:
             return date(int(parts["y1"]), int(parts["m1"]), int(parts["d1"]))
         if parts["y2"]:
-            return date(int(parts["y2"]), _MONTHS[parts["mn2"].lower()], int(parts["d2"]))
+            return date(int(parts["y2"]), MONTHS_BY_NAME[parts["mn2"].lower()], int(parts["d2"]))
         if parts["y3"]:
-            return date(int(parts["y3"]), _MONTHS[parts["mn3"].lower()], int(parts["d3"]))
+            return date(int(parts["y3"]), MONTHS_BY_NAME[parts["mn3"].lower()], int(parts["d3"]))
         return date(int(parts["y4"]), int(parts["m4"]), int(parts["d4"]))
     except ValueError:
         return None

@@ -185,6 +185,22 @@ def test_a_time_elements_datetime_against_the_words_it_shows(label, shown, day):
     assert (stamp.day if stamp else None) == day
 
 
+@pytest.mark.parametrize(
+    ("shown", "day"),
+    [
+        ("By: FlowGuard EMEA on 04-ago-2021 5:11:10", date(2021, 8, 4)),
+        ("Veröffentlicht am 3. März 2024", date(2024, 3, 3)),
+        ("Publicado el 3 de marzo de 2024", date(2024, 3, 3)),
+        ("Publié le 12 août 2023", date(2023, 8, 12)),
+        ("Posted 04-Aug-2021", date(2021, 8, 4)),
+    ],
+)
+def test_a_dateline_in_another_language_dates_the_page(shown, day):
+    page = tree(body=f"<h1>A headline</h1><div>{shown}</div><p>Text of the piece.</p>")
+    found = page_dates(page, "https://example.com/a-piece", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", day)
+
+
 def test_a_date_in_running_text_or_far_from_the_headline_is_no_byline():
     sentence = "The treaty was signed on 12 May 1998 and ratified by parliament a year later. " * 3
     page = tree(body=f"<h1>A headline</h1><p>{sentence}</p>")
