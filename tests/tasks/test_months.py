@@ -1,0 +1,12 @@
+"""Month names: every month in every language the table covers, and no name for two."""
+
+from __future__ import annotations
+
+from tasks.months import _NAMES, MONTHS_BY_NAME
+
+
+def test_every_month_has_its_names_and_no_name_means_two_months():
+    assert sorted(set(MONTHS_BY_NAME.values())) == list(range(1, 13))
+    spelled = [name for names in _NAMES for name in names.split()]
+    assert len(spelled) == len(set(spelled))  # a name listed under two months would be lost
+    assert (MONTHS_BY_NAME["ago"], MONTHS_BY_NAME["märz"], MONTHS_BY_NAME["déc"]) == (8, 3, 12)
