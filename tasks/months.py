@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # English first; then Portuguese, Spanish, French, German, Italian and Dutch forms that
 # localized CMSes write into datelines ("04-ago-2021", "3. März 2024") and RFC 822 dates
 # ("Seg, 24 Set 2018 19:42:40 -0300").
@@ -24,3 +26,35 @@ MONTHS_BY_NAME: dict[str, int] = {}
 for _number, _names in enumerate(_NAMES, start=1):
     for _name in _names.split():
         MONTHS_BY_NAME.setdefault(_name, _number)
+
+
+Trie = dict[str, "Trie"]
+
+
+def _alternation(words: list[str]) -> str:
+    """A regular expression that matches any of ``words``, written as a trie ("a(?:br(?:il)?|
+    go(?:sto)?|...)"): a flat alternation of 120 names tried at every word of a page's text
+    made the date search three times slower."""
+    trie: Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: Trie) -> str:
+    branches = [
+        re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char
+    ]
+    if not branches:
+        return ""
+    ends_here = "" in node
+    if len(branches) == 1 and not ends_here:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")" + ("?" if ends_here else "")
+
+
+# Any month name above, as a regular expression (match case-insensitively).
+MONTH_NAME_PATTERN = _alternation(list(MONTHS_BY_NAME))
