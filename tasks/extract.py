@@ -295,9 +295,9 @@ def document_title(
     """The page's title as its metadata gives it, unless that is only the site's name (a
     logo's <h1> read as the headline: "Antoyo's Blog" over every post of the blog); then
     its <title> or og:title, where one of them says more."""
-    is_site = _site_name_test(sitename, url)
     if not metadata_title or len(metadata_title.split()) > SITE_NAME_TITLE_WORDS:
         return metadata_title
+    is_site = _site_name_test(sitename, url)
     if not is_site(metadata_title):
         return metadata_title
     for found in tree.xpath("//head/title/text() | //meta[@property='og:title']/@content"):
@@ -510,7 +510,7 @@ _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$
 
 
 def _without_avatar_initials(text: str) -> str:
-    """ "CM Craig McCarthy": the initials a byline's avatar shows, read before the name."""
+    """The name without the initials its avatar shows, read before it ("CM Craig McCarthy")."""
     first, _, rest = text.partition(" ")
     names = rest.split()
     initials = "".join(name[0] for name in names[: len(first)]).upper()

@@ -25,7 +25,7 @@ from typing import Any
 import lxml.html
 from htmldate import find_date
 
-from tasks.months import MONTH_NAME_PATTERN, MONTHS_BY_NAME
+from tasks.months import ENGLISH_MONTH_PATTERN, MONTH_NAME_PATTERN, MONTHS_BY_NAME
 
 # JSON-LD types of a page that is an article (or a post, a recipe, a review); a type not
 # listed here (a Product, an Event, an ItemList's items) does not date the page.
@@ -372,36 +372,14 @@ def url_day(url: str) -> date | None:
         return None
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-MONTH_NAMES = f"(?:{_MONTH_RE})"  # any spelling of a month above, for other patterns
+# Any English spelling of a month, for other patterns (a byline's trailing date).
+MONTH_NAMES = f"(?:{ENGLISH_MONTH_PATTERN})"
 # A date as a page writes it for readers, in English or another language's month names
 # ("March 3, 2024", "3 March 2024", "04-ago-2021", "3. März 2024", "3 de marzo de 2024").
-_ANY_MONTH_RE = MONTH_NAME_PATTERN
 _TEXT_DATE = re.compile(
     rf"\b(?:(?P<y1>(?:19|20)\d{{2}})-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)"
-    rf"|(?P<mn2>{_ANY_MONTH_RE})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
-    rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?(?:\s+de)?(?:\s+|-)(?P<mn3>{_ANY_MONTH_RE})\.?,?"
+    rf"|(?P<mn2>{MONTH_NAME_PATTERN})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
+    rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?(?:\s+de)?(?:\s+|-)(?P<mn3>{MONTH_NAME_PATTERN})\.?,?"
     rf"(?:\s+de)?(?:\s+|-)(?P<y3>(?:19|20)\d{{2}})"
     rf"|(?P<d4>[0-3]\d)\.(?P<m4>[01]\d)\.(?P<y4>(?:19|20)\d{{2}}))\b",
     re.I,
