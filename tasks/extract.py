@@ -420,6 +420,17 @@ def page_headline(title: str | None, headings: list[str]) -> str | None:
     return title
 
 
+def without_tagline(title: str | None) -> str | None:
+    """The headline without what a pipe sets beside it, once the site's name is gone: a
+    section ("| Opinion"), a tagline ("| Top 19 Companies"), a breadcrumb. The longest
+    part is the headline."""
+    if not title or "|" not in title:
+        return title
+    parts = [part.strip() for part in title.split("|") if part.strip()]
+    longest = max(parts, key=lambda part: len(part.split()), default=title)
+    return longest if len(longest.split()) >= 2 else title
+
+
 def _without_dateline(heading: str, title: str | None) -> str:
     """The heading without a date the page set inside it ("Dec 18 2025 Title", "Title
     Posted on July 1, 2024 by X"), unless the title says it too ("Sept. 11, 2001: ...")."""
@@ -751,13 +762,15 @@ def extract_page(
     jsonld = jsonld_objects(tree)
     dates = page_dates(tree, address, jsonld=jsonld)
     published = dates.published
-    title = page_headline(
-        clean_title(
-            document_title(metadata.title, tree, metadata.sitename, address),
-            metadata.sitename,
-            address,
-        ),
-        list(facts.headlines),
+    title = without_tagline(
+        page_headline(
+            clean_title(
+                document_title(metadata.title, tree, metadata.sitename, address),
+                metadata.sitename,
+                address,
+            ),
+            list(facts.headlines),
+        )
     )
     meta_author = next(
         (

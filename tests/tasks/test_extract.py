@@ -21,6 +21,7 @@ from tasks.extract import (
     page_headline,
     undouble_utf8,
     wire_marker,
+    without_tagline,
 )
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
@@ -521,6 +522,23 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
     assert page_headline(title, ["Menu", shown]) == shown
     assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
     assert page_headline(None, [shown]) == shown
+
+
+@pytest.mark.parametrize(
+    ("title", "headline"),
+    [
+        ("Best Residential Movers in NYC 2025 | Top 19 Companies",
+         "Best Residential Movers in NYC 2025"),
+        ("How meditation rewires the brain |", "How meditation rewires the brain"),
+        ("Opinion | How meditation rewires the brain", "How meditation rewires the brain"),
+        ("Toddler sleep | Patient Education | Children's Hospital", "Toddler sleep"),
+        ("Models | Docs", "Models | Docs"),  # no part of two words or more: left as it is
+        ("A headline with no pipe", "A headline with no pipe"),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_a_headline_loses_what_a_pipe_sets_beside_it(title, headline):
+    assert without_tagline(title) == headline
 
 
 def test_a_logo_read_as_the_headline_gives_way_to_the_documents_title():
