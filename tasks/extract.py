@@ -456,12 +456,16 @@ def _short(value: str | None, limit: int) -> str | None:
     return (at_word if len(at_word) > limit // 2 else head).rstrip() + "…"
 
 
-def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
+def clean_title(
+    title: str | None, sitename: str | None, url: str, *, leading: bool = True
+) -> str | None:
     """Drop the site's name from a page title: "Story | Site" -> "Story". A part is the
     site's name when it starts with the site's name or with a label of its host name
     ("Bridgestone Tires" at tires.bridgestone.com), when its letters are in a host label
     ("DianaHR" at getdianahr.com), or when it is the start of a longer site name ("Thrive
-    Internet Marketing" of "Thrive Internet Marketing Agency")."""
+    Internet Marketing" of "Thrive Internet Marketing Agency"). ``leading``: a site's name
+    that opens the title goes too ("Site | Story"); a headline on the page may open with
+    the brand it is about, and only loses one at its end."""
     if not title:
         return None
     # Parts and the separators between them: what is left is cut from the title as written.
@@ -472,7 +476,7 @@ def clean_title(title: str | None, sitename: str | None, url: str) -> str | None
     first, last = 0, len(pieces) // 2  # indexes of the first and last parts kept
     while last > first and is_site(pieces[2 * last]):
         last -= 1
-    while first < last and is_site(pieces[2 * first]):
+    while leading and first < last and is_site(pieces[2 * first]):
         first += 1
     return "".join(pieces[2 * first : 2 * last + 1]).strip()
 
@@ -762,16 +766,16 @@ def extract_page(
     jsonld = jsonld_objects(tree)
     dates = page_dates(tree, address, jsonld=jsonld)
     published = dates.published
-    title = without_tagline(
-        page_headline(
-            clean_title(
-                document_title(metadata.title, tree, metadata.sitename, address),
-                metadata.sitename,
-                address,
-            ),
-            list(facts.headlines),
-        )
+    headline = page_headline(
+        clean_title(
+            document_title(metadata.title, tree, metadata.sitename, address),
+            metadata.sitename,
+            address,
+        ),
+        list(facts.headlines),
     )
+    # An <h1> may carry the site's name as its <title> does ("Best Exhibitions – Artlyst").
+    title = without_tagline(clean_title(headline, metadata.sitename, address, leading=False))
     meta_author = next(
         (
             str(value)

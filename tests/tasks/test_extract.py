@@ -429,6 +429,17 @@ def test_clean_title(title, sitename, url, clean):
     assert clean_title(title, sitename, url) == clean
 
 
+def test_a_headline_shown_on_the_page_loses_the_site_name_after_it_not_before_it():
+    url = "https://www.artlyst.example/features/best-exhibitions"
+    shown = "Critics' Choice: Best UK Art Exhibitions 2025 – Artlyst"
+    assert clean_title(shown, "Artlyst", url, leading=False) == (
+        "Critics' Choice: Best UK Art Exhibitions 2025"
+    )
+    brand = "Artlyst – the exhibitions we loved this year"  # a headline about the site itself
+    assert clean_title(brand, "Artlyst", url, leading=False) == brand
+    assert clean_title(brand, "Artlyst", url) == "the exhibitions we loved this year"
+
+
 def test_wire_marker():
     assert wire_marker("SEOUL, South Korea (AP) — North Korea fired", None) == "AP"
     assert wire_marker("LONDON (Reuters) - Shares fell", None) == "Reuters"
