@@ -39,7 +39,7 @@ from tasks.page_metadata import (
 )
 from tasks.text import count_words, fold
 from tasks.urls import (
-    host_domain,
+    domain_of,
     is_front_page,
     is_http_url,
     is_named_address,
@@ -212,16 +212,19 @@ class PageFacts:
 
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     """Canonical link, language, og:type, link texts, visible text size."""
-    canonical = None
-    for href in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
-        resolved = _absolute(str(href).strip(), url)
-        if resolved:
-            canonical = resolved
-            break
-    canonical_front, og_url_front = (
-        _front_page_site(tree.xpath(path), url)
-        for path in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content')
-    )
+    # The addresses the page gives itself, in document order: rel=canonical and og:url.
+    named = [
+        (node.tag, str(node.get("href" if node.tag == "link" else "content")).strip())
+        for node in tree.xpath(
+            '//link[@rel="canonical"][@href] | //meta[@property="og:url"][@content]'
+        )
+    ]
+    canonical = next((found for _, href in named if (found := _absolute(href, url))), None)
+    first: dict[str, str] = {}
+    for tag, href in named:
+        first.setdefault(tag, href)
+    canonical_front = _front_page_site(first.get("link"), url)
+    og_url_front = _front_page_site(first.get("meta"), url)
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
@@ -254,12 +257,12 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     )
 
 
-def _front_page_site(hrefs: list[Any], url: str) -> str | None:
-    """The site whose front page the first of these addresses is, if it is one."""
-    address = _absolute(str(hrefs[0]).strip(), url) if hrefs else None
+def _front_page_site(href: str | None, url: str) -> str | None:
+    """The site whose front page this address is, if it is one."""
+    address = _absolute(href, url) if href is not None else None
     if address is None or not is_named_address(address) or not is_front_page(address):
         return None
-    return host_domain((urlsplit(address).hostname or "").lower())
+    return domain_of(address)
 
 
 def _site_name_test(sitename: str | None, url: str) -> Callable[[str], bool]:
