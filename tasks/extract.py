@@ -658,16 +658,29 @@ def _text_of(doc: Any) -> str:
     return (getattr(doc, "text", None) or "") if doc is not None else ""
 
 
+@dataclass(frozen=True, slots=True)
+class MainText:
+    """trafilatura's reading of a page's main text."""
+
+    text: str  # the text to store
+    judged: str  # the reading that says whether the page is an article
+
+
 def main_text(
     tree: lxml.html.HtmlElement, url: str, visible_chars: int, settings: ExtractSettings
-) -> str:
+) -> MainText:
     """trafilatura's reading of the page's main text.
 
     Its fast pass first; where that is unsure (a short text, a small share of what the
-    page shows, or most of it in one line longer than any paragraph), its full cascade;
-    where the text is still short, a second opinion in its recall mode, kept when it finds
-    clearly more. Where the cascade kept under half of what the fast pass read as one
-    block, recall mode's text if it keeps half, else the fast pass's after all."""
+    page shows, or most of it in one line longer than any paragraph), its full cascade.
+    Where the cascade kept under half of what the fast pass read as one block, recall
+    mode's text if it keeps half, else the fast pass's after all. Where the text is still
+    short, or a small share of the page, a second opinion in recall mode. Where a short
+    text is clearly longer in it, the balanced reading missed the text, and recall mode's
+    replaces it. Where recall mode only finds more, its text is stored but the page is
+    judged by the balanced one: balanced mode prunes what it cannot tell from clutter (a
+    list of key points, a table of figures, a block classed as a teaser), which recall
+    mode keeps, but it also reads a list page's teasers as prose."""
     text = _text_of(_trafilatura(tree, url, fast=True))
     line_words = [count_words(line) for line in text.splitlines()]
     words = fast_words = sum(line_words)  # no word spans two lines
@@ -688,11 +701,54 @@ def main_text(
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
         # recall mode, where it keeps most of the block; else the block as it was
         text = second if count_words(second) >= 0.5 * fast_words else fast_text
-    elif words < settings.recall_below_words:
+    elif (
+        words < settings.recall_below_words
+        or len(text) < settings.recall_below_share * visible_chars
+    ):
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
-        if count_words(second) > settings.recall_gain * max(1, words):
-            text = second
-    return text
+        second_words = count_words(second)
+        if words < settings.recall_below_words and second_words > settings.recall_gain * max(
+            1, words
+        ):
+            return MainText(second, judged=second)  # the balanced reading missed the text
+        filled = filled_in(text, second)
+        if count_words(filled) > settings.recall_store_gain * max(1, words):
+            return MainText(filled, judged=text)
+    return MainText(text, judged=text)
+
+
+def filled_in(balanced: str, recall: str) -> str:
+    """Recall mode's text from where the balanced reading starts to where it ends.
+
+    What recall mode finds between those lines fills holes in the article (a list, a
+    table); what it finds before or after them is the page around it (a menu, teasers of
+    other pages). Each end is the balanced reading's own first or last line, else the first
+    or last line the two share; "" where they share none."""
+    own = [line.strip() for line in balanced.splitlines() if line.strip()]
+    lines = recall.splitlines()
+    stripped = [line.strip() for line in lines]
+    own_lines = set(own)
+    shared = [i for i, line in enumerate(stripped) if line in own_lines]
+    if not own or not shared:
+        return ""
+    start = next((i for i in shared if stripped[i] == own[0]), shared[0])
+    end = next((i for i in reversed(shared) if stripped[i] == own[-1]), shared[-1])
+    return "\n".join(lines[start : end + 1]) if start <= end else ""
+
+
+def _readable_text(
+    raw_text: str, facts: PageFacts, title: str | None
+) -> tuple[str, tuple[str, ...]]:
+    """The text as stored (teasers, furniture lines and the headline taken out), and the
+    links to other pages that stood between its own lines."""
+    cleaned, teasers = cleaned_text(raw_text, facts.link_texts)
+    text = drop_headline(cleaned, title, *facts.headlines[:1])
+    lines = text.count("\n") + 1 if text else 0
+    shift = int(text != cleaned)  # the headline line went
+    # A card's headline over its teaser, not a related block under the story: the archive
+    # may know their titles.
+    inner_links = tuple(line for before, line in teasers if 0 < before - shift < lines)
+    return text, inner_links
 
 
 def extract_page(
@@ -715,18 +771,13 @@ def extract_page(
     address = page_address(url, facts.canonical_url)
     try:
         metadata = page_metadata(tree, address)
-        raw_text = main_text(tree, url, facts.visible_chars, settings)
+        reading = main_text(tree, url, facts.visible_chars, settings)
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
+    raw_text = reading.judged
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
-    cleaned, teasers = cleaned_text(raw_text, facts.link_texts)
-    text = drop_headline(cleaned, metadata.title, *facts.headlines[:1])
-    lines = text.count("\n") + 1 if text else 0
-    shift = int(text != cleaned)  # the headline line went
-    # Links to other pages that stood between the text's own lines (a card's headline over
-    # its teaser, not a related block under the story): the archive may know their titles.
-    inner_links = tuple(line for before, line in teasers if 0 < before - shift < lines)
+    text, inner_links = _readable_text(raw_text, facts, metadata.title)
     words = count_words(text)
     raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
     link_chars = sum(len(line) for line in raw_lines if fold(line) in facts.link_texts)
@@ -829,6 +880,8 @@ def extract_page(
     )
     if kind is not None:
         return Rejection(record_id, url, "not_article", kind[1], kind[0])
+    if reading.text is not reading.judged:
+        text, inner_links = _readable_text(reading.text, facts, metadata.title)
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
     return Extraction(
         record_id=record_id,

@@ -122,9 +122,16 @@ class ExtractSettings:
     # ... and unless most of it is one line longer than this: a whole container read as one
     # paragraph (captions and widgets run in with the text)
     fast_pass_max_line_words: Annotated[int, Field(ge=1)] = 400
-    # A shorter main text is extracted again, favouring recall ...
+    # A main text this short, or under this share of the page's visible text, is extracted
+    # again favouring recall (lists and blocks the balanced mode prunes as clutter) ...
     recall_below_words: Annotated[int, Field(ge=0)] = 400
-    recall_gain: Annotated[float, Field(ge=1)] = 1.5  # ... and kept when this many times longer
+    recall_below_share: Share = 0.65
+    # ... and a short text is replaced when recall mode finds this many times its words
+    # (the page then judged by it: the balanced reading missed the text) ...
+    recall_gain: Annotated[float, Field(ge=1)] = 1.5
+    # ... and any is stored as recall mode reads it when it finds this many times its words
+    # (the page still judged by the balanced reading, which does not take teasers for prose)
+    recall_store_gain: Annotated[float, Field(ge=1)] = 1.1
     # One page's extraction is cut after this long and the page rejected ("too_slow"): a
     # page a few MB long can make trafilatura's passes quadratic (300,000 tiny paragraphs
     # ran for over 5 minutes), and a run must not wait on it. Pages take well under 2 s.

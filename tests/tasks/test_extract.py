@@ -17,6 +17,7 @@ from tasks.extract import (
     document_title,
     drop_headline,
     extract_page,
+    filled_in,
     page_facts,
     page_headline,
     undouble_utf8,
@@ -686,6 +687,57 @@ def test_a_long_post_among_other_lines_is_no_block(monkeypatch):
     calls = fake_trafilatura(monkeypatch, text)
     assert isinstance(extract_text_page(text), Extraction)
     assert calls == [(True, False)]
+
+
+def test_recall_mode_fills_the_holes_of_the_balanced_reading_not_its_edges():
+    balanced = "The council met on Monday.\nIt voted on three points.\nThe vote was close."
+    recall = (
+        "Home\n- News\n- Sport\n"  # the menu before the article
+        "The council met on Monday.\nIt voted on three points.\n"
+        "- a new ferry timetable\n- a harbour fee\n- a bridge\n"  # the list balanced mode pruned
+        "The vote was close.\n"
+        "Read more\nAnother story's teaser."  # other pages after it
+    )
+    assert filled_in(balanced, recall) == (
+        "The council met on Monday.\nIt voted on three points.\n"
+        "- a new ferry timetable\n- a harbour fee\n- a bridge\nThe vote was close."
+    )
+    assert filled_in(balanced, "Home\nSomething else entirely.") == ""
+    assert filled_in("", recall) == ""
+
+
+def page_with_sidebar(main: str, sidebar: str) -> bytes:
+    return (
+        f"<html><body><article><p>{main}</p></article><aside>{sidebar}</aside></body></html>"
+    ).encode()
+
+
+def test_a_text_that_is_a_small_share_of_its_page_is_stored_as_recall_mode_reads_it(monkeypatch):
+    """Balanced mode pruned a list from the middle of the article: recall mode's reading is
+    stored, from the article's first line to its last."""
+    first, last = sentences(30, "First"), sentences(30, "Last")
+    points = "\n".join(f"- point {i}: a fact the list gives" for i in range(40))
+    recall = f"Menu\n{first}\n{points}\n{last}\nTeaser of another page."
+    balanced = f"{first}\n{last}"
+    calls = fake_trafilatura(monkeypatch, balanced, balanced, recall)
+    page = page_with_sidebar(f"{first} {last}", "Other text shown on the page. " * 200)
+    result = extract_page(page, "http://a.example/news/long-story", "text/html", SETTINGS)
+    assert (False, True) in calls
+    assert isinstance(result, Extraction)
+    assert "point 39" in result.text and result.text.startswith("First number 0")
+    assert "Teaser of another page" not in result.text and "Menu" not in result.text
+
+
+def test_a_list_page_is_judged_by_the_balanced_reading_not_by_recall_mode(monkeypatch):
+    """Recall mode reads a list page's teasers as prose between its links; whether the page
+    is an article is read from the balanced reading: here all link text, the reason given."""
+    titles = [f"Headline of another story number {i} on the site" for i in range(50)]
+    links = "".join(f'<a href="/news/story-{i}">{title}</a> ' for i, title in enumerate(titles))
+    teasers = "\n".join(f"{title}\n{sentences(2, 'Teaser')}" for title in titles)
+    fake_trafilatura(monkeypatch, "\n".join(titles), "\n".join(titles), teasers)
+    page = page_with_sidebar(links, "Other text shown on the page. " * 200)
+    result = extract_page(page, "http://a.example/news/section", "text/html", SETTINGS)
+    assert isinstance(result, Rejection) and result.reason == "index_page"
 
 
 def article_with(jsonld_author: str, byline: str = "") -> bytes:
