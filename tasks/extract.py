@@ -257,6 +257,42 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     )
 
 
+_HIDING_STYLE = re.compile(r"display\s*:\s*none\s*;?", re.IGNORECASE)
+
+
+def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
+    """Show the panels a page's disclosure buttons hide: an accordion's sections, a FAQ's
+    answers, a tab's content. They are the page's text, one click away; the inline style,
+    ``hidden`` or ``aria-hidden`` that hides them until then makes extractors drop them as
+    clutter.
+
+    Only panels that a control names (``aria-controls``) and that read as prose: 20 words
+    or more, mostly not link text (a menu behind a hamburger button stays hidden). A hidden
+    element nothing names (a modal, a template) stays hidden. Returns the panels shown."""
+    named = {
+        panel_id
+        for controls in tree.xpath("//@aria-controls")
+        for panel_id in str(controls).split()
+    }
+    if not named:
+        return 0
+    shown = 0
+    for panel in tree.xpath("//*[@id]"):
+        style = panel.get("style") or ""
+        hidden = bool(_HIDING_STYLE.search(style)) or panel.get("hidden") is not None
+        if panel.get("id") not in named or not (hidden or panel.get("aria-hidden") == "true"):
+            continue
+        text = " ".join(panel.text_content().split())
+        link_chars = sum(len(" ".join(a.text_content().split())) for a in panel.iter("a"))
+        if count_words(text) < 20 or link_chars > 0.3 * len(text):
+            continue
+        panel.set("style", _HIDING_STYLE.sub("", style))
+        for attribute in ("hidden", "aria-hidden"):
+            panel.attrib.pop(attribute, None)
+        shown += 1
+    return shown
+
+
 def _front_page_site(href: str | None, url: str) -> str | None:
     """The site whose front page this address is, if it is one."""
     address = _absolute(href, url) if href is not None else None
@@ -765,6 +801,7 @@ def extract_page(
     tree = trafilatura.load_html(decode_html(body, content_type))
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
+    reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree
     facts = page_facts(tree, url)
     # What an address says (a dated path, a section's name, the site's name, which links
     # stay on the site) is read from the address the page gives itself.

@@ -20,6 +20,7 @@ from tasks.extract import (
     filled_in,
     page_facts,
     page_headline,
+    reveal_disclosed,
     undouble_utf8,
     wire_marker,
     without_tagline,
@@ -704,6 +705,57 @@ def test_recall_mode_fills_the_holes_of_the_balanced_reading_not_its_edges():
     )
     assert filled_in(balanced, "Home\nSomething else entirely.") == ""
     assert filled_in("", recall) == ""
+
+
+FAQ_ANSWER = (
+    "The permit office needs a site plan, the roof's load rating and the installer's "
+    "licence number before it sets a date for the inspection of the finished array."
+)
+
+
+def page_with_accordion(panel_attributes: str, control: str = "button") -> bytes:
+    paragraphs = "".join(
+        f"<p>Installing panels on a roof is step number {i} of a longer project here.</p>"
+        for i in range(8)
+    )
+    return (
+        "<html><body><article><h1>How solar panels are installed</h1>"
+        + paragraphs
+        + f'<h2><{control} aria-controls="faq-1" aria-expanded="false">What does the permit '
+        f"office need?</{control}></h2>"
+        + f'<div id="faq-1" {panel_attributes}><p>{FAQ_ANSWER}</p></div>'
+        + "</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "hidden_by", ['style="display:none;"', 'style="display: none"', "hidden", 'aria-hidden="true"']
+)
+def test_an_accordion_panel_hidden_until_clicked_is_the_article_s_text(hidden_by):
+    page = page_with_accordion(hidden_by)
+    result = extract_page(page, "https://solar.example/guides/install", "text/html", SETTINGS)
+    assert isinstance(result, Extraction)
+    assert "the roof's load rating" in result.text
+
+
+def test_hidden_elements_that_are_no_disclosed_prose_stay_hidden():
+    tree = lxml.html.fromstring(
+        '<html><body><button aria-controls="menu">Menu</button>'
+        '<nav id="menu" style="display:none">'
+        + "".join(f'<a href="/section/{i}">Section number {i} of the site</a>' for i in range(9))
+        + "</nav>"
+        + f'<div id="newsletter" style="display:none"><p>{FAQ_ANSWER}</p></div>'  # a modal
+        + '<button aria-controls="short" aria-expanded="false">More</button>'
+        + '<div id="short" hidden><p>Two words.</p></div>'
+        + "</body></html>"
+    )
+    assert reveal_disclosed(tree) == 0
+    assert tree.get_element_by_id("menu").get("style") == "display:none"
+    assert tree.get_element_by_id("newsletter").get("style") == "display:none"
+    assert tree.get_element_by_id("short").get("hidden") is not None
+    shown = lxml.html.fromstring(page_with_accordion('style="color: red; display:none;"'))
+    assert reveal_disclosed(shown) == 1
+    assert shown.get_element_by_id("faq-1").get("style").strip() == "color: red;"
 
 
 def page_with_sidebar(main: str, sidebar: str) -> bytes:
