@@ -164,8 +164,8 @@ _BYLINE_LABEL = re.compile(
 
 def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
     """The name a page's byline gives after its label: "By Jane Doe" in one element, or
-    "Written by" with the name in the element that follows; outside navigation, footers and
-    sidebars."""
+    "Written by" with the name in the next element that shows text (an avatar may stand
+    between them); outside navigation, footers and sidebars."""
     for node in tree.iter("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong"):
         label = _BYLINE_LABEL.match(" ".join((node.text or "").split()))
         if label is None or _in_furniture(node):
@@ -176,6 +176,8 @@ def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
         name = _BYLINE_LABEL.sub(r"\1", same)
         if not label.group(1) and not name:
             following = node.getnext()
+            while following is not None and not following.text_content().strip():
+                following = following.getnext()  # an avatar between the label and the name
             name = " ".join(following.text_content().split()) if following is not None else ""
         if _is_name(name):
             return name

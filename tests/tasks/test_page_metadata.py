@@ -120,6 +120,12 @@ def test_a_byline_links_to_its_author_s_page(html, author):
         ("<p>Written by</p><p>Edzel Tabing</p>", "Edzel Tabing"),
         ("<div><h2>Article by</h2><div>Matias Heikkilä</div></div>", "Matias Heikkilä"),
         ("<p>Written by John Crenshaw</p>", "John Crenshaw"),
+        # the author's avatar between the label and the name
+        (
+            '<div><span>Written by:</span><picture><img src="/a.jpg" alt=""></picture>'
+            "<span>Elise Nass</span></div>",
+            "Elise Nass",
+        ),
         ("<p>By <!-- -->Preetam Jinka</p>", "Preetam Jinka"),
         ("<p>By the way, this is a sentence of the text.</p>", None),
         ("<p>Written by</p><p>a team of volunteers over many years</p>", None),
