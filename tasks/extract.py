@@ -257,7 +257,7 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     )
 
 
-_HIDING_STYLE = re.compile(r"display\s*:\s*none\s*;?", re.IGNORECASE)
+_HIDING_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", re.I)
 
 
 def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
@@ -286,9 +286,11 @@ def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
         link_chars = sum(len(" ".join(a.text_content().split())) for a in panel.iter("a"))
         if count_words(text) < 20 or link_chars > 0.3 * len(text):
             continue
-        panel.set("style", _HIDING_STYLE.sub("", style))
-        for attribute in ("hidden", "aria-hidden"):
+        shown_style = _HIDING_STYLE.sub("", style).strip()
+        for attribute in ("style", "hidden", "aria-hidden"):
             panel.attrib.pop(attribute, None)
+        if shown_style:
+            panel.set("style", shown_style)
         shown += 1
     return shown
 
