@@ -129,8 +129,9 @@ class ExtractSettings:
     # ... and a short text is replaced when recall mode finds this many times its words
     # (the page then judged by it: the balanced reading missed the text) ...
     recall_gain: Annotated[float, Field(ge=1)] = 1.5
-    # ... and any is stored as recall mode reads it when it finds this many times its words
-    # (the page still judged by the balanced reading, which does not take teasers for prose)
+    # ... and any is stored as recall mode reads it, from the balanced reading's first line
+    # to its last, when that holds this many times its words (the page still judged by the
+    # balanced reading, which does not take a list page's teasers for prose)
     recall_store_gain: Annotated[float, Field(ge=1)] = 1.1
     # One page's extraction is cut after this long and the page rejected ("too_slow"): a
     # page a few MB long can make trafilatura's passes quadratic (300,000 tiny paragraphs
