@@ -735,19 +735,14 @@ def main_text(
         # A whole page read as one line holds the article and its clutter; a cascade that
         # keeps little of it may have dropped the article with the clutter.
         lost = one_block and words < 0.5 * fast_words
+    short = words < settings.recall_below_words
     if lost:
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
         # recall mode, where it keeps most of the block; else the block as it was
         text = second if count_words(second) >= 0.5 * fast_words else fast_text
-    elif (
-        words < settings.recall_below_words
-        or len(text) < settings.recall_below_share * visible_chars
-    ):
+    elif short or len(text) < settings.recall_below_share * visible_chars:
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
-        second_words = count_words(second)
-        if words < settings.recall_below_words and second_words > settings.recall_gain * max(
-            1, words
-        ):
+        if short and count_words(second) > settings.recall_gain * max(1, words):
             return MainText(second, judged=second)  # the balanced reading missed the text
         filled = filled_in(text, second)
         if count_words(filled) > settings.recall_store_gain * max(1, words):

@@ -176,9 +176,10 @@ def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
         name = _BYLINE_LABEL.sub(r"\1", same)
         if not label.group(1) and not name:
             following = node.getnext()
-            while following is not None and not following.text_content().strip():
+            while following is not None and not (
+                name := " ".join(following.text_content().split())
+            ):
                 following = following.getnext()  # an avatar between the label and the name
-            name = " ".join(following.text_content().split()) if following is not None else ""
         if _is_name(name):
             return name
     return None
