@@ -563,6 +563,9 @@ _AUTHOR_LABEL = re.compile(
     re.I,
 )
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$")
+# A template's variable left unfilled in the page ("{{ author.name }}", "${author}",
+# "<%= author %>", "%AUTHOR%"), not a name. (A dotted handle such as "sara.r.peter" is one.)
+_TEMPLATE_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}|\$\{|<%|%>|^%[a-z_]+%$", re.I)
 
 
 def _without_avatar_initials(text: str) -> str:
@@ -605,6 +608,7 @@ def clean_author(raw: str | None) -> str | None:
         or _AUTHOR_LABEL.match(text)
         or "http" in text
         or "www." in text
+        or _TEMPLATE_PLACEHOLDER.search(text)
         or not re.search(r"[^\W\d_]", text)
     ):
         return None
@@ -704,13 +708,21 @@ class MainText:
     judged: str  # the reading that says whether the page is an article
 
 
+def link_text_share(text: str, link_texts: frozenset[str]) -> float:
+    """The share of a text's characters in lines that are a link's text on the page."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    link_chars = sum(len(line) for line in lines if fold(line) in link_texts)
+    return link_chars / max(1, sum(len(line) for line in lines))
+
+
 def main_text(
-    tree: lxml.html.HtmlElement, url: str, visible_chars: int, settings: ExtractSettings
+    tree: lxml.html.HtmlElement, url: str, facts: PageFacts, settings: ExtractSettings
 ) -> MainText:
     """trafilatura's reading of the page's main text.
 
     Its fast pass first; where that is unsure (a short text, a small share of what the
-    page shows, or most of it in one line longer than any paragraph), its full cascade.
+    page shows, most of it in one line longer than any paragraph, or much of it the text
+    of links: a menu read as the article), its full cascade.
     Where the cascade kept under half of what the fast pass read as one block, recall
     mode's text if it keeps half, else the fast pass's after all. Where the text is still
     short, or a small share of the page, a second opinion in recall mode. Where a short
@@ -724,11 +736,14 @@ def main_text(
     words = fast_words = sum(line_words)  # no word spans two lines
     longest = max(line_words, default=0)
     one_block = longest > settings.fast_pass_max_line_words and longest * 2 > fast_words
+    visible_chars = facts.visible_chars
     lost = False
     if (
         one_block
         or fast_words < settings.fast_pass_min_words
         or len(text) < settings.fast_pass_min_share * visible_chars
+        # as much link text as makes a "website" page a list (see extract_page)
+        or link_text_share(text, facts.link_texts) > settings.max_link_density / 2
     ):
         fast_text, text = text, _text_of(_trafilatura(tree, url))
         words = count_words(text)
@@ -769,6 +784,44 @@ def filled_in(balanced: str, recall: str) -> str:
     return "\n".join(lines[start : end + 1]) if start <= end else ""
 
 
+_BODY_BREAK = re.compile(r"<\s*(?:br|/p|/div|/h[1-6]|/li|/blockquote)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def jsonld_article_body(objects: list[dict[str, Any]]) -> str:
+    """The text the page's own article gives as its ``articleBody`` in JSON-LD, one
+    paragraph a line (a CMS may write it as HTML); "" where it gives none, or where
+    several article objects give different ones (a page of other articles)."""
+    bodies = set()
+    for item in objects:
+        body = item.get("articleBody") if jsonld_types(item) & ARTICLE_TYPES else None
+        if isinstance(body, list):
+            body = "\n".join(part for part in body if isinstance(part, str))
+        if isinstance(body, str) and body.strip():
+            bodies.add(body)
+    if len(bodies) != 1:
+        return ""
+    body = bodies.pop()
+    if "<" in body and ">" in body:
+        body = _TAG.sub("", _BODY_BREAK.sub("\n", body))
+    lines = (" ".join(line.split()) for line in html_lib.unescape(body).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def fuller_in_markup(body: str, judged: str, gain: float) -> bool:
+    """Whether the article's body in its markup holds the text the page shows, and clearly
+    more: the page renders the rest with a script, or hides it, so extraction finds only
+    a part, a caption or a teaser. A reading of some length must be mostly the body's
+    words (it is the same article)."""
+    judged_words = count_words(judged)
+    if count_words(body) < gain * max(1, judged_words):
+        return False
+    if judged_words < 50:
+        return True
+    own = {word.casefold() for word in judged.split()}
+    return len(own & {word.casefold() for word in body.split()}) >= 0.5 * len(own)
+
+
 def _readable_text(
     raw_text: str, facts: PageFacts, title: str | None
 ) -> tuple[str, tuple[str, ...]]:
@@ -805,17 +858,19 @@ def extract_page(
     address = page_address(url, facts.canonical_url)
     try:
         metadata = page_metadata(tree, address)
-        reading = main_text(tree, url, facts.visible_chars, settings)
+        reading = main_text(tree, url, facts, settings)
     except Exception as exc:  # trafilatura raises assorted errors on odd markup
         return Rejection(record_id, url, "extraction_failed", f"{type(exc).__name__}: {exc}")
+    jsonld = jsonld_objects(tree)
+    markup_body = jsonld_article_body(jsonld)
+    if markup_body and fuller_in_markup(markup_body, reading.judged, settings.markup_body_gain):
+        reading = MainText(markup_body, judged=markup_body)
     raw_text = reading.judged
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
     text, inner_links = _readable_text(raw_text, facts, metadata.title)
     words = count_words(text)
-    raw_lines = [line.strip() for line in raw_text.splitlines() if line.strip()]
-    link_chars = sum(len(line) for line in raw_lines if fold(line) in facts.link_texts)
-    link_share = link_chars / max(1, sum(len(line) for line in raw_lines))
+    link_share = link_text_share(raw_text, facts.link_texts)
     if is_front_page(url):
         return Rejection(record_id, url, "index_page", "a site's front page", "listing")
     if facts.names_front_page and not is_named_host((urlsplit(url).hostname or "").lower()):
@@ -851,7 +906,6 @@ def extract_page(
         )
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
-    jsonld = jsonld_objects(tree)
     dates = page_dates(tree, address, jsonld=jsonld)
     published = dates.published
     headline = page_headline(

@@ -133,6 +133,9 @@ class ExtractSettings:
     # to its last, when that holds this many times its words (the page still judged by the
     # balanced reading, which does not take a list page's teasers for prose)
     recall_store_gain: Annotated[float, Field(ge=1)] = 1.1
+    # The article's body as its JSON-LD gives it (``articleBody``) replaces the text read
+    # from the page when it holds this many times its words (the rest rendered by a script)
+    markup_body_gain: Annotated[float, Field(ge=1)] = 1.5
     # One page's extraction is cut after this long and the page rejected ("too_slow"): a
     # page a few MB long can make trafilatura's passes quadratic (300,000 tiny paragraphs
     # ran for over 5 minutes), and a run must not wait on it. Pages take well under 2 s.

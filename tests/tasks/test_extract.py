@@ -18,6 +18,8 @@ from tasks.extract import (
     drop_headline,
     extract_page,
     filled_in,
+    fuller_in_markup,
+    jsonld_article_body,
     page_facts,
     page_headline,
     reveal_disclosed,
@@ -522,6 +524,13 @@ def test_a_malformed_canonical_link_is_ignored():
         ("Written By", None),
         ("Updated March", None),
         ("https://www.facebook.com/someone", None),
+        # a template's variable the CMS left unfilled
+        ("sara.r.peter", "sara.r.peter"),
+        ("{{ post.author.name }}", None),
+        ("${author}", None),
+        ("%AUTHOR%", None),
+        ("J.R.R. Tolkien", "J.R.R. Tolkien"),
+        ("J.R.R.Tolkien", "J.R.R.Tolkien"),
         (None, None),
     ],
 )
@@ -679,6 +688,20 @@ def test_a_fast_pass_that_reads_a_page_as_one_block_is_looked_at_again(
     assert isinstance(result, Extraction) and result.text.startswith(kept)
     assert calls[:2] == [(True, False), (False, False)]
     assert ((False, True) in calls) == (kept != "cascade")
+
+
+def test_a_fast_pass_that_reads_the_menu_is_looked_at_again(monkeypatch):
+    """A fast pass whose text is mostly the page's link texts (its menu, read as the
+    article) is unsure however long it is; the full cascade finds the article."""
+    sections = [f"Section {name} and its news" for name in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    menu = "\n".join(sections)
+    article = sentences(60)
+    calls = fake_trafilatura(monkeypatch, "\n".join([menu] * 3), article)
+    links = "".join(f'<li><a href="/s/{i}">{line}</a></li>' for i, line in enumerate(sections))
+    body = f"<html><body><ul>{links}</ul><article><p>{article}</p></article></body></html>"
+    result = extract_page(body.encode(), "http://a.example/news/long-story", "text/html", SETTINGS)
+    assert calls[:2] == [(True, False), (False, False)]
+    assert isinstance(result, Extraction) and result.text.startswith("Sentence number 0")
 
 
 def test_a_long_post_among_other_lines_is_no_block(monkeypatch):
@@ -885,3 +908,64 @@ def test_a_page_encoded_twice_is_stored_with_its_own_characters():
     assert isinstance(result, Extraction)
     assert result.title == "The investor’s guide — café prices"
     assert "The investor’s guide — café prices: the council met" in result.text
+
+
+def _jsonld(*objects: dict) -> str:
+    """JSON-LD scripts, "</" escaped as a CMS's JSON encoder writes it inside a script."""
+    scripts = (json.dumps(item).replace("</", "<\\/") for item in objects)
+    return "".join(f'<script type="application/ld+json">{script}</script>' for script in scripts)
+
+
+BODY_PARAGRAPHS = [
+    f"The harbour council met for the {n}th time this year and voted on the ferry timetable."
+    for n in range(1, 31)
+]
+
+
+def test_an_article_body_in_json_ld_stands_in_for_a_page_that_renders_it_by_script():
+    """The page's HTML shows the article's first paragraphs and a container a script
+    fills with the rest; its JSON-LD gives the whole body. The body is stored, one
+    paragraph a line, its HTML read."""
+    article = {
+        "@type": "NewsArticle",
+        "headline": "Ferry timetable vote",
+        "articleBody": "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS),
+    }
+    shown = "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS[:8])
+    page = (
+        "<html><head><title>Ferry timetable vote</title>" + _jsonld(article) + "</head><body>"
+        f"<h1>Ferry timetable vote</h1><article>{shown}<div id='rest'></div></article>"
+        "</body></html>"
+    )
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction)
+    assert result.text.splitlines() == BODY_PARAGRAPHS
+
+
+def test_an_article_body_is_read_only_when_it_is_clearly_more_of_the_same_article():
+    body = "\n".join(BODY_PARAGRAPHS)  # 480 words
+    shown = "\n".join(BODY_PARAGRAPHS[:15])  # half of it: the page shows a part
+    assert fuller_in_markup(body, shown, gain=1.5)
+    assert fuller_in_markup(body, "A caption of a few words.", gain=1.5)
+    # most of it already read: the page's own reading stays
+    assert not fuller_in_markup(body, "\n".join(BODY_PARAGRAPHS[:25]), gain=1.5)
+    # a reading of some length that is not the body's words: another article's body
+    other = " ".join(f"unrelated{i} words here" for i in range(40))
+    assert not fuller_in_markup(body, other, gain=1.5)
+
+
+@pytest.mark.parametrize(
+    ("objects", "body"),
+    [
+        ([{"@type": "NewsArticle", "articleBody": "One &amp; two.<br>Three."}], "One & two.\nThree."),
+        ([{"@type": ["BlogPosting"], "articleBody": ["First.", "Second."]}], "First.\nSecond."),
+        ([{"@type": "WebPage", "articleBody": "Not an article's."}], ""),
+        ([{"@type": "NewsArticle", "articleBody": "   "}], ""),
+        # a page of several articles, each with its body: none is the page's own
+        ([{"@type": "NewsArticle", "articleBody": "One."},
+          {"@type": "NewsArticle", "articleBody": "Another."}], ""),
+        ([{"@type": "NewsArticle", "articleBody": {"text": "odd"}}], ""),
+    ],
+)  # fmt: skip
+def test_jsonld_article_body(objects, body):
+    assert jsonld_article_body(objects) == body
