@@ -837,6 +837,12 @@ def _readable_text(
     return text, inner_links
 
 
+# libxml2 stops reading a document at its first </html>. A template that closes the document
+# early (a header include ending in "</body></html>", the article after it) would lose all
+# that follows; browsers read on, and so do we. The end tag is optional anyway.
+_HTML_END = re.compile(r"</html\s*>", re.I)
+
+
 def extract_page(
     body: bytes, url: str, content_type: str | None, settings: ExtractSettings, record_id: str = ""
 ) -> Extraction | Rejection:
@@ -848,7 +854,7 @@ def extract_page(
         return Rejection(record_id, url, "empty", "empty body")
     # Parsed once, by trafilatura's own loader: the page facts below read this tree, and
     # trafilatura works on its own copy of it.
-    tree = trafilatura.load_html(decode_html(body, content_type))
+    tree = trafilatura.load_html(_HTML_END.sub("", decode_html(body, content_type)))
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
     reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree

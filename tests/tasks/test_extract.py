@@ -969,3 +969,18 @@ def test_an_article_body_is_read_only_when_it_is_clearly_more_of_the_same_articl
 )  # fmt: skip
 def test_jsonld_article_body(objects, body):
     assert jsonld_article_body(objects) == body
+
+
+def test_an_article_after_a_document_closed_early_is_read():
+    """A template's header include ends in "</body></html>" and the article follows, as a
+    browser shows it; libxml2 alone would stop at the first </html>."""
+    page = (
+        "<!DOCTYPE html><html><head><title>Ferry timetable vote</title></head><body>"
+        "<header><nav><a href='/'>Home</a></nav></header></body></html>\n"
+        "<div class='post'><h1>Ferry timetable vote</h1>"
+        + "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS)
+        + "</div></body></html>"
+    )
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction)
+    assert result.text.splitlines() == BODY_PARAGRAPHS
