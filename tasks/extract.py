@@ -21,6 +21,7 @@ import lxml.html
 import py3langid
 import trafilatura
 from charset_normalizer import from_bytes
+from lxml import etree
 
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import (
@@ -255,6 +256,40 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         headlines=headlines,
         names_front_page=canonical_front is not None and canonical_front == og_url_front,
     )
+
+
+# A consent manager's banner or settings dialog, by the id or class its vendor gives it
+# (OneTrust, Cookiebot, CookieLawInfo, Complianz, Borlabs, Didomi, Quantcast, Usercentrics,
+# iubenda, TrustArc, ...) or by what a theme calls one ("cookie-consent", "cookie-notice").
+_CONSENT_DIALOG = re.compile(
+    r"onetrust|cookiebot|cookie[-_]?(?:law|consent|banner|notice|compliance|bar\b|popup|modal)"
+    r"|(?:cookie|gdpr|privacy)[-_]?consent|consent[-_]?(?:banner|manager|popup|modal|sdk)"
+    r"|clisettingspopup|\bcli-modal\b|cmplz-cookiebanner|borlabscookie|didomi-(?:host|popup)"
+    r"|qc-cmp2|usercentrics-root|moove_gdpr|iubenda-cs|truste-consent|tarteaucitron|osano-cm"
+    r"|sp_message_container|cky-consent|cky-modal",
+    re.I,
+)
+_CONSENT_CANDIDATES = etree.XPath(
+    "//*[@id or @class][not(self::html or self::body or self::main or self::article)]"
+)
+
+
+def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
+    """Take out a consent manager's cookie banner and settings dialog: the site's notice
+    about cookies, never the page's text, though they read as prose ("These cookies are
+    necessary for the website to function ...") and a settings dialog's panels are an
+    accordion. Never an element that holds the page's headline (a theme may class a
+    wrapper after a banner that is open). Returns the elements taken out."""
+    dropped: list[lxml.html.HtmlElement] = []
+    for element in _CONSENT_CANDIDATES(tree):
+        names = f"{element.get('id') or ''} {element.get('class') or ''}"
+        if not _CONSENT_DIALOG.search(names) or element.find(".//h1") is not None:
+            continue
+        if any(ancestor in dropped for ancestor in element.iterancestors()):
+            continue  # inside a dialog already taken out
+        element.drop_tree()
+        dropped.append(element)
+    return len(dropped)
 
 
 _HIDING_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", re.I)
@@ -857,6 +892,7 @@ def extract_page(
     tree = trafilatura.load_html(_HTML_END.sub("", decode_html(body, content_type)))
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
+    drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels
     reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree
     facts = page_facts(tree, url)
     # What an address says (a dated path, a section's name, the site's name, which links

@@ -15,6 +15,7 @@ from tasks.extract import (
     clean_title,
     decode_html,
     document_title,
+    drop_consent_dialogs,
     drop_headline,
     extract_page,
     filled_in,
@@ -922,6 +923,13 @@ BODY_PARAGRAPHS = [
 ]
 
 
+def stored_lines(page: str) -> list[str]:
+    """The lines of the text stored for a page at an article's address."""
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction), result
+    return result.text.splitlines()
+
+
 def test_an_article_body_in_json_ld_stands_in_for_a_page_that_renders_it_by_script():
     """The page's HTML shows the article's first paragraphs and a container a script
     fills with the rest; its JSON-LD gives the whole body. The body is stored, one
@@ -937,9 +945,7 @@ def test_an_article_body_in_json_ld_stands_in_for_a_page_that_renders_it_by_scri
         f"<h1>Ferry timetable vote</h1><article>{shown}<div id='rest'></div></article>"
         "</body></html>"
     )
-    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
-    assert isinstance(result, Extraction)
-    assert result.text.splitlines() == BODY_PARAGRAPHS
+    assert stored_lines(page) == BODY_PARAGRAPHS
 
 
 def test_an_article_body_is_read_only_when_it_is_clearly_more_of_the_same_article():
@@ -981,6 +987,55 @@ def test_an_article_after_a_document_closed_early_is_read():
         + "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS)
         + "</div></body></html>"
     )
-    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
-    assert isinstance(result, Extraction)
-    assert result.text.splitlines() == BODY_PARAGRAPHS
+    assert stored_lines(page) == BODY_PARAGRAPHS
+
+
+CONSENT_PROSE = (
+    "These cookies are necessary for the website to function and cannot be switched off in "
+    "our systems. They are usually only set in response to actions made by you."
+)
+
+
+def _consent_page(dialog_attributes: str, wrapper_class: str = "page") -> str:
+    """An article, and a consent manager's settings dialog whose panels are an accordion."""
+    panels = "".join(
+        f'<button aria-controls="grp{i}">Group {i}</button>'
+        f'<div id="grp{i}" style="display:none"><p>{CONSENT_PROSE}</p></div>'
+        for i in range(4)
+    )
+    return (
+        f"<html><body><div class='{wrapper_class}'><h1>Ferry timetable vote</h1><div>"
+        + "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS)
+        + f"</div><div {dialog_attributes}><p>{CONSENT_PROSE}</p>{panels}</div></div>"
+        "</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "dialog",
+    [
+        'id="onetrust-consent-sdk"',
+        'id="cookie-law-info-bar" class="wt-cli-cookie-bar"',
+        'class="cky-consent-container"',
+        'id="CybotCookiebotDialog"',
+        'class="eu-cookie-compliance-banner"',
+        'class="site-cookie-notice"',
+    ],
+)
+def test_a_consent_managers_dialog_is_not_the_page_s_text(dialog):
+    """A cookie banner and its settings reads as prose, and its panels as an accordion."""
+    page = _consent_page(dialog)
+    assert stored_lines(page) == BODY_PARAGRAPHS
+
+
+def test_only_a_consent_dialog_is_taken_out():
+    # a theme's wrapper classed after an open banner holds the headline: it stays
+    tree = lxml.html.document_fromstring(_consent_page('class="x"', "page cookie-banner-open"))
+    assert drop_consent_dialogs(tree) == 0
+    # an article about cookies, in an ordinary page, keeps every word
+    tree = lxml.html.document_fromstring(_consent_page('class="cookie-recipes"'))
+    assert drop_consent_dialogs(tree) == 0
+    assert tree.text_content().count("These cookies are necessary") == 5
+    tree = lxml.html.document_fromstring(_consent_page('id="onetrust-consent-sdk"'))
+    assert drop_consent_dialogs(tree) == 1  # the dialog, once, with what it holds
+    assert "These cookies" not in tree.text_content()
