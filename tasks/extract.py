@@ -261,17 +261,15 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
 # A consent manager's banner or settings dialog, by the id or class its vendor gives it
 # (OneTrust, Cookiebot, CookieLawInfo, Complianz, Borlabs, Didomi, Quantcast, Usercentrics,
 # iubenda, TrustArc, ...) or by what a theme calls one ("cookie-consent", "cookie-notice").
-_CONSENT_DIALOG = re.compile(
+_CONSENT_DIALOG = re.compile(  # matched against the lowercased id or class: faster than re.I
     r"onetrust|cookiebot|cookie[-_]?(?:law|consent|banner|notice|compliance|bar\b|popup|modal)"
     r"|(?:cookie|gdpr|privacy)[-_]?consent|consent[-_]?(?:banner|manager|popup|modal|sdk)"
     r"|clisettingspopup|\bcli-modal\b|cmplz-cookiebanner|borlabscookie|didomi-(?:host|popup)"
     r"|qc-cmp2|usercentrics-root|moove_gdpr|iubenda-cs|truste-consent|tarteaucitron|osano-cm"
-    r"|sp_message_container|cky-consent|cky-modal",
-    re.I,
+    r"|sp_message_container|cky-consent|cky-modal"
 )
-_CONSENT_CANDIDATES = etree.XPath(
-    "//*[@id or @class][not(self::html or self::body or self::main or self::article)]"
-)
+_IDS_AND_CLASSES = etree.XPath("//@id | //@class")
+_NEVER_A_DIALOG = frozenset({"html", "body", "main", "article"})
 
 
 def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
@@ -281,12 +279,14 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
     accordion. Never an element that holds the page's headline (a theme may class a
     wrapper after a banner that is open). Returns the elements taken out."""
     dropped: list[lxml.html.HtmlElement] = []
-    for element in _CONSENT_CANDIDATES(tree):
-        names = f"{element.get('id') or ''} {element.get('class') or ''}"
-        if not _CONSENT_DIALOG.search(names) or element.find(".//h1") is not None:
+    for value in _IDS_AND_CLASSES(tree):
+        if not _CONSENT_DIALOG.search(value.lower()):
             continue
-        if any(ancestor in dropped for ancestor in element.iterancestors()):
-            continue  # inside a dialog already taken out
+        element = value.getparent()
+        if element.tag in _NEVER_A_DIALOG or element.find(".//h1") is not None:
+            continue
+        if any(taken in dropped for taken in (element, *element.iterancestors())):
+            continue  # taken out already, or inside a dialog taken out
         element.drop_tree()
         dropped.append(element)
     return len(dropped)
