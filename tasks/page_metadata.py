@@ -162,6 +162,9 @@ _BYLINE_LABEL = re.compile(
 )
 
 
+_BYLINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[-–—]\s+")
+
+
 def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
     """The name a page's byline gives after its label: "By Jane Doe" in one element, or
     "Written by" with the name in the next element that shows text (an avatar may stand
@@ -180,6 +183,9 @@ def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
                 name := " ".join(following.text_content().split())
             ):
                 following = following.getnext()  # an avatar between the label and the name
+        # The byline may go on after the name ("by: Jane Doe, Dec 17, 2025", "Jane Doe |
+        # Staff"): the name is its first part.
+        name = _BYLINE_PARTS.split(name, maxsplit=1)[0]
         if _is_name(name):
             return name
     return None

@@ -127,6 +127,10 @@ def test_a_byline_links_to_its_author_s_page(html, author):
             "Elise Nass",
         ),
         ("<p>By <!-- -->Preetam Jinka</p>", "Preetam Jinka"),
+        # the byline goes on after the name: a date, a role
+        ("<p>by: <!-- -->Ziyi Xu<!-- -->,<!-- --> Dec 17, 2025</p>", "Ziyi Xu"),
+        ("<p>By Jane Doe | Staff Writer</p>", "Jane Doe"),
+        ("<p>By Jane Doe – 5 min read</p>", "Jane Doe"),
         ("<p>By the way, this is a sentence of the text.</p>", None),
         ("<p>Written by</p><p>a team of volunteers over many years</p>", None),
         ("<footer><p>By Jane Doe</p></footer>", None),
