@@ -283,7 +283,9 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
         if not _CONSENT_DIALOG.search(value.lower()):
             continue
         element = value.getparent()
-        if element.tag in _NEVER_A_DIALOG or element.find(".//h1") is not None:
+        if element.getparent() is None or element.tag in _NEVER_A_DIALOG:
+            continue  # the document itself (a fragment's root is whatever element it has)
+        if element.find(".//h1") is not None:
             continue
         if any(taken in dropped for taken in (element, *element.iterancestors())):
             continue  # taken out already, or inside a dialog taken out

@@ -1036,6 +1036,11 @@ def test_only_a_consent_dialog_is_taken_out():
     tree = lxml.html.document_fromstring(_consent_page('class="cookie-recipes"'))
     assert drop_consent_dialogs(tree) == 0
     assert tree.text_content().count("These cookies are necessary") == 5
+    # a document whose root is such an element (trafilatura's loader may give a fragment's
+    # root as it is) is still the document
+    root = lxml.html.Element("div", {"class": "cookie-notice"})
+    root.text = CONSENT_PROSE
+    assert drop_consent_dialogs(root) == 0
     tree = lxml.html.document_fromstring(_consent_page('id="onetrust-consent-sdk"'))
     assert drop_consent_dialogs(tree) == 1  # the dialog, once, with what it holds
     assert "These cookies" not in tree.text_content()
