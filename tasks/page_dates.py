@@ -197,7 +197,7 @@ def jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # nested past the parser's depth
             continue
         found.extend(_page_objects(data))
     return found

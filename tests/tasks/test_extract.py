@@ -1044,3 +1044,16 @@ def test_only_a_consent_dialog_is_taken_out():
     tree = lxml.html.document_fromstring(_consent_page('id="onetrust-consent-sdk"'))
     assert drop_consent_dialogs(tree) == 1  # the dialog, once, with what it holds
     assert "These cookies" not in tree.text_content()
+
+
+def test_json_ld_nested_past_any_parser_s_depth_is_no_json_ld():
+    """A hostile page's JSON-LD nested 100,000 deep costs its structured data, not its
+    text."""
+    nested = "[" * 100_000 + "]" * 100_000
+    page = (
+        f'<html><head><script type="application/ld+json">{nested}</script></head><body>'
+        "<h1>Ferry timetable vote</h1><article>"
+        + "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS)
+        + "</article></body></html>"
+    )
+    assert stored_lines(page) == BODY_PARAGRAPHS
