@@ -270,14 +270,17 @@ _CONSENT_DIALOG = re.compile(  # matched against the lowercased id or class: fas
 )
 _IDS_AND_CLASSES = etree.XPath("//@id | //@class")
 _NEVER_A_DIALOG = frozenset({"html", "body", "main", "article"})
+# A wrapper that holds the page's headline or its article is not a dialog, whatever a
+# theme calls it (a page classed after an open banner; a consent tool's blur wrapper).
+_HOLDS_THE_PAGE = etree.XPath("boolean(descendant::h1 | descendant::article | descendant::main)")
 
 
 def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
     """Take out a consent manager's cookie banner and settings dialog: the site's notice
     about cookies, never the page's text, though they read as prose ("These cookies are
     necessary for the website to function ...") and a settings dialog's panels are an
-    accordion. Never an element that holds the page's headline (a theme may class a
-    wrapper after a banner that is open). Returns the elements taken out."""
+    accordion. Never an element that holds the page's headline, its <article> or its
+    <main>. Returns the elements taken out."""
     dropped: list[lxml.html.HtmlElement] = []
     for value in _IDS_AND_CLASSES(tree):
         if not _CONSENT_DIALOG.search(value.lower()):
@@ -285,7 +288,7 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
         element = value.getparent()
         if element.getparent() is None or element.tag in _NEVER_A_DIALOG:
             continue  # the document itself (a fragment's root is whatever element it has)
-        if element.find(".//h1") is not None:
+        if _HOLDS_THE_PAGE(element):
             continue
         if any(taken in dropped for taken in (element, *element.iterancestors())):
             continue  # taken out already, or inside a dialog taken out

@@ -1032,6 +1032,10 @@ def test_only_a_consent_dialog_is_taken_out():
     # a theme's wrapper classed after an open banner holds the headline: it stays
     tree = lxml.html.document_fromstring(_consent_page('class="x"', "page cookie-banner-open"))
     assert drop_consent_dialogs(tree) == 0
+    # ... and so does a consent tool's wrapper around the article (headline in an <h2>)
+    page = "<html><body><div id='gdpr-consent-wrapper'><article><h2>Ferry vote</h2>"
+    page += "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS) + "</article></div></body></html>"
+    assert drop_consent_dialogs(lxml.html.document_fromstring(page)) == 0
     # an article about cookies, in an ordinary page, keeps every word
     tree = lxml.html.document_fromstring(_consent_page('class="cookie-recipes"'))
     assert drop_consent_dialogs(tree) == 0
