@@ -281,7 +281,7 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
     necessary for the website to function ...") and a settings dialog's panels are an
     accordion. Never an element that holds the page's headline, its <article> or its
     <main>. Returns the elements taken out."""
-    dropped: list[lxml.html.HtmlElement] = []
+    dropped: set[lxml.html.HtmlElement] = set()  # a set: a page may hold thousands
     for value in _IDS_AND_CLASSES(tree):
         if not _CONSENT_DIALOG.search(value.lower()):
             continue
@@ -290,10 +290,10 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
             continue  # the document itself (a fragment's root is whatever element it has)
         if _HOLDS_THE_PAGE(element):
             continue
-        if any(taken in dropped for taken in (element, *element.iterancestors())):
+        if element in dropped or not dropped.isdisjoint(element.iterancestors()):
             continue  # taken out already, or inside a dialog taken out
         element.drop_tree()
-        dropped.append(element)
+        dropped.add(element)
     return len(dropped)
 
 
