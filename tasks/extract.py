@@ -748,6 +748,9 @@ class MainText:
     judged: str  # the reading that says whether the page is an article
 
 
+_BLOCKS = etree.XPath("count(//p | //div | //li | //td | //tr | //br)")
+
+
 def link_text_share(text: str, link_texts: frozenset[str]) -> float:
     """The share of a text's characters in lines that are a link's text on the page."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -770,8 +773,13 @@ def main_text(
     replaces it. Where recall mode only finds more, its text is stored but the page is
     judged by the balanced one: balanced mode prunes what it cannot tell from clutter (a
     list of key points, a table of figures, a block classed as a teaser), which recall
-    mode keeps, but it also reads a list page's teasers as prose."""
+    mode keeps, but it also reads a list page's teasers as prose. A page of more block
+    elements than ``max_blocks_for_cascade`` is read by the fast pass alone."""
     text = _text_of(_trafilatura(tree, url, fast=True))
+    if _BLOCKS(tree) > settings.max_blocks_for_cascade:
+        # jusText, in the cascade, takes time quadratic in a run of short paragraphs: a
+        # page of 50,000 of them took 150 s. No real page of the eval data has 10,000.
+        return MainText(text, judged=text)
     line_words = [count_words(line) for line in text.splitlines()]
     words = fast_words = sum(line_words)  # no word spans two lines
     longest = max(line_words, default=0)

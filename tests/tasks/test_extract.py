@@ -705,6 +705,25 @@ def test_a_fast_pass_that_reads_the_menu_is_looked_at_again(monkeypatch):
     assert isinstance(result, Extraction) and result.text.startswith("Sentence number 0")
 
 
+def test_a_page_of_too_many_blocks_is_read_by_the_fast_pass_alone(monkeypatch):
+    """The full cascade's jusText is quadratic in a run of short paragraphs: past the
+    setting's count of blocks, the fast pass's reading stands even when it is unsure."""
+    short = "One short paragraph of twenty or so words " * 3  # 24 words: unsure
+    calls = fake_trafilatura(monkeypatch, short, sentences(60), sentences(60))
+    few = extract_page(
+        b"<html><body>" + b"<p>a</p>" * 100 + b"</body></html>",
+        "http://a.example/news/long-story",
+        "text/html",
+        SETTINGS,
+    )
+    assert calls == [(True, False), (False, False)] and isinstance(few, Extraction)
+    calls.clear()
+    many = b"<html><body>" + b"<p>a</p>" * (SETTINGS.max_blocks_for_cascade + 1) + b"</body></html>"
+    result = extract_page(many, "http://a.example/news/long-story", "text/html", SETTINGS)
+    assert calls == [(True, False)]
+    assert isinstance(result, Extraction) and result.text.startswith("One short paragraph")
+
+
 def test_a_long_post_among_other_lines_is_no_block(monkeypatch):
     """One long paragraph (a forum post) in a text of many lines leaves the fast pass sure."""
     post = " ".join(f"word{i}" for i in range(450))
