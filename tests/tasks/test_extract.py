@@ -942,6 +942,13 @@ BODY_PARAGRAPHS = [
 ]
 
 
+def paragraphs_html(lines: list[str]) -> str:
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+BODY_HTML = paragraphs_html(BODY_PARAGRAPHS)
+
+
 def stored_lines(page: str) -> list[str]:
     """The lines of the text stored for a page at an article's address."""
     result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
@@ -956,9 +963,9 @@ def test_an_article_body_in_json_ld_stands_in_for_a_page_that_renders_it_by_scri
     article = {
         "@type": "NewsArticle",
         "headline": "Ferry timetable vote",
-        "articleBody": "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS),
+        "articleBody": BODY_HTML,
     }
-    shown = "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS[:8])
+    shown = paragraphs_html(BODY_PARAGRAPHS[:8])
     page = (
         "<html><head><title>Ferry timetable vote</title>" + _jsonld(article) + "</head><body>"
         f"<h1>Ferry timetable vote</h1><article>{shown}<div id='rest'></div></article>"
@@ -1002,9 +1009,7 @@ def test_an_article_after_a_document_closed_early_is_read():
     page = (
         "<!DOCTYPE html><html><head><title>Ferry timetable vote</title></head><body>"
         "<header><nav><a href='/'>Home</a></nav></header></body></html>\n"
-        "<div class='post'><h1>Ferry timetable vote</h1>"
-        + "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS)
-        + "</div></body></html>"
+        "<div class='post'><h1>Ferry timetable vote</h1>" + BODY_HTML + "</div></body></html>"
     )
     assert stored_lines(page) == BODY_PARAGRAPHS
 
@@ -1024,7 +1029,7 @@ def _consent_page(dialog_attributes: str, wrapper_class: str = "page") -> str:
     )
     return (
         f"<html><body><div class='{wrapper_class}'><h1>Ferry timetable vote</h1><div>"
-        + "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS)
+        + BODY_HTML
         + f"</div><div {dialog_attributes}><p>{CONSENT_PROSE}</p>{panels}</div></div>"
         "</body></html>"
     )
@@ -1053,7 +1058,7 @@ def test_only_a_consent_dialog_is_taken_out():
     assert drop_consent_dialogs(tree) == 0
     # ... and so does a consent tool's wrapper around the article (headline in an <h2>)
     page = "<html><body><div id='gdpr-consent-wrapper'><article><h2>Ferry vote</h2>"
-    page += "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS) + "</article></div></body></html>"
+    page += BODY_HTML + "</article></div></body></html>"
     assert drop_consent_dialogs(lxml.html.document_fromstring(page)) == 0
     # an article about cookies, in an ordinary page, keeps every word
     tree = lxml.html.document_fromstring(_consent_page('class="cookie-recipes"'))
@@ -1075,8 +1080,6 @@ def test_json_ld_nested_past_any_parser_s_depth_is_no_json_ld():
     nested = "[" * 100_000 + "]" * 100_000
     page = (
         f'<html><head><script type="application/ld+json">{nested}</script></head><body>'
-        "<h1>Ferry timetable vote</h1><article>"
-        + "".join(f"<p>{p}</p>" for p in BODY_PARAGRAPHS)
-        + "</article></body></html>"
+        "<h1>Ferry timetable vote</h1><article>" + BODY_HTML + "</article></body></html>"
     )
     assert stored_lines(page) == BODY_PARAGRAPHS
