@@ -136,9 +136,10 @@ class ExtractSettings:
     # The article's body as its JSON-LD gives it (``articleBody``) replaces the text read
     # from the page when it holds this many times its words (the rest rendered by a script)
     markup_body_gain: Annotated[float, Field(ge=1)] = 1.5
-    # A page of more block elements than this is read by the fast pass alone: the full
-    # cascade's jusText is quadratic in a run of short paragraphs (a hostile page of 50,000
-    # took 150 s); the largest real page of the eval data has about 9,000.
+    # A page of more block elements than this (what jusText starts a paragraph at: a <p>,
+    # a heading, a <br>, ...) is read by the fast pass alone: the full cascade's jusText is
+    # quadratic in a run of short paragraphs (a hostile page of 50,000 took 150 s); the
+    # largest real page of the eval data has about 9,500.
     max_blocks_for_cascade: Annotated[int, Field(ge=0)] = 12_000
     # One page's extraction is cut after this long and the page rejected ("too_slow"): a
     # page a few MB long can make trafilatura's passes quadratic (300,000 tiny paragraphs

@@ -10,6 +10,7 @@ import lxml.html
 import pytest
 
 from tasks.extract import (
+    PARAGRAPH_BREAKS,
     clean_author,
     clean_text,
     clean_title,
@@ -717,11 +718,21 @@ def test_a_page_of_too_many_blocks_is_read_by_the_fast_pass_alone(monkeypatch):
         SETTINGS,
     )
     assert calls == [(True, False), (False, False)] and isinstance(few, Extraction)
-    calls.clear()
-    many = b"<html><body>" + b"<p>a</p>" * (SETTINGS.max_blocks_for_cascade + 1) + b"</body></html>"
-    result = extract_page(many, "http://a.example/news/long-story", "text/html", SETTINGS)
-    assert calls == [(True, False)]
-    assert isinstance(result, Extraction) and result.text.startswith("One short paragraph")
+    # Any tag jusText starts a paragraph at counts: a run of headings as well as of <p>s.
+    for block in (b"<p>a</p>", b"<h2>a</h2>", b"<li>a</li>", b"<pre>a</pre>", b"a<br>"):
+        calls.clear()
+        many = b"<html><body>" + block * (SETTINGS.max_blocks_for_cascade + 1) + b"</body></html>"
+        result = extract_page(many, "http://a.example/news/long-story", "text/html", SETTINGS)
+        assert calls == [(True, False)], block
+        assert isinstance(result, Extraction) and result.text.startswith("One short paragraph")
+
+
+def test_the_blocks_counted_are_where_justext_starts_a_paragraph():
+    """The count guards jusText, so it counts what jusText cuts a page at: a jusText that
+    starts paragraphs at other tags needs ``PARAGRAPH_BREAKS`` to follow it."""
+    from justext.core import PARAGRAPH_TAGS
+
+    assert set(PARAGRAPH_BREAKS) == PARAGRAPH_TAGS | {"br"}
 
 
 def test_a_long_post_among_other_lines_is_no_block(monkeypatch):
