@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -1008,10 +1009,22 @@ def test_an_article_body_is_read_only_when_it_is_clearly_more_of_the_same_articl
         ([{"@type": "NewsArticle", "articleBody": "One."},
           {"@type": "NewsArticle", "articleBody": "Another."}], ""),
         ([{"@type": "NewsArticle", "articleBody": {"text": "odd"}}], ""),
+        # a "<" in the text is no tag: the words after it up to the next tag stay
+        ([{"@type": "NewsArticle", "articleBody": "<p>If a < b then</p><p>b wins.</p>"}],
+         "If a < b then\nb wins."),
     ],
 )  # fmt: skip
 def test_jsonld_article_body(objects, body):
     assert jsonld_article_body(objects) == body
+
+
+def test_an_article_body_of_many_angle_brackets_is_read_in_linear_time():
+    """Each "<" read up to the next ">" made a run of them quadratic: 300,000 took a minute."""
+    for run in ("<" * 300_000, "<br " * 100_000):
+        started = time.monotonic()
+        body = jsonld_article_body([{"@type": "NewsArticle", "articleBody": f"<p>Text.</p>{run}>"}])
+        assert body.startswith("Text.")
+        assert time.monotonic() - started < 10
 
 
 def test_an_article_after_a_document_closed_early_is_read():
