@@ -750,7 +750,7 @@ class MainText:
 
 # Where jusText, in the full cascade, starts a paragraph: each of its block tags
 # (``justext.core.PARAGRAPH_TAGS``: a heading as well as a <p>), and a <br>. Counting only
-# some of them let a page of 50,000 headings through to it (130 s).
+# some of them let a page of 50,000 headings through to it (131 s).
 PARAGRAPH_BREAKS = (
     "blockquote", "body", "br", "caption", "center", "col", "colgroup", "dd", "div", "dl",
     "dt", "fieldset", "form", "h1", "h2", "h3", "h4", "h5", "h6", "legend", "li",
@@ -845,9 +845,9 @@ def filled_in(balanced: str, recall: str) -> str:
     return "\n".join(lines[start : end + 1]) if start <= end else ""
 
 
-# A tag holds no "<": read up to the next ">" whatever comes first, a "<" in the text (code,
-# "a < b") took the words up to the next tag with it, and a run of "<" was quadratic (300 KB
-# of them in an articleBody took a minute).
+# A tag holds no "<". Read up to the next ">" whatever stood between, a "<" in the text
+# (code, "a < b") took the words up to the next tag with it, and a run of "<" was quadratic
+# (300 KB of them in an articleBody took a minute).
 _BODY_BREAK = re.compile(r"<\s*(?:br|/p|/div|/h[1-6]|/li|/blockquote)\b[^<>]*>", re.I)
 _TAG = re.compile(r"<[^<>]*>")
 
