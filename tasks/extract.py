@@ -790,9 +790,7 @@ def main_text(
     elements than ``max_blocks_for_cascade`` is read by the fast pass alone."""
     text = _text_of(_trafilatura(tree, url, fast=True))
     if paragraph_breaks(tree) > settings.max_blocks_for_cascade:
-        # jusText, in the cascade, takes time quadratic in a run of short paragraphs: a
-        # page of 50,000 of them took 150 s. No real page of the eval data has 10,000.
-        return MainText(text, judged=text)
+        return MainText(text, judged=text)  # jusText is quadratic: see the setting
     line_words = [count_words(line) for line in text.splitlines()]
     words = fast_words = sum(line_words)  # no word spans two lines
     longest = max(line_words, default=0)
