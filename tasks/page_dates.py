@@ -15,13 +15,15 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import htmldate.extractors
 import lxml.html
 from htmldate import find_date
 
@@ -104,6 +106,43 @@ _MODIFIED_META = frozenset(
 _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 # A date this far past the fetch is no publication date (an event, a typo).
 _FUTURE_SLACK = timedelta(days=2)
+
+# htmldate hands each date-like line its own patterns cannot read to dateparser, which tries
+# every locale it knows on it: 20 to 160 ms a line. Real pages send it 12 lines at most (WCXB
+# dev and trafilatura-eval: 144 lines over 2,487 pages); a page of 5,000 lines like "Issue 12
+# of 2024, volume 7" took 93 s, past max_extract_s, and was lost. Past this many lines the
+# page's text search stops and finds no date.
+MAX_DATEPARSER_LINES = 32
+
+
+class _TooManyDateLines(Exception):
+    """htmldate sent dateparser more lines than one page may cost (``MAX_DATEPARSER_LINES``)."""
+
+
+# Lines dateparser may still read in this page's search; None outside page_dates (htmldate
+# used by anything else, as trafilatura's own metadata does, is left as it is).
+_dateparser_lines_left: ContextVar[int | None] = ContextVar("dateparser_lines_left", default=None)
+
+
+def _bounded(external_date: Callable[[str], datetime | None]) -> Callable[[str], datetime | None]:
+    def external_date_within_budget(string: str) -> datetime | None:
+        left = _dateparser_lines_left.get()
+        if left is not None:
+            if left <= 0:
+                # Raised, not None: htmldate caches what its parsing returns by line, and a
+                # line given up on here is not undatable on the next page.
+                raise _TooManyDateLines(string[:80])
+            _dateparser_lines_left.set(left - 1)
+        return external_date(string)
+
+    return external_date_within_budget
+
+
+# A private function of htmldate (1.11), wrapped in place (mypy sees a function redefined):
+# tests/tasks/test_page_dates.py times a page of such lines, and fails if an upgrade moves
+# the call out of reach.
+_external_date = htmldate.extractors._external_date
+htmldate.extractors._external_date = _bounded(_external_date)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +364,7 @@ def page_dates(
     if byline is not None:
         return PageDates(byline, modified, "byline")
     # Markup is silent: htmldate reads other markup, then the text.
+    budget = _dateparser_lines_left.set(MAX_DATEPARSER_LINES)
     try:
         found = find_date(
             _without_others(tree),
@@ -335,6 +375,8 @@ def page_dates(
         )
     except Exception:  # htmldate raises assorted errors on odd markup; no date is the answer
         found = None
+    finally:
+        _dateparser_lines_left.reset(budget)
     searched = parse_stamp(found, now) if found else None
     if searched is not None and (searched.day.month, searched.day.day) == (1, 1):
         # htmldate falls back to a year alone (a copyright line) as 1 January: no day.

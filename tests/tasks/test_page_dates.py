@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 
 import lxml.html
 import pytest
 
-from tasks.page_dates import byline_date, page_dates, parse_stamp, url_day
+from tasks.page_dates import (
+    MAX_DATEPARSER_LINES,
+    byline_date,
+    page_dates,
+    parse_stamp,
+    url_day,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -215,3 +222,32 @@ def test_dates_in_links_to_other_articles_are_not_the_pages_date():
     page = tree(body=f"<h1>About us</h1><p>We write about things.</p><ul>{links}</ul>")
     found = page_dates(page, "https://example.com/about", now=NOW)
     assert found.published is None or found.published.day.year != 2019
+
+
+def undated_page(lines: list[str]) -> lxml.html.HtmlElement:
+    """A page whose markup, address and headline give no date: only htmldate's search of
+    its text can date it."""
+    return tree(body="".join(f"<p>{line}</p>" for line in lines))
+
+
+def test_a_page_of_thousands_of_date_like_lines_is_searched_in_bounded_time():
+    """htmldate hands each line its own patterns cannot read to dateparser (20 to 160 ms a
+    line): this page of 5,000 of them took 93 s, past max_extract_s, and was lost."""
+    page = undated_page([f"Issue {n % 28 + 1} of 2024, volume {n}" for n in range(5_000)])
+    started = time.monotonic()
+    found = page_dates(page, "https://example.com/issues", now=NOW)
+    assert time.monotonic() - started < 10
+    assert found.source in (None, "htmldate")
+
+
+def test_a_line_given_up_on_is_still_read_on_the_next_page():
+    """Only dateparser reads this line. Past the page's budget it is given up on, and must
+    not be remembered as undatable: htmldate caches what its parsing returns, line by line."""
+    polish = "12 października 2024 r."
+    filler = [f"Issue {n % 28 + 1} of 2024, volume {n}" for n in range(MAX_DATEPARSER_LINES * 2)]
+    page_dates(undated_page([*filler, polish]), "https://example.com/issues", now=NOW)
+    found = page_dates(undated_page(["A note.", polish]), "https://example.com/note", now=NOW)
+    assert (found.source, found.published and found.published.day) == (
+        "htmldate",
+        date(2024, 10, 12),
+    )
