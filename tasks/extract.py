@@ -112,7 +112,8 @@ _WIRE_DATELINE = re.compile(
 )
 _WIRE_CREDIT = re.compile(r"\b(Associated Press|Reuters|Agence France-Presse|AFP)\b")
 _WIRE_SHORT = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
-# Dates the page gives itself (htmldate's guess from the whole page is not one).
+# Dates the page gives itself (htmldate's guess from the whole page is not one; nor an
+# "Updated ..." line alone, which a terms or a service page shows too).
 _OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
 MAX_INNER_LINKS = 200  # link lines kept with an article (a section front has dozens)
 

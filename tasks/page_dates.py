@@ -4,10 +4,11 @@ The page's structured data comes first (the JSON-LD of the article itself, never
 teasers it lists; then its meta tags and microdata), each date kept with the offset the page
 wrote it in, so the publisher's calendar day is the day the page shows. A page whose markup
 is silent is dated by its own URL, then by the date shown beside its headline (never one
-labelled as an update, never a teaser's), then by htmldate's full search of the rest, with
-links and lists of dated teasers taken out first so that another article's date cannot win.
-Published and modified dates are kept apart. Where the date came from is kept (``source``)
-so each source can be filtered on and measured.
+labelled as an update, never a teaser's; an "Updated ..." line only where it shows no
+other), then by htmldate's full search of the rest, with links and lists of dated teasers
+taken out first so that another article's date cannot win. Published and modified dates
+are kept apart. Where the date came from is kept (``source``) so each source can be
+filtered on and measured.
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ class PageDates:
 
     published: Stamp | None = None
     modified: Stamp | None = None
-    source: str | None = None  # "json-ld", "meta", "microdata", "url", "byline", "htmldate"
+    # "json-ld", "meta", "microdata", "url", "byline", "updated", "htmldate"
+    source: str | None = None
 
 
 _ISO_LIKE = re.compile(
@@ -363,6 +365,12 @@ def page_dates(
     byline = byline_date(tree, now)
     if byline is not None:
         return PageDates(byline, modified, "byline")
+    # The page shows no date beside its headline but its "Updated ..." line: the latest it
+    # can have been published, and the date its readers take for it. htmldate's search of
+    # the rest would take the oldest date anywhere on the page (a comment's, a footer's).
+    updated = byline_date(tree, now, labelled_update=True)
+    if updated is not None:
+        return PageDates(updated, modified or updated, "updated")
     # Markup is silent: htmldate reads other markup, then the text.
     budget = _dateparser_lines_left.set(MAX_DATEPARSER_LINES)
     try:
@@ -537,12 +545,16 @@ def _days_shown(tree: lxml.html.HtmlElement) -> set[date]:
 
 
 def byline_date(
-    tree: lxml.html.HtmlElement, now: datetime, *, before_text: bool = False
+    tree: lxml.html.HtmlElement,
+    now: datetime,
+    *,
+    before_text: bool = False,
+    labelled_update: bool = False,
 ) -> Stamp | None:
     """The date shown beside the headline, as a reader sees it: a publication date, never
     one labelled as an update. ``before_text``: only a dateline between the headline and
     the first paragraph of running text (not a date in what follows the article, when it
-    is short)."""
+    is short). ``labelled_update``: an update's date too ("Last updated: ...")."""
     pieces, headline = _visible_pieces(tree, _BYLINE_AFTER)
     if headline is None:
         return None
@@ -561,7 +573,7 @@ def byline_date(
         label = text[: match.start()] if match else ""
         if index > 0 and len(pieces[index - 1][0]) <= 30:
             label = pieces[index - 1][0] + " " + label
-        if _UPDATED_LABEL.search(label) or _in_dated_teasers(holder):
+        if (_UPDATED_LABEL.search(label) and not labelled_update) or _in_dated_teasers(holder):
             continue
         if stamp is not None:
             return stamp

@@ -251,3 +251,27 @@ def test_a_line_given_up_on_is_still_read_on_the_next_page():
         "htmldate",
         date(2024, 10, 12),
     )
+
+
+def test_an_update_line_dates_a_page_that_shows_no_other_date():
+    """Where the markup says nothing and the headline has only an "Updated ..." line beside
+    it, that is the page's date (the latest it was published), not the oldest date htmldate
+    finds elsewhere on the page (a comment's)."""
+    paragraphs = "".join(f"<p>Paragraph {n} of the piece.</p>" for n in range(20))
+    page = tree(
+        body="<h1>A headline</h1><div><span>Updated:</span> <span>December 31, 2024</span></div>"
+        f"{paragraphs}<div class='comment'><p>Posted on April 7, 2023 by a reader</p></div>"
+    )
+    found = page_dates(page, "https://example.com/a-piece", now=NOW)
+    assert found.source == "updated"
+    assert found.published is not None and found.published.day == date(2024, 12, 31)
+    assert found.modified is not None and found.modified.day == date(2024, 12, 31)
+
+
+def test_an_update_line_never_stands_in_for_a_shown_publication_date():
+    page = tree(
+        body="<h1>A headline</h1><div>Last updated: <span>January 5, 2025</span></div>"
+        "<div>Published 3 March 2021 by A. Writer</div><p>Text.</p>"
+    )
+    found = page_dates(page, "https://example.com/a-piece", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", date(2021, 3, 3))
