@@ -52,6 +52,7 @@ from wirehouse.settings import ExtractSettings
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-:.]+)", re.I)
+_WIDE_CODEC = re.compile(r"(?:utf|ucs)[-_]?(?:16|32|2|4)", re.I)
 
 # Whole lines that are page furniture, not article text (matched case-insensitively).
 _FURNITURE = re.compile(
@@ -177,7 +178,13 @@ def _decoded(body: bytes, content_type: str | None) -> str:
     meta = _META_CHARSET.search(body[:4096])
     if meta:
         candidates.append(meta[1].decode("ascii", "ignore"))
+    # Every character of markup written in UTF-16 or UTF-32 has a zero byte; a page with
+    # none at its start that says it is one (`<meta charset="utf-16">`, an authoring slip
+    # browsers read as UTF-8) would decode to nonsense, or fail only on an odd length.
+    wide_possible = b"\x00" in body[:1024]
     for name in candidates:
+        if _WIDE_CODEC.match(name) and not wide_possible:
+            continue
         try:
             # Browsers treat latin-1 labels as windows-1252; so do we.
             codec = (

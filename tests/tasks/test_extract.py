@@ -329,6 +329,28 @@ def test_decode_html(body, content_type, expected):
     assert expected in decode_html(body, content_type)
 
 
+@pytest.mark.parametrize(
+    ("label", "content_type"),
+    [
+        ('<meta charset="utf-16">', "text/html"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=UTF-16LE">', "text/html"),
+        ("", "text/html; charset=utf-16"),
+        ('<meta charset="utf-32">', None),
+    ],
+)
+@pytest.mark.parametrize("pad", ["", " "])  # decoding as UTF-16 fails on an odd length only
+def test_a_page_in_utf8_that_says_it_is_utf16_is_read_as_utf8(label, content_type, pad):
+    page = f"<html><head>{label}<title>Ferry vote</title></head><body>{BODY_HTML}</body></html>"
+    body = (page + pad).encode()
+    assert "harbour council" in decode_html(body, content_type)
+
+
+def test_a_page_in_utf16_is_still_read_as_utf16():
+    page = "<html><head><title>Ferry vote</title></head><body><p>Café “naïve”</p></body></html>"
+    for codec, content_type in (("utf-16", None), ("utf-16-le", "text/html; charset=utf-16le")):
+        assert "Café “naïve”" in decode_html(page.encode(codec), content_type)
+
+
 def test_decode_html_survives_broken_utf8():
     text = decode_html(
         b"good text " + b"\xff\xfe broken " + b"more good",
