@@ -53,6 +53,20 @@ from wirehouse.settings import ExtractSettings
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-:.]+)", re.I)
 _WIDE_CODEC = re.compile(r"(?:utf|ucs)[-_]?(?:16|32|2|4)", re.I)
+# What browsers decode a label as (the WHATWG Encoding Standard): the superset that pages
+# labelled so are written in. Read strictly as labelled, a latin-1 page's curly quotes are
+# control characters, and one GBK character fails a "gb2312" page's decoding as a whole.
+_BROWSER_CODECS = {
+    **dict.fromkeys(("iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"), "cp1252"),
+    **dict.fromkeys(("us-ascii", "ascii", "x-user-defined"), "cp1252"),
+    **dict.fromkeys(("iso-8859-9", "iso8859-9", "latin5", "l5"), "cp1254"),
+    **dict.fromkeys(("iso-8859-11", "iso8859-11", "tis-620"), "cp874"),
+    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "gb_2312-80", "chinese"), "gb18030"),
+    **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "korean", "windows-949"), "cp949"),
+    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji"), "cp932"),
+    **dict.fromkeys(("windows-31j", "csshiftjis"), "cp932"),
+    **dict.fromkeys(("big5", "x-x-big5", "csbig5", "cn-big5"), "big5hkscs"),
+}
 
 # Whole lines that are page furniture, not article text (matched case-insensitively).
 _FURNITURE = re.compile(
@@ -186,13 +200,7 @@ def _decoded(body: bytes, content_type: str | None) -> str:
         if _WIDE_CODEC.match(name) and not wide_possible:
             continue
         try:
-            # Browsers treat latin-1 labels as windows-1252; so do we.
-            codec = (
-                "cp1252"
-                if name.lower() in ("iso-8859-1", "latin-1", "latin1", "us-ascii")
-                else name
-            )
-            return body.decode(codec)
+            return body.decode(_BROWSER_CODECS.get(name.lower(), name))
         except (LookupError, UnicodeDecodeError):
             continue
     try:

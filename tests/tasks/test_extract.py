@@ -323,6 +323,11 @@ def test_broken_html_does_not_raise():
         ("café “quoted”".encode("cp1252"), "text/html; charset=iso-8859-1", "café “quoted”"),
         ("naïve".encode(), "text/html; charset=utf-8", "naïve"),
         ("\ufeffBOM text".encode("utf-8"), None, "BOM text"),
+        # Labels read as browsers read them, as the superset the page is written in: a
+        # latin-5 page's curly quotes, a GBK character on a "gb2312" page, Windows's Shift_JIS.
+        ("Türkçe “tırnak” €".encode("cp1254"), "text/html; charset=iso-8859-9", "“tırnak” €"),
+        (b'<meta charset="gb2312">' + "朱镕基总理".encode("gbk"), None, "朱镕基总理"),
+        ("①番の路線".encode("cp932"), "text/html; charset=Shift_JIS", "①番の路線"),
     ],
 )
 def test_decode_html(body, content_type, expected):
