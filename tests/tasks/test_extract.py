@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -11,6 +12,7 @@ import lxml.html
 import pytest
 
 from tasks.extract import (
+    BROWSER_CODECS,
     PARAGRAPH_BREAKS,
     clean_author,
     clean_text,
@@ -328,6 +330,9 @@ def test_broken_html_does_not_raise():
         ("Türkçe “tırnak” €".encode("cp1254"), "text/html; charset=iso-8859-9", "“tırnak” €"),
         (b'<meta charset="gb2312">' + "朱镕基总理".encode("gbk"), None, "朱镕基总理"),
         ("①番の路線".encode("cp932"), "text/html; charset=Shift_JIS", "①番の路線"),
+        # ... and labels browsers know that Python's codecs do not
+        ("שלום עולם".encode("iso-8859-8"), "text/html; charset=iso-8859-8-i", "שלום עולם"),
+        ("ข่าววันนี้".encode("cp874"), "text/html; charset=windows-874", "ข่าววันนี้"),
     ],
 )
 def test_decode_html(body, content_type, expected):
@@ -354,6 +359,11 @@ def test_a_page_in_utf16_is_still_read_as_utf16():
     page = "<html><head><title>Ferry vote</title></head><body><p>Café “naïve”</p></body></html>"
     for codec, content_type in (("utf-16", None), ("utf-16-le", "text/html; charset=utf-16le")):
         assert "Café “naïve”" in decode_html(page.encode(codec), content_type)
+
+
+def test_every_browser_label_names_a_codec_python_has():
+    for codec in set(BROWSER_CODECS.values()):
+        codecs.lookup(codec)
 
 
 def test_decode_html_survives_broken_utf8():
