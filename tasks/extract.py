@@ -23,6 +23,7 @@ import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
 
+from tasks.charsets import browser_codec, is_wide
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import (
     ARTICLE_TYPES,
@@ -52,37 +53,6 @@ from wirehouse.settings import ExtractSettings
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-:.]+)", re.I)
-_WIDE_CODEC = re.compile(r"(?:utf|ucs)[-_]?(?:16|32|2|4)", re.I)
-# What browsers decode a label as (the WHATWG Encoding Standard): the superset that pages
-# labelled so are written in. Read strictly as labelled, a latin-1 page's curly quotes are
-# control characters, and one GBK character fails a "gb2312" page's decoding as a whole.
-BROWSER_CODECS = {
-    **dict.fromkeys(("iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"), "cp1252"),
-    **dict.fromkeys(("us-ascii", "ascii", "x-user-defined"), "cp1252"),
-    **dict.fromkeys(("iso-8859-9", "iso8859-9", "latin5", "l5"), "cp1254"),
-    **dict.fromkeys(("iso-8859-11", "iso8859-11", "tis-620", "windows-874", "dos-874"), "cp874"),
-    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "gb_2312-80", "chinese"), "gb18030"),
-    **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "korean", "windows-949", "x-euc-kr"), "cp949"),
-    **dict.fromkeys(("ks_c_5601-1989", "iso-ir-149", "csksc56011987", "cseuckr"), "cp949"),
-    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji"), "cp932"),
-    **dict.fromkeys(("windows-31j", "csshiftjis"), "cp932"),
-    **dict.fromkeys(("big5", "x-x-big5", "csbig5", "cn-big5"), "big5hkscs"),
-    # ... and labels browsers know that Python's codecs do not
-    "x-cp1250": "cp1250",
-    "x-cp1251": "cp1251",
-    "x-cp1252": "cp1252",
-    **dict.fromkeys(
-        ("iso-8859-8-i", "iso-8859-8-e", "csiso88598i", "logical", "visual"), "iso-8859-8"
-    ),
-    **dict.fromkeys(("iso-8859-6-i", "iso-8859-6-e"), "iso-8859-6"),
-    **dict.fromkeys(("x-mac-roman", "mac", "csmacintosh"), "mac_roman"),
-    **dict.fromkeys(("x-mac-cyrillic", "x-mac-ukrainian"), "mac_cyrillic"),
-    "koi8-ru": "koi8_u",
-    "x-euc-jp": "euc_jp",
-    **dict.fromkeys(
-        ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"), "utf-8"
-    ),
-}
 
 # Whole lines that are page furniture, not article text (matched case-insensitively).
 _FURNITURE = re.compile(
@@ -213,10 +183,10 @@ def _decoded(body: bytes, content_type: str | None) -> str:
     # browsers read as UTF-8) would decode to nonsense, or fail only on an odd length.
     wide_possible = b"\x00" in body[:1024]
     for name in candidates:
-        if _WIDE_CODEC.match(name) and not wide_possible:
+        if is_wide(name) and not wide_possible:
             continue
         try:
-            return body.decode(BROWSER_CODECS.get(name.lower(), name))
+            return body.decode(browser_codec(name))
         except (LookupError, UnicodeDecodeError):
             continue
     try:

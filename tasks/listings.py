@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.etree import _Element
 
+from tasks.charsets import browser_codec, is_wide
 from tasks.months import MONTHS_BY_NAME
 from tasks.urls import is_http_url
 from wirehouse.errors import InputError, ParseError
@@ -337,13 +338,14 @@ def _decode_xml(data: bytes) -> str:
         return data.decode("utf-16-be", errors="replace")
     declared = _DECLARED_ENCODING.search(data[:1024])
     if declared:
+        label = declared.group(1).decode("ascii")
         try:
-            codec = codecs.lookup(declared.group(1).decode("ascii")).name
+            codec = codecs.lookup(browser_codec(label)).name
         except LookupError:
             codec = ""
         # We just read the declaration as ASCII bytes, so a "UTF-16" label is a lie.
-        if codec and not codec.startswith(("utf-16", "utf-32")):
-            if codec in ("latin-1", "iso8859-1", "ascii"):
+        if codec and not is_wide(label):
+            if codec in ("latin-1", "iso8859-1", "ascii", "cp1252"):
                 return _decode_legacy(data)
             if codec != "utf-8":
                 text = _decode_with(data, codec)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -12,7 +11,6 @@ import lxml.html
 import pytest
 
 from tasks.extract import (
-    BROWSER_CODECS,
     PARAGRAPH_BREAKS,
     clean_author,
     clean_text,
@@ -359,11 +357,6 @@ def test_a_page_in_utf16_is_still_read_as_utf16():
     page = "<html><head><title>Ferry vote</title></head><body><p>Café “naïve”</p></body></html>"
     for codec, content_type in (("utf-16", None), ("utf-16-le", "text/html; charset=utf-16le")):
         assert "Café “naïve”" in decode_html(page.encode(codec), content_type)
-
-
-def test_every_browser_label_names_a_codec_python_has():
-    for codec in set(BROWSER_CODECS.values()):
-        codecs.lookup(codec)
 
 
 def test_decode_html_survives_broken_utf8():

@@ -555,6 +555,23 @@ def test_windows_1251_feed_with_cyrillic_titles() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("label", "codec", "title"),
+    [
+        ("gb2312", "gbk", "朱镕基总理会见代表团"),  # 镕 is GBK's, not GB2312's
+        ("Shift_JIS", "cp932", "①番の路線が変更"),  # ① is Windows's, not Shift_JIS's
+        ("ISO-8859-1", "cp1252", "“Quoted” – €5"),  # latin-1's control bytes, as browsers read them
+    ],
+)
+def test_a_feed_labelled_as_browsers_read_it(label: str, codec: str, title: str) -> None:
+    text = (
+        f'<?xml version="1.0" encoding="{label}"?><rss><channel><item><title>{title}</title>'
+        "<link>https://u.example/1</link></item></channel></rss>"
+    )
+    links = parse_feed(text.encode(codec), FEED_URL)
+    assert [link.title for link in links] == [title]
+
+
 def test_utf16_feed_with_bom() -> None:
     text = '<?xml version="1.0" encoding="UTF-16"?><rss><channel><item><title>Ünïcödé</title><link>https://u.example/1</link></item></channel></rss>'
     links = parse_feed(text.encode("utf-16"), FEED_URL)

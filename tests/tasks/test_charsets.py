@@ -1,0 +1,30 @@
+"""Charset labels as browsers read them."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from tasks.charsets import BROWSER_CODECS, browser_codec, is_wide
+
+
+def test_every_browser_label_names_a_codec_python_has():
+    for codec in set(BROWSER_CODECS.values()):
+        codecs.lookup(codec)
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [("ISO-8859-1", "cp1252"), (" GB2312 ", "gb18030"), ("windows-1251", "windows-1251")],
+)
+def test_a_label_is_read_as_browsers_read_it(label, codec):
+    assert browser_codec(label) == codec
+
+
+@pytest.mark.parametrize(
+    ("label", "wide"),
+    [("UTF-16", True), ("utf-16le", True), ("utf_32", True), ("utf-8", False), ("nonsense", False)],
+)
+def test_a_label_of_utf16_or_utf32_is_wide(label, wide):
+    assert is_wide(label) is wide
