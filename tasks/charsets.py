@@ -50,3 +50,17 @@ def is_wide(label: str) -> bool:
         return codecs.lookup(browser_codec(label)).name.startswith(("utf-16", "utf-32"))
     except LookupError:
         return False
+
+
+def lenient_decode(data: bytes, codec: str) -> str | None:
+    """``data`` decoded as ``codec``, a U+FFFD for each byte it cannot read, where those are
+    fewer than the characters outside ASCII it does read: a stray byte of another charset
+    (a template's, a pasted quote's) costs one character, as in a browser, not the whole
+    text. None where they are not: the label, or the guess, is wrong."""
+    try:
+        text = data.decode(codec, errors="replace")
+    except LookupError:
+        return None
+    bad = text.count("\ufffd")
+    beyond_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return text if beyond_ascii - bad > bad else None

@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.etree import _Element
 
-from tasks.charsets import browser_codec, is_wide
+from tasks.charsets import browser_codec, is_wide, lenient_decode
 from tasks.months import MONTHS_BY_NAME
 from tasks.urls import is_http_url
 from wirehouse.errors import InputError, ParseError
@@ -358,13 +358,7 @@ def _decode_xml(data: bytes) -> str:
 def _decode_utf8_or_legacy(data: bytes) -> str:
     """UTF-8 when the bytes mostly are (a stray Latin-1 byte in a UTF-8 feed costs one
     U+FFFD, not a page of mojibake), else windows-1252."""
-    text = _decode_with(data, "utf-8")
-    if text is not None:
-        return text
-    lossy = data.decode("utf-8", errors="replace")
-    bad = lossy.count("\ufffd")
-    good = sum(1 for ch in lossy if ord(ch) >= 0x80) - bad
-    return lossy if good > bad else _decode_legacy(data)
+    return _decode_with(data, "utf-8") or lenient_decode(data, "utf-8") or _decode_legacy(data)
 
 
 def _drop_doctype(text: str) -> tuple[str, set[str]]:

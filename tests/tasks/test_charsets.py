@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from tasks.charsets import BROWSER_CODECS, browser_codec, is_wide
+from tasks.charsets import BROWSER_CODECS, browser_codec, is_wide, lenient_decode
 
 
 def test_every_browser_label_names_a_codec_python_has():
@@ -28,3 +28,10 @@ def test_a_label_is_read_as_browsers_read_it(label, codec):
 )
 def test_a_label_of_utf16_or_utf32_is_wide(label, wide):
     assert is_wide(label) is wide
+
+
+def test_a_stray_byte_costs_one_character_but_a_wrong_label_gives_nothing():
+    text = "Über die Änderungen, schön und groß. " * 10
+    assert lenient_decode(text.encode() + b"\xe9", "utf-8") == text + "\ufffd"
+    assert lenient_decode(text.encode("cp1252"), "utf-8") is None
+    assert lenient_decode(b"plain", "no-such-codec") is None

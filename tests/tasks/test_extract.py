@@ -315,6 +315,10 @@ def test_broken_html_does_not_raise():
     assert isinstance(result, (Extraction, Rejection))
 
 
+STRAY_BYTE_PAGE = "<p>Die Regierung hat über die Änderungen beraten, schön und groß.</p>".encode()
+STRAY_BYTE_PAGE = STRAY_BYTE_PAGE * 20 + b"<p>Caf\xe9 (a template's latin-1)</p>"
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [
@@ -331,6 +335,15 @@ def test_broken_html_does_not_raise():
         # ... and labels browsers know that Python's codecs do not
         ("שלום עולם".encode("iso-8859-8"), "text/html; charset=iso-8859-8-i", "שלום עולם"),
         ("ข่าววันนี้".encode("cp874"), "text/html; charset=windows-874", "ข่าววันนี้"),
+        # A stray byte of another charset costs one character, as in a browser, not the
+        # page: read whole by a guess, such a page came out as mojibake ("fĂĽr").
+        (STRAY_BYTE_PAGE, "text/html; charset=utf-8", "schön und groß"),
+        (STRAY_BYTE_PAGE, None, "schön und groß"),
+        (
+            b'<meta charset="gbk">' + "朱镕基总理会见了代表团。".encode("gbk") * 20 + b"\xff",
+            None,
+            "朱镕基",
+        ),
     ],
 )
 def test_decode_html(body, content_type, expected):
