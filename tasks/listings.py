@@ -337,21 +337,14 @@ def _decode_xml(data: bytes) -> str:
     if data.startswith(b"\x00<"):
         return data.decode("utf-16-be", errors="replace")
     declared = _DECLARED_ENCODING.search(data[:1024])
-    if declared:
-        label = declared.group(1).decode("ascii")
-        try:
-            codec = codecs.lookup(browser_codec(label)).name
-        except LookupError:
-            codec = ""
-        # We just read the declaration as ASCII bytes, so a "UTF-16" label is a lie.
-        if codec and not is_wide(label):
-            if codec in ("latin-1", "iso8859-1", "ascii", "cp1252"):
-                return _decode_legacy(data)
-            if codec != "utf-8":
-                text = _decode_with(data, codec)
-                if text is not None:
-                    return text
-    # No usable label (uolNoticias.rss has none and is Latin-1), or a UTF-8 one.
+    # We just read the declaration as ASCII bytes, so a "UTF-16" label is a lie.
+    if declared and not is_wide(label := declared.group(1).decode("ascii")):
+        # Read as browsers read it (latin-1 as windows-1252); where it fails on a byte,
+        # UTF-8 is likelier than the label (a latin-1 feed has no C1 controls).
+        text = _decode_with(data, browser_codec(label))
+        if text is not None:
+            return text
+    # No usable label (uolNoticias.rss has none and is Latin-1), or one that fails.
     return _decode_utf8_or_legacy(data)
 
 

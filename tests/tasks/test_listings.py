@@ -561,6 +561,7 @@ def test_windows_1251_feed_with_cyrillic_titles() -> None:
         ("gb2312", "gbk", "朱镕基总理会见代表团"),  # 镕 is GBK's, not GB2312's
         ("Shift_JIS", "cp932", "①番の路線が変更"),  # ① is Windows's, not Shift_JIS's
         ("ISO-8859-1", "cp1252", "“Quoted” – €5"),  # latin-1's control bytes, as browsers read them
+        ("ISO-8859-1", "utf-8", "Łódź i Gdańsk"),  # a byte latin-1 never uses: the label is wrong
     ],
 )
 def test_a_feed_labelled_as_browsers_read_it(label: str, codec: str, title: str) -> None:
