@@ -161,10 +161,26 @@ def undouble_utf8(text: str) -> str:
     return _DOUBLE_ENCODED.sub(_undouble, text)
 
 
+# The same written as entities ("isn&acirc;&euro;&trade;t": a CMS that escaped its
+# misread text for HTML), which only the parser would decode, after the pass above.
+_DOUBLE_AS_ENTITIES = re.compile(
+    f"&(?:Acirc|Atilde|Auml|Aring|acirc);(?:&#?\\w{{1,8}};|{_CONTINUATION}){{1,2}}"
+)
+
+
+def _undouble_entities(match: re.Match[str]) -> str:
+    found = match.group()
+    written = html_lib.unescape(found)
+    once = undouble_utf8(written)
+    # Never a character the page escaped for a reason ("&lt;", "&amp;").
+    return found if once == written or any(c in "<>&\"'" for c in once) else once
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Bytes to text: the header's charset, then the document's meta, then detection; and
-    characters encoded as UTF-8 twice decoded once more (``undouble_utf8``)."""
-    return undouble_utf8(_decoded(body, content_type))
+    characters encoded as UTF-8 twice decoded once more (``undouble_utf8``), also where the
+    page wrote them as entities."""
+    return _DOUBLE_AS_ENTITIES.sub(_undouble_entities, undouble_utf8(_decoded(body, content_type)))
 
 
 def _decoded(body: bytes, content_type: str | None) -> str:

@@ -957,6 +957,26 @@ def test_text_encoded_as_utf8_twice_is_decoded_once_more(text, once):
 
 
 @pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("isn&acirc;&euro;&trade;t just", "isn’t just"),  # a CMS escaped its misread text
+        ("caf&Atilde;&copy; &amp; bar", "café &amp; bar"),
+        ("x &Acirc;&nbsp;y", "x \u00a0y"),
+        ("&acirc;&lt;&gt; stays", "&acirc;&lt;&gt; stays"),  # escaped for a reason: kept
+        ("pâté &amp; &acirc;me", "pâté &amp; &acirc;me"),  # real text
+    ],
+)
+def test_text_encoded_twice_and_written_as_entities_is_decoded_once_more(written, read):
+    assert decode_html(f"<p>{written}</p>".encode(), "text/html; charset=utf-8") == f"<p>{read}</p>"
+
+
+def test_a_run_of_such_entities_is_read_in_linear_time():
+    started = time.monotonic()
+    decode_html(b"<p>" + b"&acirc;&euro;" * 200_000 + b"&Atilde;" * 200_000 + b"</p>")
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "A pâté» and “ATTACHÉ”, plain café – “quoted”",  # real text that looks alike
