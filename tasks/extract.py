@@ -885,7 +885,9 @@ def jsonld_article_body(objects: list[dict[str, Any]]) -> str:
     body = bodies.pop()
     if "<" in body and ">" in body:
         body = _TAG.sub("", _BODY_BREAK.sub("\n", body))
-    lines = (" ".join(line.split()) for line in html_lib.unescape(body).splitlines())
+    # JSON's escapes ("\\u00e2\\u20ac\\u2122") and HTML's are read only here, after the
+    # page's pass for text encoded twice (decode_html): the body gets its own.
+    lines = (" ".join(line.split()) for line in undouble_utf8(html_lib.unescape(body)).splitlines())
     return "\n".join(line for line in lines if line)
 
 
