@@ -45,7 +45,7 @@ def browser_codec(label: str) -> str:
 
 def is_wide(label: str) -> bool:
     """Whether ``label`` names UTF-16 or UTF-32, in which every character of markup has a
-    zero byte: a label read from bytes that are ASCII, or that have none, is a slip."""
+    zero byte: such a label on bytes with none (read from them as ASCII) is a slip."""
     try:
         return codecs.lookup(browser_codec(label)).name.startswith(("utf-16", "utf-32"))
     except LookupError:
