@@ -52,6 +52,15 @@ def is_wide(label: str) -> bool:
         return False
 
 
+def strict_decode(data: bytes, codec: str) -> str | None:
+    """``data`` decoded as ``codec``; None where a byte does not read, or there is no such
+    codec."""
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
 def lenient_decode(data: bytes, codec: str) -> str | None:
     """``data`` decoded as ``codec``, a U+FFFD for each byte it cannot read, where those are
     fewer than the characters outside ASCII it does read: a stray byte of another charset

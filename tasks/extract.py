@@ -23,7 +23,7 @@ import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
 
-from tasks.charsets import browser_codec, is_wide, lenient_decode
+from tasks.charsets import browser_codec, is_wide, lenient_decode, strict_decode
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import (
     ARTICLE_TYPES,
@@ -199,17 +199,14 @@ def _decoded(body: bytes, content_type: str | None) -> str:
     # browsers read as UTF-8) would decode to nonsense, or fail only on an odd length.
     wide_possible = b"\x00" in body[:1024]
     labelled = [browser_codec(name) for name in candidates if wide_possible or not is_wide(name)]
-    for codec in [*labelled, "utf-8"]:
-        try:
-            return body.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    # No label reads every byte: the first that reads nearly all of them (UTF-8 where none
-    # does), as a browser reads a page by its label whatever a stray byte says; else a guess.
-    for codec in [*labelled, "utf-8"]:
-        text = lenient_decode(body, codec)
-        if text is not None:
-            return text
+    # The first label that reads every byte, else the first that reads nearly all of them
+    # (UTF-8 where none does), as a browser reads a page by its label whatever a stray byte
+    # says; else a guess.
+    for decode in (strict_decode, lenient_decode):
+        for codec in [*labelled, "utf-8"]:
+            text = decode(body, codec)
+            if text is not None:
+                return text
     guess = from_bytes(body[:200_000]).best()
     if guess is not None and guess.encoding:
         return body.decode(guess.encoding, errors="replace")

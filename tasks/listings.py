@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.etree import _Element
 
-from tasks.charsets import browser_codec, is_wide, lenient_decode
+from tasks.charsets import browser_codec, is_wide, lenient_decode, strict_decode
 from tasks.months import MONTHS_BY_NAME
 from tasks.urls import is_http_url
 from wirehouse.errors import InputError, ParseError
@@ -314,17 +314,10 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def _decode_with(data: bytes, codec: str) -> str | None:
-    try:
-        return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return None
-
-
 def _decode_legacy(data: bytes) -> str:
     # Bytes labelled (or guessed) Latin-1 are windows-1252 in practice (as browsers assume);
     # latin-1 is the total fallback for the five bytes cp1252 leaves undefined.
-    return _decode_with(data, "cp1252") or data.decode("latin-1")
+    return strict_decode(data, "cp1252") or data.decode("latin-1")
 
 
 def _decode_xml(data: bytes) -> str:
@@ -341,7 +334,7 @@ def _decode_xml(data: bytes) -> str:
     if declared and not is_wide(label := declared.group(1).decode("ascii")):
         # Read as browsers read it (latin-1 as windows-1252); where it fails on a byte,
         # UTF-8 is likelier than the label (a latin-1 feed has no C1 controls).
-        text = _decode_with(data, browser_codec(label))
+        text = strict_decode(data, browser_codec(label))
         if text is not None:
             return text
     # No usable label (uolNoticias.rss has none and is Latin-1), or one that fails.
@@ -351,7 +344,7 @@ def _decode_xml(data: bytes) -> str:
 def _decode_utf8_or_legacy(data: bytes) -> str:
     """UTF-8 when the bytes mostly are (a stray Latin-1 byte in a UTF-8 feed costs one
     U+FFFD, not a page of mojibake), else windows-1252."""
-    return _decode_with(data, "utf-8") or lenient_decode(data, "utf-8") or _decode_legacy(data)
+    return strict_decode(data, "utf-8") or lenient_decode(data, "utf-8") or _decode_legacy(data)
 
 
 def _drop_doctype(text: str) -> tuple[str, set[str]]:

@@ -362,13 +362,12 @@ def page_dates(
             return PageDates(_with_url_day(published, url), modified, source)
     if own_url_day is not None and _EARLIEST.date() <= own_url_day <= now.date():
         return PageDates(_day_stamp(own_url_day), modified, "url")
-    byline = byline_date(tree, now)
+    byline, updated = byline_dates(tree, now)
     if byline is not None:
         return PageDates(byline, modified, "byline")
     # The page shows no date beside its headline but its "Updated ..." line: the latest it
     # can have been published, and the date its readers take for it. htmldate's search of
     # the rest would take the oldest date anywhere on the page (a comment's, a footer's).
-    updated = byline_date(tree, now, labelled_update=True)
     if updated is not None:
         return PageDates(updated, modified or updated, "updated")
     # Markup is silent: htmldate reads other markup, then the text.
@@ -545,19 +544,25 @@ def _days_shown(tree: lxml.html.HtmlElement) -> set[date]:
 
 
 def byline_date(
-    tree: lxml.html.HtmlElement,
-    now: datetime,
-    *,
-    before_text: bool = False,
-    labelled_update: bool = False,
+    tree: lxml.html.HtmlElement, now: datetime, *, before_text: bool = False
 ) -> Stamp | None:
     """The date shown beside the headline, as a reader sees it: a publication date, never
     one labelled as an update. ``before_text``: only a dateline between the headline and
     the first paragraph of running text (not a date in what follows the article, when it
-    is short). ``labelled_update``: an update's date too ("Last updated: ...")."""
+    is short)."""
+    return byline_dates(tree, now, before_text=before_text)[0]
+
+
+def byline_dates(
+    tree: lxml.html.HtmlElement, now: datetime, *, before_text: bool = False
+) -> tuple[Stamp | None, Stamp | None]:
+    """``byline_date``'s date, and the first date beside the headline labelled as an update
+    ("Last updated: ...") before it, or in its place where there is none; one walk of the
+    page for both."""
+    updated = None
     pieces, headline = _visible_pieces(tree, _BYLINE_AFTER)
     if headline is None:
-        return None
+        return None, None
     start = max(0, headline - _BYLINE_BEFORE)
     for index in range(start, min(len(pieces), headline + _BYLINE_AFTER)):
         text, holder = pieces[index]
@@ -573,13 +578,16 @@ def byline_date(
         label = text[: match.start()] if match else ""
         if index > 0 and len(pieces[index - 1][0]) <= 30:
             label = pieces[index - 1][0] + " " + label
-        if (_UPDATED_LABEL.search(label) and not labelled_update) or _in_dated_teasers(holder):
+        if _in_dated_teasers(holder):
             continue
-        if stamp is not None:
-            return stamp
-        if day is not None and _EARLIEST.date() <= day <= now.date():
-            return _day_stamp(day)
-    return None
+        if stamp is None and day is not None and _EARLIEST.date() <= day <= now.date():
+            stamp = _day_stamp(day)
+        if stamp is None:
+            continue
+        if not _UPDATED_LABEL.search(label):
+            return stamp, updated
+        updated = updated or stamp
+    return None, updated
 
 
 def _time_element_stamp(
