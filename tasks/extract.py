@@ -39,7 +39,7 @@ from tasks.page_metadata import (
     linked_author,
     page_metadata,
 )
-from tasks.text import count_words, fold
+from tasks.text import count_words, fold, spaced_words
 from tasks.urls import (
     domain_of,
     is_front_page,
@@ -447,9 +447,9 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
     for line in (raw.strip() for raw in text.splitlines()):
         if not line:
             continue
-        if _FURNITURE.match(line) or (len(line.split()) <= 30 and _LOGIN_WALL.search(line)):
+        if _FURNITURE.match(line) or (spaced_words(line) <= 30 and _LOGIN_WALL.search(line)):
             continue
-        if 5 <= len(line.split()) <= 25 and fold(line) in link_texts:
+        if 5 <= spaced_words(line) <= 25 and fold(line) in link_texts:
             # A whole line that is the text of a link to another page is a teaser for it,
             # and the date line that follows belongs to that teaser.
             skip_date_after_card = teaser_after_kept = True
@@ -466,8 +466,8 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
     while (
         teaser_after_kept
         and kept
-        and len(kept[-1].split()) <= 3
-        and not kept[-1].endswith((".", "!", "?", "”", '"'))
+        and spaced_words(kept[-1]) <= 3
+        and not kept[-1].endswith((".", "!", "?", "”", '"', "。", "！", "？"))
     ):
         kept.pop()
     return "\n".join(kept), teasers
@@ -479,11 +479,12 @@ def _without_related_tail(lines: list[str]) -> list[str]:
     sentence of its own, after at least three lines of the text."""
     for at in range(3, len(lines)):
         heading = lines[at].strip("-#*| ").strip()
-        if len(heading.split()) > 6 or not _RELATED_HEADING.match(heading):
+        if spaced_words(heading) > 6 or not _RELATED_HEADING.match(heading):
             continue
         rest = lines[at + 1 :]
         if len(rest) <= RELATED_TAIL_LINES and all(
-            len(line.split()) <= 20 and not (len(line.split()) >= 12 and _SENTENCE_END.search(line))
+            spaced_words(line) <= 20
+            and not (spaced_words(line) >= 12 and _SENTENCE_END.search(line))
             for line in rest
         ):
             return lines[:at]
@@ -510,7 +511,7 @@ def page_headline(title: str | None, headings: list[str]) -> str | None:
     the title of its metadata (a section's <h1> or a logo shares none), else that title."""
     known = set(_TITLE_WORDS.findall(fold(title or "")))
     for heading in headings:
-        if len(heading.split()) <= 30 and (
+        if spaced_words(heading) <= 30 and (
             not title or len(known & set(_TITLE_WORDS.findall(fold(heading)))) >= 2
         ):
             return _without_dateline(heading, title)
@@ -524,8 +525,8 @@ def without_tagline(title: str | None) -> str | None:
     if not title or "|" not in title:
         return title
     parts = [part.strip() for part in title.split("|") if part.strip()]
-    longest = max(parts, key=lambda part: len(part.split()), default=title)
-    return longest if len(longest.split()) >= 2 else title
+    longest = max(parts, key=spaced_words, default=title)
+    return longest if spaced_words(longest) >= 2 else title
 
 
 def _without_dateline(heading: str, title: str | None) -> str:
@@ -535,7 +536,7 @@ def _without_dateline(heading: str, title: str | None) -> str:
     if not match or fold(match.group(0).strip(" |·•:-")) in fold(title or ""):
         return heading
     trimmed = heading[: match.start()] + heading[match.end() :]
-    return trimmed if len(trimmed.split()) >= 2 else heading
+    return trimmed if spaced_words(trimmed) >= 2 else heading
 
 
 # A page's markup may give a title, author or site name of megabytes (one <title> of 1 MB

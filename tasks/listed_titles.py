@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.text import count_words, fold
+from tasks.text import count_words, fold, spaced_words
 
 REJECTION_REASON = "site_list"  # rejections.reason of a page found to list its site's articles
 MIN_TITLE_WORDS = 4
@@ -40,7 +40,7 @@ def title_key(line: str | None) -> str | None:
     """A title or a line as compared (Unicode, case, spacing and the quotes around it
     folded), or None when it is too short to weigh."""
     folded = fold(line or "").strip("\"'“”‘’«» ")
-    return folded if len(folded.split()) >= MIN_TITLE_WORDS else None
+    return folded if spaced_words(folded) >= MIN_TITLE_WORDS else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,8 @@ def _edge_run(lines: list[str], is_title: list[bool], *, past_last_title: bool) 
     for line, listed in zip(lines, is_title, strict=True):
         stripped = line.strip()
         if not listed and (
-            count_words(stripped) > SHORT_LINE_WORDS or stripped.endswith((".", "!", "?"))
+            count_words(stripped) > SHORT_LINE_WORDS
+            or stripped.endswith((".", "!", "?", "。", "！", "？"))
         ):
             break
         run += 1

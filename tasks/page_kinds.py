@@ -21,6 +21,7 @@ import lxml.html
 from lxml import etree
 
 from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day
+from tasks.text import spaced_words
 from tasks.urls import host_domain, is_named_host
 
 _PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
@@ -116,8 +117,7 @@ class PageSignals:
     shop_controls: tuple[str, ...] = ()
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+_words = spaced_words
 
 
 def _flat(text: str) -> str:

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from tasks.text import fold
+from tasks.text import fold, spaced_words
 
 MIN_LINE_WORDS = 4  # shorter lines ("Share", "Related", "Comments") are too common to weigh
 HEAD_LINES = 8  # lines of that length looked at from the start of a text
@@ -48,7 +48,7 @@ def _key(normalised: str) -> int:
 def line_key(line: str) -> int | None:
     """The key of a line that can be furniture (``MIN_LINE_WORDS`` words or more), else None."""
     normalised = fold(line)
-    if len(normalised.split()) < MIN_LINE_WORDS:
+    if spaced_words(normalised) < MIN_LINE_WORDS:
         return None
     return _key(normalised)
 
@@ -106,8 +106,8 @@ def without_furniture(text: str, furniture: Collection[int]) -> str | None:
     if head == 0 and tail == len(lines):
         return None
     kept = lines[head:tail]
-    total = len(text.split())
-    taken = total - sum(len(line.split()) for line in kept)
+    total = spaced_words(text)
+    taken = total - sum(spaced_words(line) for line in kept)
     if not kept or taken > MAX_TAKEN_SHARE * total:
         return None
     return "\n".join(kept).strip("\n")

@@ -602,6 +602,7 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
         ("Toddler sleep | Patient Education | Children's Hospital", "Toddler sleep"),
         ("Models | Docs", "Models | Docs"),  # no part of two words or more: left as it is
         ("A headline with no pipe", "A headline with no pipe"),
+        ("港口改造计划仍未决定 | 新闻网", "港口改造计划仍未决定"),  # Chinese has no spaces
         (None, None),
     ],
 )  # fmt: skip
@@ -1173,3 +1174,32 @@ def test_json_ld_nested_past_any_parser_s_depth_is_no_json_ld():
         "<h1>Ferry timetable vote</h1><article>" + BODY_HTML + "</article></body></html>"
     )
     assert stored_lines(page) == BODY_PARAGRAPHS
+
+
+ZH_PROSE = (
+    "市议会星期二晚上开会讨论港口改造计划，这个计划已经争论了两年多，至今仍未作出任何决定。"
+    "议员们表示，他们希望在年底之前听取更多居民的意见，然后再进行最后的投票。"
+)
+
+
+def test_a_chinese_article_beside_other_articles_headlines_is_kept_whole():
+    # Counted by spaces, a Chinese paragraph was one word and a Chinese headline too: the
+    # article had no prose and a title as short as a section's name, and with a column of
+    # teasers beside it, it was taken for a section's list of other pages.
+    paragraphs = "".join(f"<p>第{n}段：{ZH_PROSE}</p>" for n in range(8))
+    related = "".join(
+        f'<li class="tile"><a href="/shehui/{i}.html"><img src="/i{i}.jpg"></a>'
+        f'<h3><a href="/shehui/{i}.html">港口改造计划第{i}次听证会今天在市政厅举行</a></h3>'
+        "\n<span>来源：新闻网</span></li>"
+        for i in range(12)
+    )
+    html = (
+        '<html lang="zh"><head><title>港口改造计划仍未决定 | 新闻网</title></head><body>'
+        f"<article><h1>港口改造计划仍未决定</h1>{paragraphs}</article>"
+        f'<aside><h2>相关新闻</h2><ul class="related">{related}</ul></aside></body></html>'
+    )
+    url = "https://news.example.cn/shehui/harbour-plan.html"
+    found = extract_page(html.encode(), url, "text/html; charset=utf-8", SETTINGS, "rec")
+    assert isinstance(found, Extraction), found
+    assert found.title == "港口改造计划仍未决定"
+    assert found.text.count("至今仍未作出任何决定") == 8

@@ -99,6 +99,22 @@ def test_an_article_s_own_title_and_short_titles_never_count():
     assert listed_titles(text, "copy", TITLES[0], titles) is None
 
 
+def test_a_chinese_site_s_titles_are_weighed_by_their_characters():
+    # counted by spaces, a Chinese title was one word, too short to ever count
+    titles = [
+        "港口改造计划第一次听证会今天举行",
+        "渡轮新时刻表获市议会批准",
+        "暴风雨来临渔船提前返港",
+        "东门学校董事会任命新校长",
+    ]
+    site = SiteTitles()
+    for i, title in enumerate(titles):
+        site.add(f"z{i}", title)
+    section = "\n".join(line for t in titles for line in (t, "简短摘要。"))
+    found = listed_titles(section, "front", "最新消息", site)
+    assert found is not None and found.lists_the_site
+
+
 def test_a_text_that_is_mostly_other_titles_is_left_whole():
     text = "\n".join([TITLES[0], TITLES[1], "One short line of its own here."])
     found = listed_titles(text, "teaser", "A teaser page", site_titles())

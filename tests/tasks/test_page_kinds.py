@@ -377,3 +377,52 @@ def test_a_long_run_of_digits_and_commas_is_read_in_linear_time():
         started = time.monotonic()
         assert weighs_shape(found, "https://site.example/a", main_text=run) is False
         assert time.monotonic() - started < 10
+
+
+# Chinese is written without spaces: counted by spaces, a paragraph was one word, so a
+# Chinese article had no prose and a Chinese section page no headline links.
+ZH_PROSE = (
+    "市议会星期二晚上开会讨论港口改造计划，这个计划已经争论了两年多，至今仍未作出任何决定。"
+    "议员们表示，他们希望在年底之前听取更多居民的意见，然后再进行最后的投票。"
+)
+
+
+def zh_card(i: int) -> str:
+    return (
+        f'<li class="tile"><a href="/shehui/{i}.html"><img src="/i{i}.jpg"></a>'
+        f'<h3><a href="/shehui/{i}.html">港口改造计划第{i}次听证会今天在市政厅举行</a></h3></li>'
+    )
+
+
+def test_a_chinese_article_with_related_links_is_an_article():
+    linked = f'<p><a href="/shehui/plan.html">港口计划</a>{ZH_PROSE}</p>'
+    body = linked * 2 + f"<p>{ZH_PROSE}</p>" * 6
+    related = "".join(zh_card(i) for i in range(12))
+    found = signals(
+        f"<html><body><article><h1>港口改造计划仍未决定</h1>{body}</article>"
+        f"<ul>{related}</ul></body></html>",
+        url="https://news.example.cn/shehui/harbour-plan.html",
+    )
+    assert found.prose_block_words >= 300
+    assert found.headline_links >= 12
+    text = "\n".join(["港口计划" + ZH_PROSE] * 2 + [ZH_PROSE] * 6)
+    assert prose_lines(text, found.card_texts) == 8
+    kind = page_kind(found, url="https://news.example.cn/shehui/harbour-plan.html",
+                     title="港口改造计划仍未决定", main_text=text, words=640,
+                     dated_by_markup=False, visible_chars=len(text) + 300,
+                     link_share=0.06)  # fmt: skip
+    assert kind is None
+
+
+def test_a_chinese_section_of_headlines_is_a_listing():
+    teasers = "".join(zh_card(i) for i in range(15))
+    found = signals(
+        f"<html><body><h1>社会</h1><ul>{teasers}</ul></body></html>",
+        url="https://news.example.cn/shehui/",
+    )
+    assert found.cards == 15 and found.headline_links >= 15
+    text = "\n".join(f"港口改造计划第{i}次听证会今天在市政厅举行" for i in range(15))
+    kind = page_kind(found, url="https://news.example.cn/shehui/", title="社会",
+                     main_text=text, words=300, dated_by_markup=False,
+                     visible_chars=len(text) + 20)  # fmt: skip
+    assert kind is not None and kind[0] == "listing"

@@ -67,6 +67,19 @@ def test_a_text_that_is_mostly_furniture_is_left_whole():
     assert without_furniture(story(2), keys(NEWSLETTER)) is None
 
 
+def test_a_chinese_sites_furniture_is_weighed_by_its_characters():
+    # Chinese puts no spaces between words: counted by spaces, its lines were one word each,
+    # too short to ever be weighed as furniture.
+    notice = "本网站所有内容版权归新闻网所有，未经许可不得转载。"
+    body = [
+        f"第{n}段：市议会星期二晚上开会讨论港口改造计划，至今仍未作出任何决定。" for n in range(4)
+    ]
+    text = "\n".join([*body, notice])
+    assert line_key(notice) is not None
+    assert line_key("分享") is None  # "Share": too short to tell a site
+    assert without_furniture(text, keys(notice)) == "\n".join(body)
+
+
 def context(tmp_path: Path) -> RunContext:
     return RunContext(
         db_path=str(tmp_path / "news.duckdb"), archive_dir=str(tmp_path / "archive"), run_id="t"
