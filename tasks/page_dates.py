@@ -424,16 +424,23 @@ def url_day(url: str) -> date | None:
 # Any English spelling of a month, for other patterns (a byline's trailing date).
 MONTH_NAMES = f"(?:{ENGLISH_MONTH_PATTERN})"
 # A date as a page writes it for readers, in English or another language's month names
-# ("March 3, 2024", "3 March 2024", "04-ago-2021", "3. März 2024", "3 de marzo de 2024").
+# ("March 3, 2024", "3 March 2024", "04-ago-2021", "3. März 2024", "3 de marzo de 2024"),
+# or in Chinese, Japanese or Korean ("2024年3月5日").
 _TEXT_DATE = re.compile(
     rf"\b(?:(?P<y1>(?:19|20)\d{{2}})-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)"
     rf"|(?P<mn2>{MONTH_NAME_PATTERN})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
     rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?(?:\s+de)?(?:\s+|-)(?P<mn3>{MONTH_NAME_PATTERN})\.?,?"
     rf"(?:\s+de)?(?:\s+|-)(?P<y3>(?:19|20)\d{{2}})"
-    rf"|(?P<d4>[0-3]\d)\.(?P<m4>[01]\d)\.(?P<y4>(?:19|20)\d{{2}}))\b",
+    rf"|(?P<d4>[0-3]\d)\.(?P<m4>[01]\d)\.(?P<y4>(?:19|20)\d{{2}}))\b"
+    # Chinese, Japanese and Korean sign the year, month and day ("2024年3月5日", "2024년 3월
+    # 5일") and set no space around a date: no word boundary to stand on.
+    rf"|(?<!\d)(?P<y5>(?:19|20)\d{{2}})\s*[年년]\s*(?P<m5>1[0-2]|0?[1-9])\s*[月월]"
+    rf"\s*(?P<d5>3[01]|[12]\d|0?[1-9])(?!\d)",
     re.I,
 )
-_UPDATED_LABEL = re.compile(r"\b(updated|modified|edited|revised|reviewed|refreshed)\b", re.I)
+_UPDATED_LABEL = re.compile(
+    r"\b(updated|modified|edited|revised|reviewed|refreshed)\b|更新|修改|수정|업데이트", re.I
+)
 _BYLINE_BEFORE = 4  # text pieces before the headline (a date above it, in the kicker)
 _BYLINE_AFTER = 12  # ... and after it (the byline, the first paragraph)
 
@@ -447,6 +454,8 @@ def _text_date(match: re.Match[str]) -> date | None:
             return date(int(parts["y2"]), MONTHS_BY_NAME[parts["mn2"].lower()], int(parts["d2"]))
         if parts["y3"]:
             return date(int(parts["y3"]), MONTHS_BY_NAME[parts["mn3"].lower()], int(parts["d3"]))
+        if parts["y5"]:
+            return date(int(parts["y5"]), int(parts["m5"]), int(parts["d5"]))
         return date(int(parts["y4"]), int(parts["m4"]), int(parts["d4"]))
     except ValueError:
         return None
@@ -576,8 +585,9 @@ def byline_dates(
         if stamp is None and day is None:
             continue
         label = text[: match.start()] if match else ""
-        if index > 0 and len(pieces[index - 1][0]) <= 30:
-            label = pieces[index - 1][0] + " " + label
+        before = pieces[index - 1][0] if index > 0 else ""
+        if len(before) <= 30 and not _TEXT_DATE.search(before):  # a label ("Updated:"), not
+            label = before + " " + label  # a dateline of its own
         if _in_dated_teasers(holder):
             continue
         if stamp is None and day is not None and _EARLIEST.date() <= day <= now.date():

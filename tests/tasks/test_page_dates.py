@@ -200,6 +200,10 @@ def test_a_time_elements_datetime_against_the_words_it_shows(label, shown, day):
         ("Publicado el 3 de marzo de 2024", date(2024, 3, 3)),
         ("Publié le 12 août 2023", date(2023, 8, 12)),
         ("Posted 04-Aug-2021", date(2021, 8, 4)),
+        ("发布时间：2024年3月5日 14:30", date(2024, 3, 5)),  # no space around the date
+        ("2023年09月15日 来源：新华网", date(2023, 9, 15)),
+        ("公開日：2024年3月5日", date(2024, 3, 5)),
+        ("입력 2024년 3월 5일 오후 2:30", date(2024, 3, 5)),
     ],
 )
 def test_a_dateline_in_another_language_dates_the_page(shown, day):
@@ -268,10 +272,21 @@ def test_an_update_line_dates_a_page_that_shows_no_other_date():
     assert found.modified is not None and found.modified.day == date(2024, 12, 31)
 
 
-def test_an_update_line_never_stands_in_for_a_shown_publication_date():
-    page = tree(
-        body="<h1>A headline</h1><div>Last updated: <span>January 5, 2025</span></div>"
-        "<div>Published 3 March 2021 by A. Writer</div><p>Text.</p>"
-    )
+@pytest.mark.parametrize(
+    "update",
+    ["Last updated: <span>January 5, 2025</span>", "Last updated: January 5, 2025"],
+)
+def test_an_update_line_never_stands_in_for_a_shown_publication_date(update):
+    page = tree(body=f"<h1>A headline</h1><div>{update}</div><div>3 March 2021</div><p>Text.</p>")
     found = page_dates(page, "https://example.com/a-piece", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", date(2021, 3, 3))
+
+
+def test_an_update_line_in_chinese_is_an_update_not_the_publication_date():
+    # and a dateline after an update line is not labelled by it
+    page = tree(
+        body="<h1>港口改造计划仍未决定</h1><div>更新时间：2025年1月5日</div>"
+        "<div>发布时间：2021年3月3日</div><p>正文。</p>"
+    )
+    found = page_dates(page, "https://example.cn/a-piece", now=NOW)
     assert (found.source, found.published and found.published.day) == ("byline", date(2021, 3, 3))
