@@ -87,7 +87,27 @@ _RELATED_HEADING = re.compile(
     r"|articles|like this|to read)(?: [\w'’.&-]+){0,3}|recommended(?: for you| reading"
     r"| stories| articles)?|popular (?:posts|articles|stories)|trending(?: now| stories)?"
     r"|latest (?:posts|news|articles|stories)|also read|most (?:read|popular)|keep reading"
-    r"|don'?t miss|up next|what to read next|other (?:articles|posts|stories))\s*:?$",
+    r"|don'?t miss|up next|what to read next|other (?:articles|posts|stories)"
+    # ... and as sites in other languages write it
+    r"|(?:das|dieses) (?:thema )?könnte (?:dich|sie) (?:auch )?interessieren|auch interessant"
+    r"|mehr zum thema(?: [\w'’.&-]+){0,3}|weitere (?:artikel|beiträge|themen|nachrichten)"
+    r"|lesen sie auch|lies auch|ähnliche (?:artikel|beiträge)|verwandte (?:artikel|beiträge)"
+    r"|(?:à )?lire aussi|à lire également|sur le même sujet|(?:articles|contenus) similaires"
+    r"|vous aimerez aussi|(?:también )?te puede interesar|(?:noticias|artículos) relacionad[oa]s"
+    r"|lee también|leia também|veja também|(?:notícias|artigos) relacionad[oa]s|leggi anche"
+    r"|articoli correlati|potrebbe interessarti|lees ook|gerelateerde artikelen"
+    r"|czytaj (?:też|także)|zobacz (?:też|także)|polecamy"
+    r"|相关阅读|相关新闻|相关文章|延伸阅读|推荐阅读|関連記事|関連ニュース|あわせて読みたい)\s*[:：]?$",
+    re.I,
+)
+# A line that points to another article in the middle of a text: a "read also" label and
+# the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
+_READ_ALSO = re.compile(
+    r"^(?:(?:also )?read (?:also|more|next)?|also read|see also|related|more"
+    r"|lesen sie (?:auch|mehr)|lies auch|auch interessant|mehr zum thema|siehe auch"
+    r"|(?:à )?lire aussi|voir aussi|lee también|lea también|leia também|veja também"
+    r"|leggi anche|lees ook|czytaj (?:też|także)|zobacz (?:też|także)|dowiedz się więcej"
+    r"|相关阅读|延伸阅读|関連記事)\s*[:：»>|–—-]+\s*",
     re.I,
 )
 RELATED_TAIL_LINES = 15  # a list of other pages after its heading, at most
@@ -449,11 +469,16 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
             continue
         if _FURNITURE.match(line) or (spaced_words(line) <= 30 and _LOGIN_WALL.search(line)):
             continue
-        if 5 <= spaced_words(line) <= 25 and fold(line) in link_texts:
+        label = _READ_ALSO.match(line)
+        pointed = line[label.end() :] if label else ""  # "Also read: <headline>"
+        if (5 <= spaced_words(line) <= 25 and fold(line) in link_texts) or (
+            pointed and fold(pointed) in link_texts
+        ):
             # A whole line that is the text of a link to another page is a teaser for it,
-            # and the date line that follows belongs to that teaser.
+            # and so is such a text after a "read also" label; the date line that follows
+            # belongs to that teaser.
             skip_date_after_card = teaser_after_kept = True
-            teasers.append((len(kept), line))
+            teasers.append((len(kept), pointed or line))
             continue
         if skip_date_after_card and _DATE_ONLY.match(line):
             skip_date_after_card = False

@@ -432,6 +432,33 @@ def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
     assert clean_text("\n".join(story + own), frozenset()) == "\n".join(story + own)
 
 
+@pytest.mark.parametrize(
+    "heading",
+    ["Auch interessant:", "Das könnte Sie auch interessieren", "À lire aussi", "Czytaj też:",
+     "Mehr zum Thema auf UEPO.de", "Artículos relacionados", "相关阅读"],
+)  # fmt: skip
+def test_a_closing_list_of_other_pages_goes_under_a_heading_in_any_language(heading):
+    story = [
+        "Der Rat tagte am Dienstag, um über den Hafenplan abzustimmen, nach zwei Jahren.",
+        "Er wurde mit sieben zu vier Stimmen angenommen; die Arbeiten beginnen im Frühjahr.",
+        "Die Gegner kündigten an, vor Gericht zu ziehen.",
+    ]
+    related = [heading, "- Fährpreise steigen im Mai", "- Neue Brücke eröffnet"]
+    assert clean_text("\n".join(story + related), frozenset()) == "\n".join(story)
+
+
+@pytest.mark.parametrize(
+    "label", ["Also read: ", "READ MORE: ", "À lire aussi » ", "Czytaj też: ", "Lea también: "]
+)
+def test_a_read_also_line_that_points_to_another_article_goes(label):
+    headline = "Ferry fares to rise in May as fuel costs climb"
+    text = f"First paragraph of the story.\n{label}{headline}\nSecond paragraph."
+    links = frozenset({headline.casefold()})
+    assert clean_text(text, links) == "First paragraph of the story.\nSecond paragraph."
+    # the same words that link nowhere are the story's own
+    assert clean_text(text, frozenset()) == text
+
+
 def test_clean_text_drops_teaser_cards_that_are_link_texts():
     teaser = "Russian authorities say a Ukrainian attack on a Black Sea shipyard wounded 24 people"
     text = f"First paragraph of the story.\n{teaser}\nSept. 13, 2023\nSecond paragraph."
