@@ -90,8 +90,11 @@ _RELATED_HEADING = re.compile(
     r"|don'?t miss|up next|what to read next|other (?:articles|posts|stories)"
     # ... and as sites in other languages write it
     r"|(?:das|dieses) (?:thema )?könnte (?:dich|sie) (?:auch )?interessieren|auch interessant"
-    r"|mehr zum thema(?: [\w'’.&-]+){0,3}|weitere (?:artikel|beiträge|themen|nachrichten)"
-    r"|lesen sie auch|lies auch|ähnliche (?:artikel|beiträge)|verwandte (?:artikel|beiträge)"
+    r"|mehr (?:zum thema|themen)(?: [\w'’.&-]+){0,3}|zum weiterlesen|schon gelesen\??"
+    r"|weitere (?:aktuelle )?(?:artikel|beiträge|themen|nachrichten)(?: [\w'’.&-]+){0,4}"
+    r"|lesen sie auch(?: [\w'’.&-]+){0,3}|lies auch|ähnliche (?:artikel|beiträge)"
+    r"|verwandte (?:artikel|beiträge)|top-themen(?: [\w'’.&-]+){0,3}"
+    r"|(?:notas|noticias) relacionadas|contenido relacionado|más sobre(?: [\w'’.&-]+){0,4}"
     r"|(?:à )?lire aussi|à lire également|sur le même sujet|(?:articles|contenus) similaires"
     r"|vous aimerez aussi|(?:también )?te puede interesar|(?:noticias|artículos) relacionad[oa]s"
     r"|lee también|leia também|veja também|(?:notícias|artigos) relacionad[oa]s|leggi anche"
@@ -100,6 +103,14 @@ _RELATED_HEADING = re.compile(
     r"|相关阅读|相关新闻|相关文章|延伸阅读|推荐阅读|関連記事|関連ニュース|あわせて読みたい)\s*[:：]?$",
     re.I,
 )
+# A picture's credit under it ("Photo: Shutterstock", "© Getty Images", "Titelbild: ...",
+# "Crédits photos : ..."): a label that starts the line, as a caption writes it (a YAML
+# "image: nginx" in a code block starts lower case), and a few words after it.
+_CREDIT_LINE = re.compile(
+    r"^\(?(?:©|\(c\)\s|(?=[A-ZÉ])(?i:(?:photo(?:graph)?s?|images?|pictures?|fotos?|bild"
+    r"|titelbild)(?:\s+credits?)?(?:\s+by)?\s*:|credits?\s*:|crédits?\s+photos?\s*:|fot\.\s))"
+)
+CREDIT_LINE_WORDS = 12
 # A line that points to another article in the middle of a text: a "read also" label and
 # the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
 _READ_ALSO = re.compile(
@@ -468,6 +479,8 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
         if not line:
             continue
         if _FURNITURE.match(line) or (spaced_words(line) <= 30 and _LOGIN_WALL.search(line)):
+            continue
+        if _CREDIT_LINE.match(line) and spaced_words(line) <= CREDIT_LINE_WORDS:
             continue
         label = _READ_ALSO.match(line)
         pointed = line[label.end() :] if label else ""  # "Also read: <headline>"

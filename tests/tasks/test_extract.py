@@ -435,7 +435,8 @@ def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
 @pytest.mark.parametrize(
     "heading",
     ["Auch interessant:", "Das könnte Sie auch interessieren", "À lire aussi", "Czytaj też:",
-     "Mehr zum Thema auf UEPO.de", "Artículos relacionados", "相关阅读"],
+     "Mehr zum Thema auf UEPO.de", "Schon gelesen?", "Weitere Beiträge aus der Kolumne:",
+     "Artículos relacionados", "NOTAS RELACIONADAS", "相关阅读"],
 )  # fmt: skip
 def test_a_closing_list_of_other_pages_goes_under_a_heading_in_any_language(heading):
     story = [
@@ -445,6 +446,23 @@ def test_a_closing_list_of_other_pages_goes_under_a_heading_in_any_language(head
     ]
     related = [heading, "- Fährpreise steigen im Mai", "- Neue Brücke eröffnet"]
     assert clean_text("\n".join(story + related), frozenset()) == "\n".join(story)
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ["Photo: Shutterstock", "© Oli Scarff/Getty Images", "(Credit: A. Photographer / Grist)",
+     "Titelbild: Geyres Christophe/ABACA", "Crédits photos : Bestimage", "Fot. Łukasz Nowak"],
+)  # fmt: skip
+def test_a_pictures_credit_goes_and_a_code_line_like_it_stays(credit):
+    story = "First paragraph of the story.\n{}\nSecond paragraph."
+    assert clean_text(story.format(credit), frozenset()) == story.format("").replace("\n\n", "\n")
+    # a YAML key in a code block, and a sentence that starts like a credit, are text
+    for line in (
+        "image: nginx:1.14.2",
+        "Photos of the harbour taken by the council in 1998 "
+        "show the old pier, the fish market and the ferry terminal before the fire.",
+    ):
+        assert clean_text(story.format(line), frozenset()) == story.format(line)
 
 
 @pytest.mark.parametrize(
