@@ -31,6 +31,7 @@ from tasks.page_dates import (
     jsonld_objects,
     jsonld_types,
     page_dates,
+    shown_day,
 )
 from tasks.page_kinds import page_kind, page_signals
 from tasks.page_metadata import (
@@ -111,6 +112,16 @@ _CREDIT_LINE = re.compile(
     r"|titelbild)(?:\s+credits?)?(?:\s+by)?\s*:|credits?\s*:|crédits?\s+photos?\s*:|fot\.\s))"
 )
 CREDIT_LINE_WORDS = 12
+# A line that is the page's own dateline, label and date ("Last updated on June 2, 2025",
+# "Published on: February 14, 2025", "Aktualisiert am 17.01.2021"): what the record's
+# dates say, not the article's text.
+_DATELINE_LABEL = re.compile(
+    r"^(?:last\s+|zuletzt\s+)?(?:updated|modified|published|posted|reviewed|aktualisiert"
+    r"|letzte\s+änderung|veröffentlicht|stand\s*:|mis\s+à\s+jour|publié|actualizado|publicado"
+    r"|atualizado|aggiornato|pubblicato)\b",
+    re.I,
+)
+DATELINE_WORDS = 10
 # A line that points to another article in the middle of a text: a "read also" label and
 # the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
 _READ_ALSO = re.compile(
@@ -481,6 +492,12 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
         if _FURNITURE.match(line) or (spaced_words(line) <= 30 and _LOGIN_WALL.search(line)):
             continue
         if _CREDIT_LINE.match(line) and spaced_words(line) <= CREDIT_LINE_WORDS:
+            continue
+        if (
+            _DATELINE_LABEL.match(line)
+            and spaced_words(line) <= DATELINE_WORDS
+            and shown_day(line) is not None
+        ):
             continue
         label = _READ_ALSO.match(line)
         pointed = line[label.end() :] if label else ""  # "Also read: <headline>"

@@ -461,6 +461,12 @@ def _text_date(match: re.Match[str]) -> date | None:
         return None
 
 
+def shown_day(text: str) -> date | None:
+    """The first date a text shows as pages write dates for readers, or None."""
+    match = _TEXT_DATE.search(text)
+    return _text_date(match) if match else None
+
+
 def _visible_pieces(
     tree: lxml.html.HtmlElement, after_headline: int
 ) -> tuple[list[tuple[str, lxml.html.HtmlElement]], int | None]:

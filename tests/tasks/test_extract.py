@@ -466,6 +466,21 @@ def test_a_pictures_credit_goes_and_a_code_line_like_it_stays(credit):
 
 
 @pytest.mark.parametrize(
+    "dateline",
+    ["Last updated on June 2, 2025", "Published on: February 14, 2025 07:44 PM IST",
+     "Aktualisiert am 17.01.2021", "Posted on 3 March 2024 by A. Writer"],
+)  # fmt: skip
+def test_the_pages_own_dateline_goes_and_a_sentence_with_a_date_stays(dateline):
+    story = "First paragraph of the story.\n{}\nSecond paragraph."
+    assert clean_text(story.format(dateline), frozenset()) == story.format("").replace("\n\n", "\n")
+    # the date is what makes it a dateline; a line of text that starts alike stays
+    for line in ("Updated figures are due next week.",
+                 "Published on March 3, 2024, the report found that ferry use fell by a third "
+                 "in two years, and that fares had risen faster than wages."):  # fmt: skip
+        assert clean_text(story.format(line), frozenset()) == story.format(line)
+
+
+@pytest.mark.parametrize(
     "label", ["Also read: ", "READ MORE: ", "À lire aussi » ", "Czytaj też: ", "Lea también: "]
 )
 def test_a_read_also_line_that_points_to_another_article_goes(label):
