@@ -69,7 +69,17 @@ _FURNITURE = re.compile(
         (view|show|load)\s+(\d+\s+)?comments? |
         \d+\s+comments? |
         back\s+to\s+top |
-        (updated|published|posted)\s*:?\s*$
+        (updated|published|posted)\s*:?\s* |
+        # ... and as sites in other languages write them
+        (teilen|teilen\s+mit|drucken|partager|imprimer|compartir|imprimir|condividi|stampa|
+         delen|udostępnij|drukuj)(\s*[|/·•,]\s*\w+)*\s*:? |
+        anzeige|werbung|publicité|publicidad|pubblicità|reklama |
+        weiterlesen|mehr\s+lesen|lire\s+la\s+suite|leer\s+más|leia\s+mais|czytaj\s+dalej |
+        wird\s+geladen[.…]*|chargement[.…]*|cargando[.…]*|nach\s+oben|retour\s+en\s+haut |
+        (anmelden|einloggen|abonnieren|se\s+connecter|s'abonner|iniciar\s+sesión|suscríbete)\s*[.!]? |
+        # plurals only: a German "Kommentar" heads an opinion piece
+        (\d+\s+)?(kommentare|commentaires|comentarios|commenti|komentarze)(\s*\(\d+\))? |
+        bewerten\s*:?
     )$""",
     re.I | re.X,
 )

@@ -407,6 +407,18 @@ def test_clean_text_drops_furniture_but_keeps_sentences():
     )
 
 
+@pytest.mark.parametrize(
+    "widget",
+    ["Teilen mit:", "Anzeige", "REKLAMA", "Wird geladen…", "3 Kommentare", "Weiterlesen",
+     "Partager", "Publicidad", "Nach oben"],
+)  # fmt: skip
+def test_furniture_in_other_languages_goes_and_an_opinion_pieces_label_stays(widget):
+    story = "Erster Absatz der Geschichte.\n{}\nZweiter Absatz."
+    assert clean_text(story.format(widget), frozenset()) == story.format("").replace("\n\n", "\n")
+    # "Kommentar" (singular) marks an opinion piece, as "Analyse" marks an analysis
+    assert clean_text(story.format("Kommentar"), frozenset()) == story.format("Kommentar")
+
+
 def test_clean_text_keeps_short_last_lines_when_no_teaser_went():
     assert (
         clean_text("The story ends here.\nJane Doe", frozenset())
