@@ -79,7 +79,10 @@ _FURNITURE = re.compile(
         (anmelden|einloggen|abonnieren|se\s+connecter|s'abonner|iniciar\s+sesión|suscríbete)\s*[.!]? |
         # plurals only: a German "Kommentar" heads an opinion piece
         (\d+\s+)?(kommentare|commentaires|comentarios|commenti|komentarze)(\s*\(\d+\))? |
-        bewerten\s*:?
+        bewerten\s*:? |
+        # a table of contents' heading, left when its entries (links within the page) went
+        table\s+of\s+contents\s*:?|contents\s*:|on\s+this\s+page\s*:?|in\s+this\s+article\s*:? |
+        inhaltsverzeichnis|inhalt\s*:|sommaire|índice|indice|contenidos?\s*:|目录|目次
     )$""",
     re.I | re.X,
 )
@@ -87,7 +90,13 @@ _FURNITURE = re.compile(
 _LOGIN_WALL = re.compile(
     r"^(log\s*in|sign\s*in|register|subscribe|create (an|your) account)\b"
     r"|^by (logging|signing) in\b|forgot (your )?password|(do not|don't) have an account"
-    r"|^already (a subscriber|have an account)",
+    r"|^already (a subscriber|have an account)"
+    # ... and in other languages
+    r"|^(jetzt )?(anmelden|einloggen|registrieren|abonnieren)( und weiterlesen)?[.!]?$"
+    r"|nicht (eingeloggt|angemeldet)"
+    r"|passwort vergessen|^zum newsletter anmelden|^(se connecter|s'abonner|abonnez-vous)\b"
+    r"|^pour (lire|accéder|continuer)\b.{0,40}\b(abonn|illimité)|mot de passe oublié"
+    r"|^(iniciar sesión|suscríbete|regístrate)\b|olvidaste tu contraseña",
     re.I,
 )
 # The heading of a list of other pages at the end of a text ("You might also like",

@@ -410,13 +410,17 @@ def test_clean_text_drops_furniture_but_keeps_sentences():
 @pytest.mark.parametrize(
     "widget",
     ["Teilen mit:", "Anzeige", "REKLAMA", "Wird geladen…", "3 Kommentare", "Weiterlesen",
-     "Partager", "Publicidad", "Nach oben"],
+     "Partager", "Publicidad", "Nach oben", "Table of Contents", "Inhaltsverzeichnis",
+     "Sie sind aktuell nicht eingeloggt.", "Jetzt abonnieren und weiterlesen",
+     "Pour lire la suite de cet article, abonnez-vous"],
 )  # fmt: skip
 def test_furniture_in_other_languages_goes_and_an_opinion_pieces_label_stays(widget):
     story = "Erster Absatz der Geschichte.\n{}\nZweiter Absatz."
     assert clean_text(story.format(widget), frozenset()) == story.format("").replace("\n\n", "\n")
-    # "Kommentar" (singular) marks an opinion piece, as "Analyse" marks an analysis
-    assert clean_text(story.format("Kommentar"), frozenset()) == story.format("Kommentar")
+    # "Kommentar" (singular) marks an opinion piece, as "Analyse" marks an analysis, and a
+    # sentence that asks the reader to sign up is the page's own text
+    for line in ("Kommentar", "Registrieren Sie sich jetzt und bewerten Sie unsere Produkte."):
+        assert clean_text(story.format(line), frozenset()) == story.format(line)
 
 
 def test_clean_text_keeps_short_last_lines_when_no_teaser_went():
