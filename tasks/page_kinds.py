@@ -117,9 +117,6 @@ class PageSignals:
     shop_controls: tuple[str, ...] = ()
 
 
-_words = spaced_words
-
-
 def _flat(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -206,9 +203,9 @@ def _prose_block_words(tree: lxml.html.HtmlElement) -> int:
             text = " ".join(node.text_content().split())
         else:  # only the text written directly in it, between its children
             text = " ".join(" ".join([node.text or "", *(c.tail or "" for c in node)]).split())
-            if node.tag == "td" and _words(text) < 12:
+            if node.tag == "td" and spaced_words(text) < 12:
                 continue
-        words = _words(text)
+        words = spaced_words(text)
         if words < 12:
             continue
         if node.tag in ("p", "blockquote"):
@@ -239,7 +236,7 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
         href = link.get("href")
         if not href or href.startswith("#"):
             continue
-        headline = 4 <= _words(link.text_content()) <= 25
+        headline = 4 <= spaced_words(link.text_content()) <= 25
         if not (headline or unnamed):
             continue
         try:
@@ -285,7 +282,7 @@ def _cards(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 def _is_card(node: lxml.html.HtmlElement) -> bool:
     if not any((a.get("href") or "#")[:1] != "#" for a in node.iter("a")):
         return False
-    words = _words(node.text_content())
+    words = spaced_words(node.text_content())
     rich = (
         words >= 8
         or node.find(".//img") is not None
@@ -300,7 +297,7 @@ def prose_lines(text: str, card_texts: frozenset[str]) -> int:
     return sum(
         1
         for line in text.splitlines()
-        if _words(line) >= 12
+        if spaced_words(line) >= 12
         and _SENTENCE_LINE.search(line.strip())
         and _flat(line) not in card_texts
     )
@@ -413,7 +410,7 @@ def kind_by_rules(
     linky = s.headline_links >= LINKY or s.cards >= LINKY
     slug = _slug(url)
     # A page named like a section: a short title at a short path ("Dinner", /recipes/dinner).
-    named = _words(title or "") <= 4 and len([w for w in _SLUG_WORDS.split(slug) if w]) <= 2
+    named = spaced_words(title or "") <= 4 and len([w for w in _SLUG_WORDS.split(slug) if w]) <= 2
     why = (
         f"{s.headline_links} headline links, {s.cards} cards, {s.prose_block_words} words of prose"
     )
@@ -519,10 +516,12 @@ def page_shape(
     prices), how its markup is built (cards, headline links, a prose block) and what it
     says about itself (og:type article, a date, an author, og:type website)."""
     lines = [line.strip() for line in main_text.splitlines() if line.strip()]
-    words = max(1, _words(main_text))
+    words = max(1, spaced_words(main_text))
     per_100_words = words / 100
     sentence_words = sum(
-        _words(line) for line in lines if _words(line) >= 12 and _SENTENCE_LINE.search(line)
+        spaced_words(line)
+        for line in lines
+        if spaced_words(line) >= 12 and _SENTENCE_LINE.search(line)
     )
     slug_words = len([w for w in _SLUG_WORDS.split(_slug(url)) if w])
     s = signals
@@ -532,7 +531,7 @@ def page_shape(
     # text is made of its cards and says the same few things over and over.
     templates = Counter(_DIGITS.sub("0", flat) for flat in flat_lines)
     return {
-        "title_words": math.log1p(_words(title or "")),
+        "title_words": math.log1p(spaced_words(title or "")),
         "text_share": min(1.0, len(main_text) / visible_chars) if visible_chars else 1.0,
         "priced_cards": math.log1p(s.priced_cards),
         "declares_article": float(s.declares_article),
@@ -546,7 +545,7 @@ def page_shape(
         "dated": float(dated_by_markup),
         "calls_itself_website": float(s.calls_itself_website),
         "bylined": float(bylined),
-        "short_lines": sum(1 for line in lines if _words(line) <= 5) / max(1, len(lines)),
+        "short_lines": sum(1 for line in lines if spaced_words(line) <= 5) / max(1, len(lines)),
         "product_markup": float(s.product_by_og or s.product_by_markup or s.price_markup),
         "path_depth": float(len([part for part in urlsplit(url).path.split("/") if part])),
         "shop_path": float(_at_shop_address(url)),
