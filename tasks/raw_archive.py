@@ -182,6 +182,9 @@ def resolve_warc_path(stored: str, db_dir: str | Path, archive_dir: str | Path) 
     )
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 def read_payload(warc_path: str | Path, offset: int, length: int) -> tuple[bytes, str | None]:
     """The stored body and Content-Type of the record at ``offset``."""
     try:
@@ -196,6 +199,11 @@ def read_payload(warc_path: str | Path, offset: int, length: int) -> tuple[bytes
         raise StorageUnavailable(
             f"cannot read {warc_path}: {exc.strerror or exc}", reason="archive_unreadable"
         ) from exc
+    if not chunk.startswith(_GZIP_MAGIC):
+        # Every record is its own gzip member: anything else at the offset is a wrong index
+        # entry, which warcio, falling back to raw deflate, read as an empty record once in
+        # about 400 records.
+        raise ParseError(f"no record starts at {warc_path}#{offset}", reason="archive_unreadable")
     try:
         for record in ArchiveIterator(io.BytesIO(chunk)):
             if record.rec_type == "response":

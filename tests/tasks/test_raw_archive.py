@@ -44,8 +44,10 @@ def test_files_roll_over_at_the_size_limit(tmp_path):
 def test_a_wrong_offset_is_a_parse_error(tmp_path):
     with WarcArchive(tmp_path, "run3") as archive:
         record = archive.write_response("https://a.example/1", 200, [], b"body", WHEN)
-    with pytest.raises(ParseError):
-        read_payload(record.warc_path, record.warc_offset + 3, record.warc_length)
+    # every wrong offset, not most: warcio read some of them as an empty record
+    for shift in range(1, 40):
+        with pytest.raises(ParseError):
+            read_payload(record.warc_path, record.warc_offset + shift, record.warc_length)
 
 
 def test_archive_files_are_standard_warc(tmp_path):
