@@ -99,6 +99,13 @@ _LOGIN_WALL = re.compile(
     r"|^(iniciar sesión|suscríbete|regístrate)\b|olvidaste tu contraseña",
     re.I,
 )
+# "Read also" as sites in other languages write it: a closing list's heading, or the label
+# before another article's headline in the middle of a text (both patterns below).
+_READ_ALSO_ELSEWHERE = (
+    "lesen sie auch|lies auch|auch interessant|mehr zum thema|(?:à )?lire aussi|lee también"
+    "|leia também|veja também|leggi anche|lees ook|czytaj (?:też|także)|zobacz (?:też|także)"
+    "|相关阅读|延伸阅读|関連記事"
+)
 # The heading of a list of other pages at the end of a text ("You might also like",
 # "Read this next", "More from the Gazette").
 _RELATED_HEADING = re.compile(
@@ -109,18 +116,18 @@ _RELATED_HEADING = re.compile(
     r"|latest (?:posts|news|articles|stories)|also read|most (?:read|popular)|keep reading"
     r"|don'?t miss|up next|what to read next|other (?:articles|posts|stories)"
     # ... and as sites in other languages write it
-    r"|(?:das|dieses) (?:thema )?könnte (?:dich|sie) (?:auch )?interessieren|auch interessant"
+    rf"|{_READ_ALSO_ELSEWHERE}"
+    r"|(?:das|dieses) (?:thema )?könnte (?:dich|sie) (?:auch )?interessieren"
     r"|mehr (?:zum thema|themen)(?: [\w'’.&-]+){0,3}|zum weiterlesen|schon gelesen\??"
     r"|weitere (?:aktuelle )?(?:artikel|beiträge|themen|nachrichten)(?: [\w'’.&-]+){0,4}"
-    r"|lesen sie auch(?: [\w'’.&-]+){0,3}|lies auch|ähnliche (?:artikel|beiträge)"
+    r"|lesen sie auch(?: [\w'’.&-]+){0,3}|ähnliche (?:artikel|beiträge)"
     r"|verwandte (?:artikel|beiträge)|top-themen(?: [\w'’.&-]+){0,3}"
     r"|(?:notas|noticias) relacionadas|contenido relacionado|más sobre(?: [\w'’.&-]+){0,4}"
-    r"|(?:à )?lire aussi|à lire également|sur le même sujet|(?:articles|contenus) similaires"
+    r"|à lire également|sur le même sujet|(?:articles|contenus) similaires"
     r"|vous aimerez aussi|(?:también )?te puede interesar|(?:noticias|artículos) relacionad[oa]s"
-    r"|lee también|leia também|veja também|(?:notícias|artigos) relacionad[oa]s|leggi anche"
-    r"|articoli correlati|potrebbe interessarti|lees ook|gerelateerde artikelen"
-    r"|czytaj (?:też|także)|zobacz (?:też|także)|polecamy"
-    r"|相关阅读|相关新闻|相关文章|延伸阅读|推荐阅读|関連記事|関連ニュース|あわせて読みたい)\s*[:：]?$",
+    r"|(?:notícias|artigos) relacionad[oa]s|articoli correlati|potrebbe interessarti"
+    r"|gerelateerde artikelen|polecamy|相关新闻|相关文章|推荐阅读|関連ニュース|あわせて読みたい)"
+    r"\s*[:：]?$",
     re.I,
 )
 # A picture's credit under it ("Photo: Shutterstock", "© Getty Images", "Titelbild: ...",
@@ -145,10 +152,8 @@ DATELINE_WORDS = 10
 # the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
 _READ_ALSO = re.compile(
     r"^(?:(?:also )?read (?:also|more|next)?|also read|see also|related|more"
-    r"|lesen sie (?:auch|mehr)|lies auch|auch interessant|mehr zum thema|siehe auch"
-    r"|(?:à )?lire aussi|voir aussi|lee también|lea también|leia também|veja também"
-    r"|leggi anche|lees ook|czytaj (?:też|także)|zobacz (?:też|także)|dowiedz się więcej"
-    r"|相关阅读|延伸阅读|関連記事)\s*[:：»>|–—-]+\s*",
+    rf"|{_READ_ALSO_ELSEWHERE}"
+    r"|lesen sie mehr|siehe auch|voir aussi|lea también|dowiedz się więcej)\s*[:：»>|–—-]+\s*",
     re.I,
 )
 RELATED_TAIL_LINES = 15  # a list of other pages after its heading, at most
@@ -508,19 +513,16 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
     for line in (raw.strip() for raw in text.splitlines()):
         if not line:
             continue
-        if _FURNITURE.match(line) or (spaced_words(line) <= 30 and _LOGIN_WALL.search(line)):
+        words = spaced_words(line)
+        if _FURNITURE.match(line) or (words <= 30 and _LOGIN_WALL.search(line)):
             continue
-        if _CREDIT_LINE.match(line) and spaced_words(line) <= CREDIT_LINE_WORDS:
+        if _CREDIT_LINE.match(line) and words <= CREDIT_LINE_WORDS:
             continue
-        if (
-            _DATELINE_LABEL.match(line)
-            and spaced_words(line) <= DATELINE_WORDS
-            and shown_day(line) is not None
-        ):
+        if _DATELINE_LABEL.match(line) and words <= DATELINE_WORDS and shown_day(line):
             continue
         label = _READ_ALSO.match(line)
         pointed = line[label.end() :] if label else ""  # "Also read: <headline>"
-        if (5 <= spaced_words(line) <= 25 and fold(line) in link_texts) or (
+        if (5 <= words <= 25 and fold(line) in link_texts) or (
             pointed and fold(pointed) in link_texts
         ):
             # A whole line that is the text of a link to another page is a teaser for it,
