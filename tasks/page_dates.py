@@ -590,7 +590,7 @@ def byline_dates(
         stamp = _time_element_stamp(holder, day, now)
         if stamp is None and day is None:
             continue
-        label = text[: match.start()] if match else ""
+        label = text[: match.start()] if match else text  # "Updated:" inside a <time>
         before = pieces[index - 1][0] if index > 0 else ""
         if len(before) <= 30 and not _TEXT_DATE.search(before):  # a label ("Updated:"), not
             label = before + " " + label  # a dateline of its own

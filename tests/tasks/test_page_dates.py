@@ -181,6 +181,8 @@ def test_a_dateline_in_a_time_element_is_read_from_its_datetime_not_guessed():
         ("", "December 21, 2024", date(2024, 12, 21)),  # a day apart: UTC, shown locally
         ("", "12/20/2024 11:30 PM", date(2024, 12, 20)),
         ("Updated:", "December 20, 2024", None),
+        ("", "<strong>Last Updated:</strong> December 20, 2024", None),  # the label inside it
+        ("", "<span>Posted:</span> December 20, 2024", date(2024, 12, 20)),
     ],
 )
 def test_a_time_elements_datetime_against_the_words_it_shows(label, shown, day):
