@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -1135,6 +1136,13 @@ def extract_page(
     if reading.text is not reading.judged:
         text, inner_links = _readable_text(reading.text, facts, metadata.title)
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
+    # Stored in Unicode's composed form (NFC), as users type and search it: a page may write
+    # "ü" as "u" and a combining diaeresis, or a Bengali "য়" as one code point.
+    text = unicodedata.normalize("NFC", text)
+    title, author, sitename = (
+        unicodedata.normalize("NFC", value) if value else value
+        for value in (title, author, metadata.sitename)
+    )
     return Extraction(
         record_id=record_id,
         url=url,
@@ -1142,7 +1150,7 @@ def extract_page(
         title=_short(title, MAX_TITLE_CHARS),
         author=_short(author, MAX_NAME_CHARS),
         page_date=published.at if published else None,
-        sitename=_short(metadata.sitename, MAX_NAME_CHARS) or None,
+        sitename=_short(sitename, MAX_NAME_CHARS) or None,
         language=_language(text, facts.language),
         text=text,
         boilerplate_ratio=round(min(max(boilerplate, 0.0), 1.0), 4),

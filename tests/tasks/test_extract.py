@@ -372,6 +372,23 @@ def test_a_page_in_utf16_is_still_read_as_utf16():
         assert "Café “naïve”" in decode_html(page.encode(codec), content_type)
 
 
+def test_text_written_with_combining_marks_is_stored_composed_as_users_search_it():
+    decomposed = "Mu\u0308ller"  # "u" and a combining diaeresis, as some editors write it
+    page = (
+        f"<html><head><title>Ferry vote in {decomposed}stadt</title>"
+        f'<meta name="author" content="Anna {decomposed}"></head><body>'
+        f"<h1>Ferry vote in {decomposed}stadt</h1>{BODY_HTML}"
+        f"<p>The harbour master, Jonas {decomposed}, counted the ballots twice that night.</p>"
+        "</body></html>"
+    )
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction), result
+    assert "Jonas Müller, counted" in result.text
+    assert result.title == "Ferry vote in Müllerstadt"
+    assert result.author == "Anna Müller"
+    assert "\u0308" not in result.text + result.title + result.author
+
+
 def test_decode_html_survives_broken_utf8():
     text = decode_html(
         b"good text " + b"\xff\xfe broken " + b"more good",
