@@ -91,7 +91,35 @@ def byline_author(tree: lxml.html.HtmlElement) -> str | None:
         LOG.debug("trafilatura's byline search failed: %s", exc)
         return None
     found.clean_and_trim()
-    return found.author or None
+    return as_written(found.author, tree) if found.author else None
+
+
+# trafilatura's reading of a name drops every period ("Dr. Jane A. Doe" -> "Dr Jane A Doe").
+# An initial's or a title's period is part of the name as its page writes it.
+_ABBREVIATIONS = frozenset(
+    {"dr", "mr", "mrs", "ms", "prof", "jr", "sr", "st", "rev", "hon", "gen", "col", "capt", "lt"}
+)
+
+
+def _abbreviated(word: str) -> bool:
+    return (len(word) == 1 and word.isalpha()) or word.casefold() in _ABBREVIATIONS
+
+
+def as_written(names: str, tree: lxml.html.HtmlElement) -> str:
+    """trafilatura's reading of a byline ("Justin C Meserole; Dr Ann Lee"), each name with
+    the periods of its initials and titles as the page writes it ("Justin C. Meserole")."""
+    words_of = [name.split() for name in names.split("; ")]
+    if not any(_abbreviated(word) for words in words_of for word in words):
+        return names
+    page_text = " ".join(" ".join(tree.itertext()).split())
+    written = []
+    for words in words_of:
+        pattern = " ".join(
+            re.escape(word) + (r"\.?" if _abbreviated(word) else "") for word in words
+        )
+        match = re.search(rf"(?<!\w){pattern}(?!\w)", page_text)
+        written.append(match.group() if match else " ".join(words))
+    return "; ".join(written)
 
 
 # Path segments that introduce a person's page on a site ("/author/jane-doe/",

@@ -90,6 +90,22 @@ def test_odd_markup_costs_the_byline_not_the_page(monkeypatch):
     assert byline_author(tree) is None
 
 
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("Dr. Vahid Osman", "Dr. Vahid Osman"),
+        ("Justin C. Meserole and Mary Lee", "Justin C. Meserole; Mary Lee"),
+        ("Dr Ann Lee", "Dr Ann Lee"),  # written without the period: as written
+        ("Sam Y. Kim.", "Sam Y. Kim"),  # a sentence's full stop is not the name's
+    ],
+)
+def test_a_bylines_initials_and_titles_keep_their_periods(byline, author):
+    tree = trafilatura.load_html(
+        page("", f'<p class="byline">By <span class="author">{byline}</span></p><p>{PROSE}</p>')
+    )
+    assert byline_author(tree) == author
+
+
 def body(html: str) -> lxml.html.HtmlElement:
     return lxml.html.document_fromstring(f"<html><body>{html}</body></html>")
 
