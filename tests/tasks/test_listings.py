@@ -655,6 +655,25 @@ def test_billion_laughs_is_not_expanded() -> None:
     assert [(link.url, link.title) for link in links] == [("https://x.example/1", "ab")]
 
 
+@pytest.mark.parametrize("parse", [parse_feed, parse_sitemap])
+def test_unclosed_doctypes_by_the_thousand_cost_time_in_proportion_to_their_size(parse) -> None:
+    # Each "<!DOCTYPE a [" with no "]>" after it made the DOCTYPE pattern scan to the end
+    # of the text again: 1 MB of them took minutes and held up every listing of the run.
+    body = b"<rss><channel>" + b"<!DOCTYPE a [" * 80_000
+    started = time.perf_counter()
+    parse(body, FEED_URL)
+    assert time.perf_counter() - started < 5
+
+
+def test_a_doctype_with_its_internal_subset_is_dropped_and_its_entities_are_not_read() -> None:
+    body = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY who "Eve">]  >
+<rss><channel><item><title>By &who;</title><link>https://x.example/1</link></item>
+</channel></rss>"""
+    assert [(link.url, link.title) for link in parse_feed(body, FEED_URL)] == [
+        ("https://x.example/1", "By")
+    ]
+
+
 TRUNCATABLE = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>T</title><link>https://t.example/</link>
 <item><title>One</title><link>https://t.example/1</link>
