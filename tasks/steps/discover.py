@@ -153,7 +153,7 @@ async def _read_listings(
             except Exception as exc:
                 problems.append(DiscoveryProblem.from_exception(url, exc))
 
-        scheduled: set[str] = set(sitemaps)
+        scheduled = {normalize_url(url) for url in sitemaps}
         budget = [settings.max_sitemaps - len(scheduled)]  # sitemaps that may still be read
 
         async def sitemap(url: str, depth: int) -> None:
@@ -172,7 +172,13 @@ async def _read_listings(
                 problems.append(DiscoveryProblem.from_exception(url, exc))
                 return
             links.extend(capped(url, pages))
-            children = [child for child in children if child not in scheduled]
+            # Compared as fetched: a sitemap that lists itself as "sitemap.xml#1", "#2", ...
+            # (or with its host in capitals, or its default port) is read once, not once each.
+            children = [
+                child
+                for child in dict.fromkeys(normalize_url(child) for child in children)
+                if child not in scheduled
+            ]
             if children and depth >= settings.max_sitemap_depth:
                 problems.append(
                     DiscoveryProblem(

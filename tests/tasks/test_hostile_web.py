@@ -518,6 +518,26 @@ def test_a_sitemap_index_over_the_cap_says_what_it_skipped(local_server, tmp_pat
     assert "3 of 5 nested sitemaps skipped" in detail and "WIREHOUSE_MAX_SITEMAPS=3" in detail
 
 
+def test_a_sitemap_that_lists_itself_under_other_spellings_is_read_once(local_server, tmp_path):
+    # "#1", "#2", ..., the host in capitals, the default port written out: one file each
+    # time, which was fetched and parsed again for every spelling (a red-team probe's 100
+    # spellings of a 50,000-URL sitemap took 4 minutes and 1.8 GB).
+    own = local_server.url("/sitemap.xml")
+    spellings = [f"{own}#{n}" for n in range(20)] + [own.replace("http://", "HTTP://")]
+    local_server.page(
+        "/sitemap.xml",
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{local_server.url('/page')}</loc></url>"
+        + "".join(f"<sitemap><loc>{spelling}</loc></sitemap>" for spelling in spellings)
+        + "</urlset>",
+        content_type="application/xml",
+    )
+    ctx = context(tmp_path)
+    found = discover(ctx, Sources(sitemaps=(own,)))
+    assert found.urls == [local_server.url("/page")]
+    assert [path for path, _, _ in local_server.requests].count("/sitemap.xml") == 1
+
+
 def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):
     items = "".join(f"<item><link>{local_server.url(f'/p{i}')}</link></item>" for i in range(12))
     local_server.page(
