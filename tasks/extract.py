@@ -41,7 +41,7 @@ from tasks.page_metadata import (
     linked_author,
     page_metadata,
 )
-from tasks.text import count_words, fold, spaced_words
+from tasks.text import count_words, fold, spaced_words, without_overlong_words
 from tasks.urls import (
     domain_of,
     is_front_page,
@@ -985,7 +985,7 @@ def _readable_text(
 ) -> tuple[str, tuple[str, ...]]:
     """The text as stored (teasers, furniture lines and the headline taken out), and the
     links to other pages that stood between its own lines."""
-    cleaned, teasers = cleaned_text(raw_text, facts.link_texts)
+    cleaned, teasers = cleaned_text(without_overlong_words(raw_text), facts.link_texts)
     text = drop_headline(cleaned, title, *facts.headlines[:1])
     lines = text.count("\n") + 1 if text else 0
     shift = int(text != cleaned)  # the headline line went

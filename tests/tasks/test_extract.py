@@ -389,6 +389,17 @@ def test_text_written_with_combining_marks_is_stored_composed_as_users_search_it
     assert "\u0308" not in result.text + result.title + result.author
 
 
+def test_a_word_of_megabytes_is_not_stored_and_a_page_of_nothing_else_is_too_short():
+    blob = "a" * 2_000_000
+    page = f"<html><body><h1>Ferry vote</h1>{BODY_HTML}<p>{blob}</p></body></html>"
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction), result
+    assert "harbour council" in result.text and "aaaa" not in result.text
+    only = f"<html><body><h1>Ferry vote</h1><p>{blob}</p><p>{blob}</p></body></html>"
+    result = extract_page(only.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Rejection) and result.reason == "too_short", result
+
+
 def test_decode_html_survives_broken_utf8():
     text = decode_html(
         b"good text " + b"\xff\xfe broken " + b"more good",

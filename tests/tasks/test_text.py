@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.text import count_words, spaced_words
+from tasks.text import MAX_WORD_CHARS, count_words, spaced_words, without_overlong_words
 
 
 @pytest.mark.parametrize(
@@ -27,3 +27,12 @@ def test_spaced_words_is_split_unless_the_text_is_chinese_or_japanese() -> None:
     assert spaced_words("한국어 문장입니다") == 2
     assert spaced_words("市议会星期二开会讨论港口计划") == 14
     assert spaced_words("新闻 News 今天") == 5
+
+
+def test_a_run_of_letters_longer_than_any_word_goes_and_words_stay():
+    text = f"Harbour vote {'a' * 9_000} counted. Donaudampfschifffahrtsgesellschaft 港口改造计划"
+    assert without_overlong_words(text) == (
+        "Harbour vote  counted. Donaudampfschifffahrtsgesellschaft 港口改造计划"
+    )
+    assert without_overlong_words("x" * (MAX_WORD_CHARS - 1)) == "x" * (MAX_WORD_CHARS - 1)
+    assert without_overlong_words("汉" * 5_000) == "汉" * 5_000  # each character is a word
