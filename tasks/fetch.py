@@ -213,6 +213,19 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 @dataclass(frozen=True, slots=True)
+class _BodyLimit:
+    """How much of a body a fetch reads: ``bytes`` decoded at most; past them the fetch
+    fails as too_large, or with ``truncate`` keeps what came up to them."""
+
+    bytes: int
+    truncate: bool = False
+
+
+# Awaited with a redirect's target before the fetch follows it; refuses it by raising.
+HopCheck = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """A successful fetch: the attempt as recorded, plus the body and headers to archive."""
 
@@ -273,9 +286,15 @@ class Fetcher:
         accept: frozenset[str] = HTML_TYPES,
         validators: Validators | None = None,
         max_bytes: int | None = None,
+        *,
+        truncate: bool = False,
+        check_hop: HopCheck | None = None,
     ) -> Page | FetchAttempt:
         """Fetch one URL: a Page with a body, or the attempt alone, either failed (``error``
-        set) or answered 304 Not Modified to the ``validators`` we sent."""
+        set) or answered 304 Not Modified to the ``validators`` we sent. ``truncate``: a
+        body over ``max_bytes`` is cut there, not refused; ``check_hop`` is awaited with
+        each redirect's target before it is followed, and refuses it by raising a
+        ``FetchError``."""
         if max_bytes is None:
             html = accept is HTML_TYPES
             max_bytes = self._settings.max_body_bytes if html else self._settings.max_feed_bytes
@@ -285,8 +304,9 @@ class Fetcher:
         try:
             async with asyncio.timeout(self._settings.total_timeout_s):
                 return await self._follow(
-                    url, accept, fetched_at, started, redirects, validators, max_bytes
-                )
+                    url, accept, fetched_at, started, redirects, validators,
+                    _BodyLimit(max_bytes, truncate), check_hop,
+                )  # fmt: skip
         except TimeoutError:
             error: FetchError = TransientFetchError(
                 f"no complete answer within {self._settings.total_timeout_s:.0f}s",
@@ -326,7 +346,8 @@ class Fetcher:
         started: float,
         redirects: list[str],
         validators: Validators | None,
-        max_bytes: int,
+        limit: _BodyLimit,
+        check_hop: HopCheck | None,
     ) -> Page | FetchAttempt:
         current = url
         # Cookies a server sets on the way are sent back along this fetch's redirects (a
@@ -361,15 +382,17 @@ class Fetcher:
                     location = response.extensions.get(_LOCATION) or response.headers.get(
                         "location"
                     )
-                    if response.status_code in _REDIRECT_CODES and location:
-                        current = _redirect_target(target, location)
-                        redirects.append(current)
-                        continue
-                    return await self._read(
-                        response, url, current, accept, fetched_at, started, redirects, max_bytes
-                    )
+                    if not (response.status_code in _REDIRECT_CODES and location):
+                        return await self._read(
+                            response, url, current, accept, fetched_at, started, redirects, limit
+                        )
+                    current = _redirect_target(target, location)
+                    redirects.append(current)
                 finally:
                     await response.aclose()
+            # Outside the host's and the run's slots: the check may fetch another robots.txt.
+            if check_hop is not None:
+                await check_hop(current)
         raise TerminalFetchError(
             f"more than {self._settings.max_redirects} redirects", reason="too_many_redirects"
         )
@@ -398,7 +421,7 @@ class Fetcher:
         fetched_at: datetime,
         started: float,
         redirects: list[str],
-        limit: int,
+        limit: _BodyLimit,
     ) -> Page | FetchAttempt:
         status = response.status_code
         if status == 304:
@@ -433,9 +456,9 @@ class Fetcher:
                 f"content type {mime} is not wanted here", reason="wrong_type", status_code=status
             )
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
+        if declared and declared.isdigit() and int(declared) > limit.bytes and not limit.truncate:
             raise TerminalFetchError(
-                f"declared size {declared} bytes > {limit}", reason="too_large"
+                f"declared size {declared} bytes > {limit.bytes}", reason="too_large"
             )
         body = await _read_body(response, limit)
         attempt = FetchAttempt(
@@ -486,17 +509,24 @@ def _redirect_target(base: httpx.URL, location: str) -> str:
     return normalize_url(target)
 
 
-async def _read_body(response: httpx.Response, limit: int) -> bytes:
+async def _read_body(response: httpx.Response, limit: _BodyLimit) -> bytes:
     """The body, its content codings undone as it arrives, never more than ``limit`` bytes
     decoded (a gzip bomb, stacked or not, is cut at the limit, not after it)."""
+    out = bytearray()
+    # Cut where asked: decoded past the limit by up to one more limit's worth (a piece that
+    # crosses it is kept up to it), and never read further.
+    decoded_limit = 2 * limit.bytes if limit.truncate else limit.bytes
     try:
-        stack = DecodingStack(codings_of(response.headers.get("content-encoding")), limit)
-        out = bytearray()
+        stack = DecodingStack(codings_of(response.headers.get("content-encoding")), decoded_limit)
         async for raw in response.aiter_raw():
             out += stack.feed(raw)
+            if limit.truncate and len(out) >= limit.bytes:
+                return bytes(out[: limit.bytes])
         out += stack.finish()
     except TooLarge:
-        raise TerminalFetchError(f"body over {limit} bytes", reason="too_large") from None
+        if limit.truncate:
+            return bytes(out[: limit.bytes])
+        raise TerminalFetchError(f"body over {limit.bytes} bytes", reason="too_large") from None
     except CodingProblem as exc:
         raise TerminalFetchError(exc.detail, reason=f"bad_encoding_{exc.reason}") from exc
     return bytes(out)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from tasks.fetch import ANY_TYPE, HTML_TYPES, Fetcher, Page
+from wirehouse.errors import TerminalFetchError
 from wirehouse.records import FetchAttempt, RobotsAnswer, Validators
 from wirehouse.settings import FetchSettings
 
@@ -144,7 +145,10 @@ class PoliteFetcher:
         answer = self.robots_answers.get(origin)
         if answer is None:
             robots_url = f"{origin}/robots.txt"
-            result = await self._fetcher.fetch(robots_url, ANY_TYPE, max_bytes=ROBOTS_MAX_BYTES)
+            # RFC 9309: a file over the limit is read up to it, not refused whole.
+            result = await self._fetcher.fetch(
+                robots_url, ANY_TYPE, max_bytes=ROBOTS_MAX_BYTES, truncate=True
+            )
             attempt = result.attempt if isinstance(result, Page) else result
             self.robots_attempts.append(attempt)
             if isinstance(result, Page):
@@ -153,6 +157,41 @@ class PoliteFetcher:
                 answer = RobotsAnswer(attempt.status_code, None, attempt.error or "")
             self.robots_answers[origin] = answer
         return robots_rules(answer.status_code, answer.body, f"{origin}/robots.txt", answer.error)
+
+    async def _robots_verdict(self, url: str) -> tuple[str, str] | float:
+        """Why the URL's robots.txt refuses it, as (reason, detail), or the crawl delay it
+        asks of this agent."""
+        origin = _origin(url)
+        rules = await self.rules_for(url)
+        refused = self.robots_answers.get(origin)
+        if refused and refused.error in _POLICY_REFUSALS:
+            # The page itself would be refused for the same reason: say that one.
+            return refused.error, rules.reason
+        if rules.disallow_all:
+            # Not the site's wish: its robots.txt could not be read (5xx, timeout,
+            # connection refused), and RFC 9309 says to assume a full disallow meanwhile.
+            return (
+                "robots_unreachable",
+                f"{rules.reason}; assumed to disallow all until it can be read",
+            )
+        if not rules.allows(self._agent, url):
+            return "robots_disallowed", f"disallowed for {self._agent} by robots.txt"
+        delay = rules.crawl_delay(self._agent)
+        if delay > self._settings.max_crawl_delay_s:
+            return "crawl_delay_too_long", (
+                f"robots.txt asks for {delay:.0f}s between requests "
+                f"(limit {self._settings.max_crawl_delay_s:.0f}s)"
+            )
+        return delay
+
+    async def _check_hop(self, target: str) -> None:
+        """A redirect's target is asked of its own robots.txt, as a URL given would be: a
+        page a site disallows is not fetched by way of another's redirect. (Its crawl delay
+        is not waited for: the hop is one request, made inside this fetch.)"""
+        verdict = await self._robots_verdict(target)
+        if isinstance(verdict, tuple):
+            reason, detail = verdict
+            raise TerminalFetchError(f"redirect to {target[:200]}: {detail}", reason=reason)
 
     def _backoff(self, retry: int) -> float:
         ceiling = min(self._settings.backoff_max_s, self._settings.backoff_base_s * 2**retry)
@@ -183,31 +222,12 @@ class PoliteFetcher:
         if state.paused:
             return None, [self._refusal(url, "host_paused", state.paused)]
         delay = 0.0
-        if self._settings.obey_robots if obey_robots is None else obey_robots:
-            origin = _origin(url)
-            rules = await self.rules_for(url)
-            refused = self.robots_answers.get(origin)
-            if refused and refused.error in _POLICY_REFUSALS:
-                # The page itself would be refused for the same reason: say that one.
-                return None, [self._refusal(url, refused.error, rules.reason)]
-            if rules.disallow_all:
-                # Not the site's wish: its robots.txt could not be read (5xx, timeout,
-                # connection refused), and RFC 9309 says to assume a full disallow meanwhile.
-                detail = f"{rules.reason}; assumed to disallow all until it can be read"
-                return None, [self._refusal(url, "robots_unreachable", detail)]
-            if not rules.allows(self._agent, url):
-                detail = f"disallowed for {self._agent} by robots.txt"
-                return None, [self._refusal(url, "robots_disallowed", detail)]
-            delay = rules.crawl_delay(self._agent)
-            if delay > self._settings.max_crawl_delay_s:
-                return None, [
-                    self._refusal(
-                        url,
-                        "crawl_delay_too_long",
-                        f"robots.txt asks for {delay:.0f}s between requests "
-                        f"(limit {self._settings.max_crawl_delay_s:.0f}s)",
-                    )
-                ]
+        obeyed = self._settings.obey_robots if obey_robots is None else obey_robots
+        if obeyed:
+            verdict = await self._robots_verdict(url)
+            if isinstance(verdict, tuple):
+                return None, [self._refusal(url, *verdict)]
+            delay = verdict
         attempts: list[FetchAttempt] = []
         for retry in range(self._settings.max_retries + 1):
             async with state.slots:
@@ -215,7 +235,9 @@ class PoliteFetcher:
                 if state.paused:  # another request to this host gave up on it meanwhile
                     attempts.append(self._refusal(url, "host_paused", state.paused))
                     return None, attempts
-                result = await self._fetcher.fetch(url, accept, validators)
+                result = await self._fetcher.fetch(
+                    url, accept, validators, check_hop=self._check_hop if obeyed else None
+                )
             attempt = result.attempt if isinstance(result, Page) else result
             attempts.append(_numbered(attempt, retry + 1))
             if isinstance(result, Page) or not attempt.error:

@@ -50,6 +50,35 @@ def test_robots_disallow_is_obeyed_and_robots_is_read_once(local_server):
     assert len(polite.robots_attempts) == 1
 
 
+def test_a_redirect_to_a_disallowed_page_is_refused_as_the_page_would_be(local_server):
+    # Another site's redirect, or the site's own, is no way round its robots.txt.
+    local_server.page(
+        "/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+    )
+    local_server.page("/private/a", HTML)
+    local_server.page("/public/a", HTML)
+    for path, target in (("/go", "/private/a"), ("/fine", "/public/a")):
+        local_server.page(path, "", status=302, headers={"Location": local_server.url(target)})
+    results, _ = crawl([local_server.url("/go"), local_server.url("/fine")])
+    (refused, (attempt,)), (ok, _) = results
+    assert refused is None and ok is not None
+    assert attempt.error == "robots_disallowed" and "redirect to" in (attempt.detail or "")
+    assert attempt.redirects == (local_server.url("/private/a"),)
+    assert "/private/a" not in [r[0] for r in local_server.requests]
+
+
+def test_a_robots_txt_over_the_limit_is_read_up_to_it_not_refused_whole(local_server):
+    # RFC 9309 2.5: parse the first 500 KiB; a bigger file used to block the whole site.
+    padding = "# " + "x" * 98 + "\n"
+    robots = "User-agent: *\nDisallow: /private/\n" + padding * 6_000 + "Disallow: /late/\n"
+    local_server.page("/robots.txt", robots, content_type="text/plain")
+    for path in ("/private/a", "/public/a", "/late/a"):
+        local_server.page(path, HTML)
+    results, _ = crawl([local_server.url(p) for p in ("/private/a", "/public/a", "/late/a")])
+    assert [page is not None for page, _ in results] == [False, True, True]
+    assert results[0][1][0].error == "robots_disallowed"
+
+
 def test_rules_for_our_agent_token_win_over_the_star_group(local_server):
     local_server.page(
         "/robots.txt",
