@@ -24,6 +24,7 @@ from lxml import etree
 from lxml.etree import _Element
 
 from tasks.charsets import browser_codec, is_wide, lenient_decode, strict_decode
+from tasks.datebounds import plausible
 from tasks.months import MONTHS_BY_NAME
 from tasks.urls import is_http_url
 from wirehouse.errors import InputError, ParseError
@@ -254,7 +255,8 @@ def _parse_loose(text: str) -> datetime | None:
 
 
 def parse_date(text: str | None) -> datetime | None:
-    """A feed or sitemap date as an aware UTC datetime, or None when it cannot be read.
+    """A feed or sitemap date as an aware UTC datetime, or None when it cannot be read or
+    cannot be one (before 1995, or days from now).
 
     Reads ISO 8601 / RFC 3339 / W3C datetime (also with a space, no colon in the offset, or
     no zone), RFC 822 / 2822 (also with 2-digit years, colon-less times, zone names and
@@ -265,8 +267,11 @@ def parse_date(text: str | None) -> datetime | None:
     if not text or len(text) > 100:
         return None
     if re.fullmatch(r"\d{9,10}", text):  # Unix seconds, as some generators emit
-        return datetime.fromtimestamp(int(text), tz=UTC)
-    return _parse_iso(text) or _parse_loose(text)
+        found: datetime | None = datetime.fromtimestamp(int(text), tz=UTC)
+    else:
+        found = _parse_iso(text) or _parse_loose(text)
+    # "2199-12-31", "9999999999" (2286): no item's date, and it would become its article's.
+    return found if found is not None and plausible(found) else None
 
 
 # --------------------------------------------------------------------------- bytes to XML

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ import htmldate.extractors
 import lxml.html
 from htmldate import find_date
 
+from tasks.datebounds import EARLIEST, FUTURE_SLACK, plausible
 from tasks.months import ENGLISH_MONTH_PATTERN, MONTH_NAME_PATTERN, MONTHS_BY_NAME
 
 # JSON-LD types of a page that is an article (or a post, a recipe, a review); a type not
@@ -104,9 +105,6 @@ _MODIFIED_META = frozenset(
         "dcterms.modified",
     }
 )
-_EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
-# A date this far past the fetch is no publication date (an event, a typo).
-_FUTURE_SLACK = timedelta(days=2)
 
 # htmldate hands each date-like line its own patterns cannot read to dateparser, which tries
 # every locale it knows on it: 20 to 160 ms a line. Real pages send it 12 lines at most (WCXB
@@ -203,8 +201,7 @@ def parse_stamp(value: object, now: datetime | None = None) -> Stamp | None:
     has_offset = parsed.tzinfo is not None
     if not has_offset:
         parsed = parsed.replace(tzinfo=UTC)
-    latest = (now or datetime.now(UTC)) + _FUTURE_SLACK
-    if not _EARLIEST <= parsed <= latest:
+    if not plausible(parsed, now):
         return None
     return Stamp(parsed, has_offset=has_offset and has_time, has_time=has_time)
 
@@ -360,7 +357,7 @@ def page_dates(
             if shown is not None:
                 return PageDates(shown, modified, "byline")
             return PageDates(_with_url_day(published, url), modified, source)
-    if own_url_day is not None and _EARLIEST.date() <= own_url_day <= now.date():
+    if own_url_day is not None and EARLIEST.date() <= own_url_day <= now.date():
         return PageDates(_day_stamp(own_url_day), modified, "url")
     byline, updated = byline_dates(tree, now)
     if byline is not None:
@@ -378,7 +375,7 @@ def page_dates(
             extensive_search=True,
             original_date=True,
             url=url,
-            max_date=(now + _FUTURE_SLACK).strftime("%Y-%m-%d"),
+            max_date=(now + FUTURE_SLACK).strftime("%Y-%m-%d"),
         )
     except Exception:  # htmldate raises assorted errors on odd markup; no date is the answer
         found = None
@@ -596,7 +593,7 @@ def byline_dates(
             label = before + " " + label  # a dateline of its own
         if _in_dated_teasers(holder):
             continue
-        if stamp is None and day is not None and _EARLIEST.date() <= day <= now.date():
+        if stamp is None and day is not None and EARLIEST.date() <= day <= now.date():
             stamp = _day_stamp(day)
         if stamp is None:
             continue

@@ -59,6 +59,18 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
                         )
                     continue
                 responses += 1
+                if not 200 <= item.status_code < 300:
+                    # A crawl's archive keeps its redirects and error pages; fetched, neither
+                    # would be a page (a recorded 404 page was stored as an article).
+                    if 300 <= item.status_code < 400:
+                        other_records += 1
+                    else:
+                        reason = f"http_{item.status_code}"
+                        problems[reason] += 1
+                        detail = f"HTTP {item.status_code}: {item.url[:300]}"
+                        problem = DiscoveryProblem(item.source, reason, detail)
+                        load.add(problems=[problem], pages=0)
+                    continue
                 url = normalize_url(item.url)  # once, as discovery does for fetched URLs
                 record_id = record_id_for(url, hashlib.sha256(item.payload).hexdigest())
                 if record_id in known:

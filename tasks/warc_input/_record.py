@@ -28,6 +28,7 @@ from warcio.bufferedreaders import ChunkedDataException, ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeadersParser
 
 from tasks.content_coding import CodingProblem, TooLarge, decoders_for
+from tasks.datebounds import plausible
 from tasks.warc_input._items import (
     BLOCK,
     MAX_HEADER_LINE,
@@ -58,7 +59,13 @@ _HTTP_PARSER = StatusAndHeadersParser(["HTTP/"], verify=False)
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """A WARC-Date (ISO 8601, optional fraction and offset) or a 12/14-digit timestamp."""
+    """A WARC-Date (ISO 8601, optional fraction and offset) or a 12/14-digit timestamp;
+    None for one no crawl can have (before 1995, or days from now)."""
+    when = _read_date(value)
+    return when if when is not None and plausible(when) else None
+
+
+def _read_date(value: str | None) -> datetime | None:
     if not value:
         return None
     value = value.strip()

@@ -615,6 +615,34 @@ def test_garbage_inside_a_warc_costs_only_what_it_covers(tmp_path, where):
         assert detail.endswith("5000 bytes skipped to the next record")
 
 
+def test_a_warcs_error_pages_redirects_and_impossible_dates_are_not_stored(tmp_path):
+    # A crawl's WARC keeps its 404 pages and redirects: fetched, neither is a page (a
+    # recorded 404 page was stored as an article). A WARC-Date of 9999 is no fetch's date.
+    from datetime import UTC, datetime
+
+    archive = WarcArchive(tmp_path / "src", "x")
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    for status, path in ((200, "/ok"), (404, "/gone"), (503, "/busy"), (301, "/moved")):
+        archive.write_response(
+            f"http://warc.example{path}", status, [("Content-Type", "text/html")],
+            article(f"Page at {path}"), when,
+        )  # fmt: skip
+    archive.write_response(
+        "http://warc.example/future", 200, [("Content-Type", "text/html")],
+        article("From the future"), datetime(9999, 12, 31, tzinfo=UTC),
+    )  # fmt: skip
+    archive.close()
+    (written,) = (tmp_path / "src").glob("*.warc.gz")
+    ctx = context(tmp_path)
+    report = ingest_warcs(ctx, [str(written)])
+    assert report.new_records == 1
+    assert rows(ctx, "select url from raw_records") == [("http://warc.example/ok",)]
+    assert report.skipped == {"http_404": 1, "http_503": 1, "malformed": 1}
+    problems = sorted(rows(ctx, "select reason, detail from discovery_problems"))
+    assert problems[0] == ("http_404", "HTTP 404: http://warc.example/gone")
+    assert problems[2][0] == "malformed" and "9999" in problems[2][1]
+
+
 # ------------------------------------------------------------------ the archive and its files
 
 

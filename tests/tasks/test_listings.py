@@ -999,6 +999,11 @@ def test_is_http_url(value: str, expected: bool) -> None:
         ("Thu, 01 Feb 2018 10:00:00 +9900", None),
         ("0000-00-00 00:00:00", None),
         ("Mon, 01 Jan 0001 00:00:00 GMT", None),
+        # no item's date: before the web's news, or far past now (it became its article's)
+        ("Mon, 01 Jan 1900 00:00:00 GMT", None),
+        ("Wed, 31 Dec 2199 00:00:00 GMT", None),
+        ("2200-12-31T00:00:00Z", None),
+        ("9999999999", None),  # Unix seconds: 2286
     ],
 )
 def test_parse_date(text: str, expected: datetime | None) -> None:
