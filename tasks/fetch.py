@@ -120,7 +120,7 @@ class StaticResolver:
     def __init__(self, mapping: dict[str, str], fallback: Resolver | None = None) -> None:
         # Keyed by the A-label: "bücher.example" is asked for as "xn--bcher-kva.example".
         self._mapping = {
-            (ascii_host(host) or host.lower()): _split_address(addr)
+            (ascii_host(host) or host.lower()): split_address(addr)
             for host, addr in mapping.items()
         }
         self._fallback = fallback or SystemResolver()
@@ -133,14 +133,26 @@ class StaticResolver:
         return [(address, fixed_port or port)]
 
 
-def _split_address(text: str) -> tuple[str, int | None]:
+def split_address(text: str) -> tuple[str, int | None]:
+    """An IP address with an optional port ("127.0.0.1:8080", "[::1]:8080", "::1"); a
+    ValueError saying what is wrong with anything else."""
+    address, port = text, ""
     if text.startswith("["):  # [v6]:port
-        address, _, port = text[1:].partition("]:")
-        return address, int(port) if port else None
-    if text.count(":") == 1:
+        address, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"{text!r} is not [IPv6]:PORT")
+        port = rest[1:]
+    elif text.count(":") == 1:
         address, port = text.split(":")
-        return address, int(port)
-    return text, None
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"{address!r} is not an IP address") from None
+    if not port:
+        return address, None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{port!r} is not a port (1-65535)")
+    return address, int(port)
 
 
 # IPv6 prefixes that embed an IPv4 address a packet may end up at: NAT64 (RFC 6052 and

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.fetch import FetchPolicy, StaticResolver
+from tasks.fetch import FetchPolicy, StaticResolver, split_address
 from tasks.listings import parse_url_list
 from tasks.raw_archive import WarcArchive, resolve_warc_path
 from tasks.shards import Shard
@@ -38,6 +38,15 @@ class RunContext:
     allow_private_network: bool = False
     resolve: tuple[tuple[str, str], ...] = ()  # (host, "address[:port]") overrides
     shard: Shard | None = None  # only the hosts of this shard (``--shard K/N``)
+
+    def __post_init__(self) -> None:
+        # A wrong override is the caller's mistake, said before any work starts (it failed
+        # mid-fetch, a traceback, or every request as "private_address").
+        for host, address in self.resolve:
+            try:
+                split_address(address)
+            except ValueError as exc:
+                raise InputError(f"resolve {host}={address}: {exc}", reason="bad_resolve") from None
 
     @classmethod
     def for_archive(cls, db_path: str) -> RunContext:

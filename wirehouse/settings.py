@@ -191,7 +191,7 @@ class DedupeSettings:
     # DuckDB's memory while the group step holds the archive (its cache of the file's blocks
     # is let go past it): a first grouping reads every text, and holds it once, as Python
     # strings, not a second time in DuckDB's cache.
-    group_db_memory_mb: Annotated[int, Field(ge=64)] = 512
+    group_db_memory_mb: Annotated[int, Field(ge=64, le=16_777_216)] = 512  # up to 16 TiB
 
     def __post_init__(self) -> None:
         bands = self.minhash_bands

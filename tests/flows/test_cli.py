@@ -145,6 +145,15 @@ def _cli_in_fresh_process(args: list[str], env: dict[str, str] | None = None, **
             "cannot reach the DuckLake catalog",
         ),
         ({}, ["--db", "ducklake:postgres:dbname=x"], "needs --data-path"),
+        ({}, ["--resolve", "x.example=127.0.0.1:abc"], "'abc' is not a port"),
+        ({}, ["--resolve", "x.example=127.0.0.1:99999"], "'99999' is not a port"),
+        ({}, ["--resolve", "x.example=999.1.1.1"], "'999.1.1.1' is not an IP address"),
+        ({}, ["--resolve", "x.example=[::1"], "is not [IPv6]:PORT"),
+        (
+            {"WIREHOUSE_GROUP_DB_MEMORY_MB": "99999999999999"},
+            [],
+            "WIREHOUSE_GROUP_DB_MEMORY_MB='99999999999999'",
+        ),
     ],
 )
 def test_bad_settings_and_arguments_answer_in_one_line_before_prefect(tmp_path, env, args, message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -20,6 +21,7 @@ from tasks.fetch import (
     address_problem,
     fetch_all,
     make_client,
+    split_address,
 )
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import FetchSettings
@@ -317,3 +319,28 @@ def test_every_type_a_server_may_send_for_a_feed_is_accepted(mime, accepted):
     from tasks.fetch import FEED_TYPES, type_accepted
 
     assert type_accepted(FEED_TYPES, mime) is accepted
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1:8080", ("127.0.0.1", 8080)),
+        ("127.0.0.1", ("127.0.0.1", None)),
+        ("[::1]:8080", ("::1", 8080)),
+        ("[::1]", ("::1", None)),
+        ("::1", ("::1", None)),
+        ("127.0.0.1:abc", "'abc' is not a port"),
+        ("127.0.0.1:99999", "'99999' is not a port"),
+        ("127.0.0.1:0", "'0' is not a port"),
+        ("999.1.1.1", "'999.1.1.1' is not an IP address"),
+        ("news.example:80", "'news.example' is not an IP address"),
+        ("[::1", "is not [IPv6]:PORT"),
+        ("[::1]8080", "is not [IPv6]:PORT"),
+    ],
+)
+def test_a_resolve_address_is_an_ip_and_an_optional_port(text, expected):
+    if isinstance(expected, tuple):
+        assert split_address(text) == expected
+    else:
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            split_address(text)
