@@ -36,11 +36,25 @@ BROWSER_CODECS = {
 }
 
 
+# Codecs Python has and no browser reads a page in: each turns plain ASCII into other
+# characters ("+ADw-script+AD4-" is "<script>" in UTF-7, "\u003c" is "<" to unicode_escape).
+# A browser ignores such a label, and so do we.
+NOT_BROWSER_CODECS = frozenset(
+    {"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"}
+)
+IGNORED_LABEL = "x-ignored-label"  # no codec of this name: decoding with it fails as unknown
+
+
 def browser_codec(label: str) -> str:
     """The codec to decode bytes labelled ``label`` with (the label itself where browsers
-    read it as Python does)."""
+    read it as Python does; ``IGNORED_LABEL`` where they read no page in it)."""
     label = label.strip()
-    return BROWSER_CODECS.get(label.lower(), label)
+    codec = BROWSER_CODECS.get(label.lower(), label)
+    try:
+        known = codecs.lookup(codec).name
+    except LookupError:
+        return codec
+    return IGNORED_LABEL if known in NOT_BROWSER_CODECS else codec
 
 
 def is_wide(label: str) -> bool:

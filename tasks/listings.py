@@ -493,10 +493,15 @@ def _text(el: _Element | None) -> str:
     return "".join(parts)
 
 
+# A listing's title is a hint, stored with its link: cut where a page's title would be (a
+# feed's title of 5 MB was stored whole).
+MAX_TITLE_CHARS = 1_000
+
+
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
-    collapsed = " ".join(text.split())
+    collapsed = " ".join(text.split())[:MAX_TITLE_CHARS].rstrip()
     return collapsed or None
 
 

@@ -6,7 +6,14 @@ import codecs
 
 import pytest
 
-from tasks.charsets import BROWSER_CODECS, browser_codec, is_wide, lenient_decode
+from tasks.charsets import (
+    BROWSER_CODECS,
+    IGNORED_LABEL,
+    browser_codec,
+    is_wide,
+    lenient_decode,
+)
+from tasks.extract import decode_html
 
 
 def test_every_browser_label_names_a_codec_python_has():
@@ -35,3 +42,12 @@ def test_a_stray_byte_costs_one_character_but_a_wrong_label_gives_nothing():
     assert lenient_decode(text.encode() + b"\xe9", "utf-8") == text + "\ufffd"
     assert lenient_decode(text.encode("cp1252"), "utf-8") is None
     assert lenient_decode(b"plain", "no-such-codec") is None
+
+
+@pytest.mark.parametrize("label", ["utf-7", "UTF7", "unicode_escape", "raw-unicode-escape"])
+def test_a_label_no_browser_reads_a_page_in_is_ignored(label):
+    # "+ADw-script+AD4-" is "<script>" in UTF-7: browsers never decode a page so.
+    body = b"<title>+ADw-script+AD4-alert(1)</title><p>Caf\xc3\xa9 \\u003c</p>"
+    assert browser_codec(label) == IGNORED_LABEL
+    text = decode_html(body, f"text/html; charset={label}")
+    assert "+ADw-script+AD4-" in text and "Café \\u003c" in text

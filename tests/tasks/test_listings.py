@@ -674,6 +674,13 @@ def test_a_doctype_with_its_internal_subset_is_dropped_and_its_entities_are_not_
     ]
 
 
+def test_a_feed_items_title_of_megabytes_is_cut_like_a_pages() -> None:
+    title = "Harbour " * 500_000
+    body = f"<rss><channel><item><title>{title}</title><link>https://x.example/1</link></item>"
+    (link,) = parse_feed((body + "</channel></rss>").encode(), FEED_URL)
+    assert link.title is not None and len(link.title) <= 1_000 and link.title.startswith("Harbour")
+
+
 TRUNCATABLE = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>T</title><link>https://t.example/</link>
 <item><title>One</title><link>https://t.example/1</link>
