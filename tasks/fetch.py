@@ -65,6 +65,8 @@ FEED_TYPES = frozenset(
     }
 )
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+# The answers that carry the page asked for (204: the page is empty, and is read as such).
+_PAGE_CODES = frozenset({200, 203, 204})
 # Statuses a later attempt may not meet; every other 4xx/5xx is final for this run.
 _TRANSIENT_CODES = frozenset({408, 429, 502, 503, 504})
 ANY_TYPE: frozenset[str] = frozenset()  # accept whatever the server sends (robots.txt)
@@ -461,6 +463,13 @@ class Fetcher:
                 f"HTTP {status} without a Location header", reason="bad_redirect",
                 status_code=status,
             )  # fmt: skip
+        if accept is HTML_TYPES and status not in _PAGE_CODES:
+            # 206 is a part of a body no one asked for (no Range is sent), 300 a list of
+            # choices, 201, 202 and 205 answer other methods: none is the page itself. (A
+            # robots.txt is read on any 2xx, as RFC 9309 asks; a feed as far as it goes.)
+            raise TerminalFetchError(
+                f"HTTP {status}: not a page's answer", reason=f"http_{status}", status_code=status
+            )
         content_type = response.headers.get("content-type")
         mime = mime_type(content_type)
         if accept and mime is not None and not type_accepted(accept, mime):

@@ -155,6 +155,15 @@ def test_http_errors_are_recorded_with_their_status(local_server):
     assert isinstance(busy, FetchAttempt) and busy.error == "http_503"
 
 
+@pytest.mark.parametrize("status", [206, 300, 202])
+def test_an_answer_that_is_not_the_page_is_not_archived_as_it(local_server, status):
+    # 206: a part of a body, though no Range was sent; 300: a list of choices.
+    local_server.page("/odd", "<html><body><p>Only the first half of a p</p>", status=status)
+    result = fetch(local_server.url("/odd"))
+    assert isinstance(result, FetchAttempt), result
+    assert (result.error, result.status_code) == (f"http_{status}", status)
+
+
 def test_non_html_is_refused_for_pages_but_fine_for_feeds(local_server):
     local_server.page("/feed", "<rss/>", content_type="application/rss+xml")
     as_page = fetch(local_server.url("/feed"))
