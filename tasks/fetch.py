@@ -235,6 +235,10 @@ class _BodyLimit:
     truncate: bool = False
 
 
+# Bytes of the wire decoded at a time where a body is cut at its limit: deflate grows a byte
+# 1,032 times at most, so a piece decodes to about 260 KB at most.
+_TRUNCATED_PIECE = 256
+
 # Awaited with a redirect's target before the fetch follows it; refuses it by raising.
 HopCheck = Callable[[str], Awaitable[None]]
 
@@ -534,19 +538,19 @@ async def _read_body(response: httpx.Response, limit: _BodyLimit) -> bytes:
     """The body, its content codings undone as it arrives, never more than ``limit`` bytes
     decoded (a gzip bomb, stacked or not, is cut at the limit, not after it)."""
     out = bytearray()
-    # Cut where asked: decoded past the limit by up to one more limit's worth (a piece that
-    # crosses it is kept up to it), and never read further.
+    # Cut where asked: the wire's bytes are decoded a few at a time (at most about 260 KB of
+    # gzip output each), so the limit is reached piece by piece and what came up to it is
+    # kept; a piece that decodes past twice the limit at once (a stacked bomb) fails.
     decoded_limit = 2 * limit.bytes if limit.truncate else limit.bytes
     try:
         stack = DecodingStack(codings_of(response.headers.get("content-encoding")), decoded_limit)
         async for raw in response.aiter_raw():
-            out += stack.feed(raw)
-            if limit.truncate and len(out) >= limit.bytes:
-                return bytes(out[: limit.bytes])
+            for start in range(0, len(raw), _TRUNCATED_PIECE if limit.truncate else len(raw)):
+                out += stack.feed(raw[start : start + _TRUNCATED_PIECE] if limit.truncate else raw)
+                if limit.truncate and len(out) >= limit.bytes:
+                    return bytes(out[: limit.bytes])
         out += stack.finish()
     except TooLarge:
-        if limit.truncate:
-            return bytes(out[: limit.bytes])
         raise TerminalFetchError(f"body over {limit.bytes} bytes", reason="too_large") from None
     except CodingProblem as exc:
         raise TerminalFetchError(exc.detail, reason=f"bad_encoding_{exc.reason}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -76,6 +77,21 @@ def test_a_robots_txt_over_the_limit_is_read_up_to_it_not_refused_whole(local_se
         local_server.page(path, HTML)
     results, _ = crawl([local_server.url(p) for p in ("/private/a", "/public/a", "/late/a")])
     assert [page is not None for page, _ in results] == [False, True, True]
+    assert results[0][1][0].error == "robots_disallowed"
+
+
+def test_a_gzipped_robots_txt_over_the_limit_is_read_up_to_it_too(local_server):
+    # 5 KB on the wire, 1.8 MB decoded: one piece of the wire decoded past the limit at
+    # once, and the file was read as empty, which allows everything.
+    robots = "User-agent: *\nDisallow: /p\n" + "# padding\n" * 180_000
+    local_server.page(
+        "/robots.txt", gzip.compress(robots.encode()), content_type="text/plain",
+        headers={"Content-Encoding": "gzip"},
+    )  # fmt: skip
+    local_server.page("/p1", HTML)
+    local_server.page("/q1", HTML)
+    results, _ = crawl([local_server.url("/p1"), local_server.url("/q1")])
+    assert [page is not None for page, _ in results] == [False, True]
     assert results[0][1][0].error == "robots_disallowed"
 
 
