@@ -985,7 +985,11 @@ def _readable_text(
 ) -> tuple[str, tuple[str, ...]]:
     """The text as stored (teasers, furniture lines and the headline taken out), and the
     links to other pages that stood between its own lines."""
-    cleaned, teasers = cleaned_text(without_overlong_words(raw_text), facts.link_texts)
+    # In Unicode's composed form (NFC), as users type and search it ("ü" may be written as
+    # "u" and a combining diaeresis), before a run too long for a word is looked for: one of
+    # "a" and a combining accent is one of "á" once composed.
+    composed = unicodedata.normalize("NFC", raw_text)
+    cleaned, teasers = cleaned_text(without_overlong_words(composed), facts.link_texts)
     text = drop_headline(cleaned, title, *facts.headlines[:1])
     lines = text.count("\n") + 1 if text else 0
     shift = int(text != cleaned)  # the headline line went
@@ -1136,9 +1140,7 @@ def extract_page(
     if reading.text is not reading.judged:
         text, inner_links = _readable_text(reading.text, facts, metadata.title)
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
-    # Stored in Unicode's composed form (NFC), as users type and search it: a page may write
-    # "ü" as "u" and a combining diaeresis, or a Bengali "য়" as one code point.
-    text = unicodedata.normalize("NFC", text)
+    # The text is composed (NFC) in ``_readable_text``; the names are too.
     title, author, sitename = (
         unicodedata.normalize("NFC", value) if value else value
         for value in (title, author, metadata.sitename)

@@ -389,8 +389,9 @@ def test_text_written_with_combining_marks_is_stored_composed_as_users_search_it
     assert "\u0308" not in result.text + result.title + result.author
 
 
-def test_a_word_of_megabytes_is_not_stored_and_a_page_of_nothing_else_is_too_short():
-    blob = "a" * 2_000_000
+@pytest.mark.parametrize("letter", ["a", "a\u0301"])  # "á" written with a combining accent
+def test_a_word_of_megabytes_is_not_stored_and_a_page_of_nothing_else_is_too_short(letter):
+    blob = letter * 1_000_000
     page = f"<html><body><h1>Ferry vote</h1>{BODY_HTML}<p>{blob}</p></body></html>"
     result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
     assert isinstance(result, Extraction), result
