@@ -295,6 +295,13 @@ def run_sql(
         if is_lake(db):
             # every statement reads the one snapshot that was current when the first began
             conn.execute("begin transaction")
+        else:
+            # Read-only for files too, not only tables: `COPY ... TO` the archive's own file
+            # destroyed it, and read_csv('/etc/passwd') read any file; nor may a statement
+            # change the settings back (or ask for 100,000 threads). A DuckLake reads its
+            # data files, so it keeps its file access.
+            conn.execute("set enable_external_access = false")
+            conn.execute("set lock_configuration = true")
         results = []
         for statement in conn.extract_statements(sql):
             cursor = conn.execute(statement, parameters) if parameters else conn.execute(statement)

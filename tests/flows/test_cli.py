@@ -67,6 +67,21 @@ def test_sql_prints_a_table_and_refuses_writes(tmp_path, example_hosts, capsys):
     assert main(["sql", "--db", ctx.db_path, "delete from articles"]) == 2
     assert "read-only" in capsys.readouterr().err.lower()
     assert main(["sql", "--db", ctx.db_path, "select nonsense from nowhere"]) == 2
+    # nor files: COPY TO the archive's own file destroyed it; nor settings
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a,b\n1,2\n")
+    for statement in (
+        f"copy (select 1) to '{ctx.db_path}'",
+        f"copy (select 1) to '{tmp_path / 'out.csv'}'",
+        f"select * from read_csv('{secret}')",
+        "set threads = 100000",
+        "set enable_external_access = true",
+    ):
+        assert main(["sql", "--db", ctx.db_path, statement]) == 2, statement
+        capsys.readouterr()
+    assert not (tmp_path / "out.csv").exists()
+    assert main(["sql", "--db", ctx.db_path, "select count(*) as n from articles"]) == 0
+    assert "(1 row)" in capsys.readouterr().out
 
 
 def test_sql_on_a_missing_archive(tmp_path, capsys):
