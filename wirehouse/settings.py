@@ -42,7 +42,8 @@ TEN_YEARS_S = 10 * 366 * 86_400.0
 class FetchSettings:
     """How wirehouse talks to web servers."""
 
-    user_agent: Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\r\n]+$")] = (
+    # A header value: printable ASCII on one line ("é" failed mid-run as UnicodeEncodeError).
+    user_agent: Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[\x20-\x7e]+$")] = (
         DEFAULT_USER_AGENT
     )
     max_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 32  # requests in flight in all
@@ -173,7 +174,7 @@ class DedupeSettings:
     # A run regroups its new articles with the stories dated this close to them that are
     # alike to one of them; other stories stay as they are. Stories need about
     # story_window_days + story_decay_days * ln(1 / story_similarity) (about 10 days).
-    regroup_horizon_days: Count = 30
+    regroup_horizon_days: Annotated[int, Field(ge=1, le=36_500)] = 30  # up to a century
     # A stored story is alike to a new text when their vectors' dot product over the new
     # text's story_candidate_terms strongest terms reaches this (well below
     # story_similarity, so no story a new text could join is missed) ...
@@ -185,7 +186,7 @@ class DedupeSettings:
     storyline_horizon_days: Count = 365
     storyline_min_similarity: Share = 0.04  # alike: this dot product over the strongest terms
     storyline_max_stories: Count = 20  # ... the likeliest this many per regrouped story
-    republish_gap_days: Annotated[float, Field(ge=0)] = 3.0  # a copy dated this long after
+    republish_gap_days: Annotated[float, Field(ge=0, le=36_500)] = 3.0  # a copy this long after
     rewrite_similarity: Share = 0.4  # same facts (tf-idf cosine) ...
     rewrite_min_containment: Share = 0.05  # ... and some shared wording: a derived rewrite
     # DuckDB's memory while the group step holds the archive (its cache of the file's blocks
