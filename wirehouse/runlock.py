@@ -32,7 +32,8 @@ def run_lock(db_path: str | Path) -> Iterator[None]:
     if is_lake(db_path):
         yield
         return
-    path = Path(f"{db_path}.lock").absolute()
+    # By the file's real path: a run on a symlink to the archive is a run on the archive.
+    path = Path(f"{Path(db_path).resolve()}.lock")
     with _guard:
         if path in _held:
             _held[path] += 1
