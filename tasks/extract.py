@@ -1003,6 +1003,19 @@ def _readable_text(
 # early (a header include ending in "</body></html>", the article after it) would lose all
 # that follows; browsers read on, and so do we. The end tag is optional anyway.
 _HTML_END = re.compile(r"</html\s*>", re.I)
+# A character reference to a character XML forbids ("&#1;", "&#x1B;", "&#xFFFE;"): lxml
+# reads it into the tree, and trafilatura's copy of that text into an XML element fails, so
+# the whole page came out empty. Browsers show nothing for it; it goes before parsing.
+_CHAR_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,6})|0*(\d{1,7}));?")
+
+
+def _without_forbidden_references(html: str) -> str:
+    def keep(match: re.Match[str]) -> str:
+        point = int(match[1], 16) if match[1] else int(match[2])
+        forbidden = point < 0x20 and point not in (0x9, 0xA, 0xD)
+        return "" if forbidden or point in (0xFFFE, 0xFFFF) else match[0]
+
+    return _CHAR_REFERENCE.sub(keep, html) if "&#" in html else html
 
 
 def extract_page(
@@ -1016,7 +1029,8 @@ def extract_page(
         return Rejection(record_id, url, "empty", "empty body")
     # Parsed once, by trafilatura's own loader: the page facts below read this tree, and
     # trafilatura works on its own copy of it.
-    tree = trafilatura.load_html(_HTML_END.sub("", decode_html(body, content_type)))
+    html = _without_forbidden_references(_HTML_END.sub("", decode_html(body, content_type)))
+    tree = trafilatura.load_html(html)
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
     drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels

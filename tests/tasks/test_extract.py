@@ -401,6 +401,15 @@ def test_a_word_of_megabytes_is_not_stored_and_a_page_of_nothing_else_is_too_sho
     assert isinstance(result, Rejection) and result.reason == "too_short", result
 
 
+@pytest.mark.parametrize("reference", ["&#1;", "&#x1B;", "&#27;", "&#xFFFE;"])
+def test_a_reference_to_a_character_xml_forbids_costs_nothing_but_itself(reference):
+    # One anywhere in the page had its whole text come out empty.
+    page = f"<html><body><h1>Ferry vote</h1>{BODY_HTML}<p>Odd {reference} here &#65;.</p></body></html>"
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction), result
+    assert "harbour council" in result.text and "Odd here A." in result.text
+
+
 def test_decode_html_survives_broken_utf8():
     text = decode_html(
         b"good text " + b"\xff\xfe broken " + b"more good",
