@@ -24,7 +24,7 @@ from tasks.store import (
     save_problems,
     save_robots_answers,
 )
-from tasks.urls import normalize_url
+from tasks.urls import normalize_url, url_key
 from wirehouse.db import transaction
 from wirehouse.records import (
     DiscoveryProblem,
@@ -69,7 +69,13 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             len(unindexed),
             ctx.archive_dir,
         )
-    urls = list(dict.fromkeys(link.url for link in links))
+    # One fetch per page: the URLs of one page (tracking parameters, www. and AMP variants,
+    # http and https; a feed listed one page 2,000 times as ?utm_source=N, each fetched and
+    # archived) are fetched once, as the first of them listed.
+    first: dict[str, str] = {}
+    for link in links:
+        first.setdefault(url_key(link.url), link.url)
+    urls = list(first.values())
     progress.count("discovered", len(urls))
     return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
 

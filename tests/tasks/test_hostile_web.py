@@ -538,6 +538,21 @@ def test_a_sitemap_that_lists_itself_under_other_spellings_is_read_once(local_se
     assert [path for path, _, _ in local_server.requests].count("/sitemap.xml") == 1
 
 
+def test_a_feed_listing_one_page_under_many_tracking_spellings_fetches_it_once(
+    local_server, tmp_path
+):
+    spellings = [f"/story?utm_source=n{n}" for n in range(50)] + ["/story", "/story/"]
+    items = "".join(f"<item><link>{local_server.url(s)}</link></item>" for s in spellings)
+    items += f"<item><link>{local_server.url('/other?id=2')}</link></item>"
+    local_server.page("/feed.xml", f"<rss><channel>{items}</channel></rss>", "application/rss+xml")
+    ctx = context(tmp_path)
+    found = discover(ctx, Sources(feeds=(local_server.url("/feed.xml"),)))
+    assert found.urls == [
+        local_server.url("/story?utm_source=n0"),
+        local_server.url("/other?id=2"),
+    ]
+
+
 def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):
     items = "".join(f"<item><link>{local_server.url(f'/p{i}')}</link></item>" for i in range(12))
     local_server.page(
