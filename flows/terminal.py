@@ -11,6 +11,7 @@ Exit codes (``wirehouse run --help`` and the README say the same):
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -108,11 +109,23 @@ def format_summary(summary: RunSummary, db: str = "", archive_dir: str = "") -> 
     return "\n".join(lines)
 
 
+# Characters a terminal acts on rather than shows: ESC starts a sequence that can retitle
+# the window or rewrite the screen, BEL rings, a bidi override turns the rest of the line
+# around. A page's title or byline may carry them (stored as the page wrote them); a table
+# shows them as escapes.
+_ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """``text`` with the characters a terminal would act on written as escapes ("\\x1b")."""
+    return _ACTING.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
     """A plain text table; long cells are cut with an ellipsis."""
 
     def cell(value: Any) -> str:
-        text = "NULL" if value is None else str(value).replace("\n", " ")
+        text = "NULL" if value is None else shown(str(value).replace("\n", " "))
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     body = [[cell(v) for v in row] for row in rows]
@@ -168,7 +181,7 @@ def render(
     if fmt == "markdown":
 
         def cell(value: Any) -> str:
-            text = "NULL" if value is None else str(value)
+            text = "NULL" if value is None else shown(str(value))
             return text.replace("|", "\\|").replace("\n", " ")
 
         lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from flows.terminal import format_table
+from flows.terminal import format_table, render
 from tasks.run_context import RunContext, Sources
 from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending
@@ -95,6 +95,15 @@ def test_format_table_cuts_long_cells():
     assert lines[2] == "1     xxxxxxxxx…"
     assert lines[3].startswith("NULL")
     assert lines[-1] == "(2 rows)"
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_cell_shows_what_a_terminal_would_act_on_as_escapes(fmt):
+    # A page's byline carried ESC ] 0 ; ... BEL (retitles the terminal), stored as written.
+    title = "Ferry vote\x1b]0;pwned\x07 \u202eevil"
+    out = render(["title"], [(title,)], fmt, None)
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "Ferry vote\\u001b]0;pwned\\u0007 \\u202eevil" in out
 
 
 @pytest.mark.slow
