@@ -654,6 +654,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wirehouse: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # DuckDB cannot read or write the archive's file (cut short, damaged, a full disk): a
+        # storage problem, said in one line like the others (it was a traceback).
+        duckdb = sys.modules.get("duckdb")
+        if duckdb is None or not isinstance(exc, duckdb.IOException):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"wirehouse: error: the archive cannot be read or written: {first}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -84,6 +84,30 @@ def test_sql_prints_a_table_and_refuses_writes(tmp_path, example_hosts, capsys):
     assert "(1 row)" in capsys.readouterr().out
 
 
+def test_an_archive_damaged_past_its_first_blocks_is_one_line_not_a_traceback(
+    tmp_path, capsys, monkeypatch
+):
+    # An archive cut short or zeroed past its first blocks opens, and fails at the first
+    # read of a damaged block, mid-command (a red-team probe: a traceback from the run's
+    # first write). Any command: here `runs`, made to meet such a block.
+    import duckdb
+
+    def damaged(args):
+        raise duckdb.IOException(
+            "IO Error: Corrupt database file: computed checksum 5381 does not match stored "
+            "checksum 0 in block at location 10498048\nmore detail"
+        )
+
+    monkeypatch.setattr("flows.cli.cmd_runs", damaged)
+    assert main(["runs", "--db", str(tmp_path / "news.duckdb")]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "wirehouse: error: the archive cannot be read or written: IO Error: Corrupt database "
+        "file: computed checksum 5381 does not match stored checksum 0 in block at location "
+        "10498048\n"
+    )
+
+
 def test_sql_on_a_missing_archive(tmp_path, capsys):
     assert main(["sql", "--db", str(tmp_path / "none.duckdb"), "select 1"]) == 2
     assert "wirehouse demo" in capsys.readouterr().err
