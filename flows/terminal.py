@@ -117,7 +117,7 @@ _ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def shown(text: str) -> str:
-    """``text`` with the characters a terminal would act on written as escapes ("\\x1b")."""
+    """``text`` with the characters a terminal would act on written as escapes ("\\u001b")."""
     return _ACTING.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
