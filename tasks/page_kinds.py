@@ -518,10 +518,11 @@ def page_shape(
     lines = [line.strip() for line in main_text.splitlines() if line.strip()]
     words = max(1, spaced_words(main_text))
     per_100_words = words / 100
+    line_words = [spaced_words(line) for line in lines]  # counted once, read twice below
     sentence_words = sum(
-        spaced_words(line)
-        for line in lines
-        if spaced_words(line) >= 12 and _SENTENCE_LINE.search(line)
+        count
+        for line, count in zip(lines, line_words, strict=True)
+        if count >= 12 and _SENTENCE_LINE.search(line)
     )
     slug_words = len([w for w in _SLUG_WORDS.split(_slug(url)) if w])
     s = signals
@@ -545,7 +546,7 @@ def page_shape(
         "dated": float(dated_by_markup),
         "calls_itself_website": float(s.calls_itself_website),
         "bylined": float(bylined),
-        "short_lines": sum(1 for line in lines if spaced_words(line) <= 5) / max(1, len(lines)),
+        "short_lines": sum(1 for count in line_words if count <= 5) / max(1, len(lines)),
         "product_markup": float(s.product_by_og or s.product_by_markup or s.price_markup),
         "path_depth": float(len([part for part in urlsplit(url).path.split("/") if part])),
         "shop_path": float(_at_shop_address(url)),
