@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 
 from tasks.site_furniture import edge_lines, page_key
+from tasks.urls import identity
 from wirehouse.db import (
     batch_view,
     columns_view,
@@ -253,14 +254,69 @@ def save_articles(
         }
         for r in rejections
     ]
-    unique_articles = list({a.article_id: a for a in articles}.values())
     with nullcontext(conn) if in_transaction else transaction(conn):
-        load_batch(conn, "upsert_article", "articles", _unique(article_rows, "article_id"))
+        kept, superseded = _holders(conn, articles)
+        rows = {a.record_id: row for a, row in zip(articles, article_rows, strict=True)}
+        load_batch(conn, "upsert_article", "articles", [rows[a.record_id] for a in kept])
         load_batch(conn, "upsert_rejection", "rejections", _unique(rejection_rows, "record_id"))
-        record_site_lines(
-            conn, [(a.article_id, a.domain, a.title, a.text) for a in unique_articles]
-        )
+        load_batch(conn, "forget_superseded", "superseded_records",
+                   [{"record_id": a.record_id} for a in kept])  # fmt: skip
+        load_batch(conn, "insert_superseded_record", "superseded_records", [
+            {"record_id": record_id, "article_id": article_id, "superseded_at": now}
+            for record_id, article_id in superseded
+        ])  # fmt: skip
+        record_site_lines(conn, [(a.article_id, a.domain, a.title, a.text) for a in kept])
     return len(article_rows), len(rejection_rows)
+
+
+def holds_over(challenger: tuple[bool, datetime], holder: tuple[bool, datetime]) -> bool:
+    """Whether a record of an article, (fetched at the article's own address, fetched at),
+    takes the article from the record that holds it. The page at the article's address
+    holds it over pages that only claim that address (a rel=canonical to it: an AMP or
+    print copy, or another page of the site taking over the article); among those alike,
+    the one fetched last (a page fetched again with new text). A tie goes to the
+    challenger: a record extracted again replaces itself."""
+    return challenger >= holder
+
+
+def _holders(
+    conn: duckdb.DuckDBPyConnection, articles: Sequence[Article]
+) -> tuple[list[Article], list[tuple[str, str]]]:
+    """Of the articles in hand, those that hold their article (one for each article id),
+    and the records that give way, (record id, article id): the losers in hand and the
+    records that held an article a record in hand took over. Without this, a record that
+    gave way would stay pending, extracted again by every run and taking its article back."""
+    if not articles:
+        return [], []
+    types = {"article_id": "VARCHAR", "record_id": "VARCHAR"}
+    with batch_view(
+        conn, types, [{"article_id": a.article_id, "record_id": a.record_id} for a in articles]
+    ):
+        found = conn.execute(query("identity_contenders")).fetchall()
+    fetched_from = {record_id: fetched_url for _, _, record_id, fetched_url, _, _ in found}
+    best: dict[str, tuple[tuple[bool, datetime], str, Article | None]] = {
+        article_id: ((at_own_address(fetched_url, url), fetched_at), record_id, None)
+        for side, article_id, record_id, fetched_url, url, fetched_at in found
+        if side == "held"
+    }
+    superseded: list[tuple[str, str]] = []
+    for article in articles:
+        own = at_own_address(fetched_from.get(article.record_id), article.url)
+        rank = (own, article.fetched_at)
+        holder = best.get(article.article_id)
+        if holder is None or holds_over(rank, holder[0]):
+            if holder is not None and holder[1] != article.record_id:
+                superseded.append((holder[1], article.article_id))
+            best[article.article_id] = (rank, article.record_id, article)
+        elif holder[1] != article.record_id:
+            superseded.append((article.record_id, article.article_id))
+    return [article for _, _, article in best.values() if article is not None], superseded
+
+
+def at_own_address(fetched_url: str | None, article_url: str) -> bool:
+    """Whether a page was fetched from its article's identity URL (tracking parameters
+    aside) rather than claiming that address with its rel=canonical."""
+    return fetched_url is not None and identity(fetched_url, None)[0] == article_url
 
 
 def record_site_lines(

@@ -30,6 +30,7 @@ from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending, reextract
 from tasks.steps.fetch import fetch_and_archive, fetch_and_extract
 from tasks.steps.ingest import ingest_unrecorded, ingest_warcs
+from wirehouse.db import query
 from wirehouse.errors import StorageUnavailable
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import ArchiveSettings, ExtractSettings, FetchSettings, Settings
@@ -551,6 +552,53 @@ def test_a_feed_listing_one_page_under_many_tracking_spellings_fetches_it_once(
         local_server.url("/story?utm_source=n0"),
         local_server.url("/other?id=2"),
     ]
+
+
+def test_a_page_claiming_another_pages_address_never_takes_its_article(local_server, tmp_path):
+    # A page on another host of the site (comments.) naming the article's address as its
+    # rel=canonical took the article on one run and lost it on the next, for ever: the
+    # record that lost stayed pending and was extracted again by every run. And a page
+    # fetched again with new text was stored one run late (its older copy, pending, was
+    # extracted after it and won).
+    port = local_server.port
+    address = f"http://www.localpaper.com:{port}/story"
+    canonical = f'<link rel="canonical" href="{address}">'
+    version = {"n": 1}
+
+    def story(h: BaseHTTPRequestHandler) -> None:
+        body = article(f"Council vote, version {version['n']}").replace(
+            b"<head>", f"<head>{canonical}".encode()
+        )
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    local_server.routes["/story"] = story
+    local_server.page(
+        "/c1", article("Reader comments").replace(b"<head>", f"<head>{canonical}".encode())
+    )
+    ctx = replace(
+        context(tmp_path, obey_robots=False),
+        resolve=tuple(
+            (host, f"127.0.0.1:{port}")
+            for host in ("www.localpaper.com", "comments.localpaper.com")
+        ),
+    )
+    sources = Sources(
+        urls=(
+            f"http://www.localpaper.com:{port}/story",
+            f"http://comments.localpaper.com:{port}/c1",
+        )
+    )
+    for run in (1, 2, 3):
+        version["n"] = run
+        sequence.archive(replace(ctx, run_id=new_run_id()), sources)
+        stored = rows(ctx, "select title from articles")
+        pending = rows(ctx, "select count(*) from (" + query("pending_records") + ")")
+        assert stored == [(f"Council vote, version {run}",)], f"run {run}"
+        assert pending == [(0,)], f"run {run}"
 
 
 def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from tasks import store
 from tasks.articles import save_extractions
 from wirehouse.db import open_archive
-from wirehouse.records import Extraction, Rejection
+from wirehouse.records import Extraction, RawRecord, Rejection
 
 FETCHED = datetime(2024, 3, 12, tzinfo=UTC)
 
@@ -97,3 +97,79 @@ def test_new_fingerprints_replace_the_old_ones_and_an_article_with_none_keeps_no
         replace_fingerprints(conn, {"a1": np.array([3, 1], dtype=np.uint64), "a2": [7]})
         replace_fingerprints(conn, {"a1": np.array([2**64 - 1], dtype=np.uint64), "a2": []})
         assert copy_fingerprints_of(conn, ["a1", "a2"]) == {"a1": [2**64 - 1]}
+
+
+def _page(record_id: str, url: str, text: str, canonical: str | None = None) -> Extraction:
+    return Extraction(
+        record_id=record_id,
+        url=url,
+        canonical_url=canonical,
+        title="Harbour road",
+        author=None,
+        page_date=None,
+        sitename=None,
+        language="en",
+        text=text,
+        boilerplate_ratio=0.5,
+    )
+
+
+def _fetched(conn, pages: list[tuple[Extraction, datetime]]) -> None:
+    store.save_fetches(
+        conn,
+        "run",
+        [],
+        [
+            RawRecord(
+                page.record_id, page.url, "a.warc.gz", 0, 1, "sha", 200, "text/html", at, "fetch"
+            )
+            for page, at in pages
+        ],
+    )
+
+
+def _state(conn) -> tuple[list[tuple], list[tuple]]:
+    articles = conn.execute("select url, record_id, text from articles").fetchall()
+    pending = [row[0] for row in conn.execute(store.query("pending_records")).fetchall()]
+    return articles, pending
+
+
+def test_the_page_at_an_articles_address_holds_it_over_pages_claiming_it(tmp_path):
+    # In either order, in one batch or across batches: an AMP copy and another page of the
+    # site naming the article's address as theirs give way to the page at that address,
+    # and, having given way, are not pending (extracted again by every run).
+    address = "https://www.ledger.com/news/harbour"
+    real = (_page("real", address, "The harbour road closes tonight."), FETCHED)
+    amp = (_page("amp", "https://amp.ledger.com/harbour", "AMP copy.", address), FETCHED)
+    later = FETCHED + timedelta(hours=1)
+    claim = (_page("claim", "https://comments.ledger.com/c1", "Comments.", address), later)
+    for n, batches in enumerate(
+        [[[real, amp, claim]], [[claim, amp, real]], [[claim], [real], [amp]]]
+    ):
+        with open_archive(tmp_path / f"{n}.duckdb") as conn:
+            _fetched(conn, [real, amp, claim])
+            for batch in batches:
+                save_extractions(conn, batch)
+            articles, pending = _state(conn)
+            superseded = conn.execute("select record_id from superseded_records").fetchall()
+        assert articles == [(address, "real", "The harbour road closes tonight.")]
+        assert pending == [] and sorted(superseded) == [("amp",), ("claim",)]
+
+
+def test_a_page_fetched_again_with_new_text_keeps_the_newest(tmp_path):
+    address = "https://www.ledger.com/news/harbour"
+    versions = [
+        (
+            _page(f"v{n}", address, f"The harbour road closes at {n} tonight."),
+            FETCHED + timedelta(hours=n),
+        )
+        for n in range(3)
+    ]
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        _fetched(conn, versions)
+        save_extractions(conn, versions[:2])
+        save_extractions(conn, versions[2:])
+        save_extractions(conn, versions[:1])  # an old copy extracted late does not win
+        articles, pending = _state(conn)
+    assert articles == [(address, "v2", "The harbour road closes at 2 tonight.")]
+    assert pending == []
