@@ -266,6 +266,8 @@ def _version() -> str:
 def _width(args: argparse.Namespace) -> int | None:
     """Table cells are cut on a terminal (60 by default), never in a pipe unless asked."""
     if args.max_width is not None:
+        if args.max_width < 1:
+            raise InputError(f"--max-width {args.max_width}: cells need at least 1 character")
         return int(args.max_width)
     return 60 if sys.stdout.isatty() else None
 
@@ -511,9 +513,12 @@ def cmd_group(args: argparse.Namespace) -> int:
     """Group what is pending, by hand (after shard runs on a DuckLake, say)."""
     from tasks.run_context import RunContext, new_run_id
     from tasks.steps.group import group_articles
+    from wirehouse.ducklake import is_lake
     from wirehouse.runlock import run_lock
 
     db = _db(args)
+    if not is_lake(db) and not Path(db).exists():  # a mistyped name would become an archive
+        raise InputError(f"no archive at {db}: run `wirehouse run` first")
     settings = _settings(args)
     ctx = RunContext(
         db_path=db,
@@ -620,6 +625,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from flows.export import export_parquet
 
     db = _existing(args.db)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise InputError(f"--out {args.out}: a file is there; --out names a folder")
     written = export_parquet(db, args.out, args.table or None, everything=args.all)
     width = max(len(name) for name in written)
     for table, count in written.items():

@@ -144,8 +144,9 @@ class ExtractSettings:
     max_blocks_for_cascade: Annotated[int, Field(ge=0)] = 12_000
     # One page's extraction is cut after this long and the page rejected ("too_slow"): a
     # page a few MB long can make trafilatura's passes quadratic (300,000 tiny paragraphs
-    # ran for over 5 minutes), and a run must not wait on it. Pages take well under 2 s.
-    max_extract_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0  # a timer's range
+    # ran for over 5 minutes), and a run must not wait on it. Pages take well under 2 s;
+    # under a second, a busy machine would reject good pages as too slow.
+    max_extract_s: Annotated[float, Field(ge=1, le=86_400)] = 60.0  # at most a timer's range
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)

@@ -113,6 +113,22 @@ def test_sql_on_a_missing_archive(tmp_path, capsys):
     assert "wirehouse demo" in capsys.readouterr().err
 
 
+def test_group_on_a_mistyped_archive_makes_none(tmp_path, capsys):
+    missing = tmp_path / "nwes.duckdb"
+    assert main(["group", "--db", str(missing)]) == 2
+    assert "no archive at" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_export_to_a_file_or_tables_cut_to_nothing_are_one_line_errors(small_archive, capsys):
+    taken = Path(small_archive).with_name("taken.txt")
+    taken.write_text("mine")
+    assert main(["export", "--db", small_archive, "--out", str(taken)]) == 2
+    assert "a file is there" in capsys.readouterr().err and taken.read_text() == "mine"
+    assert main(["sql", "--db", small_archive, "--max-width", "0", "select 1"]) == 2
+    assert "--max-width 0" in capsys.readouterr().err
+
+
 def test_format_table_cuts_long_cells():
     table = format_table(["a", "b"], [(1, "x" * 100), (None, "short")], max_width=10)
     lines = table.splitlines()
@@ -181,6 +197,7 @@ def _cli_in_fresh_process(args: list[str], env: dict[str, str] | None = None, **
         ({"WIREHOUSE_RESUME_WINDOW_S": "1e300"}, [], "WIREHOUSE_RESUME_WINDOW_S='1e300'"),
         ({"WIREHOUSE_SNAPSHOT_RETENTION_S": "inf"}, [], "WIREHOUSE_SNAPSHOT_RETENTION_S='inf'"),
         ({"WIREHOUSE_MAX_EXTRACT_S": "1e12"}, [], "WIREHOUSE_MAX_EXTRACT_S='1e12'"),
+        ({"WIREHOUSE_MAX_EXTRACT_S": "1e-9"}, [], "WIREHOUSE_MAX_EXTRACT_S='1e-9'"),
         ({}, ["--db", ""], "--db needs a database file name"),
         ({}, ["--url", "ftp://x.example/"], "not an http(s) URL"),
         ({}, ["--db", "ducklake:sqlite:x.db"], "ducklake:postgres:<libpq conninfo>"),
