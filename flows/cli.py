@@ -14,9 +14,9 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from flows.terminal import (
     EXIT_CODES_HELP,
@@ -27,11 +27,14 @@ from flows.terminal import (
     exit_code,
     format_summary,
     render,
+    write_result,
 )
 from wirehouse.errors import InputError, WirehouseError
 from wirehouse.records import RunSummary
 
 if TYPE_CHECKING:
+    import duckdb
+
     from tasks.run_context import RunContext, Sources
     from wirehouse.settings import Settings
 
@@ -281,6 +284,30 @@ def run_sql(
 ) -> str:
     """Every statement's result, in order, in the chosen format (read-only); ``parameters``
     fill the ``$name`` placeholders of a named query."""
+    import io
+
+    out = io.StringIO()
+    write_sql(out, db, sql, max_width, fmt, parameters)
+    return out.getvalue()
+
+
+SQL_BATCH_ROWS = 10_000  # rows fetched at a time: a result of millions streams in little memory
+
+
+def _batches(cursor: duckdb.DuckDBPyConnection) -> Iterator[list[Any]]:
+    while batch := cursor.fetchmany(SQL_BATCH_ROWS):
+        yield batch
+
+
+def write_sql(
+    out: TextIO,
+    db: str,
+    sql: str,
+    max_width: int | None = 60,
+    fmt: str = "table",
+    parameters: dict[str, object] | None = None,
+) -> None:
+    """``run_sql``, written to ``out`` as the rows come (no line end after the last)."""
     import duckdb
 
     from wirehouse.db import connect
@@ -304,14 +331,17 @@ def run_sql(
             # data files, so it keeps its file access.
             conn.execute("set enable_external_access = false")
             conn.execute("set lock_configuration = true")
-        results = []
+        separator = ""
         for statement in conn.extract_statements(sql):
             cursor = conn.execute(statement, parameters) if parameters else conn.execute(statement)
             if cursor.description is None:
                 continue
             columns = [d[0] for d in cursor.description]
-            results.append(render(columns, cursor.fetchall(), fmt, max_width))
-        return "\n\n".join(results) if results else "(no result)"
+            out.write(separator)
+            write_result(out, columns, _batches(cursor), fmt, max_width)
+            separator = "\n\n"
+        if not separator:
+            out.write("(no result)")
     except duckdb.Error as exc:
         raise InputError(str(exc).splitlines()[0], reason="bad_sql") from exc
     finally:
@@ -569,7 +599,8 @@ def _lake_for_reading(db: str) -> str:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    print(run_sql(_existing(args.db), args.query, _width(args), args.format))
+    write_sql(sys.stdout, _existing(args.db), args.query, _width(args), args.format)
+    print()
     return 0
 
 

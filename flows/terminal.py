@@ -14,7 +14,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from tasks.progress import Snapshot, snapshot
@@ -121,8 +121,15 @@ def shown(text: str) -> str:
     return _ACTING.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
-def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
-    """A plain text table; long cells are cut with an ellipsis."""
+def format_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    max_width: int = 60,
+    *,
+    rows_in_all: int | None = None,
+) -> str:
+    """A plain text table; long cells are cut with an ellipsis. ``rows_in_all``: the rows
+    of the result, when only the first of them are shown."""
 
     def cell(value: Any) -> str:
         text = "NULL" if value is None else shown(str(value).replace("\n", " "))
@@ -137,7 +144,11 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_widt
     out = [line, rule]
     for row in body:
         out.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    total = len(rows) if rows_in_all is None else rows_in_all
+    count = f"({total} row{'s' if total != 1 else ''}"
+    if total > len(rows):
+        count += f"; the first {len(rows)} shown: --format csv or json prints them all"
+    out.append(count + ")")
     return "\n".join(out)
 
 
@@ -157,10 +168,30 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+TABLE_ROWS = 10_000  # rows a table or markdown result holds to size its columns
+
+
 def render(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, max_width: int | None
 ) -> str:
     """One result in the chosen format; ``max_width`` cuts table cells (None: no cut)."""
+    import io
+
+    out = io.StringIO()
+    write_result(out, columns, [rows], fmt, max_width)
+    return out.getvalue()
+
+
+def write_result(
+    out: TextIO,
+    columns: Sequence[str],
+    batches: Iterable[Sequence[Sequence[Any]]],
+    fmt: str,
+    max_width: int | None,
+) -> None:
+    """One result written as its rows come, batch by batch, with no line end after it: CSV
+    and JSON stream every row in little memory; a table sizes its columns on the first
+    ``TABLE_ROWS`` rows it shows, and counts the rest."""
     if fmt == "csv":
         import csv
         import io
@@ -168,26 +199,59 @@ def render(
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow(
-                [json.dumps(v) if isinstance(v, list | dict) else _plain(v) for v in row]
-            )
-        return buffer.getvalue().rstrip("\n")
+        held = ""  # the last line's end, written only before another line
+
+        def flush() -> None:
+            nonlocal held
+            text = buffer.getvalue()
+            if not text:
+                return
+            out.write(held + text[:-1])
+            held = text[-1:]
+            buffer.seek(0)
+            buffer.truncate()
+
+        for batch in batches:
+            for row in batch:
+                writer.writerow(
+                    [json.dumps(v) if isinstance(v, list | dict) else _plain(v) for v in row]
+                )
+            flush()
+        flush()  # the header of a result without rows
+        return
     if fmt == "json":
-        return json.dumps(
-            [dict(zip(columns, map(_plain, row), strict=True)) for row in rows],
-            ensure_ascii=False,
-        )
+        out.write("[")
+        separator = ""
+        for batch in batches:
+            for row in batch:
+                out.write(separator)
+                out.write(
+                    json.dumps(
+                        dict(zip(columns, map(_plain, row), strict=True)), ensure_ascii=False
+                    )
+                )
+                separator = ", "
+        out.write("]")
+        return
     if fmt == "markdown":
 
         def cell(value: Any) -> str:
             text = "NULL" if value is None else shown(str(value))
             return text.replace("|", "\\|").replace("\n", " ")
 
-        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-        return "\n".join(lines)
-    return format_table(columns, rows, max_width if max_width is not None else 10**9)
+        out.write("| " + " | ".join(columns) + " |\n|" + "|".join("---" for _ in columns) + "|")
+        for batch in batches:
+            for row in batch:
+                out.write("\n| " + " | ".join(cell(v) for v in row) + " |")
+        return
+    shown_rows: list[Sequence[Any]] = []
+    more = 0
+    for batch in batches:
+        room = TABLE_ROWS - len(shown_rows)
+        shown_rows.extend(batch[:room])
+        more += max(0, len(batch) - room)
+    width = max_width if max_width is not None else 10**9
+    out.write(format_table(columns, shown_rows, width, rows_in_all=len(shown_rows) + more))
 
 
 def progress_line(snap: Snapshot, now: float) -> str:

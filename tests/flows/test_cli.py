@@ -364,6 +364,39 @@ def test_sql_formats_parse_back(small_archive, capsys):
     assert rows[0]["title"] not in capsys.readouterr().out
 
 
+def test_sql_streams_a_large_result_and_a_table_shows_its_first_rows(
+    small_archive, capsys, monkeypatch
+):
+    # Fetched in batches (a result of millions once took 2.3 GB before the first line);
+    # a table holds only the rows it shows, and says how many there were.
+    import csv
+    import io
+    import json as jsonlib
+
+    from flows import cli, terminal
+
+    monkeypatch.setattr(cli, "SQL_BATCH_ROWS", 7)
+    monkeypatch.setattr(terminal, "TABLE_ROWS", 10)
+    query = "select n, 'row ' || n as label from range(25) t(n) order by n"
+    capsys.readouterr()
+    assert main(["sql", "--db", small_archive, "--format", "csv", query]) == 0
+    out = capsys.readouterr().out
+    assert list(csv.reader(io.StringIO(out))) == [["n", "label"]] + [
+        [str(n), f"row {n}"] for n in range(25)
+    ]
+    assert out.endswith("row 24\n")
+    assert main(["sql", "--db", small_archive, "--format", "json", query]) == 0
+    assert jsonlib.loads(capsys.readouterr().out) == [
+        {"n": n, "label": f"row {n}"} for n in range(25)
+    ]
+    assert main(["sql", "--db", small_archive, "--format", "csv", query + " limit 0"]) == 0
+    assert capsys.readouterr().out == "n,label\n"
+    assert main(["sql", "--db", small_archive, query]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split() == ["0", "row", "0"] and lines[11].split() == ["9", "row", "9"]
+    assert lines[12] == "(25 rows; the first 10 shown: --format csv or json prints them all)"
+
+
 def test_sql_prints_every_statements_result(small_archive, capsys):
     capsys.readouterr()
     sql = "select count(*) as articles from articles; select count(*) as runs from runs"
