@@ -4,6 +4,7 @@ sitemaps; every listing that fails, and everything a cap drops, is a problem row
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -161,12 +162,19 @@ async def _read_listings(
 
         scheduled = {normalize_url(url) for url in sitemaps}
         budget = [settings.max_sitemaps - len(scheduled)]  # sitemaps that may still be read
+        # A site that answers every query of one sitemap with the same file ("?page=1",
+        # "?page=2", ... listed in its index) had that file parsed again for each.
+        bodies_read: set[bytes] = set()
 
         async def sitemap(url: str, depth: int) -> None:
             try:
                 body = await read(url)
                 if body is None:
                     return
+                digest = hashlib.sha256(body).digest()
+                if digest in bodies_read:
+                    return
+                bodies_read.add(digest)
                 if urlsplit(url).path.endswith("/robots.txt"):
                     pages: list[Link] = []
                     children = await parsed(sitemaps_from_robots, body, url)

@@ -23,6 +23,7 @@ import pytest
 from tasks import sequence
 from tasks.chunked_load import ChunkedLoad
 from tasks.fetch import Fetcher, FetchPolicy, Page, StaticResolver, make_client
+from tasks.listings import parse_sitemap
 from tasks.raw_archive import WarcArchive
 from tasks.run_context import RunContext, Sources, new_run_id
 from tasks.steps import discover as discover_step
@@ -537,6 +538,37 @@ def test_a_sitemap_that_lists_itself_under_other_spellings_is_read_once(local_se
     found = discover(ctx, Sources(sitemaps=(own,)))
     assert found.urls == [local_server.url("/page")]
     assert [path for path, _, _ in local_server.requests].count("/sitemap.xml") == 1
+
+
+def test_a_sitemap_answering_every_query_with_one_file_is_parsed_once(
+    local_server, tmp_path, monkeypatch
+):
+    # "?page=1" ... "?page=20" may name different files, so each is fetched (within
+    # max_sitemaps); a site answering them all with one 50,000-URL file had it parsed 21 times.
+    child = local_server.url("/child.xml")
+    local_server.page(
+        "/index.xml",
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{child}?page={n}</loc></sitemap>" for n in range(20))
+        + "</sitemapindex>",
+        content_type="application/xml",
+    )
+    local_server.page(
+        "/child.xml",
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{local_server.url('/page')}</loc></url></urlset>",
+        content_type="application/xml",
+    )
+    parsed: list[str] = []
+
+    def counted(body: bytes, url: str, *args: object) -> object:
+        parsed.append(url)
+        return parse_sitemap(body, url, *args)
+
+    monkeypatch.setattr(discover_step, "parse_sitemap", counted)
+    found = discover(context(tmp_path), Sources(sitemaps=(local_server.url("/index.xml"),)))
+    assert found.urls == [local_server.url("/page")]
+    assert len(parsed) == 2  # the index and the one file
 
 
 def test_a_feed_listing_one_page_under_many_tracking_spellings_fetches_it_once(
