@@ -230,7 +230,8 @@ def save_articles(
     *,
     in_transaction: bool = False,
 ) -> tuple[int, int]:
-    """Upsert articles and rejections as they are; returns (articles, rejections) written."""
+    """Upsert articles and rejections as they are, an article only from the record that holds
+    it (``holds_over``); returns the (articles, rejections) handed in."""
     now = datetime.now(UTC)
     article_rows = [
         {
