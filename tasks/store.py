@@ -158,12 +158,17 @@ def save_link_hints(conn: duckdb.DuckDBPyConnection, links: Sequence[Link]) -> N
     load_batch(conn, "upsert_link_hint", "link_hints", _unique(rows, "url"))
 
 
-def known_record_ids(conn: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> set[str]:
-    """Records already archived for these URLs (their bodies need no new copy)."""
+def known_record_ids(
+    conn: duckdb.DuckDBPyConnection, urls: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Records already archived for these URLs, under them or where they redirected (their
+    bodies need no new copy), and those of them that gave way to another record of their
+    article."""
     if not urls:
-        return set()
+        return set(), set()
     with batch_view(conn, {"url": "VARCHAR"}, [{"url": url} for url in urls]):
-        return {row[0] for row in conn.execute(query("known_record_ids")).fetchall()}
+        rows = conn.execute(query("known_record_ids")).fetchall()
+    return {record_id for record_id, _ in rows}, {record_id for record_id, gone in rows if gone}
 
 
 def latest_validators(

@@ -1,7 +1,7 @@
 -- forget_articles: articles whose archived page is now rejected (the batch: record_id). The
 -- stories and copy groups they were in are grouped again: the other articles there are
--- marked as changed, and what only the forgotten held (stories and their vectors, copy
--- groups, links, MinHash keys, edge lines) goes with them.
+-- marked as changed, and what only the forgotten held (stories and their vectors, story
+-- lines, copy groups, links, MinHash keys, edge lines) goes with them.
 create or replace temp table forgotten as
 select article_id, story_id, copy_group_id
 from articles
@@ -23,6 +23,11 @@ where story_id is not null
 
 delete from stories where story_id in (select story_id from forgotten_stories);
 
+delete from storylines
+where storyline_id not in (
+    select storyline_id from stories where storyline_id is not null
+);
+
 delete from story_vectors where story_id in (select story_id from forgotten_stories);
 
 delete from copy_groups
@@ -40,6 +45,10 @@ delete from copy_fingerprints where article_id in (select article_id from forgot
 delete from site_lines where article_id in (select article_id from forgotten);
 
 delete from articles where article_id in (select article_id from forgotten);
+
+-- the responses that had given way to a forgotten article's are pending again: the newest
+-- of them (a full text before a page turned into a teaser) may make the article again
+delete from superseded_records where article_id in (select article_id from forgotten);
 
 drop table forgotten;
 drop table forgotten_stories

@@ -61,7 +61,7 @@ def fetch_and_archive(
         return FetchReport(0, 0, 0, 0, 0, {})
     since = datetime.now(UTC) - timedelta(seconds=ctx.settings.archive.resume_window_s)
     with ctx.open() as conn:
-        known = known_record_ids(conn, list(urls))
+        known, superseded = known_record_ids(conn, list(urls))
         validators = latest_validators(conn, list(urls))
         robots = robots_answers(conn, ctx.run_id)
         done = resumable_urls(conn, ctx.run_id, since)
@@ -74,7 +74,9 @@ def fetch_and_archive(
     with ctx.warc_archive() as archive:
         load = ChunkedLoad(ctx, archive)
         outcome = asyncio.run(
-            _fetch(ctx, todo, known, validators, robots, archive, load, workers, extract)
+            _fetch(
+                ctx, todo, known, superseded, validators, robots, archive, load, workers, extract
+            )
         )
         load.commit()
     return outcome.report(
@@ -122,6 +124,7 @@ async def _fetch(
     ctx: RunContext,
     urls: Sequence[str],
     known: set[str],
+    superseded: set[str],
     validators: dict[str, Validators],
     robots: dict[str, RobotsAnswer],
     archive: WarcArchive,
@@ -145,6 +148,8 @@ async def _fetch(
     extracting: set[asyncio.Task[None]] = set()
 
     async def extract(record: RawRecord, body: bytes) -> None:
+        """Extract a page and hand its outcome to the load (``record.fetched_at``: when this
+        fetch got it, which decides which record of an article holds it)."""
         args = (body, record.url, record.content_type, ctx.settings.extract, record.record_id)
         nonlocal pool
         try:
@@ -171,7 +176,10 @@ async def _fetch(
         fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
         polite = PoliteFetcher(fetcher, settings, robots_seen=robots)
 
-        async def archived(url: str) -> tuple[list[FetchAttempt], RawRecord | None, bytes]:
+        async def archived(
+            url: str,
+        ) -> tuple[list[FetchAttempt], RawRecord | None, RawRecord | None, bytes]:
+            """(attempts, the record to store, the record to extract, the body)."""
             page, tried = await polite.get(url, validators=validators.get(url))
             last = tried[-1]
             if page is None:
@@ -179,37 +187,53 @@ async def _fetch(
                     out.failures[last.error] += 1
                 else:
                     out.not_modified += 1  # 304
-                return tried, None, b""
+                return tried, None, None, b""
             stored_url = last.final_url or last.url
-            record_id = record_id_for(stored_url, hashlib.sha256(page.body).hexdigest())
-            record = None
+            payload_sha256 = hashlib.sha256(page.body).hexdigest()
+            record_id = record_id_for(stored_url, payload_sha256)
+            tried = [*tried[:-1], replace(last, record_id=record_id)]
+            if record_id in superseded and extract_pages:
+                # The page is back to a text it had before, since replaced (a withdrawn
+                # story restored, a correction undone): that record is extracted again as
+                # of now, and holds its article again; its body is archived already.
+                superseded.discard(record_id)
+                out.fetched += 1
+                again = RawRecord(
+                    record_id, stored_url, "", 0, 0, payload_sha256,
+                    last.status_code or 200,
+                    next((v for k, v in page.headers if k.lower() == "content-type"), None),
+                    last.fetched_at, "fetch",
+                )  # fmt: skip
+                return tried, None, again, page.body
             if record_id in known:
                 out.not_modified += 1  # the same body again: nothing to extract
-            else:
-                known.add(record_id)
-                record = archive.write_response(
-                    stored_url, last.status_code or 200, page.headers, page.body, last.fetched_at
-                )
-                out.fetched += 1
-            return [*tried[:-1], replace(last, record_id=record_id)], record, page.body
+                return tried, None, None, page.body
+            known.add(record_id)
+            record = archive.write_response(
+                stored_url, last.status_code or 200, page.headers, page.body, last.fetched_at
+            )
+            out.fetched += 1
+            return tried, record, record, page.body
 
         async def one(url: str) -> None:
             await in_hand.acquire()
             try:
-                tried, record, body = await archived(url)
+                tried, record, to_extract, body = await archived(url)
             except Exception as exc:  # one URL's surprise must not cost the run its others
-                tried, record, body = [_failed_attempt(url, exc)], None, b""
+                tried, record, to_extract, body = [_failed_attempt(url, exc)], None, None, b""
                 out.failures["internal_error"] += 1
             out.attempts += 1
-            progress.count("fetched" if record else "failed" if tried[-1].error else "unchanged")
+            progress.count(
+                "fetched" if to_extract else "failed" if tried[-1].error else "unchanged"
+            )
             out.retries += sum(1 for a in tried if a.attempt > 1)
             out.new_records += record is not None
             load.add_robots(polite.robots_answers)
             load.add([*polite.take_robots_attempts(), *tried], record)
-            if record is None or not extract_pages:
+            if to_extract is None or not extract_pages:
                 in_hand.release()
                 return
-            task = asyncio.create_task(extract(record, body))  # releases in_hand when done
+            task = asyncio.create_task(extract(to_extract, body))  # releases in_hand when done
             extracting.add(task)
             task.add_done_callback(extracting.discard)
 

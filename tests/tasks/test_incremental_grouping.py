@@ -173,6 +173,12 @@ def test_an_article_that_becomes_a_rejection_leaves_its_story_grouped_again(tmp_
     with open_archive(ctx.db_path) as conn:
         save_reextractions(conn, [], gone)
         assert pending_grouping(conn) == [a]  # its story lost one
+        # c's story line went with its story, though no grouping follows to tidy it
+        (orphans,) = conn.execute(
+            "select count(*) from storylines where storyline_id not in "
+            "(select storyline_id from stories where storyline_id is not null)"
+        ).fetchone()
+        assert orphans == 0
     group_articles(ctx)
     # c's story went with it; a's story holds a alone; nothing points at b or c
     assert rows(ctx, "select count(*), sum(article_count) from stories") == [(1, 1)]

@@ -173,3 +173,24 @@ def test_a_page_fetched_again_with_new_text_keeps_the_newest(tmp_path):
         articles, pending = _state(conn)
     assert articles == [(address, "v2", "The harbour road closes at 2 tonight.")]
     assert pending == []
+
+
+def test_an_article_forgotten_for_its_page_releases_the_copies_it_had_replaced(tmp_path):
+    # Its newest page read again as a rejection (a teaser): the article goes, and its older
+    # full copy, which had given way to it, is pending again rather than lost for ever.
+    address = "https://www.ledger.com/news/harbour"
+    versions = [
+        (
+            _page(f"v{n}", address, f"The harbour road closes at {n} tonight."),
+            FETCHED + timedelta(hours=n),
+        )
+        for n in range(2)
+    ]
+    with open_archive(tmp_path / "a.duckdb") as conn:
+        _fetched(conn, versions)
+        save_extractions(conn, versions)
+        assert _state(conn)[1] == []
+        teaser = Rejection("v1", address, "not_article", "a teaser", page_kind="paywall")
+        store.save_reextractions(conn, [], [teaser])
+        articles, pending = _state(conn)
+    assert articles == [] and pending == ["v0"]

@@ -86,6 +86,8 @@ BATCH_SHAPES = {
         "select ''::varchar as domain, 0::bigint as line_key, true as just_found"
     ),
     "forget_articles": "select ''::varchar as record_id",
+    "forget_superseded": "select ''::varchar as record_id",
+    "identity_contenders": "select ''::varchar as article_id, ''::varchar as record_id",
     "site_titles": "select ''::varchar as domain",
     "storyline_neighbours": (
         "select ''::varchar as story_id, now() as day, ''::varchar as term, 0.0 as weight"
