@@ -12,7 +12,7 @@ import sys
 import time
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -75,14 +75,18 @@ def last_attempts(ctx: RunContext) -> dict[str, tuple[str | None, int]]:
     return {url: (error, attempt) for url, error, attempt in found}
 
 
-def raw_response(status: int, headers: dict[str, str], body: bytes):
+def raw_response(status: int, headers: dict[str, str], body: bytes | Callable[[], bytes]):
+    """A route answering ``body`` (or what ``body()`` gives at each request: a page that
+    changes between runs)."""
+
     def handle(h: BaseHTTPRequestHandler) -> None:
+        data = body() if callable(body) else body
         h.send_response(status)
         for k, v in headers.items():
             h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
+        h.send_header("Content-Length", str(len(data)))
         h.end_headers()
-        h.wfile.write(body)
+        h.wfile.write(data)
 
     return handle
 
@@ -570,15 +574,9 @@ def test_a_page_back_to_an_earlier_text_holds_that_text_again(local_server, tmp_
     story = article("Factory fire: the full story")
     notice = article("This story has been temporarily withdrawn while we review a complaint")
 
-    def page(h: BaseHTTPRequestHandler) -> None:
-        body = story if texts["v"] == "story" else notice
-        h.send_response(200)
-        h.send_header("Content-Type", "text/html; charset=utf-8")
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
-
-    local_server.routes["/fire"] = page
+    local_server.routes["/fire"] = raw_response(
+        200, {"Content-Type": "text/html"}, lambda: story if texts["v"] == "story" else notice
+    )
     ctx = context(tmp_path, obey_robots=False)
     sources = Sources(urls=(local_server.url("/fire"),))
     for version in ("story", "notice", "story"):
@@ -647,17 +645,11 @@ def test_a_page_claiming_another_pages_address_never_takes_its_article(local_ser
     canonical = f'<link rel="canonical" href="{address}">'
     version = {"n": 1}
 
-    def story(h: BaseHTTPRequestHandler) -> None:
-        body = article(f"Council vote, version {version['n']}").replace(
-            b"<head>", f"<head>{canonical}".encode()
-        )
-        h.send_response(200)
-        h.send_header("Content-Type", "text/html")
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
+    def story() -> bytes:
+        title = f"Council vote, version {version['n']}"
+        return article(title).replace(b"<head>", f"<head>{canonical}".encode())
 
-    local_server.routes["/story"] = story
+    local_server.routes["/story"] = raw_response(200, {"Content-Type": "text/html"}, story)
     local_server.page(
         "/c1", article("Reader comments").replace(b"<head>", f"<head>{canonical}".encode())
     )
