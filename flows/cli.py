@@ -11,6 +11,7 @@ argument or setting.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
@@ -667,6 +668,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # What a page or feed wrote is printed as it was stored; a character the terminal's
+    # encoding cannot show (a lone surrogate from a JSON Feed) is escaped, not a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {

@@ -306,7 +306,10 @@ def batch_view(
     spec = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
     handle, path = tempfile.mkstemp(prefix="wirehouse-batch-", suffix=".ndjson")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        # A lone surrogate ("\ud800" in a page's JSON-LD or a JSON Feed, which json.loads
+        # keeps) cannot be written as UTF-8: it is written as "?", not left to fail the
+        # whole load and the run with it.
+        with os.fdopen(handle, "w", encoding="utf-8", errors="replace") as out:
             for row in rows:
                 out.write(json.dumps(row, default=_json_value, ensure_ascii=False))
                 out.write("\n")

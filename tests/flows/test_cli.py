@@ -431,6 +431,16 @@ def test_discover_lists_what_a_feed_would_yield_without_fetching(tmp_path, local
     assert main(["discover", "--feed", local_server.url("/nope"), "--allow-private-network"]) == 1
 
 
+def test_discover_prints_a_title_no_encoding_can_hold_escaped(local_server):
+    feed = '{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "%s", "title": "a\\ud800b"}]}'
+    local_server.page("/feed", feed % local_server.url("/p"), "application/feed+json")
+    args = ["discover", "--feed", local_server.url("/feed"), "--allow-private-network"]
+    for fmt in ("table", "json"):
+        done = _cli_in_fresh_process([*args, "--format", fmt])
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "a\\ud800b" in done.stdout
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--version"])

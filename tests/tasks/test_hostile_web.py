@@ -457,6 +457,34 @@ def test_a_huge_json_ld_block_costs_no_more_memory_than_its_page(local_server, t
     ]
 
 
+def test_a_lone_surrogate_in_json_ld_or_a_json_feed_costs_nothing_else(local_server, tmp_path):
+    # json.loads keeps "\ud800", which no UTF-8 can hold: writing the page's author (or
+    # the feed item's title, a hint) failed the whole load, and the run lost every page.
+    ld = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Maria \\ud800 Lopez"}}'
+    page = article("Harbour road closes").replace(
+        b"<head>", f'<head><script type="application/ld+json">{ld}</script>'.encode()
+    )
+    local_server.page("/surrogate", page)
+    local_server.page("/good", article("Council approves the library wing"))
+    local_server.page("/listed", article("Ferries wait for the tide"))
+    item = {"url": local_server.url("/listed"), "title": "x"}
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [item]})
+    local_server.page(
+        "/feed.json", feed.replace('"x"', '"\\ud800"'), content_type="application/feed+json"
+    )
+    ctx = context(tmp_path, obey_robots=False)
+    summary = sequence.archive(
+        ctx,
+        Sources(
+            urls=(local_server.url("/surrogate"), local_server.url("/good")),
+            feeds=(local_server.url("/feed.json"),),
+        ),
+    )
+    assert summary.new_articles == 3 and summary.failures == {}
+    authors = {author for (author,) in rows(ctx, "select author from articles")}
+    assert "Maria ? Lopez" in authors
+
+
 def test_a_title_and_author_of_megabytes_are_cut_not_stored_whole(local_server, tmp_path):
     # The page's <title> and <h1> both: a headline of 250 KB, and an author of 400 KB.
     page = article("Word " * 50_000).replace(
