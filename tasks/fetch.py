@@ -215,7 +215,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to str.isdigit, not to float
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -393,7 +393,10 @@ class Fetcher:
                 request = self._client.build_request(
                     "GET", target, headers=headers, extensions={_ADDRESS: (address, port)}
                 )
-                cookies.set_cookie_header(request)
+                try:
+                    cookies.set_cookie_header(request)
+                except UnicodeEncodeError:
+                    pass  # a cookie of non-ASCII bytes cannot be sent back: go without it
                 response = await self._client.send(request, stream=True)
                 try:
                     cookies.extract_cookies(response)

@@ -681,7 +681,10 @@ def _atom_text(el: _Element | None) -> str | None:
 def _json_feed_links(doc: Any, source_url: str, source: str) -> Iterator[Link]:
     home = doc.get("home_page_url")
     base = home if isinstance(home, str) and is_http_url(home) else source_url
-    for item in doc.get("items") or []:
+    items = doc.get("items")
+    if items is not None and not isinstance(items, list):
+        raise ValueError(f"a JSON Feed's items are a list, not {type(items).__name__}")
+    for item in items or ():
         if not isinstance(item, dict):
             continue
         url = None

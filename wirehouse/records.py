@@ -269,10 +269,12 @@ class Validators:
     last_modified: str | None = None
 
     def headers(self) -> dict[str, str]:
+        """The conditional request's headers: those a request can carry (a server's
+        non-ASCII ETag is not sent back, else the page could never be fetched again)."""
         out = {}
-        if self.etag:
+        if self.etag and self.etag.isascii():
             out["If-None-Match"] = self.etag
-        if self.last_modified:
+        if self.last_modified and self.last_modified.isascii():
             out["If-Modified-Since"] = self.last_modified
         return out
 

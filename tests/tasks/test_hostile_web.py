@@ -233,6 +233,32 @@ def test_cookies_stay_with_one_fetchs_redirects(local_server, tmp_path):
     assert sent[("/other", "b.example")] is None
 
 
+def test_header_values_a_request_cannot_carry_back_cost_nothing(local_server, tmp_path):
+    # Each was an internal_error with a traceback: a non-ASCII cookie set on a redirect (the
+    # page behind it lost), a non-ASCII ETag or Last-Modified (sent back on the next run:
+    # the page could never be fetched again), a Retry-After of "²" (a digit to Python).
+    page = article("Header values")
+    local_server.routes["/redirect"] = raw_response(
+        302, {"Location": "/target", "Set-Cookie": "s=caf\xc3\xa9; Path=/"}, b""
+    )
+    local_server.page("/target", page)
+    validators = {"Content-Type": "text/html", "ETag": '"caf\xc3\xa9"',
+                  "Last-Modified": "Tue, 05 Mar 2024 10:00:00 GMT\xe9"}  # fmt: skip
+    local_server.routes["/etag"] = raw_response(200, validators, page)
+    answers = iter([raw_response(503, {"Retry-After": "\u00b2"}, b"busy")])
+
+    def busy_once(h: BaseHTTPRequestHandler) -> None:
+        next(answers, raw_response(200, {"Content-Type": "text/html"}, page))(h)
+
+    local_server.routes["/busy"] = busy_once
+    urls = [local_server.url(path) for path in ("/redirect", "/etag", "/busy")]
+    ctx = context(tmp_path, obey_robots=False)
+    for _ in range(2):
+        report = fetch_and_archive(replace(ctx, run_id=new_run_id()), urls)
+        assert report.failures == {}
+    assert {path for path, _, _ in local_server.requests} >= {"/target", "/etag", "/busy"}
+
+
 def test_one_urls_unexpected_error_is_recorded_and_the_rest_go_on(local_server, tmp_path):
     class Exploding(StaticResolver):
         async def resolve(self, host: str, port: int) -> list[tuple[str, int]]:

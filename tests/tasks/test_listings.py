@@ -500,6 +500,15 @@ def test_json_feed_detected_by_content_with_bom_and_whitespace() -> None:
     assert len(parse_feed(body, "https://json.example.com/feed")) == 3
 
 
+@pytest.mark.parametrize("items", ["3", "true", '"x"', '{"url": "https://a.example.com/1"}'])
+def test_json_feed_whose_items_are_no_list_is_malformed(items: str) -> None:
+    # iterating a number was a TypeError: an internal_error with a traceback
+    body = f'{{"version": "https://jsonfeed.org/version/1.1", "items": {items}}}'.encode()
+    for parse in (parse_feed, parse_sitemap):
+        with pytest.raises(ParseError, match="items are a list"):
+            parse(body, FEED_URL)
+
+
 def test_feed_with_zero_items_is_empty_not_an_error() -> None:
     assert (
         parse_feed(b"<rss version='2.0'><channel><title>t</title></channel></rss>", FEED_URL) == []
