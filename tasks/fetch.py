@@ -12,6 +12,7 @@ decompression; a slow drip is cut by the total-time limit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
@@ -393,10 +394,9 @@ class Fetcher:
                 request = self._client.build_request(
                     "GET", target, headers=headers, extensions={_ADDRESS: (address, port)}
                 )
-                try:
+                # a cookie of non-ASCII bytes cannot be sent back: the request goes without
+                with contextlib.suppress(UnicodeEncodeError):
                     cookies.set_cookie_header(request)
-                except UnicodeEncodeError:
-                    pass  # a cookie of non-ASCII bytes cannot be sent back: go without it
                 response = await self._client.send(request, stream=True)
                 try:
                     cookies.extract_cookies(response)
