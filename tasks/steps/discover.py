@@ -25,7 +25,7 @@ from tasks.store import (
     save_problems,
     save_robots_answers,
 )
-from tasks.urls import normalize_url, url_key
+from tasks.urls import domain_of, normalize_url, url_key
 from wirehouse.db import transaction
 from wirehouse.records import (
     DiscoveryProblem,
@@ -70,15 +70,29 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             len(unindexed),
             ctx.archive_dir,
         )
-    # One fetch per page: the URLs of one page (tracking parameters, www. and AMP variants,
-    # http and https; a feed listed one page 2,000 times as ?utm_source=N, each fetched and
-    # archived) are fetched once, as the first of them listed.
-    first: dict[str, str] = {}
-    for link in links:
-        first.setdefault(url_key(link.url), link.url)
-    urls = list(first.values())
+    urls = one_per_page(links)
     progress.count("discovered", len(urls))
     return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
+
+
+def one_per_page(links: Sequence[Link]) -> list[str]:
+    """The URLs to fetch: one per page. The URLs of one page (tracking parameters, www.,
+    m. and AMP variants, http and https; a feed listed one page 2,000 times as
+    ?utm_source=N, each fetched and archived) are fetched once: as the first of them given
+    or listed by the page's own site, else as the first listed elsewhere. Another site's
+    feed naming a dead m. or AMP variant of a page cannot stop the page being fetched."""
+    chosen: dict[str, Link] = {}
+    for link in links:
+        key = url_key(link.url)
+        held = chosen.get(key)
+        if held is None or (not _own_listing(held) and _own_listing(link)):
+            chosen[key] = link  # a key keeps its first place in the order
+    return [link.url for link in chosen.values()]
+
+
+def _own_listing(link: Link) -> bool:
+    """Given by the user, or listed by a feed or sitemap of the page's own site."""
+    return link.source_url is None or domain_of(link.source_url) == domain_of(link.url)
 
 
 def find_links(

@@ -729,6 +729,33 @@ def test_a_page_claiming_another_pages_address_never_takes_its_article(local_ser
         assert pending == [(0,)], f"run {run}"
 
 
+def test_another_sites_feed_naming_a_dead_variant_cannot_stop_a_page_being_fetched(
+    local_server, tmp_path
+):
+    # url_key folds www./m./AMP variants; the variant fetched was whichever listing finished
+    # first, so a foreign feed listing a dead m. or /amp/ spelling kept the page unfetched.
+    port = local_server.port
+    page = f"http://www.other-news.org:{port}/news/good.html"
+    variants = [f"http://m.other-news.org:{port}/news/good.html", f"{page}?utm_source=x"]
+    foreign = "".join(f"<item><link>{v}</link></item>" for v in variants)
+    local_server.page(
+        "/foreign.xml", f"<rss><channel>{foreign}</channel></rss>", "application/rss+xml"
+    )
+    local_server.page(
+        "/own.xml",
+        f"<rss><channel><item><link>{page}</link></item></channel></rss>",
+        "application/rss+xml",
+    )
+    hosts = ("www.localpaper.com", "www.other-news.org", "m.other-news.org")
+    ctx = replace(context(tmp_path), resolve=tuple((h, f"127.0.0.1:{port}") for h in hosts))
+    feeds = (
+        f"http://www.localpaper.com:{port}/foreign.xml",
+        f"http://www.other-news.org:{port}/own.xml",
+    )
+    for order in (feeds, feeds[::-1]):
+        assert discover(replace(ctx, run_id=new_run_id()), Sources(feeds=order)).urls == [page]
+
+
 def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):
     items = "".join(f"<item><link>{local_server.url(f'/p{i}')}</link></item>" for i in range(12))
     local_server.page(
