@@ -337,8 +337,8 @@ class StreamingPool:
     workers, so a producer faster than the workers waits instead of piling up work.
 
     Work still unfinished ``hard_limit_s`` after it was handed out has its worker stopped
-    (and every worker of the pool: the others' work is handed out again), and raises
-    ``WorkLost("timed_out")``. Work in flight when a worker died is tried again alone; if
+    (and every worker of the pool: the others' work is handed out again, and so is work
+    whose own time ran out behind it), and raises ``WorkLost("timed_out")``. Work in flight when a worker died is tried again alone; if
     its worker dies then too, it raises ``WorkLost("worker_died")``. Where no worker process
     can start, the work is done in this process, one piece at a time (``_started``)."""
 
@@ -366,6 +366,11 @@ class StreamingPool:
                             asyncio.wrap_future(handed), self._hard_limit_s
                         )
                     except TimeoutError:
+                        if self._pool.stopped_for_time(executor):
+                            # Work handed out before this one ran past its time first, and
+                            # the pool was stopped for it: this work waited behind it (its
+                            # time counts from when it was handed out), and goes again.
+                            continue
                         logger.warning(
                             "work ran past %gs; its worker is stopped", self._hard_limit_s
                         )

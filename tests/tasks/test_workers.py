@@ -77,3 +77,23 @@ def test_streaming_work_past_the_hard_limit_is_lost_and_the_pool_goes_on():
     started = time.monotonic()
     assert asyncio.run(main()) == ["A", "hang:timed_out", "B", "C", "die:worker_died", "D", "E"]
     assert time.monotonic() - started < 30
+
+
+def test_work_waiting_behind_work_past_the_limit_is_handed_out_again_not_lost():
+    # One worker (a small run's pool): the page queued behind a stuck one waited out its
+    # own time there, and was lost as too slow with it (and never extracted again).
+    async def main() -> list[str]:
+        pool = StreamingPool(1, 2, hard_limit_s=2.0)
+        try:
+
+            async def one(item: str) -> str:
+                try:
+                    return await pool.run(_nap_or_die, item, None)
+                except WorkLost as lost:
+                    return f"{item}:{lost.why}"
+
+            return list(await asyncio.gather(one("hang"), one("queued")))
+        finally:
+            pool.close()
+
+    assert asyncio.run(main()) == ["hang:timed_out", "QUEUED"]
