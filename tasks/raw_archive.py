@@ -246,11 +246,16 @@ def unindexed_files(archive_dir: str | Path, stored_paths: Iterable[str]) -> lis
     return [path for path in archive_files(archive_dir) if path.name not in known]
 
 
+def stored_path(path: Path, relative_to: str | Path | None = None) -> str:
+    """How a raw record names a file of the archive: relative to the database's folder."""
+    return str(path) if relative_to is None else os.path.relpath(path, Path(relative_to))
+
+
 def index_archive_file(path: Path, relative_to: str | Path | None = None) -> Iterator[RawRecord]:
     """The response records of one of our WARC files, as the rows that would point at them
     (for a file, or the tail of a file, that a killed run wrote but never recorded). Stops
     quietly at a record cut short by the kill."""
-    stored = str(path) if relative_to is None else os.path.relpath(path, Path(relative_to))
+    stored = stored_path(path, relative_to)
     with open(path, "rb") as handle:
         records = ArchiveIterator(handle)
         try:

@@ -210,6 +210,14 @@ def archived_warc_paths(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in conn.execute(query("archived_warc_paths")).fetchall()]
 
 
+def save_indexed_files(conn: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, int]]) -> None:
+    """Record archive files read through, (stored path, responses held)."""
+    now = datetime.now(UTC)
+    rows = [{"warc_path": path, "responses": n, "indexed_at": now} for path, n in files]
+    with transaction(conn):
+        load_batch(conn, "upsert_indexed_archive_file", "indexed_archive_files", rows)
+
+
 def unfinished_runs(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """Runs other than ``run_id`` that started and never finished, oldest first."""
     return [row[0] for row in conn.execute(query("unfinished_runs"), {"run_id": run_id}).fetchall()]

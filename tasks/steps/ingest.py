@@ -9,10 +9,16 @@ from collections import Counter
 from collections.abc import Sequence
 
 from tasks.chunked_load import ChunkedLoad
-from tasks.raw_archive import archive_files, index_archive_file, record_id_for, unindexed_files
+from tasks.raw_archive import (
+    archive_files,
+    index_archive_file,
+    record_id_for,
+    stored_path,
+    unindexed_files,
+)
 from tasks.reports import IndexReport, IngestReport
 from tasks.run_context import RunContext
-from tasks.store import all_record_ids, archived_warc_paths, unfinished_runs
+from tasks.store import all_record_ids, archived_warc_paths, save_indexed_files, unfinished_runs
 from tasks.urls import normalize_url
 from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.records import (
@@ -106,11 +112,19 @@ def ingest_unrecorded(ctx: RunContext) -> IndexReport:
     ]
     load = ChunkedLoad(ctx)
     recovered = 0
+    read_through: list[tuple[str, int]] = []
     for path in files:
+        responses = 0
         for record in index_archive_file(path, ctx.db_dir):
+            responses += 1
             if record.record_id not in known:
                 known.add(record.record_id)
                 recovered += 1
                 load.add(record=record)
+        read_through.append((stored_path(path, ctx.db_dir), responses))
     load.commit()
+    with ctx.open(migrated=True) as conn:
+        # A file whose every response was recorded from another file has no row pointing
+        # at it: recorded as read, it is no longer reported as unindexed on every run.
+        save_indexed_files(conn, read_through)
     return IndexReport(files=len(files), recovered=recovered)

@@ -1060,6 +1060,33 @@ def test_what_a_killed_run_archived_but_never_recorded_is_indexed(local_server, 
     assert ingest_unrecorded(replace(ctx, run_id=new_run_id())).recovered == 0
 
 
+def test_a_killed_runs_file_of_pages_recorded_since_is_reported_until_read_through(
+    local_server, tmp_path
+):
+    # The run killed before its first commit; the next run fetched its pages again into a
+    # file of its own. No row points at the first file: it was "unindexed" on every run
+    # for ever, the maintenance flow reading it and recovering nothing.
+    from datetime import UTC, datetime
+
+    local_server.page("/0", article("S0"))
+    ctx = context(tmp_path, obey_robots=False)
+    with ctx.open():
+        pass
+    stopped = WarcArchive(ctx.archive_dir, "20240101T000000Z-dead00", relative_to=ctx.db_dir)
+    stopped.write_response(
+        local_server.url("/0"), 200, [("Content-Type", "text/html; charset=utf-8")],
+        article("S0"), datetime(2024, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    stopped.close()
+    sources = Sources(urls=(local_server.url("/0"),))
+    summary = sequence.archive(replace(ctx, run_id=new_run_id()), sources)
+    assert summary.failures == {"discovery": 1}  # the unindexed file
+    indexed = ingest_unrecorded(replace(ctx, run_id=new_run_id()))
+    assert (indexed.files, indexed.recovered) == (1, 0)
+    summary = sequence.archive(replace(ctx, run_id=new_run_id()), sources)
+    assert summary.failures == {} and summary.not_modified == 1
+
+
 def test_extraction_workers_exit_when_their_run_is_killed(tmp_path):
     """`kill -9` of a run must not leave its extraction workers (hundreds of MB) behind."""
     script = (
