@@ -21,6 +21,14 @@ select b.article_id, b.url, b.canonical_url, b.domain, b.title, b.author,
 from batch as b
 left join link_hints as h on h.url = b.url
 on conflict (article_id) do update set
+    -- a headline edited or a date corrected, the text unchanged: grouped again, so that
+    -- its story's title and first date follow (and its publication date is the page's
+    -- until grouping finds a republish date again)
+    published_at = case when articles.page_date is distinct from excluded.page_date
+                        then excluded.published_at else articles.published_at end,
+    grouped_sha256 = case when articles.title is distinct from excluded.title
+                            or articles.page_date is distinct from excluded.page_date
+                          then null else articles.grouped_sha256 end,
     url = excluded.url,
     canonical_url = excluded.canonical_url,
     title = excluded.title,

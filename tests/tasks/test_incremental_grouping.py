@@ -429,3 +429,22 @@ def test_a_working_set_read_whole_groups_as_one_read_a_window_at_a_time(tmp_path
         grouped.append(grouped_tables(ctx, items, tables))
     assert grouped[0] == grouped[1]
     assert any(kind == "near_copy" for _a, _b, kind, _s in grouped[0][2])
+
+
+def test_an_edited_headline_or_corrected_date_reaches_the_story(tmp_path):
+    # The text unchanged, the article was not grouped again: its story kept the old
+    # headline, and published_at the old date beside the corrected page_date.
+    ctx = new_context(tmp_path)
+    text = text_about("harbour", 3)
+    store(ctx, extraction("a", text, DAY, title="Harbour road to close"))
+    group_articles(ctx)
+    corrected = DAY - timedelta(days=2)
+    edited = replace(
+        extraction("a", text, corrected, title="Harbour road closes tonight"), record_id="r-a2"
+    )
+    store(ctx, edited)
+    group_articles(ctx)
+    assert rows(ctx, "select title, first_published_at from stories") == [
+        ("Harbour road closes tonight", corrected)
+    ]
+    assert rows(ctx, "select published_at from articles") == [(corrected,)]
