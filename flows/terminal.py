@@ -92,7 +92,7 @@ def format_summary(summary: RunSummary, db: str = "", archive_dir: str = "") -> 
     top = sorted(summary.failure_examples.items(), key=lambda kv: -failures.get(kv[0], 0))[:3]
     width = max((len(reason) for reason, _ in top), default=0)
     for reason, example in top:
-        lines.append(f"    {reason.ljust(width)}  e.g. {example}")
+        lines.append(f"    {reason.ljust(width)}  e.g. {shown(_cut(example, 200))}")
     lines += [
         "the archive now:",
         f"  articles      {summary.articles}",
@@ -114,6 +114,11 @@ def format_summary(summary: RunSummary, db: str = "", archive_dir: str = "") -> 
 # around. A page's title or byline may carry them (stored as the page wrote them); a table
 # shows them as escapes.
 _ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut at ``limit`` characters with an ellipsis (a feed's URL can be 5 MB)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def shown(text: str) -> str:

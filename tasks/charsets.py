@@ -37,10 +37,12 @@ BROWSER_CODECS = {
 
 
 # Codecs Python has and no browser reads a page in: each turns plain ASCII into other
-# characters ("+ADw-script+AD4-" is "<script>" in UTF-7, "\u003c" is "<" to unicode_escape).
+# characters ("+ADw-script+AD4-" is "<script>" in UTF-7, "\u003c" is "<" to unicode_escape;
+# EBCDIC reads all of ASCII as other letters), or fails on any byte ("undefined").
 # A browser ignores such a label, and so do we.
 NOT_BROWSER_CODECS = frozenset(
-    {"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"}
+    {"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined"}
+    | {"cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140"}  # EBCDIC
 )
 IGNORED_LABEL = "x-ignored-label"  # no codec of this name: decoding with it fails as unknown
 
@@ -71,7 +73,7 @@ def strict_decode(data: bytes, codec: str) -> str | None:
     codec."""
     try:
         return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # a codec that fails on everything raises the base
         return None
 
 
@@ -82,7 +84,7 @@ def lenient_decode(data: bytes, codec: str) -> str | None:
     text. None where they are not: the label, or the guess, is wrong."""
     try:
         text = data.decode(codec, errors="replace")
-    except LookupError:
+    except (UnicodeError, LookupError):
         return None
     bad = text.count("\ufffd")
     beyond_ascii = len(text) - len(text.encode("ascii", "ignore"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import secrets
 from contextlib import AbstractContextManager
@@ -151,7 +152,12 @@ class Sources:
         for path in (*([self.urls_file] if self.urls_file else []), *self.warcs):
             candidate = Path(path)
             if not candidate.is_file():
-                raise InputError(f"cannot read {path}: no such file", reason="unreadable_input")
+                what = (
+                    "no such file" if not candidate.exists()
+                    else "a folder, not a file" if candidate.is_dir()
+                    else "not a regular file (a device or a pipe)"
+                )  # fmt: skip
+                raise InputError(f"cannot read {path}: {what}", reason="unreadable_input")
         if self.urls_file:
             read_url_file(self.urls_file)
 
@@ -161,9 +167,11 @@ class Sources:
 
 def read_url_file(path: str) -> list[Link]:
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(
             f"cannot read {path}: {exc.strerror or exc}", reason="unreadable_input"
         ) from exc
-    return parse_url_list(text)
+    # UTF-8 (a BOM or none), or UTF-16 with its BOM (what Windows editors save as "Unicode")
+    wide = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    return parse_url_list(data.decode("utf-16" if wide else "utf-8-sig", errors="replace"))

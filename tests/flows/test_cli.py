@@ -32,6 +32,21 @@ def test_run_refuses_an_unreadable_urls_file(tmp_path, capsys):
     )
     assert "cannot read" in capsys.readouterr().err
     assert not (tmp_path / "a.duckdb").exists()
+    for path, says in [(tmp_path, "a folder, not a file"), ("/dev/zero", "not a regular file")]:
+        assert main(["run", "--db", str(tmp_path / "a.duckdb"), "--urls-file", str(path)]) == 2
+        assert says in capsys.readouterr().err
+
+
+def test_a_urls_file_saved_as_utf16_or_with_a_bom_is_read(tmp_path, capsys):
+    import json as jsonlib
+
+    urls = "https://a.example.com/1\r\nhttps://b.example.com/é\r\n"
+    for n, data in enumerate([urls.encode("utf-16"), b"\xef\xbb\xbf" + urls.encode()]):
+        path = tmp_path / f"urls{n}.txt"
+        path.write_bytes(data)
+        assert main(["discover", "--urls-file", str(path), "--format", "json"]) == 0
+        found = [row["url"] for row in jsonlib.loads(capsys.readouterr().out)]
+        assert found == ["https://a.example.com/1", "https://b.example.com/%C3%A9"]
 
 
 def test_run_refuses_a_bad_url(tmp_path, capsys):
@@ -301,6 +316,11 @@ def test_exit_3_when_some_failed_with_an_example_of_each_reason(tmp_path, local_
     out = capsys.readouterr().out
     assert "failures      1 (http_404: 1)" in out
     assert f"http_404  e.g. {missing}" in out
+    # a listed URL of megabytes is cut in the summary, as a table cell is
+    long = local_server.url("/missing?" + "q" * 100_000)
+    assert main(_run(tmp_path / "a.duckdb", "--url", long)) == 1
+    (example,) = [line for line in capsys.readouterr().out.splitlines() if "e.g." in line]
+    assert len(example) < 300 and example.endswith("…")
 
 
 def test_exit_1_when_nothing_could_be_archived_says_what_to_do(tmp_path, local_server, capsys):

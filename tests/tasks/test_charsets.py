@@ -44,7 +44,10 @@ def test_a_stray_byte_costs_one_character_but_a_wrong_label_gives_nothing():
     assert lenient_decode(b"plain", "no-such-codec") is None
 
 
-@pytest.mark.parametrize("label", ["utf-7", "UTF7", "unicode_escape", "raw-unicode-escape"])
+@pytest.mark.parametrize(
+    "label",
+    ["utf-7", "UTF7", "unicode_escape", "raw-unicode-escape", "undefined", "cp037", "ibm500"],
+)
 def test_a_label_no_browser_reads_a_page_in_is_ignored(label):
     # "+ADw-script+AD4-" is "<script>" in UTF-7: browsers never decode a page so.
     body = b"<title>+ADw-script+AD4-alert(1)</title><p>Caf\xc3\xa9 \\u003c</p>"
