@@ -280,7 +280,34 @@ def save_articles(
             for record_id, article_id in superseded
         ])  # fmt: skip
         record_site_lines(conn, [(a.article_id, a.domain, a.title, a.text) for a in kept])
+        _forget_moved(conn, kept, now)
     return len(article_rows), len(rejection_rows)
+
+
+def _forget_moved(
+    conn: duckdb.DuckDBPyConnection, articles: Sequence[Article], now: datetime
+) -> None:
+    """Forget the articles whose page moved to one of ``articles`` (its old address now
+    redirects there): one page kept twice, the old copy counted as a copy of the new. The
+    moved article's records give way to the article it moved to."""
+    if not articles:
+        return
+    types = {"article_id": "VARCHAR", "record_id": "VARCHAR"}
+    with batch_view(
+        conn, types, [{"article_id": a.article_id, "record_id": a.record_id} for a in articles]
+    ):
+        moved = conn.execute(query("moved_articles")).fetchall()
+    if not moved:
+        return
+    pairs = {"article_id": "VARCHAR", "moved_to": "VARCHAR"}
+    with batch_view(conn, pairs, [{"article_id": y, "moved_to": x} for y, _, x in moved]):
+        conn.execute(query("repoint_superseded"))
+    load_batch(conn, "insert_superseded_record", "superseded_records", [
+        {"record_id": record_id, "article_id": moved_to, "superseded_at": now}
+        for _, record_id, moved_to in moved
+    ])  # fmt: skip
+    with batch_view(conn, {"record_id": "VARCHAR"}, [{"record_id": r} for _, r, _ in moved]):
+        conn.execute(query("forget_articles"))
 
 
 def holds_over(challenger: tuple[bool, datetime], holder: tuple[bool, datetime]) -> bool:

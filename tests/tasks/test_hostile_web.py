@@ -620,6 +620,28 @@ def test_a_url_that_redirects_is_unchanged_on_the_next_runs_not_archived_again(
     assert len(list(Path(ctx.archive_dir).rglob("*.warc.gz"))) == 1
 
 
+def test_an_article_whose_address_now_redirects_to_another_is_kept_once(local_server, tmp_path):
+    # The headline was edited and the address with it, the old one answering 301: the old
+    # address's article stayed beside the new one, counted as its copy.
+    moved = {"yet": False}
+    page = article("Lakefront marathon draws a record field")
+    old = raw_response(200, {"Content-Type": "text/html"}, page)
+    gone = raw_response(301, {"Location": "/sports/lakefront-marathon-record-field.html"}, b"")
+    local_server.routes["/news/marathon.html"] = lambda h: (gone if moved["yet"] else old)(h)
+    local_server.page("/sports/lakefront-marathon-record-field.html", page)
+    ctx = context(tmp_path, obey_robots=False)
+    sources = Sources(urls=(local_server.url("/news/marathon.html"),))
+    for moved["yet"] in (False, True, True):
+        summary = sequence.archive(replace(ctx, run_id=new_run_id()), sources)
+    assert summary.failures == {}
+    new_address = local_server.url("/sports/lakefront-marathon-record-field.html")
+    assert rows(ctx, "select url from articles") == [(new_address,)]
+    assert rows(ctx, "select article_count from stories") == [(1,)]
+    assert rows(ctx, "select count(*) from copy_groups where member_count > 1") == [(0,)]
+    pending = rows(ctx, "select count(*) from (" + query("pending_records") + ")")
+    assert pending == [(0,)]
+
+
 def test_a_page_back_to_an_earlier_text_holds_that_text_again(local_server, tmp_path):
     # A story withdrawn for a day and restored: the restored body is one the archive holds
     # already (same address, same bytes), so it was taken as unchanged and the archive

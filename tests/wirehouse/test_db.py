@@ -88,6 +88,8 @@ BATCH_SHAPES = {
     "forget_articles": "select ''::varchar as record_id",
     "forget_superseded": "select ''::varchar as record_id",
     "identity_contenders": "select ''::varchar as article_id, ''::varchar as record_id",
+    "moved_articles": "select ''::varchar as article_id, ''::varchar as record_id",
+    "repoint_superseded": "select ''::varchar as article_id, ''::varchar as moved_to",
     "site_titles": "select ''::varchar as domain",
     "storyline_neighbours": (
         "select ''::varchar as story_id, now() as day, ''::varchar as term, 0.0 as weight"
