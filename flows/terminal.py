@@ -173,7 +173,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-TABLE_ROWS = 10_000  # rows a table or markdown result holds to size its columns
+TABLE_ROWS = 10_000  # rows a table holds to size its columns (the rest are counted)
 
 
 def render(
