@@ -419,6 +419,10 @@ def _context(args: argparse.Namespace, sources: Sources) -> RunContext:
     shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
     if shard and sources.warcs:
         raise InputError("--warc files are ingested by one run: give them without --shard")
+    archive = args.archive
+    if archive and "://" not in archive and Path(archive).exists() and not Path(archive).is_dir():
+        # found only once pages were fetched, before (exit 1)
+        raise InputError(f"--archive {archive}: a file is there; --archive names a folder")
     ctx = RunContext(
         db_path=args.db,
         archive_dir=args.archive or default_archive_dir(args.db, settings.archive.data_path),

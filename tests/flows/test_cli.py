@@ -219,6 +219,7 @@ def _cli_in_fresh_process(args: list[str], env: dict[str, str] | None = None, **
         ({}, ["--db", "ducklake:postgres:not a conninfo"], "must be a libpq conninfo"),
         ({}, ["--shard", "5/4"], "--shard 5/4: K/N needs 1 <= K <= N"),
         ({}, ["--shard", "two"], "expected K/N"),
+        ({}, ["--archive", "/dev/null"], "--archive /dev/null: a file is there"),
         (
             {"WIREHOUSE_DATA_PATH": "/tmp/wirehouse-unreachable-lake"},
             ["--db", "ducklake:postgres:host=127.0.0.1 port=9 user=x dbname=x connect_timeout=5"],
