@@ -82,11 +82,11 @@ def is_http_url(url: str) -> bool:
         return False
     try:
         parts = urlsplit(url)
-        _ = parts.port  # raises ValueError on a non-numeric or out-of-range port
+        port = parts.port  # raises ValueError on a non-numeric or out-of-range port
     except ValueError:
         return False
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return False
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or port == 0:
+        return False  # port 0 names no service (it was fetched on port 80)
     return ascii_host(parts.hostname) is not None
 
 

@@ -142,3 +142,5 @@ def test_is_http_url():
     assert not is_http_url("ftp://a.b/c")
     assert not is_http_url("/relative")
     assert not is_http_url("http://")
+    assert not is_http_url("http://a.b:0/c")  # no service: it was fetched on port 80
+    assert is_http_url("http://a.b:65535/c") and is_http_url("http://a.b:8080/c")
