@@ -128,6 +128,17 @@ def _fetched(conn, pages: list[tuple[Extraction, datetime]]) -> None:
     )
 
 
+def _versions(address: str, count: int) -> list[tuple[Extraction, datetime]]:
+    """``count`` texts of one page, fetched an hour apart: record ids v0, v1, ..."""
+    return [
+        (
+            _page(f"v{n}", address, f"The harbour road closes at {n} tonight."),
+            FETCHED + timedelta(hours=n),
+        )
+        for n in range(count)
+    ]
+
+
 def _state(conn) -> tuple[list[tuple], list[tuple]]:
     articles = conn.execute("select url, record_id, text from articles").fetchall()
     pending = [row[0] for row in conn.execute(store.query("pending_records")).fetchall()]
@@ -158,13 +169,7 @@ def test_the_page_at_an_articles_address_holds_it_over_pages_claiming_it(tmp_pat
 
 def test_a_page_fetched_again_with_new_text_keeps_the_newest(tmp_path):
     address = "https://www.ledger.com/news/harbour"
-    versions = [
-        (
-            _page(f"v{n}", address, f"The harbour road closes at {n} tonight."),
-            FETCHED + timedelta(hours=n),
-        )
-        for n in range(3)
-    ]
+    versions = _versions(address, 3)
     with open_archive(tmp_path / "a.duckdb") as conn:
         _fetched(conn, versions)
         save_extractions(conn, versions[:2])
@@ -179,13 +184,7 @@ def test_an_article_forgotten_for_its_page_releases_the_copies_it_had_replaced(t
     # Its newest page read again as a rejection (a teaser): the article goes, and its older
     # full copy, which had given way to it, is pending again rather than lost for ever.
     address = "https://www.ledger.com/news/harbour"
-    versions = [
-        (
-            _page(f"v{n}", address, f"The harbour road closes at {n} tonight."),
-            FETCHED + timedelta(hours=n),
-        )
-        for n in range(2)
-    ]
+    versions = _versions(address, 2)
     with open_archive(tmp_path / "a.duckdb") as conn:
         _fetched(conn, versions)
         save_extractions(conn, versions)

@@ -58,9 +58,12 @@ def test_without_a_way_to_record_it_a_lost_item_fails_the_job():
         list(batches)
 
 
-def test_streaming_work_past_the_hard_limit_is_lost_and_the_pool_goes_on():
+def _streamed(items: list[str], workers: int, queue: int, hard_limit_s: float) -> list[str]:
+    """Each item's result through a StreamingPool, all handed in at once; a lost item as
+    "item:why"."""
+
     async def main() -> list[str]:
-        pool = StreamingPool(2, 4, hard_limit_s=3.0)
+        pool = StreamingPool(workers, queue, hard_limit_s=hard_limit_s)
         try:
 
             async def one(item: str) -> str:
@@ -69,31 +72,23 @@ def test_streaming_work_past_the_hard_limit_is_lost_and_the_pool_goes_on():
                 except WorkLost as lost:
                     return f"{item}:{lost.why}"
 
-            items = ["a", "hang", "b", "c", "die", "d", "e"]
             return list(await asyncio.gather(*(one(item) for item in items)))
         finally:
             pool.close()
 
+    return asyncio.run(main())
+
+
+def test_streaming_work_past_the_hard_limit_is_lost_and_the_pool_goes_on():
     started = time.monotonic()
-    assert asyncio.run(main()) == ["A", "hang:timed_out", "B", "C", "die:worker_died", "D", "E"]
+    items = ["a", "hang", "b", "c", "die", "d", "e"]
+    assert _streamed(items, 2, 4, 3.0) == [
+        "A", "hang:timed_out", "B", "C", "die:worker_died", "D", "E"
+    ]  # fmt: skip
     assert time.monotonic() - started < 30
 
 
 def test_work_waiting_behind_work_past_the_limit_is_handed_out_again_not_lost():
     # One worker (a small run's pool): the page queued behind a stuck one waited out its
     # own time there, and was lost as too slow with it (and never extracted again).
-    async def main() -> list[str]:
-        pool = StreamingPool(1, 2, hard_limit_s=2.0)
-        try:
-
-            async def one(item: str) -> str:
-                try:
-                    return await pool.run(_nap_or_die, item, None)
-                except WorkLost as lost:
-                    return f"{item}:{lost.why}"
-
-            return list(await asyncio.gather(one("hang"), one("queued")))
-        finally:
-            pool.close()
-
-    assert asyncio.run(main()) == ["hang:timed_out", "QUEUED"]
+    assert _streamed(["hang", "queued"], 1, 2, 2.0) == ["hang:timed_out", "QUEUED"]
