@@ -25,13 +25,13 @@ from functools import partial
 from typing import Any
 
 from warcio.bufferedreaders import ChunkedDataException, ChunkedDataReader
-from warcio.statusandheaders import StatusAndHeadersParser
 
 from tasks.content_coding import CodingProblem, TooLarge, decoders_for
 from tasks.datebounds import plausible
 from tasks.warc_input._items import (
     BLOCK,
     MAX_HEADER_LINE,
+    BoundedHeadParser,
     Processed,
     WarcResponse,
     WarcSkip,
@@ -55,7 +55,7 @@ _ISO_DATE_RE = re.compile(
 )
 _TIMESTAMP_RE = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?")
 _NO_BODY_STATUSES = frozenset({204, 304})
-_HTTP_PARSER = StatusAndHeadersParser(["HTTP/"], verify=False)
+_HTTP_PARSER = BoundedHeadParser(["HTTP/"], verify=False)
 
 
 def parse_date(value: str | None) -> datetime | None:

@@ -15,8 +15,9 @@ Below warcio's public API, and only here (tested on warcio 1.8.1, hence the pin)
   the end of the file, and every record after it would be lost.
 * ``_ArchiveIterator`` overrides ``ArchiveIterator._consume_blanklines`` to read the lines
   between records with a length cap (upstream reads a zero-filled tail as one line, all in
-  memory) and replaces its ``reader`` with the one above; ``err_count`` counts records not
-  followed by a blank line (a wrong Content-Length).
+  memory) and replaces its ``reader`` with the one above, and its loader's head parsers
+  with ``BoundedHeadParser``; ``err_count`` counts records not followed by a blank line (a
+  wrong Content-Length).
 * a record's offset is read from ``records.offset`` before ``next()``:
   ``get_record_offset()`` reads the record to its end first, before it has been processed
   (and after damage, when there is no record, it has nothing to say).
@@ -42,6 +43,7 @@ from warcio.bufferedreaders import DecompressingBufferedReader
 from tasks.warc_input._items import (
     BLOCK,
     MAX_HEADER_LINE,
+    BoundedHeadParser,
     Processed,
     StreamProblem,
     WarcResponse,
@@ -187,8 +189,8 @@ class _DamageAwareReader(DecompressingBufferedReader):  # type: ignore[misc]
 
 
 class _ArchiveIterator(ArchiveIterator):  # type: ignore[misc]
-    """warcio's iterator, reading the lines between records with a length cap, and through
-    a reader that reports damage instead of ending early.
+    """warcio's iterator, reading the lines between records with a length cap, a record's
+    heads with a size cap, and through a reader that reports damage instead of ending early.
 
     Upstream reads them with an unbounded ``readline`` (a zero-filled tail would be one
     line, all in memory) and prints a warning for each misframed record; the count it keeps
@@ -198,6 +200,10 @@ class _ArchiveIterator(ArchiveIterator):  # type: ignore[misc]
     def __init__(self, fileobj: Any, **kwargs: Any) -> None:
         super().__init__(fileobj, **kwargs)
         self.reader = _DamageAwareReader(self.fh, block_size=kwargs.get("block_size", BLOCK))
+        loader = self.loader
+        for name in ("warc_parser", "http_parser", "http_req_parser"):
+            upstream = getattr(loader, name)
+            setattr(loader, name, BoundedHeadParser(upstream.statuslist, upstream.verify))
 
     def _consume_blanklines(self) -> tuple[bytes | None, int]:
         empty_size = 0

@@ -994,3 +994,44 @@ def test_a_chunk_too_big_for_the_limit_is_not_read_whole(tmp_path: Path, compres
         ("https://news.example.com/after", "ok"),
     ]
     assert peak < 1024 * 1024
+
+
+@pytest.mark.parametrize("head", ["warc", "http"])
+def test_a_head_of_millions_of_lines_costs_only_its_record_in_bounded_memory(
+    tmp_path: Path, compress: bool, head: str
+) -> None:
+    # A few KB of gzip can hold megabytes of short header lines; warcio parses them all
+    lines = b"X-Pad: a\r\n" * (8 * 1024 * 1024 // 10)
+    http = _http(HTML)
+    if head == "warc":
+        bomb = (
+            b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example.com/bomb\r\n"
+            + lines
+            + b"Content-Length: %d\r\n\r\n" % len(http)
+            + http
+            + b"\r\n\r\n"
+        )
+    else:
+        block = http.replace(b"\r\n\r\n", b"\r\n" + lines + b"\r\n", 1)
+        bomb = (
+            b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example.com/bomb\r\n"
+            b"WARC-Date: 2024-03-05T10:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(block) + block + b"\r\n\r\n"
+        )
+    b = WarcBuilder(compress=compress)
+    b.record("https://news.example.com/before", "response", _http(HTML))
+    b.raw(gzip.compress(bomb) if compress else bomb)
+    b.record("https://news.example.com/after", "response", _http(HTML))
+    path = b.save(_name(tmp_path, compress))
+    del lines, bomb
+
+    items, peak = _read_with_peak(path)
+    responses, skips = _split(items)
+    assert [r.url for r in responses] == [
+        "https://news.example.com/before",
+        "https://news.example.com/after",
+    ]
+    assert [(s.reason, s.detail) for s in skips][:1] == [
+        ("malformed", "record head is longer than 1024 KB")
+    ]
+    assert peak < 32 * 1024 * 1024  # the parsed head of 1 MB of lines; 8 MB of them: 130 MB
