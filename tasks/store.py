@@ -759,9 +759,12 @@ def save_grouping(
     lines: StorylineResult,
     aggregator_share: float,
     new_term_counts: Mapping[str, int],
+    counted_afresh: bool = False,
 ) -> None:
     """Replace the working set's copy groups, stories and links with the newly computed
-    ones, draw the story lines again, and rescore the domains, atomically."""
+    ones, draw the story lines again, and rescore the domains, atomically.
+    ``new_term_counts`` are added to the archive's document frequencies, or replace them
+    when ``counted_afresh`` (they are then those of every text)."""
     now = datetime.now(UTC)
     with transaction(conn):
         # The stories kept go as a column, not a list parameter: DuckDB converts a list
@@ -828,6 +831,8 @@ def save_grouping(
         )
         conn.execute(query("clear_domain_scores"))
         conn.execute(query("refresh_domain_scores"), {"aggregator_share": aggregator_share})
+        if counted_afresh:
+            conn.execute(query("clear_term_counts"))
         counted = sorted(new_term_counts.items())
         load_columns(
             conn,

@@ -27,6 +27,7 @@ from tasks.shingle_spill import ShingleSpill
 from tasks.steps.site_passes import site_passes
 from tasks.store import (
     TEXTS_COUNTED,
+    all_article_ids,
     article_sketches,
     article_texts,
     copy_fingerprints_of,
@@ -45,7 +46,7 @@ from tasks.store import (
     unsketched_articles,
 )
 from tasks.stories import group_stories
-from tasks.story_vectors import strongest_terms
+from tasks.story_vectors import strongest_terms, terms_of
 from tasks.storylines import storylines
 from tasks.text_pass import PassSetting, TextPass, TextPassPool, pass_over
 from wirehouse.db import grouping_lock, query, transaction
@@ -107,6 +108,9 @@ def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -
         totals = grouping_totals(db.conn())
         return GroupReport(totals.articles, totals.copies, totals.copy_groups, totals.stories, 0)
     stored = term_counts(db.conn())
+    afresh = _counts_drifted(stored, len(pending), count_articles(db.conn()))
+    if afresh:
+        stored = _count_terms(db, sorted(set(all_article_ids(db.conn())) - set(pending)))
     # The new texts, a chunk at a time (a first run over a big archive holds one chunk of
     # texts, not all): their terms are counted into the archive's document frequencies,
     # their MinHash keys stored, and their probes (strongest terms) kept to find the
@@ -117,6 +121,9 @@ def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -
     )
     new_counts: Counter[str] = Counter({TEXTS_COUNTED: len(pending)})
     new_counts.update(found.holding)
+    if afresh:  # what is saved replaces the stored counts: it holds every text's terms
+        new_counts.update(stored.holding)
+        new_counts[TEXTS_COUNTED] += stored.texts
     probes = found.probes
     # The keys made here are kept (about 1 KB a text) so that finding copies in the working
     # set hashes no text again; the working set's other articles' keys are read back.
@@ -140,9 +147,9 @@ def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -
     copies = verified_copies(
         partners, _reader(db, [a for a in to_verify if a not in spill]), settings, spill.read
     )
-    holding = Counter(stored.holding)
+    holding = Counter() if afresh else Counter(stored.holding)
     holding.update(new_counts)
-    counts = TermCounts(holding.pop(TEXTS_COUNTED) + stored.texts, holding)
+    counts = TermCounts(holding.pop(TEXTS_COUNTED) + (0 if afresh else stored.texts), holding)
     working_set = grouping_working_set(db.conn(), probes, sorted(copies), settings)
     whole = len(working_set) <= WHOLE_TEXTS_UP_TO
     sketches = article_sketches(db.conn(), working_set, with_texts=whole)
@@ -195,7 +202,9 @@ def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -
     db.release(before_work=len(result.stories) + len(neighbours))
     lines = _draw_storylines(result, previous, neighbours, vectors, settings)
     conn = db.conn()
-    save_grouping(conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts)
+    save_grouping(
+        conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts, afresh
+    )
     totals = grouping_totals(conn)
     return GroupReport(
         articles=totals.articles,
@@ -281,6 +290,31 @@ POOL_SLICE = 1_250
 # as Python dicts, so at most ~30 MB); a larger one counts them again rather than let
 # its memory grow with its size.
 HOLD_TERMS = 500
+
+
+# The document frequencies count a text again each time it changes (a live blog, a
+# corrected story), and never forget a text that went: they are counted afresh from every
+# text when the texts they count stray this far from the articles the archive holds. The
+# recount costs a pass over the archive, once per quarter of it edited or forgotten.
+COUNTS_DRIFT = 1.25
+
+
+def _counts_drifted(stored: TermCounts, pending: int, articles: int) -> bool:
+    """Whether the counts, with the pending texts added, stray from the articles held by
+    more than ``COUNTS_DRIFT`` either way (an archive that lost them counts too few)."""
+    counted = stored.texts + pending
+    return counted > COUNTS_DRIFT * articles or counted * COUNTS_DRIFT < articles
+
+
+def _count_terms(db: _StepConnection, article_ids: Sequence[str]) -> TermCounts:
+    """The document frequencies of these articles' texts, read a chunk at a time."""
+    holding: Counter[str] = Counter()
+    for start in range(0, len(article_ids), GROUPING_CHUNK):
+        sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
+        db.release(before_work=len(sketches))
+        for sketch in sketches:
+            holding.update(terms_of(sketch).keys())
+    return TermCounts(len(article_ids), holding)
 
 
 def _pass_over_pending(

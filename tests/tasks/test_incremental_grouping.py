@@ -284,6 +284,29 @@ def test_document_frequencies_count_each_grouped_text_once(tmp_path):
     assert rows(ctx, "select texts from term_counts where term = 'runwayia'") == [(2,)]
 
 
+def test_document_frequencies_are_counted_afresh_when_edits_have_counted_texts_again(tmp_path):
+    ctx = new_context(tmp_path)
+    store(ctx, *(extraction(f"s{i}", text_about("runway", i), DAY) for i in range(4)))
+    group_articles(ctx)
+    counted = (
+        "select term, texts from term_counts"
+        " where term in ('', 'runwayia', 'orchestraia', 'violinia') order by 1"
+    )
+    # one page edited again and again (a live blog): each text is counted as it comes
+    store(ctx, extraction("s0", text_about("orchestra", 9), DAY))
+    group_articles(ctx)  # 5 texts counted for 4 articles: within a quarter of them
+    assert rows(ctx, counted) == [("", 5), ("orchestraia", 1), ("runwayia", 4)]
+    store(ctx, extraction("s0", text_about("violin", 9), DAY))
+    group_articles(ctx)  # 6 would not be: the texts held now are counted instead
+    assert rows(ctx, counted) == [("", 4), ("runwayia", 3), ("violinia", 1)]
+    # counts lost (a crash, a hand-made archive): 4 articles, 1 text counted with the new one
+    with open_archive(ctx.db_path) as conn:
+        conn.execute("update term_counts set texts = 0 where term = ''")
+    store(ctx, extraction("s4", text_about("runway", 4), DAY))
+    group_articles(ctx)
+    assert rows(ctx, counted) == [("", 5), ("runwayia", 4), ("violinia", 1)]
+
+
 def test_regrouping_everything_from_scratch_keeps_ids_and_recounts(tmp_path):
     ctx = new_context(tmp_path)
     store(ctx, *(extraction(f"s{i}", text_about("runway", i), DAY) for i in range(3)))
