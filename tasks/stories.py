@@ -236,7 +236,11 @@ def group_stories(
 
     group_ids = stable_ids([g.members for g in groups], previous.group, {}, "cg_")
     story_ids = stable_ids(
-        [articles_of(cluster) for cluster in clusters], previous.story, previous.story_age, "st_"
+        [articles_of(cluster) for cluster in clusters],
+        previous.story,
+        previous.story_age,
+        "st_",
+        changed,
     )
     groupings: list[Grouping] = []
     group_records: list[CopyGroupRecord] = []

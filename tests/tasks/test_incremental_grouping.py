@@ -471,3 +471,33 @@ def test_an_edited_headline_or_corrected_date_reaches_the_story(tmp_path):
         ("Harbour road closes tonight", corrected)
     ]
     assert rows(ctx, "select published_at from articles") == [(corrected,)]
+
+
+def test_a_page_edited_to_carry_another_story_joins_it_under_that_story_s_id(tmp_path):
+    ctx = new_context(tmp_path)
+    runway = text_about("runway", 1)
+    store(ctx, extraction("b", text_about("orchestra", 2), DAY))  # b's story is the older
+    group_articles(ctx)
+    store(ctx, extraction("a", runway, DAY + timedelta(hours=1)))
+    group_articles(ctx)
+    before = dict(rows(ctx, "select url, story_id from articles"))
+    # b's page now carries a's text: one story, a's; b's old story is merged into it
+    store(ctx, extraction("b", runway + " Updated.", DAY))
+    group_articles(ctx)
+    after = dict(rows(ctx, "select url, story_id from articles"))
+    assert set(after.values()) == {before["https://a.example/story"]}
+    assert rows(ctx, "select merged_story_id, into_story_id from story_merges") == [
+        (before["https://b.example/story"], before["https://a.example/story"])
+    ]
+
+
+def test_an_article_that_leaves_its_story_records_no_merge(tmp_path):
+    ctx = new_context(tmp_path)
+    shared = text_about("satellite", 5)
+    store(ctx, extraction("a", shared, DAY), extraction("b", shared + " Extra line.", DAY))
+    group_articles(ctx)
+    story = rows(ctx, "select distinct story_id from articles")
+    store(ctx, extraction("a", text_about("orchestra", 77), DAY))  # a rewritten: another story
+    group_articles(ctx)
+    assert rows(ctx, "select story_id from articles where url like '%b.example%'") == story
+    assert rows(ctx, "select count(*) from story_merges") == [(0,)]
