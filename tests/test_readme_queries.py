@@ -30,6 +30,7 @@ VIEWS = (
     "aggregator_domains",
     "storyline_stories",
     "fetch_health",
+    "gone_articles",
 )
 
 

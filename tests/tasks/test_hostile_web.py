@@ -664,6 +664,32 @@ def test_a_page_back_to_an_earlier_text_holds_that_text_again(local_server, tmp_
     assert pending == [(0,)] and rows(ctx, "select count(*) from raw_records") == [(2,)]
 
 
+def test_a_page_taken_down_is_listed_as_gone_and_keeps_its_text_until_it_is_back(
+    local_server, tmp_path
+):
+    answers = {"status": 200}
+    story = article("Factory fire: the full story")
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        raw_response(answers["status"], {"Content-Type": "text/html"}, story)(h)
+
+    local_server.routes["/fire"] = handle
+    ctx = context(tmp_path, obey_robots=False)
+    sources = Sources(urls=(local_server.url("/fire"),))
+    gone = "select status_code, gone_since, last_fetched_at from gone_articles"
+    seen = []
+    for status in (200, 404, 410, 200):
+        answers["status"] = status
+        sequence.archive(replace(ctx, run_id=new_run_id()), sources)
+        (title,) = rows(ctx, "select title from articles")
+        assert "Factory fire" in title[0]
+        seen.append(rows(ctx, gone))
+    first_404, at_410 = seen[1][0], seen[2][0]
+    assert seen[0] == seen[3] == []
+    assert first_404[0] == 404 and at_410[0] == 410
+    assert at_410[1] == first_404[1] == first_404[2] < at_410[2]  # gone since the first 404
+
+
 def test_a_sitemap_answering_every_query_with_one_file_is_parsed_once(
     local_server, tmp_path, monkeypatch
 ):
