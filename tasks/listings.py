@@ -475,6 +475,19 @@ def _children(el: _Element, name: str, namespaces: Iterable[str] | None = None) 
             yield child
 
 
+def _entries(
+    root: _Element, names: Iterable[str], namespaces: Iterable[str], parents: Iterable[_Element]
+) -> Iterator[Any]:
+    """The entries (items, urls) of a listing, in document order: the children of
+    ``parents`` of these names, and any element further down of these names in these
+    namespaces. Recovering from one unclosed tag (a ``<br>`` in an item's description, a
+    ``<b>`` in a title), libxml2 nests every later entry inside the broken one."""
+    wanted, allowed, at = frozenset(names), frozenset(namespaces), set(parents)
+    for el in root.iterdescendants():
+        if _local(el) in wanted and (_ns(el) in allowed or el.getparent() in at):
+            yield el
+
+
 def _first(el: _Element, name: str, namespaces: Iterable[str] | None = None) -> Any | None:
     return next(_children(el, name, namespaces), None)
 
@@ -586,8 +599,7 @@ def _rss_links(root: _Element, source_url: str, source: str) -> Iterator[Link]:
     # file, which often lives elsewhere (feedburner, a CDN).
     default_base = channel_link or source_url
     # RSS 2.0 puts items in <channel>; RSS 1.0 and 0.90 put them next to it.
-    items = [item for parent in [root, *channels] for item in _children(parent, "item")]
-    for item in items:
+    for item in _entries(root, ("item",), _RSS_NAMESPACES, (root, *channels)):
         url = _rss_item_url(item, default_base)
         if url is None:
             continue
@@ -635,7 +647,7 @@ def _rss_item_url(item: _Element, default_base: str) -> str | None:
 
 def _atom_links(root: _Element, source_url: str, source: str) -> Iterator[Link]:
     atom_ns = _ns(root)
-    for entry in _children(root, "entry", (atom_ns,)):
+    for entry in _entries(root, ("entry",), (atom_ns,), ()):
         url = _atom_entry_url(entry, atom_ns, source_url)
         if url is None:
             continue
@@ -786,10 +798,8 @@ def _sitemap_entries(root: _Element, source_url: str) -> tuple[list[Link], list[
     base = _xml_base(root, source_url)
     pages: list[Link] = []
     children: list[str] = []
-    for el in root:
+    for el in _entries(root, ("url", "sitemap"), (_ns(root),), (root,)):
         name = _local(el)
-        if name not in ("url", "sitemap"):
-            continue
         # Only the entry's own <loc>: image:loc and xhtml:link alternates are ignored.
         loc_el = _first(el, "loc")
         url = _resolve(_text(loc_el), base) if loc_el is not None else None

@@ -1027,3 +1027,54 @@ def test_parse_date(text: str, expected: datetime | None) -> None:
     assert parsed == expected
     if parsed is not None:
         assert parsed.utcoffset() is not None and parsed.utcoffset().total_seconds() == 0
+
+
+_BROKEN_ENTRIES = {
+    "rss, a <br> in a description": (
+        '<rss version="2.0"><channel><title>t</title>{}</channel></rss>',
+        "<item><title>S{n}</title><link>http://news.example/{n}</link>"
+        "<description>{broken}</description></item>",
+        ("line one<br>line two", "fine"),
+    ),
+    "rss, an <img> in a description": (
+        '<rss version="2.0"><channel><title>t</title>{}</channel></rss>',
+        "<item><title>S{n}</title><link>http://news.example/{n}</link>"
+        "<description>{broken}</description></item>",
+        ('photo <img src="a.jpg"> caption', "fine"),
+    ),
+    "rss 1.0": (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/"><channel><title>t</title></channel>{}</rdf:RDF>',
+        '<item rdf:about="http://news.example/{n}"><title>S{n}</title>'
+        "<link>http://news.example/{n}</link><description>{broken}</description></item>",
+        ("one<br>two", "fine"),
+    ),
+    "atom, a <br> in a summary": (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{}</feed>',
+        '<entry><title>S{n}</title><link href="http://news.example/{n}"/>'
+        "<summary>{broken}</summary></entry>",
+        ("one<br>two", "fine"),
+    ),
+    "google news sitemap, a <b> in a title": (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{}</urlset>',
+        "<url><loc>http://news.example/{n}</loc><news:news><news:title>S{n} {broken}"
+        "</news:title></news:news></url>",
+        ("<b>exclusive", "fine"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BROKEN_ENTRIES))
+def test_entries_after_one_unclosed_tag_are_all_read(case: str) -> None:
+    # libxml2's recovery nests every entry after the unclosed tag inside the broken one
+    document, entry, (broken, fine) = _BROKEN_ENTRIES[case]
+    entries = "".join(entry.format(n=n, broken=broken if n == 2 else fine) for n in range(6))
+    body = document.format(entries).encode()
+    if "sitemap" in case:
+        links, _ = parse_sitemap(body, "http://news.example/sitemap.xml")
+    else:
+        links = parse_feed(body, "http://news.example/feed")
+    assert [link.url for link in links] == [f"http://news.example/{n}" for n in range(6)]
+    suffix = " fine" if "sitemap" in case else ""  # the sitemap's titles end with the filler
+    assert [link.title for link in links][3:] == [f"S{n}{suffix}" for n in (3, 4, 5)]
