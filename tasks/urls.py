@@ -293,6 +293,29 @@ def page_address(fetched_url: str, canonical_url: str | None) -> str:
     return canonical_url
 
 
+# Path segments that name another rendering of one page, not another page: what an AMP,
+# print or paged copy, or a directory's index file, adds at the end of the page's address.
+_RENDERING_SEGMENT = re.compile(r"amp|print|page|\d+|(index|default)(\.\w+)?", re.IGNORECASE)
+_SLUG_WORD = re.compile(r"[^\W_]+")
+
+
+def _names_a_section_above(canonical_url: str, fetched_url: str) -> bool:
+    """Whether the canonical is a folder above the page that holds other pages than this
+    one: "/news/" for "/news/2024/03/05/storm.html" or "/news/storm-hits-the-coast.html".
+    A template that gives every article its section's address would fold them all into
+    one. A folder above an AMP, print or paged copy ("/story/amp", "/story/2") is the page
+    itself."""
+    above = urlsplit(canonical_url).path.rstrip("/") + "/"
+    path = urlsplit(fetched_url).path
+    if not path.startswith(above) or len(path) <= len(above):
+        return False
+    below = [segment for segment in path[len(above) :].split("/") if segment]
+    while below and _RENDERING_SEGMENT.fullmatch(below[-1]):
+        below.pop()  # ".../amp/", ".../2", ".../index.html" at the end
+    slug = re.sub(r"\.\w{2,5}$", "", below[-1]) if below else ""
+    return len(below) >= 2 or len(_SLUG_WORD.findall(slug)) >= 3
+
+
 def identity(fetched_url: str, canonical_url: str | None) -> tuple[str, str]:
     """(identity URL, article id) of a page fetched from ``fetched_url``, which is already
     in its fetchable form (every URL a run fetches was normalised once, where it was
@@ -302,12 +325,11 @@ def identity(fetched_url: str, canonical_url: str | None) -> tuple[str, str]:
         canonical_url
         and is_http_url(canonical_url)
         and domain_of(canonical_url) == domain_of(fetched_url)
-        # Sites that point every page's canonical at their front page would fold all their
-        # articles into one: a front-page canonical on an inner page is a template bug.
-        and not (
-            urlsplit(canonical_url).path in ("", "/")
-            and urlsplit(fetched_url).path not in ("", "/")
-        )
+        # Sites that point every page's canonical at their front page, or at its section's
+        # page, would fold all their articles into one: such a canonical on an inner page
+        # is a template bug.
+        and not (is_front_page(canonical_url) and not is_front_page(fetched_url))
+        and not _names_a_section_above(canonical_url, fetched_url)
     ):
         chosen = normalize_url(canonical_url)
     return _without_tracking(chosen), _hashed(_key(chosen))

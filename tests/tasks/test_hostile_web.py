@@ -690,6 +690,24 @@ def test_a_page_taken_down_is_listed_as_gone_and_keeps_its_text_until_it_is_back
     assert at_410[1] == first_404[1] == first_404[2] < at_410[2]  # gone since the first 404
 
 
+@pytest.mark.parametrize("template_canonical", ["/news/", "/index.html"])
+def test_articles_whose_template_names_the_section_or_front_page_as_canonical_stay_apart(
+    local_server, tmp_path, template_canonical
+):
+    # Every article's rel=canonical is the section's (or the front page's) address: the
+    # five were folded into one article, held by whichever was fetched last.
+    canonical = f'<link rel="canonical" href="{local_server.url(template_canonical)}">'
+    paths = [f"/news/2024/03/05/story-{n}.html" for n in range(5)]
+    for n, path in enumerate(paths):
+        page = article(f"Council story number {n}")
+        local_server.page(path, page.replace(b"<head>", f"<head>{canonical}".encode()))
+    ctx = context(tmp_path, obey_robots=False)
+    summary = sequence.archive(ctx, Sources(urls=tuple(local_server.url(p) for p in paths)))
+    assert summary.new_articles == 5
+    stored = rows(ctx, "select url from articles order by url")
+    assert stored == [(local_server.url(p),) for p in paths]
+
+
 def test_a_sitemap_answering_every_query_with_one_file_is_parsed_once(
     local_server, tmp_path, monkeypatch
 ):

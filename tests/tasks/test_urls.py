@@ -100,6 +100,32 @@ def test_identity_url_uses_same_site_canonical_only():
     assert identity_url(fetched, "javascript:void(0)") == "https://m.paper.com/story?id=5"
     # a canonical pointing every page at the front page is a template bug, not an identity
     assert identity_url(fetched, "https://www.paper.com/") == "https://m.paper.com/story?id=5"
+    assert (
+        identity_url(fetched, "https://www.paper.com/index.html")
+        == "https://m.paper.com/story?id=5"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fetched", "canonical", "section"),
+    [
+        ("/news/2024/03/05/storm.html", "/news/", True),
+        ("/news/2024/03/05/storm.html", "/news", True),
+        ("/news/big-storm-hits-the-coast.html", "/news/", True),
+        ("/news/big-storm-hits-the-coast/amp", "/news/big-storm-hits-the-coast", False),
+        ("/news/storm/amp/index.html", "/news/storm/", False),
+        ("/news/storm/2", "/news/storm", False),
+        ("/news/storm-hits/print", "/news/storm-hits", False),
+        ("/news/storm-x/comments", "/news/storm-x", False),
+        ("/news/2024/03/05/storm.html", "/2024/03/05/storm.html", False),
+    ],
+)
+def test_a_canonical_naming_the_section_above_a_page_is_no_identity(fetched, canonical, section):
+    # A template giving every article its section's address folds them all into one;
+    # a folder above an AMP, print or paged copy is the page itself.
+    site = "https://www.paper.com"
+    expected = site + (fetched if section else canonical)
+    assert identity_url(site + fetched, site + canonical) == expected
 
 
 def test_page_address_is_the_canonical_a_page_gives_itself():
