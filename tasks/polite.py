@@ -6,7 +6,9 @@
 - Only transient failures are retried (timeouts, connection errors, 408, 429, 502/503/504),
   with exponential backoff and full jitter; a Retry-After header is honoured up to a cap,
   and it also holds back every other request to that host.
-- A host that fails ``host_failure_limit`` times in a row is paused for the rest of the run.
+- A host that fails ``host_failure_limit`` times in a row (timeouts, refused connections,
+  5xx, 429: not a 404 or an unwanted type, which are answers) is paused for the rest of
+  the run.
 
 Every attempt, refused ones included, is returned so that it lands in ``fetches``.
 """
@@ -243,6 +245,9 @@ class PoliteFetcher:
             if isinstance(result, Page) or not attempt.error:
                 state.failures = 0
                 return (result if isinstance(result, Page) else None), attempts
+            if not _host_trouble(attempt):
+                state.failures = 0  # the host answered: this page is missing or unwanted
+                return None, attempts
             state.failures += 1
             if state.failures >= self._settings.host_failure_limit:
                 state.paused = (
@@ -258,6 +263,16 @@ class PoliteFetcher:
                 state.next_at = max(state.next_at, time.monotonic() + wait)
             await self._sleep(wait)
         return None, attempts
+
+
+# Failures that say the host is in trouble (down, unreachable, overloaded, answering with
+# broken HTTP), not that one page is gone or unwanted: a feed that starts with six deleted
+# stories (404), or a sitemap of PDFs, paused the host before its good pages were reached.
+_HOST_TROUBLE = frozenset({"dns_error", "http_error"})
+
+
+def _host_trouble(attempt: FetchAttempt) -> bool:
+    return attempt.retryable or attempt.error in _HOST_TROUBLE
 
 
 def _numbered(attempt: FetchAttempt, number: int) -> FetchAttempt:

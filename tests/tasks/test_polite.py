@@ -217,6 +217,23 @@ def test_a_host_that_keeps_failing_is_paused(local_server):
     assert len([r for r in local_server.requests if r[0].startswith("/e")]) == 3
 
 
+@pytest.mark.parametrize(
+    "missing",
+    [{"status": 404}, {"status": 410}, {"content_type": "application/pdf"}],
+    ids=["404", "410", "pdf"],
+)
+def test_pages_missing_or_unwanted_do_not_pause_their_host(local_server, missing):
+    # A feed that starts with deleted stories: the host answers, and its other pages count
+    for i in range(6):
+        local_server.page(f"/gone{i}", "no", **missing)
+    for i in range(4):
+        local_server.page(f"/good{i}", "<html><body>ok</body></html>")
+    urls = [local_server.url(f"/gone{i}") for i in range(6)]
+    urls += [local_server.url(f"/good{i}") for i in range(4)]
+    results, _ = crawl(urls, obey_robots=False, host_failure_limit=3, per_host_concurrency=1)
+    assert [page is not None for page, _ in results] == [False] * 6 + [True] * 4
+
+
 def test_parse_retry_after():
     now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
     assert parse_retry_after("120", now) == 120.0
