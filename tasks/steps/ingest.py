@@ -19,7 +19,7 @@ from tasks.raw_archive import (
 from tasks.reports import IndexReport, IngestReport
 from tasks.run_context import RunContext
 from tasks.store import all_record_ids, archived_warc_paths, save_indexed_files, unfinished_runs
-from tasks.urls import normalize_url
+from tasks.urls import is_http_url, normalize_url
 from tasks.warc_input import WarcResponse, read_warc
 from wirehouse.records import (
     DiscoveryProblem,
@@ -30,6 +30,8 @@ logger = logging.getLogger("wirehouse.ingest")
 
 # WARC records that are not pages at all: counted, neither archived nor reported as problems.
 _NOT_PAGES = frozenset({"not_response", "no_http_headers"})
+# Longer than any address a server takes (8 KB is the common limit of a request line).
+MAX_URL_CHARS = 8 * 1024
 
 
 def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
@@ -76,6 +78,12 @@ def ingest_warcs(ctx: RunContext, paths: Sequence[str]) -> IngestReport:
                         detail = f"HTTP {item.status_code}: {item.url[:300]}"
                         problem = DiscoveryProblem(item.source, reason, detail)
                         load.add(problems=[problem], pages=0)
+                    continue
+                if len(item.url) > MAX_URL_CHARS or not is_http_url(item.url):
+                    # "http://[::1/", a port of 99999, a host of a megabyte: no page's address
+                    problems["malformed"] += 1
+                    detail = f"bad WARC-Target-URI {item.url[:200]!r}"
+                    load.add(problems=[DiscoveryProblem(item.source, "malformed", detail)], pages=0)
                     continue
                 url = normalize_url(item.url)  # once, as discovery does for fetched URLs
                 record_id = record_id_for(url, hashlib.sha256(item.payload).hexdigest())

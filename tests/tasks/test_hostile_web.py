@@ -927,6 +927,34 @@ def test_a_warcs_error_pages_redirects_and_impossible_dates_are_not_stored(tmp_p
     assert problems[2][0] == "malformed" and "9999" in problems[2][1]
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://[::1/story",
+        "http://a]b.example/story",
+        "http://[zz]/story",
+        "http://x.example:99999/",
+        "http://" + "x" * 10_000 + ".example/story",
+    ],
+    ids=["open bracket", "bracket in host", "bad ipv6", "port out of range", "10 kB host"],
+)
+def test_a_warc_record_at_no_page_s_address_costs_only_that_record(tmp_path, address):
+    # "http://[::1/" raised from the URL's normalisation and failed the whole run
+    from datetime import UTC, datetime
+
+    archive = WarcArchive(tmp_path / "src", "x")
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    for url in (address, "http://warc.example/ok"):
+        archive.write_response(url, 200, [("Content-Type", "text/html")], article(url[:40]), when)
+    archive.close()
+    (written,) = (tmp_path / "src").glob("*.warc.gz")
+    ctx = context(tmp_path)
+    report = ingest_warcs(ctx, [str(written)])
+    assert report.new_records == 1 and report.skipped == {"malformed": 1}
+    ((detail,),) = rows(ctx, "select detail from discovery_problems")
+    assert detail.startswith("bad WARC-Target-URI")
+
+
 # ------------------------------------------------------------------ the archive and its files
 
 
