@@ -30,7 +30,10 @@ NOT_SETTINGS = frozenset({"WIREHOUSE_PROJECT_DIR", "WIREHOUSE_SOURCES"})
 
 _CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-Count = Annotated[int, Field(ge=1)]
+# No count here goes past a billion (a body of 1 GB, a billion postings): a bigger number
+# is a slip, and 1e30 overflowed a C integer in the middle of a run.
+MAX_COUNT = 1_000_000_000
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 Seconds = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 # Spans counted back from now (timedelta, SQL intervals) end before year 1: 1e300 seconds

@@ -29,3 +29,26 @@ def test_environment_overrides():
 def test_bad_override_is_an_input_error():
     with pytest.raises(InputError, match="WIREHOUSE_MAX_CONCURRENCY='many'"):
         Settings.from_env({"WIREHOUSE_MAX_CONCURRENCY": "many"})
+
+
+def test_every_count_refuses_a_number_past_a_billion():
+    # 1e30 postings or candidates was accepted, then overflowed in the group step
+    from dataclasses import fields
+    from typing import get_type_hints
+
+    from wirehouse import settings as module
+
+    sections = [get_type_hints(f.type if isinstance(f.type, type) else type(f.default),
+                               include_extras=True)
+                for f in fields(Settings)]  # fmt: skip
+    counts = [
+        module.env_name(name)
+        for hints in sections
+        for name, hint in hints.items()
+        if hint == module.Count
+    ]
+    assert "WIREHOUSE_MAX_BAND_POSTINGS" in counts and len(counts) > 10
+    for name in counts:
+        assert Settings.from_env({name: str(module.MAX_COUNT)})
+        with pytest.raises(InputError, match=name):
+            Settings.from_env({name: "1000000000000000000000000000000"})
