@@ -610,8 +610,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise InputError(f"--limit must be at least 1, not {args.limit}")
+    if not 1 <= args.limit <= MAX_RUNS_LIMIT:
+        raise InputError(f"--limit must be from 1 to {MAX_RUNS_LIMIT:,}, not {args.limit}")
     from wirehouse.db import query
 
     limit = {"max_rows": args.limit}
@@ -661,6 +661,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from flows.export import export_parquet
 
     db = _existing(args.db)
+    if not args.out.strip():
+        raise InputError("--out is empty: it names the folder for the .parquet files")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise InputError(f"--out {args.out}: a file is there; --out names a folder")
     written = export_parquet(db, args.out, args.table or None, everything=args.all)
@@ -669,6 +671,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = Path(args.out) / f"{table}.parquet"
         print(f"{table.ljust(width)}  {count:>8} row{'s' if count != 1 else ' '}  -> {path}")
     return 0
+
+
+MAX_RUNS_LIMIT = 1_000_000  # past a SQL integer's range was DuckDB's conversion error
 
 
 def main(argv: Sequence[str] | None = None) -> int:

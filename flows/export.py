@@ -37,7 +37,12 @@ def export_parquet(
                 f"the tables and views are {', '.join(known)}",
                 reason="unknown_table",
             )
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file on the way, no permission, a read-only disk
+            raise InputError(
+                f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}"
+            ) from None
         for table in chosen:
             path = str((out / f"{table}.parquet").resolve()).replace("'", "''")
             try:

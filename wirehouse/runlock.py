@@ -12,6 +12,7 @@ once (shards by host), taking turns for each load transaction (``wirehouse.duckl
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import threading
@@ -48,6 +49,10 @@ def run_lock(db_path: str | Path) -> Iterator[None]:
                 _held[path] -= 1
         return
     try:
+        existing = next(p for p in path.parents if p.exists())
+        if not existing.is_dir():
+            # mkdir says "File exists" of /etc/passwd in /etc/passwd/news.duckdb
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+")  # noqa: SIM115 - closed below
     except OSError as exc:

@@ -142,6 +142,12 @@ def test_export_to_a_file_or_tables_cut_to_nothing_are_one_line_errors(small_arc
     assert "a file is there" in capsys.readouterr().err and taken.read_text() == "mine"
     assert main(["sql", "--db", small_archive, "--max-width", "0", "select 1"]) == 2
     assert "--max-width 0" in capsys.readouterr().err
+    # a folder that cannot be made (a file on its way), or none at all: it was a traceback
+    # from mkdir, or an export into the current folder
+    assert main(["export", "--db", small_archive, "--out", str(taken / "x")]) == 2
+    assert "cannot create the folder: Not a directory" in capsys.readouterr().err
+    assert main(["export", "--db", small_archive, "--out", ""]) == 2
+    assert "--out is empty" in capsys.readouterr().err
 
 
 def test_format_table_cuts_long_cells():
@@ -433,6 +439,9 @@ def test_runs_lists_the_latest_runs(small_archive, capsys):
     assert main(["runs", "--db", small_archive, "--format", "json"]) == 0
     (run,) = jsonlib.loads(capsys.readouterr().out)
     assert run["state"] == "finished" and run["new_articles"] == 2 and run["fetched"] == 2
+    # past a SQL integer, the limit was DuckDB's conversion error
+    assert main(["runs", "--db", small_archive, "--limit", "9" * 23]) == 2
+    assert "--limit must be from 1 to 1,000,000" in capsys.readouterr().err
 
 
 def test_discover_lists_what_a_feed_would_yield_without_fetching(tmp_path, local_server, capsys):

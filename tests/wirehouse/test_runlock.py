@@ -37,3 +37,11 @@ def test_a_run_on_another_spelling_of_the_archive_is_refused(tmp_path: Path, spe
         worker.start()
         worker.join(60)
     assert answer.get(timeout=10) == "archive_busy"
+
+
+@pytest.mark.parametrize("under", ["taken.txt", "taken.txt/deeper"])
+def test_an_archive_under_a_file_says_not_a_directory(tmp_path: Path, under: str):
+    # mkdir said "File exists" of the file in the way
+    (tmp_path / "taken.txt").write_text("mine")
+    with pytest.raises(StorageError, match="Not a directory"), run_lock(tmp_path / under / "n.db"):
+        pass
