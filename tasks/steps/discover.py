@@ -177,18 +177,20 @@ async def _read_listings(
         scheduled = {normalize_url(url) for url in sitemaps}
         budget = [settings.max_sitemaps - len(scheduled)]  # sitemaps that may still be read
         # A site that answers every query of one sitemap with the same file ("?page=1",
-        # "?page=2", ... listed in its index) had that file parsed again for each.
-        bodies_read: set[bytes] = set()
+        # "?page=2", ... listed in its index) had that file parsed again for each. A body
+        # is one listing at one address less its query: at another address (another site's
+        # robots.txt or sitemap.xml of the same bytes), its relative links lead elsewhere.
+        bodies_read: set[tuple[bytes, str]] = set()
 
         async def sitemap(url: str, depth: int) -> None:
             try:
                 body = await read(url)
                 if body is None:
                     return
-                digest = hashlib.sha256(body).digest()
-                if digest in bodies_read:
+                read_as = (hashlib.sha256(body).digest(), url.split("?", 1)[0].split("#", 1)[0])
+                if read_as in bodies_read:
                     return
-                bodies_read.add(digest)
+                bodies_read.add(read_as)
                 if urlsplit(url).path.endswith("/robots.txt"):
                     pages: list[Link] = []
                     children = await parsed(sitemaps_from_robots, body, url)

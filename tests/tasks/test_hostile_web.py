@@ -739,6 +739,26 @@ def test_a_sitemap_answering_every_query_with_one_file_is_parsed_once(
     assert len(parsed) == 2  # the index and the one file
 
 
+@pytest.mark.parametrize("listing", ["/robots.txt", "/sitemap.xml"])
+def test_two_sites_with_one_listing_file_of_relative_links_are_both_read(
+    local_server, tmp_path, listing
+):
+    # The second site's robots.txt or sitemap (the same bytes, a CMS's default) was skipped
+    # as a body already read, though its relative links lead to its own pages.
+    local_server.page("/robots.txt", "User-agent: *\nSitemap: /sitemap.xml\n", "text/plain")
+    local_server.page(
+        "/sitemap.xml",
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>/news/story.html</loc></url></urlset>",
+        content_type="application/xml",
+    )
+    port = local_server.port
+    hosts = ("one.example", "two.example")
+    ctx = replace(context(tmp_path), resolve=tuple((h, f"127.0.0.1:{port}") for h in hosts))
+    found = discover(ctx, Sources(sitemaps=tuple(f"http://{h}:{port}{listing}" for h in hosts)))
+    assert sorted(found.urls) == [f"http://{h}:{port}/news/story.html" for h in hosts]
+
+
 def test_a_feed_listing_one_page_under_many_tracking_spellings_fetches_it_once(
     local_server, tmp_path
 ):
