@@ -1018,6 +1018,36 @@ def _without_forbidden_references(html: str) -> str:
     return _CHAR_REFERENCE.sub(keep, html) if "&#" in html else html
 
 
+# libxml2 stops reading a page nested deeper than 256 elements (an old page's hundreds of
+# unclosed <font> or <b> tags): all after that point was lost, and the page rejected as
+# "too_short". Such a page is read again with libxml2's "huge" option, up to 2,048 levels.
+DEEPEST_HTML = 2048
+_DEEP_HTML_PARSER = lxml.html.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    huge_tree=True,
+)
+
+
+def _cut_at_depth(parser: lxml.html.HTMLParser) -> bool:
+    """Whether the parser's last document was cut where it nested too deep."""
+    return any("Excessive depth" in entry.message for entry in parser.error_log)
+
+
+def _load_deep_html(html: str) -> lxml.html.HtmlElement | None:
+    """``trafilatura.load_html`` with the huge option, for a page it cut at 256 levels."""
+    repaired = trafilatura.utils.repair_faulty_html(html, html[:50].lower())
+    try:
+        return lxml.html.fromstring(
+            repaired.encode("utf-8", "surrogatepass"), parser=_DEEP_HTML_PARSER
+        )
+    except (etree.ParserError, ValueError):
+        return None
+
+
 def extract_page(
     body: bytes, url: str, content_type: str | None, settings: ExtractSettings, record_id: str = ""
 ) -> Extraction | Rejection:
@@ -1031,6 +1061,12 @@ def extract_page(
     # trafilatura works on its own copy of it.
     html = _without_forbidden_references(_HTML_END.sub("", decode_html(body, content_type)))
     tree = trafilatura.load_html(html)
+    if tree is not None and _cut_at_depth(trafilatura.utils.HTML_PARSER):
+        tree = _load_deep_html(html)
+        if tree is None or _cut_at_depth(_DEEP_HTML_PARSER):
+            return Rejection(
+                record_id, url, "too_deep", f"elements nested deeper than {DEEPEST_HTML:,}"
+            )
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
     drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels

@@ -1317,3 +1317,21 @@ def test_a_chinese_article_beside_other_articles_headlines_is_kept_whole():
     assert isinstance(found, Extraction), found
     assert found.title == "港口改造计划仍未决定"
     assert found.text.count("至今仍未作出任何决定") == 8
+
+
+@pytest.mark.parametrize(("depth", "kept"), [(300, True), (1500, True), (3000, False)])
+def test_a_page_nested_past_256_levels_is_read_to_2048(depth, kept):
+    # An old page's hundreds of unclosed <font> tags: libxml2 stopped at 256 levels, and the
+    # article after them was lost as "too_short"
+    paragraph = "<p>The council met on Tuesday and agreed the plan after a long debate. {}</p>"
+    body = "".join(paragraph.format(f"Residents spoke {n} times.") for n in range(6))
+    page = (
+        "<html><head><title>Council agrees plan</title></head><body>"
+        + "<font>" * depth
+        + f"<article><h1>Council agrees plan</h1>{body}</article></body></html>"
+    )
+    got = extract_page(page.encode(), "https://a.example/news/council.html", "text/html", SETTINGS)
+    if kept:
+        assert isinstance(got, Extraction) and "Residents spoke 5 times" in got.text
+    else:
+        assert isinstance(got, Rejection) and got.reason == "too_deep"
