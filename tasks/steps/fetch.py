@@ -5,11 +5,12 @@ as it arrives, on every core, while the next pages are fetched."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from tasks.store import (
     robots_answers,
 )
 from tasks.workers import StreamingPool, WorkLost
+from wirehouse.errors import StorageError
 from wirehouse.records import (
     FetchAttempt,
     RawRecord,
@@ -109,6 +111,20 @@ class _FetchOutcome:
         )
 
 
+async def _together(work: Iterable[Awaitable[object]]) -> None:
+    """Await all of ``work``; the first to fail stops the others (cancelled, and waited
+    for) and is raised. The run stops (a full disk): the requests under way stop with it,
+    rather than go on, then fail one by one on a client closed under them."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def _failed_attempt(url: str, exc: BaseException) -> FetchAttempt:
     """One URL's unexpected failure, recorded instead of raised."""
     logger.exception("unexpected error archiving %s", url)
@@ -159,7 +175,8 @@ async def _fetch(
                     asyncio.to_thread(StreamingPool, pool_size, 2 * pool_size, limit)
                 )
             try:
-                outcome = await (await pool).run(extract_body, *args)
+                # shielded: a page's extraction cancelled with the run leaves the pool made
+                outcome = await (await asyncio.shield(pool)).run(extract_body, *args)
             except WorkLost as lost:
                 outcome = lost_page(record.url, record.record_id, lost.why, ctx.settings.extract)
         except Exception as exc:  # an unforeseen failure: the record stays pending, not lost
@@ -220,6 +237,14 @@ async def _fetch(
             try:
                 tried, record, to_extract, body = await archived(url)
             except Exception as exc:  # one URL's surprise must not cost the run its others
+                if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                    # every page after it would fail alike: the run stops, in one line
+                    raise StorageError(
+                        f"no space left on the disk of the raw archive ({archive.directory}): "
+                        "free some and run the same command again; pages recorded before "
+                        "stay, and the next run records what this one archived since",
+                        reason="disk_full",
+                    ) from exc
                 tried, record, to_extract, body = [_failed_attempt(url, exc)], None, None, b""
                 out.failures["internal_error"] += 1
             out.attempts += 1
@@ -249,11 +274,11 @@ async def _fetch(
 
         async def host(host_urls: list[str]) -> None:
             async with active:
-                await asyncio.gather(*(one(url) for url in host_urls))
+                await _together(one(url) for url in host_urls)
 
         try:
-            await asyncio.gather(*(host(group) for _, group in sorted(by_host.items())))
-            await asyncio.gather(*list(extracting))
+            await _together(host(group) for _, group in sorted(by_host.items()))
+            await _together(list(extracting))
         finally:
             if pool is not None:
                 (await pool).close()

@@ -539,3 +539,22 @@ def test_quiet_shows_no_progress(tmp_path, example_hosts):
     done = _cli_in_fresh_process(["-q", *argv])
     assert done.returncode == 0
     assert done.stderr == ""
+
+
+def test_a_full_disk_under_the_database_is_one_line(monkeypatch, capsys):
+    # A commit that could not grow the WAL was DuckDB's TransactionException, a traceback
+    import duckdb
+
+    from flows import cli
+
+    def full(args: object) -> int:
+        raise duckdb.TransactionException(
+            'TransactionContext Error: Failed to commit: Could not write file "n.duckdb.wal": '
+            "No space left on device"
+        )
+
+    monkeypatch.setattr(cli, "cmd_runs", full)
+    assert main(["runs", "--db", "n.duckdb"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("wirehouse: error: the archive cannot be read or written: no space left")
+    assert len(err.splitlines()) == 1

@@ -32,7 +32,7 @@ from tasks.steps.extract import extract_pending, reextract
 from tasks.steps.fetch import fetch_and_archive, fetch_and_extract
 from tasks.steps.ingest import ingest_unrecorded, ingest_warcs
 from wirehouse.db import query
-from wirehouse.errors import StorageUnavailable
+from wirehouse.errors import StorageError, StorageUnavailable
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import ArchiveSettings, ExtractSettings, FetchSettings, Settings
 
@@ -973,6 +973,34 @@ def test_a_warc_record_at_no_page_s_address_costs_only_that_record(tmp_path, add
     assert report.new_records == 1 and report.skipped == {"malformed": 1}
     ((detail,),) = rows(ctx, "select detail from discovery_problems")
     assert detail.startswith("bad WARC-Target-URI")
+
+
+def test_a_full_disk_under_the_raw_archive_stops_the_run_in_one_error(
+    local_server, tmp_path, monkeypatch
+):
+    # Each page after the disk filled was an internal_error with a traceback, and the run
+    # went on fetching every one of them.
+    import errno
+
+    paths = [f"/news/story-{n}.html" for n in range(40)]
+    for n, path in enumerate(paths):
+        local_server.page(path, article(f"Story number {n}"))
+    written = []
+    write = WarcArchive.write_response
+
+    def filling(self: WarcArchive, *args: object, **kwargs: object) -> object:
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(args[0])
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(WarcArchive, "write_response", filling)
+    ctx = context(tmp_path, obey_robots=False, per_host_concurrency=1)
+    with pytest.raises(StorageError, match="no space left on the disk of the raw archive") as err:
+        sequence.archive(ctx, Sources(urls=tuple(local_server.url(p) for p in paths)))
+    assert err.value.reason == "disk_full"
+    fetched = [path for path, _, _ in local_server.requests if path.startswith("/news/")]
+    assert len(fetched) < 10  # stopped, not one failure per page
 
 
 # ------------------------------------------------------------------ the archive and its files
