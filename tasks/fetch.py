@@ -327,7 +327,9 @@ class Fetcher:
                     _BodyLimit(max_bytes, truncate), check_hop,
                 )  # fmt: skip
         except TimeoutError:
-            error: FetchError = TransientFetchError(
+            # Not tried again: a server that trickles a page past the whole request's time
+            # trickles it again (one such page held a run 4 minutes, 4 tries of 60 s).
+            error: FetchError = TerminalFetchError(
                 f"no complete answer within {self._settings.total_timeout_s:.0f}s",
                 reason="timeout",
             )

@@ -268,7 +268,7 @@ class PoliteFetcher:
 # Failures that say the host is in trouble (down, unreachable, overloaded, answering with
 # broken HTTP), not that one page is gone or unwanted: a feed that starts with six deleted
 # stories (404), or a sitemap of PDFs, paused the host before its good pages were reached.
-_HOST_TROUBLE = frozenset({"dns_error", "http_error"})
+_HOST_TROUBLE = frozenset({"dns_error", "http_error", "timeout"})
 
 
 def _host_trouble(attempt: FetchAttempt) -> bool:

@@ -403,12 +403,14 @@ def test_a_slow_drip_is_cut_by_the_total_timeout(local_server, tmp_path):
 
     local_server.routes["/drip"] = drip
     local_server.page("/good", article("Good page"))
-    ctx = context(tmp_path, total_timeout_s=1.0, read_timeout_s=5.0, max_retries=0)
+    ctx = context(tmp_path, total_timeout_s=1.0, read_timeout_s=5.0, max_retries=3)
     started = time.monotonic()
     report = fetch_and_archive(ctx, [local_server.url("/drip"), local_server.url("/good")])
     assert time.monotonic() - started < 10
     assert report.fetched == 1
     assert report.failures == {"timeout": 1}
+    # not tried again: it would trickle again (4 tries of the whole time held a run)
+    assert [path for path, _, _ in local_server.requests].count("/drip") == 1
 
 
 def _extracted_beside_63_good_pages(
