@@ -316,6 +316,32 @@ def _names_a_section_above(canonical_url: str, fetched_url: str) -> bool:
     return len(below) >= 2 or len(_SLUG_WORD.findall(slug)) >= 3
 
 
+# The labels that name another rendering of one site's pages: its mobile and AMP hosts.
+_VARIANT_LABELS = frozenset({"www", "m", "mobile", "amp"})
+
+
+def _site_host(host: str) -> str:
+    """The host less the labels of a mobile or AMP rendering (m.paper.com: paper.com)."""
+    domain = host_domain(host)
+    while host != domain and host.split(".", 1)[0] in _VARIANT_LABELS:
+        host = host.split(".", 1)[1]
+    return host
+
+
+def _may_name(canonical_url: str, fetched_url: str) -> bool:
+    """Whether a page's rel=canonical may name its identity: an address of its own host,
+    of that host's mobile or AMP rendering, or of its site's main host (news.paper.com may
+    name www.paper.com). A sibling host may not: on a platform of many tenants'
+    subdomains (x.substack.com, y.substack.com), one tenant's page named another's address
+    and took its article."""
+    canonical = (urlsplit(canonical_url).hostname or "").lower().rstrip(".")
+    fetched = (urlsplit(fetched_url).hostname or "").lower().rstrip(".")
+    if host_domain(canonical) != host_domain(fetched):
+        return False
+    named = _site_host(canonical)
+    return named in (_site_host(fetched), host_domain(canonical))
+
+
 def identity(fetched_url: str, canonical_url: str | None) -> tuple[str, str]:
     """(identity URL, article id) of a page fetched from ``fetched_url``, which is already
     in its fetchable form (every URL a run fetches was normalised once, where it was
@@ -324,7 +350,7 @@ def identity(fetched_url: str, canonical_url: str | None) -> tuple[str, str]:
     if (
         canonical_url
         and is_http_url(canonical_url)
-        and domain_of(canonical_url) == domain_of(fetched_url)
+        and _may_name(canonical_url, fetched_url)
         # Sites that point every page's canonical at their front page, or at its section's
         # page, would fold all their articles into one: such a canonical on an inner page
         # is a template bug.

@@ -106,6 +106,19 @@ def test_identity_url_uses_same_site_canonical_only():
     )
 
 
+def test_a_sibling_host_s_canonical_is_no_identity_but_the_site_s_main_host_s_is():
+    # one tenant of a platform of subdomains named another's address and took its article
+    assert identity_url("https://x.substack.com/p/a", "https://y.substack.com/p/b") == (
+        "https://x.substack.com/p/a"
+    )
+    assert identity_url("https://news.paper.com/a", "https://www.paper.com/a") == (
+        "https://www.paper.com/a"
+    )
+    assert identity_url("https://amp.paper.co.uk/a", "https://paper.co.uk/a") == (
+        "https://paper.co.uk/a"
+    )
+
+
 @pytest.mark.parametrize(
     ("fetched", "canonical", "section"),
     [
