@@ -211,6 +211,15 @@ def _key(normalized: str) -> str:
     return urlunsplit(("", host, path, _identity_query(parts.query), "")).lstrip("/")
 
 
+def is_rendering(url: str) -> bool:
+    """Whether the URL names a mobile or AMP rendering of a page (m.paper.com, /amp/...),
+    which ``url_key`` folds into the page."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    variant_host = host.split(".", 1)[0] in ("amp", "m") and host.count(".") >= 2
+    return variant_host or bool(_AMP_PATH.search(parts.path))
+
+
 def article_id(identity_url: str) -> str:
     """The archive key of the article whose identity URL this is."""
     return _hashed(url_key(identity_url))

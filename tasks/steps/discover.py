@@ -25,7 +25,7 @@ from tasks.store import (
     save_problems,
     save_robots_answers,
 )
-from tasks.urls import domain_of, normalize_url, url_key
+from tasks.urls import domain_of, is_rendering, normalize_url, url_key
 from wirehouse.db import transaction
 from wirehouse.records import (
     DiscoveryProblem,
@@ -79,15 +79,22 @@ def one_per_page(links: Sequence[Link]) -> list[str]:
     """The URLs to fetch: one per page. The URLs of one page (tracking parameters, www.,
     m. and AMP variants, http and https; a feed listed one page 2,000 times as
     ?utm_source=N, each fetched and archived) are fetched once: as the first of them given
-    or listed by the page's own site, else as the first listed elsewhere. Another site's
-    feed naming a dead m. or AMP variant of a page cannot stop the page being fetched."""
+    or listed by the page's own site, else as the first listed elsewhere; the page's own
+    address before its m. or AMP rendering. Another site's feed naming a dead m. or AMP
+    variant of a page cannot stop the page being fetched."""
     chosen: dict[str, Link] = {}
     for link in links:
         key = url_key(link.url)
         held = chosen.get(key)
-        if held is None or (not _own_listing(held) and _own_listing(link)):
+        if held is None or _preference(link) < _preference(held):
             chosen[key] = link  # a key keeps its first place in the order
     return [link.url for link in chosen.values()]
+
+
+def _preference(link: Link) -> tuple[bool, bool]:
+    """Which of one page's URLs to fetch (lower first): listed by its own site, then its
+    own address rather than its m. or AMP rendering (whose text may be cut down)."""
+    return (not _own_listing(link), is_rendering(link.url))
 
 
 def _own_listing(link: Link) -> bool:

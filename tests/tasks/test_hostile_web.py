@@ -844,6 +844,16 @@ def test_another_sites_feed_naming_a_dead_variant_cannot_stop_a_page_being_fetch
         assert discover(replace(ctx, run_id=new_run_id()), Sources(feeds=order)).urls == [page]
 
 
+def test_a_site_listing_a_page_and_its_amp_rendering_has_the_page_fetched(local_server, tmp_path):
+    # Listed first, the AMP rendering was the one fetched, and the page's own address had
+    # no fetch at all: the article was the AMP page's (a cut-down text).
+    amp, page = local_server.url("/amp/news/story.html"), local_server.url("/news/story.html")
+    items = "".join(f"<item><link>{url}</link></item>" for url in (amp, page))
+    local_server.page("/feed.xml", f"<rss><channel>{items}</channel></rss>", "application/rss+xml")
+    found = discover(context(tmp_path), Sources(feeds=(local_server.url("/feed.xml"),)))
+    assert found.urls == [page]
+
+
 def test_a_feed_over_the_link_cap_says_what_it_skipped(local_server, tmp_path):
     items = "".join(f"<item><link>{local_server.url(f'/p{i}')}</link></item>" for i in range(12))
     local_server.page(
