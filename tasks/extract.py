@@ -13,6 +13,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -983,8 +984,9 @@ def fuller_in_markup(body: str, judged: str, gain: float) -> bool:
 def _readable_text(
     raw_text: str, facts: PageFacts, title: str | None
 ) -> tuple[str, tuple[str, ...]]:
-    """The text as stored (teasers, furniture lines and the headline taken out), and the
-    links to other pages that stood between its own lines."""
+    """The text as stored (teasers, furniture lines, the headline, unfilled placeholders
+    and lines said again and again taken out), and the links to other pages that stood
+    between its own lines."""
     # In Unicode's composed form (NFC), as users type and search it ("ü" may be written as
     # "u" and a combining diaeresis), before a run too long for a word is looked for: one of
     # "a" and a combining accent is one of "á" once composed.
@@ -996,7 +998,7 @@ def _readable_text(
     # A card's headline over its teaser, not a related block under the story: the archive
     # may know their titles.
     inner_links = tuple(line for before, line in teasers if 0 < before - shift < lines)
-    return text, inner_links
+    return without_repeats(without_placeholders(text)), inner_links
 
 
 # libxml2 stops reading a document at its first </html>. A template that closes the document
@@ -1046,6 +1048,85 @@ def _load_deep_html(html: str) -> lxml.html.HtmlElement | None:
         )
     except (etree.ParserError, ValueError):
         return None
+
+
+# Text that is no one's prose: a placeholder, one line over and over, letters at random
+# (what a spam site or a site under construction serves).
+_JUDGED_WORDS = 50
+_SAID_AGAIN = 3  # a line of a sentence's length said this often is said once
+_SENTENCE_WORDS = 8  # ... shorter lines ("Pros", "What we like") are structure
+# ... and so are a list's items, a table's rows and code: a training plan's "- Warm up: 10
+# minutes of easy jogging" under each of its days, a listing's comment in each language.
+_STRUCTURED = ("- ", "|", "//", "#")
+_VOWELLESS_SHARE = 0.5  # of the words of 4 to 20 Latin letters, those without a vowel
+_PLACEHOLDER_SHARE = 0.6  # of a line's words, those of the "Lorem ipsum" passage
+_LATIN_WORD = re.compile(r"\b[A-Za-z]{4,20}\b")
+_VOWEL = re.compile(r"[aeiouyAEIOUY]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LOREM_IPSUM = frozenset(
+    _LETTERS.findall(
+        "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt"
+        " ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation"
+        " ullamco laboris nisi aliquip ex ea commodo consequat duis aute irure in reprehenderit"
+        " voluptate velit esse cillum eu fugiat nulla pariatur excepteur sint occaecat"
+        " cupidatat non proident sunt culpa qui officia deserunt mollit anim id est laborum"
+    )
+)
+
+
+def not_prose(text: str) -> str | None:
+    """Why a text is in no language, or None: its Latin-letter words have no vowels
+    (letters at random)."""
+    latin = _LATIN_WORD.findall(text)
+    if len(latin) >= _JUDGED_WORDS:
+        vowelless = sum(1 for word in latin if not _VOWEL.search(word))
+        if vowelless > _VOWELLESS_SHARE * len(latin):
+            return f"{vowelless} of its {len(latin)} words have no vowel"
+    return None
+
+
+def without_repeats(text: str) -> str:
+    """The text with a sentence-long line said ``_SAID_AGAIN`` times or more kept once,
+    where it first stands: a call to act under each block, a disclaimer under each offer, a
+    spam page's one sentence over and over. (On the WCXB development split's articles, of
+    lines said three times, those of 8 words or more were more often extra than the text's
+    own; shorter ones, and list items, the other way round.)"""
+    lines = text.split("\n")
+    said = Counter(" ".join(line.split()).casefold() for line in lines)
+    again = {flat for flat, times in said.items() if times >= _SAID_AGAIN}
+    again = {
+        flat
+        for flat in again
+        if len(flat.split()) >= _SENTENCE_WORDS and not flat.startswith(_STRUCTURED)
+    }
+    if not again:
+        return text
+    kept: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        flat = " ".join(line.split()).casefold()
+        if flat in again:
+            if flat in seen:
+                continue
+            seen.add(flat)
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _is_placeholder(line: str) -> bool:
+    words = _LETTERS.findall(line.casefold())
+    placeholder = sum(1 for word in words if word in _LOREM_IPSUM)
+    return ("lorem" in words or "ipsum" in words) and placeholder > _PLACEHOLDER_SHARE * len(words)
+
+
+def without_placeholders(text: str) -> str:
+    """The text less its "Lorem ipsum" lines, where it has two or more: a template's
+    blocks never filled in (one such line is more likely a quotation of it)."""
+    lines = text.split("\n")
+    placeholders = [_is_placeholder(line) for line in lines]
+    if sum(placeholders) < 2:
+        return text
+    return "\n".join(line for line, dropped in zip(lines, placeholders, strict=True) if not dropped)
 
 
 def extract_page(
@@ -1123,6 +1204,9 @@ def extract_page(
         return Rejection(
             record_id, url, "index_page", f"{words} words, no sentence: a menu", "listing"
         )
+    junk = not_prose(text)
+    if junk is not None:
+        return Rejection(record_id, url, "not_prose", junk)
     if words < settings.min_words:
         return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
     dates = page_dates(tree, address, jsonld=jsonld)

@@ -23,11 +23,14 @@ from tasks.extract import (
     filled_in,
     fuller_in_markup,
     jsonld_article_body,
+    not_prose,
     page_facts,
     page_headline,
     reveal_disclosed,
     undouble_utf8,
     wire_marker,
+    without_placeholders,
+    without_repeats,
     without_tagline,
 )
 from wirehouse.records import Extraction, Rejection
@@ -1335,3 +1338,64 @@ def test_a_page_nested_past_256_levels_is_read_to_2048(depth, kept):
         assert isinstance(got, Extraction) and "Residents spoke 5 times" in got.text
     else:
         assert isinstance(got, Rejection) and got.reason == "too_deep"
+
+
+_PROSE = (
+    "The council met on Tuesday and agreed the plan after a long debate about the harbour.",
+    "Strč prst skrz krk, napsal autor, a čtenáři se smáli; věta nemá ani jednu samohlásku.",
+    "Gallia est omnis divisa in partes tres, quarum unam incolunt Belgae, aliam Aquitani.",
+)
+
+
+def _article_of(paragraphs: list[str]) -> Extraction | Rejection:
+    page = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = f"<html><head><title>News</title></head><body><article>{page}</article></body></html>"
+    return extract_page(html.encode(), "https://a.example/news/x.html", "text/html", SETTINGS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "paragraphs", "reason"),
+    [
+        ("one line again and again", ["Buy cheap watches online at the best price."] * 40,
+         "too_short"),
+        ("random letters",
+         [" ".join(["brtzk", "xqvln", "pfrtg", "dkhwm", "zvbnt"][n:] * 12) + "." for n in range(4)],
+         "not_prose"),
+        ("numbered placeholders", [f"{n}. Lorem ipsum dolor sit amet elit" for n in range(40)],
+         "too_short"),
+    ],
+)  # fmt: skip
+def test_text_in_no_language_is_no_article(kind, paragraphs, reason):
+    # A page of one line over and over, of random consonants or of Lorem ipsum was stored
+    got = _article_of(paragraphs)
+    assert isinstance(got, Rejection) and got.reason == reason, (kind, got)
+
+
+def test_a_sentence_said_again_and_again_is_said_once():
+    # A call to act under each block of an article made a good part of its text
+    story = [f"{_PROSE[0]} Item {word}." for word in ("one", "two", "three", "four")]
+    act = "Get a free quote from our team of experts today, no strings attached."
+    got = _article_of([line for item in story for line in (item, act)])
+    assert isinstance(got, Extraction)
+    assert got.text.splitlines() == [story[0], act, *story[1:]]
+    # twice is no pattern yet, and short lines are a text's structure (a list's items)
+    assert without_repeats(f"{act}\nb\n{act}") == f"{act}\nb\n{act}"
+    assert without_repeats("- Pros\na\n- Pros\nb\n- Pros") == "- Pros\na\n- Pros\nb\n- Pros"
+    item = f"- {act}"
+    assert without_repeats(f"{item}\na\n{item}\nb\n{item}") == f"{item}\na\n{item}\nb\n{item}"
+
+
+def test_a_template_s_unfilled_placeholders_are_taken_out_of_the_text():
+    # A page's template kept its "Lorem ipsum" blocks under the article: they were its text
+    lorem = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor."
+    story = [f"{_PROSE[0]} Item {word}." for word in ("one", "two", "three", "four")]
+    got = _article_of([*story, lorem, "Lorem ipsum 1", lorem + " Ut enim."])
+    assert isinstance(got, Extraction) and got.text.splitlines() == story
+    # one line of it is a quotation, and stays
+    assert without_placeholders(f"{_PROSE[0]}\n{lorem}") == f"{_PROSE[0]}\n{lorem}"
+
+
+@pytest.mark.parametrize("sentence", _PROSE)
+def test_prose_with_vowelless_words_or_latin_is_no_junk(sentence):
+    said = ["harbour", "ferry", "budget", "school", "river", "bridge", "market", "clinic"]
+    assert not_prose("\n".join(f"{sentence} Also {word}." for word in said)) is None
