@@ -267,10 +267,9 @@ class Walker:
             self.compressed = magic == b"\x1f\x8b"
             yield from self._run(fh)
 
-    def _run(self, fh: BinaryIO) -> Iterator[WarcResponse | WarcSkip]:
+    def _run(self, fh: BinaryIO, start: int = 0) -> Iterator[WarcResponse | WarcSkip]:
         stream: Any = fh
         pattern = _GZIP_MEMBER_RE if self.compressed else _RECORD_LINE_RE
-        start = 0
         skip_first = False
         at_candidate = False
         while True:
@@ -318,6 +317,21 @@ class Walker:
             if found is None:
                 break
             start, at_candidate = found, True
+        if not self.parsed_any and not self.compressed:
+            # Bytes before the first gzip member (a download's or a proxy's head, the cut
+            # tail of another file): the file did not start with one, and was read as plain.
+            try:
+                member = _scan(fh, 0, _GZIP_MEMBER_RE)
+            except OSError:
+                member = None
+            if member is not None:
+                self.compressed = True
+                self.pending = WarcSkip(
+                    self._source(0), None, "malformed",
+                    f"{member} bytes before the first gzip member skipped",
+                )  # fmt: skip
+                yield from self._run(fh, member)
+                return
         if not self.parsed_any:
             detail = "no WARC or ARC record found"
             if self.pending is not None:

@@ -1035,3 +1035,19 @@ def test_a_head_of_millions_of_lines_costs_only_its_record_in_bounded_memory(
         ("malformed", "record head is longer than 1024 KB")
     ]
     assert peak < 32 * 1024 * 1024  # the parsed head of 1 MB of lines; 8 MB of them: 130 MB
+
+
+def test_bytes_before_the_first_gzip_member_cost_only_themselves(tmp_path: Path) -> None:
+    # The file did not start with a gzip member, was read as a plain WARC, and was unreadable
+    b = WarcBuilder(compress=True)
+    b.raw(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n")
+    b.record("https://news.example.com/1", "response", _http(HTML))
+    b.record("https://news.example.com/2", "response", _http(HTML))
+    path = b.save(tmp_path / "t.warc.gz")
+    items = list(read_warc(path))
+    assert [(type(i).__name__, getattr(i, "reason", None), _offset(i.source)) for i in items] == [
+        ("WarcSkip", "malformed", 0),
+        ("WarcResponse", None, b.offsets[0]),
+        ("WarcResponse", None, b.offsets[1]),
+    ]
+    assert items[0].detail == f"{b.offsets[0]} bytes before the first gzip member skipped"
