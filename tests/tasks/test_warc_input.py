@@ -38,6 +38,11 @@ def _split(items: list[WarcResponse | WarcSkip]) -> tuple[list[WarcResponse], li
     return responses, skips
 
 
+def _read_as(items: list[WarcResponse | WarcSkip]) -> list[tuple[str, str | None, int]]:
+    """What each item is, why it was skipped, and where it starts."""
+    return [(type(i).__name__, getattr(i, "reason", None), _offset(i.source)) for i in items]
+
+
 def _reasons(skips: list[WarcSkip]) -> dict[str, int]:
     return dict(Counter(s.reason for s in skips))
 
@@ -857,7 +862,7 @@ def test_garbage_before_the_first_record(tmp_path: Path) -> None:
     b.record("https://news.example.com/1", "response", _http(HTML))
     path = b.save(tmp_path / "t.warc")
     items = list(read_warc(path))
-    assert [(type(i).__name__, getattr(i, "reason", None), _offset(i.source)) for i in items] == [
+    assert _read_as(items) == [
         ("WarcSkip", "malformed", 0),
         ("WarcResponse", None, b.offsets[0]),
     ]
@@ -908,7 +913,7 @@ def test_zero_filled_tail_is_one_malformed_stretch_read_in_bounded_memory(
         fh.write(bytes(24 * 1024 * 1024))  # what a crashed writer can leave behind
 
     items, peak = _read_with_peak(path)
-    assert [(type(i).__name__, getattr(i, "reason", None), _offset(i.source)) for i in items] == [
+    assert _read_as(items) == [
         ("WarcResponse", None, 0),
         ("WarcSkip", "malformed", tail_at),
     ]
@@ -1045,7 +1050,7 @@ def test_bytes_before_the_first_gzip_member_cost_only_themselves(tmp_path: Path)
     b.record("https://news.example.com/2", "response", _http(HTML))
     path = b.save(tmp_path / "t.warc.gz")
     items = list(read_warc(path))
-    assert [(type(i).__name__, getattr(i, "reason", None), _offset(i.source)) for i in items] == [
+    assert _read_as(items) == [
         ("WarcSkip", "malformed", 0),
         ("WarcResponse", None, b.offsets[0]),
         ("WarcResponse", None, b.offsets[1]),
