@@ -31,12 +31,14 @@ written keep this form: readers here (:func:`read_payload`, :func:`index_archive
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import io
 import os
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,6 +90,21 @@ class WarcArchive:
         self._path = self.directory / f"wirehouse-{self._run_id}-{self._serial:05d}.warc.gz"
         self._file = open(self._path, "ab")  # noqa: SIM115 - closed in close()
 
+    @contextmanager
+    def _disk(self) -> Iterator[None]:
+        """A full disk stops the run, in one line: every page after it would fail alike."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            raise StorageError(
+                f"no space left on the disk of the raw archive ({self.directory}): free some "
+                "and run the same command again; pages recorded before stay, and the next "
+                "run records what this one archived since",
+                reason="disk_full",
+            ) from exc
+
     def write_response(
         self,
         url: str,
@@ -126,7 +143,8 @@ class WarcArchive:
         member = packer.compress(warc_head) + packer.compress(block)
         member += packer.compress(b"\r\n\r\n") + packer.flush()
         offset = self._file.tell()
-        self._file.write(member)
+        with self._disk():
+            self._file.write(member)
         payload_sha = digest.hexdigest()
         content_type = next((v for k, v in kept if k.lower() == "content-type"), None)
         return RawRecord(
@@ -150,8 +168,9 @@ class WarcArchive:
     def sync(self) -> None:
         """Flush and fsync what was written: rows may now point at it."""
         if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            with self._disk():
+                self._file.flush()
+                os.fsync(self._file.fileno())
 
     def close(self) -> None:
         if self._file is not None:

@@ -5,7 +5,6 @@ as it arrives, on every core, while the next pages are fetched."""
 from __future__ import annotations
 
 import asyncio
-import errno
 import hashlib
 import logging
 import os
@@ -237,14 +236,8 @@ async def _fetch(
             try:
                 tried, record, to_extract, body = await archived(url)
             except Exception as exc:  # one URL's surprise must not cost the run its others
-                if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-                    # every page after it would fail alike: the run stops, in one line
-                    raise StorageError(
-                        f"no space left on the disk of the raw archive ({archive.directory}): "
-                        "free some and run the same command again; pages recorded before "
-                        "stay, and the next run records what this one archived since",
-                        reason="disk_full",
-                    ) from exc
+                if isinstance(exc, StorageError):
+                    raise  # the archive's disk is full: the run stops (WarcArchive)
                 tried, record, to_extract, body = [_failed_attempt(url, exc)], None, None, b""
                 out.failures["internal_error"] += 1
             out.attempts += 1

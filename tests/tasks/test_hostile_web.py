@@ -4,6 +4,7 @@ that must still be archived, through the steps a user's `wirehouse run` takes.""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import os
@@ -987,32 +988,53 @@ def test_a_warc_record_at_no_page_s_address_costs_only_that_record(tmp_path, add
     assert detail.startswith("bad WARC-Target-URI")
 
 
+def _disk_full_after(monkeypatch: pytest.MonkeyPatch, records: int) -> None:
+    """The raw archive's disk fills after this many records have been written."""
+    import errno
+
+    opened = WarcArchive._open_next
+    written = [0]
+
+    class Filling(io.BufferedWriter):
+        def write(self, data: object) -> int:
+            if written[0] == records:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            written[0] += 1
+            return super().write(data)  # type: ignore[arg-type]
+
+    def open_next(self: WarcArchive) -> None:
+        opened(self)
+        raw = self._file.detach()  # type: ignore[union-attr]
+        self._file = Filling(raw)
+
+    monkeypatch.setattr(WarcArchive, "_open_next", open_next)
+
+
 def test_a_full_disk_under_the_raw_archive_stops_the_run_in_one_error(
     local_server, tmp_path, monkeypatch
 ):
     # Each page after the disk filled was an internal_error with a traceback, and the run
     # went on fetching every one of them.
-    import errno
-
     paths = [f"/news/story-{n}.html" for n in range(40)]
     for n, path in enumerate(paths):
         local_server.page(path, article(f"Story number {n}"))
-    written = []
-    write = WarcArchive.write_response
-
-    def filling(self: WarcArchive, *args: object, **kwargs: object) -> object:
-        if len(written) == 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(args[0])
-        return write(self, *args, **kwargs)
-
-    monkeypatch.setattr(WarcArchive, "write_response", filling)
+    _disk_full_after(monkeypatch, 3)
     ctx = context(tmp_path, obey_robots=False, per_host_concurrency=1)
     with pytest.raises(StorageError, match="no space left on the disk of the raw archive") as err:
         sequence.archive(ctx, Sources(urls=tuple(local_server.url(p) for p in paths)))
     assert err.value.reason == "disk_full"
     fetched = [path for path, _, _ in local_server.requests if path.startswith("/news/")]
     assert len(fetched) < 10  # stopped, not one failure per page
+
+
+def test_a_full_disk_under_the_raw_archive_stops_a_warc_ingest_in_one_error(tmp_path, monkeypatch):
+    # Ingesting a WARC file, the full disk was an OSError traceback
+    source = tmp_path / "input.warc.gz"
+    _warc_with_pages(source, 6)
+    _disk_full_after(monkeypatch, 3)
+    with pytest.raises(StorageError, match="no space left on the disk of the raw archive") as err:
+        ingest_warcs(context(tmp_path), [str(source)])
+    assert err.value.reason == "disk_full"
 
 
 # ------------------------------------------------------------------ the archive and its files
