@@ -711,11 +711,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # DuckDB cannot read or write the archive's file (cut short, damaged, a full disk): a
         # storage problem, said in one line like the others (it was a traceback).
         duckdb = sys.modules.get("duckdb")
-        full = "No space left on device" in str(exc)
-        if duckdb is None or not isinstance(exc, duckdb.IOException if not full else duckdb.Error):
+        full = "No space left on device" in str(exc)  # any error of a commit that could not grow
+        storage = duckdb is not None and isinstance(
+            exc, duckdb.Error if full else duckdb.IOException
+        )
+        if not storage:
             raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if full:  # a commit that could not grow the file or its WAL
+        if full:
             first = f"no space left on its disk: free some and run again ({first})"
         print(f"wirehouse: error: the archive cannot be read or written: {first}", file=sys.stderr)
         return 1
