@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 
 import duckdb
@@ -306,12 +306,20 @@ def _counts_drifted(stored: TermCounts, pending: int, articles: int) -> bool:
     return counted > COUNTS_DRIFT * articles or counted * COUNTS_DRIFT < articles
 
 
-def _count_terms(db: _StepConnection, article_ids: Sequence[str]) -> TermCounts:
-    """The document frequencies of these articles' texts, read a chunk at a time."""
-    holding: Counter[str] = Counter()
+def _in_chunks(db: _StepConnection, article_ids: Sequence[str]) -> Iterator[list[ArticleSketch]]:
+    """The articles' sketches with their texts, ``GROUPING_CHUNK`` at a time, the archive
+    let go while each chunk is worked on."""
     for start in range(0, len(article_ids), GROUPING_CHUNK):
         sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
         db.release(before_work=len(sketches))
+        yield sketches
+        del sketches  # a chunk goes before the next is read (where the caller lets it go)
+
+
+def _count_terms(db: _StepConnection, article_ids: Sequence[str]) -> TermCounts:
+    """The document frequencies of these articles' texts, read a chunk at a time."""
+    holding: Counter[str] = Counter()
+    for sketches in _in_chunks(db, article_ids):
         for sketch in sketches:
             holding.update(terms_of(sketch).keys())
     return TermCounts(len(article_ids), holding)
@@ -332,9 +340,7 @@ def _pass_over_pending(
             if workers > 1 and len(article_ids) >= POOL_FROM
             else None
         )
-        for start in range(0, len(article_ids), GROUPING_CHUNK):
-            sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
-            db.release(before_work=len(sketches))
+        for sketches in _in_chunks(db, article_ids):
             chunk = TextPass()
             parts = (
                 pool.run(sketches)
@@ -360,9 +366,7 @@ def _store_minhash_keys(
     """Store the MinHash keys ``keys_of`` gives for each article, reading their texts a
     chunk at a time. Pending articles get theirs when grouped; grouped articles without
     any (an archive whose keys a migration cleared) get theirs here too."""
-    for start in range(0, len(article_ids), GROUPING_CHUNK):
-        sketches = article_sketches(db.conn(), article_ids[start : start + GROUPING_CHUNK])
-        db.release(before_work=len(sketches))
+    for sketches in _in_chunks(db, article_ids):
         keys = {sketch.article_id: keys_of(sketch) for sketch in sketches}
         replace_fingerprints(db.conn(), keys)
 
