@@ -337,6 +337,8 @@ class Fetcher:
             error = exc
         except httpx.TimeoutException as exc:
             error = TransientFetchError(f"{type(exc).__name__}: {exc}", reason="timeout")
+        except httpx.RemoteProtocolError as exc:
+            error = _protocol_error(exc)
         except (httpx.TransportError, OSError) as exc:
             error = TransientFetchError(
                 f"{type(exc).__name__}: {exc or 'connection failed'}", reason="connection_error"
@@ -564,6 +566,20 @@ async def _read_body(response: httpx.Response, limit: _BodyLimit) -> bytes:
 
 _LOCATION = "wirehouse.location"  # where a redirect's Location header is kept
 _ADDRESS = "wirehouse.address"  # the checked (address, port) a request must connect to
+
+
+# How a connection ends that a new one may not: a kept-alive connection the server closed as
+# the request went out, or a body cut off midway. Any other breach of HTTP/1.1 (a chunk
+# size that is no number, a header line that is no header, a head past h11's limit) is the
+# server's way of answering, and it answers the same again.
+_CUT_SHORT = ("server disconnected", "peer closed connection")
+
+
+def _protocol_error(exc: httpx.RemoteProtocolError) -> FetchError:
+    detail = f"{type(exc).__name__}: {exc or 'connection failed'}"
+    if str(exc).casefold().startswith(_CUT_SHORT):
+        return TransientFetchError(detail, reason="connection_error")
+    return TerminalFetchError(detail, reason="http_error")
 
 
 class _PinnedBackend(httpcore.AsyncNetworkBackend):

@@ -244,6 +244,55 @@ def test_connection_refused_is_a_transient_error():
     assert result.error == "connection_error"
 
 
+def _raw(answer: bytes):
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        h.close_connection = True
+        h.wfile.write(answer)
+
+    return handle
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"zz\r\n<p>x</p>\r\n0\r\n\r\n",
+            id="chunk-size-no-number",
+        ),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + b"X: a\r\n" * 200_000 + b"\r\n",
+            id="head-past-the-limit",
+        ),
+        pytest.param(b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", id="header-no-header"),
+    ],
+)
+def test_a_broken_http_answer_is_final_not_retried(local_server, answer):
+    # The same server breaks HTTP the same way on every try: each retry cost seconds.
+    local_server.routes["/broken"] = _raw(answer)
+    result = fetch(local_server.url("/broken"))
+    assert isinstance(result, FetchAttempt)
+    assert (result.error, result.retryable) == ("http_error", False)
+    assert "RemoteProtocolError" in (result.detail or "")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(b"", id="closed-before-answering"),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<p>",
+            id="body-cut-off",
+        ),
+    ],
+)
+def test_a_connection_cut_short_is_tried_again(local_server, answer):
+    local_server.routes["/cut"] = _raw(answer)
+    result = fetch(local_server.url("/cut"))
+    assert isinstance(result, FetchAttempt)
+    assert (result.error, result.retryable) == ("connection_error", True)
+
+
 def test_non_http_scheme_is_refused():
     result = fetch("file:///etc/passwd")
     assert isinstance(result, FetchAttempt)
