@@ -26,6 +26,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 
 from tasks.charsets import browser_codec, is_wide, lenient_decode, strict_decode
+from tasks.content_coding import CodingProblem, DecodingStack, TooLarge
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import (
     ARTICLE_TYPES,
@@ -1129,6 +1130,24 @@ def without_placeholders(text: str) -> str:
     return "\n".join(line for line, dropped in zip(lines, placeholders, strict=True) if not dropped)
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+MAX_UNPACKED_PAGE = 20_000_000  # twice the fetch's default cap on a body
+_MAX_LAYERS = 3
+
+
+def unpacked_page(body: bytes) -> bytes:
+    """The page in a body still gzipped after its content codings were undone: a server
+    that compresses what its application compressed already, under one label, or sends
+    gzip with no label. No HTML starts with gzip's magic bytes, so the body is unpacked
+    (up to ``MAX_UNPACKED_PAGE`` bytes, three layers), not read as an empty page."""
+    for _ in range(_MAX_LAYERS):
+        if not body.startswith(_GZIP_MAGIC):
+            break
+        stack = DecodingStack(["gzip"], MAX_UNPACKED_PAGE)
+        body = stack.feed(body) + stack.finish()
+    return body
+
+
 def extract_page(
     body: bytes, url: str, content_type: str | None, settings: ExtractSettings, record_id: str = ""
 ) -> Extraction | Rejection:
@@ -1136,6 +1155,13 @@ def extract_page(
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime and mime not in HTML_TYPES:
         return Rejection(record_id, url, "not_html", f"content type {mime}")
+    try:
+        body = unpacked_page(body)
+    except TooLarge:
+        detail = f"gzipped bytes that unpack past {MAX_UNPACKED_PAGE:,} bytes"
+        return Rejection(record_id, url, "too_large", detail)
+    except CodingProblem as exc:
+        return Rejection(record_id, url, "not_html", f"gzipped bytes, unreadable: {exc.detail}")
     if not body.strip():
         return Rejection(record_id, url, "empty", "empty body")
     # Parsed once, by trafilatura's own loader: the page facts below read this tree, and

@@ -379,6 +379,29 @@ def test_a_bomb_costs_its_page_only(local_server, tmp_path, bomb):
     assert rows(ctx, "select reason from discovery_problems") == [("too_large",)]
 
 
+def test_a_page_gzipped_twice_under_one_label_or_with_none_is_archived(local_server, tmp_path):
+    # A server compressing what its application compressed already, or gzip sent unlabelled:
+    # the page arrived as gzip's bytes and was rejected as `empty`.
+    twice = gzip.compress(gzip.compress(article("Twice")))
+    local_server.routes["/twice"] = raw_response(
+        200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, twice
+    )
+    local_server.routes["/unlabelled"] = raw_response(
+        200, {"Content-Type": "text/html"}, gzip.compress(article("Unlabelled"))
+    )
+    local_server.routes["/bomb"] = raw_response(
+        200, {"Content-Type": "text/html"}, gzip.compress(b" " * 30_000_000)
+    )
+    ctx = context(tmp_path, max_body_bytes=1_000_000)
+    urls = ("/twice", "/unlabelled", "/bomb")
+    summary = sequence.archive(ctx, Sources(urls=tuple(map(local_server.url, urls))))
+    assert summary.new_articles == 2
+    assert sorted(t for (t,) in rows(ctx, "select title from articles")) == ["Twice", "Unlabelled"]
+    assert rows(ctx, "select reason, detail from rejections") == [
+        ("too_large", "gzipped bytes that unpack past 20,000,000 bytes")
+    ]
+
+
 def test_an_unsupported_content_coding_is_a_clear_failure(local_server, tmp_path):
     local_server.routes["/zstd"] = raw_response(
         200, {"Content-Type": "text/html", "Content-Encoding": "zstd"}, b"\x28\xb5\x2f\xfd"
