@@ -75,10 +75,14 @@ _QUERY_SAFE = _PATH_SAFE | frozenset("?")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
+# What no URL holds raw: whitespace (str.isspace's, which \s is) and control characters.
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f]")
+
+
 def is_http_url(url: str) -> bool:
     """True for an absolute http(s) URL with a valid host and port and no whitespace inside."""
     url = url.strip()
-    if not url or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+    if not url or _NOT_IN_URL.search(url):
         return False
     try:
         parts = urlsplit(url)
