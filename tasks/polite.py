@@ -9,6 +9,9 @@
 - A host that fails ``host_failure_limit`` times in a row (timeouts, refused connections,
   5xx, 429: not a 404 or an unwanted type, which are answers) is paused for the rest of
   the run.
+- A host whose feeds and sitemaps list more pages than ``max_pages_per_host`` has that
+  many fetched in a run (``host_budget``): those never fetched first, then the longest
+  unvisited, so that runs after it work through the rest.
 
 Every attempt, refused ones included, is returned so that it lands in ``fetches``.
 """
@@ -18,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -277,3 +281,51 @@ def _host_trouble(attempt: FetchAttempt) -> bool:
 
 def _numbered(attempt: FetchAttempt, number: int) -> FetchAttempt:
     return attempt if attempt.attempt == number else replace(attempt, attempt=number)
+
+
+@dataclass(frozen=True, slots=True)
+class OverBudget:
+    """A host that listed more pages than a run fetches of it."""
+
+    host: str
+    origin: str  # where its pages are, for the problem row
+    listed: int
+    kept: int
+
+
+def hosts_over(
+    urls: Sequence[str], limit: int, exempt: Collection[str] = ()
+) -> dict[str, list[str]]:
+    """The URLs of each host that lists more than ``limit`` of them (``exempt`` aside), in
+    their order."""
+    by_host: dict[str, list[str]] = defaultdict(list)
+    for url in urls:
+        if url not in exempt:
+            by_host[urlsplit(url).hostname or ""].append(url)
+    return {host: listed for host, listed in by_host.items() if len(listed) > limit}
+
+
+def host_budget(
+    urls: Sequence[str],
+    limit: int,
+    last_fetched: Mapping[str, datetime],
+    exempt: Collection[str] = (),
+) -> tuple[list[str], list[OverBudget]]:
+    """The URLs a run fetches when no host may have more than ``limit`` of its pages
+    fetched (a sitemap index may list millions, and a run that would take weeks is no
+    hourly run): of a host's URLs, those never fetched (``last_fetched`` has no time for
+    them) in the order listed, then the longest unvisited. ``exempt`` URLs (the user's own)
+    are all fetched and count for nothing. The URLs kept stay in their order."""
+    left: set[str] = set()
+    over: list[OverBudget] = []
+    for host, listed in hosts_over(urls, limit, exempt).items():
+        ranked = sorted(listed, key=lambda url: _visited(last_fetched.get(url)))
+        left.update(ranked[limit:])
+        parts = urlsplit(listed[0])
+        over.append(OverBudget(host, f"{parts.scheme}://{parts.netloc}/", len(listed), limit))
+    return [url for url in urls if url not in left], over
+
+
+def _visited(when: datetime | None) -> tuple[bool, float]:
+    """A URL's place in its host's queue: never fetched first, then the longest unvisited."""
+    return (False, 0.0) if when is None else (True, when.timestamp())

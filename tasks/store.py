@@ -182,6 +182,14 @@ def latest_validators(
     return {url: Validators(etag, last_modified) for url, etag, last_modified in rows}
 
 
+def last_fetched(conn: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, datetime]:
+    """When each of these URLs was last asked for; a URL never fetched is not in it."""
+    if not urls:
+        return {}
+    with batch_view(conn, {"url": "VARCHAR"}, [{"url": url} for url in urls]):
+        return dict(conn.execute(query("last_fetched")).fetchall())
+
+
 def robots_answers(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, RobotsAnswer]:
     rows = conn.execute(query("robots_answers"), [run_id]).fetchall()
     return {

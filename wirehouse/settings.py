@@ -69,6 +69,10 @@ class FetchSettings:
     max_links_per_listing: Count = (
         50_000  # URLs taken from one feed or sitemap (the protocol's cap)
     )
+    # Pages of one host that feeds and sitemaps may have fetched in one run (the URLs given
+    # on the command line or in a file are all fetched): the rest wait for the next runs,
+    # which fetch the pages never fetched first, then the longest unvisited.
+    max_pages_per_host: Count = 5_000
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)

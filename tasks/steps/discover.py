@@ -11,15 +11,18 @@ from dataclasses import replace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+import duckdb
+
 from tasks import progress
 from tasks.fetch import ANY_TYPE, FEED_TYPES, Fetcher, make_client
 from tasks.listings import parse_feed, parse_sitemap, sitemaps_from_robots
-from tasks.polite import PoliteFetcher
+from tasks.polite import PoliteFetcher, host_budget, hosts_over
 from tasks.raw_archive import unindexed_files
 from tasks.reports import DiscoveryReport
 from tasks.run_context import RunContext, Sources, read_url_file
 from tasks.store import (
     archived_warc_paths,
+    last_fetched,
     save_fetches,
     save_link_hints,
     save_problems,
@@ -44,7 +47,9 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     Archive files that no row points at (a killed run's) are reported as problems."""
     links, attempts, problems, robots = find_links(ctx, sources)
     links = [link for link in links if ctx.owns(link.url)]
+    urls = one_per_page(links)
     with ctx.open() as conn:
+        urls = _within_budget(conn, ctx.settings.fetch.max_pages_per_host, urls, links, problems)
         # Beside other shards the archive folder holds files they have not recorded yet:
         # the maintenance flow looks for unindexed files then.
         recorded = [] if ctx.shard else archived_warc_paths(conn)
@@ -70,9 +75,39 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             len(unindexed),
             ctx.archive_dir,
         )
-    urls = one_per_page(links)
     progress.count("discovered", len(urls))
     return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
+
+
+def _within_budget(
+    conn: duckdb.DuckDBPyConnection,
+    limit: int,
+    urls: list[str],
+    links: Sequence[Link],
+    problems: list[DiscoveryProblem],
+) -> list[str]:
+    """``urls`` less what listings ask of a host past ``max_pages_per_host`` (a problem row
+    says how many wait, and for which host)."""
+    given = {link.url for link in links if link.source in _GIVEN}
+    over = hosts_over(urls, limit, given)
+    if not over:
+        return urls
+    fetched = last_fetched(conn, [url for listed in over.values() for url in listed])
+    kept, hosts = host_budget(urls, limit, fetched, given)
+    problems.extend(
+        DiscoveryProblem(
+            host.origin,
+            "over_host_budget",
+            f"{host.listed - host.kept:,} of the {host.listed:,} pages listed on {host.host} "
+            f"left for the next runs, which fetch those never fetched first "
+            f"(WIREHOUSE_MAX_PAGES_PER_HOST={limit})",
+        )
+        for host in hosts
+    )
+    return kept
+
+
+_GIVEN = frozenset({"url", "urls-file"})  # the user's own URLs: all fetched
 
 
 def one_per_page(links: Sequence[Link]) -> list[str]:

@@ -604,6 +604,44 @@ def test_a_sitemap_index_over_the_cap_says_what_it_skipped(local_server, tmp_pat
     assert "3 of 5 nested sitemaps skipped" in detail and "WIREHOUSE_MAX_SITEMAPS=3" in detail
 
 
+def test_a_host_listing_more_pages_than_a_run_fetches_is_worked_through_over_runs(
+    local_server, tmp_path
+):
+    # A sitemap index may list millions of one site's pages: a run fetching them all at a
+    # polite pace would take weeks. Each run fetches a budget of them, new pages first.
+    pages = [f"/page-{i}" for i in range(7)]
+    for path in pages:
+        local_server.page(path, article(f"Story {path[-1]}"))
+    local_server.page("/given", article("Given"))
+    sitemap = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{local_server.url(p)}</loc></url>" for p in pages)
+        + "</urlset>"
+    )
+    local_server.page("/sitemap.xml", sitemap, content_type="application/xml")
+    sources = Sources(
+        sitemaps=(local_server.url("/sitemap.xml"),), urls=(local_server.url("/given"),)
+    )
+
+    def run() -> list[str]:
+        local_server.requests.clear()
+        sequence.archive(context(tmp_path, max_pages_per_host=3), sources)
+        # (two at a time: in no set order)
+        return sorted(path for path, _, _ in local_server.requests if path.startswith("/page-"))
+
+    assert run() == pages[:3]
+    ((source, reason, detail),) = rows(
+        context(tmp_path), "select source, reason, detail from discovery_problems"
+    )
+    assert (source, reason) == (local_server.url("/"), "over_host_budget")
+    assert "4 of the 7 pages listed on 127.0.0.1 left for the next runs" in detail
+    assert "WIREHOUSE_MAX_PAGES_PER_HOST=3" in detail
+    assert run() == pages[3:6]  # the pages never fetched first
+    assert run() == [*pages[:2], pages[6]]  # then the longest unvisited
+    ctx = context(tmp_path)
+    assert rows(ctx, "select count(*) from articles") == [(8,)]  # the given page every run
+
+
 def test_a_sitemap_that_lists_itself_under_other_spellings_is_read_once(local_server, tmp_path):
     # "#1", "#2", ..., the host in capitals, the default port written out: one file each
     # time, which was fetched and parsed again for every spelling (a red-team probe's 100

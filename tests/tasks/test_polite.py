@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tasks.fetch import Fetcher, FetchPolicy, Page, make_client, parse_retry_after
-from tasks.polite import PoliteFetcher, agent_token, robots_rules
+from tasks.polite import OverBudget, PoliteFetcher, agent_token, host_budget, robots_rules
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import FetchSettings
 
@@ -295,3 +295,22 @@ def test_robots_paths_compare_percent_encoding_as_the_rfc_asks():
     assert not rules.allows("wirehouse", "https://x.example/100%25-sure")
     assert not rules.allows("wirehouse", "https://x.example/a%2Fb")
     assert rules.allows("wirehouse", "https://x.example/a/b")
+
+
+def test_a_host_budget_takes_new_pages_first_then_the_longest_unvisited():
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    urls = [f"https://big.example/{i}" for i in range(6)] + ["https://small.example/a"]
+    fetched = {urls[0]: day.replace(day=3), urls[1]: day.replace(day=2), urls[2]: day}
+    kept, over = host_budget(urls, 4, fetched)
+    # never fetched (3, 4, 5) first, then the longest unvisited (2); in the order listed
+    assert kept == [urls[2], urls[3], urls[4], urls[5], "https://small.example/a"]
+    assert over == [OverBudget("big.example", "https://big.example/", listed=6, kept=4)]
+    assert host_budget(urls, 6, fetched) == (urls, [])
+
+
+def test_the_users_own_urls_are_all_fetched_and_count_for_nothing():
+    urls = [f"https://big.example/{i}" for i in range(5)]
+    kept, over = host_budget(urls, 2, {}, exempt=set(urls[:3]))
+    assert kept == urls and over == []
+    kept, over = host_budget(urls, 1, {}, exempt={urls[0]})
+    assert kept == urls[:2] and [(o.listed, o.kept) for o in over] == [(4, 1)]
