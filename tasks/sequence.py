@@ -82,6 +82,10 @@ def archive(
         with ctx.open() as conn:
             shard = {"shard": str(ctx.shard)} if ctx.shard else {}
             start_run(conn, ctx.run_id, {"sources": sources, "archive": ctx.archive_dir, **shard})
+        if not ctx.shard:  # beside other shards, a file no row points at may be theirs
+            indexed = run_step("index-stopped-runs", ingest.index_stopped_runs_files, ctx)
+            if indexed.files:  # not a step of its own in the progress shown
+                log_step("index-stopped-runs", indexed)
         progress.step("discover")
         found = run_step("discover", discover.discover, ctx, sources)
         after_step("discover", found)

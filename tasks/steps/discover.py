@@ -44,7 +44,8 @@ Parsed = TypeVar("Parsed")
 def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     """Every URL to fetch: given URLs, the URL file, and what feeds and sitemaps list
     (a sitemap URL ending in /robots.txt reads the sitemaps its Sitemap lines name).
-    Archive files that no row points at (a killed run's) are reported as problems."""
+    Archive files that no row points at, and that no stopped run of the archive wrote (the
+    run indexes those first), are reported as problems."""
     links, attempts, problems, robots = find_links(ctx, sources)
     links = [link for link in links if ctx.owns(link.url)]
     urls = one_per_page(links)
@@ -58,8 +59,9 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             DiscoveryProblem(
                 str(path),
                 "unindexed_archive_file",
-                "no row points at this archive file (a run was stopped before it recorded "
-                "its pages); the maintenance flow indexes it",
+                "no row points at this archive file, and no stopped run of this archive "
+                "wrote it: is the folder shared with another archive? Give each archive "
+                "its own (--archive), or run the maintenance flow to take its pages in",
             )
             for path in unindexed
         )
@@ -70,8 +72,8 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             save_link_hints(conn, links)
     if unindexed:
         logger.warning(
-            "%d archive files in %s are not indexed (a stopped run's); the maintenance flow "
-            "indexes them",
+            "%d archive files in %s were written by no stopped run of this archive "
+            "(another archive's, sharing the folder?): see discovery_problems",
             len(unindexed),
             ctx.archive_dir,
         )

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from tasks.chunked_load import ChunkedLoad
 from tasks.raw_archive import (
@@ -116,8 +117,36 @@ def ingest_unrecorded(ctx: RunContext) -> IndexReport:
     files += [
         path
         for path in archive_files(ctx.archive_dir)
-        if path not in files and any(f"-{run_id}-" in path.name for run_id in stopped)
+        if path not in files and _written_by(path, stopped)
     ]
+    return _index_files(ctx, files, known)
+
+
+def index_stopped_runs_files(ctx: RunContext) -> IndexReport:
+    """At a run's start, the files this archive's own stopped runs wrote and no row points
+    at (a run stopped before its first commit: Ctrl-C, a kill, a crash), indexed: each was
+    reported as `unindexed_archive_file` on every later run until the maintenance flow
+    read it, which a user of the command line never runs. A file of a run this archive
+    never had (another archive's, sharing the folder) is not taken: discover reports it."""
+    with ctx.open() as conn:
+        stored = archived_warc_paths(conn)
+        stopped = unfinished_runs(conn, ctx.run_id)
+        files = [
+            path for path in unindexed_files(ctx.archive_dir, stored) if _written_by(path, stopped)
+        ]
+        known = all_record_ids(conn) if files else set()
+    return _index_files(ctx, files, known)
+
+
+def _written_by(path: Path, run_ids: Sequence[str]) -> bool:
+    return any(f"-{run_id}-" in path.name for run_id in run_ids)
+
+
+def _index_files(ctx: RunContext, files: Sequence[Path], known: set[str]) -> IndexReport:
+    """The responses of ``files`` that ``known`` lacks, recorded; each file recorded as
+    read through."""
+    if not files:
+        return IndexReport(files=0, recovered=0)
     load = ChunkedLoad(ctx)
     recovered = 0
     read_through: list[tuple[str, int]] = []

@@ -1297,6 +1297,39 @@ def test_what_a_killed_run_archived_but_never_recorded_is_indexed(local_server, 
     assert ingest_unrecorded(replace(ctx, run_id=new_run_id())).recovered == 0
 
 
+def test_a_run_indexes_the_file_of_a_run_stopped_before_its_first_commit(local_server, tmp_path):
+    # Ctrl-C before the first commit left a file no row points at: every later run exited 3
+    # (unindexed_archive_file) until the maintenance flow, which no command runs, read it.
+    # A file no run of this archive wrote (another archive's, sharing the folder) is not
+    # taken in: it is still reported.
+    from datetime import UTC, datetime
+
+    from tasks.store import start_run
+
+    local_server.page("/given", article("Given"))
+    ctx = context(tmp_path, obey_robots=False)
+    stopped_id = new_run_id()
+    with ctx.open() as conn:
+        start_run(conn, stopped_id, {})
+    for run_id in (stopped_id, "20240101T000000Z-other0"):
+        stopped = WarcArchive(ctx.archive_dir, run_id, relative_to=ctx.db_dir)
+        stopped.write_response(
+            f"http://x.example/{run_id}", 200, [("Content-Type", "text/html")],
+            article(f"Of {run_id}"), datetime(2024, 1, 1, tzinfo=UTC),
+        )  # fmt: skip
+        stopped.close()
+    summary = sequence.archive(ctx, Sources(urls=(local_server.url("/given"),)))
+    assert summary.new_articles == 2  # the given page, and the stopped run's
+    assert summary.failures == {"discovery": 1}
+    ((source, detail),) = rows(ctx, "select source, detail from discovery_problems")
+    assert "other0" in source and "shared with another archive" in detail
+    assert rows(ctx, "select url from articles where url like 'http://x.example/%'") == [
+        (f"http://x.example/{stopped_id}",)
+    ]
+    again = sequence.archive(replace(ctx, run_id=new_run_id()), Sources())
+    assert again.new_articles == 0 and again.failures == {"discovery": 1}
+
+
 def test_a_killed_runs_file_of_pages_recorded_since_is_reported_until_read_through(
     local_server, tmp_path
 ):
