@@ -569,15 +569,23 @@ _ADDRESS = "wirehouse.address"  # the checked (address, port) a request must con
 
 
 # How a connection ends that a new one may not: a kept-alive connection the server closed as
-# the request went out, or a body cut off midway. Any other breach of HTTP/1.1 (a chunk
+# the request went out, a body cut off midway, or an answer that does not start as one (the
+# bytes a previous answer sent past its Content-Length, on a kept-alive connection, read as
+# this one's start: the next page on it was blamed). Any other breach of HTTP/1.1 (a chunk
 # size that is no number, a header line that is no header, a head past h11's limit) is the
 # server's way of answering, and it answers the same again.
-_CUT_SHORT = ("server disconnected", "peer closed connection")
+_CONNECTION_TROUBLE = (
+    "server disconnected",
+    "peer closed connection",
+    "illegal status line",
+    "illegal request line",  # h11's word for an answer's first bytes that no line could be
+    "no response line",
+)
 
 
 def _protocol_error(exc: httpx.RemoteProtocolError) -> FetchError:
     detail = f"{type(exc).__name__}: {exc or 'connection failed'}"
-    if str(exc).casefold().startswith(_CUT_SHORT):
+    if str(exc).casefold().startswith(_CONNECTION_TROUBLE):
         return TransientFetchError(detail, reason="connection_error")
     return TerminalFetchError(detail, reason="http_error")
 

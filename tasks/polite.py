@@ -269,10 +269,11 @@ class PoliteFetcher:
         return None, attempts
 
 
-# Failures that say the host is in trouble (down, unreachable, overloaded, answering with
-# broken HTTP), not that one page is gone or unwanted: a feed that starts with six deleted
-# stories (404), or a sitemap of PDFs, paused the host before its good pages were reached.
-_HOST_TROUBLE = frozenset({"dns_error", "http_error", "timeout"})
+# Failures that say the host is in trouble (down, unreachable, overloaded), not that one
+# page is gone, unwanted or broken: a feed that starts with six deleted stories (404), a
+# sitemap of PDFs, or five pages whose answers break HTTP (a doubled Content-Length: an
+# answer, and a quick one) paused the host before its good pages were reached.
+_HOST_TROUBLE = frozenset({"dns_error", "timeout"})
 
 
 def _host_trouble(attempt: FetchAttempt) -> bool:

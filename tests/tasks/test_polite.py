@@ -217,15 +217,23 @@ def test_a_host_that_keeps_failing_is_paused(local_server):
     assert len([r for r in local_server.requests if r[0].startswith("/e")]) == 3
 
 
+def _doubled_length(h: BaseHTTPRequestHandler) -> None:
+    h.close_connection = True
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello")
+
+
 @pytest.mark.parametrize(
     "missing",
-    [{"status": 404}, {"status": 410}, {"content_type": "application/pdf"}],
-    ids=["404", "410", "pdf"],
+    [{"status": 404}, {"status": 410}, {"content_type": "application/pdf"}, _doubled_length],
+    ids=["404", "410", "pdf", "broken-http"],
 )
 def test_pages_missing_or_unwanted_do_not_pause_their_host(local_server, missing):
     # A feed that starts with deleted stories: the host answers, and its other pages count
     for i in range(6):
-        local_server.page(f"/gone{i}", "no", **missing)
+        if callable(missing):
+            local_server.routes[f"/gone{i}"] = missing
+        else:
+            local_server.page(f"/gone{i}", "no", **missing)
     for i in range(4):
         local_server.page(f"/good{i}", "<html><body>ok</body></html>")
     urls = [local_server.url(f"/gone{i}") for i in range(6)]
@@ -314,3 +322,21 @@ def test_the_users_own_urls_are_all_fetched_and_count_for_nothing():
     assert kept == urls and over == []
     kept, over = host_budget(urls, 1, {}, exempt={urls[0]})
     assert kept == urls[:2] and [(o.listed, o.kept) for o in over] == [(4, 1)]
+
+
+def test_bytes_past_an_answers_length_do_not_fail_the_next_page_on_the_connection(local_server):
+    # They stay on the kept-alive connection and were read as the next answer's start: the
+    # next page, a good one, failed for good ("illegal status line"), blamed for the other.
+    def overlong(h: BaseHTTPRequestHandler) -> None:
+        h.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 12\r\n\r\n"
+            b"<p>short</p> and forty more bytes past the length\r\n"
+        )
+
+    local_server.routes["/overlong"] = overlong
+    local_server.page("/next", "<html><body>next</body></html>")
+    urls = [local_server.url("/overlong"), local_server.url("/next")]
+    results, _ = crawl(urls, obey_robots=False, per_host_concurrency=1)
+    (first, _), (second, _) = results
+    assert first is not None and first.body == b"<p>short</p>"
+    assert second is not None and second.body == b"<html><body>next</body></html>"
