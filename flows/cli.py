@@ -30,7 +30,7 @@ from flows.terminal import (
     render,
     write_result,
 )
-from wirehouse.errors import InputError, WirehouseError
+from wirehouse.errors import InputError, WirehouseError, check_utf8_path
 from wirehouse.records import RunSummary
 
 if TYPE_CHECKING:
@@ -384,6 +384,9 @@ def _db(args: argparse.Namespace, default: str | None = None) -> str:
 def _check_db(db: str) -> str:
     if not db or not db.strip() or db.endswith(("/", os.sep)) or Path(db).is_dir():
         raise InputError(f"--db needs a database file name, not {db!r} (e.g. --db news.duckdb)")
+    if Path(check_utf8_path(db, "--db")).exists() and not Path(db).is_file():
+        # DuckDB waits for ever to open a pipe, and fails to sync a device after the work
+        raise InputError(f"--db {db}: not a regular file (a device or a pipe)")
     return db
 
 
@@ -419,7 +422,7 @@ def _context(args: argparse.Namespace, sources: Sources) -> RunContext:
     shard = Shard.parse(args.shard) if getattr(args, "shard", None) else None
     if shard and sources.warcs:
         raise InputError("--warc files are ingested by one run: give them without --shard")
-    archive = args.archive
+    archive = args.archive and check_utf8_path(args.archive, "--archive")
     if archive and "://" not in archive and Path(archive).exists() and not Path(archive).is_dir():
         # found only once pages were fetched, before (exit 1)
         raise InputError(f"--archive {archive}: a file is there; --archive names a folder")
@@ -578,9 +581,9 @@ def _existing(db: str | None) -> str:
     db = db or _default_db()
     if is_lake(db):
         return _lake_for_reading(db)
-    if not Path(db).exists():
+    if not Path(check_utf8_path(db, "--db")).exists():
         raise InputError(f"no archive at {db}: run `wirehouse demo` or `wirehouse run` first")
-    return db
+    return _check_db(db)
 
 
 def _default_db() -> str:

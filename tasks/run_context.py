@@ -19,7 +19,7 @@ from tasks.shards import Shard
 from tasks.urls import is_http_url
 from wirehouse.db import open_archive
 from wirehouse.ducklake import is_lake
-from wirehouse.errors import InputError
+from wirehouse.errors import InputError, check_utf8_path
 from wirehouse.records import (
     Link,
 )
@@ -150,6 +150,7 @@ class Sources:
             if not is_http_url(url):
                 raise InputError(f"not an http(s) URL: {url!r}", reason="bad_url")
         for path in (*([self.urls_file] if self.urls_file else []), *self.warcs):
+            check_utf8_path(path, "--warc" if path in self.warcs else "--urls-file")
             candidate = Path(path)
             if not candidate.is_file():
                 what = (
@@ -165,8 +166,20 @@ class Sources:
         return not (self.urls or self.urls_file or self.feeds or self.sitemaps or self.warcs)
 
 
+# A URL file past this is no list anyone wrote (a million URLs take 80 MB): it was read
+# whole, twice, and a 2 GB file of NUL bytes took 4.3 GB before its error.
+MAX_URL_FILE_BYTES = 1 << 30
+
+
 def read_url_file(path: str) -> list[Link]:
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_URL_FILE_BYTES:
+            raise InputError(
+                f"{path} is {size:,} bytes, over the {MAX_URL_FILE_BYTES:,} a URL file may "
+                "be: split it over several runs",
+                reason="unreadable_input",
+            )
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(

@@ -41,6 +41,18 @@ class InputError(WirehouseError):
     reason = "bad_input"
 
 
+def check_utf8_path(path: str, option: str) -> str:
+    """``path``, unless it holds bytes that are no UTF-8 (Python gives them as surrogates,
+    which DuckDB and the runs table cannot take: each was a traceback)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{option} {path!r}: the path is not valid UTF-8; rename it", reason="bad_path"
+        ) from None
+    return path
+
+
 class FetchError(WirehouseError):
     """Fetching a URL failed."""
 

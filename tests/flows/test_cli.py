@@ -37,6 +37,28 @@ def test_run_refuses_an_unreadable_urls_file(tmp_path, capsys):
         assert says in capsys.readouterr().err
 
 
+def test_a_pipe_as_the_archive_is_refused_at_once_not_waited_on(tmp_path, capsys):
+    # DuckDB waited for ever to open it, in every command
+    pipe = tmp_path / "news.duckdb"
+    os.mkfifo(pipe)
+    for argv in (["sql", "select 1"], ["runs"], ["group"], ["run", "--url", "http://x.example/"]):
+        assert main([argv[0], "--db", str(pipe), *argv[1:]]) == 2
+        assert "not a regular file (a device or a pipe)" in capsys.readouterr().err
+
+
+def test_a_urls_file_past_the_size_a_list_of_urls_has_is_refused_unread(
+    tmp_path, capsys, monkeypatch
+):
+    from tasks import run_context
+
+    monkeypatch.setattr(run_context, "MAX_URL_FILE_BYTES", 1000)
+    urls = tmp_path / "urls.txt"
+    with urls.open("wb") as out:
+        out.truncate(1001)  # a sparse file of NUL bytes: 2 GB of them took 4.3 GB to refuse
+    assert main(["run", "--db", str(tmp_path / "a.duckdb"), "--urls-file", str(urls)]) == 2
+    assert "1,001 bytes, over the 1,000 a URL file may be" in capsys.readouterr().err
+
+
 def test_a_urls_file_saved_as_utf16_or_with_a_bom_is_read(tmp_path, capsys):
     import json as jsonlib
 
@@ -226,6 +248,10 @@ def _cli_in_fresh_process(args: list[str], env: dict[str, str] | None = None, **
         ({}, ["--shard", "5/4"], "--shard 5/4: K/N needs 1 <= K <= N"),
         ({}, ["--shard", "two"], "expected K/N"),
         ({}, ["--archive", "/dev/null"], "--archive /dev/null: a file is there"),
+        ({}, ["--db", "/dev/null"], "--db /dev/null: not a regular file"),
+        ({}, ["--db", "n\udcff.duckdb"], "the path is not valid UTF-8"),
+        ({}, ["--archive", "a\udcff"], "the path is not valid UTF-8"),
+        ({}, ["--warc", "w\udcff.warc"], "the path is not valid UTF-8"),
         (
             {"WIREHOUSE_DATA_PATH": "/tmp/wirehouse-unreachable-lake"},
             ["--db", "ducklake:postgres:host=127.0.0.1 port=9 user=x dbname=x connect_timeout=5"],
