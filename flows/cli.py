@@ -311,7 +311,7 @@ def write_sql(
     """``run_sql``, written to ``out`` as the rows come (no line end after the last)."""
     import duckdb
 
-    from wirehouse.db import connect
+    from wirehouse.db import connect, interrupted_by_ctrl_c
     from wirehouse.ducklake import is_lake
 
     conn = connect(db, read_only=True)
@@ -333,14 +333,17 @@ def write_sql(
             conn.execute("set enable_external_access = false")
             conn.execute("set lock_configuration = true")
         separator = ""
-        for statement in conn.extract_statements(sql):
-            cursor = conn.execute(statement, parameters) if parameters else conn.execute(statement)
-            if cursor.description is None:
-                continue
-            columns = [d[0] for d in cursor.description]
-            out.write(separator)
-            write_result(out, columns, _batches(cursor), fmt, max_width)
-            separator = "\n\n"
+        with interrupted_by_ctrl_c(conn):
+            for statement in conn.extract_statements(sql):
+                cursor = (
+                    conn.execute(statement, parameters) if parameters else conn.execute(statement)
+                )
+                if cursor.description is None:
+                    continue
+                columns = [d[0] for d in cursor.description]
+                out.write(separator)
+                write_result(out, columns, _batches(cursor), fmt, max_width)
+                separator = "\n\n"
         if not separator:
             out.write("(no result)")
     except duckdb.Error as exc:
@@ -708,6 +711,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wirehouse: error: {exc.detail}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("wirehouse: interrupted", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        # DuckDB stops a query at Ctrl-C and says so as a RuntimeError (it was a traceback)
+        if str(exc) != "Query interrupted":
+            raise
         print("wirehouse: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:

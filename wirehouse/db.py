@@ -11,11 +11,15 @@ Migrations are ``sql/migrations/NNN_name.sql`` applied in order and recorded in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
+import signal
+import socket
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -257,6 +261,40 @@ def grouping_lock(path: str | Path, wait_s: float | None = None) -> Iterator[Non
     location = ducklake.parse_location(str(path))
     with ducklake.advisory_lock(location, ducklake.GROUP_LOCK, wait_s):
         yield
+
+
+@contextmanager
+def interrupted_by_ctrl_c(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """While the block runs, Ctrl-C interrupts ``conn``'s query at once. DuckDB looks for
+    Ctrl-C only while a query starts; fetching a result it computes on, and Python's own
+    handler waits for the call to return: `wirehouse sql` ignored a Ctrl-C for minutes.
+    The signal's byte, which Python writes to a wakeup socket as it arrives, is read by a
+    thread that interrupts the connection (``interrupt`` may be called from any thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    before = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                caught = reader.recv(64)
+                if not caught:
+                    return  # the block is over
+                if signal.SIGINT in caught:
+                    conn.interrupt()
+
+    watcher = threading.Thread(target=watch, name="ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(before)
+        writer.close()  # the watcher's recv returns empty
+        watcher.join(timeout=1)
+        reader.close()
 
 
 @contextmanager

@@ -567,6 +567,21 @@ def test_quiet_shows_no_progress(tmp_path, example_hosts):
     assert done.stderr == ""
 
 
+def test_ctrl_c_during_a_query_is_an_interruption_not_a_traceback(small_archive):
+    import signal
+    import time
+
+    # DuckDB stops the query and raises RuntimeError("Query interrupted"): it was a
+    # traceback and exit 1
+    endless = "select sum(i) from range(100000000000) t(i)"
+    command = [sys.executable, "-m", "flows.cli", "sql", "--db", small_archive, endless]
+    running = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # past the start, into the query
+    running.send_signal(signal.SIGINT)
+    _, err = running.communicate(timeout=60)
+    assert (running.returncode, err) == (130, "wirehouse: interrupted\n")
+
+
 def test_a_full_disk_under_the_database_is_one_line(monkeypatch, capsys):
     # A commit that could not grow the WAL was DuckDB's TransactionException, a traceback
     import duckdb
