@@ -393,6 +393,7 @@ class Fetcher:
             async with self._host_slot(host), self._global:
                 address, port = await self._checked_address(host, target.port or _port(target))
                 headers = {"Host": _host_header(host, target.port)}
+                conditional = bool(validators and hop == 0 and validators.headers())
                 if validators and hop == 0:
                     headers.update(validators.headers())
                 request = self._client.build_request(
@@ -409,8 +410,9 @@ class Fetcher:
                     )
                     if not (response.status_code in _REDIRECT_CODES and location):
                         return await self._read(
-                            response, url, current, accept, fetched_at, started, redirects, limit
-                        )
+                            response, url, current, accept, fetched_at, started, redirects,
+                            limit, conditional,
+                        )  # fmt: skip
                     current = _redirect_target(target, location)
                     redirects.append(current)
                 finally:
@@ -447,8 +449,17 @@ class Fetcher:
         started: float,
         redirects: list[str],
         limit: _BodyLimit,
+        conditional: bool,
     ) -> Page | FetchAttempt:
         status = response.status_code
+        if status == 304 and not conditional:
+            # "Not modified" since no version we named: a cache's or a CDN's slip. Counted
+            # as unchanged, the page was never archived, run after run, and nothing said so.
+            raise TerminalFetchError(
+                "HTTP 304 Not Modified to a request that named no version held",
+                reason="http_304",
+                status_code=304,
+            )
         if status == 304:
             return FetchAttempt(
                 url=url,

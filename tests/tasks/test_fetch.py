@@ -293,6 +293,14 @@ def test_a_connection_cut_short_is_tried_again(local_server, answer):
     assert (result.error, result.retryable) == ("connection_error", True)
 
 
+def test_a_304_to_a_request_that_named_no_version_is_an_error_not_unchanged(local_server):
+    # A cache's slip: counted as unchanged, the page was never archived, and nothing said so
+    local_server.page("/cached", "", status=304)
+    result = fetch(local_server.url("/cached"))
+    assert isinstance(result, FetchAttempt)
+    assert (result.error, result.status_code, result.retryable) == ("http_304", 304, False)
+
+
 def test_non_http_scheme_is_refused():
     result = fetch("file:///etc/passwd")
     assert isinstance(result, FetchAttempt)
