@@ -385,6 +385,21 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
 _HIDING_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", re.I)
 
 
+def without_templates(tree: lxml.html.HtmlElement) -> int:
+    """A ``<template>``'s content is inert: no browser shows it (a page may keep any text
+    there, out of sight, and it was stored as the article). One that declares a shadow
+    root (``shadowrootmode``) is shown in its host element's place: it stays, as content.
+    Returns the templates dropped."""
+    dropped = 0
+    for template in list(tree.iter("template")):
+        if template.get("shadowrootmode") or template.get("shadowroot"):
+            template.drop_tag()
+        else:
+            template.drop_tree()
+            dropped += 1
+    return dropped
+
+
 def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
     """Show the panels a page's disclosure buttons hide: an accordion's sections, a FAQ's
     answers, a tab's content. They are the page's text, one click away; the inline style,
@@ -1176,6 +1191,7 @@ def extract_page(
             )
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
+    without_templates(tree)  # inert content no browser shows; a shadow root's is shown
     drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels
     reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree
     facts = page_facts(tree, url)

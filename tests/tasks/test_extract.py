@@ -1260,6 +1260,22 @@ def test_a_consent_managers_dialog_is_not_the_page_s_text(dialog):
     assert stored_lines(page) == BODY_PARAGRAPHS
 
 
+def test_text_in_an_inert_template_is_not_the_page_s_and_a_shadow_root_s_is():
+    # No browser shows a <template>'s content: a page kept its whole text there, out of
+    # sight, and it was stored. A declarative shadow root is shown: its article was rejected.
+    hidden = f"<html><body><h1>Ferry vote</h1><template>{BODY_HTML}</template></body></html>"
+    result = extract_page(hidden.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Rejection) and "harbour council" not in result.detail
+    extra = "<p>Rate this page: easy to understand, solved my problem, out of date.</p>"
+    page = f"<html><body><h1>Ferry vote</h1><div>{BODY_HTML}<template>{extra}</template></div>"
+    assert stored_lines(page + "</body></html>") == BODY_PARAGRAPHS
+    shadow = (
+        "<html><body><news-story><template shadowrootmode='open'><h1>Ferry vote</h1>"
+        f"<article>{BODY_HTML}</article></template></news-story></body></html>"
+    )
+    assert stored_lines(shadow) == BODY_PARAGRAPHS
+
+
 def test_only_a_consent_dialog_is_taken_out():
     # a theme's wrapper classed after an open banner holds the headline: it stays
     tree = lxml.html.document_fromstring(_consent_page('class="x"', "page cookie-banner-open"))
