@@ -308,12 +308,14 @@ class Fetcher:
         *,
         truncate: bool = False,
         check_hop: HopCheck | None = None,
+        held_back: Callable[[], str | None] | None = None,
     ) -> Page | FetchAttempt:
         """Fetch one URL: a Page with a body, or the attempt alone, either failed (``error``
         set) or answered 304 Not Modified to the ``validators`` we sent. ``truncate``: a
         body over ``max_bytes`` is cut there, not refused; ``check_hop`` is awaited with
         each redirect's target before it is followed, and refuses it by raising a
-        ``FetchError``."""
+        ``FetchError``; ``held_back`` is asked once the request has its slots, and a reason
+        it gives stops it there (``host_paused``: the host failed while it waited)."""
         if max_bytes is None:
             html = accept is HTML_TYPES
             max_bytes = self._settings.max_body_bytes if html else self._settings.max_feed_bytes
@@ -324,7 +326,7 @@ class Fetcher:
             async with asyncio.timeout(self._settings.total_timeout_s):
                 return await self._follow(
                     url, accept, fetched_at, started, redirects, validators,
-                    _BodyLimit(max_bytes, truncate), check_hop,
+                    _BodyLimit(max_bytes, truncate), check_hop, held_back,
                 )  # fmt: skip
         except TimeoutError:
             # Not tried again: a server that trickles a page past the whole request's time
@@ -371,6 +373,7 @@ class Fetcher:
         validators: Validators | None,
         limit: _BodyLimit,
         check_hop: HopCheck | None,
+        held_back: Callable[[], str | None] | None,
     ) -> Page | FetchAttempt:
         current = url
         # Cookies a server sets on the way are sent back along this fetch's redirects (a
@@ -391,6 +394,8 @@ class Fetcher:
                 raise TerminalFetchError(f"invalid URL: {exc}", reason="bad_url") from exc
             # Host slot first: a request waiting for a busy host must not hold a global slot.
             async with self._host_slot(host), self._global:
+                if held_back is not None and (why := held_back()):
+                    raise TerminalFetchError(why, reason="host_paused")
                 address, port = await self._checked_address(host, target.port or _port(target))
                 headers = {"Host": _host_header(host, target.port)}
                 conditional = bool(validators and hop == 0 and validators.headers())

@@ -8,7 +8,8 @@
   and it also holds back every other request to that host.
 - A host that fails ``host_failure_limit`` times in a row (timeouts, refused connections,
   5xx, 429: not a 404 or an unwanted type, which are answers) is paused for the rest of
-  the run.
+  the run; so is a whole registrable domain whose hosts (``DOMAIN_FAILING_HOSTS`` of them
+  or more) fail and none answers (a wildcard DNS escaped the pause by name).
 - A host whose feeds and sitemaps list more pages than ``max_pages_per_host`` has that
   many fetched in a run (``host_budget``): those never fetched first, then the longest
   unvisited, so that runs after it work through the rest.
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from tasks.fetch import ANY_TYPE, HTML_TYPES, Fetcher, Page
+from tasks.urls import domain_of
 from wirehouse.errors import TerminalFetchError
 from wirehouse.records import FetchAttempt, RobotsAnswer, Validators
 from wirehouse.settings import FetchSettings
@@ -103,6 +105,24 @@ class _HostState:
     paused: str | None = None  # why the host is paused for the rest of the run
 
 
+@dataclass
+class _DomainState:
+    """A registrable domain's trouble: a site may answer on any number of host names (a
+    wildcard DNS), and a host's pause is by name."""
+
+    failing_hosts: set[str] = field(default_factory=set)
+    failures: int = 0  # failures since the run began, on any of its hosts
+    answered: bool = False  # a host of the domain answered this run
+    paused: str | None = None
+
+
+# A domain none of whose hosts answered is paused once this many of them have failed (and
+# the domain has failed ``host_failure_limit`` times): 40 never-answering pages on 40
+# subdomains held a run 4 minutes, a sitemap of them would have for days. A domain with a
+# host that answers is never paused as a whole: its dead hosts are, one by one.
+DOMAIN_FAILING_HOSTS = 3
+
+
 class PoliteFetcher:
     """Fetches URLs through a Fetcher, the way sites would want to be crawled."""
 
@@ -122,6 +142,7 @@ class PoliteFetcher:
         self._rng = rng or random.Random()
         self._robots: dict[str, asyncio.Future[RobotsRules]] = {}
         self._hosts: dict[str, _HostState] = {}
+        self._domains: dict[str, _DomainState] = {}
         # robots.txt answers of this run, by origin: read by earlier steps, or by this one.
         self.robots_answers: dict[str, RobotsAnswer] = dict(robots_seen or {})
         self.robots_attempts: list[FetchAttempt] = []
@@ -138,6 +159,29 @@ class PoliteFetcher:
             slots = asyncio.Semaphore(self._settings.per_host_concurrency)
             state = self._hosts[host] = _HostState(slots)
         return state
+
+    def _domain(self, url: str) -> _DomainState:
+        return self._domains.setdefault(domain_of(url), _DomainState())
+
+    def _paused(self, state: _HostState, domain: _DomainState) -> str | None:
+        return state.paused or domain.paused
+
+    def _failed(self, url: str, state: _HostState, domain: _DomainState, error: str) -> None:
+        """Count a failure that says the host is in trouble; pause the host, or its whole
+        domain, past the limit."""
+        limit = self._settings.host_failure_limit
+        state.failures += 1
+        if state.failures >= limit and state.paused is None:
+            state.paused = f"paused after {state.failures} failures in a row (last: {error})"
+        domain.failures += 1
+        domain.failing_hosts.add((urlsplit(url).hostname or "").lower())
+        hosts = len(domain.failing_hosts)
+        troubled = domain.failures >= limit and hosts >= DOMAIN_FAILING_HOSTS
+        if troubled and not domain.answered and domain.paused is None:
+            domain.paused = (
+                f"its domain {domain_of(url)} paused after {domain.failures} failures on "
+                f"{hosts} of its hosts, none of which answered (last: {error})"
+            )
 
     async def rules_for(self, url: str) -> RobotsRules:
         """The robots rules of a URL's origin, fetched once per run however many ask."""
@@ -224,9 +268,9 @@ class PoliteFetcher:
         obey_robots: bool | None = None,
     ) -> tuple[Page | None, list[FetchAttempt]]:
         """Fetch one URL politely: (the page if one came, every attempt made or refused)."""
-        state = self._host(url)
-        if state.paused:
-            return None, [self._refusal(url, "host_paused", state.paused)]
+        state, domain = self._host(url), self._domain(url)
+        if paused := self._paused(state, domain):
+            return None, [self._refusal(url, "host_paused", paused)]
         delay = 0.0
         obeyed = self._settings.obey_robots if obey_robots is None else obey_robots
         if obeyed:
@@ -238,25 +282,30 @@ class PoliteFetcher:
         for retry in range(self._settings.max_retries + 1):
             async with state.slots:
                 await self._wait_turn(state, delay)
-                if state.paused:  # another request to this host gave up on it meanwhile
-                    attempts.append(self._refusal(url, "host_paused", state.paused))
+                # another request to this host (or its domain) gave up on it meanwhile
+                if paused := self._paused(state, domain):
+                    attempts.append(self._refusal(url, "host_paused", paused))
                     return None, attempts
                 result = await self._fetcher.fetch(
-                    url, accept, validators, check_hop=self._check_hop if obeyed else None
+                    url,
+                    accept,
+                    validators,
+                    check_hop=self._check_hop if obeyed else None,
+                    held_back=lambda: self._paused(state, domain),
                 )
             attempt = result.attempt if isinstance(result, Page) else result
             attempts.append(_numbered(attempt, retry + 1))
+            if attempt.error == "host_paused":  # while it waited for a slot: no request made
+                return None, attempts
             if isinstance(result, Page) or not attempt.error:
-                state.failures = 0
+                state.failures, domain.answered = 0, True
                 return (result if isinstance(result, Page) else None), attempts
             if not _host_trouble(attempt):
-                state.failures = 0  # the host answered: this page is missing or unwanted
+                # the host answered: this page is missing or unwanted
+                state.failures, domain.answered = 0, True
                 return None, attempts
-            state.failures += 1
-            if state.failures >= self._settings.host_failure_limit:
-                state.paused = (
-                    f"paused after {state.failures} failures in a row (last: {attempt.error})"
-                )
+            self._failed(url, state, domain, attempt.error)
+            if self._paused(state, domain):
                 return None, attempts
             if not attempt.retryable or retry == self._settings.max_retries:
                 return None, attempts

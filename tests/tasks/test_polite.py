@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tasks.fetch import Fetcher, FetchPolicy, Page, make_client, parse_retry_after
+from tasks.fetch import Fetcher, FetchPolicy, Page, StaticResolver, make_client, parse_retry_after
 from tasks.polite import OverBudget, PoliteFetcher, agent_token, host_budget, robots_rules
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import FetchSettings
@@ -21,13 +21,15 @@ HTML = "<html><body><p>ok</p></body></html>"
 
 
 def crawl(
-    urls: list[str], **overrides: object
+    urls: list[str], resolve: dict[str, str] | None = None, **overrides: object
 ) -> tuple[list[tuple[Page | None, list[FetchAttempt]]], PoliteFetcher]:
     settings = FetchSettings(**{"backoff_base_s": 0.01, **overrides})  # type: ignore[arg-type]
+    resolver = StaticResolver(resolve or {})
 
     async def go() -> tuple[list[tuple[Page | None, list[FetchAttempt]]], PoliteFetcher]:
         async with make_client(settings) as client:
-            polite = PoliteFetcher(Fetcher(client, FetchPolicy(settings, True)), settings)
+            fetcher = Fetcher(client, FetchPolicy(settings, True), resolver)
+            polite = PoliteFetcher(fetcher, settings)
             results = await asyncio.gather(*(polite.get(u) for u in urls))
             return list(results), polite
 
@@ -340,3 +342,41 @@ def test_bytes_past_an_answers_length_do_not_fail_the_next_page_on_the_connectio
     (first, _), (second, _) = results
     assert first is not None and first.body == b"<p>short</p>"
     assert second is not None and second.body == b"<html><body>next</body></html>"
+
+
+def _silent(h: BaseHTTPRequestHandler) -> None:
+    time.sleep(1.5)  # accepted, and no answer within the read timeout
+
+
+def test_a_domain_whose_hosts_all_fail_is_paused_as_a_whole(local_server):
+    # A wildcard DNS: 40 never-answering pages on 40 subdomains held a run 4 minutes, each
+    # host paused by its own name only after its own failures
+    local_server.routes["/never"] = _silent
+    hosts = [f"s{i}.stall.example.com" for i in range(12)]
+    address = f"127.0.0.1:{local_server.port}"
+    urls = [f"http://{host}/never" for host in hosts]
+    results, _ = crawl(
+        urls, {h: address for h in hosts}, obey_robots=False, max_retries=0,
+        read_timeout_s=0.3, max_concurrency=2,
+    )  # fmt: skip
+    errors = [attempts[-1].error for _, attempts in results]
+    # the fifth failure pauses the domain; one more request was in flight with it
+    assert errors.count("timeout") <= 6 and errors.count("host_paused") >= 6
+    assert "its domain example.com paused after 5 failures on 5 of its hosts" in (
+        results[-1][1][-1].detail or ""
+    )
+
+
+def test_a_domain_with_a_host_that_answers_is_never_paused_as_a_whole(local_server):
+    local_server.routes["/never"] = _silent
+    local_server.page("/ok", HTML)
+    address = f"127.0.0.1:{local_server.port}"
+    dead = [f"d{i}.site.example.com" for i in range(8)]
+    resolve = {h: address for h in [*dead, "www.site.example.com"]}
+    urls = ["http://www.site.example.com/ok", *(f"http://{h}/never" for h in dead)]
+    urls.append("http://www.site.example.com/ok?again")
+    results, _ = crawl(
+        urls, resolve, obey_robots=False, max_retries=0, read_timeout_s=0.3, max_concurrency=1
+    )
+    assert results[0][0] is not None and results[-1][0] is not None
+    assert [attempts[-1].error for _, attempts in results[1:-1]] == ["timeout"] * 8
