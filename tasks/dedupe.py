@@ -28,11 +28,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from tasks.sparse import ragged_ranges, sorted_unique
+from tasks.text import UNSPACED_SCRIPTS
 from tasks.urls import url_key
 from wirehouse.records import ArticleLink, ArticleSketch
 from wirehouse.settings import DedupeSettings
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word, as \w+ reads one, but each Chinese or Japanese character its own (as count_words
+# counts them): those scripts put no spaces between words, so a whole clause was one
+# "word", a shingle spanned two sentences, and an edited copy shared none with its origin.
+_WORD = re.compile(f"[{UNSPACED_SCRIPTS}]|[^\\W{UNSPACED_SCRIPTS}]+")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(1_099_511_628_211)

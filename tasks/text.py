@@ -7,9 +7,9 @@ import unicodedata
 
 # Chinese and Japanese put no spaces between words: each of their characters counts as one.
 # Korean spaces its words, as Latin scripts do.
-_UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-_UNSPACED = re.compile(f"[{_UNSPACED_SCRIPTS}]")
-_WORDS = re.compile(f"[{_UNSPACED_SCRIPTS}]|[^\\W_{_UNSPACED_SCRIPTS}]+")
+UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}]")
+_WORDS = re.compile(f"[{UNSPACED_SCRIPTS}]|[^\\W_{UNSPACED_SCRIPTS}]+")
 
 
 # No language writes a word this long (German compounds stay under 80 letters); a run of
@@ -18,7 +18,7 @@ _WORDS = re.compile(f"[{_UNSPACED_SCRIPTS}]|[^\\W_{_UNSPACED_SCRIPTS}]+")
 # that starts a word is tried, so a text of words just under the limit stays linear.
 MAX_WORD_CHARS = 250
 _OVERLONG_WORD = re.compile(
-    f"(?<![^\\W_{_UNSPACED_SCRIPTS}])[^\\W_{_UNSPACED_SCRIPTS}]{{{MAX_WORD_CHARS},}}"
+    f"(?<![^\\W_{UNSPACED_SCRIPTS}])[^\\W_{UNSPACED_SCRIPTS}]{{{MAX_WORD_CHARS},}}"
 )
 
 

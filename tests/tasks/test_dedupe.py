@@ -17,6 +17,7 @@ from tasks.dedupe import (
     copy_candidates,
     find_copy_links,
     minhash_keys,
+    normalised_words,
     shingle_reader,
     shingled_pairs,
     text_sha256,
@@ -102,6 +103,22 @@ def test_edited_copies_are_found(seeds):
     for link in links:
         joined.union(link.a, link.b)
     assert len(joined.groups()) == 1
+
+
+def test_an_edited_copy_in_chinese_or_japanese_is_found():
+    # No spaces between words: a whole clause was one "word", a 5-word shingle two
+    # sentences, and one character changed per sentence left the copy sharing none.
+    rng = random.Random(5)
+    chars = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
+    chars += "ひらがなカタカナのにをはでがとしたてまするもいうかれ"
+    clauses = [["".join(rng.choice(chars) for _ in range(rng.randint(6, 12))) for _ in range(3)]
+               for _ in range(24)]  # fmt: skip
+    origin = "\n".join("，".join(c) + "。" for c in clauses)
+    edited = "\n".join("，".join([c[0], c[1][:-1] + "九", c[2]]) + "。" for c in clauses)
+    assert normalised_words("央行维持利率 the bank_said 한국어 단어")[:3] == ["央", "行", "维"]
+    assert normalised_words("the bank_said 한국어 단어") == ["the", "bank_said", "한국어", "단어"]
+    links = find_copy_links([sketch("zh_a", origin), sketch("zh_b", edited, "b.example")], SETTINGS)
+    assert [(link.a, link.b, link.kind) for link in links] == [("zh_a", "zh_b", "near_copy")]
 
 
 def test_exact_copies_are_found_by_hash_whatever_the_case_and_spacing():
