@@ -195,9 +195,21 @@ def address_problem(address: str) -> str | None:
             return "link-local or cloud metadata"
         if candidate.is_multicast:
             return "multicast"
-        if not candidate.is_global or candidate in _SHARED:
+        if not candidate.is_global or candidate in _SHARED or _outside_unicast(candidate):
             return "private or reserved" if candidate is ip else f"wraps {candidate}, not global"
     return None
+
+
+# Global unicast is 2000::/3 (and NAT64's prefixes, which wrap a public IPv4 address):
+# Python calls ::127.0.0.1 (IPv4-compatible) and ::ffff:0:127.0.0.1 (IPv4-translated)
+# global, though each wraps an address and neither is routed on the internet.
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+
+
+def _outside_unicast(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return False
+    return ip not in _GLOBAL_UNICAST and not any(ip in net for net in _NAT64)
 
 
 _SHARED = ipaddress.IPv4Network("100.64.0.0/10")  # carrier NAT; cloud metadata (100.100.100.200)

@@ -316,6 +316,11 @@ def test_non_http_scheme_is_refused():
         ("192.168.0.1", "private or reserved"),
         ("169.254.169.254", "link-local or cloud metadata"),
         ("::ffff:127.0.0.1", "loopback"),
+        ("::127.0.0.1", "private or reserved"),  # IPv4-compatible, which Python calls global
+        ("::ffff:0:7f00:1", "private or reserved"),  # IPv4-translated, the same
+        ("::a9fe:a9fe", "private or reserved"),
+        ("64:ff9b::8.8.8.8", None),  # NAT64 of a public address
+        ("2606:4700:4700::1111", None),
         ("93.184.216.34", None),
     ],
 )
