@@ -584,9 +584,9 @@ def _existing(db: str | None) -> str:
     db = db or _default_db()
     if is_lake(db):
         return _lake_for_reading(db)
-    if not Path(check_utf8_path(db, "--db")).exists():
+    if not Path(_check_db(db)).exists():
         raise InputError(f"no archive at {db}: run `wirehouse demo` or `wirehouse run` first")
-    return _check_db(db)
+    return db
 
 
 def _default_db() -> str:

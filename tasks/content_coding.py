@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 _BLOCK = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"  # how every gzip member starts
 _DETAIL_MAX = 200
 
 
@@ -101,7 +102,7 @@ class ZlibDecoder(Decoder):
                 out += self._count(piece)
             if self._decomp.eof:
                 rest = self._decomp.unused_data
-                if self.name == "gzip" and rest[:2] == b"\x1f\x8b":
+                if self.name == "gzip" and rest[:2] == GZIP_MAGIC:
                     self._decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)  # next member
                     data = rest
                     continue

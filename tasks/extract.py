@@ -26,7 +26,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 
 from tasks.charsets import browser_codec, is_wide, lenient_decode, strict_decode
-from tasks.content_coding import CodingProblem, DecodingStack, TooLarge
+from tasks.content_coding import GZIP_MAGIC, CodingProblem, DecodingStack, TooLarge
 from tasks.fetch import HTML_TYPES
 from tasks.page_dates import (
     ARTICLE_TYPES,
@@ -1145,7 +1145,6 @@ def without_placeholders(text: str) -> str:
     return "\n".join(line for line, dropped in zip(lines, placeholders, strict=True) if not dropped)
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
 MAX_UNPACKED_PAGE = 20_000_000  # twice the fetch's default cap on a body
 _MAX_LAYERS = 3
 
@@ -1156,7 +1155,7 @@ def unpacked_page(body: bytes) -> bytes:
     gzip with no label. No HTML starts with gzip's magic bytes, so the body is unpacked
     (up to ``MAX_UNPACKED_PAGE`` bytes, three layers), not read as an empty page."""
     for _ in range(_MAX_LAYERS):
-        if not body.startswith(_GZIP_MAGIC):
+        if not body.startswith(GZIP_MAGIC):
             break
         stack = DecodingStack(["gzip"], MAX_UNPACKED_PAGE)
         body = stack.feed(body) + stack.finish()

@@ -410,9 +410,8 @@ class Fetcher:
                     raise TerminalFetchError(why, reason="host_paused")
                 address, port = await self._checked_address(host, target.port or _port(target))
                 headers = {"Host": _host_header(host, target.port)}
-                conditional = bool(validators and hop == 0 and validators.headers())
-                if validators and hop == 0:
-                    headers.update(validators.headers())
+                asked = validators.headers() if validators and hop == 0 else {}
+                headers.update(asked)
                 request = self._client.build_request(
                     "GET", target, headers=headers, extensions={_ADDRESS: (address, port)}
                 )
@@ -428,7 +427,7 @@ class Fetcher:
                     if not (response.status_code in _REDIRECT_CODES and location):
                         return await self._read(
                             response, url, current, accept, fetched_at, started, redirects,
-                            limit, conditional,
+                            limit, bool(asked),
                         )  # fmt: skip
                     current = _redirect_target(target, location)
                     redirects.append(current)

@@ -24,6 +24,7 @@ from lxml import etree
 from lxml.etree import _Element
 
 from tasks.charsets import browser_codec, is_wide, lenient_decode, strict_decode
+from tasks.content_coding import GZIP_MAGIC
 from tasks.datebounds import plausible
 from tasks.months import MONTHS_BY_NAME
 from tasks.urls import is_http_url
@@ -64,7 +65,6 @@ _RSS_NAMESPACES = frozenset(
 )
 _SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class _TooLarge(Exception):
@@ -304,7 +304,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     """Inflate a gzip body (several members allowed), refusing to grow past ``limit``."""
     out = bytearray()
     remaining = data
-    while remaining.startswith(_GZIP_MAGIC):
+    while remaining.startswith(GZIP_MAGIC):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         pending = remaining
         while not inflater.eof:
@@ -736,7 +736,7 @@ def _looks_like_json_feed(doc: Any) -> bool:
 def _unpack(body: bytes, reason: str, source_url: str, limit: int) -> bytes:
     """The body, gunzipped if it starts with the gzip magic bytes (whatever the URL or
     Content-Type said), and never larger than ``limit``."""
-    if not body.startswith(_GZIP_MAGIC):
+    if not body.startswith(GZIP_MAGIC):
         if len(body) > limit:
             raise ParseError(f"body exceeds {limit} bytes", url=source_url, reason="too_large")
         return body

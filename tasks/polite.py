@@ -110,6 +110,7 @@ class _DomainState:
     """A registrable domain's trouble: a site may answer on any number of host names (a
     wildcard DNS), and a host's pause is by name."""
 
+    name: str  # the registrable domain
     failing_hosts: set[str] = field(default_factory=set)
     failures: int = 0  # failures since the run began, on any of its hosts
     answered: bool = False  # a host of the domain answered this run
@@ -161,7 +162,11 @@ class PoliteFetcher:
         return state
 
     def _domain(self, url: str) -> _DomainState:
-        return self._domains.setdefault(domain_of(url), _DomainState())
+        name = domain_of(url)
+        state = self._domains.get(name)
+        if state is None:
+            state = self._domains[name] = _DomainState(name)
+        return state
 
     def _paused(self, state: _HostState, domain: _DomainState) -> str | None:
         return state.paused or domain.paused
@@ -179,7 +184,7 @@ class PoliteFetcher:
         troubled = domain.failures >= limit and hosts >= DOMAIN_FAILING_HOSTS
         if troubled and not domain.answered and domain.paused is None:
             domain.paused = (
-                f"its domain {domain_of(url)} paused after {domain.failures} failures on "
+                f"its domain {domain.name} paused after {domain.failures} failures on "
                 f"{hosts} of its hosts, none of which answered (last: {error})"
             )
 
@@ -360,20 +365,24 @@ def host_budget(
     limit: int,
     last_fetched: Mapping[str, datetime],
     exempt: Collection[str] = (),
+    over: Mapping[str, list[str]] | None = None,
 ) -> tuple[list[str], list[OverBudget]]:
     """The URLs a run fetches when no host may have more than ``limit`` of its pages
     fetched (a sitemap index may list millions, and a run that would take weeks is no
     hourly run): of a host's URLs, those never fetched (``last_fetched`` has no time for
     them) in the order listed, then the longest unvisited. ``exempt`` URLs (the user's own)
-    are all fetched and count for nothing. The URLs kept stay in their order."""
+    are all fetched and count for nothing; ``over`` is ``hosts_over``'s answer, when the
+    caller has it already. The URLs kept stay in their order."""
     left: set[str] = set()
-    over: list[OverBudget] = []
-    for host, listed in hosts_over(urls, limit, exempt).items():
+    budgets: list[OverBudget] = []
+    if over is None:
+        over = hosts_over(urls, limit, exempt)
+    for host, listed in over.items():
         ranked = sorted(listed, key=lambda url: _visited(last_fetched.get(url)))
         left.update(ranked[limit:])
         parts = urlsplit(listed[0])
-        over.append(OverBudget(host, f"{parts.scheme}://{parts.netloc}/", len(listed), limit))
-    return [url for url in urls if url not in left], over
+        budgets.append(OverBudget(host, f"{parts.scheme}://{parts.netloc}/", len(listed), limit))
+    return [url for url in urls if url not in left], budgets
 
 
 def _visited(when: datetime | None) -> tuple[bool, float]:

@@ -45,6 +45,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from tasks.content_coding import GZIP_MAGIC
 from wirehouse.errors import ParseError, StorageError, StorageUnavailable
 from wirehouse.records import RawRecord
 
@@ -201,9 +202,6 @@ def resolve_warc_path(stored: str, db_dir: str | Path, archive_dir: str | Path) 
     )
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
 def read_payload(warc_path: str | Path, offset: int, length: int) -> tuple[bytes, str | None]:
     """The stored body and Content-Type of the record at ``offset``."""
     try:
@@ -218,7 +216,7 @@ def read_payload(warc_path: str | Path, offset: int, length: int) -> tuple[bytes
         raise StorageUnavailable(
             f"cannot read {warc_path}: {exc.strerror or exc}", reason="archive_unreadable"
         ) from exc
-    if not chunk.startswith(_GZIP_MAGIC):
+    if not chunk.startswith(GZIP_MAGIC):
         # Every record is its own gzip member: anything else at the offset is a wrong index
         # entry, which warcio, falling back to raw deflate, read as an empty record once in
         # about 400 records.

@@ -95,7 +95,7 @@ def _within_budget(
     if not over:
         return urls
     fetched = last_fetched(conn, [url for listed in over.values() for url in listed])
-    kept, hosts = host_budget(urls, limit, fetched, given)
+    kept, hosts = host_budget(urls, limit, fetched, given, over)
     problems.extend(
         DiscoveryProblem(
             host.origin,
