@@ -28,7 +28,8 @@ ENV_PREFIX = "WIREHOUSE_"
 # `wirehouse server`.
 NOT_SETTINGS = frozenset({"WIREHOUSE_PROJECT_DIR", "WIREHOUSE_SOURCES"})
 
-_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+# "inf" reads as a float, and an endless timeout or wait is a slip (a run that never ends).
+_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 # No count here goes past a billion (a body of 1 GB, a billion postings): a bigger number
 # is a slip, and 1e30 overflowed a C integer in the middle of a run.

@@ -52,3 +52,23 @@ def test_every_count_refuses_a_number_past_a_billion():
         assert Settings.from_env({name: str(module.MAX_COUNT)})
         with pytest.raises(InputError, match=name):
             Settings.from_env({name: "1000000000000000000000000000000"})
+
+
+def test_every_number_of_seconds_or_share_refuses_infinity():
+    # WIREHOUSE_TOTAL_TIMEOUT_S=inf was accepted: a request that may never end
+    from dataclasses import fields
+    from typing import get_type_hints
+
+    from wirehouse import settings as module
+
+    floats = [
+        module.env_name(name)
+        for field in fields(Settings)
+        for name, hint in get_type_hints(type(field.default), include_extras=True).items()
+        if getattr(hint, "__origin__", hint) is float
+    ]
+    assert "WIREHOUSE_TOTAL_TIMEOUT_S" in floats and len(floats) > 10
+    for name in floats:
+        for value in ("inf", "-inf", "nan", "Infinity"):
+            with pytest.raises(InputError, match=f"{name}='{value}'"):
+                Settings.from_env({name: value})
