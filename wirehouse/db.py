@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 
 from wirehouse import ducklake
-from wirehouse.errors import StorageError, StorageUnavailable
+from wirehouse.errors import InputError, StorageError, StorageUnavailable
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -81,6 +81,7 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
     On DuckLake each is translated first (``ducklake.translate_ddl``)."""
     lake = ducklake.is_lake_connection(conn)
     ddl = ducklake.translate_ddl if lake else (lambda sql: sql)
+    _check_is_archive(conn)
     conn.execute(
         ddl(
             "create table if not exists schema_migrations ("
@@ -105,6 +106,27 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
             raise StorageError(f"migration {version:03d}_{name} failed: {exc}") from exc
         applied.append(version)
     return applied
+
+
+_OWN_TABLES = (
+    "select table_name from information_schema.tables"
+    " where table_catalog = current_database() and table_schema = current_schema()"
+    " order by table_name"
+)
+NOT_A_DUCKDB_FILE = "not a valid DuckDB database file"
+
+
+def _check_is_archive(conn: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a database that holds tables but no ``schema_migrations``: someone's own
+    DuckDB file given as ``--db`` by mistake was migrated, some thirty tables added to it."""
+    names = [row[0] for row in conn.execute(_OWN_TABLES).fetchall()]
+    if names and "schema_migrations" not in names:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise InputError(
+            f"the database holds tables ({shown}) but is no wirehouse archive;"
+            " give --db a new file or an archive",
+            reason="not_an_archive",
+        )
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -175,6 +197,11 @@ def connect(
         try:
             return _set_up(duckdb.connect(str(path), read_only=read_only))
         except duckdb.Error as exc:
+            if NOT_A_DUCKDB_FILE in str(exc):  # a wrong argument, not a damaged archive
+                raise InputError(
+                    f"{path} is not a DuckDB database file; give --db a new file or an archive",
+                    reason="not_an_archive",
+                ) from exc
             if not _is_lock_error(exc):
                 raise StorageError(f"cannot open {path}: {_first_line(exc)}") from exc
             waited = time.monotonic() - started

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from wirehouse.db import connect, migrate, migrations, open_archive, query, transaction
-from wirehouse.errors import StorageError
+from wirehouse.errors import InputError, StorageError
 
 
 def test_migrations_apply_once_and_are_recorded(tmp_path):
@@ -196,11 +196,35 @@ def test_read_only_connect_to_a_missing_archive_says_what_to_do(tmp_path):
         connect(tmp_path / "missing.duckdb", read_only=True)
 
 
-def test_a_file_that_is_not_duckdb_is_a_storage_error(tmp_path):
+def test_a_file_that_is_not_duckdb_is_a_wrong_argument(tmp_path):
+    # it was a StorageError, exit 1, as if an archive were damaged
     bad = tmp_path / "bad.duckdb"
     bad.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StorageError, match="cannot open"):
+    with pytest.raises(InputError, match="bad.duckdb is not a DuckDB database file"):
         connect(bad)
+    assert bad.read_bytes() == b"this is not a database" * 100
+
+
+def test_someone_elses_duckdb_file_is_refused_not_migrated(tmp_path):
+    # a user's own DuckDB file given as --db had some thirty tables added to it
+    path = tmp_path / "mine.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create table measurements (x integer)")
+        conn.execute("create view recent as select * from measurements")
+    with pytest.raises(InputError, match=r"holds tables \(measurements, recent\) but is no"):
+        with open_archive(path):
+            pass
+    with duckdb.connect(str(path)) as conn:
+        assert {row[0] for row in conn.execute("show tables").fetchall()} == {
+            "measurements",
+            "recent",
+        }
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()  # an empty database is a new archive
+    with open_archive(empty) as conn:
+        assert conn.execute("select count(*) from schema_migrations").fetchone()[0] > 10
+    with open_archive(empty) as conn:  # and an archive opens again
+        pass
 
 
 def test_a_columns_view_reads_whole_numpy_columns_cast_to_the_types_given(tmp_path):
