@@ -619,9 +619,20 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= MAX_RUNS_LIMIT:
         raise InputError(f"--limit must be from 1 to {MAX_RUNS_LIMIT:,}, not {args.limit}")
     from wirehouse.db import query
+    from wirehouse.ducklake import is_lake
+    from wirehouse.runlock import held_since
 
-    limit = {"max_rows": args.limit}
-    print(run_sql(_existing(args.db), query("recent_runs"), _width(args), args.format, limit))
+    db = _existing(args.db)
+    # A run that never finished is running only while a live process holds the run lock,
+    # and started after it took it: an interrupted run was "stopped ... or still running"
+    # for ever.
+    lake = is_lake(db)
+    parameters = {
+        "max_rows": args.limit,
+        "running_since": None if lake else held_since(db),
+        "lock_known": not lake,
+    }
+    print(run_sql(db, query("recent_runs"), _width(args), args.format, parameters))
     return 0
 
 

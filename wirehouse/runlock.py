@@ -18,6 +18,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from wirehouse.ducklake import is_lake
@@ -27,14 +28,41 @@ _held: dict[Path, int] = {}  # lock files this process holds, and how many times
 _guard = threading.Lock()
 
 
+def _lock_path(db_path: str | Path) -> Path:
+    # By the file's real path: a run on a symlink to the archive is a run on the archive.
+    return Path(f"{Path(db_path).resolve()}.lock")
+
+
+def held_since(db_path: str | Path) -> datetime | None:
+    """When the live process that holds the archive's run lock took it; None when no
+    process holds it. Read from the lock file (the holder writes "pid N" into it when it
+    takes it, and empties it when it lets go; a killed one leaves its dead pid), without
+    taking the lock: a run starting meanwhile must not find the archive busy."""
+    path = _lock_path(db_path)
+    try:
+        with path.open() as handle:
+            words = handle.read(100).split()
+        taken = path.stat().st_mtime
+    except OSError:
+        return None
+    if len(words) != 2 or words[0] != "pid" or not words[1].isdigit():
+        return None
+    try:
+        os.kill(int(words[1]), 0)  # signal 0: is the process there?
+    except PermissionError:
+        pass  # there, another user's
+    except (OSError, OverflowError):
+        return None
+    return datetime.fromtimestamp(taken, UTC)
+
+
 @contextmanager
 def run_lock(db_path: str | Path) -> Iterator[None]:
     """Hold the archive's run lock, or fail at once saying who holds it (DuckLake: none)."""
     if is_lake(db_path):
         yield
         return
-    # By the file's real path: a run on a symlink to the archive is a run on the archive.
-    path = Path(f"{Path(db_path).resolve()}.lock")
+    path = _lock_path(db_path)
     with _guard:
         if path in _held:
             _held[path] += 1

@@ -2,8 +2,12 @@
 select r.run_id,
        strftime(r.started_at, '%Y-%m-%d %H:%M:%S') as started,
        round(epoch(r.finished_at - r.started_at), 1) as seconds,
+       -- $running_since: when the live process holding the archive's run lock took it
+       -- (null: none holds it); $lock_known: false on DuckLake, where runs take no lock
        case when r.finished_at is not null then 'finished'
-            else 'stopped (killed, crashed, or still running)' end as state,
+            when r.started_at >= $running_since then 'running'
+            when $lock_known then 'stopped (interrupted, killed or crashed)'
+            else 'stopped (interrupted, killed, crashed, or still running)' end as state,
        (r.summary ->> 'fetched')::integer as fetched,
        (r.summary ->> 'new_articles')::integer as new_articles,
        (r.summary ->> 'new_stories')::integer as new_stories,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.cli import main
@@ -44,6 +45,22 @@ def test_a_pipe_as_the_archive_is_refused_at_once_not_waited_on(tmp_path, capsys
     for argv in (["sql", "select 1"], ["runs"], ["group"], ["run", "--url", "http://x.example/"]):
         assert main([argv[0], "--db", str(pipe), *argv[1:]]) == 2
         assert "not a regular file (a device or a pipe)" in capsys.readouterr().err
+
+
+def test_a_db_that_is_no_archive_is_a_wrong_argument_before_any_work(tmp_path, capsys):
+    # a file of other bytes exited 1 like a damaged archive; another program's DuckDB
+    # file was migrated into an archive
+    other = tmp_path / "notes.duckdb"
+    other.write_text("my notes\n" * 1000)
+    theirs = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(theirs)) as conn:
+        conn.execute("create table prices (x integer)")
+    for path, says in [(other, "is not a DuckDB database file"), (theirs, "tables (prices)")]:
+        assert main(["run", "--db", str(path), "--url", "http://x.example/a"]) == 2
+        assert says in capsys.readouterr().err
+        assert not Path(f"{path}-archive").exists()
+    with duckdb.connect(str(theirs)) as conn:
+        assert conn.execute("show tables").fetchall() == [("prices",)]
 
 
 def test_a_urls_file_past_the_size_a_list_of_urls_has_is_refused_unread(
@@ -468,6 +485,37 @@ def test_runs_lists_the_latest_runs(small_archive, capsys):
     # past a SQL integer, the limit was DuckDB's conversion error
     assert main(["runs", "--db", small_archive, "--limit", "9" * 23]) == 2
     assert "--limit must be from 1 to 1,000,000" in capsys.readouterr().err
+
+
+def test_runs_tells_a_running_run_from_one_that_was_stopped(tmp_path, capsys):
+    # an interrupted run was "stopped (killed, crashed, or still running)" for ever
+    import json as jsonlib
+    import time
+
+    from tasks.store import start_run
+    from wirehouse.db import open_archive
+    from wirehouse.runlock import run_lock
+
+    db = tmp_path / "news.duckdb"
+
+    def states() -> dict[str, str]:
+        capsys.readouterr()
+        assert main(["runs", "--db", str(db), "--format", "json"]) == 0
+        return {run["run_id"]: run["state"] for run in jsonlib.loads(capsys.readouterr().out)}
+
+    with open_archive(db) as conn:
+        start_run(conn, "interrupted", {})
+    time.sleep(0.05)
+    with run_lock(db):
+        with open_archive(db) as conn:
+            start_run(conn, "current", {})
+        assert states() == {
+            "current": "running",
+            "interrupted": "stopped (interrupted, killed or crashed)",
+        }
+    assert set(states().values()) == {"stopped (interrupted, killed or crashed)"}
+    Path(f"{db}.lock").write_text("pid 999999999")  # a killed run's, its process gone
+    assert set(states().values()) == {"stopped (interrupted, killed or crashed)"}
 
 
 def test_discover_lists_what_a_feed_would_yield_without_fetching(tmp_path, local_server, capsys):
