@@ -10,6 +10,8 @@ knows, about a second of CPU. A worker forked from here shares the compiled patt
 from __future__ import annotations
 
 import contextlib
+import sys
+from types import TracebackType
 
 from tasks.extract import extract_page
 from wirehouse.settings import ExtractSettings
@@ -34,4 +36,31 @@ def _warm_up() -> None:
         get_external_parser().get_date_data("3 brumaire 2021 zzz")
 
 
+# What a worker that was asked for and then not wanted any more meets as it starts: the run
+# stopped (Ctrl-C as its pool started) and removed the pool's semaphores and pipes before
+# the fork server got to the request, so the new worker cannot unpickle them.
+_LEFT_BEHIND = (FileNotFoundError, EOFError, BrokenPipeError, ConnectionResetError)
+
+
+def _quiet_if_the_run_has_gone(
+    kind: type[BaseException], value: BaseException, trace: TracebackType | None
+) -> None:
+    """The fork server prints what fails as a worker starts. Where that is the run having
+    gone (see _LEFT_BEHIND) while the worker read its start-up state from it, before any of
+    wirehouse's code ran there, there is nothing to say: a traceback a few seconds after
+    "wirehouse: interrupted" only alarmed. Anything else is printed as before."""
+    frames = []
+    step = trace
+    while step is not None:
+        frames.append(step.tb_frame.f_code)
+        step = step.tb_next
+    # in spawn's _main, reading what the run sent, and not yet in the worker's _bootstrap
+    starting = any(c.co_name == "_main" and c.co_filename.endswith("spawn.py") for c in frames)
+    starting = starting and not any(c.co_name == "_bootstrap" for c in frames)
+    if isinstance(value, _LEFT_BEHIND) and starting:
+        return
+    sys.__excepthook__(kind, value, trace)
+
+
 _warm_up()
+sys.excepthook = _quiet_if_the_run_has_gone  # in the fork server, and the workers it forks

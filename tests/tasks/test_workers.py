@@ -92,3 +92,40 @@ def test_work_waiting_behind_work_past_the_limit_is_handed_out_again_not_lost():
     # One worker (a small run's pool): the page queued behind a stuck one waited out its
     # own time there, and was lost as too slow with it (and never extracted again).
     assert _streamed(["hang", "queued"], 1, 2, 2.0) == ["hang:timed_out", "QUEUED"]
+
+
+_INTERRUPTED_AS_THE_POOL_STARTS = """
+import os, signal, sys, threading, time
+from tasks.workers import _Pool
+
+def main():
+    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    try:
+        _Pool(2).close()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_ctrl_c_as_the_pool_starts_leaves_no_traceback_behind(tmp_path):
+    # The fork server still started the workers the run had asked for, after the run had
+    # gone; each failed to read the run's semaphores and printed a traceback a few seconds
+    # after "wirehouse: interrupted".
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "interrupted.py"
+    script.write_text(_INTERRUPTED_AS_THE_POOL_STARTS)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    # the pipes close when the fork server and every worker it forked have exited
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 130
+    assert done.stderr == "interrupted\n"
