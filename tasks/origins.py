@@ -53,12 +53,9 @@ def _origin_key(
     fewer others (``hub``), the cleaner page, the longer text."""
     far_future = datetime.max.replace(tzinfo=None)
     date = article.page_date.replace(tzinfo=None) if article.page_date else far_future
-    canonical_elsewhere = bool(
-        article.canonical_url and domain_of(article.canonical_url) != article.domain
-    )
     return (
         republished,
-        canonical_elsewhere,
+        _canonical_elsewhere(article),
         wire,
         article.page_date is None,
         date,
@@ -67,6 +64,33 @@ def _origin_key(
         -article.word_count,
         article.article_id,
     )
+
+
+def _canonical_elsewhere(article: ArticleSketch) -> bool:
+    return bool(article.canonical_url and domain_of(article.canonical_url) != article.domain)
+
+
+def _first_date(members: Sequence[ArticleSketch], agencies: frozenset[str]) -> datetime | None:
+    """When the group's text was first published: the earliest date of the members whose
+    evidence of being its source is strongest (no canonical naming another site; the wire
+    agency's own page, else a copy crediting it), any member's where none of them has one.
+    A date is what a page says of itself: a copy that dropped the agency's credit, or names
+    another site's page as the original, and claims an earlier date made the real
+    publishers' pages republishes, their own dates erased (a scraper backdating its copy)."""
+
+    def standing(article: ArticleSketch) -> tuple[bool, int]:
+        return _canonical_elsewhere(article), wire_evidence(article, agencies)
+
+    best = min(standing(article) for article in members)
+    for trusted in (True, False):
+        dates = [
+            article.page_date
+            for article in members
+            if article.page_date is not None and (standing(article) == best or not trusted)
+        ]
+        if dates:
+            return min(dates)
+    return None
 
 
 AGGREGATOR_COPY_SHARE = 0.5  # a domain at least half of whose articles copy others' texts
@@ -107,7 +131,7 @@ class CopyGroup:
 
     members: tuple[str, ...]  # article ids, sorted
     origin: str
-    first_date: datetime | None  # the earliest date any member claims
+    first_date: datetime | None  # the earliest date of its best-evidenced members (_first_date)
 
 
 def copy_groups(
@@ -130,12 +154,16 @@ def copy_groups(
         joined.union(link.a, link.b)
     member_lists = list(joined.groups().values())
 
+    agencies_of: dict[str, frozenset[str]] = {}  # the agencies a member's group credits
+    for members in member_lists:
+        agencies = frozenset(by_id[m].wire_marker or "" for m in members) - {""}
+        agencies_of.update(dict.fromkeys(members, agencies))
+
     gap = timedelta(days=settings.republish_gap_days)
     republished: dict[str, bool] = {}
     first_dates: list[datetime | None] = []
     for members in member_lists:
-        dates = [d for d in (by_id[m].page_date for m in members) if d is not None]
-        first = min(dates) if dates else None
+        first = _first_date([by_id[m] for m in members], agencies_of[members[0]])
         first_dates.append(first)
         for m in members:
             date = by_id[m].page_date
@@ -148,11 +176,6 @@ def copy_groups(
         domains = {by_id[m].domain for m in members}
         for domain in domains:
             partners[domain] |= domains - {domain}
-
-    agencies_of: dict[str, frozenset[str]] = {}  # the agencies a member's group credits
-    for members in member_lists:
-        agencies = frozenset(by_id[m].wire_marker or "" for m in members) - {""}
-        agencies_of.update(dict.fromkeys(members, agencies))
 
     def by_evidence(article_id: str) -> tuple[object, ...]:
         article = by_id[article_id]

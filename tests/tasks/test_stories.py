@@ -118,6 +118,31 @@ def test_a_copy_crediting_the_wire_wins_over_one_that_dropped_the_credit():
     assert [g.article_id for g in result.groupings if g.is_group_origin] == ["stripped"]
 
 
+def test_a_backdated_copy_that_dropped_the_wire_credit_erases_no_publishers_date():
+    # A scraper dating its copy 10 days before the agency's own page made that page and the
+    # papers crediting it republishes (their published_at erased) and took the origin.
+    credited = "SOCHI, Russia (AP) - " + MISSILE_1 * 3
+    articles = [
+        sketch("wire", credited, "apnews.com", DAY, wire_marker="AP"),
+        sketch("paper", credited, "paper.example", DAY + timedelta(hours=2), wire_marker="AP"),
+        sketch("tv", credited, "tv.example", DAY + timedelta(hours=3), wire_marker="AP"),
+        sketch("scraper", MISSILE_1 * 3, "scraper.example", DAY - timedelta(days=10)),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    by_id = {g.article_id: g for g in result.groupings}
+    assert [a for a, g in by_id.items() if g.is_group_origin] == ["wire"]
+    for article in articles[:3]:
+        assert by_id[article.article_id].published_at == article.page_date
+        assert by_id[article.article_id].republished_at is None
+    (story,) = result.stories
+    assert story.lead_article_id == "wire" and story.first_published_at == DAY
+    # without the agency's page, a paper crediting it keeps its date and the origin
+    result = group_stories(articles[1:], find_copy_links(articles[1:], SETTINGS), SETTINGS)
+    by_id = {g.article_id: g for g in result.groupings}
+    assert [a for a, g in by_id.items() if g.is_group_origin] == ["paper"]
+    assert by_id["paper"].published_at == DAY + timedelta(hours=2)
+
+
 def test_an_aggregator_never_leads_even_with_no_dates_anywhere():
     wire = [MISSILE_1 * 2, QUAKE * 3]
     articles = [
