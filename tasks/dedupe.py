@@ -372,13 +372,51 @@ def find_copy_links(
         return (a, b) not in exact_pairs and joined.find(a) != joined.find(b)
 
     shingles_of = shingle_reader(read, hasher, known)
+    # Per article, a sample of what it shares with each near copy it was joined to: which
+    # part of its text is the copy.
+    shared_parts: defaultdict[str, list[np.ndarray]] = defaultdict(list)
     for position, first_shingles, second_shingles in shingled_pairs(pairs, shingles_of, unjoined):
         score = copy_score(first_shingles, second_shingles, settings)
-        if score is not None:
-            a, b = pairs[position]
-            links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
-            joined.union(a, b)
+        if score is None:
+            continue
+        a, b = pairs[position]
+        shared = _sampled(np.intersect1d(first_shingles, second_shingles, assume_unique=True))
+        if _bridges(shared_parts[a], shared) or _bridges(shared_parts[b], shared):
+            continue
+        shared_parts[a].append(shared)
+        shared_parts[b].append(shared)
+        links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
+        joined.union(a, b)
     return list(dict.fromkeys(links))  # one link per (a, b, kind), first tier first
+
+
+BRIDGE_SAMPLE = 8  # one shingle in 8 of a shared part is kept to compare it with others
+BRIDGE_MIN_SAMPLE = 4  # parts sampled smaller than this cannot tell
+BRIDGE_OVERLAP = 0.2  # parts of a page that share less than this are different texts
+
+
+def _sampled(shingles: np.ndarray) -> np.ndarray:
+    kept: np.ndarray = shingles[shingles % np.uint64(BRIDGE_SAMPLE) == 0]
+    return kept
+
+
+def _bridges(parts: list[np.ndarray], shared: np.ndarray) -> bool:
+    """Whether a page that is a copy of other texts through ``parts`` would join one more
+    through a different part of its text: a page holding two unrelated texts (a digest of
+    two stories, a live blog, a page of half of each) is a near copy of both, and joined
+    them into one copy group and one story, one real article called a copy of the other.
+    A padded copy, a cut one, a copy of another copy share the same part; two copies of
+    one text's two halves, not copying each other, are taken for two texts (no link says
+    they are one)."""
+    if not parts or shared.size < BRIDGE_MIN_SAMPLE:
+        return False
+    for part in parts:
+        if part.size < BRIDGE_MIN_SAMPLE:
+            return False
+        common = np.intersect1d(part, shared, assume_unique=True).size
+        if common >= BRIDGE_OVERLAP * min(part.size, shared.size):
+            return False
+    return True
 
 
 def _keys_of(

@@ -143,6 +143,37 @@ def test_a_backdated_copy_that_dropped_the_wire_credit_erases_no_publishers_date
     assert by_id["paper"].published_at == DAY + timedelta(hours=2)
 
 
+def test_a_page_holding_two_unrelated_texts_joins_one_of_them_not_both():
+    # A digest of two stories in full (or a page of half of each) was a near copy of both:
+    # one copy group and one story of two events, one real article called a copy.
+    missile, quake = MISSILE_1 * 3, QUAKE * 4
+    half = " ".join(missile.split()[:90] + quake.split()[:70])
+    for bridge in (missile + " " + quake, half):
+        articles = [
+            sketch("missile", missile, "paper.example", DAY),
+            sketch("quake", quake, "tv.example", DAY + timedelta(hours=1)),
+            sketch("digest", bridge, "digest.example", DAY + timedelta(hours=2)),
+        ]
+        links = find_copy_links(articles, SETTINGS)
+        assert [link.a for link in links] == ["digest"]  # a near copy of one of them
+        result = group_stories(articles, links, SETTINGS)
+        by_id = {g.article_id: g for g in result.groupings}
+        assert by_id["missile"].copy_group_id != by_id["quake"].copy_group_id
+        assert by_id["missile"].story_id != by_id["quake"].story_id
+        assert by_id["missile"].is_group_origin and by_id["quake"].is_group_origin
+    # a page's partners that are one text elsewhere are one part: a full copy, its first
+    # half and a padded copy stay one group
+    padded = missile + " " + " ".join(f"filler{i} word" for i in range(400))
+    first_half = " ".join(missile.split()[: len(missile.split()) // 2])
+    articles = [
+        sketch("full", missile, "paper.example", DAY),
+        sketch("half", first_half, "short.example", DAY + timedelta(hours=1)),
+        sketch("padded", padded, "padded.example", DAY + timedelta(hours=2)),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    assert len({g.copy_group_id for g in result.groupings}) == 1
+
+
 def test_an_aggregator_never_leads_even_with_no_dates_anywhere():
     wire = [MISSILE_1 * 2, QUAKE * 3]
     articles = [
