@@ -14,6 +14,7 @@ import argparse
 import io
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -724,6 +725,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wirehouse: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`wirehouse sql ... | head`): stop as a tool killed by SIGPIPE
+        # does, quietly (it was a traceback). Python flushes stdout again at exit; that write
+        # goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except RuntimeError as exc:
         # DuckDB stops a query at Ctrl-C and says so as a RuntimeError (it was a traceback)
         if str(exc) != "Query interrupted":

@@ -475,6 +475,32 @@ def test_sql_prints_every_statements_result(small_archive, capsys):
     assert first == '[{"articles": 2}]' and second == '[{"runs": 1}]'
 
 
+def test_a_reader_that_stops_early_ends_sql_quietly(small_archive):
+    # `wirehouse sql ... | head -1` printed a BrokenPipeError traceback, exit 1
+    query = "select range as n from range(200000)"
+    for fmt in ("table", "csv"):
+        reader = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "flows.cli",
+                "sql",
+                "--db",
+                small_archive,
+                "--format",
+                fmt,
+                query,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert reader.stdout is not None and reader.stderr is not None
+        assert reader.stdout.readline().strip() == b"n"
+        reader.stdout.close()  # as `head -1` does once it has its line
+        assert reader.wait(timeout=60) == 141  # 128 + SIGPIPE, as a tool killed by it
+        assert reader.stderr.read() == b""
+
+
 def test_runs_lists_the_latest_runs(small_archive, capsys):
     import json as jsonlib
 
