@@ -983,6 +983,18 @@ def jsonld_article_body(objects: list[dict[str, Any]]) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def live_blog_headline(objects: list[dict[str, Any]]) -> str | None:
+    """A live blog's own headline in its JSON-LD. trafilatura reads a LiveBlogPosting's
+    listed updates in its place, so a live blog's title was its first update's
+    ("Update 1", "10:32 GMT"), whatever its <title>, og:title and <h1> said."""
+    for item in objects:
+        if "liveblogposting" in jsonld_types(item):
+            headline = item.get("headline") or item.get("name")
+            if isinstance(headline, str) and headline.strip():
+                return " ".join(headline.split())
+    return None
+
+
 def fuller_in_markup(body: str, judged: str, gain: float) -> bool:
     """Whether the article's body in its markup holds the text the page shows, and clearly
     more: the page renders the rest with a script, or hides it, so extraction finds only
@@ -1254,7 +1266,9 @@ def extract_page(
     published = dates.published
     headline = page_headline(
         clean_title(
-            document_title(metadata.title, tree, metadata.sitename, address),
+            document_title(
+                live_blog_headline(jsonld) or metadata.title, tree, metadata.sitename, address
+            ),
             metadata.sitename,
             address,
         ),

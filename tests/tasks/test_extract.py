@@ -23,6 +23,7 @@ from tasks.extract import (
     filled_in,
     fuller_in_markup,
     jsonld_article_body,
+    live_blog_headline,
     not_prose,
     page_facts,
     page_headline,
@@ -727,19 +728,54 @@ def test_a_headline_loses_what_a_pipe_sets_beside_it(title, headline):
     assert without_tagline(title) == headline
 
 
+def _extracted(head: str, body: str, url: str) -> Extraction:
+    html = f"<html><head>{head}</head><body>{body}</body></html>".encode()
+    result = extract_page(html, url, "text/html", SETTINGS)
+    assert isinstance(result, Extraction)
+    return result
+
+
+def test_a_live_blogs_title_is_its_own_headline_not_its_first_updates():
+    # trafilatura reads a LiveBlogPosting's updates in its place: the title was "Update 1"
+    updates = [
+        {
+            "@type": "BlogPosting",
+            "headline": f"Update {n}",
+            "datePublished": f"2025-03-07T{n:02d}:00Z",
+        }
+        for n in range(1, 6)
+    ]
+    live = {
+        "@context": "https://schema.org", "@type": "LiveBlogPosting",
+        "headline": "Europe live: floods and port strike",
+        "datePublished": "2025-03-07T07:45:00+01:00", "liveBlogUpdate": updates,
+    }  # fmt: skip
+    entries = numbered_paragraphs(
+        "Update {n}: rescue teams reached the flooded villages of the valley this morning, "
+        "and the port's unions said the strike would go on for a second day."
+    )
+    head = (
+        "<title>Europe live: floods and port strike | Struct News</title>"
+        f'<script type="application/ld+json">{json.dumps(live)}</script>'
+    )
+    body = f"<main><h1>Europe live: floods and port strike</h1>{entries}</main>"
+    result = _extracted(head, body, "https://news.example/live/europe")
+    assert result.title == "Europe live: floods and port strike"
+    assert live_blog_headline([{"@type": "NewsArticle", "headline": "Not live"}]) is None
+
+
 def test_a_logo_read_as_the_headline_gives_way_to_the_documents_title():
     # A blog whose only <h1> is its logo: trafilatura's metadata takes it for the title.
     paragraphs = numbered_paragraphs(
         "The code generator now passes {n} more tests of the compiler's own suite, and "
         "the patches it needs upstream are under review by the maintainers."
     )
-    html = (
-        "<html><head><title>rustc_codegen_gcc: Progress Report #39</title></head><body>"
-        f"<header><h1>Antoyo's Blog</h1></header><article><h2>rustc_codegen_gcc: Progress "
-        f"Report #39</h2>{paragraphs}</article></body></html>"
-    ).encode()
-    result = extract_page(html, "https://blog.antoyo.example/report-39", "text/html", SETTINGS)
-    assert isinstance(result, Extraction)
+    head = "<title>rustc_codegen_gcc: Progress Report #39</title>"
+    body = (
+        "<header><h1>Antoyo's Blog</h1></header><article><h2>rustc_codegen_gcc: Progress "
+        f"Report #39</h2>{paragraphs}</article>"
+    )
+    result = _extracted(head, body, "https://blog.antoyo.example/report-39")
     assert result.title == "rustc_codegen_gcc: Progress Report #39"
     # A short title that is not the site's name is the page's own, whatever <title> says.
     tree = lxml.html.document_fromstring("<html><head><title>Other words</title></head></html>")
