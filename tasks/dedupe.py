@@ -23,10 +23,11 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from tasks.site_furniture import line_key
 from tasks.sparse import ragged_ranges, sorted_unique
 from tasks.text import UNSPACED_SCRIPTS
 from tasks.urls import url_key
@@ -328,13 +329,17 @@ def find_copy_links(
     keys: Mapping[str, np.ndarray] | None = None,
     texts: TextReader | None = None,
     known: ShingleReader | None = None,
+    furniture: Mapping[str, Collection[int]] | None = None,
 ) -> list[ArticleLink]:
     """Every pair of articles that are copies of one text, with the tier that found it.
     ``keys`` are the articles' MinHash keys where already known (the archive keeps them);
     the others' are worked out here. ``texts`` reads the texts (else the sketches hold
     them); shingles are taken from ``known`` where it has them, else made only for the
-    pairs verified, a window of texts at a time."""
+    pairs verified, a window of texts at a time. ``furniture``: the line keys known as each
+    site's furniture (``tasks.site_furniture``), which two pages of one site do not copy
+    from each other."""
     ordered = sorted(articles, key=lambda a: a.article_id)
+    domain_of = {a.article_id: a.domain for a in ordered}
     read = texts or texts_in(ordered)
     links: list[ArticleLink] = []
 
@@ -380,6 +385,11 @@ def find_copy_links(
         if score is None:
             continue
         a, b = pairs[position]
+        site = domain_of[a] if domain_of[a] == domain_of[b] else None
+        if site is not None and furniture and furniture.get(site):
+            score = _score_without_furniture(read([a, b]), furniture[site], hasher, settings, score)
+            if score is None:
+                continue
         shared = _sampled(np.intersect1d(first_shingles, second_shingles, assume_unique=True))
         if _bridges(shared_parts[a], shared) or _bridges(shared_parts[b], shared):
             continue
@@ -388,6 +398,27 @@ def find_copy_links(
         links.append(ArticleLink(a, b, "near_copy", round(score, 4)))
         joined.union(a, b)
     return list(dict.fromkeys(links))  # one link per (a, b, kind), first tier first
+
+
+def _score_without_furniture(
+    texts: Mapping[str, str],
+    furniture: Collection[int],
+    hasher: ShingleHasher,
+    settings: DedupeSettings,
+    score: float,
+) -> float | None:
+    """Two pages of one site scored on their texts less the site's furniture lines: a
+    company's press releases, each three parts its "About us", its disclaimer and its media
+    contact (more than a text may lose at its edges, so left in it), were near copies of
+    each other, one story of unrelated news. Where either text is little but furniture (a
+    story the site republished under a new title), the score stands."""
+    cores = []
+    for text in texts.values():
+        kept = [line for line in text.splitlines() if line_key(line) not in furniture]
+        cores.append(hasher.shingles("\n".join(kept)))
+    if len(cores) != 2 or min(core.size for core in cores) < settings.min_copy_shingles:
+        return score
+    return copy_score(cores[0], cores[1], settings)
 
 
 BRIDGE_SAMPLE = 8  # one shingle in 8 of a shared part is kept to compare it with others

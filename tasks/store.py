@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import fields
@@ -414,6 +415,18 @@ def site_furniture_found(
 def site_furniture_known(conn: duckdb.DuckDBPyConnection) -> set[tuple[str, int]]:
     """The furniture already known of the sites with lines stored since the last pass."""
     return {(domain, key) for domain, key in conn.execute(query("site_furniture_known")).fetchall()}
+
+
+def site_furniture_of(
+    conn: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
+) -> dict[str, frozenset[int]]:
+    """The furniture lines known of the sites of the given articles, by site."""
+    found: defaultdict[str, set[int]] = defaultdict(set)
+    if article_ids:
+        with batch_view(conn, _ID_TYPES, _ids(article_ids)):
+            for domain, key in conn.execute(query("site_furniture_of")).fetchall():
+                found[domain].add(key)
+    return {domain: frozenset(keys) for domain, keys in found.items()}
 
 
 def furniture_holders(

@@ -40,6 +40,7 @@ from tasks.store import (
     previous_grouping,
     replace_fingerprints,
     save_grouping,
+    site_furniture_of,
     story_vectors_of,
     storyline_neighbours,
     term_counts,
@@ -159,9 +160,10 @@ def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -
     del stored_keys
     previous = previous_grouping(db.conn(), working_set)
     aggregators = known_aggregators(db.conn())
+    furniture = site_furniture_of(db.conn(), working_set)
     if whole:
         db.release(before_work=len(sketches))
-    links = find_copy_links(sketches, settings, keys, texts, spill.read)
+    links = find_copy_links(sketches, settings, keys, texts, spill.read, furniture)
     keys.clear()
     result = group_stories(
         sketches,

@@ -330,3 +330,43 @@ def test_links_from_known_shingles_read_no_text_for_them(seeds):
     links = find_copy_links(articles, SETTINGS, keys, texts=read, known=known_of)
     assert links == held
     assert {x for ids in asked for x in ids} <= {"e0"}  # only the one not known is hashed
+
+
+def test_two_pages_of_one_site_sharing_its_furniture_are_no_copies():
+    # A company's press releases, each mostly its "About us", disclaimer and media contact
+    # (more than a text may lose at its edges, so left in the stored text), were near
+    # copies of each other: one story of a new chief executive and a product recall.
+    from tasks.site_furniture import line_key
+
+    boilerplate = [
+        "About Acme Robotics: Acme Robotics designs, makes and services delivery robots for "
+        "hospitals, warehouses and airports in forty countries, and employs 2,400 people. " * 3,
+        "Forward-looking statements: this release contains statements about future events "
+        "that involve risks and uncertainties, and actual results may differ materially. " * 3,
+        "Media contact: the press office of Acme Robotics answers questions from reporters "
+        "every weekday from nine in the morning to six in the evening, Central time. " * 2,
+    ]
+    ceo = (
+        "Acme Robotics named Laura Chen its chief executive on Monday, succeeding the founder, "
+        "who will remain chairman of the board after twelve years at the head of the company. "
+        "Chen joined the company in 2015 from a maker of surgical instruments and has run its "
+        "European business since 2019, where sales doubled under her."
+    )
+    recall = (
+        "Acme Robotics is recalling 1,200 of its T4 hospital delivery robots after reports that "
+        "a faulty brake sensor let several of them roll down ramps in three clinics last month. "
+        "No patient was hurt, the company said; owners are asked to keep the robots off ramps "
+        "until a technician has replaced the sensor, free of charge."
+    )
+    furniture = {"newsroom.acme.example": frozenset(line_key(line) for line in boilerplate)}
+    first = sketch("ceo", "\n".join([ceo, *boilerplate]), "newsroom.acme.example")
+    second = sketch("recall", "\n".join([recall, *boilerplate]), "newsroom.acme.example")
+    assert [link.kind for link in find_copy_links([first, second], SETTINGS)] == ["near_copy"]
+    assert find_copy_links([first, second], SETTINGS, furniture=furniture) == []
+    # a story the site carried twice under two titles is still one text, furniture or not
+    again = sketch("ceo2", "\n".join([ceo + " It was announced in Houston.", *boilerplate]),
+                   "newsroom.acme.example")  # fmt: skip
+    assert len(find_copy_links([first, again], SETTINGS, furniture=furniture)) == 1
+    # and two sites' pages are weighed whole: one site's furniture is another's text
+    elsewhere = replace(second, article_id="recall2", domain="wire.example")
+    assert len(find_copy_links([first, elsewhere], SETTINGS, furniture=furniture)) == 1

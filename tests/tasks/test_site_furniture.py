@@ -240,3 +240,44 @@ def test_a_re_extraction_finds_a_cleaned_text_unchanged(tmp_path):
     report = reextract(ctx, workers=1)
     assert (report.unchanged, report.changed) == (3, 0)
     assert all(NEWSLETTER not in text for text in texts(ctx).values())
+
+
+RELEASE_BOILERPLATE = (
+    "About Acme Robotics: Acme Robotics designs, makes and services delivery robots for "
+    "hospitals, warehouses and airports in forty countries, and employs 2,400 people. " * 3,
+    "Forward-looking statements: this release contains statements about future events that "
+    "involve risks and uncertainties, and actual results may differ materially from them. " * 3,
+    "Media contact: the press office of Acme Robotics answers questions from reporters every "
+    "weekday from nine in the morning to six in the evening, Central time, by telephone. " * 2,
+)
+RELEASES = (
+    "Acme Robotics named Laura Chen its chief executive on Monday, succeeding the founder, who "
+    "will remain chairman after twelve years at the head of the company. Chen joined in 2015 "
+    "from a maker of surgical instruments and has run the European business since 2019.",
+    "Acme Robotics is recalling 1,200 of its T4 hospital delivery robots after reports that a "
+    "faulty brake sensor let several roll down ramps in three clinics last month. No patient "
+    "was hurt; owners are asked to keep the robots off ramps until the sensor is replaced.",
+    "Acme Robotics will open a plant in Monterrey next spring to build its warehouse robots, "
+    "hiring 600 people over two years, the company said on Thursday. The plant will supply "
+    "customers in Mexico and the southern United States and cut delivery times by weeks.",
+)
+
+
+def test_a_sites_press_releases_that_share_its_boilerplate_are_no_copies(tmp_path):
+    # Mostly boilerplate (more than a text may lose, so left in it), a company's releases
+    # about unrelated news were near copies of each other: one copy group, one story.
+    ctx = context(tmp_path)
+    store(
+        ctx,
+        *(
+            page("newsroom.acme.example", n, "\n".join([news, *RELEASE_BOILERPLATE]))
+            for n, news in enumerate(RELEASES)
+        ),
+    )
+    group_articles(ctx)
+    with duckdb.connect(ctx.db_path, read_only=True) as conn:
+        assert conn.execute("select count(*) from site_furniture").fetchone() == (3,)
+        groups = conn.execute("select count(distinct copy_group_id) from articles").fetchone()
+        links = conn.execute("select count(*) from article_links where kind = 'near_copy'")
+        assert groups == (3,) and links.fetchone() == (0,)
+    assert set(texts(ctx).values()) == {"\n".join([n, *RELEASE_BOILERPLATE]) for n in RELEASES}
