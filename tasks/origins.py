@@ -6,7 +6,7 @@ the longer text); and per domain, how much of its output copies others'."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,19 +44,32 @@ def wire_evidence(article: ArticleSketch, agencies: frozenset[str]) -> int:
     return 1 if article.wire_marker in agencies else 2
 
 
+# A domain that shares copies with this many others, and this many times as many as the
+# group's member sharing with the fewest: a collector of others' texts (a scraper), whose
+# dates are no evidence against theirs.
+COLLECTOR_PARTNERS = 3
+COLLECTOR_RATIO = 3
+
+
 def _origin_key(
-    article: ArticleSketch, republished: bool, hub: int = 0, wire: int = 2
+    article: ArticleSketch,
+    republished: bool,
+    hub: int = 0,
+    wire: int = 2,
+    collector: bool = False,
 ) -> tuple[object, ...]:
     """Evidence for being a copy group's origin, best first: no republish date, no
     rel=canonical naming another site as the original, the wire agency's own page or a
-    copy crediting it (``wire``), the earliest date, a domain that shares copies with
-    fewer others (``hub``), the cleaner page, the longer text."""
+    copy crediting it (``wire``), not a collector of other sites' texts (``collector``),
+    the earliest date, a domain that shares copies with fewer others (``hub``), the
+    cleaner page, the longer text."""
     far_future = datetime.max.replace(tzinfo=None)
     date = article.page_date.replace(tzinfo=None) if article.page_date else far_future
     return (
         republished,
         _canonical_elsewhere(article),
         wire,
+        collector,
         article.page_date is None,
         date,
         hub,
@@ -70,16 +83,22 @@ def _canonical_elsewhere(article: ArticleSketch) -> bool:
     return bool(article.canonical_url and domain_of(article.canonical_url) != article.domain)
 
 
-def _first_date(members: Sequence[ArticleSketch], agencies: frozenset[str]) -> datetime | None:
+def _first_date(
+    members: Sequence[ArticleSketch],
+    agencies: frozenset[str],
+    collectors: Collection[str] = frozenset(),
+) -> datetime | None:
     """When the group's text was first published: the earliest date of the members whose
     evidence of being its source is strongest (no canonical naming another site; the wire
-    agency's own page, else a copy crediting it), any member's where none of them has one.
-    A date is what a page says of itself: a copy that dropped the agency's credit, or names
-    another site's page as the original, and claims an earlier date made the real
-    publishers' pages republishes, their own dates erased (a scraper backdating its copy)."""
+    agency's own page, else a copy crediting it; not a collector of others' texts), any
+    member's where none of them has one. A date is what a page says of itself: a copy that
+    dropped the agency's credit, names another site's page as the original, or is one of a
+    collector's, and claims an earlier date made the real publishers' pages republishes,
+    their own dates erased (a scraper backdating its copy)."""
 
-    def standing(article: ArticleSketch) -> tuple[bool, int]:
-        return _canonical_elsewhere(article), wire_evidence(article, agencies)
+    def standing(article: ArticleSketch) -> tuple[bool, int, bool]:
+        wire = wire_evidence(article, agencies)
+        return _canonical_elsewhere(article), wire, article.domain in collectors
 
     best = min(standing(article) for article in members)
     for trusted in (True, False):
@@ -159,28 +178,44 @@ def copy_groups(
         agencies = frozenset(by_id[m].wire_marker or "" for m in members) - {""}
         agencies_of.update(dict.fromkeys(members, agencies))
 
-    gap = timedelta(days=settings.republish_gap_days)
-    republished: dict[str, bool] = {}
-    first_dates: list[datetime | None] = []
-    for members in member_lists:
-        first = _first_date([by_id[m] for m in members], agencies_of[members[0]])
-        first_dates.append(first)
-        for m in members:
-            date = by_id[m].page_date
-            republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
-
     # A domain whose copies are shared with many other domains is a hub that collects texts;
     # where dates cannot tell the origin, the text's other holder is the likelier source.
+    # One that shares them with several times as many domains as the text's other holders
+    # is a collector (a scraper of many sites): its dates do not count against theirs.
     partners: defaultdict[str, set[str]] = defaultdict(set)
     for members in member_lists:
         domains = {by_id[m].domain for m in members}
         for domain in domains:
             partners[domain] |= domains - {domain}
+    collectors_of: dict[str, frozenset[str]] = {}
+    for members in member_lists:
+        counts = {by_id[m].domain: len(partners[by_id[m].domain]) for m in members}
+        fewest = max(1, min(counts.values()))
+        collectors = frozenset(
+            domain
+            for domain, count in counts.items()
+            if count >= COLLECTOR_PARTNERS and count >= COLLECTOR_RATIO * fewest
+        )
+        collectors_of.update(dict.fromkeys(members, collectors))
+
+    gap = timedelta(days=settings.republish_gap_days)
+    republished: dict[str, bool] = {}
+    first_dates: list[datetime | None] = []
+    for members in member_lists:
+        first = _first_date(
+            [by_id[m] for m in members], agencies_of[members[0]], collectors_of[members[0]]
+        )
+        first_dates.append(first)
+        for m in members:
+            date = by_id[m].page_date
+            republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
 
     def by_evidence(article_id: str) -> tuple[object, ...]:
         article = by_id[article_id]
         wire = wire_evidence(article, agencies_of[article_id])
-        return _origin_key(article, republished[article_id], len(partners[article.domain]), wire)
+        collector = article.domain in collectors_of[article_id]
+        hub = len(partners[article.domain])
+        return _origin_key(article, republished[article_id], hub, wire, collector)
 
     # Two passes: origins by evidence first; then the domains that mostly carry others'
     # texts (aggregators) are known, and their copies never win an origin.

@@ -174,6 +174,41 @@ def test_a_page_holding_two_unrelated_texts_joins_one_of_them_not_both():
     assert len({g.copy_group_id for g in result.groupings}) == 1
 
 
+def test_a_scraper_of_many_sites_that_backdates_its_copies_takes_no_origin():
+    # A scraper dating each copy 10 days before the paper it took it from was the origin of
+    # every one, and the papers republishers, their own dates erased.
+    texts = {"north.example": MISSILE_1 * 2, "south.example": MISSILE_2 * 2}
+    texts["east.example"] = QUAKE * 3
+    articles = []
+    for n, (domain, text) in enumerate(texts.items()):
+        day = DAY + timedelta(days=n)
+        articles.append(sketch(f"paper{n}", text, domain, day))
+        articles.append(sketch(f"scraped{n}", text, "scraper.example", day - timedelta(days=10)))
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    by_id = {g.article_id: g for g in result.groupings}
+    assert sorted(a for a, g in by_id.items() if g.is_group_origin) == [
+        "paper0",
+        "paper1",
+        "paper2",
+    ]
+    for article in articles[::2]:
+        assert by_id[article.article_id].published_at == article.page_date
+    scores = {d.domain: d for d in result.domain_scores}
+    assert scores["scraper.example"].is_aggregator
+    assert not any(scores[domain].is_aggregator for domain in texts)
+    # A syndicator whose texts three papers all carry shares with as many domains as they
+    # do: no collector, its earlier dates stand.
+    carried = [
+        sketch(f"{domain}-{n}", text, domain, DAY + timedelta(days=n, hours=hours))
+        for n, text in enumerate(texts.values())
+        for domain, hours in (("syndicate.example", 0), ("a.example", 2), ("b.example", 3),
+                              ("c.example", 4))
+    ]  # fmt: skip
+    result = group_stories(carried, find_copy_links(carried, SETTINGS), SETTINGS)
+    origins = {g.article_id for g in result.groupings if g.is_group_origin}
+    assert origins == {f"syndicate.example-{n}" for n in range(3)}
+
+
 def test_an_aggregator_never_leads_even_with_no_dates_anywhere():
     wire = [MISSILE_1 * 2, QUAKE * 3]
     articles = [
