@@ -266,20 +266,22 @@ def save_articles(
         }
         for article in articles
     ]
-    rejection_rows = [
-        {
-            "record_id": r.record_id,
-            "url": r.url,
-            "reason": r.reason,
-            "detail": r.detail,
-            "page_kind": r.page_kind,
-            "rejected_at": now,
-        }
-        for r in rejections
-    ]
+    handed_in = len(article_rows), len(rejections)
+    rows = {a.record_id: row for a, row in zip(articles, article_rows, strict=True)}
     with nullcontext(conn) if in_transaction else transaction(conn):
+        articles, cut = _without_cut_updates(conn, articles)
+        rejection_rows = [
+            {
+                "record_id": r.record_id,
+                "url": r.url,
+                "reason": r.reason,
+                "detail": r.detail,
+                "page_kind": r.page_kind,
+                "rejected_at": now,
+            }
+            for r in [*rejections, *cut]
+        ]
         kept, superseded = _holders(conn, articles)
-        rows = {a.record_id: row for a, row in zip(articles, article_rows, strict=True)}
         load_batch(conn, "upsert_article", "articles", [rows[a.record_id] for a in kept])
         load_batch(conn, "upsert_rejection", "rejections", _unique(rejection_rows, "record_id"))
         load_batch(conn, "forget_superseded", "superseded_records",
@@ -290,7 +292,7 @@ def save_articles(
         ])  # fmt: skip
         record_site_lines(conn, [(a.article_id, a.domain, a.title, a.text) for a in kept])
         _forget_moved(conn, kept, now)
-    return len(article_rows), len(rejection_rows)
+    return handed_in
 
 
 def _forget_moved(
@@ -327,6 +329,50 @@ def holds_over(challenger: tuple[bool, datetime], holder: tuple[bool, datetime])
     the one fetched last (a page fetched again with new text). A tie goes to the
     challenger: a record extracted again replaces itself."""
     return challenger >= holder
+
+
+CUT_UPDATE_SHARE = 0.2  # a later version of a page with less than this of its words ...
+CUT_UPDATE_MIN_WORDS = 100  # ... of a stored text at least this long does not replace it
+
+
+def _without_cut_updates(
+    conn: duckdb.DuckDBPyConnection, articles: Sequence[Article]
+) -> tuple[list[Article], list[Rejection]]:
+    """The articles in hand, less the later versions of stored ones that keep under a fifth
+    of their words: a withdrawal notice ("This article has been removed"), a teaser the
+    page now shows behind a wall, an error page served with a 200. Each replaced the text
+    the archive held (the words are still in the WARC file, but no query found them); it
+    is a rejection (``text_cut``) and the stored text stays."""
+    if not articles:
+        return [], []
+    with batch_view(
+        conn, {"article_id": "VARCHAR"}, [{"article_id": a.article_id} for a in articles]
+    ):
+        held = {
+            article_id: (record_id, fetched_at, words)
+            for article_id, record_id, fetched_at, words in conn.execute(
+                query("held_word_counts")
+            ).fetchall()
+        }
+    kept: list[Article] = []
+    cut: list[Rejection] = []
+    for article in articles:
+        record_id, fetched_at, words = held.get(article.article_id, (None, None, 0))
+        if (
+            record_id not in (None, article.record_id)
+            and fetched_at is not None
+            and article.fetched_at > fetched_at
+            and words >= CUT_UPDATE_MIN_WORDS
+            and article.word_count < CUT_UPDATE_SHARE * words
+        ):
+            detail = (
+                f"the page now gives {article.word_count} words of the {words} stored"
+                " (a withdrawal notice, a teaser, an error page?): the stored text is kept"
+            )
+            cut.append(Rejection(article.record_id, article.url, "text_cut", detail))
+        else:
+            kept.append(article)
+    return kept, cut
 
 
 def _holders(

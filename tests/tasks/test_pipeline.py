@@ -516,6 +516,31 @@ def test_a_changed_page_updates_its_article(tmp_path, local_server):
     assert len(texts) == 1 and "short, heated debate" in texts[0][0]
 
 
+def test_a_withdrawal_notice_does_not_replace_the_stored_text(tmp_path, local_server):
+    # A page that later showed "This article has been removed ..." (a teaser, an error
+    # page served with a 200) replaced the article's text: no query found it again.
+    local_server.page("/story", ARTICLE_HTML, headers={"ETag": '"a"'})
+    ctx = local_context(tmp_path)
+    run_all(ctx, Sources(urls=(local_server.url("/story"),)))
+    stored = rows(ctx, "select text, record_id from articles")
+    notice = (
+        "<html lang='en'><head><title>Council passes budget</title></head><body><article>"
+        "<h1>Council passes budget</h1><p>This article has been removed at the request of the "
+        "council while the figures it reported are checked again. We apologise to our readers "
+        "for any inconvenience this may cause.</p></article></body></html>"
+    )
+    local_server.page("/story", notice, headers={"ETag": '"b"'})
+    second = run_all(replace(ctx, run_id=new_run_id()), Sources(urls=(local_server.url("/story"),)))
+    assert second["fetched"].new_records == 1
+    assert rows(ctx, "select text, record_id from articles") == stored
+    ((reason, detail),) = rows(ctx, "select reason, detail from rejections")
+    assert reason == "text_cut" and "gives 30 words of the 208 stored" in detail
+    # the notice's record is done with: the next run extracts nothing again
+    third = run_all(replace(ctx, run_id=new_run_id()), Sources(urls=(local_server.url("/story"),)))
+    assert third["extracted"].extracted == 0
+    # an edit that keeps the article replaces it, as before (test_a_changed_page_...)
+
+
 def test_urls_that_lead_to_one_page_give_one_article(tmp_path, local_server):
     def to_final(h) -> None:
         h.send_response(301)
