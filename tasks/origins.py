@@ -113,6 +113,9 @@ def _first_date(
 
 
 AGGREGATOR_COPY_SHARE = 0.5  # a domain at least half of whose articles copy others' texts
+# ... and at least this many of them: one story a small site carried from another (or that
+# a scraper backdated its copy of) made it an aggregator, its other stories' origins lost
+AGGREGATOR_MIN_COPIES = 2
 
 
 def domain_scores(
@@ -138,7 +141,8 @@ def domain_scores(
             copies_of_others=copies[domain],
             copy_share=round(copies[domain] / total, 4),
             avg_boilerplate=round(boilerplate[domain] / total, 4),
-            is_aggregator=copies[domain] / total >= AGGREGATOR_COPY_SHARE,
+            is_aggregator=copies[domain] / total >= AGGREGATOR_COPY_SHARE
+            and copies[domain] >= AGGREGATOR_MIN_COPIES,
         )
         for domain, total in sorted(totals.items())
     }

@@ -824,7 +824,7 @@ def save_grouping(
     links: Sequence[ArticleLink],
     working_set: Sequence[str],
     lines: StorylineResult,
-    aggregator_share: float,
+    aggregator: tuple[float, int],
     new_term_counts: Mapping[str, int],
     counted_afresh: bool = False,
 ) -> None:
@@ -897,7 +897,11 @@ def save_grouping(
             ],
         )
         conn.execute(query("clear_domain_scores"))
-        conn.execute(query("refresh_domain_scores"), {"aggregator_share": aggregator_share})
+        share, copies = aggregator
+        conn.execute(
+            query("refresh_domain_scores"),
+            {"aggregator_share": share, "aggregator_copies": copies},
+        )
         if counted_afresh:
             conn.execute(query("clear_term_counts"))
         counted = sorted(new_term_counts.items())

@@ -20,7 +20,7 @@ from tasks.dedupe import (
     texts_in,
     verified_copies,
 )
-from tasks.origins import AGGREGATOR_COPY_SHARE
+from tasks.origins import AGGREGATOR_COPY_SHARE, AGGREGATOR_MIN_COPIES
 from tasks.reports import GroupReport
 from tasks.run_context import RunContext
 from tasks.shingle_spill import ShingleSpill
@@ -205,7 +205,14 @@ def _group(db: _StepConnection, settings: DedupeSettings, spill: ShingleSpill) -
     lines = _draw_storylines(result, previous, neighbours, vectors, settings)
     conn = db.conn()
     save_grouping(
-        conn, result, links, working_set, lines, AGGREGATOR_COPY_SHARE, new_counts, afresh
+        conn,
+        result,
+        links,
+        working_set,
+        lines,
+        (AGGREGATOR_COPY_SHARE, AGGREGATOR_MIN_COPIES),
+        new_counts,
+        afresh,
     )
     totals = grouping_totals(conn)
     return GroupReport(

@@ -209,6 +209,25 @@ def test_a_scraper_of_many_sites_that_backdates_its_copies_takes_no_origin():
     assert origins == {f"syndicate.example-{n}" for n in range(3)}
 
 
+def test_one_copy_does_not_make_a_site_an_aggregator():
+    # A paper of two stories, one of which a scraper copied with an earlier date, had a
+    # copy share of 0.5: an aggregator, whose copies never win an origin, so a partner's
+    # later copy of its other story took that origin too.
+    fire, chip = MISSILE_1 * 3, QUAKE * 4
+    articles = [
+        sketch("fire", fire, "paper.example", DAY),
+        sketch("chip", chip, "paper.example", DAY + timedelta(hours=1)),
+        sketch("chip-copy", chip, "partner.example", DAY + timedelta(hours=3)),
+        sketch("own", MISSILE_2 * 2, "partner.example", DAY),
+        sketch("scraped", fire, "scraper.example", DAY - timedelta(days=10)),
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    scores = {d.domain: d for d in result.domain_scores}
+    assert scores["paper.example"].copy_share == 0.5 and not scores["paper.example"].is_aggregator
+    origins = {g.article_id for g in result.groupings if g.is_group_origin}
+    assert "chip" in origins and "chip-copy" not in origins
+
+
 def test_an_aggregator_never_leads_even_with_no_dates_anywhere():
     wire = [MISSILE_1 * 2, QUAKE * 3]
     articles = [
