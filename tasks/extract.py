@@ -294,6 +294,15 @@ class PageFacts:
     headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
     # Its rel=canonical and its og:url both name one site's front page as its own address.
     names_front_page: bool = False
+    # It links the page before it with rel=prev: a later page of a paged article, whose
+    # canonical (page 1, as many CMSs give every page) names another text.
+    continues: bool = False
+
+
+_PREVIOUS_PAGE = etree.XPath(
+    "//link[@href][contains(concat(' ', translate(@rel, 'PREVIOUS', 'previous'), ' '), ' prev ')"
+    " or contains(concat(' ', translate(@rel, 'PREVIOUS', 'previous'), ' '), ' previous ')]"
+)
 
 
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
@@ -340,6 +349,7 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         visible_chars=visible,
         headlines=headlines,
         names_front_page=canonical_front is not None and canonical_front == og_url_front,
+        continues=bool(_PREVIOUS_PAGE(tree)),
     )
 
 
@@ -1337,7 +1347,9 @@ def extract_page(
     return Extraction(
         record_id=record_id,
         url=url,
-        canonical_url=facts.canonical_url,
+        # A later page of a paged article is an article of its own: named by its canonical
+        # (page 1), it was superseded by page 1 or took its place, its text in no article.
+        canonical_url=None if facts.continues else facts.canonical_url,
         title=_short(title, MAX_TITLE_CHARS),
         author=_short(author, MAX_NAME_CHARS),
         page_date=published.at if published else None,

@@ -541,6 +541,33 @@ def test_a_withdrawal_notice_does_not_replace_the_stored_text(tmp_path, local_se
     # an edit that keeps the article replaces it, as before (test_a_changed_page_...)
 
 
+def test_each_page_of_a_paged_article_keeps_its_text(tmp_path, local_server):
+    # Page 2 (rel=prev, its canonical page 1, as many CMSs write it) was folded into page 1:
+    # superseded by it, its paragraphs in no article.
+    first, second = local_server.url("/marathon"), local_server.url("/marathon/2")
+
+    def paged(number: int, links: str) -> str:
+        paragraphs = "".join(
+            f"<p>Part {number}, paragraph {i}: the runners crossed the harbour bridge as the "
+            f"crowd along the quay cheered the leaders on towards the old town.</p>"
+            for i in range(6)
+        )
+        return (
+            f"<html lang='en'><head><title>Marathon record falls</title>"
+            f"<link rel='canonical' href='{first}'>{links}</head><body><article>"
+            f"<h1>Marathon record falls</h1>{paragraphs}</article></body></html>"
+        )
+
+    local_server.page("/marathon", paged(1, f"<link rel='next' href='{second}'>"))
+    local_server.page("/marathon/2", paged(2, f"<link rel='prev' href='{first}'>"))
+    ctx = local_context(tmp_path)
+    run_all(ctx, Sources(urls=(first, second)))
+    stored = dict(rows(ctx, "select url, text from articles"))
+    assert set(stored) == {first, second}
+    assert "Part 1, paragraph 5" in stored[first] and "Part 2, paragraph 5" in stored[second]
+    assert rows(ctx, "select count(*) from superseded_records") == [(0,)]
+
+
 def test_urls_that_lead_to_one_page_give_one_article(tmp_path, local_server):
     def to_final(h) -> None:
         h.send_response(301)
