@@ -8,8 +8,10 @@ the worker go to that server instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -78,10 +80,21 @@ def _prefect(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("prefect")), *args]
 
 
-def wait_healthy(api_url: str, timeout_s: float = 120.0) -> None:
-    """Wait until the API answers its health check."""
+def wait_healthy(
+    api_url: str,
+    timeout_s: float = 120.0,
+    server: subprocess.Popen[bytes] | None = None,
+    log_dir: Path | None = None,
+) -> None:
+    """Wait until the API answers its health check, or the ``server`` started for it exits
+    (it was waited on for 120 s, then said to be slow)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            raise StorageError(
+                f"the Prefect server exited with {server.returncode} as it started;"
+                f" see {log_dir or 'its log'}"
+            )
         try:
             if httpx.get(f"{api_url}/health", timeout=2.0).status_code == 200:
                 return
@@ -89,6 +102,57 @@ def wait_healthy(api_url: str, timeout_s: float = 120.0) -> None:
             pass
         time.sleep(0.5)
     raise StorageError(f"the Prefect API at {api_url} did not answer within {timeout_s:.0f}s")
+
+
+def check_port_free(port: int) -> None:
+    """Refuse a port something already listens on, before anything starts: a second
+    `wirehouse server` on a running one's port found that server healthy, deployed to it
+    (its crawls repointed at other sources) and then failed; another program's port was
+    waited on for 120 s."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as the server binds it: a port a stopped server left in TIME_WAIT is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise InputError(
+                f"port {port} is in use: to deploy to a Prefect server already there, give"
+                f" --api-url http://127.0.0.1:{port}/api; else choose another --port",
+                reason="bad_port",
+            ) from None
+
+
+# What a run that was under way when its server or worker stopped is left in: Running (or
+# Pending, Cancelling) for ever, its deployment's one concurrency slot held, so that every
+# later crawl was cancelled ("Deployment concurrency limit reached").
+_UNDER_WAY = ["RUNNING", "PENDING", "CANCELLING"]
+
+
+def end_orphaned_runs(api_url: str, message: str) -> int:
+    """Mark the work pool's runs still under way Crashed, with ``message``; returns how
+    many. Called where no worker of the pool can be running them: as a server this command
+    started comes up, and once its workers have stopped."""
+    found = httpx.post(
+        f"{api_url}/flow_runs/filter",
+        json={
+            "flow_runs": {"state": {"type": {"any_": _UNDER_WAY}}},
+            "work_pools": {"name": {"any_": [POOL]}},
+        },
+        timeout=30.0,
+    )
+    found.raise_for_status()
+    ended = 0
+    for run in found.json():
+        answer = httpx.post(
+            f"{api_url}/flow_runs/{run['id']}/set_state",
+            json={
+                "state": {"type": "CRASHED", "name": "Crashed", "message": message},
+                "force": True,
+            },
+            timeout=30.0,
+        )
+        ended += answer.status_code < 300
+    return ended
 
 
 def _start(args: Sequence[str], plan: ServerPlan, log_name: str) -> subprocess.Popen[bytes]:
@@ -138,17 +202,25 @@ def serve(plan: ServerPlan, workers: int = 1, out: object = sys.stdout) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
+        server = None
         if plan.start_server:
+            check_port_free(plan.port)
             say(f"starting a Prefect server on 127.0.0.1:{plan.port} (logs in {plan.log_dir}) ...")
             names.append("server")
-            started.append(
-                _start(
-                    _prefect("server", "start", "--host", "127.0.0.1", "--port", str(plan.port)),
-                    plan,
-                    "server.log",
-                )
+            server = _start(
+                _prefect("server", "start", "--host", "127.0.0.1", "--port", str(plan.port)),
+                plan,
+                "server.log",
             )
-        wait_healthy(plan.api_url)
+            started.append(server)
+        wait_healthy(plan.api_url, server=server, log_dir=plan.log_dir)
+        if server is not None:
+            # This server's own database: no worker runs what it lists as under way.
+            orphaned = end_orphaned_runs(
+                plan.api_url, "its worker or server stopped while it ran (wirehouse server)"
+            )
+            if orphaned:
+                say(f"{orphaned} run(s) left under way when the server last stopped: Crashed")
         say(f"creating the work pool '{POOL}' and deploying prefect.yaml ...")
         _run(
             _prefect("work-pool", "create", POOL, "--type", "process", "--overwrite"),
@@ -174,7 +246,14 @@ def serve(plan: ServerPlan, workers: int = 1, out: object = sys.stdout) -> int:
         say("stopping ...")
         return 0
     finally:
-        for process in reversed(started):
+        # The workers first (each stops its runs), then what they left under way is ended
+        # while the server still answers, then the server.
+        for process in reversed(started[1:] if server is not None else started):
+            _stop(process)
+        if server is not None and server.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                end_orphaned_runs(plan.api_url, "stopped with wirehouse server (Ctrl-C)")
+        for process in started:
             _stop(process)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -133,10 +133,14 @@ def _answer(response: httpx.Response, attempts_left: int) -> dict[str, Any] | No
     return None
 
 
-def _create_flow_run(api: str, deployment_id: str, attempts: int = 5) -> dict[str, Any]:
+def _create_flow_run(
+    api: str, deployment_id: str, attempts: int = 5, state: dict[str, str] | None = None
+) -> dict[str, Any]:
     for left in reversed(range(attempts)):
         response = httpx.post(
-            f"{api}/deployments/{deployment_id}/create_flow_run", json={}, timeout=30
+            f"{api}/deployments/{deployment_id}/create_flow_run",
+            json={"state": state} if state else {},
+            timeout=30,
         )
         found = _answer(response, left)
         if found is not None:
@@ -204,6 +208,68 @@ def _stop_server(server: subprocess.Popen[str]) -> None:
     finally:
         if server.stdout:
             server.stdout.close()
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(tmp_path):
+    from flows.server import check_port_free
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(InputError, match=f"port {port} is in use: .* --api-url"):
+            check_port_free(port)
+    check_port_free(port)  # closed, even in TIME_WAIT: free for a server that binds it
+
+
+def test_a_server_that_exits_as_it_starts_is_not_waited_on(tmp_path):
+    # another program's port: Prefect exited at once, and the API was waited on for 120 s
+    from flows.server import wait_healthy
+    from wirehouse.errors import StorageError
+
+    dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+    dead.wait()
+    started = time.monotonic()
+    with pytest.raises(StorageError, match="exited with 1 as it started"):
+        wait_healthy(f"http://127.0.0.1:{free_port()}/api", timeout_s=60, server=dead)  # type: ignore[arg-type]
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.slow
+def test_a_run_left_under_way_ends_crashed_and_a_second_server_is_refused(tmp_path):
+    # A run under way when the server or worker stopped (Ctrl-C, kill -9) stayed Running for
+    # ever, holding its deployment's one slot: every later crawl was cancelled. A second
+    # `wirehouse server` on the same port deployed its sources to the first, then failed.
+    port = free_port()
+    home = tmp_path / "prefect-home"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'db = "news.duckdb"\nfeeds = ["{FEED}"]\n')
+    api = f"http://127.0.0.1:{port}/api"
+    server = _start_server(port, sources, home)
+    try:
+        _wait_ready(server)
+        other = tmp_path / "other.toml"
+        other.write_text(f'db = "other.duckdb"\nfeeds = ["{FEED}"]\n')
+        second = _start_server(port, other, tmp_path / "other-home")
+        said, _ = second.communicate(timeout=120)
+        assert second.returncode == 2 and f"port {port} is in use" in said
+        deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
+        crawl = next(d for d in deployments if d["name"] == "hourly-crawl")
+        assert crawl["parameters"] == {"config": str(sources)}  # not repointed
+        running = {"type": "RUNNING", "name": "Running"}
+        run = _create_flow_run(api, crawl["id"], state=running)
+    finally:
+        for pid in processes_with(str(home)):  # the machine lost: nothing stops cleanly
+            os.kill(pid, signal.SIGKILL)
+        server.wait(30)
+    server = _start_server(port, sources, home)
+    try:
+        said = "".join(_wait_ready(server))
+        assert "1 run(s) left under way when the server last stopped: Crashed" in said
+        assert _api_get(f"{api}/flow_runs/{run['id']}")["state"]["type"] == "CRASHED"
+    finally:
+        _stop_server(server)
+    assert server.returncode == 0
 
 
 @pytest.mark.slow
