@@ -52,7 +52,11 @@ class RunContext:
     @classmethod
     def for_archive(cls, db_path: str) -> RunContext:
         """A new run on an existing archive, with the environment's settings (for the flows
-        that work on what is archived: re-extraction, maintenance)."""
+        that work on what is archived: re-extraction, maintenance). An archive that is not
+        there is an InputError: a mistyped ``db`` made a new, empty archive there, and the
+        run reported success."""
+        if not is_lake(db_path) and not (db_path and Path(db_path).is_file()):
+            raise InputError(f"no archive at {db_path!r}: give the db of an existing archive")
         settings = Settings.from_env()
         return cls(
             db_path=db_path,

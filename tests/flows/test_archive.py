@@ -180,6 +180,19 @@ def test_crawl_reextract_and_maintenance_flows(tmp_path, example_hosts):
     assert f"| articles regrouped | {figures.articles} |" in str(report.data)
 
 
+def test_maintenance_or_reextraction_of_a_missing_archive_fails_and_makes_none(tmp_path):
+    # a mistyped db made a new, empty archive there and the run was Completed
+    from flows.maintenance import maintenance_flow
+    from flows.reextract import reextract_flow
+
+    missing = tmp_path / "typo" / "news.duckdb"
+    for flow in (maintenance_flow, reextract_flow):
+        for db in (str(missing), ""):
+            state = flow(db=db, return_state=True)
+            assert state.is_failed() and f"no archive at {db!r}" in (state.message or "")
+    assert not (tmp_path / "typo").exists()
+
+
 def test_a_bad_crawl_configuration_fails_with_a_clear_state(tmp_path):
     from flows.crawl import crawl_flow
 
