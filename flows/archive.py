@@ -160,18 +160,30 @@ def archive_run(
     return final_state(summary)
 
 
+class RunFailed(Exception):
+    """What a run that ended Failed returns: Prefect raises a failed state's data as its
+    exception where the run is read (a worker's engine, a caller's ``state.result()``),
+    and a summary given as that data was a TypeError with a traceback in every failed
+    run's log. The run's own result (its summary) rides on it as ``result``."""
+
+    def __init__(self, message: str, result: object) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 def final_state(summary: RunSummary) -> State[RunSummary]:
     """A run's end as the dashboard should show it: Completed when nothing failed;
     "Completed with failures" (still a completed run) when some URLs failed; Failed, with
     the reasons, when most of them did or nothing could be archived. Each carries the
-    summary as its result."""
+    summary as its result (a failed one on a ``RunFailed``)."""
     failed = summary.failed
     tried = summary.answered + failed
     reasons = ", ".join(
         f"{k}: {v}" for k, v in sorted(summary.failures.items(), key=lambda kv: -kv[1])
     )
     if failed and (failed * 2 > tried or not summary.answered):
-        return Failed(message=f"{failed} of {tried} failed ({reasons})", data=summary)
+        message = f"{failed} of {tried} failed ({reasons})"
+        return Failed(message=message, data=RunFailed(message, summary))
     if failed:
         return Completed(
             message=f"{failed} of {tried} failed ({reasons})",

@@ -460,7 +460,7 @@ def _archive(ctx: RunContext, sources: Sources, use_prefect: bool | None) -> Run
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
     _quiet_prefect_defaults()
-    from flows.archive import archive_flow
+    from flows.archive import RunFailed, archive_flow
 
     state = archive_flow(
         db=ctx.db_path,
@@ -478,7 +478,8 @@ def _archive(ctx: RunContext, sources: Sources, use_prefect: bool | None) -> Run
         return_state=True,
     )
     # A run with failures may end Failed and still have its summary: the exit code says so.
-    result = state.result(raise_on_failure=False)
+    found = state.result(raise_on_failure=False)
+    result: object = found.result if isinstance(found, RunFailed) else found
     if isinstance(result, BaseException):
         raise result
     if not isinstance(result, RunSummary):

@@ -20,7 +20,7 @@ from prefect.deployments import run_deployment
 from prefect.states import Completed, Failed
 
 from flows import task_runs
-from flows.archive import archive_run
+from flows.archive import RunFailed, archive_run
 from tasks.reports import GroupReport
 from tasks.run_context import RunContext, Sources, new_run_id
 from tasks.steps import group
@@ -125,7 +125,8 @@ def fan_out(config: str, settings: CrawlConfig) -> State[Any]:
     failed = {shard: state for shard, state in outcome.items() if state != "COMPLETED"}
     if failed:
         listed = ", ".join(f"{shard} {state.lower()}" for shard, state in failed.items())
-        return Failed(message=f"shard runs not completed: {listed}", data=grouped)
+        message = f"shard runs not completed: {listed}"
+        return Failed(message=message, data=RunFailed(message, grouped))
     return Completed(
         message=f"{len(shards)} shards; {grouped.new_stories} new stories", data=grouped
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.archive import archive_flow
+from flows.archive import RunFailed, archive_flow
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
@@ -116,7 +116,9 @@ def test_private_addresses_are_refused_without_the_flag(tmp_path, example_hosts)
     state = archive_flow(db=db, urls=[url], resolve=example_hosts, return_state=True)
     assert state.is_failed()  # nothing could be archived: the dashboard must not stay green
     assert "1 of 1 failed (private_address: 1)" in (state.message or "")
-    summary = state.result(raise_on_failure=False)
+    failed = state.result(raise_on_failure=False)  # the failed run's summary rides on it
+    assert isinstance(failed, RunFailed) and str(failed) == state.message
+    summary = failed.result
     assert summary.failures == {"private_address": 1}
     assert summary.new_articles == 0
 
