@@ -1,7 +1,8 @@
 """Copy groups and their origins: copies joined into groups, and in each group the origin
 picked by evidence (no republish date, no canonical elsewhere, the wire agency's own page
-or a copy crediting it, the earliest date, not a hub or an aggregator, the cleaner page,
-the longer text); and per domain, how much of its output copies others'."""
+or a copy crediting it, not a collector of many sites' texts, the earliest date, not a hub
+or an aggregator, the cleaner page, the longer text); and per domain, how much of its
+output copies others'."""
 
 from __future__ import annotations
 
