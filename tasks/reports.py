@@ -15,6 +15,9 @@ class DiscoveryReport:
     urls: list[str]
     problems: int
     unindexed_files: int = 0  # archive files no row points at (a killed run's)
+    # The problems by reason: a run's summary and state said only "discovery: 1" where a
+    # feed's host answered its robots.txt with a 500 (the cause was in a table artifact).
+    reasons: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,9 @@ def summarize(
 ) -> RunSummary:
     """What a run did, from its steps' reports (failures by reason, WARC problems prefixed)."""
     failures = dict(fetched.failures)
-    if found.problems:
+    for reason, count in found.reasons.items():
+        failures[f"discovery:{reason}"] = count
+    if found.problems and not found.reasons:
         failures["discovery"] = found.problems
     if ingested:
         for reason, count in ingested.skipped.items():

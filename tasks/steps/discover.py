@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
@@ -78,7 +79,10 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
             ctx.archive_dir,
         )
     progress.count("discovered", len(urls))
-    return DiscoveryReport(urls=urls, problems=len(problems), unindexed_files=len(unindexed))
+    reasons = dict(sorted(Counter(problem.reason for problem in problems).items()))
+    return DiscoveryReport(
+        urls=urls, problems=len(problems), unindexed_files=len(unindexed), reasons=reasons
+    )
 
 
 def _within_budget(

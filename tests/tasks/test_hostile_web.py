@@ -375,7 +375,8 @@ def test_a_bomb_costs_its_page_only(local_server, tmp_path, bomb):
         ),
     )
     assert summary.new_articles == 1
-    assert summary.failures == {"too_large": 1, "discovery": 1}
+    # the feed's own reason, not "discovery" alone
+    assert summary.failures == {"too_large": 1, "discovery:too_large": 1}
     assert rows(ctx, "select reason from discovery_problems") == [("too_large",)]
 
 
@@ -1320,14 +1321,15 @@ def test_a_run_indexes_the_file_of_a_run_stopped_before_its_first_commit(local_s
         stopped.close()
     summary = sequence.archive(ctx, Sources(urls=(local_server.url("/given"),)))
     assert summary.new_articles == 2  # the given page, and the stopped run's
-    assert summary.failures == {"discovery": 1}
+    assert summary.failures == {"discovery:unindexed_archive_file": 1}
     ((source, detail),) = rows(ctx, "select source, detail from discovery_problems")
     assert "other0" in source and "shared with another archive" in detail
     assert rows(ctx, "select url from articles where url like 'http://x.example/%'") == [
         (f"http://x.example/{stopped_id}",)
     ]
     again = sequence.archive(replace(ctx, run_id=new_run_id()), Sources())
-    assert again.new_articles == 0 and again.failures == {"discovery": 1}
+    assert again.new_articles == 0
+    assert again.failures == {"discovery:unindexed_archive_file": 1}
 
 
 def test_a_killed_runs_file_of_pages_recorded_since_is_reported_until_read_through(
@@ -1350,7 +1352,7 @@ def test_a_killed_runs_file_of_pages_recorded_since_is_reported_until_read_throu
     stopped.close()
     sources = Sources(urls=(local_server.url("/0"),))
     summary = sequence.archive(replace(ctx, run_id=new_run_id()), sources)
-    assert summary.failures == {"discovery": 1}  # the unindexed file
+    assert summary.failures == {"discovery:unindexed_archive_file": 1}
     indexed = ingest_unrecorded(replace(ctx, run_id=new_run_id()))
     assert (indexed.files, indexed.recovered) == (1, 0)
     summary = sequence.archive(replace(ctx, run_id=new_run_id()), sources)
