@@ -1036,7 +1036,7 @@ def _readable_text(
     # A card's headline over its teaser, not a related block under the story: the archive
     # may know their titles.
     inner_links = tuple(line for before, line in teasers if 0 < before - shift < lines)
-    return without_repeats(without_placeholders(text)), inner_links
+    return without_repeated_passages(without_repeats(without_placeholders(text))), inner_links
 
 
 # libxml2 stops reading a document at its first </html>. A template that closes the document
@@ -1149,6 +1149,52 @@ def without_repeats(text: str) -> str:
             seen.add(flat)
         kept.append(line)
     return "\n".join(kept)
+
+
+# A passage of this many lines and words of prose (code aside: a documentation page shows
+# the same snippet under each of its tabs) that the text says again, in the same order.
+PASSAGE_LINES = 3
+PASSAGE_WORDS = 60
+_CODE_LINE = re.compile(r"[{};,(=\[]$|^(?:\*|//|#|<|\$ )|\w\(.*\)|=>|==|:=")
+
+
+def without_repeated_passages(text: str) -> str:
+    """The text with a passage it says a second time, line for line, kept where it first
+    stands: a page that holds its article twice (a copy for small screens beside the
+    other, both in the markup), a menu repeated in each of a page's drawers, a thread's
+    first post shown again above each page of replies. (On the WCXB development split,
+    3 articles of 793 are up by 0.18 to 0.31 word F1, none down; forum threads up more
+    often than down.)"""
+    lines = text.split("\n")
+    flat = [" ".join(line.split()) for line in lines]
+    first: dict[str, int] = {}
+    for index, line in enumerate(flat):
+        if line:
+            first.setdefault(line, index)
+    dropped: set[int] = set()
+    index = 0
+    while index < len(flat):
+        earlier = first.get(flat[index]) if flat[index] else None
+        if earlier is None or earlier >= index:
+            index += 1
+            continue
+        length = 0  # the same lines in the same order, the second copy after the first
+        while (
+            index + length < len(flat)
+            and earlier + length < index
+            and flat[index + length] == flat[earlier + length]
+        ):
+            length += 1
+        passage = [line for line in flat[index : index + length] if line]
+        prose_words = sum(len(line.split()) for line in passage if not _CODE_LINE.search(line))
+        if len(passage) >= PASSAGE_LINES and prose_words >= PASSAGE_WORDS:
+            dropped.update(range(index, index + length))
+        # past the whole run either way: what starts inside it is a part of it (and each line
+        # is compared once: a page of a long snippet twice is not read over and over)
+        index += max(1, length)
+    if not dropped:
+        return text
+    return "\n".join(line for index, line in enumerate(lines) if index not in dropped)
 
 
 def _is_placeholder(line: str) -> bool:

@@ -31,6 +31,7 @@ from tasks.extract import (
     undouble_utf8,
     wire_marker,
     without_placeholders,
+    without_repeated_passages,
     without_repeats,
     without_tagline,
 )
@@ -1435,6 +1436,24 @@ def test_a_sentence_said_again_and_again_is_said_once():
     assert without_repeats("- Pros\na\n- Pros\nb\n- Pros") == "- Pros\na\n- Pros\nb\n- Pros"
     item = f"- {act}"
     assert without_repeats(f"{item}\na\n{item}\nb\n{item}") == f"{item}\na\n{item}\nb\n{item}"
+
+
+def test_a_passage_the_page_shows_twice_is_stored_once():
+    # A page holding its article twice (a copy for small screens beside the other, both in
+    # the markup) stored it twice: twice the words, half the word-level precision
+    story = [
+        f"{_PROSE[0]} Paragraph {word} says what the harbour plan costs and who pays for it."
+        for word in ("one", "two", "three", "four", "five")
+    ]
+    got = _article_of([*story, "Filed under: Harbour", *story])
+    assert isinstance(got, Extraction)
+    assert got.text.splitlines() == [*story, "Filed under: Harbour"]
+    # Short or few lines said again are the text's own (a refrain, a question asked twice),
+    # and so is code shown under each of a page's tabs
+    assert without_repeated_passages("\n".join([*story[:2], "x", *story[:2]])).count("\n") == 4
+    snippet = [f"client.send(to={n}, body=message);" for n in range(40)]
+    code_twice = "\n".join([*snippet, "In Python:", *snippet])
+    assert without_repeated_passages(code_twice) == code_twice
 
 
 def test_a_template_s_unfilled_placeholders_are_taken_out_of_the_text():
