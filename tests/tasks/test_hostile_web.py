@@ -1461,3 +1461,32 @@ def test_a_machine_that_cannot_start_worker_processes_still_extracts(
     with duckdb.connect(ctx.db_path) as conn:
         conn.execute("delete from articles")
     assert extract_pending(ctx).extracted == 3
+
+
+def test_a_host_asking_for_a_pause_between_requests_holds_no_other_host_back(
+    local_server, tmp_path
+):
+    # A site whose robots.txt asked for a second between requests, listed first with many
+    # pages, had every place for a body in hand taken by its pages waiting for their turn:
+    # the other hosts' pages waited until its queue was nearly done (25 s of a 60-page run).
+    def robots(h: BaseHTTPRequestHandler) -> None:
+        slow = h.headers.get("Host", "").startswith("a-slow.")
+        rules = b"User-agent: *\nCrawl-delay: 0.5\n" if slow else b"User-agent: *\nAllow: /\n"
+        raw_response(200, {"Content-Type": "text/plain"}, rules)(h)
+
+    local_server.routes["/robots.txt"] = robots
+    for n in range(8):
+        local_server.page(f"/story/{n}", article(f"Story {n}"))
+    port = local_server.port
+    ctx = replace(
+        context(tmp_path, max_concurrency=2, per_host_concurrency=1),
+        resolve=(("a-slow.example", f"127.0.0.1:{port}"), ("b-fast.example", f"127.0.0.1:{port}")),
+    )
+    slow = [f"http://a-slow.example:{port}/story/{n}" for n in range(8)]
+    fast = [f"http://b-fast.example:{port}/story/{n}" for n in range(3)]
+    report = fetch_and_archive(ctx, [*slow, *fast], workers=1)
+    assert report.failures == {} and report.fetched == 11
+    order = [host.split(":")[0] for path, host, _ in local_server.requests if path != "/robots.txt"]
+    # the fast host's pages went out while the slow one waited for its second turn
+    assert order.index("a-slow.example") < 2
+    assert max(i for i, host in enumerate(order) if host == "b-fast.example") < 4, order
