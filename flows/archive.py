@@ -190,7 +190,9 @@ def final_state(summary: RunSummary) -> State[RunSummary]:
             name="Completed with failures",
             data=summary,
         )
-    return Completed(message=f"{summary.new_articles} new articles", data=summary)
+    left = sum(summary.deferred.values())
+    later = f"; {left} left for the next run (crawl delay)" if left else ""
+    return Completed(message=f"{summary.new_articles} new articles{later}", data=summary)
 
 
 def _publish(

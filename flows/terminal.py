@@ -93,6 +93,15 @@ def format_summary(summary: RunSummary, db: str = "", archive_dir: str = "") -> 
     width = max((len(reason) for reason, _ in top), default=0)
     for reason, example in top:
         lines.append(f"    {reason.ljust(width)}  e.g. {shown(_cut(example, 200))}")
+    if summary.deferred:
+        hosts = sorted(summary.deferred.items(), key=lambda kv: (-kv[1], kv[0]))
+        named = ", ".join(f"{shown(_cut(host, 100))} {n}" for host, n in hosts[:3])
+        lines.append(
+            f"  deferred      {sum(summary.deferred.values())} ({named}"
+            f"{', ...' if len(hosts) > 3 else ''}; left for the next run: robots.txt asks "
+            "for a pause between requests, and the time a run gives a host is spent, "
+            "WIREHOUSE_CRAWL_DELAY_BUDGET_S)"
+        )
     lines += [
         "the archive now:",
         f"  articles      {summary.articles}",
@@ -263,7 +272,7 @@ def progress_line(snap: Snapshot, now: float) -> str:
     """One line of a run's progress: its step, pages fetched of those found, the rate and
     what is left, what became articles, what failed, and the time so far."""
     counts = snap.counts
-    done = counts.get("fetched", 0) + counts.get("unchanged", 0) + counts.get("failed", 0)
+    done = sum(counts.get(what, 0) for what in ("fetched", "unchanged", "failed", "deferred"))
     parts = [f"{snap.step or 'starting'}"]
     if snap.total:
         parts.append(f"{done}/{snap.total} URLs")
@@ -281,6 +290,8 @@ def progress_line(snap: Snapshot, now: float) -> str:
         parts.append(f"{counts['unchanged']} unchanged")
     if counts.get("failed"):
         parts.append(f"{counts['failed']} failed")
+    if counts.get("deferred"):
+        parts.append(f"{counts['deferred']} left for the next run")
     parts.append(f"{now - snap.started:.0f}s")
     return " · ".join(parts)
 

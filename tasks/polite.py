@@ -101,6 +101,7 @@ class _HostState:
     slots: asyncio.Semaphore  # requests in flight to the host, retries and waits included
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # serialises spaced requests
     next_at: float = 0.0  # monotonic time before which no request may start
+    first_turn_at: float | None = None  # monotonic time of the run's first request to it
     failures: int = 0  # consecutive failures
     paused: str | None = None  # why the host is paused for the rest of the run
 
@@ -122,6 +123,10 @@ class _DomainState:
 # subdomains held a run 4 minutes, a sitemap of them would have for days. A domain with a
 # host that answers is never paused as a whole: its dead hosts are, one by one.
 DOMAIN_FAILING_HOSTS = 3
+
+
+# A URL left for the next run: its host's crawl delay used the time a run gives it.
+CRAWL_DELAY_BUDGET = "crawl_delay_budget"
 
 
 class PoliteFetcher:
@@ -252,14 +257,24 @@ class PoliteFetcher:
         ceiling = min(self._settings.backoff_max_s, self._settings.backoff_base_s * 2**retry)
         return self._rng.uniform(0, ceiling)
 
-    async def _wait_turn(self, state: _HostState, delay: float) -> None:
-        """Start no request before the host's next slot; with a crawl delay, space them."""
+    async def _wait_turn(self, state: _HostState, delay: float, budgeted: bool = True) -> bool:
+        """Start no request before the host's next slot; with a crawl delay, space them.
+        False, at once, where the next slot is past the time a run gives the host
+        (``crawl_delay_budget_s``) and the URL is ``budgeted``: the page waits for the next
+        run."""
         async with state.lock:
-            wait = state.next_at - time.monotonic()
+            now = time.monotonic()
+            if state.first_turn_at is None:
+                state.first_turn_at = now
+            budget = self._settings.crawl_delay_budget_s
+            if budgeted and delay > 0 and state.next_at - state.first_turn_at > budget:
+                return False
+            wait = state.next_at - now
             if wait > 0:
                 await self._sleep(wait)
             if delay > 0:
                 state.next_at = time.monotonic() + delay
+        return True
 
     def _refusal(self, url: str, reason: str, detail: str) -> FetchAttempt:
         return FetchAttempt(url=url, fetched_at=datetime.now(UTC), error=reason, detail=detail)
@@ -271,8 +286,12 @@ class PoliteFetcher:
         validators: Validators | None = None,
         *,
         obey_robots: bool | None = None,
+        budgeted: bool = True,
     ) -> tuple[Page | None, list[FetchAttempt]]:
-        """Fetch one URL politely: (the page if one came, every attempt made or refused)."""
+        """Fetch one URL politely: (the page if one came, every attempt made or refused).
+        A ``budgeted`` URL of a host whose crawl delay has used the time a run gives it is
+        refused as ``CRAWL_DELAY_BUDGET``, asking nothing of the server (the caller's own
+        URLs are not budgeted)."""
         state, domain = self._host(url), self._domain(url)
         if paused := self._paused(state, domain):
             return None, [self._refusal(url, "host_paused", paused)]
@@ -286,7 +305,15 @@ class PoliteFetcher:
         attempts: list[FetchAttempt] = []
         for retry in range(self._settings.max_retries + 1):
             async with state.slots:
-                await self._wait_turn(state, delay)
+                if not await self._wait_turn(state, delay, budgeted):
+                    host = urlsplit(url).hostname or ""
+                    detail = (
+                        f"{host}'s robots.txt asks for {delay:g}s between requests, and the "
+                        f"{self._settings.crawl_delay_budget_s:g}s a run gives it are spent "
+                        "(WIREHOUSE_CRAWL_DELAY_BUDGET_S): left for the next run"
+                    )
+                    attempts.append(self._refusal(url, CRAWL_DELAY_BUDGET, detail))
+                    return None, attempts
                 # another request to this host (or its domain) gave up on it meanwhile
                 if paused := self._paused(state, domain):
                     attempts.append(self._refusal(url, "host_paused", paused))

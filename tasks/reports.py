@@ -18,6 +18,8 @@ class DiscoveryReport:
     # The problems by reason: a run's summary and state said only "discovery: 1" where a
     # feed's host answered its robots.txt with a 500 (the cause was in a table artifact).
     reasons: dict[str, int] = field(default_factory=dict)
+    # The URLs given on the command line or in a file: all fetched, whatever a host's budget.
+    given: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,8 @@ class FetchReport:
     commits: int = 0  # chunks committed
     new_articles: int = 0  # articles the pages fetched became (extracted as they came)
     rejected: dict[str, int] = field(default_factory=dict)  # pages that are no article
+    # URLs left for the next run, by host: its crawl delay used the time a run gives it
+    deferred: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,4 +147,5 @@ def summarize(
         copies_found=grouped.copies,
         stories=grouped.stories,
         articles=grouped.articles,
+        deferred=dict(fetched.deferred),
     )

@@ -90,7 +90,9 @@ def archive(
         found = run_step("discover", discover.discover, ctx, sources)
         after_step("discover", found)
         progress.step("fetch", total=len(found.urls))
-        fetched = run_step("fetch-and-extract", fetch.fetch_and_extract, ctx, found.urls)
+        fetched = run_step(
+            "fetch-and-extract", fetch.fetch_and_extract, ctx, found.urls, found.given
+        )
         after_step("fetch-and-extract", fetched)
         progress.step("ingest")
         ingested = (

@@ -239,6 +239,9 @@ class RunSummary:
     copies_found: int = 0  # articles that are copies of another's text
     stories: int = 0
     articles: int = 0
+    # URLs left for the next run, by host: its robots.txt asks for a pause between requests,
+    # and they would not fit in the time a run gives it (not failures: nothing was asked)
+    deferred: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:

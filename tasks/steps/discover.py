@@ -80,8 +80,13 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
         )
     progress.count("discovered", len(urls))
     reasons = dict(sorted(Counter(problem.reason for problem in problems).items()))
+    given = frozenset(link.url for link in links if link.source in _GIVEN)
     return DiscoveryReport(
-        urls=urls, problems=len(problems), unindexed_files=len(unindexed), reasons=reasons
+        urls=urls,
+        problems=len(problems),
+        unindexed_files=len(unindexed),
+        reasons=reasons,
+        given=given & set(urls),
     )
 
 
@@ -203,8 +208,12 @@ async def _read_listings(
         async def read(url: str) -> bytes | None:
             # robots.txt itself is never subject to robots rules
             is_robots = urlsplit(url).path.endswith("/robots.txt")
+            # (listings are few, and what a run fetches: a host's time budget is its pages')
             page, tried = await polite.get(
-                url, ANY_TYPE if is_robots else FEED_TYPES, obey_robots=False if is_robots else None
+                url,
+                ANY_TYPE if is_robots else FEED_TYPES,
+                obey_robots=False if is_robots else None,
+                budgeted=False,
             )
             attempts.extend(tried)
             if page is not None:

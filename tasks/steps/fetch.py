@@ -9,7 +9,7 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 from tasks import progress
 from tasks.chunked_load import ChunkedLoad
 from tasks.fetch import Fetcher, make_client
-from tasks.polite import PoliteFetcher
+from tasks.polite import CRAWL_DELAY_BUDGET, PoliteFetcher
 from tasks.raw_archive import WarcArchive, record_id_for
 from tasks.reports import FetchReport
 from tasks.run_context import RunContext
 from tasks.steps.extract import PARALLEL_FROM, extract_body, hard_limit_s, lost_page
 from tasks.store import (
     known_record_ids,
+    last_fetched,
     latest_validators,
     resumable_urls,
     robots_answers,
@@ -41,13 +42,20 @@ from wirehouse.records import (
 logger = logging.getLogger("wirehouse.fetch")
 
 
-def fetch_and_extract(ctx: RunContext, urls: Sequence[str]) -> FetchReport:
+def fetch_and_extract(
+    ctx: RunContext, urls: Sequence[str], given: Collection[str] = ()
+) -> FetchReport:
     """The fetch step as a run takes it: each new page extracted as it arrives."""
-    return fetch_and_archive(ctx, urls, extract=True)
+    return fetch_and_archive(ctx, urls, extract=True, given=given)
 
 
 def fetch_and_archive(
-    ctx: RunContext, urls: Sequence[str], workers: int | None = None, *, extract: bool = False
+    ctx: RunContext,
+    urls: Sequence[str],
+    workers: int | None = None,
+    *,
+    extract: bool = False,
+    given: Collection[str] = (),
 ) -> FetchReport:
     """Fetch the URLs politely, keep every new body in the WARC archive, record every attempt.
 
@@ -57,7 +65,11 @@ def fetch_and_archive(
     fetched (within ``resume_window_s``) are not fetched again. With ``extract``, each new
     page is extracted as it arrives, from the body in hand: by ``workers`` processes
     (default one per core) fed through a bounded queue, or here when the run is too small
-    to be worth starting them; without, new pages wait for the extract step."""
+    to be worth starting them; without, new pages wait for the extract step.
+
+    A host's pages go out never fetched first, then the longest unvisited: where its crawl
+    delay uses the time a run gives it, the pages left are those the next run takes first
+    (``given`` URLs, the user's own, are all fetched)."""
     if not urls:
         return FetchReport(0, 0, 0, 0, 0, {})
     since = datetime.now(UTC) - timedelta(seconds=ctx.settings.archive.resume_window_s)
@@ -66,7 +78,9 @@ def fetch_and_archive(
         validators = latest_validators(conn, list(urls))
         robots = robots_answers(conn, ctx.run_id)
         done = resumable_urls(conn, ctx.run_id, since)
+        visited = last_fetched(conn, list(urls))
     todo = [url for url in dict.fromkeys(urls) if url not in done]
+    todo.sort(key=lambda url: _visit_order(visited.get(url)))
     if len(todo) < len(set(urls)):
         logger.info(
             "%d URLs were fetched by an interrupted run already: not fetched again",
@@ -76,13 +90,33 @@ def fetch_and_archive(
         load = ChunkedLoad(ctx, archive)
         outcome = asyncio.run(
             _fetch(
-                ctx, todo, known, superseded, validators, robots, archive, load, workers, extract
+                ctx,
+                todo,
+                known,
+                superseded,
+                validators,
+                robots,
+                archive,
+                load,
+                workers,
+                extract,
+                frozenset(given),
             )
         )
         load.commit()
+    if outcome.deferred:
+        logger.warning(
+            "left for the next run, the time a run gives a host with a crawl delay spent: %s",
+            ", ".join(f"{host} {count}" for host, count in sorted(outcome.deferred.items())),
+        )
     return outcome.report(
         resumed=len(set(urls)) - len(todo), commits=load.commits, new_articles=load.new_articles
     )
+
+
+def _visit_order(when: datetime | None) -> tuple[bool, float]:
+    """A URL's place in the fetch order: never asked for first, then the longest unvisited."""
+    return (False, 0.0) if when is None else (True, when.timestamp())
 
 
 @dataclass
@@ -94,6 +128,7 @@ class _FetchOutcome:
     not_modified: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
+    deferred: Counter[str] = field(default_factory=Counter)  # by host: left for the next run
 
     def report(self, *, resumed: int, commits: int, new_articles: int) -> FetchReport:
         return FetchReport(
@@ -107,6 +142,7 @@ class _FetchOutcome:
             commits=commits,
             new_articles=new_articles,
             rejected=dict(sorted(self.rejected.items())),
+            deferred=dict(sorted(self.deferred.items())),
         )
 
 
@@ -146,6 +182,7 @@ async def _fetch(
     load: ChunkedLoad,
     workers: int | None,
     extract_pages: bool,
+    given: frozenset[str],
 ) -> _FetchOutcome:
     out = _FetchOutcome()
     settings = ctx.settings.fetch
@@ -192,13 +229,22 @@ async def _fetch(
         fetcher = Fetcher(client, ctx.policy(), ctx.resolver())
         polite = PoliteFetcher(fetcher, settings, robots_seen=robots)
 
+        left: set[str] = set()  # URLs left for the next run
+
         async def archived(
             url: str,
         ) -> tuple[list[FetchAttempt], RawRecord | None, RawRecord | None, bytes]:
             """(attempts, the record to store, the record to extract, the body)."""
-            page, tried = await polite.get(url, validators=validators.get(url))
+            page, tried = await polite.get(
+                url, validators=validators.get(url), budgeted=url not in given
+            )
             last = tried[-1]
             if page is None:
+                if last.error == CRAWL_DELAY_BUDGET:
+                    # not asked of the server: no row, so the next run takes it first
+                    out.deferred[urlsplit(url).hostname or ""] += 1
+                    left.add(url)
+                    return tried[:-1], None, None, b""
                 if last.error:
                     out.failures[last.error] += 1
                 else:
@@ -240,6 +286,11 @@ async def _fetch(
                     raise  # the archive's disk is full: the run stops (WarcArchive)
                 tried, record, to_extract, body = [_failed_attempt(url, exc)], None, None, b""
                 out.failures["internal_error"] += 1
+            if url in left:  # for the next run (a retry's earlier attempts are kept)
+                progress.count("deferred")
+                load.add([*polite.take_robots_attempts(), *tried], None)
+                in_hand.release()
+                return
             out.attempts += 1
             progress.count(
                 "fetched" if to_extract else "failed" if tried[-1].error else "unchanged"

@@ -359,6 +359,27 @@ def test_exit_0_when_everything_was_archived(tmp_path, local_server, capsys):
     assert "new articles  1" in out and "failures      0" in out
 
 
+def test_pages_left_for_the_next_run_by_a_crawl_delay_are_no_failure(
+    tmp_path, local_server, capsys, monkeypatch
+):
+    # What a host's crawl delay leaves for the next run is said, and is no failure (exit 0):
+    # an hourly crawl of a site asking for 10 s between requests is no failed run
+    monkeypatch.setenv("WIREHOUSE_CRAWL_DELAY_BUDGET_S", "0.5")
+    local_server.page("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", "text/plain")
+    locs = ""
+    for n in range(5):
+        local_server.page(f"/p{n}", _page(f"Page {n}"))
+        locs += f"<url><loc>{local_server.url(f'/p{n}')}</loc></url>"
+    sitemap = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'
+    local_server.page("/sitemap.xml", sitemap, "application/xml")
+    args = _run(tmp_path / "a.duckdb", "--sitemap", local_server.url("/sitemap.xml"))
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "failures      0" in out
+    (line,) = [line for line in out.splitlines() if "deferred" in line]
+    assert line.startswith("  deferred      3 (127.0.0.1 3; left for the next run"), line
+
+
 def test_exit_3_when_some_failed_with_an_example_of_each_reason(tmp_path, local_server, capsys):
     local_server.page("/a", _page("Page A"))
     missing = local_server.url("/missing")

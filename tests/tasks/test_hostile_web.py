@@ -32,7 +32,7 @@ from tasks.steps.discover import discover
 from tasks.steps.extract import extract_pending, reextract
 from tasks.steps.fetch import fetch_and_archive, fetch_and_extract
 from tasks.steps.ingest import ingest_unrecorded, ingest_warcs
-from wirehouse.db import query
+from wirehouse.db import open_archive, query
 from wirehouse.errors import StorageError, StorageUnavailable
 from wirehouse.records import FetchAttempt
 from wirehouse.settings import ArchiveSettings, ExtractSettings, FetchSettings, Settings
@@ -1490,3 +1490,36 @@ def test_a_host_asking_for_a_pause_between_requests_holds_no_other_host_back(
     # the fast host's pages went out while the slow one waited for its second turn
     assert order.index("a-slow.example") < 2
     assert max(i for i, host in enumerate(order) if host == "b-fast.example") < 4, order
+
+
+def test_a_host_s_crawl_delay_gets_a_run_s_time_and_the_next_run_takes_the_rest(
+    local_server, tmp_path
+):
+    # At Crawl-delay 10, a sitemap's 1,000 new pages of one site held an hourly run for
+    # nearly 3 hours. A run gives such a host crawl_delay_budget_s from its first request;
+    # what is left is not asked for (no row: the next run takes it first) and is no failure.
+    local_server.page("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", "text/plain")
+    for n in range(7):
+        local_server.page(f"/story/{n}", article(f"Story {n}"))
+    listed = [local_server.url(f"/story/{n}") for n in range(6)]
+    given = local_server.url("/story/6")
+    ctx = context(tmp_path, crawl_delay_budget_s=0.7, per_host_concurrency=1)
+
+    def pages_asked() -> list[str]:
+        return [path for path, _, _ in local_server.requests if path.startswith("/story/")]
+
+    first = fetch_and_archive(ctx, [*listed, given], given=[given])
+    assert first.failures == {} and first.fetched == 4
+    assert first.deferred == {"127.0.0.1": 3}
+    asked = pages_asked()
+    assert "/story/6" in asked  # the user's own URL: fetched whatever the budget
+    local_server.requests.clear()
+    second = fetch_and_archive(replace(ctx, run_id=new_run_id()), [*listed, given], given=[given])
+    # the pages left last time go out first, then the longest unvisited
+    assert set(pages_asked()[:3]) == {f"/story/{n}" for n in range(6)} - set(asked)
+    assert second.fetched == 3 and second.failures == {}
+    with open_archive(ctx.db_path, read_only=True) as conn:
+        (asked_for,) = conn.execute(
+            "select count(distinct url) from fetches where url like '%/story/%'"
+        ).fetchone()
+    assert asked_for == 7
