@@ -323,7 +323,7 @@ def _without_others(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         for members in groups.values():
             if len(members) < 3:
                 continue
-            dated = [m for m in members if _TEXT_DATE.search(m.text_content())]
+            dated = [m for m in members if _writes_date(m)]
             if len(dated) >= 3:
                 teasers.extend(dated)
     for node in teasers:
@@ -497,9 +497,20 @@ def _visible_pieces(
     return pieces, headline
 
 
+def _writes_date(element: lxml.html.HtmlElement) -> bool:
+    """A date is written in the element's text, read as a whole and with its pieces apart:
+    minified markup sets a teaser's date right after its headline's link
+    ("...waterfront</a><span>Feb. 27, 2024"), and read as a whole the two are one word
+    ("waterfrontFeb"), no date; a date in pieces ("<b>March 3</b>, 2024") is one only read
+    as a whole."""
+    return bool(
+        _TEXT_DATE.search(element.text_content()) or _TEXT_DATE.search(" ".join(element.itertext()))
+    )
+
+
 def _shows_date(element: lxml.html.HtmlElement) -> bool:
     """The element shows a date: in its words, or in a <time datetime> ("12/16/2025")."""
-    if _TEXT_DATE.search(element.text_content()):
+    if _writes_date(element):
         return True
     return element.get("datetime") is not None or bool(element.xpath(".//time[@datetime]"))
 

@@ -155,6 +155,23 @@ def test_byline_date_beside_the_headline_skips_an_update_label():
     assert stamp is not None and stamp.day == date(2021, 3, 3)
 
 
+def test_minified_teasers_whose_dates_touch_their_links_do_not_date_the_page():
+    # Minified markup sets each teaser's date right after its link ("...waterfront</a><span>
+    # Feb. 27, 2024"): read as one text, "waterfrontFeb" is no date, the teasers stayed in
+    # and the full search took the oldest of their dates for a page showing "3 hours ago".
+    teasers = "".join(
+        f'<li class="t"><a href="/n{n}">Storm damage along the waterfront {n}</a>'
+        f'<span class="d">Feb. 2{n}, 2024</span></li>'
+        for n in range(5, 8)
+    )
+    page = tree(
+        body="<h1>Earthquake shakes region</h1><div>By A. Writer <span>3 hours ago</span></div>"
+        "<p>A magnitude 4.6 earthquake shook buildings across the region on Tuesday.</p>"
+        f'<aside><h2>More news</h2><ul class="more">{teasers}</ul></aside>'
+    )
+    assert page_dates(page, "https://example.com/news/earthquake-8140", now=NOW).published is None
+
+
 def test_a_dateline_in_a_time_element_is_read_from_its_datetime_not_guessed():
     # "03/01/2017" could be either day; the element's datetime says which. The sidebar's
     # dated teasers above the headline are other pages', even with their dates in numbers.
