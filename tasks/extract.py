@@ -176,7 +176,12 @@ _HEADING_DATE = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$|[\"'”’)\]])|[。！？।؟]")
-_TITLE_SEPARATORS = re.compile(r"(\s+[|–—·•:-]{1,2}\s*|\s*[|–—·•]\s+)")
+# " | ", " - ", " :: ", and an older blog's " » " and "Blog: Post" (a colon set after the
+# site's name: only a part that is the site's name is ever taken out).
+_TITLE_SEPARATORS = re.compile(r"(\s+[|–—·•:»«-]{1,2}\s*|\s*[|–—·•»«]\s+|(?<=\w):\s+)")
+# A part of a title that a blog's theme sets in every post's, as it does the blog's name
+# (WordPress's default theme of 2005-2010: "Blog » Blog Archive » Post").
+_THEME_TITLE_PARTS = frozenset({"blog archive"})
 _WIRE_DATELINE = re.compile(
     r"^[^\n]{0,80}?\((AP|Reuters|AFP|dpa|UPI|Xinhua|CNN|Bloomberg|ANSA|EFE|PA|CP|KNA)\)\s*[—–-]",
 )
@@ -465,11 +470,18 @@ def _site_name_test(sitename: str | None, url: str) -> Callable[[str], bool]:
     def is_site(part: str) -> bool:
         label = fold(part)
         compact = re.sub(r"[\s\-]", "", label)
+        # ... and without its article: "The Valley Tribune" at valleytribune.com
+        bare = re.sub(r"[\s\-]", "", label.removeprefix("the "))
         letters = re.sub(r"[\W_]", "", label)  # "JOHNSON’S®" at johnsonsbaby.com
         if not compact or len(part.split()) > 5:
             return False
         return (
-            any(label.startswith(n) or compact.startswith(n.replace("-", "")) for n in names)
+            any(
+                label.startswith(n)
+                or compact.startswith(n.replace("-", ""))
+                or bare.startswith(n.replace("-", ""))
+                for n in names
+            )
             or (len(letters) >= 4 and any(letters in host for host in hosts))
             or (len(label) >= 6 and any(n.startswith(label) for n in names))
         )
@@ -674,7 +686,11 @@ def clean_title(
     pieces = _TITLE_SEPARATORS.split(title.strip())
     if len(pieces) < 2:
         return title.strip()
-    is_site = _site_name_test(sitename, url)
+    site_name = _site_name_test(sitename, url)
+
+    def is_site(part: str) -> bool:
+        return site_name(part) or fold(part) in _THEME_TITLE_PARTS
+
     first, last = 0, len(pieces) // 2  # indexes of the first and last parts kept
     while last > first and is_site(pieces[2 * last]):
         last -= 1
@@ -783,6 +799,46 @@ def clean_author(raw: str | None) -> str | None:
 
 
 _ORGANIZATIONS = frozenset({"organization", "newsmediaorganization", "corporation"})
+
+# News agencies a byline credits beside its reporters ("Jane Doe, Reuters", "JANE DOE
+# Associated Press", "A, B, and Reuters"), or alone (a CMS's meta author for every wire
+# story): the credit is no author. Spelled out, matched in any case; as initials, as written.
+_AGENCY_NAMES = (
+    "the associated press|associated press|thomson reuters|reuters|agence france-presse"
+    "|agence france presse|deutsche presse-agentur|united press international|press association"
+    "|pa media|the canadian press|canadian press|kyodo news|bloomberg news|xinhua"
+)
+_AGENCY_INITIALS = "AP|AFP|dpa|DPA|UPI|EFE|ANSA|TASS|PA"
+_AGENCY = rf"(?:(?i:{_AGENCY_NAMES})|{_AGENCY_INITIALS})"
+_ONLY_AGENCY = re.compile(rf"^\(?{_AGENCY}\)?$")
+_TRAILING_AGENCY = re.compile(
+    rf"(?:,?\s+(?:and|&|for|of)\s+|\s*[,/|•·–—-]\s*|\s+)\(?({_AGENCY})\)?$"
+)
+_SPELLED_OUT = {"AP": "Associated Press", "AFP": "Agence France-Presse"}
+
+
+def without_agency(author: str | None) -> tuple[str | None, str | None]:
+    """(the byline's reporters, the news agency it credits): "Jane Doe, Reuters" is
+    ("Jane Doe", "Reuters"); "Reuters" alone is (None, "Reuters"); "A, B, and Reuters" is
+    ("A and B", "Reuters"). A byline of one word before the agency keeps it: the word may be
+    the agency's own name in another language."""
+    if not author:
+        return None, None
+    if _ONLY_AGENCY.match(author):
+        agency = author.strip("()")
+        return None, _SPELLED_OUT.get(agency, agency)
+    found = _TRAILING_AGENCY.search(author)
+    if found is None:
+        return author, None
+    names = author[: found.start()].strip(" ,;&")
+    if len(names.split()) < 2:
+        return author, None
+    if ", " in names and " and " not in names and names.count(", ") == 1:
+        names = names.replace(", ", " and ")  # "A, B, and Reuters": two reporters
+    elif ", " in names and found.group(0).lstrip(" ,").startswith(("and ", "& ")):
+        first, _, last = names.rpartition(", ")
+        names = f"{first}, and {last}"
+    return names, _SPELLED_OUT.get(found.group(1), found.group(1))
 
 
 def jsonld_author(objects: list[dict[str, Any]], people_only: bool = False) -> str | None:
@@ -1344,17 +1400,26 @@ def extract_page(
     # An organization as the author (a CMS's default) comes last, after any person's byline;
     # trafilatura's reading of the page's metadata may be that organization, cut short.
     organization = clean_author(jsonld_author(jsonld))
-    author = (
-        clean_author(jsonld_author(jsonld, people_only=True))
-        or clean_author(meta_author)
-        or _unless_part_of(clean_author(metadata.author), organization)
+    readers: tuple[Callable[[], str | None], ...] = (
+        lambda: jsonld_author(jsonld, people_only=True),
+        lambda: meta_author,
+        lambda: _unless_part_of(clean_author(metadata.author), organization),
         # trafilatura's byline search (a copy of the whole page) only when nothing else names one
-        or clean_author(byline_author(tree))
+        lambda: byline_author(tree),
         # a byline that links to its author's page, where nothing above reads it
-        or clean_author(linked_author(tree, address))
-        or clean_author(labelled_author(tree))
-        or organization
+        lambda: linked_author(tree, address),
+        lambda: labelled_author(tree),
     )
+    # The first that names a reporter; a news agency alone ("Reuters": a CMS's meta author
+    # for every wire story) only where none does, as an organization is.
+    author, credited = None, None
+    for read in readers:
+        named, agency = without_agency(clean_author(read()))
+        credited = credited or agency
+        if named:
+            author = named
+            break
+    author = author or organization or credited
     signals = page_signals(tree, address, facts.og_type, jsonld)
     dated_by_markup = dates.source in _OWN_DATE_SOURCES
     if (
@@ -1403,7 +1468,7 @@ def extract_page(
         language=_language(text, facts.language),
         text=text,
         boilerplate_ratio=round(min(max(boilerplate, 0.0), 1.0), 4),
-        wire_marker=wire_marker(text, author),
+        wire_marker=wire_marker(text, credited or author),
         published_day=published.day if published else None,
         utc_offset_minutes=published.offset_minutes if published else None,
         modified_at=dates.modified.at if dates.modified else None,

@@ -592,6 +592,17 @@ def test_clean_text_drops_teaser_cards_that_are_link_texts():
         ("Electricians in Ponchatoula - Costs - homeyou",
          "Electricians in Ponchatoula - Costs - homeyou", "https://www.homeyou.example/x",
          "Electricians in Ponchatoula - Costs"),
+        # An older blog's title: "Blog » Blog Archive » Post" (WordPress's default theme of
+        # 2005-2010), "Blog: Post" (Blogger's), a site name with "The" before its host's
+        ("Harbor Watch  » Blog Archive   » Marina expansion backed", None,
+         "http://www.harborwatchblog.example/2008/03/05/marina/", "Marina expansion backed"),
+        ("Marlow Watch: School board cuts the late bus", None,
+         "http://marlowwatch.blogspot.example/2012/03/late-bus.html",
+         "School board cuts the late bus"),
+        ("The Valley Tribune :: Water rates rise", None,
+         "http://www.valleytribune.example/news/story.php?id=4411", "Water rates rise"),
+        # a colon in a headline is the headline's own, where no part of it names the site
+        ("Analysis: the ferry budget", None, "http://a.example/x", "Analysis: the ferry budget"),
     ],
 )  # fmt: skip
 def test_clean_title(title, sitename, url, clean):
@@ -1096,6 +1107,39 @@ def test_an_organization_is_the_author_only_when_no_person_is_named(jsonld_autho
     body = article_with(jsonld_author, byline)
     result = extract_page(body, "http://a.example/news/ferry-timetable", "text/html", SETTINGS)
     assert isinstance(result, Extraction) and result.author == author
+
+
+@pytest.mark.parametrize(
+    ("jsonld_author", "byline", "author", "wire"),
+    [
+        # A CMS's author for every wire story was the author over the reporter's own byline
+        (
+            '{"@type": "Person", "name": "Reuters"}',
+            '<p class="byline">By <a rel="author" href="/staff/sarah-lindqvist">'
+            "Sarah Lindqvist</a>, Reuters</p>",
+            "Sarah Lindqvist",
+            "Reuters",
+        ),
+        # the agency after the reporters was one more author, or a part of the name
+        (
+            '[{"@type": "Person", "name": "Sarah Lindqvist"}, {"@type": "Person", "name": '
+            '"Anna Ringstrom"}, {"@type": "Person", "name": "Reuters"}]',
+            "",
+            "Sarah Lindqvist and Anna Ringstrom",
+            "Reuters",
+        ),
+        ('{"@type": "Person", "name": "JORDAN PELL Associated Press"}', "", "JORDAN PELL", "AP"),
+        # the agency alone is the author where no reporter is named, as an organization is
+        ('{"@type": "Person", "name": "The Associated Press"}', "", "The Associated Press", "AP"),
+    ],
+)
+def test_a_news_agency_credited_in_a_byline_is_no_author_but_marks_the_wire(
+    jsonld_author, byline, author, wire
+):
+    body = article_with(jsonld_author, byline)
+    result = extract_page(body, "http://a.example/news/ferry-timetable", "text/html", SETTINGS)
+    assert isinstance(result, Extraction)
+    assert (result.author, result.wire_marker) == (author, wire)
 
 
 @pytest.mark.parametrize(
