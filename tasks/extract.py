@@ -90,9 +90,20 @@ _FURNITURE = re.compile(
     re.I | re.X,
 )
 # Login-wall phrasing: imperative UI text about accounts, not sentences that mention them.
+# A line that starts as an account's button does must speak of the wall, unless it is short:
+# "Sign in to continue reading", not "Register to vote by Feb. 5 at the county elections
+# office". ("Subscribe ..." is always a call to act.)
+_WALL_BUTTON = re.compile(r"^(log\s*in|sign\s*in|register|create (an|your) account)\b", re.I)
+_WALL_WORDS = re.compile(
+    r"\b(accounts?|reading|read (more|on|the rest|this|it|all)|comments?|commenting|unlock"
+    r"|access|members?|membership|subscri\w*|newsletters?|password|premium|exclusive|free"
+    r"|profile|continue|log\s*in|sign\s*(in|up)|register|e-?mail|inbox|notifications?|ads"
+    r"|sidebar|latest|updates?)\b",
+    re.I,
+)
+WALL_BUTTON_WORDS = 8  # a line this short that starts as a wall's button is one
 _LOGIN_WALL = re.compile(
-    r"^(log\s*in|sign\s*in|register|subscribe|create (an|your) account)\b"
-    r"|^by (logging|signing) in\b|forgot (your )?password|(do not|don't) have an account"
+    r"^subscribe\b|^by (logging|signing) in\b|forgot (your )?password|(do not|don't) have an account"
     r"|^already (a subscriber|have an account)"
     # ... and in other languages
     r"|^(jetzt )?(anmelden|einloggen|registrieren|abonnieren)( und weiterlesen)?[.!]?$"
@@ -543,6 +554,15 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
     return cleaned_text(text, link_texts)[0]
 
 
+def _is_wall_line(line: str, words: int) -> bool:
+    if _LOGIN_WALL.search(line):
+        return True
+    button = _WALL_BUTTON.match(line)
+    if button is None:
+        return False
+    return words <= WALL_BUTTON_WORDS or bool(_WALL_WORDS.search(line, button.end()))
+
+
 def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple[int, str]]]:
     """``clean_text``'s text, and the teaser lines it dropped (lines that are links to other
     pages), each with the number of lines kept before it."""
@@ -554,7 +574,7 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
         if not line:
             continue
         words = spaced_words(line)
-        if _FURNITURE.match(line) or (words <= 30 and _LOGIN_WALL.search(line)):
+        if _FURNITURE.match(line) or (words <= 30 and _is_wall_line(line, words)):
             continue
         if _CREDIT_LINE.match(line) and words <= CREDIT_LINE_WORDS:
             continue

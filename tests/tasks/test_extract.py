@@ -1500,6 +1500,23 @@ def test_a_passage_the_page_shows_twice_is_stored_once():
     assert without_repeated_passages(code_twice) == code_twice
 
 
+def test_a_sentence_that_starts_like_a_login_button_is_the_article_s_own():
+    # A voter guide's "Register to vote by Feb. 5 ..." and "Sign in to the county voter
+    # portal ..." went as a login wall's lines; the wall's own lines still go
+    own = [
+        "Register to vote by Feb. 5 at the county elections office or online at the state site.",
+        "Sign in to the county voter portal to check that your ballot was received and counted.",
+    ]
+    wall = [
+        "Sign in to continue reading",
+        "Subscribe to our newsletter for the latest updates from the harbour and the council.",
+    ]
+    story = [f"{_PROSE[0]} Item {n}." for n in range(16)]  # past a paywall teaser's length
+    got = _article_of([*story[:2], *own, *wall, *story[2:]])
+    assert isinstance(got, Extraction)
+    assert got.text.splitlines() == [*story[:2], *own, *story[2:]]
+
+
 def test_a_template_s_unfilled_placeholders_are_taken_out_of_the_text():
     # A page's template kept its "Lorem ipsum" blocks under the article: they were its text
     lorem = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor."
