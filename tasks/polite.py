@@ -405,13 +405,14 @@ def host_budget(
     if over is None:
         over = hosts_over(urls, limit, exempt)
     for host, listed in over.items():
-        ranked = sorted(listed, key=lambda url: _visited(last_fetched.get(url)))
+        ranked = sorted(listed, key=lambda url: visit_order(last_fetched.get(url)))
         left.update(ranked[limit:])
         parts = urlsplit(listed[0])
         budgets.append(OverBudget(host, f"{parts.scheme}://{parts.netloc}/", len(listed), limit))
     return [url for url in urls if url not in left], budgets
 
 
-def _visited(when: datetime | None) -> tuple[bool, float]:
-    """A URL's place in its host's queue: never fetched first, then the longest unvisited."""
+def visit_order(when: datetime | None) -> tuple[bool, float]:
+    """A URL's place in its host's queue (``when``: it was last asked for): never asked for
+    first, then the longest unvisited."""
     return (False, 0.0) if when is None else (True, when.timestamp())

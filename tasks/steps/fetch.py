@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from tasks import progress
 from tasks.chunked_load import ChunkedLoad
 from tasks.fetch import Fetcher, make_client
-from tasks.polite import CRAWL_DELAY_BUDGET, PoliteFetcher
+from tasks.polite import CRAWL_DELAY_BUDGET, PoliteFetcher, visit_order
 from tasks.raw_archive import WarcArchive, record_id_for
 from tasks.reports import FetchReport
 from tasks.run_context import RunContext
@@ -80,7 +80,7 @@ def fetch_and_archive(
         done = resumable_urls(conn, ctx.run_id, since)
         visited = last_fetched(conn, list(urls))
     todo = [url for url in dict.fromkeys(urls) if url not in done]
-    todo.sort(key=lambda url: _visit_order(visited.get(url)))
+    todo.sort(key=lambda url: visit_order(visited.get(url)))
     if len(todo) < len(set(urls)):
         logger.info(
             "%d URLs were fetched by an interrupted run already: not fetched again",
@@ -112,11 +112,6 @@ def fetch_and_archive(
     return outcome.report(
         resumed=len(set(urls)) - len(todo), commits=load.commits, new_articles=load.new_articles
     )
-
-
-def _visit_order(when: datetime | None) -> tuple[bool, float]:
-    """A URL's place in the fetch order: never asked for first, then the longest unvisited."""
-    return (False, 0.0) if when is None else (True, when.timestamp())
 
 
 @dataclass
