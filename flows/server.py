@@ -201,8 +201,8 @@ def serve(plan: ServerPlan, workers: int = 1, out: object = sys.stdout) -> int:
         stop["now"] = True
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    server: subprocess.Popen[bytes] | None = None
     try:
-        server = None
         if plan.start_server:
             check_port_free(plan.port)
             say(f"starting a Prefect server on 127.0.0.1:{plan.port} (logs in {plan.log_dir}) ...")
@@ -248,13 +248,13 @@ def serve(plan: ServerPlan, workers: int = 1, out: object = sys.stdout) -> int:
     finally:
         # The workers first (each stops its runs), then what they left under way is ended
         # while the server still answers, then the server.
-        for process in reversed(started[1:] if server is not None else started):
+        for process in reversed([p for p in started if p is not server]):
             _stop(process)
-        if server is not None and server.poll() is None:
-            with contextlib.suppress(httpx.HTTPError):
-                end_orphaned_runs(plan.api_url, "stopped with wirehouse server (Ctrl-C)")
-        for process in started:
-            _stop(process)
+        if server is not None:
+            if server.poll() is None:
+                with contextlib.suppress(httpx.HTTPError):
+                    end_orphaned_runs(plan.api_url, "stopped with wirehouse server (Ctrl-C)")
+            _stop(server)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -50,8 +50,9 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
     links, attempts, problems, robots = find_links(ctx, sources)
     links = [link for link in links if ctx.owns(link.url)]
     urls = one_per_page(links)
+    given = frozenset(link.url for link in links if link.source in _GIVEN)
     with ctx.open() as conn:
-        urls = _within_budget(conn, ctx.settings.fetch.max_pages_per_host, urls, links, problems)
+        urls = _within_budget(conn, ctx.settings.fetch.max_pages_per_host, urls, given, problems)
         # Beside other shards the archive folder holds files they have not recorded yet:
         # the maintenance flow looks for unindexed files then.
         recorded = [] if ctx.shard else archived_warc_paths(conn)
@@ -80,7 +81,6 @@ def discover(ctx: RunContext, sources: Sources) -> DiscoveryReport:
         )
     progress.count("discovered", len(urls))
     reasons = dict(sorted(Counter(problem.reason for problem in problems).items()))
-    given = frozenset(link.url for link in links if link.source in _GIVEN)
     return DiscoveryReport(
         urls=urls,
         problems=len(problems),
@@ -94,12 +94,11 @@ def _within_budget(
     conn: duckdb.DuckDBPyConnection,
     limit: int,
     urls: list[str],
-    links: Sequence[Link],
+    given: frozenset[str],
     problems: list[DiscoveryProblem],
 ) -> list[str]:
     """``urls`` less what listings ask of a host past ``max_pages_per_host`` (a problem row
-    says how many wait, and for which host)."""
-    given = {link.url for link in links if link.source in _GIVEN}
+    says how many wait, and for which host); the ``given`` URLs are all kept."""
     over = hosts_over(urls, limit, given)
     if not over:
         return urls
