@@ -435,9 +435,21 @@ _TEXT_DATE = re.compile(
     rf"\s*(?P<d5>3[01]|[12]\d|0?[1-9])(?!\d)",
     re.I,
 )
+# "Updated" in English and in the languages whose month names the dates above read: a
+# European paper often shows only its update line beside the headline ("Actualizado: 10
+# de marzo", "Aktualisiert am 07.03.2024", "Stand: 07.03.2024", "Mis à jour le ...").
 _UPDATED_LABEL = re.compile(
-    r"\b(updated|modified|edited|revised|reviewed|refreshed)\b|更新|修改|수정|업데이트", re.I
+    r"\b(?:updated|modified|edited|revised|reviewed|refreshed"
+    r"|actualizad[oa]|actualizaci[oó]n|atualizad[oa]|atualiza[cç][aã]o|aktualisiert"
+    r"|ge[aä]ndert|stand|mise? [aà] jour|modifi[ée]e?|aggiornat[oa]|aggiornamento"
+    r"|modificat[oa]|bijgewerkt|gewijzigd|zaktualizowan[oy]|aktualizov[aá]no"
+    r"|uppdaterad|opdateret|oppdatert|p[aä]ivitetty|обновлено|güncellendi|güncelleme)\b"
+    r"|更新|修改|수정|업데이트",
+    re.I,
 )
+# A date in numbers alone ("07/03/2024"), which ``_TEXT_DATE`` does not read (day or month
+# first?) but which makes a short line a dateline of its own, not the next one's label.
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
 _BYLINE_BEFORE = 4  # text pieces before the headline (a date above it, in the kicker)
 _BYLINE_AFTER = 12  # ... and after it (the byline, the first paragraph)
 
@@ -520,8 +532,10 @@ def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
     teasers for other pages, whose dates are theirs."""
     for _ in range(levels):
         parent = node.getparent()
-        if parent is None or node.tag in ("body", "article", "main"):
+        if parent is None or node.tag in ("body", "main"):
             return False
+        if node.tag == "article" and node.find(".//h1") is not None:
+            return False  # the page's own story; a teaser card is an <article> as often
         alike = [
             sibling
             for sibling in parent
@@ -600,8 +614,8 @@ def byline_dates(
             continue
         label = text[: match.start()] if match else text  # "Updated:" inside a <time>
         before = pieces[index - 1][0] if index > 0 else ""
-        if len(before) <= 30 and not _TEXT_DATE.search(before):  # a label ("Updated:"), not
-            label = before + " " + label  # a dateline of its own
+        if len(before) <= 30 and not _TEXT_DATE.search(before) and not _NUMERIC_DATE.search(before):
+            label = before + " " + label  # a label ("Updated:"), not a dateline of its own
         if _in_dated_teasers(holder):
             continue
         if stamp is None and day is not None and EARLIEST.date() <= day <= now.date():

@@ -309,3 +309,74 @@ def test_an_update_line_in_chinese_is_an_update_not_the_publication_date():
     )
     found = page_dates(page, "https://example.cn/a-piece", now=NOW)
     assert (found.source, found.published and found.published.day) == ("byline", date(2021, 3, 3))
+
+
+_PUBLISHED_5_MARCH = jsonld(
+    '{"@type": "NewsArticle", "datePublished": "2024-03-05T09:12:00+01:00"}'
+)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "Actualizado: 10 de marzo de 2024",
+        "Atualizado em 10 de março de 2024",
+        "Mis à jour le 10 mars 2024",
+        "Aktualisiert am 10.03.2024",
+        "Stand: 10.03.2024, 14:20 Uhr",
+        "Aggiornato il 10 marzo 2024",
+        "Bijgewerkt op 10 maart 2024",
+    ],
+)
+def test_an_update_line_in_another_language_is_no_publication_date(update):
+    """A European paper often shows only its update line beside the headline: read as a
+    dateline, it replaced the markup's publication date (which the page shows nowhere)."""
+    page = tree(_PUBLISHED_5_MARCH, f"<h1>Ein Titel</h1><div>{update}</div><p>Text.</p>")
+    found = page_dates(page, "https://zeitung.example.de/lokales/ein-titel-1234.html", now=NOW)
+    assert (found.source, found.published and found.published.day) == (
+        "json-ld",
+        date(2024, 3, 5),
+    )
+
+
+@pytest.mark.parametrize(
+    ("update", "published"),
+    [
+        ("Aktualisiert am 07.03.2024", "Veröffentlicht am 05.03.2024"),
+        ("Mis à jour le 7 mars 2024", "Publié le 5 mars 2024"),
+        ("Actualizado: 07/03/2024", "Publicado el 5 de marzo de 2024"),
+    ],
+)
+def test_a_dateline_after_an_update_line_in_another_language_dates_the_page(update, published):
+    page = tree(body=f"<h1>Un titre</h1><div>{update}</div><div>{published}</div><p>Text.</p>")
+    found = page_dates(page, "https://journal.example.fr/local/un-titre_48.html", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", date(2024, 3, 5))
+
+
+def test_teaser_cards_written_as_article_elements_do_not_date_the_page():
+    """WordPress, Ghost and many CMSs write each teaser card as an <article>: the search for
+    alike dated teasers stopped at any <article>, and an undated story took the date of the
+    first card after it."""
+    cards = "".join(
+        f'<article class="teaser"><h3><a href="/news/n{n}">Other story {n}</a></h3>'
+        f'<time datetime="2024-02-2{n}T09:00:00-05:00">Feb. 2{n}, 2024</time></article>'
+        for n in range(3)
+    )
+    page = tree(
+        body='<main><article class="post"><h1>Dog rescued from frozen pond</h1>'
+        "<p>Daily Record staff</p><p>A dog was pulled from the pond.</p></article>"
+        f'<section class="more"><h2>More local news</h2>{cards}</section></main>'
+    )
+    found = page_dates(page, "https://www.example.com/news/dog-rescued", now=NOW)
+    assert found.published is None or found.published.day not in {
+        date(2024, 2, 20),
+        date(2024, 2, 21),
+        date(2024, 2, 22),
+    }
+    # the page's own story, an <article> holding the headline, keeps its dateline
+    story = tree(
+        body='<main><article class="post"><h1>A headline</h1><time datetime="2024-03-01">'
+        f"March 1, 2024</time><p>Text.</p></article>{cards}</main>"
+    )
+    dated = page_dates(story, "https://www.example.com/news/a-headline", now=NOW)
+    assert dated.published is not None and dated.published.day == date(2024, 3, 1)

@@ -207,6 +207,26 @@ def test_a_dated_post_or_a_numbered_item_is_not_a_section():
                          dated_by_markup=True) is None, url  # fmt: skip
 
 
+def test_a_blogs_archive_of_a_day_or_a_month_is_no_dated_post():
+    """WordPress lists a day's or a month's posts at ".../2024/03/05/" and ".../2024/03/":
+    a date in the address made them dated posts, kept as articles whatever they showed."""
+    teasers = "".join(card(i) for i in range(15))
+    found = signals(f"<html><body><h1>March 5, 2024</h1><ul>{teasers}</ul></body></html>")
+    for url in (
+        "https://blog.example/2024/03/05/",
+        "https://blog.example/2024/03/",
+        "https://blog.example/2024/03/page/2/",
+        "https://blog.example/2024/03/05/index.html",
+    ):
+        kind = page_kind(found, url=url, title="March 5, 2024", main_text="March 5, 2024",
+                         words=60, dated_by_markup=False)  # fmt: skip
+        assert kind is not None and kind[0] == "listing", url
+    # the same page at a post's address is a post (a short one, with its related links)
+    assert page_kind(found, url="https://blog.example/2024/03/05/march-5-2024/",
+                     title="March 5, 2024", main_text="March 5, 2024", words=60,
+                     dated_by_markup=False) is None  # fmt: skip
+
+
 def test_a_shop_grid_the_rules_miss_is_told_by_its_shape():
     tiles = "".join(card(i, f"<span>${i}9.99</span>") for i in range(4))
     links = "".join(f'<li><a href="/c/kettles/page-{i}">More kettles and toasters page {i}</a></li>'
