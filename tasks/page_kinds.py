@@ -59,6 +59,15 @@ _NO_POST = re.compile(r"(?:^|/)(?:page/\d+|index\.\w+|amp|feed)(?=/|$)", re.I)
 _SHOP_PATH = re.compile(
     r"/(products?|shop|cart|collections|category|categories|browse|dp|catalog)(/|$)", re.I
 )
+# The address of a CMS's archive of one author's or one tag's posts (WordPress's
+# "/author/<name>/" and "/tag/<name>/", paged as ".../page/2/"): a list, whatever a bio or
+# a tag's description above it says. ("/topic/" is also a forum thread's, an encyclopedia
+# article's.)
+_AUTHOR_OR_TAG_ARCHIVE = re.compile(
+    r"/(authors?|writers?|contributors?|tags?|autor(?:en)?|auteurs?|autore)/[^/]+/?"
+    r"(?:page/\d+/?)?$",
+    re.I,
+)
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 # A shop's controls: a button that puts the item in a cart, a quantity field, a menu that
 # sorts a grid. An article on a shop's site shows the cart in its header at most.
@@ -417,6 +426,13 @@ def kind_by_rules(
     why = (
         f"{s.headline_links} headline links, {s.cards} cards, {s.prose_block_words} words of prose"
     )
+    if (
+        _AUTHOR_OR_TAG_ARCHIVE.search(urlsplit(url).path)
+        and linky
+        and s.prose_block_words < PROSE_BLOCK_WORDS
+        and not s.declares_article_markup
+    ):
+        return "listing", why + ", at an author's or a tag's archive address"
     if not declared and lines < FEW_PROSE_LINES:
         if (
             s.prose_block_words < SHORT_BLOCK_WORDS

@@ -227,6 +227,30 @@ def test_a_blogs_archive_of_a_day_or_a_month_is_no_dated_post():
                      dated_by_markup=False) is None  # fmt: skip
 
 
+def test_an_authors_or_a_tags_archive_with_a_bio_above_its_list_is_a_listing():
+    """An author's page: a bio of 120-160 words above the headlines of the author's
+    stories; with dated teaser cards, it was "dated" and kept as an article."""
+    bio = " ".join([PROSE] * 4)  # about 120 words, in one paragraph
+    teasers = "".join(card(i) for i in range(12))
+    found = signals(
+        f"<html><body><h1>Renee Park</h1><div class='author-bio'><p>{bio}</p></div>"
+        f"<ul>{teasers}</ul></body></html>",
+        og="profile",
+    )
+    for url in (
+        "https://news.example/author/renee-park-2/",
+        "https://news.example/author/renee-park-2/page/3/",
+        "https://news.example/tag/harbour",
+    ):
+        kind = page_kind(found, url=url, title="Renee Park", main_text=bio, words=130,
+                         dated_by_markup=True)  # fmt: skip
+        assert kind is not None and kind[0] == "listing", url
+    # a story about an author, at a story's address, is not judged by that rule
+    assert page_kind(found, url="https://news.example/books/renee-park-on-her-new-novel",
+                     title="Renee Park on her new novel", main_text=bio, words=130,
+                     dated_by_markup=True) is None  # fmt: skip
+
+
 def test_a_shop_grid_the_rules_miss_is_told_by_its_shape():
     tiles = "".join(card(i, f"<span>${i}9.99</span>") for i in range(4))
     links = "".join(f'<li><a href="/c/kettles/page-{i}">More kettles and toasters page {i}</a></li>'
