@@ -46,6 +46,7 @@ from tasks.page_metadata import (
 from tasks.text import count_words, fold, spaced_words, without_overlong_words
 from tasks.urls import (
     domain_of,
+    host_domain,
     is_front_page,
     is_http_url,
     is_named_address,
@@ -90,27 +91,37 @@ _FURNITURE = re.compile(
     re.I | re.X,
 )
 # Login-wall phrasing: imperative UI text about accounts, not sentences that mention them.
-# A line that starts as an account's button does must speak of the wall, unless it is short:
-# "Sign in to continue reading", not "Register to vote by Feb. 5 at the county elections
-# office". ("Subscribe ..." is always a call to act.)
-_WALL_BUTTON = re.compile(r"^(log\s*in|sign\s*in|register|create (an|your) account)\b", re.I)
-_WALL_WORDS = re.compile(
-    r"\b(accounts?|reading|read (more|on|the rest|this|it|all)|comments?|commenting|unlock"
-    r"|access|members?|membership|subscri\w*|newsletters?|password|premium|exclusive|free"
-    r"|profile|continue|log\s*in|sign\s*(in|up)|register|e-?mail|inbox|notifications?|ads"
-    r"|sidebar|latest|updates?)\b",
+# A line that starts as an account's or a subscription's button does must speak of the
+# wall or of the site's own offer ("our", "today"), unless it is as short as a button:
+# "Sign in to continue reading", "Subscribe to our newsletter", not "Register to vote by
+# Feb. 5 at the county elections office" or "Subscribe to the county's emergency alerts at
+# ReadyCounty.org" (a disaster story's advice).
+_WALL_BUTTON = re.compile(
+    r"^(log\s*in|sign\s*(in|up)|register|create (an|your) account|subscribe"
+    r"|se connecter|s'abonner|abonnez-vous|iniciar sesión|suscríbete|regístrate)\b",
     re.I,
 )
-WALL_BUTTON_WORDS = 8  # a line this short that starts as a wall's button is one
+_WALL_WORDS = re.compile(
+    r"\b(accounts?|reading|read (more|on|the rest|this|it|all)|comments?|commenting|unlock"
+    r"|members?|membership|subscri\w*|newsletters?|password|premium|exclusive|unlimited"
+    r"|continue|our|(?-i:us)|today|now|this (article|story|page|content)|full (article|story)"
+    r"|e-?paper|digital (access|edition)|free trial|profile|access (content|this|all|the full|full)"
+    r"|your (e-?mail|inbox)|inbox|delivered|latest (posts|news|stories|articles|updates)"
+    # ... and in other languages
+    r"|compte|lire la suite|notre|nos|abonn\w*|cuenta|nuestr[oa]s?|suscripci\w*"
+    r"|seguir leyendo)\b",
+    re.I,
+)
+WALL_BUTTON_WORDS = 5  # a line this short that starts as a wall's button is one
 _LOGIN_WALL = re.compile(
-    r"^subscribe\b|^by (logging|signing) in\b|forgot (your )?password|(do not|don't) have an account"
+    r"^by (logging|signing) in\b|forgot (your )?password|(do not|don't) have an account"
     r"|^already (a subscriber|have an account)"
     # ... and in other languages
     r"|^(jetzt )?(anmelden|einloggen|registrieren|abonnieren)( und weiterlesen)?[.!]?$"
     r"|nicht (eingeloggt|angemeldet)"
-    r"|passwort vergessen|^zum newsletter anmelden|^(se connecter|s'abonner|abonnez-vous)\b"
+    r"|passwort vergessen|^zum newsletter anmelden"
     r"|^pour (lire|accéder|continuer)\b.{0,40}\b(abonn|illimité)|mot de passe oublié"
-    r"|^(iniciar sesión|suscríbete|regístrate)\b|olvidaste tu contraseña",
+    r"|olvidaste tu contraseña",
     re.I,
 )
 # "Read also" as sites in other languages write it: a closing list's heading, or the label
@@ -144,6 +155,8 @@ _RELATED_HEADING = re.compile(
     r"\s*[:：]?$",
     re.I,
 )
+# ... of those, the headings a story may give a closing section of its own
+_OWN_SECTION_HEADING = re.compile(r"^(?:up next|don'?t miss|more (?:on|from)\b)", re.I)
 # A picture's credit under it ("Photo: Shutterstock", "© Getty Images", "Titelbild: ...",
 # "Crédits photos : ..."): a label that starts the line, as a caption writes it (a YAML
 # "image: nginx" in a code block starts lower case), and a few words after it.
@@ -164,12 +177,13 @@ _DATELINE_LABEL = re.compile(
 DATELINE_WORDS = 10
 # A line that points to another article in the middle of a text: a "read also" label and
 # the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
-_READ_ALSO = re.compile(
-    r"^(?:(?:also )?read (?:also|more|next)?|also read|see also|related|more"
+_READ_ALSO_LABEL = (
+    r"(?:(?:also )?read (?:also|more|next)?|also read|see also|related|more"
     rf"|{_READ_ALSO_ELSEWHERE}"
-    r"|lesen sie mehr|siehe auch|voir aussi|lea también|dowiedz się więcej)\s*[:：»>|–—-]+\s*",
-    re.I,
+    r"|lesen sie mehr|siehe auch|voir aussi|lea también|dowiedz się więcej|saiba mais)"
 )
+_READ_ALSO = re.compile(rf"^{_READ_ALSO_LABEL}\s*[:：»>|–—-]+\s*", re.I)
+_BARE_READ_ALSO = re.compile(rf"^{_READ_ALSO_LABEL}\s*[:：»>|–—-]*$", re.I)  # nothing after it
 RELATED_TAIL_LINES = 15  # a list of other pages after its heading, at most
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
@@ -307,6 +321,10 @@ class PageFacts:
     og_type: str | None
     link_texts: frozenset[str]
     visible_chars: int
+    # The texts of links to the page's own site: only such a link, a whole line of the text,
+    # is a teaser for another of its pages (a guide's linked restaurant names, "Read the
+    # district's full budget proposal" pointing to its PDF elsewhere, are the text's own).
+    own_link_texts: frozenset[str]
     headlines: tuple[str, ...] = ()  # the texts of the page's first <h1> elements
     # Its rel=canonical and its og:url both name one site's front page as its own address.
     names_front_page: bool = False
@@ -319,6 +337,15 @@ _PREVIOUS_PAGE = etree.XPath(
     "//link[@href][contains(concat(' ', translate(@rel, 'PREVIOUS', 'previous'), ' '), ' prev ')"
     " or contains(concat(' ', translate(@rel, 'PREVIOUS', 'previous'), ' '), ' previous ')]"
 )
+
+
+def _link_domain(href: str) -> str | None:
+    """The registrable domain an absolute link points to; None for a relative link."""
+    try:
+        host = urlsplit(href).hostname
+    except ValueError:  # a malformed href ("http://[x]")
+        return None
+    return host_domain(host.rstrip(".")) if host else None
 
 
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
@@ -340,13 +367,29 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
     og_type = tree.xpath('//meta[@property="og:type"]/@content')
     headlines = tuple(text for h1 in tree.iter("h1") if (text := _heading_text(h1)))[:3]
-    # Texts of links to other pages (not in-page anchors like a table of contents).
-    link_texts = frozenset(
-        text
-        for a in tree.iter("a")
-        if not (a.get("href") or "#").startswith("#")
-        for text in (fold(a.text_content()),)
-        if len(text) >= 12
+    # Texts of links to other pages (not in-page anchors like a table of contents), with
+    # the domain each points to (None: a relative link, the page's own site).
+    linked: list[tuple[str, str | None]] = []
+    domains: Counter[str] = Counter()
+    for a in tree.iter("a"):
+        href = (a.get("href") or "#").strip()
+        if href.startswith("#"):
+            continue
+        domain = _link_domain(href)
+        if domain is not None:
+            domains[domain] += 1
+        text = fold(a.text_content())
+        if len(text) >= 12:
+            linked.append((text, domain))
+    link_texts = frozenset(text for text, _ in linked)
+    own_sites = {domain_of(url), domain_of(canonical or url)}
+    if not is_named_host(domain_of(url)):
+        # a test server on loopback, a mirror by IP address: the site the page links to most
+        named = [(count, domain) for domain, count in domains.items() if is_named_host(domain)]
+        if named:
+            own_sites.add(max(named)[1])
+    own_link_texts = frozenset(
+        text for text, domain in linked if domain is None or domain in own_sites
     )
     body = tree.find("body")
     visible = 0
@@ -363,6 +406,7 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         og_type=str(og_type[0]).lower() if og_type else None,
         link_texts=link_texts,
         visible_chars=visible,
+        own_link_texts=own_link_texts,
         headlines=headlines,
         names_front_page=canonical_front is not None and canonical_front == og_url_front,
         continues=bool(_PREVIOUS_PAGE(tree)),
@@ -563,9 +607,13 @@ def _is_wall_line(line: str, words: int) -> bool:
     return words <= WALL_BUTTON_WORDS or bool(_WALL_WORDS.search(line, button.end()))
 
 
-def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple[int, str]]]:
+def cleaned_text(
+    text: str, link_texts: frozenset[str], own_link_texts: frozenset[str] | None = None
+) -> tuple[str, list[tuple[int, str]]]:
     """``clean_text``'s text, and the teaser lines it dropped (lines that are links to other
-    pages), each with the number of lines kept before it."""
+    pages of the site: ``own_link_texts``, by default all of ``link_texts``), each with the
+    number of lines kept before it."""
+    teaser_texts = link_texts if own_link_texts is None else own_link_texts
     kept: list[str] = []
     teasers: list[tuple[int, str]] = []
     teaser_after_kept = False  # a teaser card was dropped after the last kept line
@@ -582,13 +630,15 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
             continue
         label = _READ_ALSO.match(line)
         pointed = line[label.end() :] if label else ""  # "Also read: <headline>"
-        if (5 <= words <= 25 and fold(line) in link_texts) or (
-            pointed and fold(pointed) in link_texts
+        if (5 <= words <= 25 and fold(line) in teaser_texts) or (
+            pointed and fold(pointed) in teaser_texts
         ):
             # A whole line that is the text of a link to another page is a teaser for it,
             # and so is such a text after a "read also" label; the date line that follows
             # belongs to that teaser.
             skip_date_after_card = teaser_after_kept = True
+            if not pointed and kept and _BARE_READ_ALSO.match(kept[-1]):
+                kept.pop()  # its label on a line of its own ("LEIA TAMBÉM:", "Lire aussi")
             teasers.append((len(kept), pointed or line))
             continue
         if skip_date_after_card and _DATE_ONLY.match(line):
@@ -597,7 +647,7 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
         skip_date_after_card = False
         teaser_after_kept = False
         kept.append(line)
-    kept = _without_related_tail(kept)
+    kept = _without_related_tail(kept, teasers, link_texts)
     # Headings of teaser lists ("Related", "Ranking") left at the end once the teasers went.
     while (
         teaser_after_kept
@@ -609,19 +659,28 @@ def cleaned_text(text: str, link_texts: frozenset[str]) -> tuple[str, list[tuple
     return "\n".join(kept), teasers
 
 
-def _without_related_tail(lines: list[str]) -> list[str]:
+def _without_related_tail(
+    lines: list[str], teasers: list[tuple[int, str]], link_texts: frozenset[str]
+) -> list[str]:
     """The lines without a list of other pages closing them: a "Related" or "You might
     also like" heading followed only by short lines (titles, dates, bylines) and no
-    sentence of its own, after at least three lines of the text."""
+    sentence of its own, after at least three lines of the text. Under a heading a story
+    may close with a section of its own ("Up next" in a game story, "Don't miss" in an
+    events guide, "More from Monday's meeting"), the list must link to other pages:
+    teasers went after the heading, or a line left is a link's text."""
     for at in range(3, len(lines)):
         heading = lines[at].strip("-#*| ").strip()
         if spaced_words(heading) > 6 or not _RELATED_HEADING.match(heading):
             continue
         rest = lines[at + 1 :]
-        if len(rest) <= RELATED_TAIL_LINES and all(
-            spaced_words(line) <= 20
-            and not (spaced_words(line) >= 12 and _SENTENCE_END.search(line))
+        if len(rest) > RELATED_TAIL_LINES or any(
+            spaced_words(line) > 20 or (spaced_words(line) >= 12 and _SENTENCE_END.search(line))
             for line in rest
+        ):
+            continue
+        if not _OWN_SECTION_HEADING.match(heading) or (
+            any(kept_before > at for kept_before, _ in teasers)
+            or any(fold(line.lstrip("-*•· ")) in link_texts for line in rest)
         ):
             return lines[:at]
     return lines
@@ -1105,7 +1164,9 @@ def _readable_text(
     # "u" and a combining diaeresis), before a run too long for a word is looked for: one of
     # "a" and a combining accent is one of "á" once composed.
     composed = unicodedata.normalize("NFC", raw_text)
-    cleaned, teasers = cleaned_text(without_overlong_words(composed), facts.link_texts)
+    cleaned, teasers = cleaned_text(
+        without_overlong_words(composed), facts.link_texts, facts.own_link_texts
+    )
     text = drop_headline(cleaned, title, *facts.headlines[:1])
     lines = text.count("\n") + 1 if text else 0
     shift = int(text != cleaned)  # the headline line went

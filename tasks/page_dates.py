@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import htmldate.extractors
 import lxml.html
@@ -353,13 +354,13 @@ def page_dates(
         ("microdata", from_microdata),
     ):
         if published is not None:
-            shown = None if own_url_day else _shown_instead(tree, published, modified, now)
+            shown = None if own_url_day else _shown_instead(tree, url, published, modified, now)
             if shown is not None:
                 return PageDates(shown, modified, "byline")
             return PageDates(_with_url_day(published, url), modified, source)
     if own_url_day is not None and EARLIEST.date() <= own_url_day <= now.date():
         return PageDates(_day_stamp(own_url_day), modified, "url")
-    byline, updated = byline_dates(tree, now)
+    byline, updated = byline_dates(tree, now, url=url)
     if byline is not None:
         return PageDates(byline, modified, "byline")
     # The page shows no date beside its headline but its "Updated ..." line: the latest it
@@ -450,6 +451,64 @@ _UPDATED_LABEL = re.compile(
 # A date in numbers alone ("07/03/2024"), which ``_TEXT_DATE`` does not read (day or month
 # first?) but which makes a short line a dateline of its own, not the next one's label.
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
+# A date in numbers with slashes or dots, day and month in either order ("03/05/2024",
+# "5.3.2024"); "05.03.2024" is read by ``_TEXT_DATE`` (always day first).
+_SLASHED_DATE = re.compile(
+    r"(?<![\d/.-])(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d{2})(?![\d/])"
+)
+# English-speaking countries other than the United States write the day first.
+_DAY_FIRST_ENGLISH = frozenset({"gb", "uk", "ie", "au", "nz", "in", "za", "ca", "sg", "pk", "ng"})
+
+
+def month_first(tree: lxml.html.HtmlElement, url: str) -> bool | None:
+    """Whether the page writes a date in numbers month first ("03/05/2024" for March 5):
+    American English does; every other language, and English elsewhere, writes the day
+    first. Read from the locale the page declares (og:locale, its language attribute,
+    Content-Language, its one English hreflang), else from its address's country; None
+    where the page declares no language."""
+    declared: list[str] = [
+        *tree.xpath('//meta[@property="og:locale"]/@content'),
+        tree.get("lang") or "",
+        *tree.xpath('//meta[translate(@http-equiv, "CONTENT-LANGUAGE", "content-language")'
+                    ' = "content-language"]/@content'),
+    ]  # fmt: skip
+    locales = [str(v).strip().lower().replace("_", "-") for v in declared if str(v).strip()]
+    if not locales:
+        return None
+    for locale in locales:
+        language, _, region = locale.partition("-")
+        if region:
+            return language == "en" and region == "us"
+    if not locales[0].startswith("en"):
+        return False
+    alternates = {
+        locale
+        for v in tree.xpath("//link[@hreflang]/@hreflang")
+        if (locale := str(v).strip().lower().replace("_", "-")).startswith("en-")
+    }
+    if len(alternates) == 1:
+        return alternates.pop() == "en-us"
+    host_country = (urlsplit(url).hostname or "").rsplit(".", 1)[-1]
+    return host_country not in _DAY_FIRST_ENGLISH
+
+
+def _slashed_day(match: re.Match[str], order: bool | None) -> date | None:
+    """The day a date in numbers gives, read in the page's order; where the page's order is
+    unknown, only a date that can be read one way ("25/03/2024")."""
+    first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
+    if first > 12:
+        order = False
+    elif second > 12 or first == second:
+        order = True
+    elif order is None:
+        return None
+    month, day = (first, second) if order else (second, first)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 _BYLINE_BEFORE = 4  # text pieces before the headline (a date above it, in the kicker)
 _BYLINE_AFTER = 12  # ... and after it (the byline, the first paragraph)
 
@@ -551,7 +610,7 @@ def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
 
 
 def _shown_instead(
-    tree: lxml.html.HtmlElement, published: Stamp, modified: Stamp | None, now: datetime
+    tree: lxml.html.HtmlElement, url: str, published: Stamp, modified: Stamp | None, now: datetime
 ) -> Stamp | None:
     """The date shown beside the headline, in place of a publication date in the markup
     that the page shows nowhere: a CMS's import or republish stamp, where the page's own
@@ -560,7 +619,7 @@ def _shown_instead(
     date (the page's "Updated ..." line, which readers of the page took for the
     publication date about as often as not). On the dev split's 656 dated articles it
     changed 7 dates, all to the right day."""
-    shown = byline_date(tree, now, before_text=True)
+    shown = byline_date(tree, now, before_text=True, url=url)
     if shown is None or abs((shown.day - published.day).days) <= 1:
         return None
     if modified is not None and shown.day == modified.day:
@@ -581,22 +640,24 @@ def _days_shown(tree: lxml.html.HtmlElement) -> set[date]:
 
 
 def byline_date(
-    tree: lxml.html.HtmlElement, now: datetime, *, before_text: bool = False
+    tree: lxml.html.HtmlElement, now: datetime, *, before_text: bool = False, url: str = ""
 ) -> Stamp | None:
     """The date shown beside the headline, as a reader sees it: a publication date, never
     one labelled as an update. ``before_text``: only a dateline between the headline and
     the first paragraph of running text (not a date in what follows the article, when it
     is short)."""
-    return byline_dates(tree, now, before_text=before_text)[0]
+    return byline_dates(tree, now, before_text=before_text, url=url)[0]
 
 
 def byline_dates(
-    tree: lxml.html.HtmlElement, now: datetime, *, before_text: bool = False
+    tree: lxml.html.HtmlElement, now: datetime, *, before_text: bool = False, url: str = ""
 ) -> tuple[Stamp | None, Stamp | None]:
     """``byline_date``'s date, and the first date beside the headline labelled as an update
     ("Last updated: ...") before it, or in its place where there is none; one walk of the
-    page for both."""
+    page for both. A date in numbers ("03/05/2024") is read in the order of the page's
+    language and ``url``'s country (``month_first``)."""
     updated = None
+    order = month_first(tree, url)
     pieces, headline = _visible_pieces(tree, _BYLINE_AFTER)
     if headline is None:
         return None, None
@@ -607,8 +668,10 @@ def byline_dates(
             if before_text and index > headline:
                 break
             continue  # running text: a date in it is a date it talks about
-        match = _TEXT_DATE.search(text)
-        day = _text_date(match) if match else None
+        match = _TEXT_DATE.search(text) or _SLASHED_DATE.search(text)
+        day = None
+        if match is not None:
+            day = _slashed_day(match, order) if match.re is _SLASHED_DATE else _text_date(match)
         stamp = _time_element_stamp(holder, day, now)
         if stamp is None and day is None:
             continue

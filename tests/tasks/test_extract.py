@@ -35,6 +35,7 @@ from tasks.extract import (
     without_repeats,
     without_tagline,
 )
+from tasks.text import fold
 from wirehouse.records import Extraction, Rejection
 from wirehouse.settings import ExtractSettings
 
@@ -485,10 +486,16 @@ def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
         "- New bridge opens",
         "Jan 4, 2024",
     ]
-    assert clean_text("\n".join(story + related), frozenset()) == "\n".join(story)
+    links = frozenset({fold("Ferry fares to rise in May"), fold("New bridge opens")})
+    assert clean_text("\n".join(story + related), links) == "\n".join(story)
     # a heading followed by sentences of the text's own is no such list
     own = ["Related reading", "The court said it would hear the case in June, its clerk wrote."]
-    assert clean_text("\n".join(story + own), frozenset()) == "\n".join(story + own)
+    assert clean_text("\n".join(story + own), links) == "\n".join(story + own)
+    # ... and so is one whose short lines link nowhere: a game story's "Up next", an events
+    # guide's "Don't miss"
+    for heading in ("Up next", "Don't miss"):
+        ending = [heading, "Twins: Host Detroit on Friday", "Guardians: At Kansas City, Friday"]
+        assert clean_text("\n".join(story + ending), links) == "\n".join(story + ending)
 
 
 @pytest.mark.parametrize(
@@ -504,7 +511,8 @@ def test_a_closing_list_of_other_pages_goes_under_a_heading_in_any_language(head
         "Die Gegner kündigten an, vor Gericht zu ziehen.",
     ]
     related = [heading, "- Fährpreise steigen im Mai", "- Neue Brücke eröffnet"]
-    assert clean_text("\n".join(story + related), frozenset()) == "\n".join(story)
+    links = frozenset({fold("Fährpreise steigen im Mai"), fold("Neue Brücke eröffnet")})
+    assert clean_text("\n".join(story + related), links) == "\n".join(story)
 
 
 @pytest.mark.parametrize(
@@ -540,8 +548,11 @@ def test_the_pages_own_dateline_goes_and_a_sentence_with_a_date_stays(dateline):
 
 
 @pytest.mark.parametrize(
-    "label", ["Also read: ", "READ MORE: ", "À lire aussi » ", "Czytaj też: ", "Lea también: "]
-)
+    "label",
+    ["Also read: ", "READ MORE: ", "À lire aussi » ", "Czytaj też: ", "Lea también: ",
+     # ... and a label on a line of its own, above the teaser it introduces
+     "LEIA TAMBÉM:\n", "Lire aussi\n", "Saiba mais\n", "Read more »\n"],
+)  # fmt: skip
 def test_a_read_also_line_that_points_to_another_article_goes(label):
     headline = "Ferry fares to rise in May as fuel costs climb"
     text = f"First paragraph of the story.\n{label}{headline}\nSecond paragraph."
@@ -1506,15 +1517,66 @@ def test_a_sentence_that_starts_like_a_login_button_is_the_article_s_own():
     own = [
         "Register to vote by Feb. 5 at the county elections office or online at the state site.",
         "Sign in to the county voter portal to check that your ballot was received and counted.",
+        # a disaster story's and a tax story's advice
+        "Subscribe to the county's emergency alerts at ReadyCounty.org to get evacuation orders.",
+        "Register for an appointment online or by phone; sessions are free and run to April 15.",
+        "Abonnez-vous aux alertes SMS de la mairie pour être prévenu en cas de crue de la Vilaine.",
+        "Suscríbete a los avisos de la Agencia Estatal de Meteorología para tu municipio.",
     ]
     wall = [
         "Sign in to continue reading",
         "Subscribe to our newsletter for the latest updates from the harbour and the council.",
+        "Subscribe for $1 a week",
+        "Subscribe to The Ledger today for unlimited digital access.",
+        "Abonnez-vous pour lire la suite de cet article",
+        "Regístrate para seguir leyendo",
+        "Log in to access content and manage your profile.",
     ]
     story = [f"{_PROSE[0]} Item {n}." for n in range(16)]  # past a paywall teaser's length
     got = _article_of([*story[:2], *own, *wall, *story[2:]])
     assert isinstance(got, Extraction)
     assert got.text.splitlines() == [*story[:2], *own, *story[2:]]
+
+
+def _page_with_links(
+    paragraphs: list[str], url: str = "https://a.example/news/x.html", nav: str = ""
+) -> Extraction | Rejection:
+    page = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = (
+        f"<html><head><title>News</title></head><body><nav>{nav}</nav>"
+        f"<article>{page}</article></body></html>"
+    )
+    return extract_page(html.encode(), url, "text/html", SETTINGS)
+
+
+def test_a_whole_line_that_links_to_another_site_is_the_text_s_own():
+    """A guide's linked restaurant names and a line linking to a report elsewhere went as
+    teasers; a teaser links to another page of the page's own site."""
+    story = [f"{_PROSE[0]} Item {n}." for n in range(6)]
+    elsewhere = [
+        '<a href="https://www.tacoselsol.example/">Tacos El Sol on Harbor Point Road</a>',
+        '<a href="https://schools.example.gov/budget.pdf">Read the district\'s full 2025-26'
+        " budget proposal here</a>",
+    ]
+    own_site = [
+        '<a href="/news/ferry-fares-to-rise">Ferry fares to rise in May, the port says</a>',
+        '<a href="https://www.a.example/news/bridge">New bridge opens to traffic on Monday</a>',
+    ]
+    got = _page_with_links([*story[:3], *elsewhere, *own_site, *story[3:]])
+    assert isinstance(got, Extraction)
+    assert got.text.splitlines() == [
+        *story[:3],
+        "Tacos El Sol on Harbor Point Road",
+        "Read the district's full 2025-26 budget proposal here",
+        *story[3:],
+    ]
+    # on a loopback test server, the page's own site is the one it links to most
+    nav = "".join(f'<a href="https://www.a.example/{s}">{s}</a>' for s in ("news", "sport"))
+    served = _page_with_links(
+        [*story[:3], *elsewhere, own_site[1], *story[3:]], "http://127.0.0.1:8000/p/17", nav
+    )
+    assert isinstance(served, Extraction) and "New bridge opens" not in served.text
+    assert "Tacos El Sol" in served.text
 
 
 def test_a_template_s_unfilled_placeholders_are_taken_out_of_the_text():

@@ -380,3 +380,54 @@ def test_teaser_cards_written_as_article_elements_do_not_date_the_page():
     )
     dated = page_dates(story, "https://www.example.com/news/a-headline", now=NOW)
     assert dated.published is not None and dated.published.day == date(2024, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "url", "shown", "day"),
+    [
+        # American English writes the month first
+        ("en", "https://www.valleyherald.com/news/a", "03/05/2024 10:21 AM", date(2024, 3, 5)),
+        ("en-US", "https://www.valleyherald.com/news/a", "Posted 3/5/2024", date(2024, 3, 5)),
+        # English elsewhere, and other languages, the day
+        ("en-GB", "https://www.example.com/news/a", "03/05/2024 10:21", date(2024, 5, 3)),
+        ("en", "https://www.localpaper.co.uk/news/a", "03/05/2024", date(2024, 5, 3)),
+        ("it", "https://www.gazzetta.example.it/a", "Pubblicato il 3/5/2024", date(2024, 5, 3)),
+        # a date that can be read one way only is read so, whatever the page's language
+        ("", "https://www.example.com/news/a", "03/25/2024", date(2024, 3, 25)),
+        ("en", "https://www.example.com/news/a", "25/03/2024", date(2024, 3, 25)),
+    ],
+)
+def test_a_dateline_in_numbers_is_read_in_the_pages_own_order(lang, url, shown, day):
+    attribute = f' lang="{lang}"' if lang else ""
+    page = lxml.html.document_fromstring(
+        f"<html{attribute}><body><h1>Council votes on the plan</h1><div>{shown}</div>"
+        "<p>Text of the piece.</p></body></html>"
+    )
+    found = page_dates(page, url, now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", day)
+
+
+def test_a_dateline_in_numbers_on_a_page_that_does_not_say_its_language_is_not_guessed():
+    page = lxml.html.document_fromstring(
+        "<html><body><h1>Council votes</h1><div>03/05/2024</div><p>Text.</p></body></html>"
+    )
+    assert byline_date(page, NOW, url="https://www.example.com/news/a") is None
+
+
+@pytest.mark.parametrize(
+    ("head", "day"),
+    [
+        # a British company's page at a .com address, lang="en": its og:locale says en_GB
+        ('<meta property="og:locale" content="en_GB">', date(2023, 10, 3)),
+        ('<link rel="alternate" hreflang="EN-GB" href="https://www.example.com/a">',
+         date(2023, 10, 3)),
+        ('<meta property="og:locale" content="en_US">', date(2023, 3, 10)),
+    ],
+)  # fmt: skip
+def test_the_declared_locale_says_which_number_is_the_month(head, day):
+    page = lxml.html.document_fromstring(
+        f'<html lang="en"><head>{head}</head><body><h1>How many wine styles are there?</h1>'
+        "<div>03/10/2023</div><p>Text of the piece.</p></body></html>"
+    )
+    found = page_dates(page, "https://www.example.com/blog/wine-styles", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", day)
