@@ -184,6 +184,13 @@ _READ_ALSO_LABEL = (
 )
 _READ_ALSO = re.compile(rf"^{_READ_ALSO_LABEL}\s*[:：»>|–—-]+\s*", re.I)
 _BARE_READ_ALSO = re.compile(rf"^{_READ_ALSO_LABEL}\s*[:：»>|–—-]*$", re.I)  # nothing after it
+# ... of those, the labels that only ever introduce a link: on a line of their own, the
+# links they introduced gone (the extractor dropped the list under "LEIA TAMBÉM:"), they go.
+_ORPHAN_READ_ALSO = re.compile(
+    rf"^(?:(?:also )?read (?:also|more|next)|also read|{_READ_ALSO_ELSEWHERE}"
+    r"|lesen sie mehr|lea también|saiba mais)\s*[:：»>|–—-]*$",
+    re.I,
+)
 RELATED_TAIL_LINES = 15  # a list of other pages after its heading, at most
 _DATE_ONLY = re.compile(
     r"^(\w{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+\w{3,9}\.?\s+\d{4}|\d{4}-\d{2}-\d{2})$"
@@ -656,6 +663,12 @@ def cleaned_text(
         and not kept[-1].endswith((".", "!", "?", "”", '"', "。", "！", "？"))
     ):
         kept.pop()
+    # A "read also" label whose links the extractor dropped (after the closing list's
+    # heading was looked for: there it marks the list)
+    orphans = [at for at, line in enumerate(kept) if _ORPHAN_READ_ALSO.match(line)]
+    if orphans:
+        kept = [line for at, line in enumerate(kept) if at not in orphans]
+        teasers = [(before - sum(at < before for at in orphans), t) for before, t in teasers]
     return "\n".join(kept), teasers
 
 

@@ -451,8 +451,8 @@ _UPDATED_LABEL = re.compile(
 # A date in numbers alone ("07/03/2024"), which ``_TEXT_DATE`` does not read (day or month
 # first?) but which makes a short line a dateline of its own, not the next one's label.
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
-# A date in numbers with slashes or dots, day and month in either order ("03/05/2024",
-# "5.3.2024"); "05.03.2024" is read by ``_TEXT_DATE`` (always day first).
+# A date in numbers with slashes, day and month in either order ("03/05/2024"), or dots
+# ("5.3.2024", day first; "05.03.2024" is read by ``_TEXT_DATE``).
 _SLASHED_DATE = re.compile(
     r"(?<![\d/.-])(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)\d{2})(?![\d/])"
 )
@@ -496,7 +496,7 @@ def _slashed_day(match: re.Match[str], order: bool | None) -> date | None:
     """The day a date in numbers gives, read in the page's order; where the page's order is
     unknown, only a date that can be read one way ("25/03/2024")."""
     first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
-    if first > 12:
+    if first > 12 or match["sep"] == ".":  # "5.3.2024": no one writes the month first so
         order = False
     elif second > 12 or first == second:
         order = True

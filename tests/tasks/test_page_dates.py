@@ -395,6 +395,9 @@ def test_teaser_cards_written_as_article_elements_do_not_date_the_page():
         # a date that can be read one way only is read so, whatever the page's language
         ("", "https://www.example.com/news/a", "03/25/2024", date(2024, 3, 25)),
         ("en", "https://www.example.com/news/a", "25/03/2024", date(2024, 3, 25)),
+        # dots: the day first, in every language
+        ("en", "https://www.example.com/news/a", "5.3.2024", date(2024, 3, 5)),
+        ("", "https://www.example.com/news/a", "5.3.2024", date(2024, 3, 5)),
     ],
 )
 def test_a_dateline_in_numbers_is_read_in_the_pages_own_order(lang, url, shown, day):
