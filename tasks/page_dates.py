@@ -408,6 +408,12 @@ def _with_url_day(stamp: Stamp, url: str) -> Stamp:
     return stamp
 
 
+def url_day_end(path: str) -> int | None:
+    """Where the day a path gives ends (".../2025/12/18" before "/slug"), or None."""
+    match = _URL_DAY.search(path)
+    return match.end(3) if match else None
+
+
 def url_day(url: str) -> date | None:
     """The day a URL's path gives (".../2025/12/18/slug"), if any."""
     match = _URL_DAY.search(url)

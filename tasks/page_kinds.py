@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from tasks.page_dates import ARTICLE_TYPES, jsonld_types
+from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day_end
 from tasks.text import spaced_words
 from tasks.urls import host_domain, is_named_host
 
@@ -50,7 +50,6 @@ _WRAPPERS = frozenset(
     {"td", "tr", "tbody", "table", "span", "font", "b", "i", "em", "strong", "center", "li", "ul"}
 )
 _DATED_PATH = re.compile(r"/(19|20)\d{2}/(0[1-9]|1[0-2])/")
-_PATH_DAY = re.compile(r"(?<!\d)(19|20)\d{2}[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?!\d)")
 # What follows a date in the address of an archive's page rather than of a post.
 _NO_POST = re.compile(r"(?:^|/)(?:page/\d+|index\.\w+|amp|feed)(?=/|$)", re.I)
 # A path segment that names a shop's or a catalogue's pages: what a CMS puts in front of a
@@ -463,8 +462,11 @@ def _dated_path(url: str) -> bool:
     blog's archive of a day or a month (".../2019/11/17/", ".../2019/11/page/2/"), which
     lists the posts of that date."""
     path = urlsplit(url).path
-    dated = _PATH_DAY.search(path) or _DATED_PATH.search(path)
-    return dated is not None and bool(re.search(r"\w", _NO_POST.sub("", path[dated.end() :])))
+    end = url_day_end(path)
+    if end is None:
+        month = _DATED_PATH.search(path)
+        end = month.end() if month else None
+    return end is not None and bool(re.search(r"\w", _NO_POST.sub("", path[end:])))
 
 
 # The page's shape, weighed as a whole: a logistic model over the features of
