@@ -460,6 +460,71 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
 
 
 _HIDING_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", re.I)
+_DIALOGS = etree.XPath(
+    "//dialog | //*[@role='dialog' or @role='alertdialog' or @aria-modal='true']"
+)
+
+
+def _page_outside(element: lxml.html.HtmlElement) -> bool:
+    """Whether the page has a headline, an <article> or a <main> outside ``element``."""
+    root = element.getroottree().getroot()
+    return any(
+        node is not element and all(a is not element for a in node.iterancestors())
+        for node in root.iter("h1", "article", "main")
+    )
+
+
+def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
+    """Take out the page's dialogs: a ``<dialog>``, or an element that calls itself one
+    (``role="dialog"``, ``aria-modal="true"``). What they hold is a form, a newsletter's or
+    a login's pitch, a share or embed box, a menu, or a "Republish this article" box with
+    the story's licence and its whole text again; never the page's text.
+
+    Not one that holds the page's headline, its <article> or its <main> (a page may set
+    its story in a dialog over a list), unless the page has its headline or article
+    outside it as well and the dialog is closed (a ``<dialog>`` without ``open``, or
+    hidden by its style or attributes: a browser does not show it with the page) or says
+    again what the page says: the copy a republish box keeps. Returns the dialogs taken
+    out."""
+    dropped: set[lxml.html.HtmlElement] = set()
+    for dialog in _DIALOGS(tree):
+        if dialog.getparent() is None or dialog.tag in _NEVER_A_DIALOG:
+            continue
+        if not dropped.isdisjoint(dialog.iterancestors()):
+            continue  # inside a dialog taken out already
+        if _HOLDS_THE_PAGE(dialog) and not (
+            _page_outside(dialog) and (_closed(dialog) or _repeats_the_page(dialog))
+        ):
+            continue
+        dialog.drop_tree()
+        dropped.add(dialog)
+    return len(dropped)
+
+
+def _repeats_the_page(element: lxml.html.HtmlElement) -> bool:
+    """Whether most of the element's paragraphs are paragraphs of the page outside it."""
+    inside: list[str] = []
+    outside: set[str] = set()
+    for paragraph in element.getroottree().getroot().iter("p"):
+        text = " ".join(paragraph.text_content().split())
+        if count_words(text) < 12:
+            continue
+        if any(ancestor is element for ancestor in paragraph.iterancestors()):
+            inside.append(text)
+        else:
+            outside.add(text)
+    repeated = sum(1 for text in inside if text in outside)
+    return repeated >= 2 and repeated * 2 >= len(inside)
+
+
+def _closed(dialog: lxml.html.HtmlElement) -> bool:
+    if dialog.tag == "dialog":
+        return dialog.get("open") is None
+    return (
+        bool(_HIDING_STYLE.search(dialog.get("style") or ""))
+        or dialog.get("hidden") is not None
+        or dialog.get("aria-hidden") == "true"
+    )
 
 
 def without_templates(tree: lxml.html.HtmlElement) -> int:
@@ -1410,6 +1475,7 @@ def extract_page(
         return Rejection(record_id, url, "empty", "no HTML document found")
     without_templates(tree)  # inert content no browser shows; a shadow root's is shown
     drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels
+    drop_dialogs(tree)  # a form, a pitch, a menu or a copy of the story set apart
     reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree
     facts = page_facts(tree, url)
     # What an address says (a dated path, a section's name, the site's name, which links

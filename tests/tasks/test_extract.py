@@ -18,6 +18,7 @@ from tasks.extract import (
     decode_html,
     document_title,
     drop_consent_dialogs,
+    drop_dialogs,
     drop_headline,
     extract_page,
     filled_in,
@@ -1390,6 +1391,81 @@ def test_only_a_consent_dialog_is_taken_out():
     tree = lxml.html.document_fromstring(_consent_page('id="onetrust-consent-sdk"'))
     assert drop_consent_dialogs(tree) == 1  # the dialog, once, with what it holds
     assert "These cookies" not in tree.text_content()
+
+
+LICENCE_PROSE = (
+    "You are free to republish our articles for free, online or in print, under a Creative "
+    "Commons licence, as long as you credit the reporter and the harbour gazette by name."
+)
+PITCH_PROSE = (
+    "Join more than forty thousand readers who start their day with our free morning "
+    "briefing of the harbour news, delivered to your inbox before seven."
+)
+
+
+def _page_with(dialog: str, *, inside_article: bool = True) -> str:
+    """An article whose body holds (or is followed by) a dialog of the page."""
+    body = f"<h1>Ferry timetable vote</h1><div class='entry-content'>{BODY_HTML}"
+    body += f"{dialog}</div>" if inside_article else f"</div>{dialog}"
+    return f"<html><body><header><a href='/'>Gazette</a></header><article>{body}</article></body></html>"
+
+
+@pytest.mark.parametrize("inside_article", [True, False])
+@pytest.mark.parametrize(
+    "opening",
+    [
+        # the Republication Tracker Tool's modal, hidden by its style
+        "<div id='republication-tracker-tool-modal' role='dialog' aria-modal='true' "
+        "style='display:none;'>",
+        # a theme's modal, hidden by a class the stylesheet knows
+        "<div class='modal republish-modal' role='dialog' tabindex='-1'>",
+        "<dialog class='republish'>",  # closed: no "open"
+        "<div class='republish-overlay' role='dialog' hidden>",
+    ],
+)
+def test_a_republish_box_with_the_story_again_is_not_stored(opening, inside_article):
+    """A "Republish this article" box holds the licence and the story's whole text again,
+    headline and all, for other sites to copy; a browser shows it only when asked."""
+    closing = "</dialog>" if opening.startswith("<dialog") else "</div>"
+    copy = f"<h2>Republish this article</h2><p>{LICENCE_PROSE}</p>"
+    copy += f"<textarea><h1>Ferry timetable vote</h1>{BODY_HTML}</textarea>"
+    copy += f"<div class='copy'><h1>Ferry timetable vote</h1>{BODY_HTML}</div>"
+    page = _page_with(opening + copy + closing, inside_article=inside_article)
+    assert stored_lines(page) == BODY_PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    "dialog",
+    [
+        f"<dialog id='newsletter'><h3>Before you go</h3><p>{PITCH_PROSE}</p></dialog>",
+        f"<div class='modal fade' role='dialog' aria-hidden='true'><p>{PITCH_PROSE}</p></div>",
+        f"<div class='share-sheet' aria-modal='true'><p>{PITCH_PROSE}</p></div>",
+        f"<div role='alertdialog' class='login'><p>{PITCH_PROSE}</p></div>",
+    ],
+)
+def test_a_dialogs_pitch_is_not_the_page_s_text(dialog):
+    assert stored_lines(_page_with(dialog)) == BODY_PARAGRAPHS
+
+
+def test_a_story_set_in_a_dialog_is_the_page():
+    # a page that shows its story in a dialog over a list: the dialog holds the headline
+    story = f"<div role='dialog' aria-modal='true'><h1>Ferry vote</h1>{BODY_HTML}</div>"
+    page = f"<html><body><h2>More news</h2>{story}</body></html>"
+    assert drop_dialogs(lxml.html.document_fromstring(page)) == 0
+    assert stored_lines(page) == BODY_PARAGRAPHS
+    # ... even one it opens by script, closed in the HTML, where nothing else is the page
+    closed = f"<html><body><h2>More news</h2><dialog><h1>Ferry vote</h1>{BODY_HTML}</dialog>"
+    assert drop_dialogs(lxml.html.document_fromstring(closed + "</body></html>")) == 0
+    # ... and so does an open one beside a site's logo set as an <h1>, its text its own
+    logo = f"<html><body><h1>Gazette</h1>{story}</body></html>"
+    assert drop_dialogs(lxml.html.document_fromstring(logo)) == 0
+    # one whose paragraphs are the page's again is a copy (a republish box hidden by a class)
+    copy = f"<div class='republish' role='dialog'><h1>Ferry vote</h1>{BODY_HTML}</div>"
+    page = f"<html><body><h1>Ferry vote</h1><div>{BODY_HTML}</div>{copy}</body></html>"
+    assert drop_dialogs(lxml.html.document_fromstring(page)) == 1
+    # a dialog inside another is taken out with it, once
+    nested = _page_with(f"<dialog><p>{PITCH_PROSE}</p><div role='dialog'>Share</div></dialog>")
+    assert drop_dialogs(lxml.html.document_fromstring(nested)) == 1
 
 
 def test_json_ld_nested_past_any_parser_s_depth_is_no_json_ld():
