@@ -465,13 +465,18 @@ _DIALOGS = etree.XPath(
 )
 
 
-def _page_outside(element: lxml.html.HtmlElement) -> bool:
-    """Whether the page has a headline, an <article> or a <main> outside ``element``."""
-    root = element.getroottree().getroot()
-    return any(
-        node is not element and all(a is not element for a in node.iterancestors())
-        for node in root.iter("h1", "article", "main")
-    )
+_PAGE_MARKS = etree.XPath("descendant-or-self::*[self::h1 or self::article or self::main]")
+_LONG_PARAGRAPH_WORDS = 12
+
+
+def _long_paragraphs(element: lxml.html.HtmlElement) -> Counter[str]:
+    """The element's paragraphs of 12 words or more, by their text."""
+    found: Counter[str] = Counter()
+    for paragraph in element.iter("p"):
+        text = " ".join(paragraph.text_content().split())
+        if count_words(text) >= _LONG_PARAGRAPH_WORDS:
+            found[text] += 1
+    return found
 
 
 def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
@@ -486,35 +491,46 @@ def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
     hidden by its style or attributes: a browser does not show it with the page) or says
     again what the page says: the copy a republish box keeps. Returns the dialogs taken
     out."""
-    dropped: set[lxml.html.HtmlElement] = set()
-    for dialog in _DIALOGS(tree):
+    dialogs = _DIALOGS(tree)
+    if not dialogs:
+        return 0
+    # Counted once for the page and once per outermost dialog, so that a page of thousands
+    # of dialogs, side by side or one inside the other, costs its size, not its square.
+    page_marks: int | None = None
+    page_paragraphs: Counter[str] | None = None
+    judged: set[lxml.html.HtmlElement] = set()
+    dropped = 0
+    for dialog in dialogs:
         if dialog.getparent() is None or dialog.tag in _NEVER_A_DIALOG:
             continue
-        if not dropped.isdisjoint(dialog.iterancestors()):
-            continue  # inside a dialog taken out already
-        if _HOLDS_THE_PAGE(dialog) and not (
-            _page_outside(dialog) and (_closed(dialog) or _repeats_the_page(dialog))
-        ):
-            continue
+        if not judged.isdisjoint(dialog.iterancestors()):
+            continue  # inside a dialog taken out, or kept as the page, with it
+        judged.add(dialog)
+        marks = len(_PAGE_MARKS(dialog))
+        if marks:
+            if page_marks is None:
+                page_marks = len(_PAGE_MARKS(tree.getroottree().getroot()))
+            if marks >= page_marks:
+                continue  # the page's only headline or article: the page itself
+            if not _closed(dialog):
+                if page_paragraphs is None:
+                    page_paragraphs = _long_paragraphs(tree.getroottree().getroot())
+                if not _repeats(_long_paragraphs(dialog), page_paragraphs):
+                    continue  # open, and its text its own: the story, set in a dialog
         dialog.drop_tree()
-        dropped.add(dialog)
-    return len(dropped)
+        dropped += 1
+        # What is taken out is no longer the page's, to the dialogs after it.
+        if page_marks is not None:
+            page_marks -= marks
+        if page_paragraphs is not None:
+            page_paragraphs.subtract(_long_paragraphs(dialog))
+    return dropped
 
 
-def _repeats_the_page(element: lxml.html.HtmlElement) -> bool:
-    """Whether most of the element's paragraphs are paragraphs of the page outside it."""
-    inside: list[str] = []
-    outside: set[str] = set()
-    for paragraph in element.getroottree().getroot().iter("p"):
-        text = " ".join(paragraph.text_content().split())
-        if count_words(text) < 12:
-            continue
-        if any(ancestor is element for ancestor in paragraph.iterancestors()):
-            inside.append(text)
-        else:
-            outside.add(text)
-    repeated = sum(1 for text in inside if text in outside)
-    return repeated >= 2 and repeated * 2 >= len(inside)
+def _repeats(inside: Counter[str], page: Counter[str]) -> bool:
+    """Whether most of a dialog's paragraphs (``inside``) are also the page's outside it."""
+    repeated = sum(n for text, n in inside.items() if page[text] > n)
+    return repeated >= 2 and repeated * 2 >= sum(inside.values())
 
 
 def _closed(dialog: lxml.html.HtmlElement) -> bool:

@@ -1468,6 +1468,20 @@ def test_a_story_set_in_a_dialog_is_the_page():
     assert drop_dialogs(lxml.html.document_fromstring(nested)) == 1
 
 
+def test_thousands_of_dialogs_cost_a_page_s_size_not_its_square():
+    """Each dialog that holds a headline is weighed against the page: counted anew for
+    each, 3,000 of them side by side took minutes, and so did 1,500 one inside the other
+    around a long text."""
+    paragraph = f"<p>{BODY_PARAGRAPHS[0]}</p>"
+    side_by_side = f"<div role='dialog'><h1>Ferry vote</h1>{paragraph}</div>" * 3000
+    nested = "<div role='dialog'>" * 1500 + "<h1>Ferry</h1>" + paragraph * 3000 + "</div>" * 1500
+    for dialogs in (side_by_side, nested):
+        page = f"<html><body><h1>Ferry vote</h1><div>{BODY_HTML}</div>{dialogs}</body></html>"
+        started = time.monotonic()
+        assert stored_lines(page)[:30] == BODY_PARAGRAPHS
+        assert time.monotonic() - started < 10
+
+
 def test_json_ld_nested_past_any_parser_s_depth_is_no_json_ld():
     """A hostile page's JSON-LD nested 100,000 deep costs its structured data, not its
     text."""
