@@ -138,7 +138,17 @@ _NOT_BYLINE = ("nav", "footer", "aside")
 
 
 def _in_furniture(node: lxml.html.HtmlElement) -> bool:
-    return any(ancestor.tag in _NOT_BYLINE for ancestor in node.iterancestors())
+    """Inside the page's navigation, footer or sidebar; an article's own footer ("Posted
+    by Jane Doe on ...", under the story) is the article's."""
+    for ancestor in node.iterancestors():
+        if ancestor.tag not in _NOT_BYLINE:
+            continue
+        if ancestor.tag == "footer" and any(
+            outer.tag == "article" for outer in ancestor.iterancestors()
+        ):
+            continue  # the article's footer, wherever the article is
+        return True
+    return False
 
 
 def _ascii_words(text: str) -> list[str]:
@@ -190,7 +200,7 @@ _BYLINE_LABEL = re.compile(
 )
 
 
-_BYLINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[-–—]\s+")
+_BYLINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[-–—]\s+|\s+(?:on|in)\s+")
 
 
 def labelled_author(tree: lxml.html.HtmlElement) -> str | None:

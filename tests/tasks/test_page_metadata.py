@@ -150,6 +150,15 @@ def test_a_byline_links_to_its_author_s_page(html, author):
         ("<p>By the way, this is a sentence of the text.</p>", None),
         ("<p>Written by</p><p>a team of volunteers over many years</p>", None),
         ("<footer><p>By Jane Doe</p></footer>", None),
+        # a blog's post signs off in the article's own footer, with its date and category
+        (
+            "<article><h1>Preparing a transition</h1><p>Text.</p><footer><p>Posted by "
+            "<a href='/'>Colin Watson</a> on 2025-12-18 in debusine.</p></footer></article>",
+            "Colin Watson",
+        ),
+        ("<p>Posted by Jane Doe in Harbour news</p>", "Jane Doe"),
+        # ... and a teaser's footer in a sidebar is still the sidebar's
+        ("<aside><article><footer><p>By Jane Doe</p></footer></article></aside>", None),
     ],
 )
 def test_a_byline_gives_its_author_after_its_label(html, author):
