@@ -341,6 +341,18 @@ class PoliteFetcher:
                 return None, attempts
             if not attempt.retryable or retry == self._settings.max_retries:
                 return None, attempts
+            cap = self._settings.max_retry_after_s
+            if attempt.retry_after_s is not None and attempt.retry_after_s > cap:
+                # The server will not serve it within the wait a run allows ("Retry-After:
+                # 1000000000" held a run six minutes, for four refusals): the next run's.
+                later = (
+                    f"the server asks to come back in {attempt.retry_after_s:,.0f}s, more "
+                    f"than the {cap:g}s a run waits (WIREHOUSE_MAX_RETRY_AFTER_S): left for "
+                    "the next run"
+                )
+                detail = f"{attempt.detail}; {later}" if attempt.detail else later
+                attempts[-1] = replace(attempts[-1], detail=detail)
+                return None, attempts
             wait = self._backoff(retry)
             if attempt.retry_after_s is not None:
                 wait = max(wait, min(attempt.retry_after_s, self._settings.max_retry_after_s))

@@ -69,7 +69,7 @@ class FetchSettings:
     max_retries: Annotated[int, Field(ge=0, le=20)] = 3  # only timeouts, connection errors, ...
     backoff_base_s: Annotated[float, Field(ge=0)] = 0.5  # retry n waits up to base * 2**n
     backoff_max_s: Annotated[float, Field(ge=0)] = 30.0
-    max_retry_after_s: Annotated[float, Field(ge=0)] = 120.0  # a longer Retry-After is capped
+    max_retry_after_s: Annotated[float, Field(ge=0)] = 120.0  # longer: left for the next run
     host_failure_limit: Count = 5  # consecutive failures that pause a host for the run
     max_sitemaps: Count = 500  # sitemaps read per run, indexes included
     max_sitemap_depth: Count = 3  # sitemap index -> sitemap index -> sitemap

@@ -183,14 +183,20 @@ def test_429_with_retry_after_is_waited_then_retried(local_server):
     assert when[1] - when[0] >= 0.95
 
 
-def test_retry_after_is_capped(local_server):
-    local_server.page("/slow", "", status=503, headers={"Retry-After": "3600"})
+@pytest.mark.parametrize("asked", ["3600", "1000000000", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_retry_after_past_the_cap_leaves_the_page_for_the_next_run(local_server, asked):
+    # Waited up to the cap and asked again, a server that means "not today" held a run six
+    # minutes for four refusals.
+    local_server.page("/slow", "", status=503, headers={"Retry-After": asked})
     started = time.monotonic()
     results, _ = crawl(
-        [local_server.url("/slow")], obey_robots=False, max_retries=1, max_retry_after_s=0.2
+        [local_server.url("/slow")], obey_robots=False, max_retries=3, max_retry_after_s=5
     )
     assert time.monotonic() - started < 3
-    assert [a.error for a in results[0][1]] == ["http_503", "http_503"]
+    (attempt,) = results[0][1]
+    assert attempt.error == "http_503" and attempt.retry_after_s > 5
+    assert "left for the next run" in (attempt.detail or "")
+    assert len([r for r in local_server.requests if r[0] == "/slow"]) == 1
 
 
 def test_only_transient_failures_are_retried(local_server):
