@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import html
 import html.entities
-import json
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -26,6 +25,7 @@ from lxml.etree import _Element
 from tasks.charsets import browser_codec, is_wide, lenient_decode, strict_decode
 from tasks.content_coding import GZIP_MAGIC
 from tasks.datebounds import plausible
+from tasks.json_values import read_json
 from tasks.months import MONTHS_BY_NAME
 from tasks.urls import is_http_url
 from wirehouse.errors import InputError, ParseError
@@ -753,7 +753,7 @@ def _feed_links(data: bytes, source_url: str, source: str) -> list[Link] | None:
     text = _decode_xml(data)
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         try:
-            doc = json.loads(text.lstrip("\ufeff \t\r\n"))
+            doc = read_json(text.lstrip("\ufeff \t\r\n"))
         except (ValueError, RecursionError):
             return None
         if not _looks_like_json_feed(doc):

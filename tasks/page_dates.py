@@ -13,7 +13,6 @@ filtered on and measured.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ import lxml.html
 from htmldate import find_date
 
 from tasks.datebounds import EARLIEST, FUTURE_SLACK, plausible
+from tasks.json_values import read_json
 from tasks.months import ENGLISH_MONTH_PATTERN, MONTH_NAME_PATTERN, MONTHS_BY_NAME
 
 # JSON-LD types of a page that is an article (or a post, a recipe, a review); a type not
@@ -235,7 +235,7 @@ def jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text or "")
+            data = read_json(script.text or "")
         except (ValueError, TypeError, RecursionError):  # nested past the parser's depth
             continue
         found.extend(_page_objects(data))

@@ -495,6 +495,12 @@ def test_json_feed() -> None:
     ]  # fmt: skip
 
 
+def test_json_feed_with_an_integer_past_python_s_digit_limit_is_read() -> None:
+    # an extension field of 4,301 digits made the whole feed "not a feed"
+    body = json.dumps(JSON_FEED).encode().replace(b"{", b'{"_x": ' + b"9" * 4301 + b", ", 1)
+    assert len(parse_feed(body, "https://json.example.com/feed.json")) == 3
+
+
 def test_json_feed_detected_by_content_with_bom_and_whitespace() -> None:
     body = b"\xef\xbb\xbf \n" + json.dumps(JSON_FEED).encode()
     assert len(parse_feed(body, "https://json.example.com/feed")) == 3

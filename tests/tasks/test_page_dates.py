@@ -52,6 +52,16 @@ def test_implausible_or_unreadable_dates_are_none(value):
     assert parse_stamp(value, NOW) is None
 
 
+def test_json_ld_with_an_integer_past_python_s_digit_limit_still_dates_the_page():
+    # JSON sets no bound on a number; Python converts no integer of over 4,300 digits
+    # from text, and the page's whole JSON-LD (its date, its author) was lost to one field.
+    big = "9" * 4301
+    page = tree(jsonld(f'{{"@type": "NewsArticle", "datePublished": "2024-03-05", "x": {big}}}'))
+    found = page_dates(page, "https://example.com/news/a", now=NOW)
+    assert found.published is not None and found.published.day == date(2024, 3, 5)
+    assert found.source == "json-ld"
+
+
 def test_json_ld_article_date_wins_over_the_teasers_it_lists():
     page = tree(
         jsonld(

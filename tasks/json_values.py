@@ -1,0 +1,22 @@
+"""JSON as pages and feeds write it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Python converts no integer of more than 4,300 digits from text (a guard against its
+# quadratic conversion, ``sys.int_info.default_max_str_digits``); JSON sets no bound, and a
+# feed or a page's JSON-LD with one such number in a field no one reads was lost whole.
+MAX_INTEGER_DIGITS = 4000
+
+
+def _integer(digits: str) -> int | float:
+    """An integer as JSON writes it; past ``MAX_INTEGER_DIGITS``, its value as a float
+    (infinite beyond the float's range): nothing wirehouse reads is such a number."""
+    return int(digits) if len(digits) <= MAX_INTEGER_DIGITS else float(digits)
+
+
+def read_json(text: str) -> Any:
+    """``json.loads``, for integers of any length."""
+    return json.loads(text, parse_int=_integer)
