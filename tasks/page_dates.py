@@ -13,6 +13,7 @@ filtered on and measured.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -386,7 +387,31 @@ def page_dates(
     if searched is not None and (searched.day.month, searched.day.day) == (1, 1):
         # htmldate falls back to a year alone (a copyright line) as 1 January: no day.
         searched = None
+    if searched is not None and searched.day.day == 1 and not _writes_first(tree, searched.day):
+        # ... and to a month alone ("February 2024", an impossible "2024-02-30") as its
+        # first day: a day the page never wrote.
+        searched = None
     return PageDates(searched, modified, "htmldate" if searched else None)
+
+
+def _writes_first(tree: lxml.html.HtmlElement, day: date) -> bool:
+    """Whether the page writes the first of ``day``'s month as a day, in its text or its
+    attributes (a datetime, an address): "2024-02-01", "01.02.2024", "2/1/2024", "February
+    1, 2024", "1er février 2024", "20240201"."""
+    year, month = day.year, day.month
+    names = "|".join(name for name, number in MONTHS_BY_NAME.items() if number == month)
+    written = re.compile(
+        rf"(?<!\d){year}(?P<a>[-/.])0?{month}(?P=a)0?1(?!\d)|(?<!\d){year}{month:02}01(?!\d)"
+        rf"|(?<!\d)0?1(?P<b>[-/.])0?{month}(?P=b){year}(?!\d)"
+        rf"|(?<!\d)0?{month}(?P<c>[-/.])0?1(?P=c){year}(?!\d)"
+        rf"|\b(?:{names})\.?\s+0?1(?:st)?\b,?\s*(?:de\s+)?{year}"
+        rf"|(?<!\d)0?1(?:st|er|º|\.)?\s+(?:de\s+)?(?:{names})\.?,?\s+(?:de\s+)?{year}",
+        re.I,
+    )
+    return any(
+        written.search(" ".join(str(value).split()))
+        for value in itertools.chain(tree.itertext(), tree.xpath("//@*"))
+    )
 
 
 def _day_stamp(day: date) -> Stamp:

@@ -62,6 +62,38 @@ def test_json_ld_with_an_integer_past_python_s_digit_limit_still_dates_the_page(
     assert found.source == "json-ld"
 
 
+ARTICLE = "<h1>Ferry vote</h1>" + "<p>The harbour council voted on the ferry timetable.</p>" * 9
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        ('<meta name="date" content="2024-02-30">', ""),  # no such day
+        ("", jsonld('{"@type": "NewsArticle", "datePublished": "2024-02-30T25:61:00+99:00"}')),
+        ("", "<p class='date'>February 2024</p>"),  # a month, and no day of it
+    ],
+)
+def test_a_date_without_a_day_the_page_writes_is_no_date(head, body):
+    # htmldate reads what it can of it, the month, and makes its first day up: an
+    # impossible date was stored as 1 February, dating the story and choosing its origin.
+    found = page_dates(tree(head, ARTICLE + body), "https://example.com/news/a", now=NOW)
+    assert found.published is None
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "<p class='date'>February 01, 2022</p>",
+        "<p>Posted 1 février 2022</p>",
+        "<time datetime='2022-02-01T09:00:00'>Tuesday</time>",
+        "<p>01.02.2022</p>",
+    ],
+)
+def test_the_first_of_a_month_the_page_writes_is_its_date(written):
+    found = page_dates(tree("", ARTICLE + written), "https://example.com/news/a", now=NOW)
+    assert found.published is not None and found.published.day == date(2022, 2, 1)
+
+
 def test_json_ld_article_date_wins_over_the_teasers_it_lists():
     page = tree(
         jsonld(
