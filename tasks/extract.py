@@ -355,6 +355,9 @@ def _link_domain(href: str) -> str | None:
     return host_domain(host.rstrip(".")) if host else None
 
 
+_BASE_HREF = etree.XPath("//base[@href][1]/@href")
+
+
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     """Canonical link, language, og:type, link texts, visible text size."""
     # The addresses the page gives itself, in document order: rel=canonical and og:url.
@@ -364,12 +367,16 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
             '//link[@rel="canonical"][@href] | //meta[@property="og:url"][@content]'
         )
     ]
-    canonical = next((found for _, href in named if (found := _absolute(href, url))), None)
+    # A relative address is read against the page's <base href>, as a browser reads it:
+    # read against the fetched URL, a page's "g1.html" named an address of its own host
+    # that it never had, and the article was stored there.
+    base = next((b for href in _BASE_HREF(tree) if (b := _absolute(str(href).strip(), url))), url)
+    canonical = next((found for _, href in named if (found := _absolute(href, base))), None)
     first: dict[str, str] = {}
     for tag, href in named:
         first.setdefault(tag, href)
-    canonical_front = _front_page_site(first.get("link"), url)
-    og_url_front = _front_page_site(first.get("meta"), url)
+    canonical_front = _front_page_site(first.get("link"), base)
+    og_url_front = _front_page_site(first.get("meta"), base)
     lang_attr = tree.xpath("/html/@lang | /html/@xml:lang")
     language = str(lang_attr[0]).split("-")[0].split("_")[0].lower() if lang_attr else None
     og_type = tree.xpath('//meta[@property="og:type"]/@content')

@@ -305,6 +305,23 @@ def test_canonical_url_is_read():
     assert result.canonical_url == url
 
 
+@pytest.mark.parametrize(
+    ("base", "canonical"),
+    [
+        # a relative canonical is read against the page's <base href>, as a browser reads it
+        ('<base href="https://mirror.example/g0.html">', "https://mirror.example/g1.html"),
+        ('<base href="/news/">', "https://news.example/news/g1.html"),
+        ("", "https://news.example/2024/05/g1.html"),  # no base: the page's own address
+        ('<base target="_blank">', "https://news.example/2024/05/g1.html"),
+    ],
+)
+def test_a_relative_canonical_is_read_against_the_page_s_base(base, canonical):
+    head = f'{base}<link rel="canonical" href="g1.html">'
+    page = f"<html><head>{head}</head><body><h1>Ferry vote</h1>{BODY_HTML}</body></html>"
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction) and result.canonical_url == canonical
+
+
 def test_non_html_and_empty_pages_are_rejected():
     assert (
         extract_page(b"%PDF-1.4", "http://a.example/x.pdf", "application/pdf", SETTINGS).reason
