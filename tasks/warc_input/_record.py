@@ -49,9 +49,11 @@ _CHUNK_LINE_RE = re.compile(rb"[0-9A-Fa-f]{1,15}(?:;[^\r\n]*)?\r\n")
 _LAST_CHUNK_RE = re.compile(rb"0+(?:;[^\r\n]*)?\r\n")
 _SHORT_BLOCK = "record block is shorter than its Content-Length"
 _DIGITS_RE = re.compile(r"[0-9]+")
+# W3C-ISO8601, as WARC 1.1 writes its dates: a day alone ("2024-03-01"), or a time to the
+# minute, the second or any fraction of it (a record with 12 digits of fraction was lost).
 _ISO_DATE_RE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"\s*(Z|z|[+-]\d{2}:?\d{2})?"
+    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+    r"\s*(Z|z|[+-]\d{2}:?\d{2})?)?"
 )
 _TIMESTAMP_RE = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?")
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -72,7 +74,7 @@ def _read_date(value: str | None) -> datetime | None:
     try:
         m = _ISO_DATE_RE.fullmatch(value)
         if m:
-            year, month, day, hour, minute = (int(m.group(i)) for i in range(1, 6))
+            year, month, day, hour, minute = (int(m.group(i) or 0) for i in range(1, 6))
             second = int(m.group(6) or 0)
             micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
             when = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)

@@ -460,6 +460,22 @@ def test_normal_response(tmp_path: Path, compress: bool) -> None:
     assert items[0].fetched_at.tzinfo is UTC
 
 
+@pytest.mark.parametrize(
+    ("date", "when"),
+    [
+        ("2024-05-01T10:00:00.123456789012Z", WHEN.replace(microsecond=123456)),  # 12 digits
+        ("2024-05-01", WHEN.replace(hour=0)),  # a day alone, as W3C-ISO8601 allows
+        ("2024-05-01T12:00+02:00", WHEN),
+    ],
+)
+def test_a_warc_date_of_any_precision_is_read(tmp_path: Path, date: str, when: datetime) -> None:
+    # 12 digits of a second's fraction, or a day alone, made the record "malformed"
+    b = WarcBuilder(compress=False)
+    b.record("https://news.example.com/a", "response", _http(HTML), date=date)
+    (item,) = list(read_warc(b.save(_name(tmp_path, False))))
+    assert isinstance(item, WarcResponse) and item.fetched_at == when
+
+
 def test_chunked_gzip_encoded_body_is_decoded(tmp_path: Path, compress: bool) -> None:
     body = HTML * 50
     encoded = gzip.compress(body)
