@@ -354,8 +354,8 @@ class PoliteFetcher:
                 attempts[-1] = replace(attempts[-1], detail=detail)
                 return None, attempts
             wait = self._backoff(retry)
-            if attempt.retry_after_s is not None:
-                wait = max(wait, min(attempt.retry_after_s, self._settings.max_retry_after_s))
+            if attempt.retry_after_s is not None:  # within the cap: one past it returned above
+                wait = max(wait, attempt.retry_after_s)
                 # The server asked us to slow down: hold every request to it, not only this one.
                 state.next_at = max(state.next_at, time.monotonic() + wait)
             await self._sleep(wait)
