@@ -608,7 +608,7 @@ def _front_page_site(href: str | None, url: str) -> str | None:
     return domain_of(address)
 
 
-def _site_name_test(sitename: str | None, url: str) -> Callable[[str], bool]:
+def _site_name_test(sitename: str | None, url: str) -> Callable[..., bool]:
     """Whether a part of a title is the site's name (see ``clean_title``)."""
     labels = (urlsplit(url).hostname or "").removeprefix("www.").split(".")[:-1]
     hosts = {label for label in labels if len(label) >= 4}
@@ -617,7 +617,7 @@ def _site_name_test(sitename: str | None, url: str) -> Callable[[str], bool]:
     names = {fold(sitename)} if sitename and named else set()
     names |= hosts | {name.replace(" ", "") for name in names}
 
-    def is_site(part: str) -> bool:
+    def is_site(part: str, *, exact: bool = False) -> bool:
         label = fold(part)
         compact = re.sub(r"[\s\-]", "", label)
         # ... and without its article: "The Valley Tribune" at valleytribune.com
@@ -625,6 +625,12 @@ def _site_name_test(sitename: str | None, url: str) -> Callable[[str], bool]:
         letters = re.sub(r"[\W_]", "", label)  # "JOHNSON’S®" at johnsonsbaby.com
         if not compact or len(part.split()) > 5:
             return False
+        if exact:
+            # the name itself, no more: "Contoso reports record revenue" is a headline's
+            # half that opens with the company it is about
+            return any(n.replace("-", "") in (compact, bare) for n in names) or any(
+                letters == host.replace("-", "") for host in hosts
+            )
         return (
             any(
                 label.startswith(n)
@@ -868,13 +874,17 @@ def clean_title(
         return title.strip()
     site_name = _site_name_test(sitename, url)
 
-    def is_site(part: str) -> bool:
-        return site_name(part) or fold(part) in _THEME_TITLE_PARTS
+    def is_site(part: str, separator: str) -> bool:
+        # After a colon a part is the site's name only where it is that name and no more:
+        # "Q3 results: Contoso reports record revenue", "Ask the Gear Desk: Wired headsets
+        # for calls" (at wired.com). (After a dash or a pipe, "- ProMatcher Cost Report"
+        # at promatcher.com is the site's.)
+        return site_name(part, exact=":" in separator) or fold(part) in _THEME_TITLE_PARTS
 
     first, last = 0, len(pieces) // 2  # indexes of the first and last parts kept
-    while last > first and is_site(pieces[2 * last]):
+    while last > first and is_site(pieces[2 * last], pieces[2 * last - 1]):
         last -= 1
-    while leading and first < last and is_site(pieces[2 * first]):
+    while leading and first < last and is_site(pieces[2 * first], pieces[2 * first + 1]):
         first += 1
     return "".join(pieces[2 * first : 2 * last + 1]).strip()
 
@@ -916,7 +926,9 @@ _AUTHOR_ROLE = re.compile(
 # "Head of Community Development"), not a name.
 _ROLE_PART = re.compile(rf"\b(?:{_ROLES})s?$|^(?:{_RANKS}|director|vp)\b(?:\s+of\b|$)", re.I)
 _AUTHOR_LABEL = re.compile(
-    rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{MONTH_NAMES})\.?$",
+    rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{MONTH_NAMES})\.?$"
+    # a date's label in another language, the date gone ("Publicado em", "Gepubliceerd op")
+    r"|^(?:publi[ée]e?|publicad[oa]|pubblicat[oa]|ver[öo]ffentlicht|gepubliceerd)(?:\s+\w{1,3})?$",
     re.I,
 )
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$")
@@ -934,14 +946,57 @@ def _without_avatar_initials(text: str) -> str:
     return rest if shown and first == initials else text
 
 
+# "By" in the languages whose dates the page reader knows. A short one ("von", "par",
+# "di", "door") only before two words or more: "Di Stefano" is a name.
+_FOREIGN_AUTHOR_LEAD = re.compile(
+    r"^(?:(?:publicad[oa]|escrit[oa]|redactad[oa]|pubblicat[oa]|scritt[oa]|publi[ée]e?"
+    r"|[ée]crite?|r[ée]dig[ée]e?|ver[öo]ffentlicht|geschrieben|verfasst|gepubliceerd|geschreven)"
+    r"\s+(?:por|da|par|von|door)\s+|(?:texto|texte|testo|text|tekst)\s*:?\s+"
+    r"|ein(?:e)?\s+(?:gast)?(?:beitrag|kommentar|analyse|essay)\s+von\s+"
+    r"|(?:gastbeitrag|kommentar|analyse)\s+von\s+|das\s+gespr[äa]ch\s+f[üu]hrten?\s+"
+    r"|(?:von|par|por|di|door)\s+(?=\S+\s+\S))",
+    re.I,
+)
+# A part of a byline beside the name that is no author: a photographer's or a
+# translator's credit, a date or its label, a weekday ("Rocío Vega · martes", "Par Claire
+# Dubois · Photo Marc Lefèvre · Publié le", "Lucía Mamani · Translated by Sarah Miller").
+_CREDIT_PART = re.compile(
+    r"^(?i:photos?|photograph(?:s|y)?|fotos?|fotograf[ií]as?|fotografie|illustrations?"
+    r"|ilustraci[oó]n|images?|bilder?|translated|translation|traducido|traducci[oó]n|traduit"
+    r"|traduction|tradotto|traduzione|[üu]bersetzt|[üu]bersetzung|aus dem \w+ [üu]bersetzt"
+    r"|vertaald|vertaling|publi[ée]e?|publicad[oa]|pubblicat[oa]|ver[öo]ffentlicht"
+    r"|gepubliceerd|posted|published|il y a|hace|vor\s+\d"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|lunes|martes|mi[ée]rcoles|jueves|viernes"
+    r"|s[áa]bado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag"
+    r"|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|luned[iì]|marted[iì]"
+    r"|mercoled[iì]|gioved[iì]|venerd[iì]|sabato|domenica|maandag|dinsdag|woensdag"
+    r"|donderdag|vrijdag|zaterdag|zondag)\b|^\d|^[a-zß-ÿ]",
+)
+_PART_SEPARATOR = re.compile(r"\s*[·•|]\s*")
+# A preposition left at the end, the date it introduced gone ("Pubblicato da Marco Rossi il").
+_DANGLING_WORD = re.compile(r"\s+(?:il|le|la|am|em|el|op|on|du|de|del|vom|den)$")
+
+
+def _without_credits(text: str) -> str:
+    """The byline without its parts that name no author (``_CREDIT_PART``), where a part
+    is left: a byline of a photo credit alone is read as before."""
+    parts = [part for part in _PART_SEPARATOR.split(text) if part]
+    kept = [part for part in parts if not _CREDIT_PART.match(part)]
+    if not kept or len(kept) == len(parts):
+        return text
+    return " · ".join(kept)
+
+
 def clean_author(raw: str | None) -> str | None:
     """A byline as a name: no "By", no date or job title run into it, names joined as
     written ("A and B", "A, B, and C"), credentials kept ("Jane Doe, MD")."""
     if not raw:
         return None
     text = " ".join(html_lib.unescape(raw).strip().strip("\"'“”").split())
-    text = _AUTHOR_LEAD.sub("", text)
-    text = _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•")
+    text = _AUTHOR_LEAD.sub("", _without_credits(text))
+    text = _FOREIGN_AUTHOR_LEAD.sub("", text)
+    text = _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•·")
+    text = _DANGLING_WORD.sub("", text)
     text = _without_avatar_initials(text)
     month = _AUTHOR_MONTH.search(text)
     if month and (len(text.split()) > 2 or month.group(1).lower() not in _NAME_MONTHS):
@@ -978,6 +1033,16 @@ def clean_author(raw: str | None) -> str | None:
     return text
 
 
+# A desk's name or a CMS account as the author ("Redaktion", "Redaktion Stadtblatt", "Metro
+# Staff", "admin"): a credit like an agency's, where no reader names a reporter.
+_DESK = re.compile(
+    r"^(?:(?:die|la|le|el|the)\s+)?(?:redaktion|r[ée]daction|redacci[oó]n|redazione|redactie"
+    r"|reda[cç][aã]o|newsroom|news desk|staff|admin|administrator|editorial (?:team|staff|board))"
+    r"\b|\b(?:redaktion|r[ée]daction|redacci[oó]n|redazione|redactie|staff|newsroom|news desk)$",
+    re.I,
+)
+# ... unless the credit names someone beside it ("Jane Doe | The Texas Newsroom").
+_NAME_SEPARATORS = re.compile(r"[|,;/•·]|\s[-–—]\s|\band\b")
 _ORGANIZATIONS = frozenset({"organization", "newsmediaorganization", "corporation"})
 
 # News agencies a byline credits beside its reporters ("Jane Doe, Reuters", "JANE DOE
@@ -1599,6 +1664,12 @@ def extract_page(
     for read in readers:
         named, agency = without_agency(read())
         credited = credited or agency
+        if named and _DESK.search(named) and not _NAME_SEPARATORS.search(named):
+            # a desk or the CMS's account ("Redaktion", "Metro Staff", "admin"), as an
+            # agency is: where no reader names a reporter ("Jane Doe | The Texas Newsroom"
+            # names one)
+            credited = credited or named
+            continue
         if named:
             author = named
             break

@@ -193,9 +193,14 @@ def linked_author(tree: lxml.html.HtmlElement, url: str) -> str | None:
     return None
 
 
-# A byline's label, alone ("Written by" above the name) or before the name ("By Jane Doe").
+# A byline's label, alone ("Written by" above the name) or before the name ("By Jane Doe"),
+# after the date ("Posted on 3rd March 2024 by Tom Hughes", WordPress's), or in the
+# languages whose dates the page reader knows ("Von", "Par", "Por", "Di"; not Dutch
+# "Door", an English word: "Door Anchor for Resistance Bands").
 _BYLINE_LABEL = re.compile(
-    r"^(?:(?:written|article|posted|published|words|story|text|reporting)\s+by|by)\s*:?\s*(.*)$",
+    r"^(?:(?:written|article|posted|published|words|story|text|reporting)\s+by|by"
+    r"|(?:posted|published)\s+on\s+[\w ,.]{3,40}?\s+by"
+    r"|von|par|por|di)\b\s*:?\s*(.*)$",
     re.I,
 )
 

@@ -634,6 +634,9 @@ def test_clean_text_drops_teaser_cards_that_are_link_texts():
          "http://www.valleytribune.example/news/story.php?id=4411", "Water rates rise"),
         # a colon in a headline is the headline's own, where no part of it names the site
         ("Analysis: the ferry budget", None, "http://a.example/x", "Analysis: the ferry budget"),
+        # ... or where a part after a colon only opens with the site's name
+        ("Q3 2024 results: Contoso reports record revenue | Contoso", None,
+         "https://news.contoso.example/q3", "Q3 2024 results: Contoso reports record revenue"),
     ],
 )  # fmt: skip
 def test_clean_title(title, sitename, url, clean):
@@ -649,6 +652,30 @@ def test_a_headline_shown_on_the_page_loses_the_site_name_after_it_not_before_it
     brand = "Artlyst – the exhibitions we loved this year"  # a headline about the site itself
     assert clean_title(brand, "Artlyst", url, leading=False) == brand
     assert clean_title(brand, "Artlyst", url) == "the exhibitions we loved this year"
+
+
+@pytest.mark.parametrize(
+    ("shown", "sitename", "url"),
+    [
+        ("Ask the Gear Desk: Wired headsets for calls", "Wired", "https://www.wired.example/x"),
+        ("Mortgage rates: News for first-time buyers", None, "https://news.lender.example/x"),
+        ("Why I moved to Hugo: Blogging without a database", None,
+         "https://blog.annaberg.example/2024/02/hugo/"),
+    ],
+)  # fmt: skip
+def test_a_headline_keeps_a_half_after_a_colon_that_only_opens_with_the_site_name(
+    shown, sitename, url
+):
+    # it lost its second half ("Ask the Gear Desk"): after a colon a part is the site's
+    # only where it is the site's name and no more
+    assert clean_title(shown, sitename, url, leading=False) == shown
+    assert clean_title(shown, sitename, url) == shown
+
+
+def test_after_a_dash_a_part_that_opens_with_the_site_name_is_the_site_s():
+    shown = "Marietta Electricians Costs & Prices - ProMatcher Cost Report"
+    url = "https://electricians.promatcher.example/cost/marietta.aspx"
+    assert clean_title(shown, None, url, leading=False) == "Marietta Electricians Costs & Prices"
 
 
 def test_wire_marker():
@@ -739,6 +766,23 @@ def test_a_malformed_canonical_link_is_ignored():
         ("J.R.R. Tolkien", "J.R.R. Tolkien"),
         ("J.R.R.Tolkien", "J.R.R.Tolkien"),
         (None, None),
+        # "By" in another language; a short one only before a name of two words or more
+        ("Publicado por Carmen Ruiz", "Carmen Ruiz"),
+        ("Pubblicato da Marco Rossi il", "Marco Rossi"),
+        ("Door Jan de Vries ·", "Jan de Vries"),
+        ("Di Sara Conti", "Sara Conti"),
+        ("Di Stefano", "Di Stefano"),
+        ("Ein Kommentar von Hannah Wolf", "Hannah Wolf"),
+        ("Das Gespräch führte Felix Brandt", "Felix Brandt"),
+        ("Publicado em", None),
+        # a photographer's or translator's credit, a weekday, a date's label beside the name
+        ("Par Claire Dubois · Photo Marc Lefèvre · Publié le", "Claire Dubois"),
+        ("Fotos Lena Vogt · Text Max Bauer ·", "Max Bauer"),
+        ("Lucía Mamani · Translated by Sarah Miller", "Lucía Mamani"),
+        ("Rocío Vega · martes", "Rocío Vega"),
+        ("Kees Bakker · Dinsdag", "Kees Bakker"),
+        ("Julie Perrin · il y a 3 jours", "Julie Perrin"),
+        ("Photos by Daniel Osei", "Daniel Osei"),  # a credit alone is read as before
     ],
 )
 def test_clean_author(raw, clean):
@@ -1702,3 +1746,19 @@ def test_a_template_s_unfilled_placeholders_are_taken_out_of_the_text():
 def test_prose_with_vowelless_words_or_latin_is_no_junk(sentence):
     said = ["harbour", "ferry", "budget", "school", "river", "bridge", "market", "clinic"]
     assert not_prose("\n".join(f"{sentence} Also {word}." for word in said)) is None
+
+
+@pytest.mark.parametrize("desk", ["Redaktion", "Redaktion Stadtblatt", "Metro Staff", "Newsroom"])
+def test_a_desk_s_name_in_the_markup_gives_way_to_the_reporter_s_byline(desk):
+    page = (
+        f'<html><head><meta name="author" content="{desk}"></head><body><article>'
+        "<h1>Ferry timetable vote</h1><p class='byline'>Von Lukas Frei</p>"
+        f"{BODY_HTML}</article></body></html>"
+    )
+    result = extract_page(page.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction), result
+    assert result.author == "Lukas Frei"
+    # ... and is the author where no reporter is named
+    alone = page.replace("<p class='byline'>Von Lukas Frei</p>", "")
+    result = extract_page(alone.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
+    assert isinstance(result, Extraction) and result.author == desk

@@ -157,6 +157,11 @@ def test_a_byline_links_to_its_author_s_page(html, author):
             "Colin Watson",
         ),
         ("<p>Posted by Jane Doe in Harbour news</p>", "Jane Doe"),
+        # the date first (WordPress's "Posted on ... by ..."), a label in another language
+        ("<p class='byline'>Posted on 3rd March 2024 by Tom Hughes</p>", "Tom Hughes"),
+        ("<p>Von Lukas Frei</p>", "Lukas Frei"),
+        ("<p>Par Claire Moreau, envoyée spéciale à Vannes</p>", "Claire Moreau"),
+        ("<p>Director Jane Doe said the plan was sound.</p>", None),
         # ... and a teaser's footer in a sidebar is still the sidebar's
         ("<aside><article><footer><p>By Jane Doe</p></footer></article></aside>", None),
     ],
