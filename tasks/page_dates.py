@@ -334,6 +334,31 @@ def _without_others(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return copy
 
 
+# Readers' comments under a post, each dated by its writer ("January 9, 2025 at 8:12 pm"):
+# WordPress's and Disqus's. None dates the post. (Not schema.org's Comment items: a forum
+# marks its thread's first post one too.)
+_COMMENTS = (
+    "//*[@id='comments' or @id='disqus_thread' or @id='respond'"
+    + "".join(
+        f" or contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+        for name in ("comment-list", "commentlist", "comments-area", "comment-respond")
+    )
+    + "]"
+)
+
+
+def _without_comments(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The page without its readers' comments: itself where it has none, else a copy. A
+    "comments" element holding the headline is the page's, not a thread under it."""
+    if not any(not node.xpath(".//h1") for node in tree.xpath(_COMMENTS)):
+        return tree
+    copy = deepcopy(tree)
+    for node in copy.xpath(_COMMENTS):
+        if node.getparent() is not None and not node.xpath(".//h1"):
+            node.drop_tree()
+    return copy
+
+
 def page_dates(
     tree: lxml.html.HtmlElement,
     url: str,
@@ -361,6 +386,7 @@ def page_dates(
             return PageDates(_with_url_day(published, url), modified, source)
     if own_url_day is not None and EARLIEST.date() <= own_url_day <= now.date():
         return PageDates(_day_stamp(own_url_day), modified, "url")
+    tree = _without_comments(tree)
     byline, updated = byline_dates(tree, now, url=url)
     if byline is not None:
         return PageDates(byline, modified, "byline")
@@ -640,6 +666,39 @@ def _in_dated_teasers(node: lxml.html.HtmlElement, levels: int = 5) -> bool:
     return False
 
 
+# A dateline that opens the story's first paragraph, a wire's or a press release's: the
+# place in capitals, the date, then a dash or the wire's name ("SAN FRANCISCO, March 5,
+# 2024 /PRNewswire/ -- ...", "BERLIN (March 5, 2024) – ...").
+_OPENING_PLACE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{2,40}(?:,\s*[A-Z][\w. ]{1,30})?\s*[,(]\s*$")
+_AFTER_DATELINE = re.compile(r"^\s*(?:\)|/[^/]{2,30}/|\([^)]{2,30}\))?\s*(?:--|[—–-])\s")
+
+
+def _opening_dateline(text: str) -> date | None:
+    match = _TEXT_DATE.search(text[:90])
+    if match is None or not _OPENING_PLACE.match(text[: match.start()]):
+        return None
+    if not _AFTER_DATELINE.match(text[match.end() : match.end() + 40]):
+        return None
+    return _text_date(match)
+
+
+_BLOCKS = frozenset({"li", "div", "p", "section", "aside", "nav", "header", "ul", "ol", "dd"})
+
+
+def _beside_a_headline_link(node: lxml.html.HtmlElement) -> bool:
+    """A date above the headline that shares its block with a link of a few words: a
+    ticker's or a "Most read" box's teaser ("Latest: Storm warning lifted 12 March 2024"),
+    not the story's kicker ("News | March 3, 2024")."""
+    block = next(
+        (n for n in (node, *node.iterancestors()) if n.tag in _BLOCKS or n.tag == "body"), None
+    )
+    if block is None or block.tag == "body" or block.find(".//h1") is not None:
+        return False
+    return any(
+        len(" ".join(link.itertext()).split()) >= 3 for link in block.iterfind(".//a[@href]")
+    )
+
+
 def _shown_instead(
     tree: lxml.html.HtmlElement, url: str, published: Stamp, modified: Stamp | None, now: datetime
 ) -> Stamp | None:
@@ -693,9 +752,15 @@ def byline_dates(
     if headline is None:
         return None, None
     start = max(0, headline - _BYLINE_BEFORE)
+    running = False  # the first piece of running text after the headline is behind
     for index in range(start, min(len(pieces), headline + _BYLINE_AFTER)):
         text, holder = pieces[index]
         if len(text) > 200:
+            if index > headline and not running:
+                running = True
+                opening = _opening_dateline(text)
+                if opening is not None and EARLIEST.date() <= opening <= now.date():
+                    return _day_stamp(opening), updated
             if before_text and index > headline:
                 break
             continue  # running text: a date in it is a date it talks about
@@ -710,7 +775,7 @@ def byline_dates(
         before = pieces[index - 1][0] if index > 0 else ""
         if len(before) <= 30 and not _TEXT_DATE.search(before) and not _NUMERIC_DATE.search(before):
             label = before + " " + label  # a label ("Updated:"), not a dateline of its own
-        if _in_dated_teasers(holder):
+        if _in_dated_teasers(holder) or (index < headline and _beside_a_headline_link(holder)):
             continue
         if stamp is None and day is not None and EARLIEST.date() <= day <= now.date():
             stamp = _day_stamp(day)

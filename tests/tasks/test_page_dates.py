@@ -476,3 +476,78 @@ def test_the_declared_locale_says_which_number_is_the_month(head, day):
     )
     found = page_dates(page, "https://www.example.com/blog/wine-styles", now=NOW)
     assert (found.source, found.published and found.published.day) == ("byline", day)
+
+
+def test_readers_comments_do_not_date_the_post():
+    # A post that shows no date of its own was dated by its first comment (WordPress's
+    # and Disqus's threads under it)
+    body = (
+        "<main><article><h1>Fixing the boiler</h1>"
+        + "<p>We had the same problem all winter, and this is what we did about it.</p>" * 6
+        + "</article>"
+        '<section id="comments" class="comments-area"><ol class="comment-list">'
+        '<li class="comment"><b>Gareth</b> <time datetime="2025-01-09T20:12:00+00:00">'
+        "January 9, 2025 at 8:12 pm</time><p>Great write-up, thanks.</p></li>"
+        '<li class="comment"><b>Priya</b> <time datetime="2025-01-10T07:40:00+00:00">'
+        "January 10, 2025 at 7:40 am</time><p>Could you share the settings?</p></li>"
+        "</ol></section></main>"
+    )
+    found = page_dates(tree(body=body), "https://blog.example/fixing-the-boiler/", now=NOW)
+    assert found.published is None
+    # a post's own dateline is read as before
+    dated = body.replace("</h1>", "</h1><p class='byline'>March 3, 2024</p>")
+    found = page_dates(tree(body=dated), "https://blog.example/fixing-the-boiler/", now=NOW)
+    assert found.published is not None and found.published.day == date(2024, 3, 3)
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        # a ticker's one teaser
+        '<div class="ticker"><strong>Latest:</strong> <a href="/news/storm">Storm warning'
+        " lifted</a> <span>12 March 2024</span></div>",
+        # a "Most read" box before the story, two teasers (three alike make a list)
+        '<ul class="most-read"><li><a href="/a">Council approves new cycle lanes</a>'
+        " <time>March 1, 2024</time></li><li><a href='/b'>Ten years of the market</a>"
+        " <time>February 27, 2024</time></li></ul>",
+    ],
+)
+def test_a_teaser_s_date_above_the_headline_does_not_date_the_story(above):
+    body = (
+        f"<main>{above}<article><h1>Library extension approved</h1>"
+        "<div class='byline'>By Beth Moore · 14 March 2024</div>"
+        + "<p>The council approved the extension of the library after a long campaign.</p>" * 5
+        + "</article></main>"
+    )
+    found = page_dates(tree(body=body), "https://town.example/news/library", now=NOW)
+    assert found.published is not None and found.published.day == date(2024, 3, 14)
+
+
+def test_a_kicker_s_date_above_the_headline_still_dates_the_story():
+    body = (
+        "<main><article><div class='kicker'><a href='/news/'>News</a> | March 3, 2024</div>"
+        "<h1>Library extension approved</h1>"
+        + "<p>The council approved the extension of the library after a long campaign.</p>" * 5
+        + "</article></main>"
+    )
+    found = page_dates(tree(body=body), "https://town.example/news/library", now=NOW)
+    assert found.published is not None and found.published.day == date(2024, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("opening", "day"),
+    [
+        ("SAN FRANCISCO, March 5, 2024 /PRNewswire/ -- Acme Robotics today announced", date(2024, 3, 5)),
+        ("BERLIN (5. März 2024) – Die Stadt hat heute beschlossen", date(2024, 3, 5)),
+        ("LONDON, 5 March 2024 (Reuters) - Britain said on Tuesday", date(2024, 3, 5)),
+    ],
+)  # fmt: skip
+def test_a_dateline_that_opens_the_first_paragraph_dates_a_press_release(opening, day):
+    paragraph = opening + ", " + "raising money for the new plant and its workers " * 4
+    body = (
+        f"<main><article><h1>Acme raises $40 million</h1><p>{paragraph}</p>"
+        + "<p>The company plans to double its headcount over the next two years.</p>" * 4
+        + "</article></main><footer>© 2025 Acme News. Site updated 2025-11-02.</footer>"
+    )
+    found = page_dates(tree(body=body), "https://news.example/acme-series-b", now=NOW)
+    assert found.published is not None and found.published.day == day
