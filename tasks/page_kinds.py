@@ -56,7 +56,11 @@ _NO_POST = re.compile(r"(?:^|/)(?:page/\d+|index\.\w+|amp|feed)(?=/|$)", re.I)
 # product, a product grid or a category archive (WordPress's "/category/<name>/", Shopify's
 # "/collections/", Amazon's "/dp/"), and never in front of an article of its own.
 _SHOP_PATH = re.compile(
-    r"/(products?|shop|cart|collections|category|categories|browse|dp|catalog)(/|$)", re.I
+    r"/(products?|shop|cart|collections|category|categories|browse|dp|catalog"
+    # ... in the languages whose dates the page reader knows
+    r"|produkte?|produits?|productos?|prodott[oi]|produtos?|producten|boutique|tienda|negozio"
+    r"|loja|winkel|warenkorb|panier|carrito|carrello|carrinho|winkelwagen)(/|$)",
+    re.I,
 )
 # The address of a CMS's archive of one author's or one tag's posts (WordPress's
 # "/author/<name>/" and "/tag/<name>/", paged as ".../page/2/"): a list, whatever a bio or
@@ -70,14 +74,29 @@ _AUTHOR_OR_TAG_ARCHIVE = re.compile(
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 # A shop's controls: a button that puts the item in a cart, a quantity field, a menu that
 # sorts a grid. An article on a shop's site shows the cart in its header at most.
-_CART_BUTTON = re.compile(r"\badd to (cart|bag|basket|trolley)\b", re.I)
+_CART_BUTTON = re.compile(
+    r"\badd to (cart|bag|basket|trolley)\b|\bin den (warenkorb|einkaufswagen)\b"
+    r"|\bajouter au panier\b|\ba[ñn]adir al (carrito|carro|cesta)\b|\baggiungi al carrello\b"
+    r"|\badicionar ao (carrinho|cesto)\b|\b(in|aan) (de )?winkelwagen\b",
+    re.I,
+)
 _QUANTITY_FIELD = etree.XPath(
     "//input[contains(translate(@name, 'QUANTITY', 'quantity'), 'quantity')"
-    " or translate(@name, 'QTY', 'qty') = 'qty']"
+    " or translate(@name, 'QTY', 'qty') = 'qty'"
+    " or translate(@name, 'MENGQUATIÉDCNOR', 'mengquatiédcnor') = 'menge'"
+    " or starts-with(translate(@name, 'QUANTIÉ', 'quantié'), 'quantit')"
+    " or translate(@name, 'CANTIDAD', 'cantidad') = 'cantidad'"
+    " or translate(@name, 'AANTL', 'aantl') = 'aantal']"
 )
+# (A sort menu of a page's comments, "Newest first", is no shop's.)
 _SORT_MENU = etree.XPath(
-    "//select[contains(translate(@name, 'SORT', 'sort'), 'sort')"
-    " or contains(translate(@id, 'SORT', 'sort'), 'sort')]"
+    "//select[(contains(translate(@name, 'SORT', 'sort'), 'sort')"
+    " or contains(translate(@id, 'SORT', 'sort'), 'sort'))"
+    " and not(contains(translate(@id, 'COMENT', 'coment'), 'comment')"
+    " or contains(translate(@name, 'COMENT', 'coment'), 'comment')"
+    " or ancestor::*[@id='comments' or @id='disqus_thread'"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' comments ')"
+    " or contains(@class, 'comments-area') or contains(@class, 'comment-list')])]"
 )
 # Paywall and login-wall phrasing of a teaser page (its text stops where the wall starts).
 _PAYWALL = re.compile(
@@ -85,8 +104,29 @@ _PAYWALL = re.compile(
     r"\bto (continue|keep) reading\b"
     r"|\b(subscribe|sign in|log ?in)\b[^.\n]{0,30}\bto (read|access|unlock) (the full|this|the rest)"
     r"|\b(this|the rest of this) (article|story|content|post) is (only )?(available|reserved|exclusive)"
-    r" (to|for) (paid )?(subscribers|members)",
+    r" (to|for) (paid )?(subscribers|members)"
+    r"|\b(this|the rest of this) (article|story|content|post) is for (paying|paid) (subscribers|members)"
+    r"|\bunlock (this|the full|the rest of this) (article|story)\b"
+    # ... in the languages whose dates the page reader knows
+    r"|\b(lesen sie|jetzt) (jetzt )?weiter mit\b|\bmit [\w+]+ weiterlesen\b"
+    r"|\b(artikel|beitrag|inhalt) ist (nur )?(f[üu]r|exklusiv f[üu]r) (abonnenten|abonnentinnen)"
+    r"|\b(article|contenu|suite)\b[^.\n]{0,30}\br[ée]serv[ée]e? (exclusivement )?aux abonn[ée]s"
+    r"|\babonnez-vous pour (lire|continuer)"
+    r"|\b(art[íi]culo|contenido|noticia)\b[^.\n]{0,30}\b(exclusivo|reservado) para (suscriptores|abonados)"
+    r"|\bsusc[rí]bete para (seguir|continuar) leyendo"
+    r"|\b(articolo|contenuto)\b[^.\n]{0,30}\briservat[oa] agli abbonati"
+    r"|\b(mat[ée]ria|conte[úu]do|reportagem)\b[^.\n]{0,30}\bexclusiv[oa] para assinantes"
+    r"|\bassine para (continuar|ler)"
+    r"|\b(artikel|bericht)\b[^.\n]{0,30}\balleen (beschikbaar )?voor abonnees",
     re.I,
+)
+# Where a CMS puts the wall itself, under the teaser (Piano's "piano-paywall", Ghost's
+# "gh-post-upgrade-cta", a "regwall"): the extractor leaves it out of the main text.
+_WALL_BOX = etree.XPath(
+    "//*[contains(translate(@class, 'PAYWLRGIUDC', 'paywlrgiudc'), 'paywall')"
+    " or contains(translate(@class, 'REGWAL', 'regwal'), 'regwall')"
+    " or contains(translate(@id, 'PAYWL', 'paywl'), 'paywall')"
+    " or contains(@class, 'upgrade-cta')]"
 )
 
 # Thresholds, from the WCXB development split (rules chosen on its even page ids, checked on
@@ -126,10 +166,29 @@ class PageSignals:
     card_chars: int = 0  # characters of visible text inside the cards (counted once)
     # Which of a shop's controls it shows: "cart button", "quantity field", "sort menu".
     shop_controls: tuple[str, ...] = ()
+    wall_text: str = ""  # the text of a paywall's own box (``_WALL_BOX``), if the page has one
 
 
 def _flat(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+def _item_types(node: lxml.html.HtmlElement) -> set[str]:
+    return {value.rstrip("/").rsplit("/", 1)[-1].lower() for value in node.get("itemtype").split()}
+
+
+def _one_article_item(tree: lxml.html.HtmlElement) -> bool:
+    """Whether the page's microdata declares it an article: an item of an article's type
+    that holds the headline, or one such item and its parts. Separate items side by side
+    are a list's cards (a theme that marks each teaser of a category page a BlogPosting, a
+    grid of Recipe cards)."""
+    items = [node for node in tree.xpath("//*[@itemtype]") if _item_types(node) & ARTICLE_TYPES]
+    if not items:
+        return False
+    if any(item.xpath(".//h1") for item in items):
+        return True
+    first = items[0]
+    return all(first in item.iterancestors() for item in items[1:])
 
 
 def page_signals(
@@ -143,7 +202,7 @@ def page_signals(
     itemtypes = {
         str(value).rstrip("/").rsplit("/", 1)[-1].lower() for value in tree.xpath("//@itemtype")
     }
-    declares_markup = bool((types | itemtypes) & ARTICLE_TYPES)
+    declares_markup = bool(types & ARTICLE_TYPES) or _one_article_item(tree)
     cards = _cards(tree)
     card_texts = frozenset(
         text
@@ -173,6 +232,9 @@ def page_signals(
         card_texts=card_texts,
         card_chars=_card_chars(cards),
         shop_controls=_shop_controls(tree),
+        wall_text=" ".join(" ".join(" ".join(node.itertext()).split()) for node in _WALL_BOX(tree))[
+            :2000
+        ],
     )
 
 
@@ -389,7 +451,9 @@ def kind_by_rules(
 ) -> tuple[str, str] | None:
     """The page-kind rules alone: what the page declares, then its cards, links and prose."""
     s = signals
-    if words < PAYWALL_WORDS and (s.behind_paywall or _PAYWALL.search(main_text)):
+    if words < PAYWALL_WORDS and (
+        s.behind_paywall or _PAYWALL.search(main_text) or _PAYWALL.search(s.wall_text)
+    ):
         return "paywall", f"{words} words before a subscription or login wall"
     if (s.product_by_og or s.price_markup) and not s.declares_article_markup:
         return "product", "the page declares a product (og:type or price markup)"
@@ -439,7 +503,9 @@ def kind_by_rules(
             and s.cards >= LINKY
         ):
             return "listing", why
-        if named and linky and s.prose_block_words < PROSE_BLOCK_WORDS:
+        # (A story with a short headline at a short address names its author: "Flood
+        # warning issued" at /news/flood-warning, by a reporter, a sidebar of teasers.)
+        if named and linky and s.prose_block_words < PROSE_BLOCK_WORDS and not bylined:
             return "listing", why + ", named like a section"
     if (
         declared

@@ -470,3 +470,99 @@ def test_a_chinese_section_of_headlines_is_a_listing():
                      main_text=text, words=300, dated_by_markup=False,
                      visible_chars=len(text) + 20)  # fmt: skip
     assert kind is not None and kind[0] == "listing"
+
+
+@pytest.mark.parametrize(
+    "wall",
+    [
+        "Lesen Sie jetzt weiter mit NK+",
+        "Cet article est réservé aux abonnés.",
+        "Este contenido es exclusivo para suscriptores.",
+        "Questo articolo è riservato agli abbonati.",
+        "Esta matéria é exclusiva para assinantes.",
+        "Dit artikel is alleen beschikbaar voor abonnees.",
+        "This post is for paying subscribers only",
+        "Unlock this article and all of our journalism for $1 a week.",
+    ],
+)
+def test_a_wall_in_another_language_or_wording_is_a_paywall(wall):
+    teaser = f"{PROSE}\n{wall}"
+    kind = page_kind(signals(f"<html><body><p>{PROSE}</p><p>{wall}</p></body></html>"),
+                     url="https://news.example/deal", title="The deal", main_text=teaser,
+                     words=60, dated_by_markup=True)  # fmt: skip
+    assert kind is not None and kind[0] == "paywall"
+
+
+def test_a_wall_left_out_of_the_main_text_is_read_in_its_own_box():
+    # The extractor drops Piano's or Ghost's box under the teaser; the page kind read only
+    # the main text, and kept the teaser as an article
+    for box in (
+        '<div class="piano-paywall"><h3>Keep reading</h3><p>Unlock this article for $1.</p>',
+        '<div class="gh-post-upgrade-cta"><h2>This post is for paying subscribers only</h2>',
+    ):
+        found = signals(f"<html><body><article><p>{PROSE}</p></article>{box}</div></body></html>")
+        kind = page_kind(found, url="https://news.example/deal", title="The deal",
+                         main_text=PROSE, words=60, dated_by_markup=True)  # fmt: skip
+        assert kind is not None and kind[0] == "paywall"
+    # a box of that name that walls nothing off is no wall
+    plain = signals(f'<html><body><p>{PROSE}</p><div class="paywall">Thanks</div></body></html>')
+    assert page_kind(plain, url="https://news.example/deal", title="The deal",
+                     main_text=PROSE, words=60, dated_by_markup=True) is None  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("button", "field", "url"),
+    [
+        ("In den Warenkorb", "menge", "https://keramik.example/produkt/teeschale"),
+        ("Ajouter au panier", "quantite", "https://savon.example/boutique/savon-miel"),
+        ("Añadir al carrito", "cantidad", "https://tienda.example/tienda/taza"),
+    ],
+)
+def test_a_shop_in_another_language_shows_its_controls(button, field, url):
+    found = signals(
+        f"<html><body><h1>Teeschale</h1><p>{PROSE}</p><form>"
+        f'<input name="{field}" value="1"><button type="submit">{button}</button>'
+        "</form></body></html>",
+        url=url,
+    )
+    assert found.shop_controls == ("cart button", "quantity field")
+    kind = kind_by_rules(found, url=url, title="Teeschale", main_text=PROSE, words=300,
+                         dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "product"
+
+
+def test_article_microdata_on_each_card_of_a_list_declares_no_article():
+    # A theme marks every teaser of a category page a BlogPosting (or every card of a
+    # recipe grid a Recipe): it read as the page's own markup, which exempts an article
+    # from the list rules
+    cards = "".join(
+        f'<div itemscope itemtype="https://schema.org/BlogPosting"><h2 itemprop="headline">'
+        f'<a href="/post-{i}">A very good post number {i}</a></h2></div>'
+        for i in range(12)
+    )
+    listing = signals(f"<html><body><h1>Weeknight dinners</h1>{cards}</body></html>")
+    assert not listing.declares_article_markup
+    own = (
+        '<html><body><article itemscope itemtype="https://schema.org/BlogPosting">'
+        f'<h1 itemprop="headline">The post</h1><p>{PROSE}</p></article>{cards}</body></html>'
+    )
+    assert signals(own).declares_article_markup  # the item holding the headline is the page
+    one = f'<html><body><div itemscope itemtype="http://schema.org/Article"><p>{PROSE}</p>'
+    assert signals(one + "</div></body></html>").declares_article_markup
+
+
+def test_a_comments_sort_menu_is_no_shop_control():
+    # A feature with a shop widget's "Add to basket" in its sidebar and a "Sort by" menu
+    # over its comments counted two shop controls: rejected as a collection
+    page = signals(
+        f"<html><body><h1>The last coracle makers</h1><p>{PROSE}</p>"
+        '<aside><div class="shop-widget"><button>Add to basket</button></div></aside>'
+        '<section id="comments"><select id="comment-sort" name="orderby">'
+        "<option>Newest first</option></select></section>"
+        '<div class="comments"><select name="sort"><option>Oldest</option></select></div>'
+        "</body></html>"
+    )
+    assert page.shop_controls == ("cart button",)
+    assert kind_by_rules(page, url="https://mag.example/features/the-last-coracle-makers",
+                         title="The last coracle makers", main_text=PROSE, words=300,
+                         dated_by_markup=False) is None  # fmt: skip
