@@ -293,6 +293,19 @@ def _prose_block_words(tree: lxml.html.HtmlElement) -> int:
     return max(per_block.values(), default=0)
 
 
+def _link_headline(link: lxml.html.HtmlElement) -> str:
+    """The headline a link shows: its heading where it wraps a card's heading and excerpt
+    (Ghost's cards), its label where it is an empty overlay on a card (Hugo PaperMod's
+    "post link to ..."), else its text."""
+    heading = next(link.iter("h1", "h2", "h3", "h4"), None)
+    if heading is not None:
+        return heading.text_content()
+    text = link.text_content()
+    if text.strip():
+        return text
+    return link.get("aria-label") or link.get("title") or ""
+
+
 def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
     """Links to other pages of the same site whose text is a headline (4 to 25 words).
 
@@ -309,7 +322,7 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
         href = link.get("href")
         if not href or href.startswith("#"):
             continue
-        headline = 4 <= spaced_words(link.text_content()) <= 25
+        headline = 4 <= spaced_words(_link_headline(link)) <= 25
         if not (headline or unnamed):
             continue
         try:

@@ -566,3 +566,25 @@ def test_a_comments_sort_menu_is_no_shop_control():
     assert kind_by_rules(page, url="https://mag.example/features/the-last-coracle-makers",
                          title="The last coracle makers", main_text=PROSE, words=300,
                          dated_by_markup=False) is None  # fmt: skip
+
+
+def test_a_card_s_headline_is_read_where_its_link_wraps_more_or_nothing():
+    # Hugo PaperMod lays an empty link over each card (its label names the post); Ghost's
+    # link wraps the card's heading and its excerpt: neither counted as a headline link
+    excerpt = "A long excerpt of the post that runs on for many words, " * 3
+    overlay = "".join(
+        f'<article class="post-entry"><header><h2>Rust tip number {i} for you</h2></header>'
+        f'<a class="entry-link" aria-label="post link to Rust tip number {i}" href="/posts/{i}/">'
+        "</a></article>"
+        for i in range(12)
+    )
+    wrapped = "".join(
+        f'<article class="post-card"><a href="/p{i}/"><h2>What we learned in week {i}</h2>'
+        f"<p>{excerpt}</p></a></article>"
+        for i in range(12)
+    )
+    for cards in (overlay, wrapped):
+        found = signals(
+            f"<html><body><h1>Rust</h1>{cards}</body></html>", "https://blog.example/tags/rust/"
+        )
+        assert found.headline_links == 12
