@@ -299,11 +299,11 @@ def _link_headline(link: lxml.html.HtmlElement) -> str:
     "post link to ..."), else its text."""
     heading = next(link.iter("h1", "h2", "h3", "h4"), None)
     if heading is not None:
-        return heading.text_content()
-    text = link.text_content()
+        return str(heading.text_content())
+    text = str(link.text_content())
     if text.strip():
         return text
-    return link.get("aria-label") or link.get("title") or ""
+    return str(link.get("aria-label") or link.get("title") or "")
 
 
 def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
