@@ -67,7 +67,7 @@ _FURNITURE = re.compile(
          facebook|twitter|x|linkedin|reddit|flipboard|telegram)(\s*[|/·•,]\s*\w+)*\s* |
         advertisement|ad|sponsored|skip\s+advertisement|scroll\s+to\s+continue(\s+with\s+content)? |
         (read|see|show)\s+(more|less)(\s+(here|stories))?\s*:? |
-        \w+!?\s*\(\d[\d,.]*\) |                        # vote/reaction widgets: "veryGood! (639)"
+        \w+(!\s*|\s+)\(\d[\d,.]*\) |                  # vote/reaction widgets: "veryGood! (639)"
         (log\s*in|sign\s*in|register|subscribe)(\s+(now|here|today))?\s*[.!]? |
         forgot\s+your\s+password\?? |
         (view|show|load)\s+(\d+\s+)?comments? |
@@ -113,6 +113,12 @@ _WALL_WORDS = re.compile(
     re.I,
 )
 WALL_BUTTON_WORDS = 5  # a line this short that starts as a wall's button is one
+# What a how-to's step goes on to do after signing in or up: no wall says it.
+_INSTRUCTION = re.compile(
+    r",?\s+then\b|\b(install|click|tap|navigate|dashboard|terminal|command(-line)?|console"
+    r"|settings|cli|api)\b",
+    re.I,
+)
 _LOGIN_WALL = re.compile(
     r"^by (logging|signing) in\b|forgot (your )?password|(do not|don't) have an account"
     r"|^already (a subscriber|have an account)"
@@ -165,6 +171,7 @@ _CREDIT_LINE = re.compile(
     r"|titelbild)(?:\s+credits?)?(?:\s+by)?\s*:|credits?\s*:|crédits?\s+photos?\s*:|fot\.\s))"
 )
 CREDIT_LINE_WORDS = 12
+_CODE_TOKEN = re.compile(r"\w:\w|\w_\w|\w\.\w+\(")  # "postgres:16", "max_conn", "os.path("
 # A line that is the page's own dateline, label and date ("Last updated on June 2, 2025",
 # "Published on: February 14, 2025", "Aktualisiert am 17.01.2021"): what the record's
 # dates say, not the article's text.
@@ -358,6 +365,17 @@ def _link_domain(href: str) -> str | None:
 _BASE_HREF = etree.XPath("//base[@href][1]/@href")
 
 
+def _page_key(address: str | None) -> tuple[str, str, str] | None:
+    """An address as one page: host, path without its final slash, query."""
+    if not address:
+        return None
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return None
+    return ((parts.hostname or "").lower(), parts.path.rstrip("/"), parts.query)
+
+
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     """Canonical link, language, og:type, link texts, visible text size."""
     # The addresses the page gives itself, in document order: rel=canonical and og:url.
@@ -385,9 +403,14 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     # the domain each points to (None: a relative link, the page's own site).
     linked: list[tuple[str, str | None]] = []
     domains: Counter[str] = Counter()
+    # ... nor the page's own address with an anchor ("https://site/post/#step-2"): a table
+    # of contents written in full is still in-page; its headings were dropped as teasers.
+    itself = {_page_key(url), _page_key(canonical)} - {None}
     for a in tree.iter("a"):
         href = (a.get("href") or "#").strip()
         if href.startswith("#"):
+            continue
+        if "#" in href and _page_key(_absolute(href.partition("#")[0], base)) in itself:
             continue
         domain = _link_domain(href)
         if domain is not None:
@@ -514,6 +537,11 @@ def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
             continue  # inside a dialog taken out, or kept as the page, with it
         judged.add(dialog)
         marks = len(_PAGE_MARKS(dialog))
+        if not marks:
+            if page_paragraphs is None:
+                page_paragraphs = _long_paragraphs(tree.getroottree().getroot())
+            if _holds_the_text(dialog, page_paragraphs):
+                continue  # a transcript behind a "Read transcript" button: the page's text
         if marks:
             if page_marks is None:
                 page_marks = len(_PAGE_MARKS(tree.getroottree().getroot()))
@@ -532,6 +560,22 @@ def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
         if page_paragraphs is not None:
             page_paragraphs.subtract(_long_paragraphs(dialog))
     return dropped
+
+
+DIALOG_PROSE_WORDS = 150  # a dialog's paragraphs this long may be the page's own text
+
+
+def _holds_the_text(dialog: lxml.html.HtmlElement, page: Counter[str]) -> bool:
+    """Whether a dialog's paragraphs are more than all the page's text outside it, and
+    said nowhere else on it: a podcast's transcript in a modal, not a pitch, a form, or a
+    site's terms over a forum's thread."""
+    inside = _long_paragraphs(dialog)
+    words = sum(count_words(text) * n for text, n in inside.items())
+    if words < DIALOG_PROSE_WORDS or _repeats(inside, page):
+        return False
+    root = dialog.getroottree().getroot()
+    outside = count_words(" ".join(root.itertext())) - count_words(" ".join(dialog.itertext()))
+    return words > outside
 
 
 def _repeats(inside: Counter[str], page: Counter[str]) -> bool:
@@ -667,6 +711,17 @@ def document_title(
     return metadata_title
 
 
+# The line a news site sets over its headline inside the <h1> ("<span class="kicker">
+# Kommentar</span> Das neue Wahlrecht ..."): a section's or a topic's name, no part of it.
+_KICKER_CLASSES = re.compile(
+    r"kicker|overline|dachzeile|spitzmarke|topline|eyebrow|roofline|supertitle", re.I
+)
+
+
+def _kicker(node: lxml.html.HtmlElement) -> bool:
+    return bool(_KICKER_CLASSES.search(node.get("class") or ""))
+
+
 def _heading_text(heading: lxml.html.HtmlElement) -> str:
     """A heading's text as it reads: a line break in it is a space ("Best Tools<br>Top
     Picks"), a <time> set inside it is no part of it, and an entity its site escaped twice
@@ -678,8 +733,8 @@ def _heading_text(heading: lxml.html.HtmlElement) -> str:
         for child in node:
             if child.tag == "br":
                 pieces.append(" ")
-            elif isinstance(child.tag, str) and child.tag != "time":  # not a comment or date
-                read(child)
+            elif isinstance(child.tag, str) and child.tag != "time" and not _kicker(child):
+                read(child)  # not a comment, a date, or a kicker above the headline
             pieces.append(child.tail or "")
 
     read(heading)
@@ -705,7 +760,20 @@ def _is_wall_line(line: str, words: int) -> bool:
     button = _WALL_BUTTON.match(line)
     if button is None:
         return False
+    if words > WALL_BUTTON_WORDS and _INSTRUCTION.search(line, button.end()):
+        return False  # a tutorial's step: "Sign up for an account, then install the CLI"
     return words <= WALL_BUTTON_WORDS or bool(_WALL_WORDS.search(line, button.end()))
+
+
+def _is_credit_line(line: str, words: int) -> bool:
+    """A photo's credit ("Photo: Jane Doe/AP"), not a setting's label ("Image:
+    postgres:16-alpine, pulled on first start")."""
+    label = _CREDIT_LINE.match(line)
+    return (
+        label is not None
+        and words <= CREDIT_LINE_WORDS
+        and not _CODE_TOKEN.search(line, label.end())
+    )
 
 
 def cleaned_text(
@@ -719,13 +787,17 @@ def cleaned_text(
     teasers: list[tuple[int, str]] = []
     teaser_after_kept = False  # a teaser card was dropped after the last kept line
     skip_date_after_card = False
-    for line in (raw.strip() for raw in text.splitlines()):
+    for raw in text.splitlines():
+        line = raw.strip()
         if not line:
             continue
         words = spaced_words(line)
-        if _FURNITURE.match(line) or (words <= 30 and _is_wall_line(line, words)):
+        # An indented line is a code block's ("    time.sleep(0.5)", "  email,"), never a
+        # share button, a widget's count or a credit.
+        prose = raw[:1] not in (" ", "\t")
+        if prose and (_FURNITURE.match(line) or (words <= 30 and _is_wall_line(line, words))):
             continue
-        if _CREDIT_LINE.match(line) and words <= CREDIT_LINE_WORDS:
+        if prose and _is_credit_line(line, words):
             continue
         if _DATELINE_LABEL.match(line) and words <= DATELINE_WORDS and shown_day(line):
             continue
@@ -808,14 +880,22 @@ def drop_headline(text: str, *headlines: str | None) -> str:
 _TITLE_WORDS = re.compile(r"\w+")
 
 
-def page_headline(title: str | None, headings: list[str]) -> str | None:
+def page_headline(
+    title: str | None, headings: list[str], title_tag: str | None = None
+) -> str | None:
     """The headline as the page shows it: its first <h1> that shares two words or more with
-    the title of its metadata (a section's <h1> or a logo shares none), else that title."""
+    the title of its metadata (a section's <h1> or a logo shares none), or that is the
+    page's <title> without the site's name (``title_tag``; where og:title is a social
+    headline of its own: "You need to see these seven charts" over "Rents rose 9% in
+    2024"), else that title."""
     known = set(_TITLE_WORDS.findall(fold(title or "")))
+    tag = " ".join(fold(title_tag or "").split())
     for heading in headings:
-        if spaced_words(heading) <= 30 and (
-            not title or len(known & set(_TITLE_WORDS.findall(fold(heading)))) >= 2
-        ):
+        if spaced_words(heading) > 30:
+            continue
+        words = _TITLE_WORDS.findall(fold(heading))
+        is_tag = len(words) >= 3 and tag == " ".join(fold(heading).split())
+        if not title or len(known & set(words)) >= 2 or is_tag:
             return _without_dateline(heading, title)
     return title
 
@@ -972,6 +1052,11 @@ _CREDIT_PART = re.compile(
     r"|mercoled[iì]|gioved[iì]|venerd[iì]|sabato|domenica|maandag|dinsdag|woensdag"
     r"|donderdag|vrijdag|zaterdag|zondag)\b|^\d|^[a-zß-ÿ]",
 )
+_TRANSLATOR = re.compile(
+    r"^(?:translated|traducido|traducida|traduit|traduite|tradotto|tradotta|[üu]bersetzt"
+    r"|aus dem \w+ [üu]bersetzt|vertaald)\b",
+    re.I,
+)
 _PART_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 # A preposition left at the end, the date it introduced gone ("Pubblicato da Marco Rossi il").
 _DANGLING_WORD = re.compile(r"\s+(?:il|le|la|am|em|el|op|on|du|de|del|vom|den)$")
@@ -993,6 +1078,8 @@ def clean_author(raw: str | None) -> str | None:
     if not raw:
         return None
     text = " ".join(html_lib.unescape(raw).strip().strip("\"'“”").split())
+    if _TRANSLATOR.match(text):
+        return None  # the translator's credit alone: the author is named elsewhere
     text = _AUTHOR_LEAD.sub("", _without_credits(text))
     text = _FOREIGN_AUTHOR_LEAD.sub("", text)
     text = _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•·")
@@ -1438,7 +1525,11 @@ def without_repeats(text: str) -> str:
     again = {
         flat
         for flat in again
-        if len(flat.split()) >= _SENTENCE_WORDS and not flat.startswith(_STRUCTURED)
+        if len(flat.split()) >= _SENTENCE_WORDS
+        and not flat.startswith(_STRUCTURED)
+        # a command a tutorial has its reader run again ("kubectl get pods --watch"); not
+        # any code: a log's line or a snippet said again is extra more often than not
+        and not _COMMAND_FLAG.search(flat)
     }
     if not again:
         return text
@@ -1458,6 +1549,7 @@ def without_repeats(text: str) -> str:
 # the same snippet under each of its tabs) that the text says again, in the same order.
 PASSAGE_LINES = 3
 PASSAGE_WORDS = 60
+_COMMAND_FLAG = re.compile(r"(?:^|\s)--?[a-z][\w-]*(?:[= ]|$)")
 _CODE_LINE = re.compile(r"[{};,(=\[]$|^(?:\*|//|#|<|\$ )|\w\(.*\)|=>|==|:=")
 
 
@@ -1633,6 +1725,7 @@ def extract_page(
             address,
         ),
         list(facts.headlines),
+        clean_title(tree.findtext(".//head/title"), metadata.sitename, address),
     )
     # An <h1> may carry the site's name as its <title> does ("Best Exhibitions – Artlyst").
     title = without_tagline(clean_title(headline, metadata.sitename, address, leading=False))

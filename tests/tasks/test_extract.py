@@ -783,6 +783,8 @@ def test_a_malformed_canonical_link_is_ignored():
         ("Kees Bakker · Dinsdag", "Kees Bakker"),
         ("Julie Perrin · il y a 3 jours", "Julie Perrin"),
         ("Photos by Daniel Osei", "Daniel Osei"),  # a credit alone is read as before
+        ("Aus dem Englischen übersetzt von Petra Lang", None),  # ... not a translator's
+        ("Translated by Sarah Miller", None),
     ],
 )
 def test_clean_author(raw, clean):
@@ -795,6 +797,16 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
     assert page_headline(title, ["Menu", shown]) == shown
     assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
     assert page_headline(None, [shown]) == shown
+
+
+def test_the_headline_is_the_h1_that_is_the_page_s_title_where_og_title_says_another():
+    social = "You need to see these seven charts about housing"  # og:title
+    shown = "Rents rose 9% in 2024, new census data shows"
+    assert page_headline(social, ["Menu", shown], shown) == shown
+    # a blog's name in its <h1>, its <title> "Blog: Post", is no headline
+    assert page_headline("Tortilla de patatas", ["Notas de cocina"], "Tortilla de patatas") == (
+        "Tortilla de patatas"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1762,3 +1774,73 @@ def test_a_desk_s_name_in_the_markup_gives_way_to_the_reporter_s_byline(desk):
     alone = page.replace("<p class='byline'>Von Lukas Frei</p>", "")
     result = extract_page(alone.encode(), "https://news.example/2024/05/ferry", None, SETTINGS)
     assert isinstance(result, Extraction) and result.author == desk
+
+
+def test_a_kicker_set_inside_the_h1_is_no_part_of_the_headline():
+    page = (
+        "<html><head><title>Das neue Wahlrecht ist besser als sein Ruf | Zeitung</title></head>"
+        '<body><article><h1><span class="kicker">Kommentar</span> Das neue Wahlrecht ist'
+        f" besser als sein Ruf</h1>{BODY_HTML}</article></body></html>"
+    )
+    result = extract_page(
+        page.encode(), "https://zeitung.example/2024/07/wahlrecht", None, SETTINGS
+    )
+    assert isinstance(result, Extraction), result
+    assert result.title == "Das neue Wahlrecht ist besser als sein Ruf"
+
+
+def test_a_transcript_in_a_hidden_modal_is_the_page_s_text_a_pitch_is_not():
+    # A podcast episode's transcript sits in a closed modal opened by "Read transcript":
+    # drop_dialogs took it out with the pitches, and the page kept 0.29 of its text
+    turns = "".join(
+        f"<p>Speaker {i}: the bridge hums because the wind sheds vortices at a steady rate, "
+        f"and the deck answers at its own frequency, number {i}.</p>"
+        for i in range(12)
+    )
+    pitch = "<p>Support the show and become a member today for early episodes and more.</p>"
+    page = (
+        "<html><body><article><h1>Why bridges hum</h1><p>Episode 114.</p>"
+        "<button aria-controls='t'>Read transcript</button></article>"
+        f"<div id='t' role='dialog' aria-modal='true' hidden>{turns}</div>"
+        f"<div role='dialog' aria-modal='true' hidden>{pitch}</div></body></html>"
+    )
+    tree = lxml.html.document_fromstring(page)
+    assert drop_dialogs(tree) == 1
+    assert "Speaker 3" in tree.text_content()
+    assert "Support the show" not in tree.text_content()
+
+
+def test_a_table_of_contents_written_with_the_page_s_full_address_is_in_page():
+    # Its entries were read as links to other pages of the site, and the headings they
+    # point to dropped from the text as teasers
+    url = "https://money.example/roth-ira-faq/"
+    question = "What is a Roth IRA in simple terms?"
+    page = (
+        f"<html><body><article><h1>Roth IRA FAQ</h1><nav><a href='{url}#what'>{question}</a>"
+        f"</nav><h2 id='what'>{question}</h2>{BODY_HTML}</article></body></html>"
+    )
+    facts = page_facts(lxml.html.document_fromstring(page), url)
+    assert fold(question) not in facts.own_link_texts
+    result = extract_page(page.encode(), url, None, SETTINGS)
+    assert isinstance(result, Extraction) and question in result.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "    sleep(0.5)",  # a code block's line: no "reaction widget (0.5)"
+        "  email",  # ... nor a share button
+        "Sign up for a free account on fly.io, then install the flyctl command-line tool.",
+        "Log in to Quillstack with your admin account and open Settings.",
+        "Image: postgres:16-alpine, pulled on first start.",  # a setting, not a photo credit
+    ],
+)
+def test_a_tutorial_s_lines_are_not_furniture(line):
+    text = f"First paragraph of the guide.\n{line}\nLast paragraph of the guide."
+    assert line.strip() in clean_text(text, frozenset())
+
+
+def test_a_command_said_three_times_is_kept_three_times():
+    command = "kubectl get pods --namespace staging --output wide --watch --selector app=web"
+    text = "\n".join(["Run it once.", command, "Fix the probe.", command, "Again.", command])
+    assert without_repeats(text).count(command) == 3
