@@ -528,6 +528,7 @@ def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
     # of dialogs, side by side or one inside the other, costs its size, not its square.
     page_marks: int | None = None
     page_paragraphs: Counter[str] | None = None
+    page_words: int | None = None
     judged: set[lxml.html.HtmlElement] = set()
     dropped = 0
     for dialog in dialogs:
@@ -538,10 +539,16 @@ def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
         judged.add(dialog)
         marks = len(_PAGE_MARKS(dialog))
         if not marks:
-            if page_paragraphs is None:
-                page_paragraphs = _long_paragraphs(tree.getroottree().getroot())
-            if _holds_the_text(dialog, page_paragraphs):
-                continue  # a transcript behind a "Read transcript" button: the page's text
+            inside = _long_paragraphs(dialog)
+            if _words_of(inside) >= DIALOG_PROSE_WORDS:
+                # The page is read only where a dialog is that long (a consent banner or a
+                # pitch is not), and once, so that thousands of them cost the page's size.
+                if page_paragraphs is None:
+                    page_paragraphs = _long_paragraphs(tree.getroottree().getroot())
+                if page_words is None:
+                    page_words = count_words(" ".join(tree.getroottree().getroot().itertext()))
+                if _holds_the_text(dialog, inside, page_paragraphs, page_words):
+                    continue  # a transcript behind a "Read transcript" button: the page's
         if marks:
             if page_marks is None:
                 page_marks = len(_PAGE_MARKS(tree.getroottree().getroot()))
@@ -559,23 +566,27 @@ def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
             page_marks -= marks
         if page_paragraphs is not None:
             page_paragraphs.subtract(_long_paragraphs(dialog))
+        if page_words is not None:
+            page_words -= count_words(" ".join(dialog.itertext()))
     return dropped
 
 
 DIALOG_PROSE_WORDS = 150  # a dialog's paragraphs this long may be the page's own text
 
 
-def _holds_the_text(dialog: lxml.html.HtmlElement, page: Counter[str]) -> bool:
-    """Whether a dialog's paragraphs are more than all the page's text outside it, and
-    said nowhere else on it: a podcast's transcript in a modal, not a pitch, a form, or a
-    site's terms over a forum's thread."""
-    inside = _long_paragraphs(dialog)
-    words = sum(count_words(text) * n for text, n in inside.items())
-    if words < DIALOG_PROSE_WORDS or _repeats(inside, page):
+def _words_of(paragraphs: Counter[str]) -> int:
+    return sum(count_words(text) * n for text, n in paragraphs.items())
+
+
+def _holds_the_text(
+    dialog: lxml.html.HtmlElement, inside: Counter[str], page: Counter[str], page_words: int
+) -> bool:
+    """Whether a dialog's paragraphs (``inside``) are more than all the page's text outside
+    it, and said nowhere else on it: a podcast's transcript in a modal, not a pitch, a
+    form, or a site's terms over a forum's thread."""
+    if _repeats(inside, page):
         return False
-    root = dialog.getroottree().getroot()
-    outside = count_words(" ".join(root.itertext())) - count_words(" ".join(dialog.itertext()))
-    return words > outside
+    return _words_of(inside) > page_words - count_words(" ".join(dialog.itertext()))
 
 
 def _repeats(inside: Counter[str], page: Counter[str]) -> bool:
