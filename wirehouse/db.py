@@ -317,6 +317,14 @@ def interrupted_by_ctrl_c(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
     watcher.start()
     try:
         yield
+    except BaseException:
+        # DuckDB's client answers Ctrl-C by leaving ``execute`` without stopping the query:
+        # a worker thread runs on until the connection's interrupt flag is set, and
+        # ``close()`` waits for it. The watcher's interrupt may have come before the query
+        # began, and a query's start clears the flag; set now, nothing can clear it.
+        with contextlib.suppress(duckdb.Error):
+            conn.interrupt()
+        raise
     finally:
         signal.set_wakeup_fd(before)
         writer.close()  # the watcher's recv returns empty

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 
 import duckdb
 import pytest
 
-from wirehouse.db import connect, migrate, migrations, open_archive, query, transaction
+from wirehouse.db import (
+    connect,
+    interrupted_by_ctrl_c,
+    migrate,
+    migrations,
+    open_archive,
+    query,
+    transaction,
+)
 from wirehouse.errors import InputError, StorageError
 
 
@@ -281,3 +292,37 @@ def test_a_connection_whose_setup_fails_is_an_error_and_does_not_hold_the_file(
     )
     assert opened.returncode == 0, opened.stderr
     assert failed.value.reason == "storage"
+
+
+class _LateInterrupts:
+    """A connection whose interrupts from other threads come too early: before DuckDB has
+    begun the query, whose start clears them (what the Ctrl-C watcher's may be)."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+
+    def interrupt(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.conn.interrupt()
+
+
+def _closes_within(conn: duckdb.DuckDBPyConnection, seconds: float) -> bool:
+    closed = threading.Event()
+    threading.Thread(target=lambda: (conn.close(), closed.set()), daemon=True).start()
+    return closed.wait(seconds)
+
+
+def test_ctrl_c_leaves_no_query_running_for_close_to_wait_on():
+    # DuckDB's client stops waiting on Ctrl-C but leaves the query to its worker threads;
+    # where the watcher's interrupt was lost, close() waited on them forever.
+    for attempt in range(3):
+        conn = duckdb.connect()
+        conn.execute("set threads = 4")
+        ctrl_c = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+        with (
+            pytest.raises((KeyboardInterrupt, RuntimeError, duckdb.Error)),
+            interrupted_by_ctrl_c(_LateInterrupts(conn)),  # type: ignore[arg-type]
+        ):
+            ctrl_c.start()
+            conn.execute("select sum(i) from range(100000000000) t(i)")
+        assert _closes_within(conn, 20), f"close() waits on the query (attempt {attempt + 1})"
