@@ -1048,26 +1048,27 @@ _FOREIGN_AUTHOR_LEAD = re.compile(
     r"|(?:von|par|por|di|door)\s+(?=\S+\s+\S))",
     re.I,
 )
+# How a translator's credit opens: "Translated by", "Traduit par", "Aus dem Englischen
+# übersetzt von".
+_TRANSLATED = (
+    r"translated|traducid[oa]|traduite?|tradott[oa]|[üu]bersetzt|aus dem \w+ [üu]bersetzt"
+    r"|vertaald"
+)
 # A part of a byline beside the name that is no author: a photographer's or a
 # translator's credit, a date or its label, a weekday ("Rocío Vega · martes", "Par Claire
 # Dubois · Photo Marc Lefèvre · Publié le", "Lucía Mamani · Translated by Sarah Miller").
 _CREDIT_PART = re.compile(
     r"^(?i:photos?|photograph(?:s|y)?|fotos?|fotograf[ií]as?|fotografie|illustrations?"
-    r"|ilustraci[oó]n|images?|bilder?|translated|translation|traducido|traducci[oó]n|traduit"
-    r"|traduction|tradotto|traduzione|[üu]bersetzt|[üu]bersetzung|aus dem \w+ [üu]bersetzt"
-    r"|vertaald|vertaling|publi[ée]e?|publicad[oa]|pubblicat[oa]|ver[öo]ffentlicht"
-    r"|gepubliceerd|posted|published|il y a|hace|vor\s+\d"
+    rf"|ilustraci[oó]n|images?|bilder?|{_TRANSLATED}|translation|traducci[oó]n|traduction"
+    r"|traduzione|[üu]bersetzung|vertaling|publi[ée]e?|publicad[oa]|pubblicat[oa]"
+    r"|ver[öo]ffentlicht|gepubliceerd|posted|published|il y a|hace|vor\s+\d"
     r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day|lunes|martes|mi[ée]rcoles|jueves|viernes"
     r"|s[áa]bado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag"
     r"|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|luned[iì]|marted[iì]"
     r"|mercoled[iì]|gioved[iì]|venerd[iì]|sabato|domenica|maandag|dinsdag|woensdag"
     r"|donderdag|vrijdag|zaterdag|zondag)\b|^\d|^[a-zß-ÿ]",
 )
-_TRANSLATOR = re.compile(
-    r"^(?:translated|traducido|traducida|traduit|traduite|tradotto|tradotta|[üu]bersetzt"
-    r"|aus dem \w+ [üu]bersetzt|vertaald)\b",
-    re.I,
-)
+_TRANSLATOR = re.compile(rf"^(?:{_TRANSLATED})\b", re.I)
 _PART_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 # A preposition left at the end, the date it introduced gone ("Pubblicato da Marco Rossi il").
 _DANGLING_WORD = re.compile(r"\s+(?:il|le|la|am|em|el|op|on|du|de|del|vom|den)$")
@@ -1133,10 +1134,13 @@ def clean_author(raw: str | None) -> str | None:
 
 # A desk's name or a CMS account as the author ("Redaktion", "Redaktion Stadtblatt", "Metro
 # Staff", "admin"): a credit like an agency's, where no reader names a reporter.
+_DESK_NAMES = (
+    r"redaktion|r[ée]daction|redacci[oó]n|redazione|redactie|reda[cç][aã]o|newsroom|news desk"
+    r"|staff"
+)
 _DESK = re.compile(
-    r"^(?:(?:die|la|le|el|the)\s+)?(?:redaktion|r[ée]daction|redacci[oó]n|redazione|redactie"
-    r"|reda[cç][aã]o|newsroom|news desk|staff|admin|administrator|editorial (?:team|staff|board))"
-    r"\b|\b(?:redaktion|r[ée]daction|redacci[oó]n|redazione|redactie|staff|newsroom|news desk)$",
+    rf"^(?:(?:die|la|le|el|the)\s+)?(?:{_DESK_NAMES}|admin|administrator"
+    rf"|editorial (?:team|staff|board))\b|\b(?:{_DESK_NAMES})$",
     re.I,
 )
 # ... unless the credit names someone beside it ("Jane Doe | The Texas Newsroom").

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import htmldate.extractors
 import lxml.html
 from htmldate import find_date
+from lxml import etree
 
 from tasks.datebounds import EARLIEST, FUTURE_SLACK, plausible
 from tasks.json_values import read_json
@@ -685,18 +686,36 @@ def _opening_dateline(text: str) -> date | None:
 _BLOCKS = frozenset({"li", "div", "p", "section", "aside", "nav", "header", "ul", "ol", "dd"})
 
 
+# Where a site links its sections: a link to one of these addresses is a section's.
+_MENU_LINKS = etree.XPath(
+    "//nav//a | //*[@role='navigation']//a"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' menu ')]//a"
+)
+
+
 def _beside_a_headline_link(node: lxml.html.HtmlElement) -> bool:
     """A date above the headline that shares its block with a link of a few words: a
     ticker's or a "Most read" box's teaser ("Latest: Storm warning lifted 12 March 2024"),
-    not the story's kicker ("News | March 3, 2024")."""
+    not the story's kicker ("News | March 3, 2024", "Europe and Central Asia | March 3,
+    2024": a section the site's menu links to as well)."""
     block = next(
         (n for n in (node, *node.iterancestors()) if n.tag in _BLOCKS or n.tag == "body"), None
     )
     if block is None or block.tag == "body" or block.find(".//h1") is not None:
         return False
-    return any(
-        len(" ".join(link.itertext()).split()) >= 3 for link in block.iterfind(".//a[@href]")
-    )
+    links = [
+        link
+        for link in block.iterfind(".//a[@href]")
+        if len(" ".join(link.itertext()).split()) >= 3
+    ]
+    if not links:
+        return False
+    menu = {
+        link.get("href")
+        for link in _MENU_LINKS(node.getroottree())
+        if block not in link.iterancestors()
+    }
+    return any(link.get("href") not in menu for link in links)
 
 
 def _shown_instead(

@@ -523,15 +523,29 @@ def test_a_teaser_s_date_above_the_headline_does_not_date_the_story(above):
     assert found.published is not None and found.published.day == date(2024, 3, 14)
 
 
-def test_a_kicker_s_date_above_the_headline_still_dates_the_story():
+@pytest.mark.parametrize(
+    ("menu", "kicker"),
+    [
+        ("", "<a href='/news/'>News</a>"),
+        # a section of three words or more, linked as a teaser's headline is: the site's
+        # menu links to it too
+        (
+            "<nav><a href='/world/'>World</a> <a href='/world/europe/'>Europe and Central"
+            " Asia</a></nav>",
+            "<a href='/world/europe/'>Europe and Central Asia</a>",
+        ),
+    ],
+)
+def test_a_kicker_s_date_above_the_headline_still_dates_the_story(menu, kicker):
     body = (
-        "<main><article><div class='kicker'><a href='/news/'>News</a> | March 3, 2024</div>"
+        f"{menu}<main><article><div class='kicker'>{kicker} | March 3, 2024</div>"
         "<h1>Library extension approved</h1>"
         + "<p>The council approved the extension of the library after a long campaign.</p>" * 5
         + "</article></main>"
     )
     found = page_dates(tree(body=body), "https://town.example/news/library", now=NOW)
     assert found.published is not None and found.published.day == date(2024, 3, 3)
+    assert found.source == "byline"  # not htmldate's guess, where it was skipped
 
 
 @pytest.mark.parametrize(
