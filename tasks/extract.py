@@ -620,6 +620,50 @@ def without_templates(tree: lxml.html.HtmlElement) -> int:
     return dropped
 
 
+_TABLE_PARTS = etree.XPath("./tr | ./tbody/tr | ./thead/tr | ./tfoot/tr")
+_TABLE_SECTIONS = etree.XPath("./tbody | ./thead | ./tfoot")
+LAYOUT_CELL_WORDS = 40  # a cell with this much text holds a page's prose, not a figure
+
+
+def _lays_out(
+    table: lxml.html.HtmlElement, cells: list[lxml.html.HtmlElement], in_layout: bool
+) -> bool:
+    """Whether a table lays out the page rather than holding data: it says so
+    (``role="presentation"``), it holds another table (a newsletter's 600-pixel column in
+    a full-width one), or, inside such a table (``in_layout``), one of its cells holds a
+    headline or prose (40 words or more) and it has no header row or caption. A table
+    of prose on its own stays a table: trafilatura keeps a table's text whole, and read as
+    blocks, a page's grid of cards lost some of them."""
+    if table.get("role") in ("presentation", "none") or table.find(".//table") is not None:
+        return True
+    if not in_layout or table.find(".//th") is not None or table.find("caption") is not None:
+        return False
+    return any(
+        cell.find(".//h1") is not None
+        or cell.find(".//h2") is not None
+        or count_words(cell.text_content()) >= LAYOUT_CELL_WORDS
+        for cell in cells
+    )
+
+
+def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
+    """Turn the tables that lay out a page (an email newsletter's columns) into plain
+    blocks. An extractor reads a table as rows of cells: a newsletter's whole text came
+    out as one "| ... |" row, its paragraphs run together. Outer tables first; a table of
+    figures inside a layout stays a table. Returns the tables unwrapped."""
+    unwrapped: set[lxml.html.HtmlElement] = set()
+    for table in list(tree.iter("table")):
+        rows = _TABLE_PARTS(table)
+        cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+        in_layout = any(ancestor in unwrapped for ancestor in table.iterancestors())
+        if not _lays_out(table, cells, in_layout):
+            continue
+        for element in (table, *_TABLE_SECTIONS(table), *rows, *cells):
+            element.tag = "div"
+        unwrapped.add(table)
+    return len(unwrapped)
+
+
 def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
     """Show the panels a page's disclosure buttons hide: an accordion's sections, a FAQ's
     answers, a tab's content. They are the page's text, one click away; the inline style,
@@ -1672,6 +1716,7 @@ def extract_page(
     drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels
     drop_dialogs(tree)  # a form, a pitch, a menu or a copy of the story set apart
     reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree
+    unwrap_layout_tables(tree)  # a newsletter's columns are blocks, not a table's cells
     facts = page_facts(tree, url)
     # What an address says (a dated path, a section's name, the site's name, which links
     # stay on the site) is read from the address the page gives itself.

@@ -30,6 +30,7 @@ from tasks.extract import (
     page_headline,
     reveal_disclosed,
     undouble_utf8,
+    unwrap_layout_tables,
     wire_marker,
     without_placeholders,
     without_repeated_passages,
@@ -1844,3 +1845,79 @@ def test_a_command_said_three_times_is_kept_three_times():
     command = "kubectl get pods --namespace staging --output wide --watch --selector app=web"
     text = "\n".join(["Run it once.", command, "Fix the probe.", command, "Again.", command])
     assert without_repeats(text).count(command) == 3
+
+
+NEWSLETTER_PARAGRAPHS = [
+    "The council met on Tuesday to discuss the budget for the coming year, and members"
+    " argued about the costs of the new bridge over the river.",
+    "Residents who attended the meeting asked why the library hours had been cut, and the"
+    " mayor promised an answer by spring.",
+    "A vote on the final budget is expected next month, after two more public hearings at"
+    " the town hall on Main Street.",
+    "The parks department asked for more money to repair the playgrounds damaged in the"
+    " winter storms last year.",
+]
+FIGURES_TABLE = (
+    "<table><tr><th>Item</th><th>Cost</th></tr><tr><td>Parks</td><td>$1.2m</td></tr>"
+    "<tr><td>Libraries</td><td>$0.8m</td></tr></table>"
+)
+
+
+def newsletter_page() -> str:
+    """An email newsletter's archived copy: a full-width table holding a 600-pixel one,
+    one cell per section, the way email builders lay out a column."""
+    paragraphs = "".join(f"<p>{text}</p>" for text in NEWSLETTER_PARAGRAPHS)
+    return (
+        "<html><head><title>Town Hall Weekly: budget news</title></head><body>"
+        '<table width="100%" cellpadding="0"><tr><td align="center">'
+        '<table width="600"><tr><td><h1>Town Hall Weekly: budget news</h1>'
+        f"{paragraphs}</td></tr><tr><td>{FIGURES_TABLE}<p>Next week: what the parks"
+        " plan means for the swimming pool and the ice rink.</p></td></tr></table>"
+        "</td></tr></table></body></html>"
+    )
+
+
+def test_a_newsletter_laid_out_in_tables_is_stored_as_paragraphs():
+    # Its whole text was one "| ... |" row, the paragraphs run together, the figures after
+    result = extract_page(
+        newsletter_page().encode(), "https://news.example/newsletters/budget", "text/html", SETTINGS
+    )
+    assert isinstance(result, Extraction)
+    lines = result.text.splitlines()
+    for text in NEWSLETTER_PARAGRAPHS:
+        assert text in lines
+    assert "| Parks | $1.2m |" in lines  # a table of figures stays a table
+    assert lines.index("| Item | Cost |") > lines.index(NEWSLETTER_PARAGRAPHS[-1])
+
+
+PROSE_CELL = "".join(f"<p>{text}</p>" for text in NEWSLETTER_PARAGRAPHS)
+
+
+def _in_layout(table: str) -> str:
+    return f'<table role="presentation"><tr><td>{table}</td></tr></table>'
+
+
+@pytest.mark.parametrize(
+    ("body", "unwrapped"),
+    [
+        ('<table role="presentation"><tr><td>Menu</td><td>Text</td></tr></table>', 1),
+        (f"<table><tr><td><table><tr><td>{PROSE_CELL}</td></tr></table></td></tr></table>", 2),
+        (_in_layout("<table><tr><td><h1>The headline</h1></td></tr></table>"), 2),
+        # an email builder's text block: lines broken by <br>, in no paragraph
+        (_in_layout(f"<table><tr><td>{'<br>'.join(NEWSLETTER_PARAGRAPHS)}</td></tr></table>"), 2),
+        (_in_layout(FIGURES_TABLE), 1),
+        # a data table whose cells hold sentences, under a header row
+        (_in_layout(
+            "<table><tr><th>Bill</th><th>What it does</th></tr><tr><td>HB 12</td>"
+            f"<td><p>{NEWSLETTER_PARAGRAPHS[0]} {NEWSLETTER_PARAGRAPHS[1]}</p></td></tr></table>"
+        ), 1),
+        ("<table><tr><td>Mon</td><td>9-5</td></tr><tr><td>Tue</td><td>9-5</td></tr></table>", 0),
+        # a page's one table of prose, in no layout: trafilatura keeps a table's text whole
+        (f"<table><tr><td>{PROSE_CELL}</td></tr></table>", 0),
+    ],
+)  # fmt: skip
+def test_only_tables_that_lay_out_the_page_are_unwrapped(body, unwrapped):
+    tree = lxml.html.fromstring(f"<html><body>{body}</body></html>")
+    tables = len(tree.findall(".//table"))
+    assert unwrap_layout_tables(tree) == unwrapped
+    assert len(tree.findall(".//table")) == tables - unwrapped
