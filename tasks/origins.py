@@ -113,6 +113,31 @@ def _first_date(
     return None
 
 
+def backdated_domains(
+    members: Sequence[ArticleSketch], agencies: frozenset[str], gap: timedelta
+) -> frozenset[str]:
+    """The domains whose copy of a wire text claims a date more than ``gap`` before the
+    median date of the text's other carriers (two or more). An agency's text reaches its
+    subscribers at once; a copy dated days before all of them is backdated (a scraper's),
+    not the first, however few texts its site holds. Not the agency's own page, and only
+    for a text that credits an agency: a paper's own feature that others pick up days
+    later is first."""
+    if not agencies:
+        return frozenset()
+    earliest: dict[str, datetime] = {}
+    for article in members:
+        if article.page_date is None or wire_evidence(article, agencies) == 0:
+            continue
+        known = earliest.get(article.domain)
+        earliest[article.domain] = min(known, article.page_date) if known else article.page_date
+    backdated = set()
+    for domain, date in earliest.items():
+        others = sorted(other for name, other in earliest.items() if name != domain)
+        if len(others) >= 2 and date < others[(len(others) - 1) // 2] - gap:
+            backdated.add(domain)
+    return frozenset(backdated)
+
+
 AGGREGATOR_COPY_SHARE = 0.5  # a domain at least half of whose articles copy others' texts
 # ... and at least this many of them: one story a small site carried from another (or that
 # a scraper backdated its copy of) made it an aggregator, its other stories' origins lost
@@ -192,6 +217,8 @@ def copy_groups(
         domains = {by_id[m].domain for m in members}
         for domain in domains:
             partners[domain] |= domains - {domain}
+    # A backdated copy of a wire text (``backdated_domains``) is no evidence either.
+    gap = timedelta(days=settings.republish_gap_days)
     collectors_of: dict[str, frozenset[str]] = {}
     for members in member_lists:
         counts = {by_id[m].domain: len(partners[by_id[m].domain]) for m in members}
@@ -201,19 +228,26 @@ def copy_groups(
             for domain, count in counts.items()
             if count >= COLLECTOR_PARTNERS and count >= COLLECTOR_RATIO * fewest
         )
-        collectors_of.update(dict.fromkeys(members, collectors))
+        backdated = backdated_domains([by_id[m] for m in members], agencies_of[members[0]], gap)
+        collectors_of.update(dict.fromkeys(members, collectors | backdated))
 
-    gap = timedelta(days=settings.republish_gap_days)
     republished: dict[str, bool] = {}
-    first_dates: list[datetime | None] = []
-    for members in member_lists:
-        first = _first_date(
-            [by_id[m] for m in members], agencies_of[members[0]], collectors_of[members[0]]
-        )
-        first_dates.append(first)
-        for m in members:
-            date = by_id[m].page_date
-            republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
+
+    def dated(untrusted: frozenset[str]) -> list[datetime | None]:
+        """Each group's first date (``_first_date``), where the copies of ``untrusted``
+        domains are no evidence either; its members' republish flags are set on the way."""
+        first_dates = []
+        for members in member_lists:
+            first = _first_date(
+                [by_id[m] for m in members],
+                agencies_of[members[0]],
+                collectors_of[members[0]] | untrusted,
+            )
+            first_dates.append(first)
+            for m in members:
+                date = by_id[m].page_date
+                republished[m] = bool(first and date and len(members) > 1 and date - first > gap)
+        return first_dates
 
     def by_evidence(article_id: str) -> tuple[object, ...]:
         article = by_id[article_id]
@@ -223,10 +257,14 @@ def copy_groups(
         return _origin_key(article, republished[article_id], hub, wire, collector)
 
     # Two passes: origins by evidence first; then the domains that mostly carry others'
-    # texts (aggregators) are known, and their copies never win an origin.
+    # texts (aggregators) are known, their copies never win an origin, and their dates do
+    # not date a text (an aggregator's copy a day before the agency's carriers made the
+    # story's first date its own).
+    dated(known_aggregators)
     first_pass = [min(members, key=by_evidence) for members in member_lists]
     scores = domain_scores(member_lists, first_pass, by_id)
     aggregators = known_aggregators | {d for d, score in scores.items() if score.is_aggregator}
+    first_dates = dated(aggregators)
     groups = [
         CopyGroup(
             members=tuple(members),

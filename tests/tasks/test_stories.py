@@ -143,6 +143,61 @@ def test_a_backdated_copy_that_dropped_the_wire_credit_erases_no_publishers_date
     assert by_id["paper"].published_at == DAY + timedelta(hours=2)
 
 
+def test_a_small_site_s_backdated_copy_of_a_wire_text_is_not_its_origin():
+    # A scraper of two texts, each a verbatim copy crediting the agency and dated four days
+    # before the papers: the origin of both, its site's copies of others none, so never an
+    # aggregator; the papers' dates were erased as republishes.
+    credited = "SOCHI, Russia (AP) - " + MISSILE_1 * 3
+    papers = [
+        sketch(
+            f"paper{n}", credited, f"paper{n}.example", DAY + timedelta(hours=n), wire_marker="AP"
+        )
+        for n in range(3)
+    ]
+    scraped = sketch(
+        "scraped", credited, "scraper.example", DAY - timedelta(days=4), wire_marker="AP"
+    )
+    result = group_stories(
+        [*papers, scraped], find_copy_links([*papers, scraped], SETTINGS), SETTINGS
+    )
+    by_id = {g.article_id: g for g in result.groupings}
+    assert [a for a, g in by_id.items() if g.is_group_origin] == ["paper0"]
+    for paper in papers:
+        assert by_id[paper.article_id].published_at == paper.page_date
+    (story,) = result.stories
+    assert story.lead_article_id == "paper0" and story.first_published_at == DAY
+    # A paper's own text, crediting no agency, that two others carry days later is theirs
+    feature = [replace(a, text=MISSILE_1 * 3, wire_marker=None) for a in papers]
+    feature[1:] = [replace(a, page_date=DAY + timedelta(days=5)) for a in feature[1:]]
+    result = group_stories(feature, find_copy_links(feature, SETTINGS), SETTINGS)
+    assert [g.article_id for g in result.groupings if g.is_group_origin] == ["paper0"]
+
+
+def test_an_aggregator_s_earlier_copy_does_not_date_the_story():
+    # An aggregator of two papers (two of its three texts copied later than theirs) dated
+    # its copy of the third a day before the paper: not the origin, but the story's first
+    # date was its own.
+    texts = [MISSILE_1 * 3, MISSILE_2 * 2, QUAKE * 3]
+    homes = ["north.example", "north.example", "south.example"]
+    articles = [
+        sketch(f"paper{n}", text, homes[n], DAY + timedelta(days=2 * n))
+        for n, text in enumerate(texts)
+    ]
+    articles += [
+        sketch(f"agg{n}", text, "agg.example", DAY + timedelta(days=2 * n, hours=5 - 29 * (n == 0)))
+        for n, text in enumerate(texts)
+    ]
+    result = group_stories(articles, find_copy_links(articles, SETTINGS), SETTINGS)
+    assert {d.domain for d in result.domain_scores if d.is_aggregator} == {"agg.example"}
+    assert {g.article_id for g in result.groupings if g.is_group_origin} == {
+        "paper0",
+        "paper1",
+        "paper2",
+    }
+    first = {s.lead_article_id: s.first_published_at for s in result.stories}
+    assert first["paper0"] == DAY
+
+
 def test_a_page_holding_two_unrelated_texts_joins_one_of_them_not_both():
     # A digest of two stories in full (or a page of half of each) was a near copy of both:
     # one copy group and one story of two events, one real article called a copy.
