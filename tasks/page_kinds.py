@@ -39,7 +39,8 @@ _PRICE = re.compile(
     r"(?:[$£€¥₹]|\bUSD|\bEUR|\bGBP)\s?\d[\d,.]*"
     r"|(?<!\d)(?<!\d[,.])\d+(?:[,.]\d+)*\s?(?:€|\bUSD\b|\bEUR\b|zł|\bkr\b)"
 )
-_SENTENCE_LINE = re.compile(r"[.!?。！？][\"'”’)]?$")
+# A sentence's end: Latin, Chinese, Devanagari (danda), Arabic and Urdu, Khmer, Myanmar.
+_SENTENCE_LINE = re.compile(r"[.!?。！？।॥؟۔។။][\"'”’)]?$")
 _SLUG_WORDS = re.compile(r"[-_+\s]+|%20")
 _SECTION_NAME = re.compile(r"[A-Za-z%]{2,24}")  # "/sections/science", "/economy/"
 _EXTENSION = re.compile(r"\.\w{2,5}$")

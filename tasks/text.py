@@ -8,7 +8,9 @@ import unicodedata
 # Chinese and Japanese put no spaces between words: each of their characters counts as one.
 # Korean spaces its words, as Latin scripts do.
 UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}]")
+# Thai, Lao, Myanmar and Khmer write no space between words either (a space ends a phrase
+# or a sentence); ``\w+`` parts their words at the vowel signs, about one piece a syllable.
+_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _WORDS = re.compile(f"[{UNSPACED_SCRIPTS}]|[^\\W_{UNSPACED_SCRIPTS}]+")
 
 
@@ -33,10 +35,11 @@ def count_words(text: str) -> int:
 
 
 def spaced_words(text: str) -> int:
-    """Words as spaces part them (``str.split``'s count), but a text with Chinese or Japanese
-    in it counted as ``count_words`` counts it. Thresholds fitted on spaced counts (the
-    page-kind rules and their model) keep their meaning, and a Chinese paragraph is not one
-    word: read as one, a Chinese article had no prose and its headline links none."""
+    """Words as spaces part them (``str.split``'s count), but a text with Chinese, Japanese,
+    Thai, Lao, Myanmar or Khmer in it counted as ``count_words`` counts it. Thresholds
+    fitted on spaced counts (the page-kind rules and their model) keep their meaning, and a
+    Chinese or Thai paragraph is not one word: read as one, a Chinese article had no prose
+    and its headline links none, and Thai articles were rejected as lists."""
     return count_words(text) if _UNSPACED.search(text) else len(text.split())
 
 

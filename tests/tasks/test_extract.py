@@ -1921,3 +1921,58 @@ def test_only_tables_that_lay_out_the_page_are_unwrapped(body, unwrapped):
     tables = len(tree.findall(".//table"))
     assert unwrap_layout_tables(tree) == unwrapped
     assert len(tree.findall(".//table")) == tables - unwrapped
+
+
+# Thai writes no space between words (a space ends a phrase): counted by spaces, a Thai
+# article's paragraphs were a few words each, no prose, and its related headlines (spaced
+# by phrase) made it a list.
+TH_PARAGRAPHS = [
+    "กรุงเทพมหานครประกาศแผนปรับปรุงทางเท้าในย่านสุขุมวิทเพื่อให้ผู้สูงอายุและผู้พิการเดินทางได้สะดวก"
+    "มากขึ้น โดยจะเริ่มดำเนินการในเดือนหน้าและใช้เวลาประมาณหกเดือน",
+    "ผู้ว่าราชการกรุงเทพมหานครกล่าวว่า งบประมาณของโครงการนี้มาจากเงินกองทุนพัฒนาเมือง"
+    " และจะมีการรับฟังความคิดเห็นจากประชาชนในพื้นที่ก่อนเริ่มงานก่อสร้าง",
+    "ชาวบ้านในพื้นที่ส่วนใหญ่เห็นด้วยกับแผนดังกล่าว แต่บางคนกังวลว่าการก่อสร้างจะทำให้การจราจร"
+    "ติดขัดมากขึ้นในช่วงเวลาเร่งด่วน",
+    "สำนักการโยธาจะติดตั้งป้ายแจ้งเตือนและจัดเจ้าหน้าที่ดูแลการจราจรตลอดระยะเวลาการก่อสร้าง เพื่อลดผลกระทบต่อผู้ใช้ถนน",
+]
+TH_HEADLINES = [
+    "ฝนตกหนัก ทำให้น้ำท่วมขัง หลายจุด ในกรุงเทพฯ เมื่อคืนนี้",
+    "ราคาน้ำมัน ปรับขึ้น อีกครั้ง ตั้งแต่ วันพรุ่งนี้",
+    "รถไฟฟ้า สายใหม่ เปิดให้บริการ ฟรี หนึ่งเดือน",
+    "ตลาดนัด ริมคลอง กลับมา คึกคัก อีกครั้ง",
+    "โรงเรียน ในเขต บางรัก ปิดชั่วคราว เพราะ ฝุ่นควัน",
+    "นักท่องเที่ยว ต่างชาติ เพิ่มขึ้น ในช่วง ปลายปี",
+]
+
+
+def th_cards(headlines: list[str]) -> str:
+    return "".join(
+        f'<li class="item"><a href="/news/{i}"><img src="/i{i}.jpg"></a>'
+        f'<h3><a href="/news/{i}">{headline}</a></h3></li>'
+        for i, headline in enumerate(headlines)
+    )
+
+
+def test_a_thai_article_beside_related_headlines_is_an_article():
+    page = (
+        '<html lang="th"><head><title>กทม. ปรับปรุงทางเท้า สุขุมวิท - ข่าวเมือง</title>'
+        '<meta property="og:type" content="article"></head><body><nav><a href="/">หน้าแรก</a>'
+        "</nav><article><h1>กทม. ปรับปรุงทางเท้า สุขุมวิท</h1><p class='byline'>โดย สมชาย ใจดี</p>"
+        + "".join(f"<p>{text}</p>" for text in TH_PARAGRAPHS)
+        + f"</article><aside><h2>ข่าวที่เกี่ยวข้อง</h2><ul>{th_cards(TH_HEADLINES)}</ul></aside>"
+        "</body></html>"
+    )
+    result = extract_page(
+        page.encode(), "https://khao.example/news/sidewalks", "text/html", SETTINGS
+    )
+    assert isinstance(result, Extraction)
+    assert result.text.splitlines() == TH_PARAGRAPHS
+
+
+def test_a_thai_section_of_headlines_is_still_a_listing():
+    page = (
+        '<html lang="th"><head><title>ข่าวเมือง</title></head><body><h1>ข่าว</h1>'
+        f"<ul>{th_cards(TH_HEADLINES * 2)}</ul></body></html>"
+    )
+    result = extract_page(page.encode(), "https://khao.example/news/", "text/html", SETTINGS)
+    assert isinstance(result, Rejection) and result.page_kind == "listing"
