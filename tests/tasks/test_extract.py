@@ -1976,3 +1976,24 @@ def test_a_thai_section_of_headlines_is_still_a_listing():
     )
     result = extract_page(page.encode(), "https://khao.example/news/", "text/html", SETTINGS)
     assert isinstance(result, Rejection) and result.page_kind == "listing"
+
+
+def test_a_persian_article_keeps_its_zero_width_non_joiners():
+    # trafilatura drops the non-joiner as a control character: "می‌گوید" was stored as
+    # "میگوید", every such word of every Persian article run together
+    paragraphs = [
+        "وزیر راه و شهرسازی می\u200cگوید ساخت خط راه\u200cآهن تهران به شمال تا پایان سال آینده"
+        " به پایان می\u200cرسد و مسافران می\u200cتوانند در کمتر از سه ساعت به ساحل برسند.",
+        "به گفته او، هزینه\u200cهای این طرح از محل بودجه\u200cی عمرانی کشور پرداخت می\u200cشود"
+        " و کار ساخت ایستگاه\u200cها از ماه آینده آغاز خواهد شد.",
+    ] * 2
+    page = (
+        '<html lang="fa" dir="rtl"><head><title>راه\u200cآهن تهران به شمال</title></head><body>'
+        "<article><h1>راه\u200cآهن تهران به شمال</h1>"
+        + "".join(f"<p>{text} {n}</p>" for n, text in enumerate(paragraphs))
+        + "</article></body></html>"
+    )
+    result = extract_page(page.encode(), "https://khabar.example/news/rail", "text/html", SETTINGS)
+    assert isinstance(result, Extraction)
+    assert "می\u200cگوید" in result.text and "راه\u200cآهن" in result.text
+    assert "میگوید" not in result.text
