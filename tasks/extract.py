@@ -39,10 +39,12 @@ from tasks.page_dates import (
 )
 from tasks.page_kinds import page_kind, page_signals
 from tasks.page_metadata import (
+    BYLINE_LABELS_ELSEWHERE,
     byline_author,
     labelled_author,
     linked_author,
     page_metadata,
+    with_final_marks,
 )
 from tasks.text import count_words, fold, spaced_words, without_overlong_words
 from tasks.urls import (
@@ -153,6 +155,10 @@ _READ_ALSO_ELSEWHERE = (
     "lesen sie auch|lies auch|auch interessant|mehr zum thema|(?:à )?lire aussi|lee también"
     "|leia também|veja também|leggi anche|lees ook|czytaj (?:też|także)|zobacz (?:też|także)"
     "|相关阅读|延伸阅读|関連記事"
+    "|читайте (?:также|також|ещё|еще)|дивіться також|смотрите также|اقرأ (?:أيضا|أيضاً|ايضا)"
+    "|(?:همچنین )?بیشتر بخوانید|بخوانید|קראו גם|ayrıca (?:okuyun|bakınız)|διαβάστε (?:επίσης|ακόμα)"
+    "|(?:यह|ये) भी पढ़ें|อ่านเพิ่มเติม|อ่านข่าวที่เกี่ยวข้อง|xem thêm|đọc thêm|baca juga|baca pula"
+    "|관련\\s?기사|함께 보면 좋은 기사"
 )
 # The heading of a list of other pages at the end of a text ("You might also like",
 # "Read this next", "More from the Gazette").
@@ -174,7 +180,10 @@ _RELATED_HEADING = re.compile(
     r"|à lire également|sur le même sujet|(?:articles|contenus) similaires"
     r"|vous aimerez aussi|(?:también )?te puede interesar|(?:noticias|artículos) relacionad[oa]s"
     r"|(?:notícias|artigos) relacionad[oa]s|articoli correlati|potrebbe interessarti"
-    r"|gerelateerde artikelen|polecamy|相关新闻|相关文章|推荐阅读|関連ニュース|あわせて読みたい)"
+    r"|gerelateerde artikelen|polecamy|相关新闻|相关文章|推荐阅读|関連ニュース|あわせて読みたい"
+    r"|по теме|похожие (?:новости|статьи)|новини по темі|أخبار ذات صلة|مطالب مرتبط|כתבות נוספות"
+    r"|ilgili haberler|σχετικά άρθρα|संबंधित (?:खबरें|ख़बरें|लेख)|ข่าวที่เกี่ยวข้อง|tin liên quan"
+    r"|berita terkait|artikel terkait|많이 본 뉴스)"
     r"\s*[:：]?$",
     re.I,
 )
@@ -1080,7 +1089,10 @@ _ROLE_PART = re.compile(rf"\b(?:{_ROLES})s?$|^(?:{_RANKS}|director|vp)\b(?:\s+of
 _AUTHOR_LABEL = re.compile(
     rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{MONTH_NAMES})\.?$"
     # a date's label in another language, the date gone ("Publicado em", "Gepubliceerd op")
-    r"|^(?:publi[ée]e?|publicad[oa]|pubblicat[oa]|ver[öo]ffentlicht|gepubliceerd)(?:\s+\w{1,3})?$",
+    r"|^(?:publi[ée]e?|publicad[oa]|pubblicat[oa]|ver[öo]ffentlicht|gepubliceerd)(?:\s+\w{1,3})?$"
+    # a Korean byline's date labels, their dates gone ("기사입력 ; 최종수정")
+    r"|^(?:(?:기사\s?)?입력|(?:최종\s?)?수정|승인|등록|업데이트)"
+    r"(?:\s*(?:[;,·|]|and)\s*(?:(?:기사\s?)?입력|(?:최종\s?)?수정|승인|등록|업데이트))*$",
     re.I,
 )
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,6}|Ph ?D|M ?D|Dr|Jr|Sr|[A-Z]\.?[A-Z]\.?)$")
@@ -1106,9 +1118,12 @@ _FOREIGN_AUTHOR_LEAD = re.compile(
     r"\s+(?:por|da|par|von|door)\s+|(?:texto|texte|testo|text|tekst)\s*:?\s+"
     r"|ein(?:e)?\s+(?:gast)?(?:beitrag|kommentar|analyse|essay)\s+von\s+"
     r"|(?:gastbeitrag|kommentar|analyse)\s+von\s+|das\s+gespr[äa]ch\s+f[üu]hrten?\s+"
-    r"|(?:von|par|por|di|door)\s+(?=\S+\s+\S))",
+    r"|(?:von|par|por|di|door)\s+(?=\S+\s+\S)"
+    rf"|(?:{BYLINE_LABELS_ELSEWHERE})(?:\s*:\s*|\s+))",
     re.I,
 )
+# A Korean byline's "reporter" after the name ("이지은 기자", "이지은 기자 jieun@news.kr").
+_REPORTER_AFTER = re.compile(r"\s*기자(?:\s.*)?$")
 # How a translator's credit opens: "Translated by", "Traduit par", "Aus dem Englischen
 # übersetzt von".
 _TRANSLATED = (
@@ -1154,7 +1169,7 @@ def clean_author(raw: str | None) -> str | None:
     if _TRANSLATOR.match(text):
         return None  # the translator's credit alone: the author is named elsewhere
     text = _AUTHOR_LEAD.sub("", _without_credits(text))
-    text = _FOREIGN_AUTHOR_LEAD.sub("", text)
+    text = _REPORTER_AFTER.sub("", _FOREIGN_AUTHOR_LEAD.sub("", text))
     text = _AUTHOR_TRAIL.sub("", text).strip(" ,;|-•·")
     text = _DANGLING_WORD.sub("", text)
     text = _without_avatar_initials(text)
@@ -1844,6 +1859,8 @@ def extract_page(
             author = named
             break
     author = author or organization or credited
+    # A byline's trimming takes the vowel sign off a name's end ("प्रिया वर्मा"): as written.
+    author = with_final_marks(author, tree) if author else None
     signals = page_signals(tree, address, facts.og_type, jsonld)
     dated_by_markup = dates.source in _OWN_DATE_SOURCES
     if (

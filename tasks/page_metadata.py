@@ -105,6 +105,33 @@ def _abbreviated(word: str) -> bool:
     return (len(word) == 1 and word.isalpha()) or word.casefold() in _ABBREVIATIONS
 
 
+def _with_final_marks(name: str, page_text: str) -> str:
+    """The name with the vowel sign or other combining mark that ends it on the page: a
+    byline's trimming takes any non-word character off its end, and a mark is none
+    ("प्रिया वर्मा" read as "प्रिया वर्म", "แก้วมณี" as "แก้วมณ")."""
+    at = page_text.find(name)
+    while at != -1:
+        end = at + len(name)
+        while end < len(page_text) and unicodedata.category(page_text[end]).startswith("M"):
+            end += 1
+        if end > at + len(name):
+            return page_text[at:end]
+        at = page_text.find(name, at + 1)
+    return name
+
+
+def with_final_marks(names: str, tree: lxml.html.HtmlElement) -> str:
+    """A byline's names ("A; B", "A and B") with the combining marks that end them on the
+    page (``_with_final_marks``), where they are written in a script that has them."""
+    if names.isascii():
+        return names
+    page_text = " ".join(" ".join(tree.itertext()).split())
+    parts = re.split(r"(; |, and |, | and )", names)
+    return "".join(
+        part if i % 2 else _with_final_marks(part, page_text) for i, part in enumerate(parts)
+    )
+
+
 def as_written(names: str, tree: lxml.html.HtmlElement) -> str:
     """trafilatura's reading of a byline ("Justin C Meserole; Dr Ann Lee"), each name with
     the periods of its initials and titles as the page writes it ("Justin C. Meserole")."""
@@ -129,9 +156,16 @@ _PERSON_PAGES = frozenset(
         "author", "authors", "writer", "writers", "contributor", "contributors", "people",
         "person", "staff", "profile", "profiles", "journalist", "journalists", "reporter",
         "reporters", "columnist", "columnists", "editor", "editors", "expert", "experts",
+        "autor", "autoren", "autores", "autorzy", "auteur", "auteurs", "autore", "autori",
+        "yazar", "yazarlar", "penulis", "avtor", "avtory",
     }
 )  # fmt: skip
-_NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+# A name's word: letters, and the combining marks of the scripts that write vowels with them
+# (Arabic and Hebrew points, Indic, Thai, Lao, Myanmar and Khmer signs).
+_NAME_WORD = re.compile(
+    r"^[^\W\d_][\w.'’\-\u064b-\u065f\u0670\u0591-\u05c7\u0900-\u0dff\u0e00-\u0eff"
+    r"\u1000-\u109f\u1780-\u17ff]*$"
+)
 _SLUG_PARTS = re.compile(r"[^a-z0-9]+")
 # Page furniture a byline is not in: another article's teaser names its own author.
 _NOT_BYLINE = ("nav", "footer", "aside")
@@ -158,10 +192,12 @@ def _ascii_words(text: str) -> list[str]:
 
 def _is_name(text: str) -> bool:
     words = text.split()
+    first = words[0][0] if words else ""
     return (
         2 <= len(words) <= 5
         and all(_NAME_WORD.match(word) for word in words)
-        and words[0][0].isupper()
+        # a capital, or a letter of a script without them (Arabic, Hindi, Thai, Korean)
+        and (first.isupper() or (first.isalpha() and first.lower() == first.upper()))
     )
 
 
@@ -197,10 +233,15 @@ def linked_author(tree: lxml.html.HtmlElement, url: str) -> str | None:
 # after the date ("Posted on 3rd March 2024 by Tom Hughes", WordPress's), or in the
 # languages whose dates the page reader knows ("Von", "Par", "Por", "Di"; not Dutch
 # "Door", an English word: "Door Anchor for Resistance Bands").
+# "By" and "Author:" as bylines in other languages and scripts write them.
+BYLINE_LABELS_ELSEWHERE = (
+    r"автор(?:ка)?|автор материала|بقلم|كتبت?|نویسنده|گزارش|מאת|yazar|συντάκτης|लेखक"
+    r"|ผู้เขียน|โดย|oleh|penulis|autor(?:ka)?|tác giả"
+)
 _BYLINE_LABEL = re.compile(
     r"^(?:(?:written|article|posted|published|words|story|text|reporting)\s+by|by"
     r"|(?:posted|published)\s+on\s+[\w ,.]{3,40}?\s+by"
-    r"|von|par|por|di)\b\s*:?\s*(.*)$",
+    rf"|von|par|por|di|{BYLINE_LABELS_ELSEWHERE})\b\s*:?\s*(.*)$",
     re.I,
 )
 

@@ -521,7 +521,8 @@ def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
     "heading",
     ["Auch interessant:", "Das könnte Sie auch interessieren", "À lire aussi", "Czytaj też:",
      "Mehr zum Thema auf UEPO.de", "Schon gelesen?", "Weitere Beiträge aus der Kolumne:",
-     "Artículos relacionados", "NOTAS RELACIONADAS", "相关阅读"],
+     "Artículos relacionados", "NOTAS RELACIONADAS", "相关阅读", "По теме:", "Ilgili Haberler",
+     "أخبار ذات صلة", "संबंधित खबरें", "Berita Terkait", "관련 기사", "Tin liên quan"],
 )  # fmt: skip
 def test_a_closing_list_of_other_pages_goes_under_a_heading_in_any_language(heading):
     story = [
@@ -570,7 +571,11 @@ def test_the_pages_own_dateline_goes_and_a_sentence_with_a_date_stays(dateline):
     "label",
     ["Also read: ", "READ MORE: ", "À lire aussi » ", "Czytaj też: ", "Lea también: ",
      # ... and a label on a line of its own, above the teaser it introduces
-     "LEIA TAMBÉM:\n", "Lire aussi\n", "Saiba mais\n", "Read more »\n"],
+     "LEIA TAMBÉM:\n", "Lire aussi\n", "Saiba mais\n", "Read more »\n",
+     # ... in other scripts and languages
+     "Читайте также: ", "Читайте також: ", "اقرأ أيضاً: ", "بیشتر بخوانید: ", "קראו גם: ",
+     "Διαβάστε επίσης: ", "यह भी पढ़ें: ", "อ่านเพิ่มเติม: ", "Xem thêm: ", "Baca juga: ",
+     "관련기사: "],
 )  # fmt: skip
 def test_a_read_also_line_that_points_to_another_article_goes(label):
     headline = "Ferry fares to rise in May as fuel costs climb"
@@ -786,6 +791,21 @@ def test_a_malformed_canonical_link_is_ignored():
         ("Photos by Daniel Osei", "Daniel Osei"),  # a credit alone is read as before
         ("Aus dem Englischen übersetzt von Petra Lang", None),  # ... not a translator's
         ("Translated by Sarah Miller", None),
+        # the label in other languages and scripts
+        ("Авторка Оксана Ковальчук", "Оксана Ковальчук"),
+        ("Автор: Игорь Петров", "Игорь Петров"),
+        ("بقلم سارة الخطيب", "سارة الخطيب"),
+        ("نویسنده: علی رضایی", "علی رضایی"),
+        ("מאת נועה כהן", "נועה כהן"),
+        ("Yazar Mehmet Demir", "Mehmet Demir"),
+        ("Συντάκτης: Μαρία Κωνσταντίνου", "Μαρία Κωνσταντίνου"),
+        ("लेखक प्रिया वर्मा", "प्रिया वर्मा"),
+        ("โดย ธนากร วงศ์ไทย", "ธนากร วงศ์ไทย"),
+        ("Oleh Dewi Lestari", "Dewi Lestari"),
+        ("Autor: Piotr Wiśniewski", "Piotr Wiśniewski"),
+        ("이지은 기자", "이지은"),
+        ("이지은 기자 jieun@hanbit.example", "이지은"),
+        ("기사입력 ; 최종수정", None),
     ],
 )
 def test_clean_author(raw, clean):

@@ -124,6 +124,10 @@ def body(html: str) -> lxml.html.HtmlElement:
         ('<a href="/authors/all">All Authors</a>', None),
         # another article's teaser in a sidebar names its own author
         ('<aside><a href="/author/jane-doe">Jane Doe</a></aside>', None),
+        # a script without capitals, an author's page named in another language
+        ('<p><a rel="author" href="/kuttab/42">محمد عبد الرحمن</a></p>', "محمد عبد الرحمن"),
+        ('<p><a href="/autor/katarzyna-zielinska">Katarzyna Zielińska</a></p>',
+         "Katarzyna Zielińska"),
     ],
 )  # fmt: skip
 def test_a_byline_links_to_its_author_s_page(html, author):
@@ -162,9 +166,22 @@ def test_a_byline_links_to_its_author_s_page(html, author):
         ("<p>Von Lukas Frei</p>", "Lukas Frei"),
         ("<p>Par Claire Moreau, envoyée spéciale à Vannes</p>", "Claire Moreau"),
         ("<p>Director Jane Doe said the plan was sound.</p>", None),
+        ("<p>Penulis: Rina Kartika</p>", "Rina Kartika"),
+        ("<span>लेखक: प्रिया वर्मा</span>", "प्रिया वर्मा"),
         # ... and a teaser's footer in a sidebar is still the sidebar's
         ("<aside><article><footer><p>By Jane Doe</p></footer></article></aside>", None),
     ],
 )
 def test_a_byline_gives_its_author_after_its_label(html, author):
     assert labelled_author(body(html)) == author
+
+
+def test_a_name_keeps_the_vowel_sign_that_ends_it():
+    # a byline's trimming took any non-word character off its end, and a vowel sign is none
+    html = page(
+        "", f'<p class="byline">लेखक <span class="author">प्रिया वर्मा</span></p><p>{PROSE}</p>'
+    )
+    result = extract_page(
+        html.encode(), "https://samachar.example/news/1", "text/html", ExtractSettings()
+    )
+    assert isinstance(result, Extraction) and result.author == "प्रिया वर्मा"
