@@ -22,12 +22,45 @@ _NAMES = (
     "dec december | dez dezembro dic diciembre déc décembre decembre dicembre dezember",
 )
 
+# ... and as news sites in other languages and scripts write them: Turkish, Indonesian,
+# Polish (genitive: "5 marca 2024"), Russian and Ukrainian (genitive and nominative), Greek
+# (genitive and nominative), Hindi, Arabic (Egyptian and Levantine: "20 شباط 2024"),
+# Persian, Hebrew (with "in": "5 במרץ 2024"). Only page dates read these, never a byline's
+# trimming (a Turkish month may be a surname: "Ayşe Ekim").
+_NAMES_ELSEWHERE = (
+    "ocak ocak januari sty stycznia января январь янв січня січень ιανουαρίου ιανουάριος"
+    " जनवरी يناير كانون_الثاني ژانویه ינואר בינואר",
+    "şubat şub februari lutego февраля февраль фев лютого лютий φεβρουαρίου φεβρουάριος"
+    " फ़रवरी फरवरी فبراير شباط فوریه פברואר בפברואר",
+    "mart maret marca марта март березня березень μαρτίου μάρτιος मार्च مارس آذار מרץ במרץ מרס במרס",
+    "nisan kwietnia апреля апрель апр квітня квітень απριλίου απρίλιος अप्रैल أبريل ابريل"
+    " إبريل نيسان آوریل אפריל באפריל",
+    "mayıs maja мая май травня травень μαΐου μάιος मई مايو أيار مه מאי במאי",
+    "haziran czerwca июня июнь июн червня червень ιουνίου ιούνιος जून يونيو يونيه حزيران"
+    " ژوئن יוני ביוני",
+    "temmuz lipca июля июль июл липня липень ιουλίου ιούλιος जुलाई يوليو يوليه تموز ژوئیه"
+    " ژوییه יולי ביולי",
+    "ağustos agustus agu sierpnia августа август авг серпня серпень αυγούστου αύγουστος"
+    " अगस्त أغسطس اغسطس آب اوت אוגוסט באוגוסט",
+    "eylül września сентября сентябрь сен сент вересня вересень σεπτεμβρίου σεπτέμβριος"
+    " सितंबर सितम्बर سبتمبر أيلول سپتامبر ספטמבר בספטמבר",
+    "ekim października октября октябрь жовтня жовтень οκτωβρίου οκτώβριος अक्टूबर अक्तूबर"
+    " أكتوبر اكتوبر تشرين_الأول اکتبر אוקטובר באוקטובר",
+    "kasım listopada ноября ноябрь ноя листопада листопад νοεμβρίου νοέμβριος नवंबर नवम्बर"
+    " نوفمبر تشرين_الثاني نوامبر נובמבר בנובמבר",
+    "aralık desember des grudnia декабря декабрь дек грудня грудень δεκεμβρίου δεκέμβριος"
+    " दिसंबर दिसम्बर ديسمبر كانون_الأول دسامبر דצמבר בדצמבר",
+)
+
 MONTHS_BY_NAME: dict[str, int] = {}
 ENGLISH_MONTHS: list[str] = []
 for _number, _names in enumerate(_NAMES, start=1):
     ENGLISH_MONTHS.extend(_names.partition("|")[0].split())
     for _name in _names.replace("|", " ").split():
         MONTHS_BY_NAME.setdefault(_name, _number)
+for _number, _names in enumerate(_NAMES_ELSEWHERE, start=1):
+    for _name in _names.split():
+        MONTHS_BY_NAME.setdefault(_name.replace("_", " "), _number)  # "كانون الثاني"
 
 
 Trie = dict[str, "Trie"]

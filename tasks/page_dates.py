@@ -483,7 +483,10 @@ MONTH_NAMES = f"(?:{ENGLISH_MONTH_PATTERN})"
 # ("March 3, 2024", "3 March 2024", "04-ago-2021", "3. März 2024", "3 de marzo de 2024"),
 # or in Chinese, Japanese or Korean ("2024年3月5日").
 _TEXT_DATE = re.compile(
+    # the year first, in numbers: ISO's "2024-03-05", and "2024.03.05", "2024/3/5" (Korea,
+    # China, Japan: never read day first)
     rf"\b(?:(?P<y1>(?:19|20)\d{{2}})-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)"
+    rf"|(?P<y6>(?:19|20)\d{{2}})(?P<s6>[./])(?P<m6>[01]?\d)(?P=s6)(?P<d6>[0-3]?\d)(?![./]?\d)"
     rf"|(?P<mn2>{MONTH_NAME_PATTERN})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
     rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?(?:\s+de)?(?:\s+|-)(?P<mn3>{MONTH_NAME_PATTERN})\.?,?"
     rf"(?:\s+de)?(?:\s+|-)(?P<y3>(?:19|20)\d{{2}})"
@@ -502,8 +505,9 @@ _UPDATED_LABEL = re.compile(
     r"|actualizad[oa]|actualizaci[oó]n|atualizad[oa]|atualiza[cç][aã]o|aktualisiert"
     r"|ge[aä]ndert|stand|mise? [aà] jour|modifi[ée]e?|aggiornat[oa]|aggiornamento"
     r"|modificat[oa]|bijgewerkt|gewijzigd|zaktualizowan[oy]|aktualizov[aá]no"
-    r"|uppdaterad|opdateret|oppdatert|p[aä]ivitetty|обновлено|güncellendi|güncelleme)\b"
-    r"|更新|修改|수정|업데이트",
+    r"|uppdaterad|opdateret|oppdatert|p[aä]ivitetty|обновлено|güncellendi|güncelleme"
+    r"|оновлено|изменено|diperbarui|aktualizacja|ενημερώθηκε|ενημέρωση|עודכן|cập nhật)\b"
+    r"|更新|修改|수정|업데이트|آخر تحديث|تم التحديث|محدث|به\u200cروز|بروز|अपडेट|อัปเดต|ปรับปรุง",
     re.I,
 )
 # A date in numbers alone ("07/03/2024"), which ``_TEXT_DATE`` does not read (day or month
@@ -582,6 +586,8 @@ def _text_date(match: re.Match[str]) -> date | None:
             return date(int(parts["y3"]), MONTHS_BY_NAME[parts["mn3"].lower()], int(parts["d3"]))
         if parts["y5"]:
             return date(int(parts["y5"]), int(parts["m5"]), int(parts["d5"]))
+        if parts["y6"]:
+            return date(int(parts["y6"]), int(parts["m6"]), int(parts["d6"]))
         return date(int(parts["y4"]), int(parts["m4"]), int(parts["d4"]))
     except ValueError:
         return None
@@ -631,9 +637,12 @@ def _writes_date(element: lxml.html.HtmlElement) -> bool:
     minified markup sets a teaser's date right after its headline's link
     ("...waterfront</a><span>Feb. 27, 2024"), and read as a whole the two are one word
     ("waterfrontFeb"), no date; a date in pieces ("<b>March 3</b>, 2024") is one only read
-    as a whole."""
+    as a whole. A date in numbers counts too, whichever its order."""
+    text = element.text_content()
     return bool(
-        _TEXT_DATE.search(element.text_content()) or _TEXT_DATE.search(" ".join(element.itertext()))
+        _TEXT_DATE.search(text)
+        or _NUMERIC_DATE.search(text)  # "20.03.24", "2024.04.01", "7/3/2024"
+        or _TEXT_DATE.search(" ".join(element.itertext()))
     )
 
 

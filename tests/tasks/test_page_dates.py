@@ -395,6 +395,47 @@ def test_a_dateline_after_an_update_line_in_another_language_dates_the_page(upda
     assert (found.source, found.published and found.published.day) == ("byline", date(2024, 3, 5))
 
 
+@pytest.mark.parametrize(
+    ("update", "published"),
+    [
+        ("Обновлено: 07.03.2024", "5 марта 2024, 10:15"),
+        ("Оновлено 07.03.2024", "5 березня 2024"),
+        ("Güncelleme: 07.03.2024", "5 Mart 2024"),
+        ("Τελευταία ενημέρωση: 07/03/2024", "5 Μαρτίου 2024"),
+        ("Diperbarui 07/03/2024", "5 Maret 2024"),
+        ("Aktualizacja: 07.03.2024", "5 marca 2024"),
+        ("आखिरी अपडेट: 07/03/2024", "5 मार्च 2024"),
+        ("آخر تحديث: 07/03/2024", "5 مارس 2024"),
+        ("עודכן: 07.03.2024", "5 במרץ 2024"),
+        ("수정 2024.03.07 11:20", "입력 2024.03.05 09:12"),
+    ],
+)  # fmt: skip
+def test_a_dateline_in_another_script_dates_the_page_not_its_update_line(update, published):
+    # Month names (and a year-first date in numbers) these sites write were not read, and
+    # the update line, or htmldate's guess, dated the page.
+    page = tree(body=f"<h1>Заголовок</h1><div>{update}</div><div>{published}</div><p>Текст.</p>")
+    found = page_dates(page, "https://novosti.example/society/zagolovok-18234", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", date(2024, 3, 5))
+
+
+def test_teasers_dated_in_numbers_do_not_date_a_page_whose_markup_is_silent():
+    # "20.03.24" under each of four teasers was not read as their date, and htmldate's
+    # search took the oldest of them for the page's
+    teasers = "".join(
+        f"<li><a href='/news/{n}'>Headline number {n} of another story here</a>"
+        f" <span class='time'>{20 - n}.03.24</span></li>"
+        for n in range(4)
+    )
+    prose = "".join(
+        f"<p>Paragraph {n} of the story, long enough to be running text of the article and"
+        " not a dateline or a label of any kind at all.</p>"
+        for n in range(14)
+    )
+    body = f"<h1>Title of the story</h1>{prose}<p>Published 21 March 2024</p><ul>{teasers}</ul>"
+    found = page_dates(tree(body=body), "https://chadashot.example/news/the-story", now=NOW)
+    assert found.published is not None and found.published.day == date(2024, 3, 21)
+
+
 def test_teaser_cards_written_as_article_elements_do_not_date_the_page():
     """WordPress, Ghost and many CMSs write each teaser card as an <article>: the search for
     alike dated teasers stopped at any <article>, and an undated story took the date of the
