@@ -11,7 +11,8 @@ Named stages, parameters in ``DedupeSettings``:
    sub-quadratic: only texts in one bucket are paired); each candidate is verified by
    shingle *containment* (the share of the shorter text found in the longer), because
    copies that were cut, padded or lightly edited keep a high containment while their
-   Jaccard similarity falls low.
+   Jaccard similarity falls low; a pair that is less than close must report the same
+   figures (two texts of one template with other figures are no copies).
 
 Every link is kept as ``(a, b, kind, score)`` so SQL can say why two articles were joined.
 """
@@ -302,6 +303,31 @@ def copy_score(a: np.ndarray, b: np.ndarray, settings: DedupeSettings) -> float 
     return score if score >= settings.copy_containment else None
 
 
+# Figures in a text: "388", "1.04", "2,180", "87.40".
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+FIGURES_COMPARED = 5  # distinct figures the text with fewer must hold to be compared
+FIGURES_CHECKED_BELOW = 0.8  # a copy this close keeps its figures anyway: not read again
+
+
+def other_figures(first: str, second: str) -> bool:
+    """Two texts of one template that report different figures (an earnings snapshot of
+    one quarter and of the next, a weather or a sports report of another day): most of the
+    figures of the one with fewer missing from the other. An edited copy, however cut or
+    reworded, keeps its figures: they are the news."""
+    a, b = set(_FIGURE.findall(first)), set(_FIGURE.findall(second))
+    fewer, more = (a, b) if len(a) <= len(b) else (b, a)
+    return len(fewer) >= FIGURES_COMPARED and len(fewer & more) < len(fewer) / 2
+
+
+def _same_figures(read: TextReader, a: str, b: str, score: float) -> bool:
+    """Whether a pair scored as copies reports the same figures (``other_figures``); a pair
+    scored at ``FIGURES_CHECKED_BELOW`` or more, or one whose texts cannot be read, does."""
+    if score >= FIGURES_CHECKED_BELOW:
+        return True
+    texts = read([a, b])
+    return a not in texts or b not in texts or not other_figures(texts[a], texts[b])
+
+
 def verified_copies(
     candidates: Sequence[tuple[str, str, bool]],
     texts: TextReader,
@@ -390,6 +416,8 @@ def find_copy_links(
             score = _score_without_furniture(read([a, b]), furniture[site], hasher, settings, score)
             if score is None:
                 continue
+        if not _same_figures(read, a, b, score):
+            continue  # one template, other figures: another quarter's, another day's
         shared = _sampled(np.intersect1d(first_shingles, second_shingles, assume_unique=True))
         if _bridges(shared_parts[a], shared) or _bridges(shared_parts[b], shared):
             continue
