@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,6 +151,29 @@ def test_wire_carriers_lists_each_outlet_of_a_text_in_order(demo_db):
         demo_db, "select min(group_size), count(distinct copy_group_id) from wire_carriers"
     )
     assert sizes == [(2, 3)]  # single-copy texts are left out
+
+
+def test_wire_carriers_puts_the_origin_first_whatever_a_copy_s_date_says(demo_db, tmp_path):
+    # A scraper's copy dated before the origin (which the origin's evidence passes over)
+    # appeared first, before the origin the same view names.
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, copy)
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute(
+            "update articles set published_at = timestamptz '2000-01-01 00:00:00+00'"
+            " where domain = 'assetbase.example' and title like 'North Korea fires ballistic%'"
+        )
+    got = rows(
+        str(copy),
+        "select appearance, domain, is_group_origin from wire_carriers where copy_group_id in"
+        " (select copy_group_id from wire_carriers where title like 'North Korea fires ballistic%')"
+        " order by appearance",
+    )
+    assert got == [
+        (1, "pacificherald.example", True),
+        (2, "assetbase.example", False),
+        (3, "mountainpost.example", False),
+    ]
 
 
 def test_origins_and_copies_names_the_copying_domains(demo_db):
