@@ -46,7 +46,7 @@ from tasks.page_metadata import (
     page_metadata,
     with_final_marks,
 )
-from tasks.text import count_words, fold, spaced_words, without_overlong_words
+from tasks.text import WORD_MARKS, count_words, fold, spaced_words, without_overlong_words
 from tasks.urls import (
     domain_of,
     host_domain,
@@ -958,7 +958,7 @@ def drop_headline(text: str, *headlines: str | None) -> str:
     return rest if rest.strip() and fold(first) in names else text
 
 
-_TITLE_WORDS = re.compile(r"\w+")
+_TITLE_WORDS = re.compile(f"[\\w{WORD_MARKS}]+")  # whole words, vowel signs and all
 
 
 def page_headline(

@@ -26,6 +26,8 @@ import lxml.html
 from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import Document
 
+from tasks.text import WORD_MARKS
+
 LOG = logging.getLogger(__name__)
 
 
@@ -160,12 +162,8 @@ _PERSON_PAGES = frozenset(
         "yazar", "yazarlar", "penulis", "avtor", "avtory",
     }
 )  # fmt: skip
-# A name's word: letters, and the combining marks of the scripts that write vowels with them
-# (Arabic and Hebrew points, Indic, Thai, Lao, Myanmar and Khmer signs).
-_NAME_WORD = re.compile(
-    r"^[^\W\d_][\w.'’\-\u064b-\u065f\u0670\u0591-\u05c7\u0900-\u0dff\u0e00-\u0eff"
-    r"\u1000-\u109f\u1780-\u17ff]*$"
-)
+# A name's word: letters, and the combining marks of the scripts that write vowels with them.
+_NAME_WORD = re.compile(f"^[^\\W\\d_][\\w.'’\\-{WORD_MARKS}]*$")
 _SLUG_PARTS = re.compile(r"[^a-z0-9]+")
 # Page furniture a byline is not in: another article's teaser names its own author.
 _NOT_BYLINE = ("nav", "footer", "aside")

@@ -818,6 +818,11 @@ def test_the_headline_is_the_h1_that_matches_the_metadata_title():
     assert page_headline(title, ["Menu", shown]) == shown
     assert page_headline(title, ["Our blog"]) == title  # a section's h1 is not the headline
     assert page_headline(None, [shown]) == shown
+    # words are whole with their vowel signs: cut at them, a Hindi paper's name in its
+    # logo's <h1> shared two pieces ("न", "क") with any headline
+    title = "नगर निगम ने बजट पेश किया"
+    shown = "नगर निगम ने बजट पेश किया, विपक्ष ने विरोध किया"
+    assert page_headline(title, ["दैनिक जागरण", shown]) == shown
 
 
 def test_the_headline_is_the_h1_that_is_the_page_s_title_where_og_title_says_another():
