@@ -1111,7 +1111,8 @@ def _without_avatar_initials(text: str) -> str:
 
 
 # "By" in the languages whose dates the page reader knows. A short one ("von", "par",
-# "di", "door") only before two words or more: "Di Stefano" is a name.
+# "di", "door") only before two words or more: "Di Stefano" is a name; so are the labels of
+# other scripts without a colon ("Oleh Dewi Lestari", but "Oleh Petrenko" is Ukrainian).
 _FOREIGN_AUTHOR_LEAD = re.compile(
     r"^(?:(?:publicad[oa]|escrit[oa]|redactad[oa]|pubblicat[oa]|scritt[oa]|publi[ée]e?"
     r"|[ée]crite?|r[ée]dig[ée]e?|ver[öo]ffentlicht|geschrieben|verfasst|gepubliceerd|geschreven)"
@@ -1119,7 +1120,7 @@ _FOREIGN_AUTHOR_LEAD = re.compile(
     r"|ein(?:e)?\s+(?:gast)?(?:beitrag|kommentar|analyse|essay)\s+von\s+"
     r"|(?:gastbeitrag|kommentar|analyse)\s+von\s+|das\s+gespr[äa]ch\s+f[üu]hrten?\s+"
     r"|(?:von|par|por|di|door)\s+(?=\S+\s+\S)"
-    rf"|(?:{BYLINE_LABELS_ELSEWHERE})(?:\s*:\s*|\s+))",
+    rf"|(?:{BYLINE_LABELS_ELSEWHERE})(?:\s*:\s*|\s+(?=\S+\s+\S)))",
     re.I,
 )
 # A Korean byline's "reporter" after the name ("이지은 기자", "이지은 기자 jieun@news.kr").

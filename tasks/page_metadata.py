@@ -227,15 +227,15 @@ def linked_author(tree: lxml.html.HtmlElement, url: str) -> str | None:
     return None
 
 
-# A byline's label, alone ("Written by" above the name) or before the name ("By Jane Doe"),
-# after the date ("Posted on 3rd March 2024 by Tom Hughes", WordPress's), or in the
-# languages whose dates the page reader knows ("Von", "Par", "Por", "Di"; not Dutch
-# "Door", an English word: "Door Anchor for Resistance Bands").
 # "By" and "Author:" as bylines in other languages and scripts write them.
 BYLINE_LABELS_ELSEWHERE = (
     r"автор(?:ка)?|автор материала|بقلم|كتبت?|نویسنده|گزارش|מאת|yazar|συντάκτης|लेखक"
     r"|ผู้เขียน|โดย|oleh|penulis|autor(?:ka)?|tác giả"
 )
+# A byline's label, alone ("Written by" above the name) or before the name ("By Jane Doe"),
+# after the date ("Posted on 3rd March 2024 by Tom Hughes", WordPress's), or in the
+# languages whose dates the page reader knows ("Von", "Par", "Por", "Di"; not Dutch
+# "Door", an English word: "Door Anchor for Resistance Bands"), and those above.
 _BYLINE_LABEL = re.compile(
     r"^(?:(?:written|article|posted|published|words|story|text|reporting)\s+by|by"
     r"|(?:posted|published)\s+on\s+[\w ,.]{3,40}?\s+by"

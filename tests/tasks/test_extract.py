@@ -802,6 +802,7 @@ def test_a_malformed_canonical_link_is_ignored():
         ("लेखक प्रिया वर्मा", "प्रिया वर्मा"),
         ("โดย ธนากร วงศ์ไทย", "ธนากร วงศ์ไทย"),
         ("Oleh Dewi Lestari", "Dewi Lestari"),
+        ("By Oleh Petrenko", "Oleh Petrenko"),  # a Ukrainian first name
         ("Autor: Piotr Wiśniewski", "Piotr Wiśniewski"),
         ("이지은 기자", "이지은"),
         ("이지은 기자 jieun@hanbit.example", "이지은"),
