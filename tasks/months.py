@@ -95,3 +95,25 @@ def _trie_pattern(node: Trie) -> str:
 # case-insensitively).
 MONTH_NAME_PATTERN = _alternation(list(MONTHS_BY_NAME))
 ENGLISH_MONTH_PATTERN = _alternation(ENGLISH_MONTHS)
+
+
+# Thai month names and their abbreviations ("12 มี.ค. 2567"): Thai pages count years in the
+# Buddhist era (2567 = 2024), in four digits or two, so their dates are read on their own.
+_THAI = (
+    "มกราคม ม.ค.", "กุมภาพันธ์ ก.พ.", "มีนาคม มี.ค.", "เมษายน เม.ย.", "พฤษภาคม พ.ค.", "มิถุนายน มิ.ย.",
+    "กรกฎาคม ก.ค.", "สิงหาคม ส.ค.", "กันยายน ก.ย.", "ตุลาคม ต.ค.", "พฤศจิกายน พ.ย.", "ธันวาคม ธ.ค.",
+)  # fmt: skip
+THAI_MONTHS_BY_NAME = {
+    name: number for number, names in enumerate(_THAI, start=1) for name in names.split()
+}
+THAI_MONTH_PATTERN = _alternation(list(THAI_MONTHS_BY_NAME))
+BUDDHIST_ERA_OFFSET = 543
+
+
+def thai_year(written: str) -> int:
+    """The Gregorian year of a Thai date's year: "2567" and "67" are 2024 (Buddhist era),
+    "2024" is itself."""
+    year = int(written)
+    if year < 100:
+        return 2500 + year - BUDDHIST_ERA_OFFSET
+    return year - BUDDHIST_ERA_OFFSET if year >= 2400 else year

@@ -32,7 +32,14 @@ from lxml import etree
 
 from tasks.datebounds import EARLIEST, FUTURE_SLACK, plausible
 from tasks.json_values import read_json
-from tasks.months import ENGLISH_MONTH_PATTERN, MONTH_NAME_PATTERN, MONTHS_BY_NAME
+from tasks.months import (
+    ENGLISH_MONTH_PATTERN,
+    MONTH_NAME_PATTERN,
+    MONTHS_BY_NAME,
+    THAI_MONTH_PATTERN,
+    THAI_MONTHS_BY_NAME,
+    thai_year,
+)
 
 # JSON-LD types of a page that is an article (or a post, a recipe, a review); a type not
 # listed here (a Product, an Event, an ItemList's items) does not date the page.
@@ -494,7 +501,10 @@ _TEXT_DATE = re.compile(
     # Chinese, Japanese and Korean sign the year, month and day ("2024年3月5日", "2024년 3월
     # 5일") and set no space around a date: no word boundary to stand on.
     rf"|(?<!\d)(?P<y5>(?:19|20)\d{{2}})\s*[年년]\s*(?P<m5>1[0-2]|0?[1-9])\s*[月월]"
-    rf"\s*(?P<d5>3[01]|[12]\d|0?[1-9])(?!\d)",
+    rf"\s*(?P<d5>3[01]|[12]\d|0?[1-9])(?!\d)"
+    # Thai: "12 มี.ค. 2567", "12 มีนาคม พ.ศ. 2567", "12 มี.ค. 67" (Buddhist-era years)
+    rf"|(?<!\d)(?P<d7>3[01]|[12]\d|0?[1-9])\s*(?P<mn7>{THAI_MONTH_PATTERN})\s*(?:พ\.ศ\.\s*)?"
+    rf"(?P<y7>25\d{{2}}|(?:19|20)\d{{2}}|\d{{2}})(?!\d)",
     re.I,
 )
 # "Updated" in English and in the languages whose month names the dates above read: a
@@ -588,6 +598,9 @@ def _text_date(match: re.Match[str]) -> date | None:
             return date(int(parts["y5"]), int(parts["m5"]), int(parts["d5"]))
         if parts["y6"]:
             return date(int(parts["y6"]), int(parts["m6"]), int(parts["d6"]))
+        if parts["y7"]:
+            month = THAI_MONTHS_BY_NAME[parts["mn7"]]
+            return date(thai_year(parts["y7"]), month, int(parts["d7"]))
         return date(int(parts["y4"]), int(parts["m4"]), int(parts["d4"]))
     except ValueError:
         return None

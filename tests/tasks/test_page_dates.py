@@ -408,6 +408,7 @@ def test_a_dateline_after_an_update_line_in_another_language_dates_the_page(upda
         ("آخر تحديث: 07/03/2024", "5 مارس 2024"),
         ("עודכן: 07.03.2024", "5 במרץ 2024"),
         ("수정 2024.03.07 11:20", "입력 2024.03.05 09:12"),
+        ("อัปเดต 7 มี.ค. 67", "5 มีนาคม พ.ศ. 2567"),  # the Buddhist era's years
     ],
 )  # fmt: skip
 def test_a_dateline_in_another_script_dates_the_page_not_its_update_line(update, published):
