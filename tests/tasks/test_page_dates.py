@@ -419,24 +419,6 @@ def test_a_dateline_in_another_script_dates_the_page_not_its_update_line(update,
     assert (found.source, found.published and found.published.day) == ("byline", date(2024, 3, 5))
 
 
-def test_teasers_dated_in_numbers_do_not_date_a_page_whose_markup_is_silent():
-    # "20.03.24" under each of four teasers was not read as their date, and htmldate's
-    # search took the oldest of them for the page's
-    teasers = "".join(
-        f"<li><a href='/news/{n}'>Headline number {n} of another story here</a>"
-        f" <span class='time'>{20 - n}.03.24</span></li>"
-        for n in range(4)
-    )
-    prose = "".join(
-        f"<p>Paragraph {n} of the story, long enough to be running text of the article and"
-        " not a dateline or a label of any kind at all.</p>"
-        for n in range(14)
-    )
-    body = f"<h1>Title of the story</h1>{prose}<p>Published 21 March 2024</p><ul>{teasers}</ul>"
-    found = page_dates(tree(body=body), "https://chadashot.example/news/the-story", now=NOW)
-    assert found.published is not None and found.published.day == date(2024, 3, 21)
-
-
 def test_teaser_cards_written_as_article_elements_do_not_date_the_page():
     """WordPress, Ghost and many CMSs write each teaser card as an <article>: the search for
     alike dated teasers stopped at any <article>, and an undated story took the date of the
