@@ -122,12 +122,17 @@ def _with_final_marks(name: str, page_text: str) -> str:
     return name
 
 
+def _page_text(tree: lxml.html.HtmlElement) -> str:
+    """The page's text, its runs of white space one space: where a byline is looked up."""
+    return " ".join(" ".join(tree.itertext()).split())
+
+
 def with_final_marks(names: str, tree: lxml.html.HtmlElement) -> str:
     """A byline's names ("A; B", "A and B") with the combining marks that end them on the
     page (``_with_final_marks``), where they are written in a script that has them."""
     if names.isascii():
         return names
-    page_text = " ".join(" ".join(tree.itertext()).split())
+    page_text = _page_text(tree)
     parts = re.split(r"(; |, and |, | and )", names)
     return "".join(
         part if i % 2 else _with_final_marks(part, page_text) for i, part in enumerate(parts)
@@ -140,7 +145,7 @@ def as_written(names: str, tree: lxml.html.HtmlElement) -> str:
     words_of = [name.split() for name in names.split("; ")]
     if not any(_abbreviated(word) for words in words_of for word in words):
         return names
-    page_text = " ".join(" ".join(tree.itertext()).split())
+    page_text = _page_text(tree)
     written = []
     for words in words_of:
         pattern = " ".join(

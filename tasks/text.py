@@ -10,14 +10,15 @@ import unicodedata
 UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 # Thai, Lao, Myanmar and Khmer write no space between words either (a space ends a phrase
 # or a sentence); ``\w+`` parts their words at the vowel signs, about one piece a syllable.
-_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_PHRASE_SPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}{_PHRASE_SPACED}]")
 _WORDS = re.compile(f"[{UNSPACED_SCRIPTS}]|[^\\W_{UNSPACED_SCRIPTS}]+")
 # Combining marks, and the scripts that write vowels with them (combining accents, Cyrillic
 # signs, Hebrew and Arabic points, the Indic scripts, Thai, Lao, Myanmar, Khmer): a mark is
 # no ``\w``, so ``\w+`` cut "भारती" into "भ" and "रत" at its vowel signs.
 WORD_MARKS = (
     "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0dff"
-    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+    + _PHRASE_SPACED
 )
 
 
