@@ -24,7 +24,19 @@ from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day_end
 from tasks.text import spaced_words
 from tasks.urls import host_domain, is_named_host
 
-_PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
+# Product and its schema.org subtypes that name things for sale; of them, those that name
+# several at once ("SomeProducts: multiple similar products").
+_PRODUCT_GRIDS = frozenset({"someproducts", "productcollection"})
+_PRODUCT_TYPES = frozenset(
+    {
+        "product",
+        "productgroup",
+        "individualproduct",
+        "productmodel",
+        "someproducts",
+        "productcollection",
+    }
+)
 _REVIEW_TYPES = frozenset({"review", "criticreview", "userreview"})
 # Not ItemList: listicles ("the 10 best ...") mark up their items as one.
 _COLLECTION_TYPES = frozenset({"collectionpage", "searchresultspage", "offercatalog"})
@@ -157,7 +169,9 @@ class PageSignals:
     product_by_jsonld: bool  # a Product as the page's own JSON-LD object (not one it mentions)
     declares_review: bool  # a Review as the page's own JSON-LD or microdata (a review page)
     price_markup: bool  # itemprop="price", product:price:amount
-    declares_collection: bool  # JSON-LD CollectionPage / SearchResultsPage / OfferCatalog
+    declares_collection: (
+        bool  # CollectionPage / SearchResultsPage / OfferCatalog (JSON-LD or microdata)
+    )
     behind_paywall: bool  # JSON-LD isAccessibleForFree: false
     prose_block_words: int
     headline_links: int  # links to the same site whose text reads like a headline
@@ -168,6 +182,10 @@ class PageSignals:
     # Which of a shop's controls it shows: "cart button", "quantity field", "sort menu".
     shop_controls: tuple[str, ...] = ()
     wall_text: str = ""  # the text of a paywall's own box (``_WALL_BOX``), if the page has one
+    # SomeProducts or ProductCollection: what a Salesforce Commerce shop puts on a
+    # category's grid. (Several Products are no grid: a product's page marks up the others
+    # it suggests.)
+    product_grid: bool = False
 
 
 def _flat(text: str) -> str:
@@ -222,7 +240,7 @@ def page_signals(
         product_by_jsonld=bool(types & _PRODUCT_TYPES),
         declares_review=bool((types | itemtypes) & _REVIEW_TYPES),
         price_markup=bool(tree.xpath(_PRICE_MARKUP)),
-        declares_collection=bool(types & _COLLECTION_TYPES),
+        declares_collection=bool((types | itemtypes) & _COLLECTION_TYPES),
         behind_paywall=any(
             str(item.get("isAccessibleForFree", "")).lower() == "false" for item in jsonld
         ),
@@ -233,6 +251,7 @@ def page_signals(
         card_texts=card_texts,
         card_chars=_card_chars(cards),
         shop_controls=_shop_controls(tree),
+        product_grid=bool((types | itemtypes) & _PRODUCT_GRIDS),
         wall_text=" ".join(" ".join(" ".join(node.itertext()).split()) for node in _WALL_BOX(tree))[
             :2000
         ],
@@ -469,15 +488,17 @@ def kind_by_rules(
         s.behind_paywall or _PAYWALL.search(main_text) or _PAYWALL.search(s.wall_text)
     ):
         return "paywall", f"{words} words before a subscription or login wall"
+    # A page that declares several products at once (a grid) is a collection of them.
+    products, what = ("collection", "products") if s.product_grid else ("product", "a product")
     if (s.product_by_og or s.price_markup) and not s.declares_article_markup:
-        return "product", "the page declares a product (og:type or price markup)"
+        return products, f"the page declares {what} (og:type or price markup)"
     if s.product_by_jsonld and not (s.declares_article_markup or s.declares_review or bylined):
         # A review names its product in JSON-LD too, and says it is an article or a review,
         # or has an author; og:type "article" and a WebPage date alone are what a shop's CMS
         # gives every page.
-        return "product", "the page declares itself a product, and no article, in JSON-LD"
+        return products, f"the page declares {what}, and no article, in JSON-LD"
     if s.product_by_markup and not s.declares_article and not dated_by_markup:
-        return "product", "the page declares a product (JSON-LD or microdata)"
+        return products, f"the page declares {what} (JSON-LD or microdata)"
     if _dated_path(url):
         return None  # ".../2019/11/17/slug": a dated post, whatever surrounds it
     if len(s.shop_controls) >= SHOP_CONTROLS and not s.declares_article_markup:
@@ -495,7 +516,7 @@ def kind_by_rules(
         and s.prose_block_words < PROSE_BLOCK_WORDS
         and lines < PROSE_LINES
     ):
-        return "collection", "the page declares a collection or item list (JSON-LD)"
+        return "collection", "the page declares a collection (JSON-LD or microdata)"
     linky = s.headline_links >= LINKY or s.cards >= LINKY
     slug = _slug(url)
     # A page named like a section: a short title at a short path ("Dinner", /recipes/dinner).

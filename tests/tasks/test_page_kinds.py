@@ -107,6 +107,43 @@ def test_a_shop_page_is_a_product_whatever_its_cms_says_about_it_as_a_page():
                      " and winter", main_text=PROSE, words=300, dated_by_markup=True) is None  # fmt: skip
 
 
+def test_some_products_or_a_collection_in_microdata_is_no_article():
+    """schema.org's SomeProducts is a Product, "multiple similar products" (a Salesforce
+    Commerce shop marks a category's grid with it): a collection; one Product is a product
+    page, whatever it suggests beside it. A CollectionPage in microdata says what it says
+    in JSON-LD."""
+    some = signals(
+        f"<html><body><h1>Bread Makers</h1><p>{PROSE}</p><div itemscope"
+        ' itemtype="http://schema.org/SomeProducts"><a href="/p/1">Bread maker 1</a></div>'
+        "</body></html>"
+    )
+    assert some.product_by_markup and some.product_grid and not some.declares_article
+    kind = page_kind(some, url="https://shop.example/appliances/bread-makers/", title="Bread Makers",
+                     main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "collection"
+    suggested = "".join(
+        f'<li itemscope itemtype="http://schema.org/Product"><a href="/p/{i}">Toaster {i}</a></li>'
+        for i in range(4)
+    )
+    one = signals(
+        f'<html><body><div itemscope itemtype="http://schema.org/Product"><h1>Bread maker 0'
+        f"</h1><p>{PROSE}</p></div><ul>{suggested}</ul></body></html>"
+    )
+    assert one.product_by_markup and not one.product_grid
+    kind = page_kind(one, url="https://shop.example/p/bread-maker-0", title="Bread maker 0",
+                     main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "product"
+    collection = signals(
+        '<html><body itemscope itemtype="https://schema.org/CollectionPage"><h1>Automatic'
+        f" Watches</h1><p>{PROSE}</p></body></html>"
+    )
+    assert collection.declares_collection
+    kind = page_kind(collection, url="https://watches.example/automatic-watches",
+                     title="Automatic Watches", main_text=PROSE, words=300,
+                     dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "collection"
+
+
 def test_a_page_with_a_shop_s_controls_is_a_shop_page():
     """A cart button with a quantity field is a product page, with a sort menu a shop's
     grid; an article on a shop's site, with the cart in its header, is still an article."""
