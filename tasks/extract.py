@@ -46,6 +46,7 @@ from tasks.page_metadata import (
     page_metadata,
     with_final_marks,
 )
+from tasks.stand_ins import stand_in_by_markup, stand_in_by_page
 from tasks.text import WORD_MARKS, count_words, fold, spaced_words, without_overlong_words
 from tasks.urls import (
     domain_of,
@@ -402,6 +403,9 @@ def _page_key(address: str | None) -> tuple[str, str, str] | None:
     return ((parts.hostname or "").lower(), parts.path.rstrip("/"), parts.query)
 
 
+_UNSHOWN = frozenset({"script", "style", "noscript", "template"})
+
+
 def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     """Canonical link, language, og:type, link texts, visible text size."""
     # The addresses the page gives itself, in document order: rel=canonical and og:url.
@@ -457,10 +461,14 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
     body = tree.find("body")
     visible = 0
     if body is not None:
+        # Nothing inside a script, a style, a <noscript> or a <template> is shown: a
+        # <noscript>'s paragraphs ("Please enable JavaScript") were counted as the page's.
+        hidden: set[Any] = set()
         for node in body.iter():
-            if node.tag in ("script", "style", "noscript", "template") or not isinstance(
-                node.tag, str
-            ):
+            if not isinstance(node.tag, str):
+                continue
+            if node.tag in _UNSHOWN or node.getparent() in hidden:
+                hidden.add(node)
                 continue
             visible += len((node.text or "").strip()) + len((node.tail or "").strip())
     return PageFacts(
@@ -1745,6 +1753,9 @@ def extract_page(
             )
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
+    stand_in = stand_in_by_markup(tree)  # a challenge's scripts, before anything drops them
+    if stand_in is not None:
+        return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
     without_templates(tree)  # inert content no browser shows; a shadow root's is shown
     drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels
     drop_dialogs(tree)  # a form, a pitch, a menu or a copy of the story set apart
@@ -1764,6 +1775,16 @@ def extract_page(
     if markup_body and fuller_in_markup(markup_body, reading.judged, settings.markup_body_gain):
         reading = MainText(markup_body, judged=markup_body)
     raw_text = reading.judged
+    stand_in = stand_in_by_page(
+        tree,
+        url,
+        title=tree.findtext(".//title"),
+        text=raw_text,
+        visible_chars=facts.visible_chars,
+        from_markup=raw_text is markup_body,
+    )
+    if stand_in is not None:
+        return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
     if not raw_text.strip():
         return Rejection(record_id, url, "empty", "no main text found")
     text, inner_links = _readable_text(raw_text, facts, metadata.title)

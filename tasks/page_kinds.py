@@ -116,8 +116,8 @@ _PAYWALL = re.compile(
     r"\b(subscribe|sign in|log ?in|register|become a (member|subscriber))\b[^.\n]{0,40}"
     r"\bto (continue|keep) reading\b"
     r"|\b(subscribe|sign in|log ?in)\b[^.\n]{0,30}\bto (read|access|unlock) (the full|this|the rest)"
-    r"|\b(this|the rest of this) (article|story|content|post) is (only )?(available|reserved|exclusive)"
-    r" (to|for) (paid )?(subscribers|members)"
+    r"|\b(this|the rest of this) (article|story|content|post) is (only |exclusively )?"
+    r"(available|reserved|exclusive)( only| exclusively)? (to|for) (paid )?(subscribers|members)"
     r"|\b(this|the rest of this) (article|story|content|post) is for (paying|paid) (subscribers|members)"
     r"|\bunlock (this|the full|the rest of this) (article|story)\b"
     # ... in the languages whose dates the page reader knows

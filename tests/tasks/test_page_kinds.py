@@ -520,6 +520,8 @@ def test_a_chinese_section_of_headlines_is_a_listing():
         "Dit artikel is alleen beschikbaar voor abonnees.",
         "This post is for paying subscribers only",
         "Unlock this article and all of our journalism for $1 a week.",
+        "This story is available exclusively to subscribers.",
+        "This article is only available to subscribers.",
     ],
 )
 def test_a_wall_in_another_language_or_wording_is_a_paywall(wall):

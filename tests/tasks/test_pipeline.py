@@ -541,6 +541,45 @@ def test_a_withdrawal_notice_does_not_replace_the_stored_text(tmp_path, local_se
     # an edit that keeps the article replaces it, as before (test_a_changed_page_...)
 
 
+SOFT_404 = (
+    "<html lang='en'><head><title>Page not found | The Courier</title></head><body><article>"
+    "<h1>Sorry, we can't find that page.</h1><p>The page you are looking for may have been "
+    "moved, deleted, or possibly never existed. Here are some of our top stories instead.</p>"
+    "</article></body></html>"
+)
+
+
+def test_a_stand_in_answered_200_is_no_article_and_keeps_the_stored_one(tmp_path, local_server):
+    # Soft 404s and bot checks were stored as articles and grouped into stories of their
+    # own ("Sorry, we can't find that page." from four sites), with the articles about them.
+    local_server.page("/story", ARTICLE_HTML, headers={"ETag": '"a"'})
+    local_server.page("/2024/03/11/mayor-runs-again/", SOFT_404)
+    local_server.page(
+        "/2024/03/12/bank-merger/",
+        "<html><head><title>Just a moment...</title></head><body><h2>Checking if the site "
+        "connection is secure</h2><script>window._cf_chl_opt={cType: 'managed'};</script>"
+        "</body></html>",
+    )
+    ctx = local_context(tmp_path)
+    urls = [local_server.url(path) for path in ("/story", "/2024/03/11/mayor-runs-again/",
+                                                "/2024/03/12/bank-merger/")]  # fmt: skip
+    run_all(ctx, Sources(urls=tuple(urls)))
+    stored = rows(ctx, "select url, text from articles")
+    assert [url for url, _ in stored] == [urls[0]]
+    assert sorted(rows(ctx, "select url, reason, page_kind from rejections")) == [
+        (urls[1], "unavailable", "not_found"),
+        (urls[2], "unavailable", "blocked"),
+    ]
+    # the story's page answers "not found" later: what was stored stays
+    local_server.page("/story", SOFT_404, headers={"ETag": '"b"'})
+    second = run_all(replace(ctx, run_id=new_run_id()), Sources(urls=(urls[0],)))
+    assert second["fetched"].new_records == 1
+    assert rows(ctx, "select url, text from articles") == stored
+    assert ("unavailable", "not_found") in rows(
+        ctx, f"select reason, page_kind from rejections where url = '{urls[0]}'"
+    )
+
+
 def test_each_page_of_a_paged_article_keeps_its_text(tmp_path, local_server):
     # Page 2 (rel=prev, its canonical page 1, as many CMSs write it) was folded into page 1:
     # superseded by it, its paragraphs in no article.

@@ -1,0 +1,291 @@
+"""Pages a site sends in place of the one asked for.
+
+A "not found" page answered with 200, a notice that the story was taken down, a bot check,
+an error or maintenance page, a page that shows nothing without JavaScript, a sign-in form,
+a refresh to another address: none is an article, and stored as one they made stories of
+their own ("Sorry, we can't find that page." from four sites) and took real articles about
+outages into them. They are told by what the page is built from (a challenge's script, a
+CMS's 404 template) and by what it calls itself (its <title> or its headline is "Page not
+found"), never by a phrase in its text alone: articles about outages, captchas and
+taken-down stories quote those phrases. What the page calls itself counts only on a short
+page: a stand-in says what it is in a few lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+
+from tasks.text import count_words
+
+# A stand-in says what it is in a few lines; an article named "Oops!" is longer.
+STAND_IN_WORDS = 250
+# A refresh the reader never sees the page through: a browser leaves it within seconds.
+REFRESH_SECONDS = 10
+# A page that shows fewer visible characters than this without JavaScript shows nothing.
+SCRIPT_ONLY_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class StandIn:
+    """Why a page is not the one asked for: a rejection's reason, kind and detail."""
+
+    reason: str  # "unavailable", "redirect" or "not_article"
+    kind: str  # not_found, removed, blocked, error, needs_script, redirect, login
+    detail: str
+
+
+def _unavailable(kind: str, detail: str) -> StandIn:
+    return StandIn("unavailable", kind, detail)
+
+
+# The markup of a bot check's page, by vendor. Only what their block pages carry: the
+# scripts they put on every page they guard (Cloudflare's /cdn-cgi/challenge-platform/
+# beacon, PerimeterX's _pxAppId, DataDome's tags.js, Incapsula's resource script) are on
+# real articles too.
+_CHALLENGE_MARKUP = (
+    '//*[@id="px-captcha" or @id="cf-error-details" or @id="challenge-error-title"'
+    ' or contains(concat(" ", normalize-space(@class), " "), " cf-browser-verification ")]'
+    ' | //script[contains(@src, "captcha-delivery.com")]'
+    ' | //iframe[contains(@src, "captcha-delivery.com")]'
+    ' | //form[contains(@action, "__cf_chl_")]'
+)
+_CHALLENGE_VENDORS = (
+    ("px-captcha", "PerimeterX (HUMAN)"),
+    ("captcha-delivery.com", "DataDome"),
+)
+# Next.js names the page it rendered in its data: its error page, or a site's own 404.
+_NEXT_PAGE = re.compile(r'"page"\s*:\s*"/(_error|404|500)"')
+_STATUS_CODE = re.compile(r'"statusCode"\s*:\s*(\d{3})')
+
+
+def stand_in_by_markup(tree: lxml.html.HtmlElement) -> StandIn | None:
+    """A stand-in told by how it is built; read before anything drops the page's scripts."""
+    body = tree.find("body")
+    if body is not None:
+        if "error404" in (body.get("class") or "").split():
+            return _unavailable("not_found", "WordPress's 404 template (body class error404)")
+        if body.get("id") == "error-page":
+            return _unavailable("error", "WordPress's error page (wp_die)")
+    for node in tree.xpath(_CHALLENGE_MARKUP):
+        marks = f"{node.get('id')} {node.get('class')} {node.get('src')} {node.get('action')}"
+        vendor = next((name for mark, name in _CHALLENGE_VENDORS if mark in marks), "Cloudflare")
+        return _unavailable("blocked", f"a bot check: {vendor}'s challenge page")
+    for content in tree.xpath('//meta[@name="next-error"]/@content'):
+        kind = "not_found" if str(content).strip() == "not-found" else "error"
+        return _unavailable(kind, f"Next.js's error page (next-error {str(content)[:40]})")
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if "_cf_chl_opt" in text:
+            return _unavailable("blocked", "a bot check: Cloudflare's challenge page")
+        if script.get("id") == "__NEXT_DATA__" and (page := _NEXT_PAGE.search(text)):
+            status = _STATUS_CODE.search(text)
+            code = status.group(1) if status else page.group(1).lstrip("_")
+            kind = "not_found" if code in ("404", "410", "error") else "error"
+            return _unavailable(kind, f"Next.js's {page.group(1)} page")
+    return None
+
+
+# What a stand-in calls itself, matched whole against its <title>'s parts and its first
+# headline, after case, quotes and a status code ("404 -", "Error 404:") are taken off.
+_NOT_FOUND = re.compile(
+    r"(?:(?:oops|whoops|uh-? ?oh|sorry|hmm+|ouch)\W*)*(?:"
+    r"(?:page|file|document|story|article|content|post)?\s*not found"
+    r"|(?:that|this|the) (?:page|story|article|post) (?:can't|cannot|could not|couldn't)"
+    r" be found"
+    r"|(?:we|i) (?:can't|cannot|could not|couldn't) find (?:that|this|the|what you)"
+    r" ?(?:page|story|article|post|were looking for|are looking for|'re looking for)?"
+    r"(?: you(?:'re| are| were) looking for)?"
+    r"|(?:the )?page you (?:are|were|'re) looking for (?:does not|doesn't|no longer) exists?"
+    r"|(?:this |that |the )?page (?:does not|doesn't|no longer) exists?"
+    r"|nothing (?:was )?found|page missing|lost|oops|whoops|uh-? ?oh"
+    # ... in the languages whose dates the page reader knows
+    r"|seite nicht gefunden|page (?:introuvable|non trouvée)|página no encontrada"
+    r"|pagina non trovata|página não encontrada|pagina niet gevonden"
+    r"|(?:nie znaleziono strony|strona nie istnieje|strony nie znaleziono)"
+    r"|страница не найдена|сторінку не знайдено|sayfa bulunamadı|η σελίδα δεν βρέθηκε"
+    r"|ページが見つかりません|页面不存在|找不到页面|페이지를 찾을 수 없습니다|ไม่พบหน้า"
+    r")"
+)
+_REMOVED = re.compile(
+    r"(?:this |the )?(?:article|story|content|page|post|video)"
+    r" (?:is |has )?(?:been )?(?:no longer available|unavailable|removed|unpublished|deleted"
+    r"|taken down|expired|withdrawn)"
+    r"(?: for legal reasons)?"
+)
+_BLOCKED = re.compile(
+    r"access (?:denied|forbidden)|access to this page has been denied|forbidden"
+    r"|are you (?:a )?(?:robot|human)|just a moment|attention required(?: cloudflare)?"
+    r"|checking (?:your browser|if the site connection is secure)(?: before accessing.*)?"
+    r"|(?:please )?verify(?:ing)? (?:that )?you are (?:a )?human|before we continue"
+    r"|(?:bot|human|security) (?:verification|check)|one more step|pardon our interruption"
+    r"|(?:sorry )?you have been blocked|request (?:blocked|unsuccessful|rejected)"
+    r"|too many requests|rate limit(?:ed| exceeded)?|unavailable for legal reasons"
+    r"|(?:(?:this )?(?:content|page|site|website|service|video|article) is )?"
+    r"not available in your (?:country|region|location|area)"
+    r"|vercel security checkpoint"
+)
+_ERROR = re.compile(
+    r"error|an error (?:has )?occurred|something went wrong|(?:internal )?server error"
+    r"|service (?:temporarily )?unavailable|bad gateway|gateway time-? ?out"
+    r"|database error|error establishing a database connection"
+    r"|(?:(?:this |the )?(?:site|website|page) is )?(?:(?:currently|temporarily) )?"
+    r"(?:under|down for) (?:scheduled )?maintenance"
+    r"|(?:scheduled )?maintenance(?: mode| in progress)?|temporarily unavailable"
+    r"|we(?:'ll| will) be (?:right )?back(?: soon)?|back soon"
+    r"|(?:your )?browser (?:is )?not supported|unsupported browser"
+    r"|(?:please )?(?:update|upgrade) your browser"
+)
+_NEEDS_SCRIPT = re.compile(
+    r"(?:please )?(?:enable|turn on|activate) javascript.*|javascript (?:is )?(?:required|disabled).*"
+    r"|you need to enable javascript.*"
+)
+# A sign-in page: only its <title> says so (a sign-in form's heading hides on any page).
+_LOGIN = re.compile(
+    r"(?:please )?(?:sign|log) ?(?:in|on)(?: to (?:your account|continue|your \w+ account))?"
+    r"|(?:subscriber |member )?log ?in|(?:create|register) (?:your|an|a) (?:free )?account"
+    r"|register|registration|my account|anmelden|einloggen|connexion|se connecter"
+    r"|iniciar sesión|accedi"
+)
+# A consent manager's own page: only its <title> says so (a banner's heading may say it).
+_CONSENT = re.compile(r"before you continue(?: to .+)?|we (?:value|care about) your privacy")
+_BY_NAME = (
+    (_NOT_FOUND, "unavailable", "not_found"),
+    (_REMOVED, "unavailable", "removed"),
+    (_BLOCKED, "unavailable", "blocked"),
+    (_ERROR, "unavailable", "error"),
+    (_NEEDS_SCRIPT, "unavailable", "needs_script"),
+)
+_STATUS_KINDS = {"403": "blocked", "404": "not_found", "410": "removed", "429": "blocked",
+                 "451": "blocked"}  # fmt: skip
+_STATUS = re.compile(r"^(?:(?:http )?error )?(\d{3})(?: error)?\b\W*")
+_TITLE_PARTS = re.compile(r"\s+[|\-–—·•»:]+\s+|\s*\|\s*|\s+::\s+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "…": "..."})
+
+
+def _named(text: str) -> str:
+    """A title as compared: case, quotes, spaces and the punctuation around it taken off."""
+    flat = " ".join(text.casefold().translate(_QUOTES).split())
+    flat = re.sub(r"[^\w')]+$|^[^\w']+", "", flat)
+    return re.sub(r"[,!?.;:]+(?=\s|$)|\.\.\.", "", flat).strip()
+
+
+def _what_it_calls_itself(name: str, *, title: bool) -> tuple[str, str, str] | None:
+    named = _named(name)
+    if not named:
+        return None
+    status = _STATUS.match(named)
+    if status:
+        rest = named[status.end() :]
+        code = status.group(1)
+        if not rest and (code in _STATUS_KINDS or code.startswith("5")):
+            return "unavailable", _STATUS_KINDS.get(code, "error"), code
+        named = rest or named
+    for pattern, reason, kind in _BY_NAME:
+        if pattern.fullmatch(named):
+            return reason, kind, named
+    if title and _CONSENT.fullmatch(named):
+        return "unavailable", "blocked", named
+    if title and _LOGIN.fullmatch(named):
+        return "not_article", "login", named
+    return None
+
+
+def stand_in_by_name(title: str | None, headline: str | None, words: int) -> StandIn | None:
+    """A short page whose <title> (any part of it: the site's name is one) or first headline
+    is what a stand-in calls itself."""
+    if words > STAND_IN_WORDS:
+        return None
+    names = [(part, True) for part in _TITLE_PARTS.split(title or "") if part.strip()]
+    names += [(headline, False)] if headline else []
+    for name, is_title in names:
+        found = _what_it_calls_itself(name, title=is_title)
+        if found:
+            reason, kind, said = found
+            where = "<title>" if is_title else "headline"
+            return StandIn(reason, kind, f"its {where} says so: {said[:80]!r}")
+    return None
+
+
+_REFRESH = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"\s]*)", re.I)
+
+
+def refresh_target(tree: lxml.html.HtmlElement, url: str) -> tuple[str, float] | None:
+    """Where a <meta http-equiv="refresh"> sends the reader within seconds, if elsewhere."""
+    # (Not one inside <noscript>: what a browser without scripts is sent to, "please
+    # enable JavaScript", while the page is there for every other.)
+    for content in tree.xpath(
+        '//meta[translate(@http-equiv, "REFSH", "refsh")="refresh"][not(ancestor::noscript)]'
+        "/@content"
+    ):
+        found = _REFRESH.match(str(content))
+        if not found or not found.group(2):
+            continue  # a page that reloads itself (a live page's "300")
+        seconds = float(found.group(1))
+        target = urljoin(url, found.group(2))
+        here, there = urlsplit(url), urlsplit(target)
+        elsewhere = (there.netloc.lower(), there.path.rstrip("/"), there.query) != (
+            here.netloc.lower(),
+            here.path.rstrip("/"),
+            here.query,
+        )
+        if seconds <= REFRESH_SECONDS and elsewhere and there.scheme in ("http", "https"):
+            return target, seconds
+    return None
+
+
+# Where a heading is not the page's own: a form's (a hidden sign-in box), a menu's, a
+# sidebar's, a dialog's, or one hidden from every reader. (A <header> holds an article's
+# own headline as often as a site's logo.)
+_NOT_SHOWN_HEADING = (
+    "ancestor-or-self::*[self::form or self::nav or self::aside or self::dialog"
+    ' or @hidden or @aria-hidden="true" or @role="dialog"'
+    ' or contains(translate(@style, "DISPLAYNOE: ", "displaynoe"), "display:none")]'
+)
+
+
+def shown_headline(tree: lxml.html.HtmlElement) -> str | None:
+    """The text of the page's first <h1> that is its own, shown to every reader."""
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if text and not h1.xpath(_NOT_SHOWN_HEADING):
+            return text
+    return None
+
+
+def stand_in_by_page(
+    tree: lxml.html.HtmlElement,
+    url: str,
+    *,
+    title: str | None,
+    text: str,
+    visible_chars: int,
+    from_markup: bool,
+) -> StandIn | None:
+    """A short page that is a stand-in by what it calls itself, by a refresh elsewhere, or
+    by showing nothing but a <noscript> note without JavaScript."""
+    words = count_words(text)
+    if words > STAND_IN_WORDS:
+        return None
+    refresh = refresh_target(tree, url)
+    if refresh is not None:
+        target, seconds = refresh
+        return StandIn("redirect", "redirect", f"refreshes to {target[:300]} after {seconds:g} s")
+    named = stand_in_by_name(title, shown_headline(tree), words)
+    if named is not None:
+        return named
+    if (
+        not from_markup
+        and visible_chars < SCRIPT_ONLY_CHARS
+        and "javascript" in text.casefold()
+        and any("javascript" in node.text_content().casefold() for node in tree.iter("noscript"))
+    ):
+        # What was read is the note an app shows without scripts ("Please enable
+        # JavaScript"); an app whose JSON-LD or <noscript> carries the article is that article.
+        return _unavailable(
+            "needs_script", "it shows nothing without JavaScript but a <noscript> note"
+        )
+    return None
