@@ -403,6 +403,16 @@ def page_dates(
     # the rest would take the oldest date anywhere on the page (a comment's, a footer's).
     if updated is not None:
         return PageDates(updated, modified or updated, "updated")
+    # ... nor that, but a line anywhere that says when this story was published (an
+    # alternative weekly's "This story was published September 6, 2023." after its text),
+    # or a day its own address writes in one run of digits ("/news/20230914-bridge"):
+    # before htmldate's search, which takes the oldest date of a box of related links.
+    stated = said_published(tree, now)
+    if stated is not None:
+        return PageDates(stated, modified, "text")
+    compact = compact_url_day(url)
+    if compact is not None and EARLIEST.date() <= compact <= now.date():
+        return PageDates(_day_stamp(compact), modified, "url")
     # Markup is silent: htmldate reads other markup, then the text.
     budget = _dateparser_lines_left.set(MAX_DATEPARSER_LINES)
     try:
@@ -467,6 +477,51 @@ def _with_url_day(stamp: Stamp, url: str) -> Stamp:
     return stamp
 
 
+# A day in one run of digits in an address's path ("/news/20230914-bridge-reopens").
+_COMPACT_URL_DAY = re.compile(
+    r"(?<![\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![\d])"
+)
+
+
+def compact_url_day(url: str) -> date | None:
+    """The day a URL's path writes as eight digits, if any: read only where nothing else
+    dates the page (eight digits may be an article's number)."""
+    match = _COMPACT_URL_DAY.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+# A line that says when the story itself was published, wherever it stands.
+_SAID_PUBLISHED = re.compile(
+    r"\b(?:this|the)\s+(?:story|article|post|piece|report|column|item)\s+was\s+"
+    r"(?:first\s+|originally\s+)?(?:published|posted)\s+(?:on\s+)?",
+    re.I,
+)
+_SHOWN_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style)]")
+
+
+def said_published(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
+    """The day a line of the page says "This story was published" on, if one does."""
+    for piece in _SHOWN_TEXT(tree):
+        if ("ublish" not in piece and "osted" not in piece) or not _SAID_PUBLISHED.search(piece):
+            continue
+        # read with the element it stands in: the date may be a <time> of its own
+        owner = piece.getparent()
+        if piece.is_tail and owner is not None:
+            owner = owner.getparent()
+        text = " ".join((owner.text_content() if owner is not None else piece).split())[:2000]
+        for said in _SAID_PUBLISHED.finditer(text):
+            match = _TEXT_DATE.match(text, said.end())
+            day = _text_date(match) if match else None
+            if day is not None and EARLIEST.date() <= day <= now.date():
+                return _day_stamp(day)
+    return None
+
+
 def url_day_end(path: str) -> int | None:
     """Where the day a path gives ends (".../2025/12/18" before "/slug"), or None."""
     match = _URL_DAY.search(path)
@@ -495,7 +550,7 @@ _TEXT_DATE = re.compile(
     rf"\b(?:(?P<y1>(?:19|20)\d{{2}})-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)"
     rf"|(?P<y6>(?:19|20)\d{{2}})(?P<s6>[./])(?P<m6>[01]?\d)(?P=s6)(?P<d6>[0-3]?\d)(?![./]?\d)"
     rf"|(?P<mn2>{MONTH_NAME_PATTERN})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{{2}})"
-    rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th)?\.?(?:\s+de)?(?:\s+|-)(?P<mn3>{MONTH_NAME_PATTERN})\.?,?"
+    rf"|(?P<d3>[0-3]?\d)(?:st|nd|rd|th|er|º|°)?\.?(?:\s+de)?(?:\s+|-)(?P<mn3>{MONTH_NAME_PATTERN})\.?,?"
     rf"(?:\s+de)?(?:\s+|-)(?P<y3>(?:19|20)\d{{2}})"
     rf"|(?P<d4>[0-3]\d)\.(?P<m4>[01]\d)\.(?P<y4>(?:19|20)\d{{2}}))\b"
     # Chinese, Japanese and Korean sign the year, month and day ("2024年3月5日", "2024년 3월
@@ -518,6 +573,18 @@ _UPDATED_LABEL = re.compile(
     r"|uppdaterad|opdateret|oppdatert|p[aä]ivitetty|обновлено|güncellendi|güncelleme"
     r"|оновлено|изменено|diperbarui|aktualizacja|ενημερώθηκε|ενημέρωση|עודכן|cập nhật)\b"
     r"|更新|修改|수정|업데이트|آخر تحديث|تم التحديث|محدث|به\u200cروز|بروز|अपडेट|อัปเดต|ปรับปรุง",
+    re.I,
+)
+# A date labelled as the text's first publication by another outlet ("This article was
+# originally published on The Conversation on ..."): not this page's. Where the date follows
+# the label at once ("Originally published: ...", "Originally published on Sept. 13"), it is
+# the page's own first publication, below its "Updated" line.
+_ELSEWHERE_LABEL = re.compile(
+    r"\b(?:originally|first)\s+(?:published|appeared|ran|posted)\s+(?:on|in|by|at)\s+\S"
+    r"|\b(?:published|appeared)\s+first\s+(?:on|in)\s+\S"
+    r"|\bpubli[ée]e?\s+(?:initialement|originellement|d'abord)\s+(?:sur|dans|par)\s+\S"
+    r"|\bursprünglich\s+(?:erschienen|veröffentlicht)\s+(?:in|auf|bei)\s+\S"
+    r"|\bpublicad[oa]\s+originalmente\s+(?:en|por|no|na)\s+\S",
     re.I,
 )
 # A date in numbers alone ("07/03/2024"), which ``_TEXT_DATE`` does not read (day or month
@@ -818,7 +885,7 @@ def byline_dates(
             continue
         if stamp is None and day is not None and EARLIEST.date() <= day <= now.date():
             stamp = _day_stamp(day)
-        if stamp is None:
+        if stamp is None or _ELSEWHERE_LABEL.search(label):
             continue
         if not _UPDATED_LABEL.search(label):
             return stamp, updated

@@ -176,6 +176,15 @@ class Rejection:
     detail: str
     page_kind: str | None = None  # what the page is instead: "listing", "product", ...
 
+    @property
+    def counted_as(self) -> str:
+        """What a run's summary counts it under: for a page the site would not give
+        ("unavailable"), its kind too, since a bot check is the user's to act on and a
+        page not found is not."""
+        if self.reason == "unavailable" and self.page_kind:
+            return f"{self.reason} {self.page_kind}"
+        return self.reason
+
 
 @dataclass(frozen=True, slots=True)
 class UnreadableRecord:

@@ -201,7 +201,7 @@ def extract_pending(ctx: RunContext, workers: int | None = None) -> ExtractRepor
     unreadable: list[UnreadableRecord] = []
     extracted = 0
     for batch in extract_in_batches(pending, ctx.settings.extract, workers):
-        rejected.update(o.reason for _, o in batch if isinstance(o, Rejection))
+        rejected.update(o.counted_as for _, o in batch if isinstance(o, Rejection))
         progress.count("extracted", sum(1 for _, o in batch if isinstance(o, Extraction)))
         progress.count("rejected", sum(1 for _, o in batch if isinstance(o, Rejection)))
         unreadable.extend(o for _, o in batch if isinstance(o, UnreadableRecord))
@@ -251,7 +251,7 @@ def reextract(ctx: RunContext, workers: int | None = None) -> ReextractReport:
                     unchanged += 1
                     continue
                 now_rejected += article_sha is not None
-                reasons[outcome.reason] += 1
+                reasons[outcome.counted_as] += 1
             elif article_sha == text_sha256(outcome.text):
                 unchanged += 1
                 continue

@@ -216,7 +216,7 @@ async def _fetch(
         finally:
             in_hand.release()
         if isinstance(outcome, Rejection):
-            out.rejected[outcome.reason] += 1
+            out.rejected[outcome.counted_as] += 1
         progress.count("rejected" if isinstance(outcome, Rejection) else "extracted")
         load.add_outcome(outcome, record.fetched_at)
 

@@ -197,6 +197,69 @@ def test_byline_date_beside_the_headline_skips_an_update_label():
     assert stamp is not None and stamp.day == date(2021, 3, 3)
 
 
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("Publié le 1er octobre 2023 à 23h45, mis à jour le 2 octobre 2023", date(2023, 10, 1)),
+        ("Publicado el 1º de octubre de 2023", date(2023, 10, 1)),
+    ],
+)
+def test_the_first_of_a_month_is_read_as_french_and_spanish_write_it(line, day):
+    page = tree(body=f"<h1>Un titre</h1><div>{line}</div><p>Texte de l'article.</p>")
+    stamp = byline_date(page, NOW)
+    assert stamp is not None and stamp.day == day
+
+
+def test_a_date_the_text_first_had_at_another_outlet_is_not_the_page_s():
+    # A piece republished from The Conversation: its note under the headline gives the
+    # original's date; the site's own date is in the footer.
+    note = "This article was originally published on The Conversation on September 8, 2023."
+    page = tree(
+        body=f"<h1>Why the river floods</h1><p><em>{note}</em></p><p>{'Text. ' * 60}</p>"
+        "<footer><span>Published September 14, 2023</span></footer>"
+    )
+    found = page_dates(page, "https://blog.example/why-the-river-floods/", now=NOW)
+    assert found.published is not None and found.published.day == date(2023, 9, 14)
+    # "Originally published" before its own date is the page's first publication
+    own = tree(
+        body="<h1>Why the river floods</h1><div>Originally published on September 8, 2023"
+        f"</div><p>{'Text. ' * 60}</p>"
+    )
+    stamp = byline_date(own, NOW)
+    assert stamp is not None and stamp.day == date(2023, 9, 8)
+
+
+def test_a_line_that_says_when_the_story_was_published_dates_it_wherever_it_stands():
+    # An alternative weekly's own line after its text; htmldate took the oldest date of a
+    # box of two related links.
+    related = (
+        "<aside><h2>Related</h2><ul><li><a href='/a'>Old bridge closes</a> <span>August 2,"
+        " 2023</span></li><li><a href='/b'>Bridge work begins</a> <span>August 20, 2023"
+        "</span></li></ul></aside>"
+    )
+    page = tree(
+        body=f"<h1>Bridge reopens</h1>{('<p>' + 'Text of the piece. ' * 15 + '</p>') * 14}"
+        "<p><em>This story was published <time>September 6, 2023</time>.</em></p>" + related
+    )
+    found = page_dates(page, "https://weekly.example/news/bridge-reopens", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("text", date(2023, 9, 6))
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://weekly.example/news/20230914-bridge-reopens", date(2023, 9, 14)),
+        ("https://weekly.example/news/bridge-reopens-20230914.html", date(2023, 9, 14)),
+        ("https://weekly.example/news/2023091455-bridge", None),  # a longer number
+        ("https://weekly.example/news/20231344-bridge", None),  # no such month
+    ],
+)
+def test_a_day_the_address_writes_in_eight_digits_dates_a_page_that_says_nothing(url, day):
+    page = tree(body=f"<h1>Bridge reopens</h1><p>{'Text of the piece. ' * 30}</p>")
+    found = page_dates(page, url, now=NOW)
+    assert (found.published and found.published.day) == day
+
+
 def test_minified_teasers_whose_dates_touch_their_links_do_not_date_the_page():
     # Minified markup sets each teaser's date right after its link ("...waterfront</a><span>
     # Feb. 27, 2024"): read as one text, "waterfrontFeb" is no date, the teasers stayed in

@@ -563,7 +563,9 @@ def test_a_stand_in_answered_200_is_no_article_and_keeps_the_stored_one(tmp_path
     ctx = local_context(tmp_path)
     urls = [local_server.url(path) for path in ("/story", "/2024/03/11/mayor-runs-again/",
                                                 "/2024/03/12/bank-merger/")]  # fmt: skip
-    run_all(ctx, Sources(urls=tuple(urls)))
+    first = run_all(ctx, Sources(urls=tuple(urls)))
+    # the run counts them by kind: a bot check is the user's to act on, a 404 is not
+    assert first["extracted"].rejected == {"unavailable blocked": 1, "unavailable not_found": 1}
     stored = rows(ctx, "select url, text from articles")
     assert [url for url, _ in stored] == [urls[0]]
     assert sorted(rows(ctx, "select url, reason, page_kind from rejections")) == [
