@@ -486,7 +486,11 @@ _COMPACT_URL_DAY = re.compile(
 def compact_url_day(url: str) -> date | None:
     """The day a URL's path writes as eight digits, if any: read only where nothing else
     dates the page (eight digits may be an article's number)."""
-    match = _COMPACT_URL_DAY.search(urlsplit(url).path)
+    return _year_month_day(_COMPACT_URL_DAY.search(urlsplit(url).path))
+
+
+def _year_month_day(match: re.Match[str] | None) -> date | None:
+    """The day a match's first three groups give as year, month and day, if it is one."""
     if not match:
         return None
     try:
@@ -530,13 +534,7 @@ def url_day_end(path: str) -> int | None:
 
 def url_day(url: str) -> date | None:
     """The day a URL's path gives (".../2025/12/18/slug"), if any."""
-    match = _URL_DAY.search(url)
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+    return _year_month_day(_URL_DAY.search(url))
 
 
 # Any English spelling of a month, for other patterns (a byline's trailing date).
