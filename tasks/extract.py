@@ -46,7 +46,7 @@ from tasks.page_metadata import (
     page_metadata,
     with_final_marks,
 )
-from tasks.stand_ins import stand_in_by_markup, stand_in_by_page
+from tasks.stand_ins import shown_headline, stand_in_by_markup, stand_in_by_name, stand_in_by_page
 from tasks.text import WORD_MARKS, count_words, fold, spaced_words, without_overlong_words
 from tasks.urls import (
     domain_of,
@@ -256,6 +256,9 @@ _WIRE_SHORT = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
 # Dates the page gives itself (htmldate's guess from the whole page is not one; nor an
 # "Updated ..." line alone, which a terms or a service page shows too).
 _OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
+# ... of them, those the page's content states: a stand-in sits at the address it was asked
+# for, dated or not.
+_STATED_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "byline", "updated", "text"})
 MAX_INNER_LINKS = 200  # link lines kept with an article (a section front has dozens)
 
 
@@ -1753,7 +1756,7 @@ def extract_page(
             )
     if tree is None:
         return Rejection(record_id, url, "empty", "no HTML document found")
-    stand_in = stand_in_by_markup(tree)  # a challenge's scripts, before anything drops them
+    stand_in = stand_in_by_markup(tree, html)  # a challenge's scripts, before they are dropped
     if stand_in is not None:
         return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
     without_templates(tree)  # inert content no browser shows; a shadow root's is shown
@@ -1778,17 +1781,23 @@ def extract_page(
     stand_in = stand_in_by_page(
         tree,
         url,
-        title=tree.findtext(".//title"),
+        canonical=facts.canonical_url,
         text=raw_text,
         visible_chars=facts.visible_chars,
         from_markup=raw_text is markup_body,
     )
     if stand_in is not None:
         return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
-    if not raw_text.strip():
-        return Rejection(record_id, url, "empty", "no main text found")
     text, inner_links = _readable_text(raw_text, facts, metadata.title)
     words = count_words(text)
+    if words < settings.min_words:
+        # Too short for an article either way: what it calls itself says why ("Page not
+        # found"), with no byline or date to weigh.
+        stand_in = stand_in_by_name(tree.findtext(".//title"), shown_headline(tree), words)
+        if stand_in is not None:
+            return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
+    if not raw_text.strip():
+        return Rejection(record_id, url, "empty", "no main text found")
     link_share = link_text_share(raw_text, facts.link_texts)
     if is_front_page(url):
         return Rejection(record_id, url, "index_page", "a site's front page", "listing")
@@ -1883,6 +1892,16 @@ def extract_page(
     author = author or organization or credited
     # A byline's trimming takes the vowel sign off a name's end ("प्रिया वर्मा"): as written.
     author = with_final_marks(author, tree) if author else None
+    stand_in = stand_in_by_name(
+        tree.findtext(".//title"),
+        shown_headline(tree),
+        words,
+        text=text,
+        bylined=author is not None,
+        dated=dates.source in _STATED_DATE_SOURCES,
+    )
+    if stand_in is not None:
+        return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
     signals = page_signals(tree, address, facts.og_type, jsonld)
     dated_by_markup = dates.source in _OWN_DATE_SOURCES
     if (

@@ -120,6 +120,8 @@ _PAYWALL = re.compile(
     r"(available|reserved|exclusive)( only| exclusively)? (to|for) (paid )?(subscribers|members)"
     r"|\b(this|the rest of this) (article|story|content|post) is for (paying|paid) (subscribers|members)"
     r"|\bunlock (this|the full|the rest of this) (article|story)\b"
+    r"|\b(you've|you have) (reached|used) (your|all of your|the) (limit of )?(free|\d+ free)"
+    r" (articles|stories)\b|\breached your (free )?(article|story) limit\b"
     # ... in the languages whose dates the page reader knows
     r"|\b(lesen sie|jetzt) (jetzt )?weiter mit\b|\bmit [\w+]+ weiterlesen\b"
     r"|\b(artikel|beitrag|inhalt) ist (nur )?(f[üu]r|exklusiv f[üu]r) (abonnenten|abonnentinnen)"

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 
 from tasks.text import count_words
+from tasks.urls import url_key
 
 # A stand-in says what it is in a few lines; an article named "Oops!" is longer.
 STAND_IN_WORDS = 250
@@ -52,47 +53,84 @@ _CHALLENGE_MARKUP = (
     ' | //script[contains(@src, "captcha-delivery.com")]'
     ' | //iframe[contains(@src, "captcha-delivery.com")]'
     ' | //form[contains(@action, "__cf_chl_")]'
+    ' | //iframe[contains(@src, "_Incapsula_Resource")]'
 )
 _CHALLENGE_VENDORS = (
     ("px-captcha", "PerimeterX (HUMAN)"),
     ("captcha-delivery.com", "DataDome"),
+    ("_Incapsula_Resource", "Imperva (Incapsula)"),
 )
 # Next.js names the page it rendered in its data: its error page, or a site's own 404.
 _NEXT_PAGE = re.compile(r'"page"\s*:\s*"/(_error|404|500)"')
 _STATUS_CODE = re.compile(r'"statusCode"\s*:\s*(\d{3})')
 
 
-def stand_in_by_markup(tree: lxml.html.HtmlElement) -> StandIn | None:
-    """A stand-in told by how it is built; read before anything drops the page's scripts."""
+# A bot check's page is small: its marks are looked for in pages up to this size, first in
+# the source (a search for each string costs a fraction of the tree's walk).
+CHALLENGE_CHARS = 200_000
+_CHALLENGE_MARKS = (
+    "px-captcha", "cf-error-details", "challenge-error-title", "cf-browser-verification",
+    "captcha-delivery.com", "_cf_chl_", "_Incapsula_Resource", "__nuxt-error-page",
+)  # fmt: skip
+
+
+def _next_error_page(data: str) -> StandIn | None:
+    """Next.js's error page, by the page its data names ("page" is the top level's last
+    keys but a few: read from the end, not through megabytes of props)."""
+    at = data.rfind('"page"')
+    page = _NEXT_PAGE.match(data, at) if at >= 0 else None
+    if page is None:
+        return None
+    status = _STATUS_CODE.search(data)
+    code = status.group(1) if status else page.group(1).lstrip("_")
+    kind = "not_found" if code in ("404", "410", "error") else "error"
+    return _unavailable(kind, f"Next.js's {page.group(1)} page")
+
+
+def stand_in_by_markup(tree: lxml.html.HtmlElement, source: str) -> StandIn | None:
+    """A stand-in told by how it is built (``source``: the page's HTML, which ``tree`` was
+    parsed from); read before anything drops the page's scripts."""
     body = tree.find("body")
-    if body is not None:
-        if "error404" in (body.get("class") or "").split():
-            return _unavailable("not_found", "WordPress's 404 template (body class error404)")
-        if body.get("id") == "error-page":
-            return _unavailable("error", "WordPress's error page (wp_die)")
+    if body is None:
+        return None
+    if "error404" in (body.get("class") or "").split():
+        return _unavailable("not_found", "WordPress's 404 template (body class error404)")
+    if body.get("id") == "error-page":
+        return _unavailable("error", "WordPress's error page (wp_die)")
+    head = tree.find("head")
+    for meta in head.iter("meta") if head is not None else ():
+        if meta.get("name") == "next-error":
+            content = str(meta.get("content") or "").strip()
+            kind = "not_found" if content == "not-found" else "error"
+            return _unavailable(kind, f"Next.js's error page (next-error {content[:40]})")
+    for script in body.iterchildren("script"):  # where Next.js puts its data
+        if script.get("id") == "__NEXT_DATA__":
+            found = _next_error_page(script.text or "")
+            if found is not None:
+                return found
+            break
+    if len(source) > CHALLENGE_CHARS or not any(mark in source for mark in _CHALLENGE_MARKS):
+        return None
+    if tree.xpath(
+        '//*[contains(concat(" ", normalize-space(@class), " "), " __nuxt-error-page ")]'
+    ):
+        return _unavailable("not_found", "Nuxt's error page")
     for node in tree.xpath(_CHALLENGE_MARKUP):
         marks = f"{node.get('id')} {node.get('class')} {node.get('src')} {node.get('action')}"
         vendor = next((name for mark, name in _CHALLENGE_VENDORS if mark in marks), "Cloudflare")
         return _unavailable("blocked", f"a bot check: {vendor}'s challenge page")
-    for content in tree.xpath('//meta[@name="next-error"]/@content'):
-        kind = "not_found" if str(content).strip() == "not-found" else "error"
-        return _unavailable(kind, f"Next.js's error page (next-error {str(content)[:40]})")
     for script in tree.iter("script"):
-        text = script.text or ""
-        if "_cf_chl_opt" in text:
+        if "_cf_chl_opt" in (script.text or ""):
             return _unavailable("blocked", "a bot check: Cloudflare's challenge page")
-        if script.get("id") == "__NEXT_DATA__" and (page := _NEXT_PAGE.search(text)):
-            status = _STATUS_CODE.search(text)
-            code = status.group(1) if status else page.group(1).lstrip("_")
-            kind = "not_found" if code in ("404", "410", "error") else "error"
-            return _unavailable(kind, f"Next.js's {page.group(1)} page")
     return None
 
 
-# What a stand-in calls itself, matched whole against its <title>'s parts and its first
-# headline, after case, quotes and a status code ("404 -", "Error 404:") are taken off.
+# What a stand-in calls itself, matched whole against its <title> (with and without its
+# first or last part: the site's name) and its first shown headline, after case, quotes and
+# a status code ("404 -", "Fehler 404:") are taken off.
 _NOT_FOUND = re.compile(
-    r"(?:(?:oops|whoops|uh-? ?oh|sorry|hmm+|ouch)\W*)*(?:"
+    r"(?:(?:oops|whoops|ops|oups|ups|uh-? ?oh|sorry|hmm+|ouch|lo sentimos|désolé|entschuldigung)"
+    r"\W*)*(?:"
     r"(?:page|file|document|story|article|content|post)?\s*not found"
     r"|(?:that|this|the) (?:page|story|article|post) (?:can't|cannot|could not|couldn't)"
     r" be found"
@@ -101,13 +139,19 @@ _NOT_FOUND = re.compile(
     r"(?: you(?:'re| are| were) looking for)?"
     r"|(?:the )?page you (?:are|were|'re) looking for (?:does not|doesn't|no longer) exists?"
     r"|(?:this |that |the )?page (?:does not|doesn't|no longer) exists?"
-    r"|nothing (?:was )?found|page missing|lost|oops|whoops|uh-? ?oh"
+    r"|(?:this )?page (?:isn't|is not) available|nothing (?:was )?found|page missing"
+    r"|oops|whoops|uh-? ?oh"
     # ... in the languages whose dates the page reader knows
-    r"|seite nicht gefunden|page (?:introuvable|non trouvée)|página no encontrada"
-    r"|pagina non trovata|página não encontrada|pagina niet gevonden"
+    r"|(?:diese )?seite (?:wurde )?nicht gefunden|diese seite gibt es (?:leider )?nicht(?: mehr)?"
+    r"|page (?:introuvable|non trouvée)|cette page n'existe pas(?: ou plus)?"
+    r"|página no encontrada|la página que buscas no existe|(?:esta )?página no existe"
+    r"|pagina non trovata|(?:questa )?pagina non esiste|página não encontrada"
+    r"|(?:deze )?pagina (?:is )?niet gevonden|deze pagina bestaat niet(?: meer)?"
     r"|(?:nie znaleziono strony|strona nie istnieje|strony nie znaleziono)"
+    r"|sidan (?:kunde inte hittas|finns inte)|siden (?:blev ikke fundet|finnes ikke)"
     r"|страница не найдена|сторінку не знайдено|sayfa bulunamadı|η σελίδα δεν βρέθηκε"
-    r"|ページが見つかりません|页面不存在|找不到页面|페이지를 찾을 수 없습니다|ไม่พบหน้า"
+    r"|ページが見つかりません(?:でした)?|お探しのページは見つかりませんでした|页面不存在|找不到页面"
+    r"|페이지를 찾을 수 없습니다|ไม่พบหน้า"
     r")"
 )
 _REMOVED = re.compile(
@@ -115,6 +159,11 @@ _REMOVED = re.compile(
     r" (?:is |has )?(?:been )?(?:no longer available|unavailable|removed|unpublished|deleted"
     r"|taken down|expired|withdrawn)"
     r"(?: for legal reasons)?"
+    r"|(?:dieser )?(?:artikel|beitrag|inhalt) (?:ist )?(?:nicht mehr verfügbar|wurde entfernt"
+    r"|wurde gelöscht)|(?:cet )?article (?:n'est plus disponible|a été supprimé|supprimé)"
+    r"|(?:este )?(?:artículo|contenido) (?:ya )?no está disponible|(?:questo )?articolo non è"
+    r" più disponibile|(?:este )?artigo não está mais disponível|материал удал[её]н"
+    r"|この記事は(?:掲載期間が終了しました|削除されました)"
 )
 _BLOCKED = re.compile(
     r"access (?:denied|forbidden)|access to this page has been denied|forbidden"
@@ -123,9 +172,14 @@ _BLOCKED = re.compile(
     r"|(?:please )?verify(?:ing)? (?:that )?you are (?:a )?human|before we continue"
     r"|(?:bot|human|security) (?:verification|check)|one more step|pardon our interruption"
     r"|(?:sorry )?you have been blocked|request (?:blocked|unsuccessful|rejected)"
+    r"|(?:please )?complete the (?:captcha|security check)(?: to continue)?"
+    r"|unusual traffic(?: detected| from your (?:computer )?network)?"
     r"|too many requests|rate limit(?:ed| exceeded)?|unavailable for legal reasons"
     r"|(?:(?:this )?(?:content|page|site|website|service|video|article) is )?"
     r"not available in your (?:country|region|location|area)"
+    r"|(?:ce )?contenu n'est pas disponible dans votre (?:pays|région)"
+    r"|(?:este )?contenido no está disponible en (?:tu|su) (?:país|región)"
+    r"|(?:dieser )?inhalt ist in (?:ihrem|deinem) land nicht verfügbar"
     r"|vercel security checkpoint"
 )
 _ERROR = re.compile(
@@ -136,8 +190,11 @@ _ERROR = re.compile(
     r"(?:under|down for) (?:scheduled )?maintenance"
     r"|(?:scheduled )?maintenance(?: mode| in progress)?|temporarily unavailable"
     r"|we(?:'ll| will) be (?:right )?back(?: soon)?|back soon"
+    r"|we(?:'re| are) (?:making|doing) (?:some )?improvements"
     r"|(?:your )?browser (?:is )?not supported|unsupported browser"
     r"|(?:please )?(?:update|upgrade) your browser"
+    r"|wartungsarbeiten|(?:site )?en maintenance|sito in manutenzione|torneremo presto"
+    r"|en mantenimiento|em manutenção|(?:wir sind )?bald wieder da"
 )
 _NEEDS_SCRIPT = re.compile(
     r"(?:please )?(?:enable|turn on|activate) javascript.*|javascript (?:is )?(?:required|disabled).*"
@@ -147,8 +204,8 @@ _NEEDS_SCRIPT = re.compile(
 _LOGIN = re.compile(
     r"(?:please )?(?:sign|log) ?(?:in|on)(?: to (?:your account|continue|your \w+ account))?"
     r"|(?:subscriber |member )?log ?in|(?:create|register) (?:your|an|a) (?:free )?account"
-    r"|register|registration|my account|anmelden|einloggen|connexion|se connecter"
-    r"|iniciar sesión|accedi"
+    r"|register|registration|my account|anmelden|anmeldung|einloggen|ihr konto|connexion"
+    r"|se connecter|iniciar sesión|accedi|entrar|inloggen|zaloguj się|logga in|войти|вход"
 )
 # A consent manager's own page: only its <title> says so (a banner's heading may say it).
 _CONSENT = re.compile(r"before you continue(?: to .+)?|we (?:value|care about) your privacy")
@@ -161,15 +218,30 @@ _BY_NAME = (
 )
 _STATUS_KINDS = {"403": "blocked", "404": "not_found", "410": "removed", "429": "blocked",
                  "451": "blocked"}  # fmt: skip
-_STATUS = re.compile(r"^(?:(?:http )?error )?(\d{3})(?: error)?\b\W*")
+_STATUS = re.compile(
+    r"^(?:(?:http )?(?:error|fehler|erreur|errore|erro|fout|błąd|fel|ошибка) )?(\d{3})"
+    r"(?: error)?\b\W*"
+)
 _TITLE_PARTS = re.compile(r"\s+[|\-–—·•»:]+\s+|\s*\|\s*|\s+::\s+")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "…": "..."})
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "…": "...", "(": " ", ")": " "})
+# What a stand-in's own text says, in a few words: what a dated page named so must also say
+# to be taken for one ("Error", a theatre review, says nothing of the kind).
+_SAYS_SO = re.compile(
+    r"\b(?:page|story|article|content|url) (?:you (?:are|were|'re) looking for|you requested"
+    r"|(?:could not|cannot|can't|couldn't) be found|(?:does not|doesn't|no longer) exists?"
+    r"|(?:is|has been) (?:no longer available|removed|deleted|unpublished|expired))"
+    r"|\b(?:has|have) been (?:removed|deleted|unpublished|taken down)\b|\bno longer available\b"
+    r"|\b(?:try|please try) again later\b|\bunder maintenance\b|\benable javascript\b"
+    r"|\bverify (?:that )?you are (?:a )?human\b|\bnot available in your (?:country|region)\b"
+    r"|\bnot a robot\b|\bincident id\b|\breference (?:#|id)",
+    re.I,
+)
 
 
 def _named(text: str) -> str:
     """A title as compared: case, quotes, spaces and the punctuation around it taken off."""
     flat = " ".join(text.casefold().translate(_QUOTES).split())
-    flat = re.sub(r"[^\w')]+$|^[^\w']+", "", flat)
+    flat = re.sub(r"(?:[^\w\s']+\d*)+$|^[^\w']+", "", flat)  # "(Not Found)!!1"
     return re.sub(r"[,!?.;:]+(?=\s|$)|\.\.\.", "", flat).strip()
 
 
@@ -194,16 +266,37 @@ def _what_it_calls_itself(name: str, *, title: bool) -> tuple[str, str, str] | N
     return None
 
 
-def stand_in_by_name(title: str | None, headline: str | None, words: int) -> StandIn | None:
-    """A short page whose <title> (any part of it: the site's name is one) or first headline
-    is what a stand-in calls itself."""
-    if words > STAND_IN_WORDS:
+def _title_names(title: str) -> list[str]:
+    """A <title> whole, and without its first or its last part (one of them is the site's
+    name): "Access denied — court blocks records request | Courier" is no "Access denied"."""
+    parts = [part for part in _TITLE_PARTS.split(title) if part.strip()]
+    names = [title]
+    if len(parts) > 1:
+        cut = [m for m in _TITLE_PARTS.finditer(title)]
+        names += [title[: cut[-1].start()], title[cut[0].end() :]]
+    return names
+
+
+def stand_in_by_name(
+    title: str | None,
+    headline: str | None,
+    words: int,
+    *,
+    text: str = "",
+    bylined: bool = False,
+    dated: bool = False,
+) -> StandIn | None:
+    """A short page whose <title> or first shown headline is what a stand-in calls itself,
+    unless it shows itself an article of its own: a byline and a date (a review named
+    "Error", a column named "Access Denied"); a dated page only where its text says so too
+    (a removed story's template keeps its date)."""
+    if words > STAND_IN_WORDS or (bylined and dated):
         return None
-    names = [(part, True) for part in _TITLE_PARTS.split(title or "") if part.strip()]
+    names = [(name, True) for name in _title_names(title or "")]
     names += [(headline, False)] if headline else []
     for name, is_title in names:
         found = _what_it_calls_itself(name, title=is_title)
-        if found:
+        if found and (not dated or _SAYS_SO.search(text)):
             reason, kind, said = found
             where = "<title>" if is_title else "headline"
             return StandIn(reason, kind, f"its {where} says so: {said[:80]!r}")
@@ -213,8 +306,11 @@ def stand_in_by_name(title: str | None, headline: str | None, words: int) -> Sta
 _REFRESH = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"\s]*)", re.I)
 
 
-def refresh_target(tree: lxml.html.HtmlElement, url: str) -> tuple[str, float] | None:
-    """Where a <meta http-equiv="refresh"> sends the reader within seconds, if elsewhere."""
+def refresh_target(
+    tree: lxml.html.HtmlElement, url: str, canonical: str | None = None
+) -> tuple[str, float] | None:
+    """Where a <meta http-equiv="refresh"> sends the reader within seconds, if to another
+    page (not the page itself, nor its clean or canonical address)."""
     # (Not one inside <noscript>: what a browser without scripts is sent to, "please
     # enable JavaScript", while the page is there for every other.)
     for content in tree.xpath(
@@ -226,24 +322,27 @@ def refresh_target(tree: lxml.html.HtmlElement, url: str) -> tuple[str, float] |
             continue  # a page that reloads itself (a live page's "300")
         seconds = float(found.group(1))
         target = urljoin(url, found.group(2))
-        here, there = urlsplit(url), urlsplit(target)
-        elsewhere = (there.netloc.lower(), there.path.rstrip("/"), there.query) != (
-            here.netloc.lower(),
-            here.path.rstrip("/"),
-            here.query,
-        )
-        if seconds <= REFRESH_SECONDS and elsewhere and there.scheme in ("http", "https"):
-            return target, seconds
+        if urlsplit(target).scheme not in ("http", "https") or seconds > REFRESH_SECONDS:
+            continue
+        try:
+            itself = {url_key(url), url_key(canonical or url)}
+            if url_key(target) not in itself:
+                return target, seconds
+        except ValueError:  # an address no page can have
+            continue
     return None
 
 
 # Where a heading is not the page's own: a form's (a hidden sign-in box), a menu's, a
-# sidebar's, a dialog's, or one hidden from every reader. (A <header> holds an article's
-# own headline as often as a site's logo.)
+# sidebar's, a dialog's, or one hidden from every reader by markup, a style or a utility
+# class. (A <header> holds an article's own headline as often as a site's logo.)
 _NOT_SHOWN_HEADING = (
     "ancestor-or-self::*[self::form or self::nav or self::aside or self::dialog"
     ' or @hidden or @aria-hidden="true" or @role="dialog"'
-    ' or contains(translate(@style, "DISPLAYNOE: ", "displaynoe"), "display:none")]'
+    ' or contains(translate(@style, "DISPLAYNOE ", "displaynoe"), "display:none")'
+    ' or contains(concat(" ", normalize-space(@class), " "), " hidden ")'
+    ' or contains(concat(" ", normalize-space(@class), " "), " d-none ")'
+    ' or contains(concat(" ", normalize-space(@class), " "), " hide ")]'
 )
 
 
@@ -260,23 +359,21 @@ def stand_in_by_page(
     tree: lxml.html.HtmlElement,
     url: str,
     *,
-    title: str | None,
+    canonical: str | None,
     text: str,
     visible_chars: int,
     from_markup: bool,
 ) -> StandIn | None:
-    """A short page that is a stand-in by what it calls itself, by a refresh elsewhere, or
-    by showing nothing but a <noscript> note without JavaScript."""
-    words = count_words(text)
-    if words > STAND_IN_WORDS:
+    """A short page that refreshes to another within seconds, or shows nothing but a
+    <noscript> note without JavaScript: known before its text is read further."""
+    if len(text) > 40 * STAND_IN_WORDS:  # no page of this length has so few words
         return None
-    refresh = refresh_target(tree, url)
+    if count_words(text) > STAND_IN_WORDS:
+        return None
+    refresh = refresh_target(tree, url, canonical)
     if refresh is not None:
         target, seconds = refresh
         return StandIn("redirect", "redirect", f"refreshes to {target[:300]} after {seconds:g} s")
-    named = stand_in_by_name(title, shown_headline(tree), words)
-    if named is not None:
-        return named
     if (
         not from_markup
         and visible_chars < SCRIPT_ONLY_CHARS

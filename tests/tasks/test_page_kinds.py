@@ -522,6 +522,7 @@ def test_a_chinese_section_of_headlines_is_a_listing():
         "Unlock this article and all of our journalism for $1 a week.",
         "This story is available exclusively to subscribers.",
         "This article is only available to subscribers.",
+        "You've reached your free article limit for this month.",
     ],
 )
 def test_a_wall_in_another_language_or_wording_is_a_paywall(wall):

@@ -60,10 +60,15 @@ NEXT_404 = json.dumps({"props": {"pageProps": {"statusCode": 404}}, "page": "/_e
          "</script></body></html>", "not_found", "Next.js"),
         ("<html><head><meta name='next-error' content='not-found'></head><body><p>Gone</p>"
          "</body></html>", "not_found", "Next.js"),
+        ("<html><body><iframe id='main-iframe' src='/_Incapsula_Resource?CWUDNSAI=9'>"
+         "Request unsuccessful. Incapsula incident ID: 0-123</iframe></body></html>",
+         "blocked", "Incapsula"),
+        ("<html><body><div id='__nuxt'><div class='__nuxt-error-page'><div class='title'>"
+         "This page could not be found</div></div></div></body></html>", "not_found", "Nuxt"),
     ],
 )  # fmt: skip
 def test_a_challenge_or_an_error_template_is_told_by_its_markup(html, kind, said):
-    found = stand_in_by_markup(tree(html))
+    found = stand_in_by_markup(tree(html), html)
     assert found is not None and found.reason == "unavailable"
     assert found.kind == kind and said in found.detail
 
@@ -80,7 +85,12 @@ def test_the_scripts_a_guard_puts_on_every_page_are_no_challenge():
         + json.dumps({"props": {"pageProps": {"story": {"id": 7}}}, "page": "/[section]/[slug]"})
         + "</script></body></html>"
     )
-    assert stand_in_by_markup(tree(guarded)) is None
+    assert stand_in_by_markup(tree(guarded), guarded) is None
+    # a site's settings in its props naming its 404 page are not the page's own name
+    config = json.dumps({"props": {"pageProps": {"notFound": {"page": "/404"}}},
+                         "page": "/[...slug]"})  # fmt: skip
+    app = f"<html><body><p>{PROSE}</p><script id='__NEXT_DATA__'>{config}</script></body></html>"
+    assert stand_in_by_markup(tree(app), app) is None
 
 
 @pytest.mark.parametrize(
@@ -108,6 +118,17 @@ def test_the_scripts_a_guard_puts_on_every_page_are_no_challenge():
         ("Database Error", "Error establishing a database connection", "unavailable", "error"),
         ("Browser not supported | NewsNow", None, "unavailable", "error"),
         ("503 Service Unavailable", None, "unavailable", "error"),
+        ("Fehler 404 | Tagesblatt", "Ups! Diese Seite gibt es leider nicht.", "unavailable",
+         "not_found"),
+        ("Erro 404", "Ops! Página não encontrada", "unavailable", "not_found"),
+        ("Error 404 (Not Found)!!1", None, "unavailable", "not_found"),
+        ("Nuestro diario", "Lo sentimos, la página que buscas no existe", "unavailable",
+         "not_found"),
+        ("ページが見つかりませんでした", None, "unavailable", "not_found"),
+        ("Cet article n'est plus disponible - Le Quotidien", None, "unavailable", "removed"),
+        ("Материал удалён", None, "unavailable", "removed"),
+        ("Ce contenu n'est pas disponible dans votre pays", None, "unavailable", "blocked"),
+        ("Sito in manutenzione", "Torneremo presto!", "unavailable", "error"),
         ("Sign In | Capital Ledger", "Sign in to your account", "not_article", "login"),
         ("Create your free account - The Daily Courier", None, "not_article", "login"),
     ],
@@ -127,6 +148,8 @@ def test_a_short_page_is_a_stand_in_by_what_it_calls_itself(title, headline, rea
         ("County site down for maintenance until Monday | Valley Gazette",
          "County site down for maintenance until Monday"),
         ("Error-prone: the council's budget, line by line", None),
+        # a part of a headline is not the headline: only the site's name is cut off
+        ("Access denied — court blocks records request | Courier", None),
         ("Lost and found: a wallet returned after 40 years", None),
         # a consent manager's or a sign-in box's heading is not the page's own name
         ("Mayor runs again | Metro Herald", "We value your privacy"),
@@ -135,6 +158,24 @@ def test_a_short_page_is_a_stand_in_by_what_it_calls_itself(title, headline, rea
 )  # fmt: skip
 def test_an_article_about_an_outage_or_a_captcha_is_no_stand_in(title, headline):
     assert stand_in_by_name(title, headline, words=60) is None
+
+
+@pytest.mark.parametrize(
+    "title", ["Error | Stage Review", "Oops! | Brief", "Access Denied | Weekly Column",
+              "Back soon | Courier", "Something went wrong | Letters"],
+)  # fmt: skip
+def test_a_short_article_named_like_a_stand_in_is_kept_by_its_byline_and_date(title):
+    """A theatre review named "Error", a column named "Access Denied": a byline and a date
+    say the page is an article of its own; a page that states a date without a byline is a
+    stand-in only where its text says so too (a removed story's template keeps its date)."""
+    review = "A bold, strange staging that never quite finds its feet, but the cast is superb."
+    assert stand_in_by_name(title, None, 60, text=review, bylined=True, dated=True) is None
+    assert stand_in_by_name(title, None, 60, text=review, dated=True) is None
+    assert stand_in_by_name(title, None, 60, text=review) is not None
+    gone = "This article has been removed from our website. We apologise."
+    removed = stand_in_by_name("This article is no longer available | Ledger", None, 30,
+                               text=gone, dated=True)  # fmt: skip
+    assert removed is not None and removed.kind == "removed"
 
 
 def test_what_a_page_calls_itself_counts_only_on_a_short_page():
@@ -152,6 +193,7 @@ def test_what_a_page_calls_itself_counts_only_on_a_short_page():
         ("0; url=https://paper.example/news/old-home/", None),  # itself
         ("60; url=https://paper.example/news/new-home", None),  # read long before it leaves
         ("0; url=javascript:alert(1)", None),
+        ("0; url=https://paper.example/news/old-home?utm_source=mail", None),  # its clean self
     ],
 )
 def test_a_refresh_elsewhere_within_seconds_is_a_redirect(content, target):
@@ -171,7 +213,9 @@ def test_a_refresh_only_a_browser_without_scripts_follows_is_no_redirect():
 def test_the_page_s_own_headline_is_the_first_shown_outside_forms_and_menus():
     page = tree(
         "<html><body><form id='login' style='display: none;'><h1>Log In</h1></form>"
-        "<nav><h1>Menu</h1></nav><div hidden><h1>Oops!</h1></div><header class='entry-header'>"
+        "<nav><h1>Menu</h1></nav><div hidden><h1>Oops!</h1></div><div style='display: none;'>"
+        "<h1>Something went wrong</h1></div><div class='modal hidden'><h1>Oops!</h1></div>"
+        "<header class='entry-header'>"
         "<h1>Woman attacks inspector at police station</h1></header></body></html>"
     )
     assert shown_headline(page) == "Woman attacks inspector at police station"
@@ -183,11 +227,11 @@ def test_a_page_that_shows_only_a_noscript_note_needs_javascript():
         f"<html><head><title>Coastal Times</title></head><body><noscript><div>{note}</div>"
         "</noscript><div id='root'></div></body></html>"
     )
-    found = stand_in_by_page(shell, "https://coast.example/news/festival", title="Coastal Times",
+    found = stand_in_by_page(shell, "https://coast.example/news/festival", canonical=None,
                              text=note, visible_chars=0, from_markup=False)  # fmt: skip
     assert found is not None and found.kind == "needs_script"
     # an app whose JSON-LD (or <noscript>) carries the article is that article
-    assert stand_in_by_page(shell, "https://coast.example/news/festival", title="Coastal Times",
+    assert stand_in_by_page(shell, "https://coast.example/news/festival", canonical=None,
                             text=PROSE, visible_chars=0, from_markup=True) is None  # fmt: skip
 
 
