@@ -24,6 +24,9 @@ from tasks.urls import url_key
 
 # A stand-in says what it is in a few lines; an article named "Oops!" is longer.
 STAND_IN_WORDS = 250
+# A stand-in's name is short: a <title> or headline is read this far (a page's may be
+# megabytes).
+NAME_CHARS = 300
 # A refresh the reader never sees the page through: a browser leaves it within seconds.
 REFRESH_SECONDS = 10
 # A page that shows fewer visible characters than this without JavaScript shows nothing.
@@ -238,10 +241,14 @@ _SAYS_SO = re.compile(
 )
 
 
+# What ends a title after its last word: marks, and digits among them ("(Not Found)!!1").
+_TRAILING_MARKS = re.compile(r"[^\w\s'](?:(?!\s)[\W\d_])*$")
+
+
 def _named(text: str) -> str:
     """A title as compared: case, quotes, spaces and the punctuation around it taken off."""
-    flat = " ".join(text.casefold().translate(_QUOTES).split())
-    flat = re.sub(r"(?:[^\w\s']+\d*)+$|^[^\w']+", "", flat)  # "(Not Found)!!1"
+    flat = " ".join(text[:NAME_CHARS].casefold().translate(_QUOTES).split())
+    flat = _TRAILING_MARKS.sub("", re.sub(r"^[^\w']+", "", flat))
     return re.sub(r"[,!?.;:]+(?=\s|$)|\.\.\.", "", flat).strip()
 
 
@@ -269,6 +276,7 @@ def _what_it_calls_itself(name: str, *, title: bool) -> tuple[str, str, str] | N
 def _title_names(title: str) -> list[str]:
     """A <title> whole, and without its first or its last part (one of them is the site's
     name): "Access denied — court blocks records request | Courier" is no "Access denied"."""
+    title = title[:NAME_CHARS]
     parts = [part for part in _TITLE_PARTS.split(title) if part.strip()]
     names = [title]
     if len(parts) > 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import lxml.html
 import pytest
@@ -176,6 +177,13 @@ def test_a_short_article_named_like_a_stand_in_is_kept_by_its_byline_and_date(ti
     removed = stand_in_by_name("This article is no longer available | Ledger", None, 30,
                                text=gone, dated=True)  # fmt: skip
     assert removed is not None and removed.kind == "removed"
+
+
+def test_a_title_of_marks_or_of_megabytes_is_read_in_linear_time():
+    started = time.perf_counter()
+    for title in ("Hello " + "!" * 5_000 + "x", "Page not found " + "-1" * 2_000_000):
+        stand_in_by_name(title, title, words=10)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_what_a_page_calls_itself_counts_only_on_a_short_page():
