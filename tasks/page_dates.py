@@ -499,7 +499,9 @@ def _year_month_day(match: re.Match[str] | None) -> date | None:
         return None
 
 
-# A line that says when the story itself was published, wherever it stands.
+# A line that says when the story itself was published, wherever it stands; a page says it
+# once or twice.
+SAID_PUBLISHED_LINES = 10
 _SAID_PUBLISHED = re.compile(
     r"\b(?:this|the)\s+(?:story|article|post|piece|report|column|item)\s+was\s+"
     r"(?:first\s+|originally\s+)?(?:published|posted)\s+(?:on\s+)?",
@@ -510,9 +512,13 @@ _SHOWN_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::styl
 
 def said_published(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
     """The day a line of the page says "This story was published" on, if one does."""
+    tried = 0
     for piece in _SHOWN_TEXT(tree):
         if ("ublish" not in piece and "osted" not in piece) or not _SAID_PUBLISHED.search(piece):
             continue
+        tried += 1
+        if tried > SAID_PUBLISHED_LINES:  # a page repeating it: its element read each time
+            return None
         # read with the element it stands in: the date may be a <time> of its own
         owner = piece.getparent()
         if piece.is_tail and owner is not None:

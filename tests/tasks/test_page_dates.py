@@ -245,6 +245,14 @@ def test_a_line_that_says_when_the_story_was_published_dates_it_wherever_it_stan
     assert (found.source, found.published and found.published.day) == ("text", date(2023, 9, 6))
 
 
+def test_a_page_repeating_that_it_was_published_is_read_in_bounded_time():
+    spans = "<span>x</span> This story was published on" * 20_000
+    page = tree(body=f"<h1>Bridge reopens</h1><div>{spans} September 6, 2023.</div>")
+    started = time.perf_counter()
+    page_dates(page, "https://weekly.example/news/bridge-reopens", now=NOW)
+    assert time.perf_counter() - started < 10
+
+
 @pytest.mark.parametrize(
     ("url", "day"),
     [
