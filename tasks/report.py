@@ -50,6 +50,13 @@ def summary_markdown(summary: RunSummary, db_path: str, problems: list[dict[str,
     if failures:
         lines += ["", "## Failures by reason", "", "| reason | URLs |", "|---|---:|"]
         lines += [f"| `{reason}` | {count} |" for reason, count in sorted(failures.items())]
+    if summary.rejected_reasons:
+        # "unavailable blocked" among them: pages a site answered with a bot check
+        lines += ["", "## Not articles by reason", "", "| reason | pages |", "|---|---:|"]
+        lines += [
+            f"| `{reason}` | {count} |"
+            for reason, count in sorted(summary.rejected_reasons.items(), key=lambda kv: -kv[1])
+        ]
     if problems:
         hosts = sorted({str(p["host"]) for p in problems})
         lines += ["", f"{len(hosts)} host(s) had problems; see the per-host table artifact."]

@@ -8,7 +8,9 @@ outages into them. They are told by what the page is built from (a challenge's s
 CMS's 404 template) and by what it calls itself (its <title> or its headline is "Page not
 found"), never by a phrase in its text alone: articles about outages, captchas and
 taken-down stories quote those phrases. What the page calls itself counts only on a short
-page: a stand-in says what it is in a few lines.
+page (a stand-in says what it is in a few lines) that shows no byline and date of its own
+(a review named "Error", a column named "Access Denied"), and on a page that states a date
+only where its text says so too.
 """
 
 from __future__ import annotations
@@ -68,8 +70,9 @@ _NEXT_PAGE = re.compile(r'"page"\s*:\s*"/(_error|404|500)"')
 _STATUS_CODE = re.compile(r'"statusCode"\s*:\s*(\d{3})')
 
 
-# A bot check's page is small: its marks are looked for in pages up to this size, first in
-# the source (a search for each string costs a fraction of the tree's walk).
+# A bot check's page, or an app's error page, is small: their marks are looked for in pages
+# up to this size, first in the source (a search for each string costs a fraction of the
+# tree's walk).
 CHALLENGE_CHARS = 200_000
 _CHALLENGE_MARKS = (
     "px-captcha", "cf-error-details", "challenge-error-title", "cf-browser-verification",
