@@ -46,7 +46,7 @@ from tasks.page_metadata import (
     page_metadata,
     with_final_marks,
 )
-from tasks.stand_ins import shown_headline, stand_in_by_markup, stand_in_by_name, stand_in_by_page
+from tasks.stand_ins import named_stand_in, stand_in_by_markup, stand_in_by_page
 from tasks.text import WORD_MARKS, count_words, fold, spaced_words, without_overlong_words
 from tasks.urls import (
     domain_of,
@@ -1793,7 +1793,7 @@ def extract_page(
     if words < settings.min_words:
         # Too short for an article either way: what it calls itself says why ("Page not
         # found"), with no byline or date to weigh.
-        stand_in = stand_in_by_name(tree.findtext(".//title"), shown_headline(tree), words)
+        stand_in = named_stand_in(tree, words)
         if stand_in is not None:
             return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
     if not raw_text.strip():
@@ -1892,9 +1892,8 @@ def extract_page(
     author = author or organization or credited
     # A byline's trimming takes the vowel sign off a name's end ("प्रिया वर्मा"): as written.
     author = with_final_marks(author, tree) if author else None
-    stand_in = stand_in_by_name(
-        tree.findtext(".//title"),
-        shown_headline(tree),
+    stand_in = named_stand_in(
+        tree,
         words,
         text=text,
         bylined=author is not None,

@@ -242,13 +242,15 @@ BYLINE_LABELS_ELSEWHERE = (
 # languages whose dates the page reader knows ("Von", "Par", "Por", "Di"; not Dutch
 # "Door", an English word: "Door Anchor for Resistance Bands"), and those above.
 _BYLINE_LABEL = re.compile(
-    r"^(?:(?:written|article|posted|published|words|story|text|reporting)\s+by|by"
-    r"|(?:posted|published)\s+on\s+[\w ,.]{3,40}?\s+by"
+    r"^(?:(?:written|article|posted|published|submitted|words|story|text|reporting)\s+by|by"
+    r"|(?:posted|published|submitted)(?:\s+on)?\s+[\w ,.:]{3,40}?\s+by"
     rf"|von|par|por|di|{BYLINE_LABELS_ELSEWHERE})\b\s*:?\s*(.*)$",
     re.I,
 )
 
 
+# A label the date follows before the name does ("Posted on", "Submitted").
+_DATE_FIRST_LABEL = re.compile(r"(?:posted|published|submitted)(?:\s+on)?", re.I)
 _BYLINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[-–—]\s+|\s+(?:on|in)\s+")
 
 
@@ -257,12 +259,18 @@ def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
     "Written by" with the name in the next element that shows text (an avatar may stand
     between them); outside navigation, footers and sidebars."""
     for node in tree.iter("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong"):
-        label = _BYLINE_LABEL.match(" ".join((node.text or "").split()))
+        lead = " ".join((node.text or "").split())
+        label = _BYLINE_LABEL.match(lead)
+        same = ""
+        if label is None and _DATE_FIRST_LABEL.fullmatch(lead):
+            # "Posted <time>3 hours ago</time> by Jane Doe": the date in an element of its own
+            same = " ".join(node.text_content().split())[:200]
+            label = _BYLINE_LABEL.match(same)
         if label is None or _in_furniture(node):
             continue
         # The name after the label in the same element ("By <a>Jane Doe</a>"), else alone
         # in the next element ("<p>Written by</p><p>Jane Doe</p>").
-        same = " ".join(node.text_content().split())
+        same = same or " ".join(node.text_content().split())
         name = _BYLINE_LABEL.sub(r"\1", same)
         if not label.group(1) and not name:
             following = node.getnext()

@@ -15,6 +15,7 @@ only where its text says so too.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -31,6 +32,8 @@ STAND_IN_WORDS = 250
 NAME_CHARS = 300
 # A refresh the reader never sees the page through: a browser leaves it within seconds.
 REFRESH_SECONDS = 10
+REFRESHES_READ = 5  # a browser follows the first
+ADDRESS_CHARS = 2_000  # longer is no address a refresh or a canonical link names
 # A page that shows fewer visible characters than this without JavaScript shows nothing.
 SCRIPT_ONLY_CHARS = 100
 
@@ -321,14 +324,17 @@ def refresh_target(
     tree: lxml.html.HtmlElement, url: str, canonical: str | None = None
 ) -> tuple[str, float] | None:
     """Where a <meta http-equiv="refresh"> sends the reader within seconds, if to another
-    page (not the page itself, nor its clean or canonical address)."""
+    page (not the page itself, nor its clean or canonical address). The first few are read:
+    a browser follows one."""
     # (Not one inside <noscript>: what a browser without scripts is sent to, "please
     # enable JavaScript", while the page is there for every other.)
-    for content in tree.xpath(
+    refreshes = tree.xpath(
         '//meta[translate(@http-equiv, "REFSH", "refsh")="refresh"][not(ancestor::noscript)]'
         "/@content"
-    ):
-        found = _REFRESH.match(str(content))
+    )
+    itself: set[str] | None = None
+    for content in refreshes[:REFRESHES_READ]:
+        found = _REFRESH.match(str(content)[:ADDRESS_CHARS])
         if not found or not found.group(2):
             continue  # a page that reloads itself (a live page's "300")
         seconds = float(found.group(1))
@@ -336,7 +342,9 @@ def refresh_target(
         if urlsplit(target).scheme not in ("http", "https") or seconds > REFRESH_SECONDS:
             continue
         try:
-            itself = {url_key(url), url_key(canonical or url)}
+            if itself is None:  # an address of megabytes names no page: the page's own
+                named = canonical if canonical and len(canonical) <= ADDRESS_CHARS else url
+                itself = {url_key(url), url_key(named)}
             if url_key(target) not in itself:
                 return target, seconds
         except ValueError:  # an address no page can have
@@ -347,23 +355,47 @@ def refresh_target(
 # Where a heading is not the page's own: a form's (a hidden sign-in box), a menu's, a
 # sidebar's, a dialog's, or one hidden from every reader by markup, a style or a utility
 # class. (A <header> holds an article's own headline as often as a site's logo.)
-_NOT_SHOWN_HEADING = (
-    "ancestor-or-self::*[self::form or self::nav or self::aside or self::dialog"
-    ' or @hidden or @aria-hidden="true" or @role="dialog"'
-    ' or contains(translate(@style, "DISPLAYNOE ", "displaynoe"), "display:none")'
-    ' or contains(concat(" ", normalize-space(@class), " "), " hidden ")'
-    ' or contains(concat(" ", normalize-space(@class), " "), " d-none ")'
-    ' or contains(concat(" ", normalize-space(@class), " "), " hide ")]'
-)
+_UNSHOWN_HOLDERS = frozenset({"form", "nav", "aside", "dialog"})
+_HIDING_CLASSES = frozenset({"hidden", "d-none", "hide"})
+HEADINGS_READ = 8  # the page's own headline is among its first few
+
+
+def _hidden(node: lxml.html.HtmlElement) -> bool:
+    if node.tag in _UNSHOWN_HOLDERS or node.get("hidden") is not None:
+        return True
+    if node.get("aria-hidden") == "true" or node.get("role") == "dialog":
+        return True
+    style = "".join((node.get("style") or "")[:200].lower().split())
+    return "display:none" in style or bool(
+        _HIDING_CLASSES.intersection((node.get("class") or "")[:500].split())
+    )
 
 
 def shown_headline(tree: lxml.html.HtmlElement) -> str | None:
     """The text of the page's first <h1> that is its own, shown to every reader."""
-    for h1 in tree.iter("h1"):
-        text = " ".join(h1.text_content().split())
-        if text and not h1.xpath(_NOT_SHOWN_HEADING):
+    for h1 in itertools.islice(tree.iter("h1"), HEADINGS_READ):
+        text = " ".join(h1.text_content()[:NAME_CHARS].split())
+        if text and not any(_hidden(node) for node in itertools.chain((h1,), h1.iterancestors())):
             return text
     return None
+
+
+def named_stand_in(
+    tree: lxml.html.HtmlElement,
+    words: int,
+    *,
+    text: str = "",
+    bylined: bool = False,
+    dated: bool = False,
+) -> StandIn | None:
+    """``stand_in_by_name`` for a page: its <title> and first shown headline, read only
+    where what it calls itself can count."""
+    if words > STAND_IN_WORDS or (bylined and dated):
+        return None
+    return stand_in_by_name(
+        tree.findtext(".//title"), shown_headline(tree), words,
+        text=text, bylined=bylined, dated=dated,
+    )  # fmt: skip
 
 
 def stand_in_by_page(

@@ -163,6 +163,18 @@ def test_a_byline_links_to_its_author_s_page(html, author):
         ("<p>Posted by Jane Doe in Harbour news</p>", "Jane Doe"),
         # the date first (WordPress's "Posted on ... by ..."), a label in another language
         ("<p class='byline'>Posted on 3rd March 2024 by Tom Hughes</p>", "Tom Hughes"),
+        # ... with the date in an element of its own (a Hugo theme's, WordPress's)
+        (
+            "<p class='meta'>Posted <abbr class='timeago' title='2023-09-12T19:20:00-05:00'>3 hours"
+            " ago</abbr> by Tomás Lindgren</p>",
+            "Tomás Lindgren",
+        ),
+        (
+            "<div class='entry-meta'>Posted on <a href='/p/'><time>March 3, 2024</time></a> by "
+            "<span class='author'><a href='/author/tom'>Tom Hughes</a></span></div>",
+            "Tom Hughes",
+        ),
+        ("<p>Published <time>March 3, 2024</time> in the spring issue of the magazine</p>", None),
         ("<p>Von Lukas Frei</p>", "Lukas Frei"),
         ("<p>Par Claire Moreau, envoyée spéciale à Vannes</p>", "Claire Moreau"),
         ("<p>Director Jane Doe said the plan was sound.</p>", None),

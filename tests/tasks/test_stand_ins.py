@@ -186,6 +186,24 @@ def test_a_title_of_marks_or_of_megabytes_is_read_in_linear_time():
     assert time.perf_counter() - started < 1.0
 
 
+def test_hidden_headings_and_refreshes_by_the_thousand_cost_no_more_than_a_few():
+    """Red team 21: each hidden <h1> read its ancestors' megabyte class and style again
+    (1,000 of them: 12 s), each refresh worked out a megabyte canonical's key (30: 18 s)."""
+    started = time.perf_counter()
+    page = tree(
+        '<html><body class="' + "a " * 500_000 + '" style="' + "color:red;" * 100_000 + '">'
+        + "<h1 hidden>x</h1>" * 1000 + "<h1>Real</h1></body></html>"
+    )  # fmt: skip
+    shown_headline(page)
+    refreshes = tree(
+        "<html><head>" + '<meta http-equiv="refresh" content="0;url=#">' * 30_000
+        + "</head><body><p>hi</p></body></html>"
+    )  # fmt: skip
+    canonical = "http://host.example/x?" + "a&" * 500_000
+    assert refresh_target(refreshes, "http://host.example/x", canonical) is None
+    assert time.perf_counter() - started < 5
+
+
 def test_what_a_page_calls_itself_counts_only_on_a_short_page():
     assert stand_in_by_name("Page not found | Courier", None, words=STAND_IN_WORDS) is not None
     # a column named "Oops!" is longer than any apology
