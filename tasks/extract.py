@@ -258,7 +258,7 @@ _WIRE_SHORT = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
 _OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
 # ... of them, those the page's content states: a stand-in sits at the address it was asked
 # for, dated or not.
-_STATED_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "byline", "updated", "text"})
+_STATED_DATE_SOURCES = (_OWN_DATE_SOURCES - {"url"}) | {"updated", "text"}
 MAX_INNER_LINKS = 200  # link lines kept with an article (a section front has dozens)
 
 

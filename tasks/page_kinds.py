@@ -27,15 +27,8 @@ from tasks.urls import host_domain, is_named_host
 # Product and its schema.org subtypes that name things for sale; of them, those that name
 # several at once ("SomeProducts: multiple similar products").
 _PRODUCT_GRIDS = frozenset({"someproducts", "productcollection"})
-_PRODUCT_TYPES = frozenset(
-    {
-        "product",
-        "productgroup",
-        "individualproduct",
-        "productmodel",
-        "someproducts",
-        "productcollection",
-    }
+_PRODUCT_TYPES = (
+    frozenset({"product", "productgroup", "individualproduct", "productmodel"}) | _PRODUCT_GRIDS
 )
 _REVIEW_TYPES = frozenset({"review", "criticreview", "userreview"})
 # Not ItemList: listicles ("the 10 best ...") mark up their items as one.

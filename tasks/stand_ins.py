@@ -286,8 +286,8 @@ def _title_names(title: str) -> list[str]:
     parts = [part for part in _TITLE_PARTS.split(title) if part.strip()]
     names = [title]
     if len(parts) > 1:
-        cut = [m for m in _TITLE_PARTS.finditer(title)]
-        names += [title[: cut[-1].start()], title[cut[0].end() :]]
+        cuts = list(_TITLE_PARTS.finditer(title))
+        names += [title[: cuts[-1].start()], title[cuts[0].end() :]]
     return names
 
 

@@ -107,6 +107,11 @@ def test_a_shop_page_is_a_product_whatever_its_cms_says_about_it_as_a_page():
                      " and winter", main_text=PROSE, words=300, dated_by_markup=True) is None  # fmt: skip
 
 
+def undated_prose_kind(found: PageSignals, url: str, title: str) -> tuple[str, str] | None:
+    """The kind of a page of 300 words of prose with no date of its own."""
+    return page_kind(found, url=url, title=title, main_text=PROSE, words=300, dated_by_markup=False)
+
+
 def test_some_products_or_a_collection_in_microdata_is_no_article():
     """schema.org's SomeProducts is a Product, "multiple similar products" (a Salesforce
     Commerce shop marks a category's grid with it): a collection; one Product is a product
@@ -118,8 +123,7 @@ def test_some_products_or_a_collection_in_microdata_is_no_article():
         "</body></html>"
     )
     assert some.product_by_markup and some.product_grid and not some.declares_article
-    kind = page_kind(some, url="https://shop.example/appliances/bread-makers/", title="Bread Makers",
-                     main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
+    kind = undated_prose_kind(some, "https://shop.example/appliances/bread-makers/", "Bread Makers")
     assert kind is not None and kind[0] == "collection"
     suggested = "".join(
         f'<li itemscope itemtype="http://schema.org/Product"><a href="/p/{i}">Toaster {i}</a></li>'
@@ -130,17 +134,15 @@ def test_some_products_or_a_collection_in_microdata_is_no_article():
         f"</h1><p>{PROSE}</p></div><ul>{suggested}</ul></body></html>"
     )
     assert one.product_by_markup and not one.product_grid
-    kind = page_kind(one, url="https://shop.example/p/bread-maker-0", title="Bread maker 0",
-                     main_text=PROSE, words=300, dated_by_markup=False)  # fmt: skip
+    kind = undated_prose_kind(one, "https://shop.example/p/bread-maker-0", "Bread maker 0")
     assert kind is not None and kind[0] == "product"
     collection = signals(
         '<html><body itemscope itemtype="https://schema.org/CollectionPage"><h1>Automatic'
         f" Watches</h1><p>{PROSE}</p></body></html>"
     )
     assert collection.declares_collection
-    kind = page_kind(collection, url="https://watches.example/automatic-watches",
-                     title="Automatic Watches", main_text=PROSE, words=300,
-                     dated_by_markup=False)  # fmt: skip
+    kind = undated_prose_kind(collection, "https://watches.example/automatic-watches",
+                              "Automatic Watches")  # fmt: skip
     assert kind is not None and kind[0] == "collection"
 
 
