@@ -37,7 +37,7 @@ from tasks.page_dates import (
     page_dates,
     shown_day,
 )
-from tasks.page_kinds import page_kind, page_signals
+from tasks.page_kinds import day_archive, page_kind, page_signals
 from tasks.page_metadata import (
     BYLINE_LABELS_ELSEWHERE,
     byline_author,
@@ -86,6 +86,9 @@ _FURNITURE = re.compile(
         (share|tweet|email|print|copy\s+link|link\s+copied!?|save|comment|pin|whatsapp|
          facebook|twitter|x|linkedin|reddit|flipboard|telegram)(\s*[|/·•,]\s*\w+)*\s* |
         advertisement|ad|sponsored|skip\s+advertisement|scroll\s+to\s+continue(\s+with\s+content)? |
+        skip\s+(past|over)\s+(the\s+)?(newsletter|promotion|ad|advert|advertisement|related)[\w\s]{0,30} |
+        (the\s+)?(story|article)\s+continues\s+(below|after)(\s+(this|the))?(\s+(advertisement|ad|advert))? |
+        lesen\s+sie\s+nach\s+der\s+anzeige\s+weiter|la\s+suite\s+après\s+(cette|la)\s+publicité |
         (read|see|show)\s+(more|less)(\s+(here|stories))?\s*:? |
         \w+(!\s*|\s+)\(\d[\d,.]*\) |                  # vote/reaction widgets: "veryGood! (639)"
         (log\s*in|sign\s*in|register|subscribe)(\s+(now|here|today))?\s*[.!]? |
@@ -544,6 +547,57 @@ def _long_paragraphs(element: lxml.html.HtmlElement) -> Counter[str]:
         if count_words(text) >= _LONG_PARAGRAPH_WORDS:
             found[text] += 1
     return found
+
+
+# A field for an e-mail address: a newsletter's or a login's box. (A comment form's is in
+# the comments, which no extractor reads.)
+_EMAIL_FIELDS = etree.XPath(
+    "//input[translate(@type, 'EMAIL', 'email') = 'email'"
+    " or ((not(@type) or translate(@type, 'TEXT', 'text') = 'text')"
+    " and (contains(translate(@name, 'EMAIL', 'email'), 'email')"
+    " or contains(translate(@placeholder, 'EMAIL', 'email'), 'email')))]"
+)
+SIGNUP_BOX_WORDS = 80  # a sign-up box says this much at most: a pitch and a privacy line
+SIGNUP_PARAGRAPH_WORDS = 25  # a paragraph this long is a story's, not a pitch's, unless it
+# speaks of what a sign-up does
+_PITCH = re.compile(
+    r"\b(newsletters?|inbox|e-?mails?|subscri\w*|sign(ing)?[ -]?up|briefing|digest"
+    r"|deliver\w*|privacy|spam|weekly|daily)\b",
+    re.I,
+)
+
+
+def _box_words(node: lxml.html.HtmlElement) -> int:
+    return count_words(" ".join(node.itertext()))
+
+
+def drop_signup_boxes(tree: lxml.html.HtmlElement) -> int:
+    """Take out the boxes around e-mail fields: a newsletter's sign-up set in a story's
+    body ("Sign up to Down to Earth / Free weekly newsletter / The planet's most important
+    stories ...") is read with the paragraphs around it, its form alone being dropped by
+    the extractor. A box is the largest element around the field that says at most
+    ``SIGNUP_BOX_WORDS`` words, holds no paragraph as long as a story's that does not
+    speak of signing up, and none of the page's headline, article or main part. Returns
+    the boxes taken out."""
+    dropped = 0
+    root = tree.getroottree().getroot()
+    for field in _EMAIL_FIELDS(tree):
+        if field.getroottree().getroot() is not root:
+            continue  # inside a box taken out already
+        box = None
+        for ancestor in field.iterancestors():
+            if ancestor.tag in _NEVER_A_DIALOG or _PAGE_MARKS(ancestor):
+                break
+            if _box_words(ancestor) > SIGNUP_BOX_WORDS or any(
+                count_words(said) >= SIGNUP_PARAGRAPH_WORDS and not _PITCH.search(said)
+                for said in (paragraph.text_content() for paragraph in ancestor.iter("p"))
+            ):
+                break
+            box = ancestor
+        if box is not None and box.getparent() is not None:
+            box.drop_tree()
+            dropped += 1
+    return dropped
 
 
 def drop_dialogs(tree: lxml.html.HtmlElement) -> int:
@@ -1390,7 +1444,8 @@ def main_text(
 
     Its fast pass first; where that is unsure (a short text, a small share of what the
     page shows, most of it in one line longer than any paragraph, or much of it the text
-    of links: a menu read as the article), its full cascade.
+    of links: a menu read as the article), its full cascade. Where the cascade read
+    another part of the page, no bigger, the fast pass's reading stands.
     Where the cascade kept under half of what the fast pass read as one block, recall
     mode's text if it keeps half, else the fast pass's after all. Where the text is still
     short, or a small share of the page, a second opinion in recall mode. Where a short
@@ -1418,6 +1473,12 @@ def main_text(
     ):
         fast_text, text = text, _text_of(_trafilatura(tree, url))
         words = count_words(text)
+        if not one_block and read_elsewhere(fast_text, text):
+            # The cascade's fallback read another part of the page, no bigger (a cookie
+            # banner and a newsletter box around the last paragraph, where a short story's
+            # figure split its body): a guess against trafilatura's own reading of the
+            # article's container, which stands.
+            text, words = fast_text, fast_words
         # A whole page read as one line holds the article and its clutter; a cascade that
         # keeps little of it may have dropped the article with the clutter.
         lost = one_block and words < 0.5 * fast_words
@@ -1428,12 +1489,32 @@ def main_text(
         text = second if count_words(second) >= 0.5 * fast_words else fast_text
     elif short or len(text) < settings.recall_below_share * visible_chars:
         second = _text_of(_trafilatura(tree, url, favor_recall=True))
-        if short and count_words(second) > settings.recall_gain * max(1, words):
+        if (
+            short
+            and count_words(second) > settings.recall_gain * max(1, words)
+            and not read_elsewhere(text, second)
+        ):
             return MainText(second, judged=second)  # the balanced reading missed the text
         filled = filled_in(text, second)
         if count_words(filled) > settings.recall_store_gain * max(1, words):
             return MainText(filled, judged=text)
     return MainText(text, judged=text)
+
+
+PROSE_LINE_WORDS = 8  # a line of this many words is a paragraph's, not a label's
+
+
+def read_elsewhere(first: str, second: str) -> bool:
+    """Whether a second reading of a page, under twice the first's length, left out half
+    or more of the first's paragraphs (of two or more): it read another part of the page,
+    no bigger, rather than more of the same."""
+    if count_words(second) >= 2 * count_words(first):
+        return False
+    own = [line.strip() for line in first.splitlines() if count_words(line) >= PROSE_LINE_WORDS]
+    if len(own) < 2:
+        return False
+    lines = {line.strip() for line in second.splitlines()}
+    return sum(1 for line in own if line in lines) * 2 <= len(own)
 
 
 def filled_in(balanced: str, recall: str) -> str:
@@ -1762,6 +1843,7 @@ def extract_page(
     without_templates(tree)  # inert content no browser shows; a shadow root's is shown
     drop_consent_dialogs(tree)  # a cookie banner's prose is not the page's, nor its panels
     drop_dialogs(tree)  # a form, a pitch, a menu or a copy of the story set apart
+    drop_signup_boxes(tree)  # a newsletter's pitch and its e-mail field, in the story's body
     reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree
     unwrap_layout_tables(tree)  # a newsletter's columns are blocks, not a table's cells
     facts = page_facts(tree, url)
@@ -1902,7 +1984,11 @@ def extract_page(
     if stand_in is not None:
         return Rejection(record_id, url, stand_in.reason, stand_in.detail, stand_in.kind)
     signals = page_signals(tree, address, facts.og_type, jsonld)
-    dated_by_markup = dates.source in _OWN_DATE_SOURCES
+    # (A day's archive, ".../2024/06/03/", is dated by its address as a post there is; it
+    # lists that day's posts.)
+    dated_by_markup = dates.source in _OWN_DATE_SOURCES and not (
+        dates.source == "url" and day_archive(address)
+    )
     if (
         is_named_address(facts.canonical_url)
         and is_front_page(facts.canonical_url or "")

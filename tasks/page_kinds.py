@@ -1,4 +1,5 @@
-"""What kind of page this is, when it is not an article: listing, collection, product, paywall.
+"""What kind of page this is, when it is not an article: listing, collection, product,
+service, job, event, paywall.
 
 A page is judged by what it says about itself (og:type, its JSON-LD @type, product and price
 markup, whether its own markup dates it) and by how it is built: an article has a block of
@@ -31,6 +32,31 @@ _PRODUCT_TYPES = (
     frozenset({"product", "productgroup", "individualproduct", "productmodel"}) | _PRODUCT_GRIDS
 )
 _REVIEW_TYPES = frozenset({"review", "criticreview", "userreview"})
+# What a page declares itself to be when it is one thing that is no article, by its own
+# JSON-LD object's type (not one it mentions: an article about a concert may mark the
+# concert up too): a job's posting, an event's page (each of schema.org's Event subtypes),
+# a podcast's or a show's page of episodes, a property to let or sell, a service or a piece
+# of software offered, a person's profile (an author's page of posts). Each to its kind.
+_EVENT_TYPES = frozenset(
+    {
+        "event", "businessevent", "childrensevent", "comedyevent", "courseinstance",
+        "danceevent", "deliveryevent", "educationevent", "eventseries", "exhibitionevent",
+        "festival", "foodevent", "hackathon", "literaryevent", "musicevent", "saleevent",
+        "screeningevent", "socialevent", "sportsevent", "theaterevent", "visualartsevent",
+    }
+)  # fmt: skip
+_ENTITY_KINDS: dict[str, str] = {
+    "jobposting": "job",
+    **dict.fromkeys(_EVENT_TYPES, "event"),
+    **dict.fromkeys(("podcastseries", "podcastseason", "radioseries", "tvseries"), "listing"),
+    "realestatelisting": "product",
+    **dict.fromkeys(("service", "financialproduct", "broadcastservice"), "service"),
+    **dict.fromkeys(
+        ("softwareapplication", "webapplication", "mobileapplication", "videogame"), "product"
+    ),
+    "profilepage": "listing",
+}
+_PROFILES = frozenset({"profilepage", "profile"})  # (og:type "profile": as JSON-LD's)
 # Not ItemList: listicles ("the 10 best ...") mark up their items as one.
 _COLLECTION_TYPES = frozenset({"collectionpage", "searchresultspage", "offercatalog"})
 _PRICE_MARKUP = (
@@ -55,6 +81,7 @@ _NOT_SECTIONS = frozenset({"index", "default", "home", "article", "story", "post
 _WRAPPERS = frozenset(
     {"td", "tr", "tbody", "table", "span", "font", "b", "i", "em", "strong", "center", "li", "ul"}
 )
+_DAY_AT_END = re.compile(r"(?:19|20)\d{2}[/_-]\d{1,2}[/_-]\d{1,2}$")
 _DATED_PATH = re.compile(r"/(19|20)\d{2}/(0[1-9]|1[0-2])/")
 # What follows a date in the address of an archive's page rather than of a post.
 _NO_POST = re.compile(r"(?:^|/)(?:page/\d+|index\.\w+|amp|feed)(?=/|$)", re.I)
@@ -181,6 +208,9 @@ class PageSignals:
     # category's grid. (Several Products are no grid: a product's page marks up the others
     # it suggests.)
     product_grid: bool = False
+    # The schema.org type of a thing no article is, that the page's own JSON-LD declares
+    # it to be (``_ENTITY_KINDS``), or og:type "profile"; "" where it declares none.
+    declared_entity: str = ""
 
 
 def _flat(text: str) -> str:
@@ -247,6 +277,10 @@ def page_signals(
         card_chars=_card_chars(cards),
         shop_controls=_shop_controls(tree),
         product_grid=bool((types | itemtypes) & _PRODUCT_GRIDS),
+        declared_entity=next(
+            (kind for kind in sorted(types) if kind in _ENTITY_KINDS),
+            "profile" if og == "profile" else "",
+        ),
         wall_text=" ".join(" ".join(" ".join(node.itertext()).split()) for node in _WALL_BOX(tree))[
             :2000
         ],
@@ -494,11 +528,32 @@ def kind_by_rules(
         return products, f"the page declares {what}, and no article, in JSON-LD"
     if s.product_by_markup and not s.declares_article and not dated_by_markup:
         return products, f"the page declares {what} (JSON-LD or microdata)"
+    profile = s.declared_entity in _PROFILES
+    if (
+        s.declared_entity
+        and not (s.declares_article_markup or s.declares_review)
+        # A profile names its person, as a byline does (and its teasers their writers)
+        and not (bylined and not profile)
+        # og:type "profile" says less than JSON-LD: a page dated as a post is one
+        and not (s.declared_entity == "profile" and dated_by_markup)
+    ):
+        # A job posting, an event, a podcast's episodes, a service offered: the page says
+        # what it is, as a product's does, and an article about one says it is an article
+        # or names its author.
+        kind = _ENTITY_KINDS.get(s.declared_entity, "listing")
+        return kind, f"the page declares itself a {s.declared_entity}, and no article"
     if _dated_path(url):
         return None  # ".../2019/11/17/slug": a dated post, whatever surrounds it
-    if len(s.shop_controls) >= SHOP_CONTROLS and not s.declares_article_markup:
+    if (
+        len(s.shop_controls) >= SHOP_CONTROLS
+        and not s.declares_article_markup
+        and not (s.declares_article and dated_by_markup and bylined)
+    ):
         # Two of a cart button, a quantity field and a sort menu: a shop's page. An article
-        # on a shop's site shows one of them at most (the cart in its header).
+        # on a shop's site shows one of them at most (the cart in its header), or says it
+        # is one: a shop's blog post that sells what it shows under each item (a gift
+        # guide) is an article by og:type, its own date and its byline, where its theme
+        # writes no JSON-LD.
         kind = "collection" if "sort menu" in s.shop_controls else "product"
         return kind, f"the page has a shop's controls: {', '.join(s.shop_controls)}"
     declared = s.declares_article or dated_by_markup
@@ -512,6 +567,10 @@ def kind_by_rules(
         and lines < PROSE_LINES
     ):
         return "collection", "the page declares a collection (JSON-LD or microdata)"
+    if "cart button" in s.shop_controls and _PRICE.search(main_text) and not (declared or bylined):
+        # One product's page in a shop whose theme marks nothing up: its price in the text
+        # and a button to buy it, and nothing of an article (no date, byline or og:type).
+        return "product", "a cart button and a price, and no date, byline or article markup"
     linky = s.headline_links >= LINKY or s.cards >= LINKY
     slug = _slug(url)
     # A page named like a section: a short title at a short path ("Dinner", /recipes/dinner).
@@ -520,12 +579,12 @@ def kind_by_rules(
         f"{s.headline_links} headline links, {s.cards} cards, {s.prose_block_words} words of prose"
     )
     if (
-        _AUTHOR_OR_TAG_ARCHIVE.search(urlsplit(url).path)
+        (_AUTHOR_OR_TAG_ARCHIVE.search(urlsplit(url).path) or day_archive(url))
         and linky
         and s.prose_block_words < PROSE_BLOCK_WORDS
         and not s.declares_article_markup
     ):
-        return "listing", why + ", at an author's or a tag's archive address"
+        return "listing", why + ", at an author's, a tag's or a day's archive address"
     if not declared and lines < FEW_PROSE_LINES:
         if (
             s.prose_block_words < SHORT_BLOCK_WORDS
@@ -552,6 +611,19 @@ def kind_by_rules(
 
 def _at_shop_address(url: str) -> bool:
     return bool(_SHOP_PATH.search(urlsplit(url).path))
+
+
+def day_archive(url: str) -> bool:
+    """Whether the address is a blog's archive of one day ("/2024/06/03/", "/blog/2024/06/03/",
+    paged or not): dated by its address as a post there is, it lists that day's posts. (A
+    post whose address ends with its date, "/framing-the-landscape/2024/09/16", is none.)"""
+    path = urlsplit(url).path
+    end = url_day_end(path)
+    if end is None or re.search(r"\w", _NO_POST.sub("", path[end:])):
+        return False
+    day = _DAY_AT_END.search(path[:end])
+    before = [part for part in path[: day.start() if day else 0].split("/") if part]
+    return len(before) <= 2 and all(_SECTION_NAME.fullmatch(part) for part in before)
 
 
 def _dated_path(url: str) -> bool:

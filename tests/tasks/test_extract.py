@@ -20,6 +20,7 @@ from tasks.extract import (
     drop_consent_dialogs,
     drop_dialogs,
     drop_headline,
+    drop_signup_boxes,
     extract_page,
     filled_in,
     fuller_in_markup,
@@ -451,6 +452,8 @@ def test_clean_text_drops_furniture_but_keeps_sentences():
             "The mayor said the plan would pass.",
             "veryGood! (639)",
             "Advertisement",
+            "Story continues below advertisement",
+            "skip past newsletter promotion",
             "Users must log in to the portal with a password, officials said.",
             "Log in to access content and manage your profile.",
             "Forgot your password?",
@@ -475,7 +478,8 @@ def test_clean_text_drops_furniture_but_keeps_sentences():
     ["Teilen mit:", "Anzeige", "REKLAMA", "Wird geladen…", "3 Kommentare", "Weiterlesen",
      "Partager", "Publicidad", "Nach oben", "Table of Contents", "Inhaltsverzeichnis",
      "Sie sind aktuell nicht eingeloggt.", "Jetzt abonnieren und weiterlesen",
-     "Pour lire la suite de cet article, abonnez-vous"],
+     "Pour lire la suite de cet article, abonnez-vous", "Lesen Sie nach der Anzeige weiter",
+     "La suite après cette publicité"],
 )  # fmt: skip
 def test_furniture_in_other_languages_goes_and_an_opinion_pieces_label_stays(widget):
     story = "Erster Absatz der Geschichte.\n{}\nZweiter Absatz."
@@ -2023,3 +2027,82 @@ def test_a_persian_article_keeps_its_zero_width_non_joiners():
     assert isinstance(result, Extraction)
     assert "می\u200cگوید" in result.text and "راه\u200cآهن" in result.text
     assert "میگوید" not in result.text
+
+
+def test_a_cascade_that_reads_another_part_of_the_page_no_bigger_is_not_taken(monkeypatch):
+    """A short story whose figure splits its body: the fast pass reads its paragraphs, the
+    cascade's fallback the cookie banner, the newsletter box and the last paragraph. The
+    fast pass's reading stands, and recall mode's reading of the same elsewhere too."""
+    story = sentences(12, "Story")  # 96 words: the fast pass is unsure
+    elsewhere = "\n".join([*sentences(8, "Banner").splitlines(), *story.splitlines()[-3:]])
+    calls = fake_trafilatura(monkeypatch, story, elsewhere, elsewhere)
+    result = extract_text_page("x")
+    assert calls == [(True, False), (False, False), (False, True)]
+    assert isinstance(result, Extraction)
+    assert result.text.splitlines() == story.splitlines()
+    # a cascade that reads the same paragraphs and more is taken, as before
+    calls = fake_trafilatura(monkeypatch, story, story + "\n" + sentences(4, "More"))
+    result = extract_text_page("x")
+    assert isinstance(result, Extraction) and "More number 3" in result.text
+    # ... and so is one that reads elsewhere at twice the length or more (the fast pass
+    # read a box, the cascade the article)
+    calls = fake_trafilatura(monkeypatch, story, sentences(30, "Article"))
+    result = extract_text_page("x")
+    assert isinstance(result, Extraction) and "Story number" not in result.text
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        # the Guardian's card: a pitch, a privacy line, the form after them
+        "<div data-component='newsletter-signup-card'><div><p>Sign up to Harbour Weekly</p>"
+        f"<p>Free weekly newsletter</p><p>{PITCH_PROSE}</p></div>"
+        "<form><input type='email' placeholder='Enter your email'><button>Sign up</button>"
+        "</form></div>",
+        # a theme's box with an untyped field named for the address
+        f"<aside class='inline-signup'><h4>Get the briefing</h4><p>{PITCH_PROSE}</p>"
+        "<input name='EMAIL'><button>Subscribe</button></aside>",
+    ],
+)
+def test_a_newsletter_box_in_the_body_is_not_the_page_s_text(box):
+    paragraphs = BODY_PARAGRAPHS[:3]
+    page = (
+        "<html><body><article><h1>Ferry timetable vote</h1><div class='entry-content'>"
+        f"{paragraphs_html(paragraphs[:2])}{box}{paragraphs_html(paragraphs[2:])}"
+        "<a href='#after-signup'>skip past newsletter promotion</a></div></article></body></html>"
+    )
+    assert stored_lines(page) == paragraphs
+
+
+def test_a_box_around_an_email_field_is_no_more_than_its_pitch():
+    """A short story's body that holds the form too is the story's: the box stops below a
+    story's paragraph, or the page's headline."""
+    long = " ".join(BODY_PARAGRAPHS[:2])  # one paragraph of 32 words
+    page = (
+        f"<html><body><div class='post'><h1>Ferry vote</h1><div class='body'><p>{long}</p>"
+        "<form><input type='email'><button>Sign up</button></form></div></div></body></html>"
+    )
+    tree = lxml.html.document_fromstring(page)
+    assert drop_signup_boxes(tree) == 1  # the form, and nothing around it
+    assert long in " ".join(tree.itertext())
+    assert not tree.xpath("//input")
+    login = "<html><body><form><input type='email'><input type='password'></form></body></html>"
+    assert drop_signup_boxes(lxml.html.document_fromstring(login)) == 1
+
+
+def test_a_day_s_archive_is_a_listing_though_its_address_dates_it():
+    """WordPress's archive of one day's posts: each teaser names its writer, the address
+    gives a day as a post's does; neither makes it a post."""
+    teasers = "".join(
+        f'<article class="post"><h2><a href="/2024/06/03/story-number-{i}/">Council story'
+        f' number {i} of the day</a></h2><p class="byline">By Priya Natarajan</p>'
+        f"<p>{BODY_PARAGRAPHS[i]}</p></article>"
+        for i in range(10)
+    )
+    page = (
+        "<html><head><title>Stories from June 3, 2024</title></head><body>"
+        f"<h1>June 3, 2024</h1>{teasers}</body></html>"
+    )
+    result = extract_page(page.encode(), "https://metro.example/2024/06/03/", None, SETTINGS)
+    assert isinstance(result, Rejection)
+    assert (result.reason, result.page_kind) == ("not_article", "listing")

@@ -12,6 +12,7 @@ from tasks.page_kinds import (
     LIST_WEIGHTS,
     PageSignals,
     _slug,
+    day_archive,
     kind_by_rules,
     list_likelihood,
     page_kind,
@@ -630,3 +631,115 @@ def test_a_card_s_headline_is_read_where_its_link_wraps_more_or_nothing():
             f"<html><body><h1>Rust</h1>{cards}</body></html>", "https://blog.example/tags/rust/"
         )
         assert found.headline_links == 12
+
+
+@pytest.mark.parametrize(
+    ("declared", "kind"),
+    [
+        ('{"@type": "JobPosting", "title": "Reporter", "datePosted": "2024-06-01"}', "job"),
+        ('{"@type": "MusicEvent", "name": "Jazz in the Park", "startDate": "2024-06-14"}', "event"),
+        ('{"@type": "PodcastSeries", "name": "The Daily Herald"}', "listing"),
+        ('{"@graph": [{"@type": "WebPage"}, {"@type": "Service", "name": "Repairs"}]}', "service"),
+        ('{"@type": "SoftwareApplication", "name": "Ledger", "operatingSystem": "iOS"}', "product"),
+        ('{"@type": "ProfilePage", "mainEntity": {"@type": "Person", "name": "Lena"}}', "listing"),
+    ],
+)
+def test_a_page_that_declares_a_job_an_event_or_a_service_is_no_article(declared, kind):
+    """A job's posting, an event's page, a podcast's episodes, a service or an app offered,
+    an author's profile: the page's own JSON-LD says what it is, as a product's does."""
+    page = f'<script type="application/ld+json">{declared}</script>'
+    found = signals(f"<html><head>{page}</head><body><h1>It</h1><p>{PROSE}</p></body></html>")
+    found_kind = undated_prose_kind(found, "https://herald.example/things/it", "It")
+    assert found_kind is not None and found_kind[0] == kind
+
+
+def test_an_article_about_an_event_or_a_service_stays_an_article():
+    event = '{"@type": "MusicEvent", "name": "Jazz in the Park", "startDate": "2024-06-14"}'
+    article = '{"@type": "NewsArticle", "headline": "Jazz returns to the park"}'
+    both = signals(
+        f'<html><head><script type="application/ld+json">[{article}, {event}]</script></head>'
+        f"<body><h1>Jazz returns to the park</h1><p>{PROSE}</p></body></html>"
+    )
+    assert both.declared_entity == "musicevent"
+    assert undated_prose_kind(both, "https://herald.example/jazz", "Jazz returns") is None
+    alone = signals(
+        f'<html><head><script type="application/ld+json">{event}</script></head>'
+        f"<body><h1>Jazz returns to the park</h1><p>{PROSE}</p></body></html>"
+    )
+    # ... or names its writer
+    assert page_kind(alone, url="https://herald.example/jazz", title="Jazz returns",
+                     main_text=PROSE, words=300, dated_by_markup=True, bylined=True) is None  # fmt: skip
+    # an event the article only mentions is no declaration
+    about = signals(
+        f'<html><head><script type="application/ld+json">{article[:-1]}, "about": {event}}}'
+        f"</script></head><body><h1>Jazz</h1><p>{PROSE}</p></body></html>"
+    )
+    assert about.declared_entity == ""
+
+
+def test_og_type_profile_is_an_author_s_page():
+    """The page names its person, as a byline would (or its teasers their writers)."""
+    found = signals(f"<html><body><h1>Lena Ortiz</h1><p>{PROSE}</p></body></html>", og="profile")
+    for bylined in (False, True):
+        kind = page_kind(found, url="https://food.example/lena", title="Lena Ortiz",
+                         main_text=PROSE, words=300, dated_by_markup=False, bylined=bylined)  # fmt: skip
+        assert kind is not None and kind[0] == "listing"
+
+
+def test_a_shop_s_blog_post_that_sells_under_each_item_is_an_article():
+    """A gift guide on a shop's blog shows a cart button and a quantity field under each
+    item; its theme writes no JSON-LD, but og:type, its own date and its byline say what
+    it is. Without them, the same controls make it a shop's page."""
+    item = (
+        '<form><input name="quantity" value="1"><button type="submit">Add to cart</button></form>'
+    )
+    found = signals(
+        f"<html><body><h1>Gifts for hikers</h1><p>{PROSE}</p>{item}<p>{PROSE}</p>{item}"
+        "</body></html>",
+        og="article",
+    )
+    assert found.shop_controls == ("cart button", "quantity field")
+    url = "https://shop.example/blogs/journal/gifts-for-hikers"
+    assert kind_by_rules(found, url=url, title="Gifts for hikers", main_text=PROSE, words=300,
+                         dated_by_markup=True, bylined=True) is None  # fmt: skip
+    kind = kind_by_rules(found, url=url, title="Gifts for hikers", main_text=PROSE, words=300,
+                         dated_by_markup=True)  # fmt: skip
+    assert kind is not None and kind[0] == "product"
+
+
+def test_a_price_and_a_cart_button_with_nothing_of_an_article_is_a_product():
+    found = signals(
+        f"<html><body><h1>Gripper pads</h1><p>{PROSE}</p><p>$149.00</p>"
+        "<button>Add to cart</button></body></html>"
+    )
+    text = f"{PROSE}\n$149.00"
+    url = "https://acme.example/store/gripper-pads"
+    kind = kind_by_rules(found, url=url, title="Gripper pads", main_text=text, words=300,
+                         dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "product"
+    for dated, bylined in ((True, False), (False, True)):
+        assert kind_by_rules(found, url=url, title="Gripper pads", main_text=text, words=300,
+                             dated_by_markup=dated, bylined=bylined) is None  # fmt: skip
+    # the price alone, or the cart alone, says nothing
+    assert kind_by_rules(found, url=url, title="Gripper pads", main_text=PROSE, words=300,
+                         dated_by_markup=False) is None  # fmt: skip
+
+
+def test_a_day_s_archive_is_no_post_of_that_day():
+    """WordPress's archive of a day's posts is dated by its address as a post there is."""
+    teasers = "".join(card(i) for i in range(12))
+    found = signals(f"<html><body><h1>June 3, 2024</h1><ul>{teasers}</ul></body></html>")
+    for url, listed in (
+        ("https://metro.example/2024/06/03/", True),
+        ("https://metro.example/2024/06/03/council-votes/", False),
+    ):
+        kind = page_kind(found, url=url, title="Stories from June 3, 2024", main_text=PROSE,
+                         words=60, dated_by_markup=False, bylined=True)  # fmt: skip
+        assert (kind is not None and kind[0] == "listing") is listed, url
+    assert day_archive("https://metro.example/2024/06/03/")
+    assert day_archive("https://metro.example/2024/06/03/page/2/")
+    assert not day_archive("https://metro.example/2024/06/03/council-votes/")
+    assert not day_archive("https://metro.example/news/council-votes/")
+    assert day_archive("https://metro.example/blog/2024/06/03/")
+    # a post whose address ends with its date
+    assert not day_archive("https://photo.example/newsletter/framing-the-landscape/2024/09/16")
