@@ -501,6 +501,15 @@ _CONSENT_DIALOG = re.compile(  # matched against the lowercased id or class: fas
     r"|sp_message_container|cky-consent|cky-modal"
 )
 _IDS_AND_CLASSES = etree.XPath("//@id | //@class")
+# What a cookie notice says of itself, in the languages whose dates the page reader knows
+_COOKIE_NOTICE = re.compile(
+    r"\b(we|this (web)?site|our (web)?site|and our partners) uses? cookies\b"
+    r"|\b(accept|allow|reject|manage)( all)? cookies\b|\bcookies? (policy|settings|preferences)\b"
+    r"|\b(utilizamos|usamos) cookies|\bwir verwenden cookies|\bnous utilisons des cookies"
+    r"|\butilizziamo (i )?cookie|\bwij gebruiken cookies",
+    re.I,
+)
+COOKIE_NOTICE_WORDS = 150  # a banner says this much at most; a story about cookies more
 _NEVER_A_DIALOG = frozenset({"html", "body", "main", "article"})
 # A wrapper that holds the page's headline or its article is not a dialog, whatever a
 # theme calls it (a page classed after an open banner; a consent tool's blur wrapper).
@@ -511,9 +520,11 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
     """Take out a consent manager's cookie banner and settings dialog: the site's notice
     about cookies, never the page's text, though they read as prose ("These cookies are
     necessary for the website to function ...") and a settings dialog's panels are an
-    accordion. Never an element that holds the page's headline, its <article> or its
-    <main>. Returns the elements taken out."""
+    accordion; and a theme's own banner, named for cookies or consent, that says it is
+    one in at most ``COOKIE_NOTICE_WORDS`` words. Never an element that holds the page's
+    headline, its <article> or its <main>. Returns the elements taken out."""
     dropped: set[lxml.html.HtmlElement] = set()  # a set: a page may hold thousands
+    root = tree.getroottree().getroot()
     for value in _IDS_AND_CLASSES(tree):
         if not _CONSENT_DIALOG.search(value.lower()):
             continue
@@ -524,6 +535,23 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
             continue
         if element in dropped or not dropped.isdisjoint(element.iterancestors()):
             continue  # taken out already, or inside a dialog taken out
+        element.drop_tree()
+        dropped.add(element)
+    for value in _IDS_AND_CLASSES(tree):
+        # A theme's own banner ("dcr-cookie", "cookies-aviso"): named so, and saying so
+        lowered = value.lower()
+        if "cookie" not in lowered and "consent" not in lowered and "gdpr" not in lowered:
+            continue
+        element = value.getparent()
+        if element.getparent() is None or element.tag in _NEVER_A_DIALOG:
+            continue
+        if element in dropped or not dropped.isdisjoint(element.iterancestors()):
+            continue
+        said = " ".join(element.itertext())
+        if count_words(said) > COOKIE_NOTICE_WORDS or not _COOKIE_NOTICE.search(said):
+            continue
+        if _HOLDS_THE_PAGE(element) or element.getroottree().getroot() is not root:
+            continue
         element.drop_tree()
         dropped.add(element)
     return len(dropped)
@@ -1505,16 +1533,16 @@ PROSE_LINE_WORDS = 8  # a line of this many words is a paragraph's, not a label'
 
 
 def read_elsewhere(first: str, second: str) -> bool:
-    """Whether a second reading of a page, under twice the first's length, left out half
-    or more of the first's paragraphs (of two or more): it read another part of the page,
-    no bigger, rather than more of the same."""
+    """Whether a second reading of a page, under twice the first's length, left out two or
+    more of the first's paragraphs, and a third of them at least: it read another part of
+    the page, or the same part cut short with another's text after it (a donation appeal),
+    rather than more of the same."""
     if count_words(second) >= 2 * count_words(first):
         return False
     own = [line.strip() for line in first.splitlines() if count_words(line) >= PROSE_LINE_WORDS]
-    if len(own) < 2:
-        return False
     lines = {line.strip() for line in second.splitlines()}
-    return sum(1 for line in own if line in lines) * 2 <= len(own)
+    left_out = sum(1 for line in own if line not in lines)
+    return left_out >= 2 and left_out * 3 >= len(own)
 
 
 def filled_in(balanced: str, recall: str) -> str:

@@ -579,10 +579,10 @@ def kind_by_rules(
         f"{s.headline_links} headline links, {s.cards} cards, {s.prose_block_words} words of prose"
     )
     if (
+        # (whatever its markup says: a theme may mark every archive up as an Article)
         (_AUTHOR_OR_TAG_ARCHIVE.search(urlsplit(url).path) or day_archive(url))
         and linky
         and s.prose_block_words < PROSE_BLOCK_WORDS
-        and not s.declares_article_markup
     ):
         return "listing", why + ", at an author's, a tag's or a day's archive address"
     if not declared and lines < FEW_PROSE_LINES:

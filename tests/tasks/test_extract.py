@@ -2040,6 +2040,12 @@ def test_a_cascade_that_reads_another_part_of_the_page_no_bigger_is_not_taken(mo
     assert calls == [(True, False), (False, False), (False, True)]
     assert isinstance(result, Extraction)
     assert result.text.splitlines() == story.splitlines()
+    # ... and one that reads the same part cut short, a donation appeal after it
+    story_lines = story.splitlines()
+    appeal = "\n".join([*story_lines[:8], *sentences(4, "Appeal").splitlines()])
+    calls = fake_trafilatura(monkeypatch, story, appeal, appeal)
+    result = extract_text_page("x")
+    assert isinstance(result, Extraction) and result.text.splitlines() == story_lines
     # a cascade that reads the same paragraphs and more is taken, as before
     calls = fake_trafilatura(monkeypatch, story, story + "\n" + sentences(4, "More"))
     result = extract_text_page("x")
@@ -2106,3 +2112,28 @@ def test_a_day_s_archive_is_a_listing_though_its_address_dates_it():
     result = extract_page(page.encode(), "https://metro.example/2024/06/03/", None, SETTINGS)
     assert isinstance(result, Rejection)
     assert (result.reason, result.page_kind) == ("not_article", "listing")
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        "<div class='dcr-cookie'><p>Yes, we use cookies. We and our partners use cookies and"
+        " similar technologies to personalise content and ads.</p><button>Yes, I'm happy"
+        "</button><button>Manage or reject cookies</button></div>",
+        "<div class='cookies-aviso'><p>Utilizamos cookies propias y de terceros para mejorar"
+        " nuestros servicios.</p><button>Aceptar</button></div>",
+    ],
+)
+def test_a_themes_own_cookie_banner_is_not_the_page_s_text(banner):
+    """Named for cookies and saying it is a cookie notice: out, where a consent manager's
+    name is not known. A recipe card classed for cookies says no such thing and stays."""
+    page = f"<html><body>{banner}<h1>Ferry timetable vote</h1><div>{BODY_HTML}</div></body></html>"
+    tree = lxml.html.document_fromstring(page)
+    assert drop_consent_dialogs(tree) == 1
+    assert "cookies" not in tree.text_content()
+    recipe = (
+        "<div class='cookie-card'><h3>Brown butter cookies</h3><p>Chill the dough for an hour"
+        " before you bake the cookies.</p><button>Print</button></div>"
+    )
+    tree = lxml.html.document_fromstring(f"<html><body>{recipe}{BODY_HTML}</body></html>")
+    assert drop_consent_dialogs(tree) == 0

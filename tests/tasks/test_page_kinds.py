@@ -285,6 +285,15 @@ def test_an_authors_or_a_tags_archive_with_a_bio_above_its_list_is_a_listing():
         kind = page_kind(found, url=url, title="Renee Park", main_text=bio, words=130,
                          dated_by_markup=True)  # fmt: skip
         assert kind is not None and kind[0] == "listing", url
+    # ... whatever its markup says (a theme that marks every archive up as an Article)
+    marked = signals(
+        '<html><head><script type="application/ld+json">{"@type": "Article", "headline":'
+        f' "Housing"}}</script></head><body><h1>Housing</h1><ul>{teasers}</ul></body></html>'
+    )
+    assert marked.declares_article_markup
+    kind = page_kind(marked, url="https://news.example/tag/housing/", title="Housing",
+                     main_text=bio, words=130, dated_by_markup=True)  # fmt: skip
+    assert kind is not None and kind[0] == "listing"
     # a story about an author, at a story's address, is not judged by that rule
     assert page_kind(found, url="https://news.example/books/renee-park-on-her-new-novel",
                      title="Renee Park on her new novel", main_text=bio, words=130,
