@@ -262,6 +262,8 @@ _OWN_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata", "url", "byline"})
 # ... of them, those the page's content states: a stand-in sits at the address it was asked
 # for, dated or not.
 _STATED_DATE_SOURCES = (_OWN_DATE_SOURCES - {"url"}) | {"updated", "text"}
+# ... of them, those of the page's article markup
+_HEAD_DATE_SOURCES = frozenset({"json-ld", "meta", "microdata"})
 MAX_INNER_LINKS = 200  # link lines kept with an article (a section front has dozens)
 
 
@@ -510,6 +512,8 @@ _COOKIE_NOTICE = re.compile(
     re.I,
 )
 COOKIE_NOTICE_WORDS = 150  # a banner says this much at most; a story about cookies more
+_COOKIE_NAME = re.compile(r"^(?!(tag|category|post|entry|topic)-).*(cookie|consent|gdpr)")
+_CONTROLS = etree.XPath("boolean(descendant::button | descendant::a | descendant::input)")
 _NEVER_A_DIALOG = frozenset({"html", "body", "main", "article"})
 # A wrapper that holds the page's headline or its article is not a dialog, whatever a
 # theme calls it (a page classed after an open banner; a consent tool's blur wrapper).
@@ -538,9 +542,9 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
         element.drop_tree()
         dropped.add(element)
     for value in _IDS_AND_CLASSES(tree):
-        # A theme's own banner ("dcr-cookie", "cookies-aviso"): named so, and saying so
-        lowered = value.lower()
-        if "cookie" not in lowered and "consent" not in lowered and "gdpr" not in lowered:
+        # A theme's own banner ("dcr-cookie", "cookies-aviso"): named so (not by a post's
+        # tag or category, "tag-cookies"), saying so, with a button or a link to answer it
+        if not any(_COOKIE_NAME.search(token) for token in value.lower().split()):
             continue
         element = value.getparent()
         if element.getparent() is None or element.tag in _NEVER_A_DIALOG:
@@ -550,7 +554,9 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
         said = " ".join(element.itertext())
         if count_words(said) > COOKIE_NOTICE_WORDS or not _COOKIE_NOTICE.search(said):
             continue
-        if _HOLDS_THE_PAGE(element) or element.getroottree().getroot() is not root:
+        if _HEADINGS_OR_PAGE(element) or not _CONTROLS(element):
+            continue
+        if element.getroottree().getroot() is not root:
             continue
         element.drop_tree()
         dropped.add(element)
@@ -564,6 +570,10 @@ _DIALOGS = etree.XPath(
 
 
 _PAGE_MARKS = etree.XPath("descendant-or-self::*[self::h1 or self::article or self::main]")
+# ... and a post's title where a theme sets the site's name in the <h1>
+_HEADINGS_OR_PAGE = etree.XPath(
+    "boolean(descendant-or-self::*[self::h1 or self::h2 or self::article or self::main])"
+)
 _LONG_PARAGRAPH_WORDS = 12
 
 
@@ -589,8 +599,15 @@ SIGNUP_BOX_WORDS = 80  # a sign-up box says this much at most: a pitch and a pri
 SIGNUP_PARAGRAPH_WORDS = 25  # a paragraph this long is a story's, not a pitch's, unless it
 # speaks of what a sign-up does
 _PITCH = re.compile(
-    r"\b(newsletters?|inbox|e-?mails?|subscri\w*|sign(ing)?[ -]?up|briefing|digest"
-    r"|deliver\w*|privacy|spam|weekly|daily)\b",
+    r"\b(newsletters?|inbox|subscri\w*|sign(ing)?[ -]?up|unsubscribe|no spam)\b", re.I
+)
+# What a sign-up box is named (its class, id or component): Mailchimp's "mc_embed_signup",
+# MC4WP's "mc4wp-form", Ghost's "kg-signup-card", Substack's "subscription-widget", a
+# newspaper's "newsletter-signup-card", "email-capture", "optin"; a call to act ("post-cta",
+# "book-demo-form"), a contact form, a comment form (its "Name" field read as a byline).
+_SIGNUP_NAME = re.compile(
+    r"newsletter|sign-?up|subscri|opt-?in|mc4wp|email-capture|(?<![a-z])cta(?![a-z])"
+    r"|(?<![a-z])demo(?![a-z])|contact[-_]?form|comment-(?:form|respond)",
     re.I,
 )
 
@@ -603,10 +620,10 @@ def drop_signup_boxes(tree: lxml.html.HtmlElement) -> int:
     """Take out the boxes around e-mail fields: a newsletter's sign-up set in a story's
     body ("Sign up to Down to Earth / Free weekly newsletter / The planet's most important
     stories ...") is read with the paragraphs around it, its form alone being dropped by
-    the extractor. A box is the largest element around the field that says at most
-    ``SIGNUP_BOX_WORDS`` words, holds no paragraph as long as a story's that does not
-    speak of signing up, and none of the page's headline, article or main part. Returns
-    the boxes taken out."""
+    the extractor. A box is the largest element around the field named for a sign-up
+    (``_SIGNUP_NAME``) that says at most ``SIGNUP_BOX_WORDS`` words, holds no paragraph as
+    long as a story's that does not speak of signing up, and no heading, article or main
+    part (a brief in one <div> with a form is the brief). Returns the boxes taken out."""
     dropped = 0
     root = tree.getroottree().getroot()
     for field in _EMAIL_FIELDS(tree):
@@ -614,14 +631,18 @@ def drop_signup_boxes(tree: lxml.html.HtmlElement) -> int:
             continue  # inside a box taken out already
         box = None
         for ancestor in field.iterancestors():
-            if ancestor.tag in _NEVER_A_DIALOG or _PAGE_MARKS(ancestor):
+            if ancestor.tag in _NEVER_A_DIALOG or _HEADINGS_OR_PAGE(ancestor):
                 break
             if _box_words(ancestor) > SIGNUP_BOX_WORDS or any(
                 count_words(said) >= SIGNUP_PARAGRAPH_WORDS and not _PITCH.search(said)
                 for said in (paragraph.text_content() for paragraph in ancestor.iter("p"))
             ):
                 break
-            box = ancestor
+            named = " ".join(
+                str(ancestor.get(name, "")) for name in ("class", "id", "data-component")
+            )
+            if _SIGNUP_NAME.search(named):
+                box = ancestor  # the largest element named for a sign-up, within bounds
         if box is not None and box.getparent() is not None:
             box.drop_tree()
             dropped += 1
@@ -2039,6 +2060,7 @@ def extract_page(
         bylined=author is not None,
         visible_chars=facts.visible_chars,
         link_share=link_share,
+        dated_in_head=dates.source in _HEAD_DATE_SOURCES,
     )
     if kind is not None:
         return Rejection(record_id, url, "not_article", kind[1], kind[0])

@@ -244,7 +244,7 @@ def jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = read_json(script.text or "")
+            data = read_json(script.text or "", lenient=True)
         except (ValueError, TypeError, RecursionError):  # nested past the parser's depth
             continue
         found.extend(_page_objects(data))

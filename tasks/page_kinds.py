@@ -56,7 +56,6 @@ _ENTITY_KINDS: dict[str, str] = {
     ),
     "profilepage": "listing",
 }
-_PROFILES = frozenset({"profilepage", "profile"})  # (og:type "profile": as JSON-LD's)
 # Not ItemList: listicles ("the 10 best ...") mark up their items as one.
 _COLLECTION_TYPES = frozenset({"collectionpage", "searchresultspage", "offercatalog"})
 _PRICE_MARKUP = (
@@ -277,14 +276,54 @@ def page_signals(
         card_chars=_card_chars(cards),
         shop_controls=_shop_controls(tree),
         product_grid=bool((types | itemtypes) & _PRODUCT_GRIDS),
-        declared_entity=next(
-            (kind for kind in sorted(types) if kind in _ENTITY_KINDS),
-            "profile" if og == "profile" else "",
-        ),
+        declared_entity=_declared_entity(tree, url, jsonld)
+        or ("profile" if og == "profile" else ""),
         wall_text=" ".join(" ".join(" ".join(node.itertext()).split()) for node in _WALL_BOX(tree))[
             :2000
         ],
     )
+
+
+def _page_key(address: str) -> str:
+    parts = urlsplit(address)
+    return parts.netloc.lower().removeprefix("www.") + parts.path.rstrip("/")
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _declared_entity(tree: lxml.html.HtmlElement, url: str, jsonld: list[dict[str, Any]]) -> str:
+    """The type of a thing no article is (``_ENTITY_KINDS``) that one of the page's own
+    JSON-LD objects declares, where that object is the page's: it names this page as its
+    address, or the page is named for it (half its name's words in the <title> or an
+    <h1>: "Registered Nurse - Med/Surg"). A site's "next event" or its savings account,
+    marked up on every page, names another page or is not what this one is named for."""
+    page_words: set[str] | None = None
+    for item in jsonld:
+        kinds = sorted(kind for kind in jsonld_types(item) if kind in _ENTITY_KINDS)
+        if not kinds:
+            continue
+        own = item.get("url") or item.get("@id")
+        if isinstance(own, str) and own.strip() and not own.startswith("#"):
+            if _page_key(urljoin(url, own.strip())) == _page_key(url):
+                return kinds[0]
+            continue  # another page's
+        main = item.get("mainEntity")  # a profile's person
+        names = [
+            str(thing[key])
+            for thing in (item, main if isinstance(main, dict) else {})
+            for key in ("name", "title", "serviceType")
+            if isinstance(thing.get(key), str)
+        ]
+        if page_words is None:
+            shown = [tree.findtext(".//title") or ""]
+            shown += [h1.text_content() for h1 in tree.iter("h1")][:3]
+            page_words = {word for text in shown for word in _WORDS.findall(text.casefold())}
+        for name in names:
+            words = set(_WORDS.findall(name.casefold()))
+            if words and len(words & page_words) * 2 >= len(words):
+                return kinds[0]
+    return ""
 
 
 def _card_chars(cards: list[lxml.html.HtmlElement]) -> int:
@@ -461,19 +500,22 @@ def page_kind(
     bylined: bool = False,
     visible_chars: int = 0,
     link_share: float = 0.0,
+    dated_in_head: bool = False,
 ) -> tuple[str, str] | None:
     """(kind, why) for a page that is not an article; None for an article.
 
     ``dated_by_markup``: the page's own markup, URL or byline gave its date (a list of
-    other pages rarely has one of its own); ``bylined``: it names an author (a shop's
-    product page rarely does); ``visible_chars``: the size of the page's visible text (0:
-    unknown); ``link_share``: the share of the main text that is link text.
+    other pages rarely has one of its own); ``dated_in_head``: its article markup did
+    (JSON-LD, meta or microdata: not an event's date shown where a byline would be);
+    ``bylined``: it names an author (a shop's product page rarely does);
+    ``visible_chars``: the size of the page's visible text (0: unknown); ``link_share``:
+    the share of the main text that is link text.
 
     The rules below come first; a page they keep is then weighed by its shape as a whole
     (``list_likelihood``) when ``weighs_shape`` allows it."""
     by_rules = kind_by_rules(
         signals, url=url, title=title, main_text=main_text, words=words,
-        dated_by_markup=dated_by_markup, bylined=bylined,
+        dated_by_markup=dated_by_markup, bylined=bylined, dated_in_head=dated_in_head,
     )  # fmt: skip
     if by_rules is not None or not weighs_shape(
         signals, url, main_text=main_text, link_share=link_share
@@ -510,6 +552,7 @@ def kind_by_rules(
     words: int,
     dated_by_markup: bool,
     bylined: bool = False,
+    dated_in_head: bool = False,
 ) -> tuple[str, str] | None:
     """The page-kind rules alone: what the page declares, then its cards, links and prose."""
     s = signals
@@ -528,18 +571,21 @@ def kind_by_rules(
         return products, f"the page declares {what}, and no article, in JSON-LD"
     if s.product_by_markup and not s.declares_article and not dated_by_markup:
         return products, f"the page declares {what} (JSON-LD or microdata)"
-    profile = s.declared_entity in _PROFILES
+    # A job posting, an event, a podcast's episodes, a service offered: the page says what
+    # it is, as a product's does. An article about one says it is an article (og:type too:
+    # an app's review, a show's recap, a plumber's blog post, where the site marks up its
+    # app, show or service on the page named for it), or dates itself in its markup, or
+    # names its writer. (Where a CMS gives every page og:type "article", its job and
+    # event pages stay: a real article lost costs more than a list kept.) A profile names
+    # its person as a byline would (og:type "profile", where its teasers name theirs; a
+    # page dated as a post is one).
+    profile = s.declared_entity == "profile"
     if (
         s.declared_entity
-        and not (s.declares_article_markup or s.declares_review)
-        # A profile names its person, as a byline does (and its teasers their writers)
-        and not (bylined and not profile)
-        # og:type "profile" says less than JSON-LD: a page dated as a post is one
-        and not (s.declared_entity == "profile" and dated_by_markup)
+        and not (s.declares_article or s.declares_review or dated_in_head)
+        and (not bylined or profile)
+        and not (profile and dated_by_markup)
     ):
-        # A job posting, an event, a podcast's episodes, a service offered: the page says
-        # what it is, as a product's does, and an article about one says it is an article
-        # or names its author.
         kind = _ENTITY_KINDS.get(s.declared_entity, "listing")
         return kind, f"the page declares itself a {s.declared_entity}, and no article"
     if _dated_path(url):
@@ -567,10 +613,6 @@ def kind_by_rules(
         and lines < PROSE_LINES
     ):
         return "collection", "the page declares a collection (JSON-LD or microdata)"
-    if "cart button" in s.shop_controls and _PRICE.search(main_text) and not (declared or bylined):
-        # One product's page in a shop whose theme marks nothing up: its price in the text
-        # and a button to buy it, and nothing of an article (no date, byline or og:type).
-        return "product", "a cart button and a price, and no date, byline or article markup"
     linky = s.headline_links >= LINKY or s.cards >= LINKY
     slug = _slug(url)
     # A page named like a section: a short title at a short path ("Dinner", /recipes/dinner).
@@ -616,14 +658,15 @@ def _at_shop_address(url: str) -> bool:
 def day_archive(url: str) -> bool:
     """Whether the address is a blog's archive of one day ("/2024/06/03/", "/blog/2024/06/03/",
     paged or not): dated by its address as a post there is, it lists that day's posts. (A
-    post whose address ends with its date, "/framing-the-landscape/2024/09/16", is none.)"""
+    post whose address ends with its date, "/framing-the-landscape/2024/09/16", a daily
+    column's "/history/2024/06/03/", is none.)"""
     path = urlsplit(url).path
     end = url_day_end(path)
     if end is None or re.search(r"\w", _NO_POST.sub("", path[end:])):
         return False
     day = _DAY_AT_END.search(path[:end])
-    before = [part for part in path[: day.start() if day else 0].split("/") if part]
-    return len(before) <= 2 and all(_SECTION_NAME.fullmatch(part) for part in before)
+    before = [part.lower() for part in path[: day.start() if day else 0].split("/") if part]
+    return before in ([], ["blog"])
 
 
 def _dated_path(url: str) -> bool:

@@ -2068,6 +2068,9 @@ def test_a_cascade_that_reads_another_part_of_the_page_no_bigger_is_not_taken(mo
         # a theme's box with an untyped field named for the address
         f"<aside class='inline-signup'><h4>Get the briefing</h4><p>{PITCH_PROSE}</p>"
         "<input name='EMAIL'><button>Subscribe</button></aside>",
+        # a call to act in the body
+        "<div class='post-cta'><p>See how it works for your team.</p><form class='demo-form'>"
+        "<input type='email' placeholder='Work email'><button>Book a demo</button></form></div>",
     ],
 )
 def test_a_newsletter_box_in_the_body_is_not_the_page_s_text(box):
@@ -2081,19 +2084,25 @@ def test_a_newsletter_box_in_the_body_is_not_the_page_s_text(box):
 
 
 def test_a_box_around_an_email_field_is_no_more_than_its_pitch():
-    """A short story's body that holds the form too is the story's: the box stops below a
-    story's paragraph, or the page's headline."""
-    long = " ".join(BODY_PARAGRAPHS[:2])  # one paragraph of 32 words
-    page = (
-        f"<html><body><div class='post'><h1>Ferry vote</h1><div class='body'><p>{long}</p>"
-        "<form><input type='email'><button>Sign up</button></form></div></div></body></html>"
-    )
-    tree = lxml.html.document_fromstring(page)
-    assert drop_signup_boxes(tree) == 1  # the form, and nothing around it
-    assert long in " ".join(tree.itertext())
-    assert not tree.xpath("//input")
+    """Only an element named for a sign-up is a box, and none that holds a story's
+    paragraph or a heading: a brief in one <div> with the form, a post whose title is an
+    <h2> (the site's name in the <h1>), a chunk of a story that mentions newsletters."""
+    brief = " ".join(BODY_PARAGRAPHS[:2])  # one paragraph of 32 words
+    form = "<form class='newsletter-form'><input type='email'><button>Sign up</button></form>"
+    for page in (
+        f"<html><body><h1>Ferry vote</h1><div class='body'><p>{brief}</p>{form}</div>",
+        f"<html><body><h1>Gazette</h1><div class='post'><h2>Ferry vote</h2><div class='entry'>"
+        f"<p>Short.</p>{form}</div></div>",
+        "<html><body><h1>Letters</h1><div class='chunk'><p>The newsletter company said its "
+        "readers could sign up again next week, after the outage had ended for everyone.</p>"
+        f"{form}</div>",
+    ):
+        tree = lxml.html.document_fromstring(page + "</body></html>")
+        assert drop_signup_boxes(tree) == 1  # the form, named so, and nothing around it
+        assert not tree.xpath("//input") and tree.xpath("//p")
+    # an unnamed form is the extractor's to drop (a login's, a search's)
     login = "<html><body><form><input type='email'><input type='password'></form></body></html>"
-    assert drop_signup_boxes(lxml.html.document_fromstring(login)) == 1
+    assert drop_signup_boxes(lxml.html.document_fromstring(login)) == 0
 
 
 def test_a_day_s_archive_is_a_listing_though_its_address_dates_it():
@@ -2137,3 +2146,30 @@ def test_a_themes_own_cookie_banner_is_not_the_page_s_text(banner):
     )
     tree = lxml.html.document_fromstring(f"<html><body>{recipe}{BODY_HTML}</body></html>")
     assert drop_consent_dialogs(tree) == 0
+    # a short post tagged "cookies" (WordPress classes it so) that quotes a banner stays
+    post = (
+        "<html><body><h1>Gazette</h1><div class='post tag-cookies category-news'><h2>Council"
+        " weighs banner rules</h2><p>Sites that say 'accept cookies' must offer a reject"
+        " button, the draft says.</p><a href='/tag/cookies'>cookies</a></div></body></html>"
+    )
+    assert drop_consent_dialogs(lxml.html.document_fromstring(post)) == 0
+    # ... and so does a note that answers nothing (no button, no link)
+    note = "<html><body><div class='cookie-note'><p>We use cookies.</p></div></body></html>"
+    assert drop_consent_dialogs(lxml.html.document_fromstring(note)) == 0
+
+
+def test_a_json_ld_date_in_an_object_written_loosely_is_read():
+    """A description pasted with its line breaks and a comma after the last field: the
+    object was dropped whole, and htmldate dated the page by a related story's date."""
+    ld = (
+        '{"@type": "NewsArticle", "headline": "Ferry vote", "description": "A vote.\n'
+        'A ferry.", "datePublished": "2024-03-09T09:00:00+01:00",}'
+    )
+    page = (
+        f'<html><head><script type="application/ld+json">{ld}</script></head><body>'
+        f"<h1>Ferry vote</h1><article>{BODY_HTML}</article>"
+        "<aside><p>Related, 4 January 2019: an old story.</p></aside></body></html>"
+    )
+    result = extract_page(page.encode(), "https://news.example/ferry-vote", None, SETTINGS)
+    assert isinstance(result, Extraction)
+    assert (result.published_day, result.date_source) == (date(2024, 3, 9), "json-ld")
