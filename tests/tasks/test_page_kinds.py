@@ -703,20 +703,16 @@ def test_an_article_about_an_event_or_a_service_stays_an_article():
                      dated_by_markup=True)  # fmt: skip
     assert kind is not None and kind[0] == "event"
     # a site's "next event" on every page names the event's own page: not this one's
-    elsewhere = event[:-1] + ', "url": "https://church.example/events/picnic"}'
-    letter = signals(
-        f'<html><head><script type="application/ld+json">{elsewhere}</script></head>'
-        f"<body><h1>From the pastor</h1><p>{PROSE}</p></body></html>",
-        url="https://church.example/newsletter/from-the-pastor",
-    )
-    assert letter.declared_entity == ""
-    here = event[:-1] + ', "url": "/events/picnic/", "@id": "#event"}'
-    page = signals(
-        f'<html><head><script type="application/ld+json">{here}</script></head>'
-        f"<body><h1>Picnic</h1><p>{PROSE}</p></body></html>",
-        url="https://church.example/events/picnic",
-    )
-    assert page.declared_entity == "musicevent"
+    for address, heading, path, declared in (
+        ("https://church.example/events/picnic", "From the pastor", "newsletter/letter", ""),
+        ('/events/picnic/", "@id": "#event', "Picnic", "events/picnic", "musicevent"),
+    ):
+        found = signals(
+            f'<html><head><script type="application/ld+json">{event[:-1]}, "url": "{address}"}}'
+            f"</script></head><body><h1>{heading}</h1><p>{PROSE}</p></body></html>",
+            url=f"https://church.example/{path}",
+        )
+        assert found.declared_entity == declared, address
     # an event the article only mentions is no declaration
     about = signals(
         f'<html><head><script type="application/ld+json">{article[:-1]}, "about": {event}}}'
