@@ -529,8 +529,12 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
     headline, its <article> or its <main>. Returns the elements taken out."""
     dropped: set[lxml.html.HtmlElement] = set()  # a set: a page may hold thousands
     root = tree.getroottree().getroot()
+    named_for_cookies = []  # read once: a page may hold tens of thousands of classes
     for value in _IDS_AND_CLASSES(tree):
-        if not _CONSENT_DIALOG.search(value.lower()):
+        lowered = value.lower()
+        if not _CONSENT_DIALOG.search(lowered):
+            if "cookie" in lowered or "consent" in lowered or "gdpr" in lowered:
+                named_for_cookies.append((value, lowered))
             continue
         element = value.getparent()
         if element.getparent() is None or element.tag in _NEVER_A_DIALOG:
@@ -541,10 +545,10 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
             continue  # taken out already, or inside a dialog taken out
         element.drop_tree()
         dropped.add(element)
-    for value in _IDS_AND_CLASSES(tree):
+    for value, lowered in named_for_cookies:
         # A theme's own banner ("dcr-cookie", "cookies-aviso"): named so (not by a post's
         # tag or category, "tag-cookies"), saying so, with a button or a link to answer it
-        if not any(_COOKIE_NAME.search(token) for token in value.lower().split()):
+        if not any(_COOKIE_NAME.search(token) for token in lowered.split()):
             continue
         element = value.getparent()
         if element.getparent() is None or element.tag in _NEVER_A_DIALOG:
