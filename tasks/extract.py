@@ -518,6 +518,12 @@ _NEVER_A_DIALOG = frozenset({"html", "body", "main", "article"})
 # A wrapper that holds the page's headline or its article is not a dialog, whatever a
 # theme calls it (a page classed after an open banner; a consent tool's blur wrapper).
 _HOLDS_THE_PAGE = etree.XPath("boolean(descendant::h1 | descendant::article | descendant::main)")
+# A theme's banner or a sign-up box holds no <h2> either, where a post's title may be, the
+# theme setting the site's name in the <h1>; a consent manager's wrapper may hold one (a
+# page blurred behind its dialog).
+_HEADINGS_OR_PAGE = etree.XPath(
+    "boolean(descendant-or-self::*[self::h1 or self::h2 or self::article or self::main])"
+)
 
 
 def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
@@ -528,7 +534,6 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
     one in at most ``COOKIE_NOTICE_WORDS`` words. Never an element that holds the page's
     headline, its <article> or its <main>. Returns the elements taken out."""
     dropped: set[lxml.html.HtmlElement] = set()  # a set: a page may hold thousands
-    root = tree.getroottree().getroot()
     named_for_cookies = []  # read once: a page may hold tens of thousands of classes
     for value in _IDS_AND_CLASSES(tree):
         lowered = value.lower()
@@ -560,8 +565,6 @@ def drop_consent_dialogs(tree: lxml.html.HtmlElement) -> int:
             continue
         if _HEADINGS_OR_PAGE(element) or not _CONTROLS(element):
             continue
-        if element.getroottree().getroot() is not root:
-            continue
         element.drop_tree()
         dropped.add(element)
     return len(dropped)
@@ -574,10 +577,6 @@ _DIALOGS = etree.XPath(
 
 
 _PAGE_MARKS = etree.XPath("descendant-or-self::*[self::h1 or self::article or self::main]")
-# ... and a post's title where a theme sets the site's name in the <h1>
-_HEADINGS_OR_PAGE = etree.XPath(
-    "boolean(descendant-or-self::*[self::h1 or self::h2 or self::article or self::main])"
-)
 _LONG_PARAGRAPH_WORDS = 12
 
 

@@ -538,6 +538,12 @@ def url_day_end(path: str) -> int | None:
     return match.end(3) if match else None
 
 
+def url_day_start(path: str) -> int | None:
+    """Where the day a path gives begins (the year of ".../2025/12/18/slug"), or None."""
+    match = _URL_DAY.search(path)
+    return match.start(1) if match else None
+
+
 def url_day(url: str) -> date | None:
     """The day a URL's path gives (".../2025/12/18/slug"), if any."""
     return _year_month_day(_URL_DAY.search(url))

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day_end
+from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day_end, url_day_start
 from tasks.text import spaced_words
 from tasks.urls import host_domain, is_named_host
 
@@ -80,7 +80,6 @@ _NOT_SECTIONS = frozenset({"index", "default", "home", "article", "story", "post
 _WRAPPERS = frozenset(
     {"td", "tr", "tbody", "table", "span", "font", "b", "i", "em", "strong", "center", "li", "ul"}
 )
-_DAY_AT_END = re.compile(r"(?:19|20)\d{2}[/_-]\d{1,2}[/_-]\d{1,2}$")
 _DATED_PATH = re.compile(r"/(19|20)\d{2}/(0[1-9]|1[0-2])/")
 # What follows a date in the address of an archive's page rather than of a post.
 _NO_POST = re.compile(r"(?:^|/)(?:page/\d+|index\.\w+|amp|feed)(?=/|$)", re.I)
@@ -664,8 +663,8 @@ def day_archive(url: str) -> bool:
     end = url_day_end(path)
     if end is None or re.search(r"\w", _NO_POST.sub("", path[end:])):
         return False
-    day = _DAY_AT_END.search(path[:end])
-    before = [part.lower() for part in path[: day.start() if day else 0].split("/") if part]
+    start = url_day_start(path) or 0
+    before = [part.lower() for part in path[:start].split("/") if part]
     return before in ([], ["blog"])
 
 
