@@ -768,25 +768,36 @@ _TABLE_SECTIONS = etree.XPath("./tbody | ./thead | ./tfoot")
 LAYOUT_CELL_WORDS = 40  # a cell with this much text holds a page's prose, not a figure
 
 
+LAYOUT_SHARE = 0.8  # a table holding this share of the page's words is the page's frame
+
+
 def _lays_out(
-    table: lxml.html.HtmlElement, cells: list[lxml.html.HtmlElement], in_layout: bool
+    table: lxml.html.HtmlElement,
+    cells: list[lxml.html.HtmlElement],
+    in_layout: bool,
+    page_words: Callable[[], int],
 ) -> bool:
     """Whether a table lays out the page rather than holding data: it says so
     (``role="presentation"``), it holds another table (a newsletter's 600-pixel column in
-    a full-width one), or, inside such a table (``in_layout``), one of its cells holds a
-    headline or prose (40 words or more) and it has no header row or caption. A table
-    of prose on its own stays a table: trafilatura keeps a table's text whole, and read as
+    a full-width one), or one of its cells holds a headline or prose (40 words or more),
+    it has no header row or caption, and it is inside such a table (``in_layout``) or
+    holds nearly all of the page's text (``LAYOUT_SHARE`` of ``page_words``: an old
+    site's frame of masthead, sidebar, story and right rail). A table of prose among the
+    page's other blocks stays a table: trafilatura keeps a table's text whole, and read as
     blocks, a page's grid of cards lost some of them."""
     if table.get("role") in ("presentation", "none") or table.find(".//table") is not None:
         return True
-    if not in_layout or table.find(".//th") is not None or table.find("caption") is not None:
+    if table.find(".//th") is not None or table.find("caption") is not None:
         return False
-    return any(
+    holds_prose = any(
         cell.find(".//h1") is not None
         or cell.find(".//h2") is not None
         or count_words(cell.text_content()) >= LAYOUT_CELL_WORDS
         for cell in cells
     )
+    if not holds_prose:
+        return False
+    return in_layout or count_words(table.text_content()) >= LAYOUT_SHARE * page_words()
 
 
 def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
@@ -795,11 +806,12 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
     out as one "| ... |" row, its paragraphs run together. Outer tables first; a table of
     figures inside a layout stays a table. Returns the tables unwrapped."""
     unwrapped: set[lxml.html.HtmlElement] = set()
+    page_words = functools.cache(lambda: count_words(tree.text_content()))
     for table in list(tree.iter("table")):
         rows = _TABLE_PARTS(table)
         cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
         in_layout = any(ancestor in unwrapped for ancestor in table.iterancestors())
-        if not _lays_out(table, cells, in_layout):
+        if not _lays_out(table, cells, in_layout, page_words):
             continue
         for element in (table, *_TABLE_SECTIONS(table), *rows, *cells):
             element.tag = "div"

@@ -355,12 +355,17 @@ def _shop_controls(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
 
 def _prose_block_words(tree: lxml.html.HtmlElement) -> int:
     """Words of the largest set of prose paragraphs that share one container. A paragraph
-    is a <p> or <blockquote>, or the loose text of a <div> written with <br>s; paragraphs
-    set in table cells or inline wrappers belong to the block around them."""
+    is a <p> or <blockquote>, or the loose text of a <div> written with <br>s (or of a
+    <font> in it: an old site's story); paragraphs set in table cells or inline wrappers
+    belong to the block around them."""
     per_block: dict[lxml.html.HtmlElement, int] = defaultdict(int)
-    for node in tree.iter("p", "blockquote", "div", "section", "td"):
+    for node in tree.iter("p", "blockquote", "div", "section", "td", "font"):
         if node.tag in ("p", "blockquote"):
             text = " ".join(node.text_content().split())
+        elif node.tag == "font" and any(
+            ancestor.tag in ("p", "blockquote") for ancestor in node.iterancestors()
+        ):
+            continue  # counted with its paragraph
         else:  # only the text written directly in it, between its children
             text = " ".join(" ".join([node.text or "", *(c.tail or "" for c in node)]).split())
             if node.tag == "td" and spaced_words(text) < 12:

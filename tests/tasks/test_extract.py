@@ -1923,6 +1923,42 @@ def test_a_newsletter_laid_out_in_tables_is_stored_as_paragraphs():
 PROSE_CELL = "".join(f"<p>{text}</p>" for text in NEWSLETTER_PARAGRAPHS)
 
 
+def old_frame_page() -> str:
+    """A small paper's story as sites were built before CSS: one table frames the page
+    (masthead, a sidebar of other stories, the story in <font> tags broken by <br>s, a
+    right rail), and no markup says what the page is."""
+    others = "".join(
+        f'<a href="/{slug}/">{headline}</a><br>'
+        for slug, headline in [
+            ("church-supper", "Church supper raises $8,000 for the food pantry"),
+            ("oldest-resident", "Oldtown's oldest resident turns 104 on Sunday"),
+            ("pie-recipe", "The grange shares its prize apple pie recipe"),
+        ]
+    )
+    story = "<br><br>".join(NEWSLETTER_PARAGRAPHS)
+    return (
+        "<html><head><title>Council passes the budget - Oldtown Bulletin</title></head><body>"
+        '<table width="100%"><tr><td colspan="3"><font size="6">Oldtown Bulletin</font><br>'
+        '<a href="/">Home</a> | <a href="/news/">News</a></td></tr><tr><td width="160">'
+        f"<b>Recent stories</b><br>{others}</td><td><font size='5'><b>Council passes the"
+        " budget</b></font><br><font size='2'>By Mabel Finch</font><br><br>"
+        f"<font size='3'>{story}</font></td><td width='160'><b>Most read</b><br>{others}</td>"
+        "</tr></table></body></html>"
+    )
+
+
+def test_an_old_sites_story_framed_by_a_table_is_an_article():
+    # It was one "| ... |" row with no sentence of its own, beside six headline links: a list
+    result = extract_page(
+        old_frame_page().encode(), "https://oldtown.example/council-budget/", "text/html", SETTINGS
+    )
+    assert isinstance(result, Extraction), result
+    assert result.author == "Mabel Finch"
+    lines = result.text.splitlines()
+    for text in NEWSLETTER_PARAGRAPHS:
+        assert text in lines
+
+
 def _in_layout(table: str) -> str:
     return f'<table role="presentation"><tr><td>{table}</td></tr></table>'
 
@@ -1942,8 +1978,16 @@ def _in_layout(table: str) -> str:
             f"<td><p>{NEWSLETTER_PARAGRAPHS[0]} {NEWSLETTER_PARAGRAPHS[1]}</p></td></tr></table>"
         ), 1),
         ("<table><tr><td>Mon</td><td>9-5</td></tr><tr><td>Tue</td><td>9-5</td></tr></table>", 0),
-        # a page's one table of prose, in no layout: trafilatura keeps a table's text whole
-        (f"<table><tr><td>{PROSE_CELL}</td></tr></table>", 0),
+        # a page's one table of prose among its other blocks: trafilatura keeps a table's
+        # text whole
+        (f"{PROSE_CELL}<table><tr><td>{PROSE_CELL}</td></tr></table>", 0),
+        # an old site's frame: masthead, sidebar, story and rail in one table's cells, and
+        # the story's own table of figures inside it
+        (f"<table><tr><td>Menu</td><td>{PROSE_CELL}</td><td>Weather</td></tr></table>", 1),
+        (f"<table><tr><td>Menu</td><td>{PROSE_CELL}{FIGURES_TABLE}</td></tr></table>", 1),
+        # ... but not one under a header row: a table of data, whatever its cells say
+        (f"<table><tr><th>Item</th><th>Note</th></tr><tr><td>Menu</td><td>{PROSE_CELL}"
+         "</td></tr></table>", 0),
     ],
 )  # fmt: skip
 def test_only_tables_that_lay_out_the_page_are_unwrapped(body, unwrapped):

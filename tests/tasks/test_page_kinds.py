@@ -187,6 +187,20 @@ def test_an_article_with_related_cards_is_still_an_article():
                      " plan", main_text=text, words=400, dated_by_markup=False) is None  # fmt: skip
 
 
+def test_an_old_sites_story_in_font_tags_is_prose():
+    # A story written as loose text in a <font>, its paragraphs broken by <br>s, in a
+    # table cell of the page's frame: no <p> holds it, and it was no prose at all
+    story = "<br><br>".join([PROSE] * 4)
+    found = signals(
+        "<html><body><table><tr><td><a href='/'>Home</a></td><td><font size='5'><b>Harbour"
+        f" plan</b></font><br><font size='3'>{story}</font></td></tr></table></body></html>"
+    )
+    assert found.prose_block_words >= 4 * len(PROSE.split())
+    # ... and a <font> inside a paragraph is counted once, with its paragraph
+    found = signals(f"<html><body><p><font>{PROSE}</font></p></body></html>")
+    assert found.prose_block_words == len(PROSE.split())
+
+
 def test_headlines_without_prose_at_a_section_address_are_a_listing():
     teasers = "".join(card(i) for i in range(15))
     found = signals(f"<html><body><h1>Science</h1><ul>{teasers}</ul></body></html>", og="article")

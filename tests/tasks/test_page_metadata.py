@@ -175,6 +175,9 @@ def test_a_byline_links_to_its_author_s_page(html, author):
             "Tom Hughes",
         ),
         ("<p>Published <time>March 3, 2024</time> in the spring issue of the magazine</p>", None),
+        # an old site's byline, set in a <font> or a <small> after the headline
+        ("<font size='2'>By Mabel Finch - Posted 05/07/2025</font>", "Mabel Finch"),
+        ("<small>By Tom Hughes</small>", "Tom Hughes"),
         ("<p>Von Lukas Frei</p>", "Lukas Frei"),
         ("<p>Par Claire Moreau, envoyée spéciale à Vannes</p>", "Claire Moreau"),
         ("<p>Director Jane Doe said the plan was sound.</p>", None),
