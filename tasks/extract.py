@@ -41,6 +41,7 @@ from tasks.page_kinds import day_archive, page_kind, page_signals
 from tasks.page_metadata import (
     BYLINE_LABELS_ELSEWHERE,
     byline_author,
+    is_byline_of,
     labelled_author,
     linked_author,
     page_metadata,
@@ -192,6 +193,7 @@ _RELATED_HEADING = re.compile(
     re.I,
 )
 # ... of those, the headings a story may give a closing section of its own
+_LIST_ITEM = re.compile(r"^[-*•·] ")  # a list's item, as the extractor writes it
 _OWN_SECTION_HEADING = re.compile(r"^(?:up next|don'?t miss|more (?:on|from)\b)", re.I)
 # A picture's credit under it ("Photo: Shutterstock", "© Getty Images", "Titelbild: ...",
 # "Crédits photos : ..."): a label that starts the line, as a caption writes it (a YAML
@@ -964,6 +966,20 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
     return cleaned_text(text, link_texts)[0]
 
 
+def _is_dateline(line: str, words: int) -> bool:
+    """Whether a line is the page's dateline ("Last updated on June 2, 2025", "Published
+    on: February 14, 2025 07:44 PM IST"), not a note of what changed that the story keeps
+    ("Updated Oct. 2, 2025: Adds the secretary of state's response.": words after a
+    colon that follows the date)."""
+    if not (_DATELINE_LABEL.match(line) and words <= DATELINE_WORDS and shown_day(line)):
+        return False
+    for colon in (at for at, char in enumerate(line) if char == ":"):
+        if shown_day(line[:colon]):
+            after = line[colon + 1 :]
+            return spaced_words(after) < 3 or any(char.isdigit() for char in after)
+    return True
+
+
 def _is_wall_line(line: str, words: int) -> bool:
     if _LOGIN_WALL.search(line):
         return True
@@ -1009,7 +1025,7 @@ def cleaned_text(
             continue
         if prose and _is_credit_line(line, words):
             continue
-        if _DATELINE_LABEL.match(line) and words <= DATELINE_WORDS and shown_day(line):
+        if _is_dateline(line, words):
             continue
         label = _READ_ALSO.match(line)
         pointed = line[label.end() :] if label else ""  # "Also read: <headline>"
@@ -1053,10 +1069,11 @@ def _without_related_tail(
 ) -> list[str]:
     """The lines without a list of other pages closing them: a "Related" or "You might
     also like" heading followed only by short lines (titles, dates, bylines) and no
-    sentence of its own, after at least three lines of the text. Under a heading a story
-    may close with a section of its own ("Up next" in a game story, "Don't miss" in an
-    events guide, "More from Monday's meeting"), the list must link to other pages:
-    teasers went after the heading, or a line left is a link's text."""
+    sentence of its own, after at least three lines of the text. A story may close with a
+    section of its own under such a heading ("Up next" in a game story, "Don't miss" in an
+    events guide, "Recommended reading" and its list of books): under those headings, and
+    above the items of a list, the lines must link to other pages: teasers went after the
+    heading, or a line left is a link's text."""
     for at in range(3, len(lines)):
         heading = lines[at].strip("-#*| ").strip()
         if spaced_words(heading) > 6 or not _RELATED_HEADING.match(heading):
@@ -1067,12 +1084,29 @@ def _without_related_tail(
             for line in rest
         ):
             continue
-        if not _OWN_SECTION_HEADING.match(heading) or (
-            any(kept_before > at for kept_before, _ in teasers)
-            or any(fold(line.lstrip("-*•· ")) in link_texts for line in rest)
+        if any(kept_before > at for kept_before, _ in teasers) or any(
+            fold(line.lstrip("-*•· ")) in link_texts for line in rest
         ):
             return lines[:at]
+        if _OWN_SECTION_HEADING.match(heading) or (rest and all(map(_LIST_ITEM.match, rest))):
+            continue  # a list of the story's own that links nowhere
+        return lines[:at]
     return lines
+
+
+BYLINE_LINES = 3  # a byline set in the text stands among its first lines
+
+
+def drop_byline(text: str, author: str | None) -> str:
+    """The text without the byline an extractor read into its first lines ("By Jane Doe"):
+    the author is stored apart, and two copies of one story differ in it."""
+    if not author:
+        return text
+    lines = text.split("\n")
+    for at, line in enumerate(lines[:BYLINE_LINES]):
+        if is_byline_of(line, author) and len(lines) > 1:
+            return "\n".join(lines[:at] + lines[at + 1 :])
+    return text
 
 
 def drop_headline(text: str, *headlines: str | None) -> str:
@@ -2081,6 +2115,7 @@ def extract_page(
         return Rejection(record_id, url, "not_article", kind[1], kind[0])
     if reading.text is not reading.judged:
         text, inner_links = _readable_text(reading.text, facts, metadata.title)
+    text = drop_byline(text, author)
     boilerplate = 1.0 - len(text) / facts.visible_chars if facts.visible_chars else 0.0
     # The text is composed (NFC) in ``_readable_text``; the names are too.
     title, author, sitename = (

@@ -26,7 +26,7 @@ import lxml.html
 from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import Document
 
-from tasks.text import WORD_MARKS
+from tasks.text import WORD_MARKS, fold, spaced_words
 
 LOG = logging.getLogger(__name__)
 
@@ -252,6 +252,21 @@ _BYLINE_LABEL = re.compile(
 # A label the date follows before the name does ("Posted on", "Submitted").
 _DATE_FIRST_LABEL = re.compile(r"(?:posted|published|submitted)(?:\s+on)?", re.I)
 _BYLINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[-–—]\s+|\s+(?:on|in)\s+")
+
+
+BYLINE_LINE_WORDS = 12  # a byline with a date or a reading time after the name
+
+
+def is_byline_of(line: str, author: str) -> bool:
+    """Whether a line of text is a byline naming that author ("By Jane Doe", "by: Ziyi
+    Xu, Dec 17, 2025", "By Jacob Trussell—10 min read"): its label, then the name, in
+    ``BYLINE_LINE_WORDS`` words at most ("By Tuesday, Jane Doe had left" is a sentence)."""
+    label = _BYLINE_LABEL.match(line.strip())
+    return (
+        label is not None
+        and spaced_words(line) <= BYLINE_LINE_WORDS
+        and fold(label.group(1)).startswith(fold(author))
+    )
 
 
 def labelled_author(tree: lxml.html.HtmlElement) -> str | None:

@@ -17,6 +17,7 @@ from tasks.extract import (
     clean_title,
     decode_html,
     document_title,
+    drop_byline,
     drop_consent_dialogs,
     drop_dialogs,
     drop_headline,
@@ -497,6 +498,23 @@ def test_clean_text_keeps_short_last_lines_when_no_teaser_went():
     )
 
 
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [("By Jane Doe", "Jane Doe"), ("by: Ziyi Xu, Dec 17, 2025", "Ziyi Xu"),
+     ("By Jacob Trussell—10 min read", "Jacob Trussell"), ("Von Lukas Frei", "Lukas Frei")],
+)  # fmt: skip
+def test_the_byline_read_into_the_text_goes(byline, author):
+    story = ["The council met on Tuesday.", "It voted for the harbour plan."]
+    assert drop_byline("\n".join([byline, *story]), author) == "\n".join(story)
+    # ... and a line that names the author in a sentence, or another name, stays
+    for line in ("By Tuesday, Jane Doe had left the council.", "By John Roe"):
+        text = "\n".join([line, *story])
+        assert drop_byline(text, "Jane Doe") == text
+    # ... and so does a byline far down the text (a quoted letter's signature)
+    text = "\n".join([*story, *story, f"By {author}"])
+    assert drop_byline(text, author) == text
+
+
 def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
     story = [
         "The council met on Tuesday to vote on the harbour plan, after two years of talks.",
@@ -519,6 +537,13 @@ def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
     for heading in ("Up next", "Don't miss"):
         ending = [heading, "Twins: Host Detroit on Friday", "Guardians: At Kansas City, Friday"]
         assert clean_text("\n".join(story + ending), links) == "\n".join(story + ending)
+    # ... and so is a list's items that link nowhere: a books column's reading list
+    books = ["Recommended reading", "- The Wager, by David Grann", "- Demon Copperhead, by"
+             " Barbara Kingsolver", "- North Woods, by Daniel Mason"]  # fmt: skip
+    assert clean_text("\n".join(story + books), links) == "\n".join(story + books)
+    # ... but a list's heading left alone, or over lines that are no list's items, goes
+    for tail in (["Related posts"], ["Related posts", "Jan 4, 2024", "Dec 30, 2023"]):
+        assert clean_text("\n".join(story + tail), links) == "\n".join(story)
 
 
 @pytest.mark.parametrize(
@@ -567,7 +592,9 @@ def test_the_pages_own_dateline_goes_and_a_sentence_with_a_date_stays(dateline):
     # the date is what makes it a dateline; a line of text that starts alike stays
     for line in ("Updated figures are due next week.",
                  "Published on March 3, 2024, the report found that ferry use fell by a third "
-                 "in two years, and that fares had risen faster than wages."):  # fmt: skip
+                 "in two years, and that fares had risen faster than wages.",
+                 # ... and so does a note of what an update changed
+                 "Updated Oct. 2, 2025: Adds the secretary of state's response."):  # fmt: skip
         assert clean_text(story.format(line), frozenset()) == story.format(line)
 
 
