@@ -214,6 +214,12 @@ _DATELINE_LABEL = re.compile(
     re.I,
 )
 DATELINE_WORDS = 10
+# ... an update's label, which a note of what it changed may follow
+_UPDATE_LABEL = re.compile(
+    r"^(?:last\s+)?(?:updated|modified|corrected|aktualisiert|mis\s+à\s+jour|actualizado"
+    r"|atualizado|aggiornato)\b",
+    re.I,
+)
 # A line that points to another article in the middle of a text: a "read also" label and
 # the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
 _READ_ALSO_LABEL = (
@@ -797,9 +803,7 @@ def _lays_out(
         or count_words(cell.text_content()) >= LAYOUT_CELL_WORDS
         for cell in cells
     )
-    if not holds_prose:
-        return False
-    return in_layout or count_words(table.text_content()) >= LAYOUT_SHARE * page_words()
+    return holds_prose and (in_layout or _frames_page(table, page_words))
 
 
 def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
@@ -817,8 +821,28 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
             continue
         for element in (table, *_TABLE_SECTIONS(table), *rows, *cells):
             element.tag = "div"
+        if not in_layout and _frames_page(table, page_words):
+            # A frame's masthead, menu and rails of other stories are its sidebars: an
+            # extractor reads blocks with no <aside>, <nav> or class to tell them by
+            for cell in cells:
+                if _link_share(cell) >= FRAME_LINKS_SHARE:
+                    cell.tag = "aside"
         unwrapped.add(table)
     return len(unwrapped)
+
+
+FRAME_LINKS_SHARE = 0.5  # a frame's cell with this share of its text in links is a sidebar
+
+
+def _frames_page(table: lxml.html.HtmlElement, page_words: Callable[[], int]) -> bool:
+    return count_words(table.text_content()) >= LAYOUT_SHARE * page_words()
+
+
+def _link_share(node: lxml.html.HtmlElement) -> float:
+    """The share of an element's text that is the text of its links."""
+    text = len("".join(node.text_content().split()))
+    linked = sum(len("".join(link.text_content().split())) for link in node.iter("a"))
+    return linked / text if text else 0.0
 
 
 def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
@@ -973,10 +997,13 @@ def _is_dateline(line: str, words: int) -> bool:
     colon that follows the date)."""
     if not (_DATELINE_LABEL.match(line) and words <= DATELINE_WORDS and shown_day(line)):
         return False
+    if not _UPDATE_LABEL.match(line) or not line.endswith((".", "!", "?")):
+        return True  # ("Published May 13, 2025: Staff and wire reports": a dateline's credit)
     for colon in (at for at, char in enumerate(line) if char == ":"):
         if shown_day(line[:colon]):
-            after = line[colon + 1 :]
-            return spaced_words(after) < 3 or any(char.isdigit() for char in after)
+            # the note after the date and its time ("4:15 p.m.: Adds ...")
+            note = re.sub(r"^[\d\s.apmAPM]*:", "", line[colon + 1 :])
+            return spaced_words(note) < 3
     return True
 
 
@@ -1064,6 +1091,18 @@ def cleaned_text(
     return "\n".join(kept), teasers
 
 
+TEASER_LINK_WORDS = 3  # a link's text this long that opens a list's item makes it a teaser
+
+
+def _starts_with_a_link(line: str, link_texts: frozenset[str]) -> bool:
+    """Whether a list's item opens with the text of a link to another page ("- Parking
+    plan heads to council · 3 min read", its title the link)."""
+    item = fold(line.lstrip("-*•· "))
+    return any(
+        item.startswith(text) and spaced_words(text) >= TEASER_LINK_WORDS for text in link_texts
+    )
+
+
 def _without_related_tail(
     lines: list[str], teasers: list[tuple[int, str]], link_texts: frozenset[str]
 ) -> list[str]:
@@ -1088,7 +1127,11 @@ def _without_related_tail(
             fold(line.lstrip("-*•· ")) in link_texts for line in rest
         ):
             return lines[:at]
-        if _OWN_SECTION_HEADING.match(heading) or (rest and all(map(_LIST_ITEM.match, rest))):
+        if _OWN_SECTION_HEADING.match(heading) or (
+            rest
+            and all(map(_LIST_ITEM.match, rest))
+            and not any(_starts_with_a_link(line, link_texts) for line in rest)
+        ):
             continue  # a list of the story's own that links nowhere
         return lines[:at]
     return lines

@@ -291,14 +291,45 @@ def _page_key(address: str) -> str:
 _WORDS = re.compile(r"\w+")
 
 
+def _item_of(node: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The microdata item a property belongs to: the nearest element around it with
+    ``itemscope``."""
+    return next((up for up in node.iterancestors() if up.get("itemscope") is not None), None)
+
+
+def _microdata_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """The page's top-level microdata items of a thing no article is that give their own
+    address, as JSON-LD would write them (their types and address). An item that is
+    another's property is a part of that one. (Not by its name, nor by holding the page's
+    headline: a review site marks up the app or the concert it reviews around the review,
+    or in a box named for it.)"""
+    objects = []
+    for item in tree.xpath("//*[@itemscope and @itemtype and not(@itemprop)]"):
+        kinds = [kind for kind in _item_types(item) if kind in _ENTITY_KINDS]
+        if not kinds:
+            continue
+        found: dict[str, Any] = {"@type": kinds}
+        for node in item.iterdescendants():
+            prop = node.get("itemprop") if isinstance(node.tag, str) else None
+            if prop != "url" or _item_of(node) is not item:
+                continue
+            value = node.get("href") or node.get("content") or node.text_content()
+            if value and value.strip():
+                found["url"] = value.strip()
+                objects.append(found)
+                break
+    return objects
+
+
 def _declared_entity(tree: lxml.html.HtmlElement, url: str, jsonld: list[dict[str, Any]]) -> str:
     """The type of a thing no article is (``_ENTITY_KINDS``) that one of the page's own
-    JSON-LD objects declares, where that object is the page's: it names this page as its
-    address, or the page is named for it (half its name's words in the <title> or an
-    <h1>: "Registered Nurse - Med/Surg"). A site's "next event" or its savings account,
-    marked up on every page, names another page or is not what this one is named for."""
+    JSON-LD objects declares, or a top-level microdata item that names this page as its
+    address, where it is the page's: it names this page as its address, or the page is
+    named for it (half its name's words in the <title> or an <h1>: "Registered Nurse -
+    Med/Surg"). A site's "next event" or its savings account, marked up on every page,
+    names another page or is not what this one is named for."""
     page_words: set[str] | None = None
-    for item in jsonld:
+    for item in [*jsonld, *_microdata_objects(tree)]:
         kinds = sorted(kind for kind in jsonld_types(item) if kind in _ENTITY_KINDS)
         if not kinds:
             continue
@@ -586,6 +617,7 @@ def kind_by_rules(
     profile = s.declared_entity == "profile"
     if (
         s.declared_entity
+        and not _dated_path(url)  # ".../2025/05/03/slug": a dated post, whatever it marks up
         and not (s.declares_article or s.declares_review or dated_in_head)
         and (not bylined or profile)
         and not (profile and dated_by_markup)

@@ -15,6 +15,7 @@ then a name after a "By" or "Written by" label (``labelled_author``).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import re
@@ -252,42 +253,58 @@ _BYLINE_LABEL = re.compile(
 # A label the date follows before the name does ("Posted on", "Submitted").
 _DATE_FIRST_LABEL = re.compile(r"(?:posted|published|submitted)(?:\s+on)?", re.I)
 _BYLINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[-–—]\s+|\s+(?:on|in)\s+")
+# What may follow the name in a byline: its end, or its next part ("—10 min read")
+_AFTER_NAME = re.compile(r"\s*$|\s*[,|·•–—-]|\s+(?:on|in)\s")
 
 
 BYLINE_LINE_WORDS = 12  # a byline with a date or a reading time after the name
+BYLINE_SENTENCE_WORDS = 10  # a "By ..." line longer than this that ends as a sentence is one
 
 
 def is_byline_of(line: str, author: str) -> bool:
     """Whether a line of text is a byline naming that author ("By Jane Doe", "by: Ziyi
-    Xu, Dec 17, 2025", "By Jacob Trussell—10 min read"): its label, then the name, in
-    ``BYLINE_LINE_WORDS`` words at most ("By Tuesday, Jane Doe had left" is a sentence)."""
+    Xu, Dec 17, 2025", "By Jacob Trussell—10 min read"): its label, then the name, then
+    nothing or the byline's next part, in ``BYLINE_LINE_WORDS`` words at most ("By
+    Tuesday, Jane Doe had left", "By Jane Doe's count", "By staff estimates" are
+    sentences)."""
     label = _BYLINE_LABEL.match(line.strip())
-    return (
-        label is not None
-        and spaced_words(line) <= BYLINE_LINE_WORDS
-        and fold(label.group(1)).startswith(fold(author))
-    )
+    if label is None or spaced_words(line) > BYLINE_LINE_WORDS:
+        return False
+    named, name = fold(label.group(1)), fold(author)
+    return named.startswith(name) and _AFTER_NAME.match(named[len(name) :]) is not None
+
+
+def _first_line(node: lxml.html.HtmlElement) -> str:
+    """The element's text up to its first line break: a byline's name, not the writer's
+    role on the line after it ("By BOB SMITH<br>Staff Writer")."""
+    if node.find(".//br") is None:
+        return " ".join(node.text_content().split())
+    lines = copy.deepcopy(node)
+    lines.tail = None
+    for br in lines.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return " ".join(lines.text_content().lstrip().split("\n", 1)[0].split())
 
 
 def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
     """The name a page's byline gives after its label: "By Jane Doe" in one element, or
     "Written by" with the name in the next element that shows text (an avatar may stand
     between them); outside navigation, footers and sidebars."""
-    for node in tree.iter(
-        "p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong", "font", "small"
-    ):
+    for node in tree.iter("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong", "font"):
         lead = " ".join((node.text or "").split())
         label = _BYLINE_LABEL.match(lead)
         same = ""
         if label is None and _DATE_FIRST_LABEL.fullmatch(lead):
             # "Posted <time>3 hours ago</time> by Jane Doe": the date in an element of its own
-            same = " ".join(node.text_content().split())[:200]
+            same = _first_line(node)[:200]
             label = _BYLINE_LABEL.match(same)
         if label is None or _in_furniture(node):
             continue
         # The name after the label in the same element ("By <a>Jane Doe</a>"), else alone
         # in the next element ("<p>Written by</p><p>Jane Doe</p>").
-        same = same or " ".join(node.text_content().split())
+        same = same or _first_line(node)
+        if spaced_words(same) > BYLINE_SENTENCE_WORDS and same.endswith((".", "!", "?")):
+            continue  # a sentence ("By Labor Day, crews expect to have hauled away ...")
         name = _BYLINE_LABEL.sub(r"\1", same)
         if not label.group(1) and not name:
             following = node.getnext()

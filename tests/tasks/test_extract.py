@@ -507,9 +507,12 @@ def test_the_byline_read_into_the_text_goes(byline, author):
     story = ["The council met on Tuesday.", "It voted for the harbour plan."]
     assert drop_byline("\n".join([byline, *story]), author) == "\n".join(story)
     # ... and a line that names the author in a sentence, or another name, stays
-    for line in ("By Tuesday, Jane Doe had left the council.", "By John Roe"):
+    for line in ("By Tuesday, Jane Doe had left the council.", "By John Roe",
+                 "By Jane Doe's count, 14 storefronts are empty.", "By Jane Does"):  # fmt: skip
         text = "\n".join([line, *story])
         assert drop_byline(text, "Jane Doe") == text
+    text = "\n".join(["By staff estimates, the shelter turned away 40 dogs.", *story])
+    assert drop_byline(text, "Staff") == text
     # ... and so does a byline far down the text (a quoted letter's signature)
     text = "\n".join([*story, *story, f"By {author}"])
     assert drop_byline(text, author) == text
@@ -541,6 +544,10 @@ def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
     books = ["Recommended reading", "- The Wager, by David Grann", "- Demon Copperhead, by"
              " Barbara Kingsolver", "- North Woods, by Daniel Mason"]  # fmt: skip
     assert clean_text("\n".join(story + books), links) == "\n".join(story + books)
+    # ... but not items that open with a link's text, a teaser's title before its dek
+    teasers = ["You might also like", "- Ferry fares to rise in May · 3 min read",
+               "- New bridge opens · 2 min read"]  # fmt: skip
+    assert clean_text("\n".join(story + teasers), links) == "\n".join(story)
     # ... but a list's heading left alone, or over lines that are no list's items, goes
     for tail in (["Related posts"], ["Related posts", "Jan 4, 2024", "Dec 30, 2023"]):
         assert clean_text("\n".join(story + tail), links) == "\n".join(story)
@@ -584,7 +591,10 @@ def test_a_pictures_credit_goes_and_a_code_line_like_it_stays(credit):
 @pytest.mark.parametrize(
     "dateline",
     ["Last updated on June 2, 2025", "Published on: February 14, 2025 07:44 PM IST",
-     "Aktualisiert am 17.01.2021", "Posted on 3 March 2024 by A. Writer"],
+     "Aktualisiert am 17.01.2021", "Posted on 3 March 2024 by A. Writer",
+     # ... with its time, or a credit after it
+     "Updated May 13, 2025, 4:15 p.m.", "Published May 13, 2025: Staff and wire reports",
+     "Updated: Oct. 2, 2025: Valley Courier staff report"],
 )  # fmt: skip
 def test_the_pages_own_dateline_goes_and_a_sentence_with_a_date_stays(dateline):
     story = "First paragraph of the story.\n{}\nSecond paragraph."
@@ -594,7 +604,8 @@ def test_the_pages_own_dateline_goes_and_a_sentence_with_a_date_stays(dateline):
                  "Published on March 3, 2024, the report found that ferry use fell by a third "
                  "in two years, and that fares had risen faster than wages.",
                  # ... and so does a note of what an update changed
-                 "Updated Oct. 2, 2025: Adds the secretary of state's response."):  # fmt: skip
+                 "Updated Oct. 2, 2025: Adds the secretary of state's response.",
+                 "Updated May 11, 2025, 4:15 p.m.: Adds 2024 audit figures."):  # fmt: skip
         assert clean_text(story.format(line), frozenset()) == story.format(line)
 
 
@@ -1967,9 +1978,10 @@ def old_frame_page() -> str:
         "<html><head><title>Council passes the budget - Oldtown Bulletin</title></head><body>"
         '<table width="100%"><tr><td colspan="3"><font size="6">Oldtown Bulletin</font><br>'
         '<a href="/">Home</a> | <a href="/news/">News</a></td></tr><tr><td width="160">'
-        f"<b>Recent stories</b><br>{others}</td><td><font size='5'><b>Council passes the"
-        " budget</b></font><br><font size='2'>By Mabel Finch</font><br><br>"
-        f"<font size='3'>{story}</font></td><td width='160'><b>Most read</b><br>{others}</td>"
+        f"<b>Recent stories</b><br>{others}<br><b>Advertise with us</b><br>Call 555-0142</td>"
+        "<td><font size='5'><b>Council passes the budget</b></font><br><font size='2'>By Mabel"
+        f" Finch</font><br><br><font size='3'>{story}</font></td><td width='160'><b>Weather</b>"
+        f"<br>Partly cloudy, 54&deg;<br><br><b>Most read</b><br>{others}</td>"
         "</tr></table></body></html>"
     )
 
@@ -1984,6 +1996,11 @@ def test_an_old_sites_story_framed_by_a_table_is_an_article():
     lines = result.text.splitlines()
     for text in NEWSLETTER_PARAGRAPHS:
         assert text in lines
+    # ... and its rails of other stories, cells of links, are no part of the text: their
+    # headlines were links between its lines, and the archive, knowing them as the site's
+    # titles, took the story for a list of them
+    assert "Advertise with us" not in lines and "Most read" not in lines
+    assert result.inner_links == ()
 
 
 def _in_layout(table: str) -> str:

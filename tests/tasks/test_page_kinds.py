@@ -688,6 +688,40 @@ def test_a_page_that_declares_a_job_an_event_or_a_service_is_no_article(declared
     assert other.declared_entity == ""
 
 
+@pytest.mark.parametrize(
+    ("item_type", "kind"),
+    [("https://schema.org/MusicEvent", "event"), ("http://schema.org/JobPosting", "job"),
+     ("https://schema.org/SoftwareApplication", "product")],
+)  # fmt: skip
+def test_a_page_whose_microdata_names_it_a_job_an_event_or_an_app_is_no_article(item_type, kind):
+    """An event's, a job's or an app's page in microdata only: its item gives this page as
+    its address."""
+    url = "https://herald.example/things/it"
+    item = (
+        f'<div itemscope itemtype="{item_type}"><h1 itemprop="name">Jazz on the Green</h1>'
+        f'<link itemprop="url" href="/things/it"><p>{PROSE}</p></div>'
+    )
+    found = signals(f"<html><body>{item}</body></html>", url=url)
+    found_kind = undated_prose_kind(found, url, "Jazz on the Green")
+    assert found_kind is not None and found_kind[0] == kind
+    # ... not where it names another page (the site's "next event"), or none: a review
+    # site marks up the concert or the app it reviews around its review, or in a box named
+    # for it; nor where it is another item's part (what an article is about)
+    for html in (
+        item.replace("/things/it", "/events/jazz"),
+        item.replace('<link itemprop="url" href="/things/it">', ""),
+        '<div itemscope itemtype="https://schema.org/NewsArticle">'
+        + item.replace("itemscope", 'itemprop="about" itemscope')
+        + "</div>",
+    ):
+        assert signals(f"<html><body>{html}</body></html>", url=url).declared_entity == ""
+    # ... nor a dated post's ("/2025/05/03/slug"), whatever it marks up
+    dated = "https://herald.example/2025/05/03/things/it"
+    found = signals(f"<html><body>{item.replace('/things/it', dated)}</body></html>", url=dated)
+    assert found.declared_entity != ""
+    assert undated_prose_kind(found, dated, "Jazz on the Green") is None
+
+
 def test_an_article_about_an_event_or_a_service_stays_an_article():
     event = '{"@type": "MusicEvent", "name": "Jazz in the Park", "startDate": "2024-06-14"}'
     article = '{"@type": "NewsArticle", "headline": "Jazz returns to the park"}'

@@ -152,6 +152,10 @@ def test_a_byline_links_to_its_author_s_page(html, author):
         ("<p>By Jane Doe | Staff Writer</p>", "Jane Doe"),
         ("<p>By Jane Doe – 5 min read</p>", "Jane Doe"),
         ("<p>By the way, this is a sentence of the text.</p>", None),
+        (
+            "<p><font>By Labor Day, crews expect to have hauled the fallen trees away.</font></p>",
+            None,
+        ),
         ("<p>Written by</p><p>a team of volunteers over many years</p>", None),
         ("<footer><p>By Jane Doe</p></footer>", None),
         # a blog's post signs off in the article's own footer, with its date and category
@@ -175,9 +179,11 @@ def test_a_byline_links_to_its_author_s_page(html, author):
             "Tom Hughes",
         ),
         ("<p>Published <time>March 3, 2024</time> in the spring issue of the magazine</p>", None),
-        # an old site's byline, set in a <font> or a <small> after the headline
+        # an old site's byline, set in a <font> after the headline, the writer's role on
+        # its next line
         ("<font size='2'>By Mabel Finch - Posted 05/07/2025</font>", "Mabel Finch"),
-        ("<small>By Tom Hughes</small>", "Tom Hughes"),
+        ("<font size='2'>By Bob Smith<br>Staff Writer</font>", "Bob Smith"),
+        ("<p>By <a href='/bob'>Bob Smith</a><br/>Staff Writer</p>", "Bob Smith"),
         ("<p>Von Lukas Frei</p>", "Lukas Frei"),
         ("<p>Par Claire Moreau, envoyée spéciale à Vannes</p>", "Claire Moreau"),
         ("<p>Director Jane Doe said the plan was sound.</p>", None),
