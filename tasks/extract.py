@@ -774,9 +774,8 @@ def without_templates(tree: lxml.html.HtmlElement) -> int:
 _TABLE_PARTS = etree.XPath("./tr | ./tbody/tr | ./thead/tr | ./tfoot/tr")
 _TABLE_SECTIONS = etree.XPath("./tbody | ./thead | ./tfoot")
 LAYOUT_CELL_WORDS = 40  # a cell with this much text holds a page's prose, not a figure
-
-
 LAYOUT_SHARE = 0.8  # a table holding this share of the page's words is the page's frame
+FRAME_LINKS_SHARE = 0.5  # a frame's cell with this share of its text in links is a sidebar
 
 
 def _lays_out(
@@ -831,10 +830,8 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
     return len(unwrapped)
 
 
-FRAME_LINKS_SHARE = 0.5  # a frame's cell with this share of its text in links is a sidebar
-
-
 def _frames_page(table: lxml.html.HtmlElement, page_words: Callable[[], int]) -> bool:
+    """Whether a table holds nearly all of the page's text: the page's frame."""
     return count_words(table.text_content()) >= LAYOUT_SHARE * page_words()
 
 
@@ -990,6 +987,11 @@ def clean_text(text: str, link_texts: frozenset[str]) -> str:
     return cleaned_text(text, link_texts)[0]
 
 
+# The rest of a time the note follows ("Updated May 11, 2025, 4:15 p.m.: Adds ...")
+_TIME_BEFORE_NOTE = re.compile(r"^[\d\s.apmAPM]*:")
+UPDATE_NOTE_WORDS = 3  # a note of what an update changed says this much at least
+
+
 def _is_dateline(line: str, words: int) -> bool:
     """Whether a line is the page's dateline ("Last updated on June 2, 2025", "Published
     on: February 14, 2025 07:44 PM IST"), not a note of what changed that the story keeps
@@ -1001,9 +1003,8 @@ def _is_dateline(line: str, words: int) -> bool:
         return True  # ("Published May 13, 2025: Staff and wire reports": a dateline's credit)
     for colon in (at for at, char in enumerate(line) if char == ":"):
         if shown_day(line[:colon]):
-            # the note after the date and its time ("4:15 p.m.: Adds ...")
-            note = re.sub(r"^[\d\s.apmAPM]*:", "", line[colon + 1 :])
-            return spaced_words(note) < 3
+            note = _TIME_BEFORE_NOTE.sub("", line[colon + 1 :])
+            return spaced_words(note) < UPDATE_NOTE_WORDS
     return True
 
 
@@ -1143,11 +1144,11 @@ BYLINE_LINES = 3  # a byline set in the text stands among its first lines
 def drop_byline(text: str, author: str | None) -> str:
     """The text without the byline an extractor read into its first lines ("By Jane Doe"):
     the author is stored apart, and two copies of one story differ in it."""
-    if not author:
-        return text
     lines = text.split("\n")
+    if not author or len(lines) < 2:
+        return text
     for at, line in enumerate(lines[:BYLINE_LINES]):
-        if is_byline_of(line, author) and len(lines) > 1:
+        if is_byline_of(line, author):
             return "\n".join(lines[:at] + lines[at + 1 :])
     return text
 
