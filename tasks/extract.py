@@ -207,19 +207,15 @@ _CODE_TOKEN = re.compile(r"\w:\w|\w_\w|\w\.\w+\(")  # "postgres:16", "max_conn",
 # A line that is the page's own dateline, label and date ("Last updated on June 2, 2025",
 # "Published on: February 14, 2025", "Aktualisiert am 17.01.2021"): what the record's
 # dates say, not the article's text.
+# An update's label, which a note of what it changed may follow
+_UPDATED = r"updated|modified|aktualisiert|mis\s+à\s+jour|actualizado|atualizado|aggiornato"
+_UPDATE_LABEL = re.compile(rf"^(?:last\s+|zuletzt\s+)?(?:{_UPDATED}|corrected)\b", re.I)
 _DATELINE_LABEL = re.compile(
-    r"^(?:last\s+|zuletzt\s+)?(?:updated|modified|published|posted|reviewed|aktualisiert"
-    r"|letzte\s+änderung|veröffentlicht|stand\s*:|mis\s+à\s+jour|publié|actualizado|publicado"
-    r"|atualizado|aggiornato|pubblicato)\b",
+    rf"^(?:last\s+|zuletzt\s+)?(?:{_UPDATED}|published|posted|reviewed|letzte\s+änderung"
+    r"|veröffentlicht|stand\s*:|publié|publicado|pubblicato)\b",
     re.I,
 )
 DATELINE_WORDS = 10
-# ... an update's label, which a note of what it changed may follow
-_UPDATE_LABEL = re.compile(
-    r"^(?:last\s+)?(?:updated|modified|corrected|aktualisiert|mis\s+à\s+jour|actualizado"
-    r"|atualizado|aggiornato)\b",
-    re.I,
-)
 # A line that points to another article in the middle of a text: a "read also" label and
 # the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
 _READ_ALSO_LABEL = (
