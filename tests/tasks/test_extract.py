@@ -605,7 +605,8 @@ def test_the_pages_own_dateline_goes_and_a_sentence_with_a_date_stays(dateline):
                  "in two years, and that fares had risen faster than wages.",
                  # ... and so does a note of what an update changed
                  "Updated Oct. 2, 2025: Adds the secretary of state's response.",
-                 "Updated May 11, 2025, 4:15 p.m.: Adds 2024 audit figures."):  # fmt: skip
+                 "Updated May 11, 2025, 4:15 p.m.: Adds 2024 audit figures.",
+                 "Zuletzt aktualisiert am 3. Mai 2025: Stellungnahme der Stadt ergänzt."):  # fmt: skip
         assert clean_text(story.format(line), frozenset()) == story.format(line)
 
 
