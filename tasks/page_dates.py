@@ -532,16 +532,17 @@ def said_published(tree: lxml.html.HtmlElement, now: datetime) -> Stamp | None:
     return None
 
 
+def url_day_span(path: str) -> tuple[int, int] | None:
+    """Where the day a path gives begins and ends (".../2025/12/18" before "/slug"), or
+    None."""
+    match = _URL_DAY.search(path)
+    return (match.start(1), match.end(3)) if match else None
+
+
 def url_day_end(path: str) -> int | None:
     """Where the day a path gives ends (".../2025/12/18" before "/slug"), or None."""
-    match = _URL_DAY.search(path)
-    return match.end(3) if match else None
-
-
-def url_day_start(path: str) -> int | None:
-    """Where the day a path gives begins (the year of ".../2025/12/18/slug"), or None."""
-    match = _URL_DAY.search(path)
-    return match.start(1) if match else None
+    day = url_day_span(path)
+    return day[1] if day else None
 
 
 def url_day(url: str) -> date | None:

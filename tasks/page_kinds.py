@@ -21,9 +21,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day_end, url_day_start
+from tasks.page_dates import ARTICLE_TYPES, jsonld_types, url_day_end, url_day_span
 from tasks.text import spaced_words
-from tasks.urls import host_domain, is_named_host
+from tasks.urls import host_domain, is_named_host, url_key
 
 # Product and its schema.org subtypes that name things for sale; of them, those that name
 # several at once ("SomeProducts: multiple similar products").
@@ -283,11 +283,6 @@ def page_signals(
     )
 
 
-def _page_key(address: str) -> str:
-    parts = urlsplit(address)
-    return parts.netloc.lower().removeprefix("www.") + parts.path.rstrip("/")
-
-
 _WORDS = re.compile(r"\w+")
 
 
@@ -297,28 +292,28 @@ def _item_of(node: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     return next((up for up in node.iterancestors() if up.get("itemscope") is not None), None)
 
 
-def _microdata_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
-    """The page's top-level microdata items of a thing no article is that give their own
-    address, as JSON-LD would write them (their types and address). An item that is
+def _microdata_entity(tree: lxml.html.HtmlElement, url: str) -> str:
+    """The type of a thing no article is that a top-level microdata item declares where
+    the item gives this page as its address (``itemprop="url"``). An item that is
     another's property is a part of that one. (Not by its name, nor by holding the page's
     headline: a review site marks up the app or the concert it reviews around the review,
     or in a box named for it.)"""
-    objects = []
     for item in tree.xpath("//*[@itemscope and @itemtype and not(@itemprop)]"):
-        kinds = [kind for kind in _item_types(item) if kind in _ENTITY_KINDS]
+        kinds = sorted(kind for kind in _item_types(item) if kind in _ENTITY_KINDS)
         if not kinds:
             continue
-        found: dict[str, Any] = {"@type": kinds}
         for node in item.iterdescendants():
-            prop = node.get("itemprop") if isinstance(node.tag, str) else None
-            if prop != "url" or _item_of(node) is not item:
+            if not isinstance(node.tag, str) or node.get("itemprop") != "url":
                 continue
-            value = node.get("href") or node.get("content") or node.text_content()
-            if value and value.strip():
-                found["url"] = value.strip()
-                objects.append(found)
-                break
-    return objects
+            if _item_of(node) is not item:
+                continue
+            own = (node.get("href") or node.get("content") or node.text_content()).strip()
+            if not own:
+                continue
+            if url_key(urljoin(url, own)) == url_key(url):
+                return kinds[0]
+            break  # the item's own address, and it is another page's
+    return ""
 
 
 def _declared_entity(tree: lxml.html.HtmlElement, url: str, jsonld: list[dict[str, Any]]) -> str:
@@ -329,13 +324,13 @@ def _declared_entity(tree: lxml.html.HtmlElement, url: str, jsonld: list[dict[st
     Med/Surg"). A site's "next event" or its savings account, marked up on every page,
     names another page or is not what this one is named for."""
     page_words: set[str] | None = None
-    for item in [*jsonld, *_microdata_objects(tree)]:
+    for item in jsonld:
         kinds = sorted(kind for kind in jsonld_types(item) if kind in _ENTITY_KINDS)
         if not kinds:
             continue
         own = item.get("url") or item.get("@id")
         if isinstance(own, str) and own.strip() and not own.startswith("#"):
-            if _page_key(urljoin(url, own.strip())) == _page_key(url):
+            if url_key(urljoin(url, own.strip())) == url_key(url):
                 return kinds[0]
             continue  # another page's
         main = item.get("mainEntity")  # a profile's person
@@ -353,7 +348,7 @@ def _declared_entity(tree: lxml.html.HtmlElement, url: str, jsonld: list[dict[st
             words = set(_WORDS.findall(name.casefold()))
             if words and len(words & page_words) * 2 >= len(words):
                 return kinds[0]
-    return ""
+    return _microdata_entity(tree, url)
 
 
 def _card_chars(cards: list[lxml.html.HtmlElement]) -> int:
@@ -615,17 +610,18 @@ def kind_by_rules(
     # its person as a byline would (og:type "profile", where its teasers name theirs; a
     # page dated as a post is one).
     profile = s.declared_entity == "profile"
+    dated_path = _dated_path(url)  # ".../2019/11/17/slug": a dated post, whatever surrounds it
     if (
         s.declared_entity
-        and not _dated_path(url)  # ".../2025/05/03/slug": a dated post, whatever it marks up
+        and not dated_path
         and not (s.declares_article or s.declares_review or dated_in_head)
         and (not bylined or profile)
         and not (profile and dated_by_markup)
     ):
         kind = _ENTITY_KINDS.get(s.declared_entity, "listing")
         return kind, f"the page declares itself a {s.declared_entity}, and no article"
-    if _dated_path(url):
-        return None  # ".../2019/11/17/slug": a dated post, whatever surrounds it
+    if dated_path:
+        return None
     if (
         len(s.shop_controls) >= SHOP_CONTROLS
         and not s.declares_article_markup
@@ -697,11 +693,10 @@ def day_archive(url: str) -> bool:
     post whose address ends with its date, "/framing-the-landscape/2024/09/16", a daily
     column's "/history/2024/06/03/", is none.)"""
     path = urlsplit(url).path
-    end = url_day_end(path)
-    if end is None or re.search(r"\w", _NO_POST.sub("", path[end:])):
+    day = url_day_span(path)
+    if day is None or re.search(r"\w", _NO_POST.sub("", path[day[1] :])):
         return False
-    start = url_day_start(path) or 0
-    before = [part.lower() for part in path[:start].split("/") if part]
+    before = [part.lower() for part in path[: day[0]].split("/") if part]
     return before in ([], ["blog"])
 
 
