@@ -660,3 +660,77 @@ def test_a_dateline_that_opens_the_first_paragraph_dates_a_press_release(opening
     )
     found = page_dates(tree(body=body), "https://news.example/acme-series-b", now=NOW)
     assert found.published is not None and found.published.day == day
+
+
+@pytest.mark.parametrize(
+    ("lang", "url", "sidebar", "day"),
+    [
+        # a London paper at a .com address that says only lang="en": its other dates in
+        # numbers put the day first
+        ("en", "https://www.londonledger.com/news/a", "31/01/2025", date(2025, 2, 3)),
+        # an American site that declares no language: its other dates put the month first
+        ("", "https://www.valleypost.example/news/a", "02/27/2025", date(2025, 3, 2)),
+    ],
+)
+def test_a_dateline_in_numbers_is_read_in_the_order_of_the_pages_other_dates(
+    lang, url, sidebar, day
+):
+    attribute = f' lang="{lang}"' if lang else ""
+    page = lxml.html.document_fromstring(
+        f"<html{attribute}><body><h1>Council votes on the plan</h1><div>03/02/2025</div>"
+        "<p>Text of the piece.</p><aside><ul><li><a href='/b'>Bridge reopens after repairs"
+        f"</a> {sidebar}</li></ul></aside></body></html>"
+    )
+    found = page_dates(page, url, now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", day)
+
+
+def test_a_live_blog_that_gives_only_when_its_coverage_began_is_dated_by_it():
+    page = tree(
+        jsonld(
+            '{"@type": "LiveBlogPosting", "headline": "Storm live",'
+            ' "coverageStartTime": "2025-03-04T06:00:00-05:00"}'
+        ),
+        "<h1>Storm live</h1><p>Updates as they come.</p>",
+    )
+    found = page_dates(page, "https://example.com/live/storm", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("json-ld", date(2025, 3, 4))
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<div class='byline'>By Ana Ruiz · 03/03/2025</div>",  # in numbers, month first
+        "<div class='byline'>By Ana Ruiz · <time datetime='2025-03-03T09:00:00-05:00'>5 hours"
+        " ago</time></div>",
+    ],
+)
+def test_a_markup_date_the_byline_shows_in_numbers_stands_against_a_date_in_the_summary(byline):
+    # the summary under the headline names a deadline; the byline shows the markup's day,
+    # in a form the page's words do not spell out
+    page = lxml.html.document_fromstring(
+        '<html lang="en-US"><head><meta property="article:published_time"'
+        ' content="2025-03-03T09:00:00-05:00"></head><body><h1>Filing rule delayed</h1>'
+        "<p class='dek'>Companies now have until June 30, 2025</p>"
+        f"{byline}<p>{'Text of the piece. ' * 20}</p></body></html>"
+    )
+    found = page_dates(page, "https://example.com/business/filing-rule", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("meta", date(2025, 3, 3))
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "day"),
+    [
+        # a short paragraph of the story that tells of a day to come is no dateline
+        ("The vote on March 15, 2025, will decide whether the levy stays on the ballot.", None),
+        ("Il voto è fissato per il 15 marzo 2025, dopo la pausa delle feste di carnevale.", None),
+        # a dateline is one, however it is worded
+        ("Published on Monday, March 3, 2025 at 10:45 a.m. by the city desk.", date(2025, 3, 3)),
+        ("Posted by Jane Doe on March 3, 2025.", date(2025, 3, 3)),
+        ("March 3, 2025", date(2025, 3, 3)),
+    ],
+)
+def test_a_short_sentence_of_the_story_with_a_date_is_no_dateline(paragraph, day):
+    page = tree(body=f"<h1>Levy vote set</h1><p>{paragraph}</p><p>{'More text. ' * 30}</p>")
+    found = byline_date(page, NOW, url="https://example.com/news/levy-vote")
+    assert (found and found.day) == day
