@@ -1263,6 +1263,11 @@ _AUTHOR_LEAD = re.compile(
 # space or a separator: a month's letters ending a name are the name's ("Stefanov", "Kumar").
 _AUTHOR_TRAIL = re.compile(
     rf"(?:^|\s*[•|·,-]\s*|\s+)(?:(?:last\s+)?(?:updated|published|posted|modified)(?:\s+on)?\b.*"
+    # ... the same labels in the languages whose dates are read ("Jorge Salas Actualizado"),
+    # and a republished story's "Originally published in ..."
+    r"|(?:actualizad[oa]|aktualisiert|ge[aä]ndert|mis\s+[aà]\s+jour|aggiornat[oa]|bijgewerkt"
+    r"|publicad[oa]|publi[ée]e?|ver[öo]ffentlicht|pubblicat[oa]|gepubliceerd"
+    r"|originally|first\s+published)\b.*"
     rf"|(?:medically\s+)?reviewed\s+by\b.*|fact[- ]?checked\s+by\b.*"
     rf"|{MONTH_NAMES}\b\.?\s+\d.*|\d{{1,2}}\s+{MONTH_NAMES}\b.*|\d{{4}}.*)$",
     re.I,
@@ -1291,6 +1296,7 @@ _AUTHOR_ROLE = re.compile(
 _ROLE_PART = re.compile(rf"\b(?:{_ROLES})s?$|^(?:{_RANKS}|director|vp)\b(?:\s+of\b|$)", re.I)
 _AUTHOR_LABEL = re.compile(
     rf"^(?:the\s+)?(?:author|authors|admin|written by|by|view more posts|updated|{MONTH_NAMES})\.?$"
+    r"|^stand(?:\s*:.*)?$"  # German's "as of" label of a date ("Stand: 05.03.2025")
     # a date's label in another language, the date gone ("Publicado em", "Gepubliceerd op")
     r"|^(?:publi[ée]e?|publicad[oa]|pubblicat[oa]|ver[öo]ffentlicht|gepubliceerd)(?:\s+\w{1,3})?$"
     # a Korean byline's date labels, their dates gone ("기사입력 ; 최종수정")

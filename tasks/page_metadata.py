@@ -290,7 +290,9 @@ def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
     """The name a page's byline gives after its label: "By Jane Doe" in one element, or
     "Written by" with the name in the next element that shows text (an avatar may stand
     between them); outside navigation, footers and sidebars."""
-    for node in tree.iter("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong", "font"):
+    for node in tree.iter(
+        "p", "div", "span", "h2", "h3", "h4", "h5", "h6", "li", "strong", "b", "em", "i", "font"
+    ):
         lead = " ".join((node.text or "").split())
         label = _BYLINE_LABEL.match(lead)
         same = ""

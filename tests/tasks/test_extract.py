@@ -850,6 +850,14 @@ def test_a_malformed_canonical_link_is_ignored():
         ("이지은 기자", "이지은"),
         ("이지은 기자 jieun@hanbit.example", "이지은"),
         ("기사입력 ; 최종수정", None),
+        # a byline's update or republish label run into the name, in the languages whose
+        # dates are read; a German date's "as of" label alone
+        ("Jorge Salas Actualizado", "Jorge Salas"),
+        ("Anna Berg · Aktualisiert am 3. März", "Anna Berg"),
+        ("Linda Tran Originally published in The Harbor Times", "Linda Tran"),
+        ("Stand: 05.03.2025", None),
+        ("Stand", None),
+        ("Mary Stand", "Mary Stand"),
     ],
 )
 def test_clean_author(raw, clean):

@@ -183,6 +183,11 @@ def test_a_byline_links_to_its_author_s_page(html, author):
         # its next line
         ("<font size='2'>By Mabel Finch - Posted 05/07/2025</font>", "Mabel Finch"),
         ("<font size='2'>By Bob Smith<br>Staff Writer</font>", "Bob Smith"),
+        # ... or in bold or italics
+        ("<font size='2'><b>By JAMES HOLLOWAY</b><br>Courier Staff</font>", "JAMES HOLLOWAY"),
+        ("<p><em>By Jane Doe</em></p>", "Jane Doe"),
+        ("<p><b>By</b> <a href='/jane'>Jane Doe</a></p>", "Jane Doe"),
+        ("<p><b>By 2030, most</b> cars sold in the state will be electric.</p>", None),
         ("<p>By <a href='/bob'>Bob Smith</a><br/>Staff Writer</p>", "Bob Smith"),
         ("<p>Von Lukas Frei</p>", "Lukas Frei"),
         ("<p>Par Claire Moreau, envoyée spéciale à Vannes</p>", "Claire Moreau"),
