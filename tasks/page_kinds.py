@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -119,10 +120,12 @@ _QUANTITY_FIELD = etree.XPath(
     " or translate(@name, 'CANTIDAD', 'cantidad') = 'cantidad'"
     " or translate(@name, 'AANTL', 'aantl') = 'aantal']"
 )
-# (A sort menu of a page's comments, "Newest first", is no shop's.)
+# A shop's sort menu: Shopify's "SortBy", Magento's "sorter", WooCommerce's "orderby". (A
+# sort menu of a page's comments, "Newest first", is no shop's.)
 _SORT_MENU = etree.XPath(
     "//select[(contains(translate(@name, 'SORT', 'sort'), 'sort')"
-    " or contains(translate(@id, 'SORT', 'sort'), 'sort'))"
+    " or contains(translate(@id, 'SORT', 'sort'), 'sort')"
+    " or @name = 'orderby')"
     " and not(contains(translate(@id, 'COMENT', 'coment'), 'comment')"
     " or contains(translate(@name, 'COMENT', 'coment'), 'comment')"
     " or ancestor::*[@id='comments' or @id='disqus_thread'"
@@ -170,6 +173,7 @@ DECLARED_BLOCK_WORDS = 120  # ... the same, for a page that calls itself an arti
 PROSE_LINES = 12  # sentences-long lines of main text outside the cards: prose
 FEW_PROSE_LINES = 8  # a list of other pages has fewer (its teasers are in cards)
 LINKY = 10  # headline links or cards that make a page a list of other pages
+NUMBERED_ITEMS = 3  # headings numbered 1, 2, 3 in order: a listicle's, no list of pages
 PRICED_CARDS = 5  # cards with a price: a shop's grid
 PRICED_SHARE = 0.3  # ... among all its cards
 PAYWALL_WORDS = 200  # a teaser behind a wall is shorter than this
@@ -198,6 +202,12 @@ class PageSignals:
     cards: int  # members of repeated sibling structures that hold a link
     priced_cards: int
     card_texts: frozenset[str]  # normalised texts inside the cards
+    # priced cards whose links all lead to other sites: a roundup's picks, sold elsewhere
+    # (a shop's tiles link to its own product pages)
+    priced_elsewhere: int = 0
+    # headings numbered 1, 2, 3, ... in order ("1. Le Pigeon"): a listicle's items (an
+    # archive numbers no teasers)
+    numbered_headings: int = 0
     card_chars: int = 0  # characters of visible text inside the cards (counted once)
     # Which of a shop's controls it shows: "cart button", "quantity field", "sort menu".
     shop_controls: tuple[str, ...] = ()
@@ -246,6 +256,8 @@ def page_signals(
     }
     declares_markup = bool(types & ARTICLE_TYPES) or _one_article_item(tree)
     cards = _cards(tree)
+    priced = [card for card in cards if _PRICE.search(card.text_content())]
+    sites = _site_domains(tree, url)
     card_texts = frozenset(
         text
         for card in cards
@@ -267,10 +279,12 @@ def page_signals(
         behind_paywall=any(
             str(item.get("isAccessibleForFree", "")).lower() == "false" for item in jsonld
         ),
-        prose_block_words=_prose_block_words(tree),
-        headline_links=_headline_links(tree, url),
+        prose_block_words=_prose_block_words(tree, cards),
+        headline_links=_headline_links(tree, url, sites),
         cards=len(cards),
-        priced_cards=sum(1 for card in cards if _PRICE.search(card.text_content())),
+        priced_cards=len(priced),
+        priced_elsewhere=sum(1 for card in priced if _links_elsewhere(card, url, sites)),
+        numbered_headings=_numbered_headings(tree),
         card_texts=card_texts,
         card_chars=_card_chars(cards),
         shop_controls=_shop_controls(tree),
@@ -379,13 +393,20 @@ def _shop_controls(tree: lxml.html.HtmlElement) -> tuple[str, ...]:
     return tuple(name for name, present in zip(names, shown, strict=True) if present)
 
 
-def _prose_block_words(tree: lxml.html.HtmlElement) -> int:
+def _prose_block_words(
+    tree: lxml.html.HtmlElement, cards: Iterable[lxml.html.HtmlElement] = ()
+) -> int:
     """Words of the largest set of prose paragraphs that share one container. A paragraph
     is a <p> or <blockquote>, or the loose text of a <div> written with <br>s (or of a
     <font> in it: an old site's story); paragraphs set in table cells or inline wrappers
-    belong to the block around them."""
+    belong to the block around them. A paragraph inside one of ``cards`` is a teaser's
+    excerpt, not prose of the page's own (a search page's or an archive's ten excerpts in
+    ``<li>`` items read as one block of 450 words)."""
     per_block: dict[lxml.html.HtmlElement, int] = defaultdict(int)
+    in_cards = {node for card in cards for node in card.iterdescendants()}
     for node in tree.iter("p", "blockquote", "div", "section", "td", "font"):
+        if node in in_cards:
+            continue
         if node.tag in ("p", "blockquote"):
             text = " ".join(node.text_content().split())
         elif node.tag == "font" and any(
@@ -424,41 +445,60 @@ def _link_headline(link: lxml.html.HtmlElement) -> str:
     return str(link.get("aria-label") or link.get("title") or "")
 
 
-def _headline_links(tree: lxml.html.HtmlElement, url: str) -> int:
-    """Links to other pages of the same site whose text is a headline (4 to 25 words).
+def _link_domain(link: lxml.html.HtmlElement, url: str) -> str | None:
+    """The registrable domain a link leads to; None for an anchor on the page or no link."""
+    href = link.get("href")
+    if not href or href.startswith("#"):
+        return None
+    try:
+        host = urlsplit(urljoin(url, href)).hostname
+    except ValueError:  # a malformed href ("http://[x]") is no link to anywhere
+        return None
+    return host_domain(host) if host else None
 
-    The site is the address's registrable domain (news.example.com links to
+
+def _site_domains(tree: lxml.html.HtmlElement, url: str) -> set[str]:
+    """The page's own site: its address's registrable domain (news.example.com links to
     www.example.com); at an address on no named host (a test server on loopback, a mirror
-    by IP address) it is also the domain the page's own links point to most: a page links
+    by IP address) also the domain the page's own links point to most: a page links
     mostly to its own site."""
     own = host_domain(urlsplit(url).hostname or "")
-    # Which site a page links to most is only asked where the address names none.
-    unnamed = not is_named_host(own)
-    domains: Counter[str] = Counter()
-    headline_domains: list[str] = []
-    for link in tree.iter("a"):
-        href = link.get("href")
-        if not href or href.startswith("#"):
-            continue
-        headline = 4 <= spaced_words(_link_headline(link)) <= 25
-        if not (headline or unnamed):
-            continue
-        try:
-            host = urlsplit(urljoin(url, href)).hostname
-        except ValueError:  # a malformed href ("http://[x]") is no link to anywhere
-            continue
-        if not host:
-            continue
-        domain = host_domain(host)
-        domains[domain] += 1
-        if headline:
-            headline_domains.append(domain)
-    sites = {own}
-    if unnamed:
-        named = [(n, d) for d, n in domains.items() if is_named_host(d)]
-        if named:
-            sites.add(max(named)[1])
-    return sum(1 for domain in headline_domains if domain in sites)
+    if is_named_host(own):
+        return {own}
+    domains = Counter(
+        domain for link in tree.iter("a") if (domain := _link_domain(link, url)) is not None
+    )
+    named = [(n, d) for d, n in domains.items() if is_named_host(d)]
+    return {own, max(named)[1]} if named else {own}
+
+
+def _headline_links(tree: lxml.html.HtmlElement, url: str, sites: set[str]) -> int:
+    """Links to other pages of the page's site (``sites``) whose text is a headline (4 to
+    25 words)."""
+    return sum(
+        1
+        for link in tree.iter("a")
+        if 4 <= spaced_words(_link_headline(link)) <= 25 and _link_domain(link, url) in sites
+    )
+
+
+_NUMBERED = re.compile(r"^\s*(?:#|no\.\s*)?(\d{1,3})\s*[.):–—-]?\s+\S", re.I)
+
+
+def _numbered_headings(tree: lxml.html.HtmlElement) -> int:
+    """How far the page's headings count its items, 1, 2, 3, ... in order."""
+    run = 0
+    for heading in tree.iter("h2", "h3", "h4"):
+        number = _NUMBERED.match(heading.text_content())
+        if number is not None and int(number.group(1)) == run + 1:
+            run += 1
+    return run
+
+
+def _links_elsewhere(card: lxml.html.HtmlElement, url: str, sites: set[str]) -> bool:
+    """Whether a card links only to other sites than the page's (``sites``)."""
+    domains = {domain for link in card.iter("a") if (domain := _link_domain(link, url))}
+    return bool(domains) and not domains & sites
 
 
 # Only an element with three or more element children can hold three alike siblings.
@@ -635,9 +675,17 @@ def kind_by_rules(
         kind = "collection" if "sort menu" in s.shop_controls else "product"
         return kind, f"the page has a shop's controls: {', '.join(s.shop_controls)}"
     declared = s.declares_article or dated_by_markup
+    # A listicle ("The 15 best restaurants") numbers its picks, each linked to its place or
+    # its shop: for its cards, links and prices it is no list of pages, nor a shop's grid.
+    listicle = _numbers_its_items(s)
     lines = prose_lines(main_text, s.card_texts)
-    if s.priced_cards >= PRICED_CARDS and s.priced_cards >= PRICED_SHARE * s.cards and not declared:
-        return "collection", f"{s.priced_cards} of {s.cards} repeated cards carry a price"
+    sold_here = s.priced_cards - s.priced_elsewhere  # (a roundup's picks sold elsewhere: no shop)
+    if (
+        sold_here >= PRICED_CARDS
+        and sold_here >= PRICED_SHARE * s.cards
+        and not (declared or listicle)
+    ):
+        return "collection", f"{sold_here} of {s.cards} repeated cards carry a price"
     if (
         s.declares_collection
         and not declared
@@ -659,7 +707,7 @@ def kind_by_rules(
         and s.prose_block_words < PROSE_BLOCK_WORDS
     ):
         return "listing", why + ", at an author's, a tag's or a day's archive address"
-    if not declared and lines < FEW_PROSE_LINES:
+    if not (declared or listicle) and lines < FEW_PROSE_LINES:
         if (
             s.prose_block_words < SHORT_BLOCK_WORDS
             and s.headline_links >= LINKY
@@ -673,7 +721,7 @@ def kind_by_rules(
             return "listing", why + ", named like a section"
     if (
         declared
-        and not s.declares_article_markup
+        and not (s.declares_article_markup or listicle)
         and linky
         and s.prose_block_words < DECLARED_BLOCK_WORDS
         and not urlsplit(url).query  # "?newsid=6486285" names one item
@@ -681,6 +729,26 @@ def kind_by_rules(
     ):
         return "listing", why + ", at a section's address"
     return None
+
+
+def shop_kind(signals: PageSignals) -> str | None:
+    """What a page too short to weigh as an article still says it is, where it says it is
+    a shop's: "product" or "collection" (its products' grid), else None."""
+    s = signals
+    if s.product_by_og or s.price_markup or s.product_by_markup:
+        return "collection" if s.product_grid else "product"
+    if len(s.shop_controls) >= SHOP_CONTROLS:
+        return "collection" if "sort menu" in s.shop_controls else "product"
+    if s.priced_cards - s.priced_elsewhere >= PRICED_CARDS:
+        return "collection"
+    return None
+
+
+def _numbers_its_items(signals: PageSignals) -> bool:
+    """Whether the page's headings number its items, half its cards or more: a listicle's
+    picks. (An events page's grid of 38 cards, 12 of them numbered, is a list.)"""
+    numbered = signals.numbered_headings
+    return numbered >= NUMBERED_ITEMS and 2 * numbered >= signals.cards
 
 
 def _at_shop_address(url: str) -> bool:
@@ -767,7 +835,8 @@ def weighs_shape(
     shows_a_list = shows_a_list or s.product_by_og or s.product_by_markup or s.price_markup
     shows_a_list = shows_a_list or _at_shop_address(url) or link_share >= LIST_EVIDENCE_LINK_SHARE
     shows_a_list = shows_a_list or len(_PRICE.findall(main_text)) >= LIST_EVIDENCE_PRICES
-    return shows_a_list and not s.declares_article_markup and not _dated_path(url)
+    listicle = _numbers_its_items(s)
+    return shows_a_list and not (s.declares_article_markup or listicle or _dated_path(url))
 
 
 def page_shape(

@@ -830,3 +830,82 @@ def test_a_day_s_archive_is_no_post_of_that_day():
     assert day_archive("https://metro.example/blog/2024/06/03/")
     # a post whose address ends with its date
     assert not day_archive("https://photo.example/newsletter/framing-the-landscape/2024/09/16")
+
+
+def excerpt_card(i: int) -> str:
+    """A search result's or an archive's teaser in an <li>: its headline, then an excerpt
+    of 40-odd words that stops short of a sentence's end."""
+    excerpt = f"{PROSE} Residents who spoke at the meeting number {i} asked for [...]"
+    return (
+        f'<li class="result"><h3><a href="/news/story-{i}">Harbour plan story number {i} goes'
+        f" on</a></h3><p>{excerpt}</p></li>"
+    )
+
+
+def test_teasers_excerpts_in_list_items_are_no_prose_block():
+    """Ten excerpts in <li> items read as one block of 450 words of prose: the page was
+    an article's size and shape, and a search page was stored as one."""
+    results = "".join(excerpt_card(i) for i in range(10))
+    found = signals(
+        f"<html><body><h1>Search results for water</h1><ul class='results'>{results}</ul>"
+        "</body></html>"
+    )
+    assert found.cards == 10 and found.prose_block_words == 0
+    kind = page_kind(found, url="https://news.example/search?q=water", title="Search results",
+                     main_text="", words=450, dated_by_markup=False)  # fmt: skip
+    assert kind is not None and kind[0] == "listing"
+    # an article's own paragraphs in a list of its own (no cards: no links) stay prose
+    story = signals(f"<html><body><h1>What we know</h1><ul>{f'<li><p>{PROSE}</p></li>' * 10}"
+                    "</ul></body></html>")  # fmt: skip
+    assert story.prose_block_words == 10 * len(PROSE.split())
+
+
+def test_a_roundup_whose_priced_picks_are_sold_elsewhere_is_no_shop():
+    def pick(i: int, href: str) -> str:
+        return (
+            f'<div class="product-card"><h3><a href="{href}">Air fryer model {i}</a></h3>'
+            f'<span class="price">${i}9.99</span><p>{PROSE}</p>'
+            f'<a class="buy" href="{href}">Buy now</a></div>'
+        )
+
+    for href, sold_here in (("https://www.amazon.com/dp/B0{i}", 0), ("/products/fryer-{i}", 8)):
+        picks = "".join(pick(i, href.format(i=i)) for i in range(8))
+        found = signals(f"<html><body><h1>The best air fryers</h1>{picks}</body></html>",
+                        url="https://www.citybites.example/guides/best-air-fryers")  # fmt: skip
+        assert (found.priced_cards, found.priced_cards - found.priced_elsewhere) == (8, sold_here)
+        kind = kind_by_rules(found, url="https://www.citybites.example/guides/best-air-fryers",
+                             title="The best air fryers", main_text=PROSE, words=500,
+                             dated_by_markup=False)  # fmt: skip
+        assert (kind is not None and kind[0]) == ("collection" if sold_here else False)
+    # served from loopback, the page's own site is the one its links name most
+    picks = "".join(pick(i, f"https://shop.example/products/{i}") for i in range(8))
+    found = signals(f"<html><body><a href='https://shop.example/'>Shop</a>{picks}</body></html>",
+                    url="http://127.0.0.1:8000/p/1")  # fmt: skip
+    assert found.priced_elsewhere == 0
+
+
+def test_a_listicle_that_numbers_its_picks_is_no_list_of_pages():
+    """ "The 15 best restaurants": each pick a numbered heading linked to the place's page,
+    a short paragraph under it; no date or byline the page gives. Its headline links and
+    cards made it a list of the site's pages."""
+
+    def pick(i: int, numbered: bool) -> str:
+        name = f"{i}. Le Pigeon number {i}" if numbered else f"Le Pigeon number {i}"
+        return (
+            f'<div class="pick"><h2><a href="/places/le-pigeon-{i}">{name} on Burnside</a></h2>'
+            f"<p>Open late, with a short menu.</p></div>"
+        )
+
+    url = "https://www.citybites.example/guides/best-restaurants-portland"
+    for numbered, kept in ((True, True), (False, False)):
+        picks = "".join(pick(i, numbered) for i in range(1, 16))
+        found = signals(f"<html><body><h1>The 15 best restaurants</h1>{picks}</body></html>",
+                        url=url)  # fmt: skip
+        assert found.numbered_headings == (15 if numbered else 0)
+        kind = page_kind(found, url=url, title="The 15 best restaurants", main_text="",
+                         words=400, dated_by_markup=False)  # fmt: skip
+        assert (kind is None) == kept
+    # an archive whose teasers count down from the latest episode numbers no picks
+    episodes = "".join(f'<h3><a href="/ep/{n}">#{n} A talk about harbours</a></h3>'
+                       for n in range(120, 105, -1))  # fmt: skip
+    assert signals(f"<html><body>{episodes}</body></html>").numbered_headings == 0
