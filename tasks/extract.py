@@ -37,7 +37,7 @@ from tasks.page_dates import (
     page_dates,
     shown_day,
 )
-from tasks.page_kinds import day_archive, page_kind, page_signals
+from tasks.page_kinds import day_archive, page_kind, page_signals, shop_kind
 from tasks.page_metadata import (
     BYLINE_LABELS_ELSEWHERE,
     byline_author,
@@ -822,8 +822,42 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
             for cell in cells:
                 if _link_share(cell) >= FRAME_LINKS_SHARE:
                     cell.tag = "aside"
+            _unwrap_stacked(table, unwrapped)
         unwrapped.add(table)
+    for table in unwrapped:
+        if not any(ancestor in unwrapped for ancestor in table.iterancestors()):
+            collapse_source_breaks(table)
     return len(unwrapped)
+
+
+def _unwrap_stacked(frame: lxml.html.HtmlElement, unwrapped: set[lxml.html.HtmlElement]) -> None:
+    """The tables stacked above and below a page's frame, beside it in one parent: its
+    masthead and its footer, built as tables of their own. Each is read as blocks as the
+    frame is, its cells that are half links as sidebars (a menu), and a table below the
+    frame that holds no prose as the page's footer (its copyright and links); a table
+    that holds data (a header row, a caption) is left alone."""
+    parent = frame.getparent()
+    if parent is None:
+        return
+    below = False
+    for sibling in parent:
+        if sibling is frame:
+            below = True
+            continue
+        if sibling.tag != "table" or sibling.find(".//th") is not None:
+            continue
+        if sibling.find("caption") is not None:
+            continue
+        rows = _TABLE_PARTS(sibling)
+        cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+        prose = any(count_words(cell.text_content()) >= LAYOUT_CELL_WORDS for cell in cells)
+        for element in (*_TABLE_SECTIONS(sibling), *rows, *cells):
+            element.tag = "div"
+        sibling.tag = "footer" if below and not prose else "div"
+        for cell in cells:
+            if _link_share(cell) >= FRAME_LINKS_SHARE:
+                cell.tag = "aside"
+        unwrapped.add(sibling)
 
 
 def _frames_page(table: lxml.html.HtmlElement, page_words: Callable[[], int]) -> bool:
@@ -836,6 +870,31 @@ def _link_share(node: lxml.html.HtmlElement) -> float:
     text = len("".join(node.text_content().split()))
     linked = sum(len("".join(link.text_content().split())) for link in node.iter("a"))
     return linked / text if text else 0.0
+
+
+_SOURCE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
+# where a line break in the source is one on screen too (and scripts, which nothing reads)
+_PREFORMATTED = ("pre", "textarea", "code", "xmp", "listing", "plaintext", "script", "style")
+
+
+def collapse_source_breaks(root: lxml.html.HtmlElement) -> int:
+    """Turn the line breaks of the source inside ``root`` into spaces, as a browser shows
+    them (outside ``<pre>``). trafilatura keeps them in a block's loose text: an old site's
+    story in a table's cell read as blocks, wrapped at 80 columns in its source and set in
+    <font> tags, came out as lines of ten words that break its sentences (its headline in
+    two lines: no headline line to drop). (Not the whole page's: trafilatura then chose
+    other blocks on some pages, and 2 more of WCXB dev's lists looked like prose.)
+    Returns the texts changed."""
+    kept = {node for block in root.iter(*_PREFORMATTED) for node in block.iter()}
+    changed = 0
+    for node in root.iter():
+        if isinstance(node.tag, str) and node not in kept and node.text and "\n" in node.text:
+            node.text = _SOURCE_BREAK.sub(" ", node.text)
+            changed += 1
+        if node.tail and "\n" in node.tail and node.getparent() not in kept:
+            node.tail = _SOURCE_BREAK.sub(" ", node.tail)
+            changed += 1
+    return changed
 
 
 def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
@@ -1145,20 +1204,38 @@ def drop_byline(text: str, author: str | None) -> str:
         return text
     for at, line in enumerate(lines[:BYLINE_LINES]):
         if is_byline_of(line, author):
-            return "\n".join(lines[:at] + lines[at + 1 :])
+            # ... and the writer's role on the line under it ("By BOB SMITH<br>Staff Writer")
+            after = lines[at + 1] if at + 1 < len(lines) else ""
+            role = len(after.split()) <= ROLE_LINE_WORDS and _ROLE_PART.search(after.strip())
+            return "\n".join(lines[:at] + lines[at + (2 if role else 1) :])
     return text
 
 
+ROLE_LINE_WORDS = 5  # a line under a byline this short naming a job ("Courier Staff Writer")
+
+
 def drop_headline(text: str, *headlines: str | None) -> str:
-    """The text without its first line when that line is the page's headline (its title,
-    with or without the site's name, or its first <h1>): the headline is the title."""
-    first, _, rest = text.partition("\n")
+    """The text without its headline when that is its first line, or comes after a short
+    line or two above it (a kicker, a date: "Friday 7 March 2025"), which go with it: the
+    headline is the title (the page's title, with or without the site's name, or its first
+    <h1>)."""
+    lines = text.split("\n")
     names = set()
     for headline in headlines:
         if headline:
             names.add(fold(headline))
             names.add(fold(_TITLE_SEPARATORS.split(headline.strip())[0]))
-    return rest if rest.strip() and fold(first) in names else text
+    for at, line in enumerate(lines[: KICKER_LINES + 1]):
+        if fold(line) in names:
+            rest = lines[at + 1 :]
+            return "\n".join(rest) if any(part.strip() for part in rest) else text
+        if len(line.split()) > KICKER_WORDS or _SENTENCE_END.search(line.strip()):
+            break  # the story's own line
+    return text
+
+
+KICKER_LINES = 2  # short lines above a headline: a section's name, a date
+KICKER_WORDS = 6
 
 
 _TITLE_WORDS = re.compile(f"[\\w{WORD_MARKS}]+")  # whole words, vowel signs and all
@@ -2062,7 +2139,10 @@ def extract_page(
     if junk is not None:
         return Rejection(record_id, url, "not_prose", junk)
     if words < settings.min_words:
-        return Rejection(record_id, url, "too_short", f"{words} words < {settings.min_words}")
+        # (a shop's short grid or product page says so: the rejection keeps its kind)
+        shop = shop_kind(page_signals(tree, address, facts.og_type, jsonld))
+        detail = f"{words} words < {settings.min_words}"
+        return Rejection(record_id, url, "too_short", detail, shop)
     dates = page_dates(tree, address, jsonld=jsonld)
     published = dates.published
     headline = page_headline(

@@ -15,6 +15,7 @@ from tasks.extract import (
     clean_author,
     clean_text,
     clean_title,
+    collapse_source_breaks,
     decode_html,
     document_title,
     drop_byline,
@@ -518,6 +519,16 @@ def test_the_byline_read_into_the_text_goes(byline, author):
     assert drop_byline(text, author) == text
 
 
+def test_the_writers_role_under_the_byline_goes_with_it():
+    story = ["The council met on Tuesday.", "It voted for the harbour plan."]
+    for role in ("Staff Writer", "Courier Staff Writer", "Associated Press Writer"):
+        text = "\n".join(["By BOB SMITH", role, *story])
+        assert drop_byline(text, "BOB SMITH") == "\n".join(story)
+    # ... not the story's first line, however short
+    text = "\n".join(["By BOB SMITH", "Editors disagreed.", *story])
+    assert drop_byline(text, "BOB SMITH") == "\n".join(["Editors disagreed.", *story])
+
+
 def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
     story = [
         "The council met on Tuesday to vote on the harbour plan, after two years of talks.",
@@ -756,6 +767,13 @@ def test_the_headline_is_the_title_not_the_first_line_of_the_text():
     assert (
         drop_headline("Harbour plan approved", "Harbour plan approved") == "Harbour plan approved"
     )
+    # a kicker or a date above the headline goes with it
+    for above in (["Friday 7 March 2025"], ["Politics", "7 March 2025"]):
+        text = "\n".join([*above, "Harbour plan approved", "The council voted on Tuesday."])
+        assert drop_headline(text, "Harbour plan approved") == "The council voted on Tuesday."
+    # ... not a sentence of the story above a line that happens to be the title
+    text = "The council voted on Tuesday.\nHarbour plan approved\nWork starts in May."
+    assert drop_headline(text, "Harbour plan approved") == text
 
 
 def test_a_malformed_canonical_link_is_ignored():
@@ -2012,6 +2030,51 @@ def test_an_old_sites_story_framed_by_a_table_is_an_article():
     assert result.inner_links == ()
 
 
+BARN_PARAGRAPHS = [
+    "The county fair board voted Tuesday night to move the livestock barn to the north end of"
+    " the grounds, ending a two-year argument over drainage and parking.",
+    "Board chairman Walt Emory said the old barn, built in 1958, floods every spring and can no"
+    " longer pass the state's inspection without a new floor and roof.",
+    "The new site sits on higher ground near the grandstand. Moving the barn will cost about"
+    " $240,000, most of it covered by a state agriculture grant awarded in March.",
+    "Several 4-H families spoke against the plan, saying the new barn would be too far from the"
+    " wash racks and the show ring. The board agreed to build a covered walkway.",
+    "Construction is set to begin after this year's fair closes in August. The board hopes to"
+    " open the new barn in time for the spring livestock sale next year.",
+    "Emory said the board would hold a public meeting next month to show the final drawings and"
+    " hear from exhibitors who could not attend Tuesday's session.",
+]
+BARN_PAGE = f"""<html><head><title>Fair board votes to move livestock barn - The Valley Courier
+</title></head><body bgcolor="#ffffff">
+<table width="760" border="0"><tr><td><img src="/img/masthead.gif" alt="The Valley Courier"></td>
+</tr><tr><td bgcolor="#003366"><font color="#ffffff" size="2"><a href="/">Home</a> |
+<a href="/news/">News</a> | <a href="/sports/">Sports</a> | <a href="/obits/">Obituaries</a> |
+<a href="/classifieds/">Classifieds</a> | <a href="/contact.html">Contact Us</a></font></td></tr>
+</table>
+<table width="760" border="0"><tr><td width="150" valign="top" bgcolor="#eeeeee"><font size="2">
+<b>Local News</b><br><a href="/news/2025/05/school.html">School levy passes</a><br>
+<a href="/news/2025/05/bridge.html">Bridge work delayed again</a><br>
+<a href="/news/2025/05/mayor.html">Mayor names new police chief</a><br>
+<a href="/news/2025/05/rain.html">Rain totals set record</a><br></font></td>
+<td width="610" valign="top"><font face="Arial" size="4"><b>Fair board votes to move
+livestock barn</b></font><br><font size="2">By TOM REILLY<br>Courier Staff Writer</font><br><br>
+<font face="Times New Roman" size="3">{"<br><br>".join(BARN_PARAGRAPHS)}</font>
+</td></tr></table>
+<table width="760" border="0"><tr><td align="center"><font size="1">Copyright 2025 The Valley
+Courier. All rights reserved. | <a href="/privacy.html">Privacy</a> |
+<a href="/advertise.html">Advertise</a></font></td></tr></table></body></html>"""
+
+
+def test_an_old_sites_story_in_stacked_tables_leaves_its_masthead_and_footer_out():
+    """Masthead, frame (a rail of links beside the story) and footer, three tables one
+    above another: the menu's and the copyright's lines were the text's first and last."""
+    result = extract_page(BARN_PAGE.encode(), "https://valleycourier.example/news/2025/05/barn.html",
+                          "text/html", SETTINGS)  # fmt: skip
+    assert isinstance(result, Extraction), result
+    lines = result.text.splitlines()
+    assert (lines[0], lines[-1]) == (BARN_PARAGRAPHS[0], BARN_PARAGRAPHS[-1])
+
+
 def _in_layout(table: str) -> str:
     return f'<table role="presentation"><tr><td>{table}</td></tr></table>'
 
@@ -2041,6 +2104,12 @@ def _in_layout(table: str) -> str:
         # ... but not one under a header row: a table of data, whatever its cells say
         (f"<table><tr><th>Item</th><th>Note</th></tr><tr><td>Menu</td><td>{PROSE_CELL}"
          "</td></tr></table>", 0),
+        # a frame with its masthead and footer stacked above and below it, tables of their
+        # own; a table of data beside them stays one
+        ("<table><tr><td><a href='/'>Home</a> | <a href='/news/'>News</a></td></tr></table>"
+         f"<table><tr><td>Menu</td><td>{PROSE_CELL}</td></tr></table>"
+         "<table><tr><td>Copyright 2025 The Bulletin</td></tr></table>", 3),
+        (f"<table><tr><td>Menu</td><td>{PROSE_CELL}</td></tr></table>{FIGURES_TABLE}", 1),
     ],
 )  # fmt: skip
 def test_only_tables_that_lay_out_the_page_are_unwrapped(body, unwrapped):
@@ -2270,3 +2339,34 @@ def test_a_json_ld_date_in_an_object_written_loosely_is_read():
     result = extract_page(page.encode(), "https://news.example/ferry-vote", None, SETTINGS)
     assert isinstance(result, Extraction)
     assert (result.published_day, result.date_source) == (date(2024, 3, 9), "json-ld")
+
+
+def test_line_breaks_of_the_source_are_spaces_outside_preformatted_text():
+    tree = lxml.html.fromstring(
+        "<html><body><div><font>The board voted Tuesday to move\nthe barn, ending a long\n"
+        "argument.<br>\n<b>Next\n  line</b> here.</font></div><pre>keep\n  this</pre>"
+        "<p>Code: <code>a\nb</code></p></body></html>"
+    )
+    assert collapse_source_breaks(tree) == 3
+    div, pre, p = tree.find("body")
+    assert div.text_content() == (
+        "The board voted Tuesday to move the barn, ending a long argument. Next line here."
+    )
+    assert pre.text == "keep\n  this" and p.text_content() == "Code: a\nb"
+
+
+def test_a_shop_page_too_short_to_weigh_keeps_its_kind():
+    sort = "<select name='orderby'><option>Sort by price</option></select>"
+    for head, body, kind in (
+        ("<meta property='og:type' content='product'>", "<p>Coffee, 250 g.</p>", "product"),
+        ("", f"<p>Coffee</p>{sort}<button>Add to cart</button>", "collection"),
+    ):
+        page = f"<html><head>{head}</head><body><h1>Ethiopia</h1>{body}</body></html>"
+        result = extract_page(page.encode(), "https://hearth.example/shop/ethiopia", "text/html",
+                              SETTINGS)  # fmt: skip
+        assert isinstance(result, Rejection)
+        assert (result.reason, result.page_kind) == ("too_short", kind)
+    # a short page of no shop's has no kind to give
+    short = extract_page(b"<html><body><h1>Hi</h1><p>Back soon.</p></body></html>",
+                         "https://hearth.example/note", "text/html", SETTINGS)  # fmt: skip
+    assert isinstance(short, Rejection) and short.page_kind is None
