@@ -41,6 +41,7 @@ from tasks.page_kinds import day_archive, page_kind, page_signals, shop_kind
 from tasks.page_metadata import (
     BYLINE_LABELS_ELSEWHERE,
     byline_author,
+    in_readers_posts,
     is_byline_of,
     labelled_author,
     linked_author,
@@ -831,11 +832,11 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
 
 
 def _unwrap_stacked(frame: lxml.html.HtmlElement, unwrapped: set[lxml.html.HtmlElement]) -> None:
-    """The tables stacked above and below a page's frame, beside it in one parent: its
-    masthead and its footer, built as tables of their own. Each is read as blocks as the
-    frame is, its cells that are half links as sidebars (a menu), and a table below the
-    frame that holds no prose as the page's footer (its copyright and links); a table
-    that holds data (a header row, a caption) is left alone."""
+    """The tables stacked above and below a page's frame, beside it in one parent, that are
+    its masthead's menu (half their text links) or its footer (its copyright): each read as
+    blocks as the frame is, a menu's cells as sidebars, a footer as the page's footer.
+    Any other table beside the frame is left alone (an election's results, a photo's
+    caption set under it)."""
     parent = frame.getparent()
     if parent is None:
         return
@@ -846,18 +847,22 @@ def _unwrap_stacked(frame: lxml.html.HtmlElement, unwrapped: set[lxml.html.HtmlE
             continue
         if sibling.tag != "table" or sibling.find(".//th") is not None:
             continue
-        if sibling.find("caption") is not None:
+        menu = _link_share(sibling) >= FRAME_LINKS_SHARE
+        footer = below and bool(_COPYRIGHT.search(sibling.text_content()))
+        if not (menu or footer):
             continue
         rows = _TABLE_PARTS(sibling)
         cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
-        prose = any(count_words(cell.text_content()) >= LAYOUT_CELL_WORDS for cell in cells)
         for element in (*_TABLE_SECTIONS(sibling), *rows, *cells):
             element.tag = "div"
-        sibling.tag = "footer" if below and not prose else "div"
+        sibling.tag = "footer" if footer else "div"
         for cell in cells:
             if _link_share(cell) >= FRAME_LINKS_SHARE:
                 cell.tag = "aside"
         unwrapped.add(sibling)
+
+
+_COPYRIGHT = re.compile(r"©|&copy;|\bcopyright\b|\ball rights reserved\b", re.I)
 
 
 def _frames_page(table: lxml.html.HtmlElement, page_words: Callable[[], int]) -> bool:
@@ -1205,8 +1210,12 @@ def drop_byline(text: str, author: str | None) -> str:
     for at, line in enumerate(lines[:BYLINE_LINES]):
         if is_byline_of(line, author):
             # ... and the writer's role on the line under it ("By BOB SMITH<br>Staff Writer")
-            after = lines[at + 1] if at + 1 < len(lines) else ""
-            role = len(after.split()) <= ROLE_LINE_WORDS and _ROLE_PART.search(after.strip())
+            after = (lines[at + 1] if at + 1 < len(lines) else "").split()
+            role = (
+                len(after) <= ROLE_LINE_WORDS
+                and all(word[:1].isupper() for word in after[:-1])  # not a dek's sentence
+                and _ROLE_PART.search(" ".join(after))
+            )
             return "\n".join(lines[:at] + lines[at + (2 if role else 1) :])
     return text
 
@@ -1215,27 +1224,26 @@ ROLE_LINE_WORDS = 5  # a line under a byline this short naming a job ("Courier S
 
 
 def drop_headline(text: str, *headlines: str | None) -> str:
-    """The text without its headline when that is its first line, or comes after a short
-    line or two above it (a kicker, a date: "Friday 7 March 2025"), which go with it: the
-    headline is the title (the page's title, with or without the site's name, or its first
-    <h1>)."""
+    """The text without its headline when that is its first line, or comes after a line or
+    two of its date ("Friday 7 March 2025"), which go with it: the headline is the title
+    (the page's title, with or without the site's name, or its first <h1>)."""
     lines = text.split("\n")
     names = set()
     for headline in headlines:
         if headline:
             names.add(fold(headline))
             names.add(fold(_TITLE_SEPARATORS.split(headline.strip())[0]))
-    for at, line in enumerate(lines[: KICKER_LINES + 1]):
+    for at, line in enumerate(lines[: DATE_LINES + 1]):
         if fold(line) in names:
             rest = lines[at + 1 :]
             return "\n".join(rest) if any(part.strip() for part in rest) else text
-        if len(line.split()) > KICKER_WORDS or _SENTENCE_END.search(line.strip()):
-            break  # the story's own line
+        if len(line.split()) > DATE_LINE_WORDS or shown_day(line) is None:
+            break  # the story's own line (a poem's, a recipe card's), not a date
     return text
 
 
-KICKER_LINES = 2  # short lines above a headline: a section's name, a date
-KICKER_WORDS = 6
+DATE_LINES = 2  # lines of a date above a headline ("Friday 7 March 2025", "10:45 a.m.")
+DATE_LINE_WORDS = 8
 
 
 _TITLE_WORDS = re.compile(f"[\\w{WORD_MARKS}]+")  # whole words, vowel signs and all
@@ -1575,6 +1583,23 @@ def jsonld_author(objects: list[dict[str, Any]], people_only: bool = False) -> s
             if names:
                 return "; ".join(names)
     return None
+
+
+def _unless_a_readers(name: str | None, tree: lxml.html.HtmlElement) -> str | None:
+    """``name``, unless the page shows it only in its readers' posts (``in_readers_posts``)."""
+    if not name:
+        return name
+    holders = [
+        text.getparent()
+        for text in _TEXTS_WITH(tree, first=name.split()[0])
+        if name in " ".join(str(text).split())
+    ]
+    if holders and all(holder is not None and in_readers_posts(holder) for holder in holders):
+        return None
+    return name
+
+
+_TEXTS_WITH = etree.XPath("//body//text()[contains(., $first)]")
 
 
 def _unless_part_of(name: str | None, other: str | None) -> str | None:
@@ -2173,9 +2198,13 @@ def extract_page(
     readers: tuple[Callable[[], str | None], ...] = (
         lambda: clean_author(jsonld_author(jsonld, people_only=True)),
         lambda: clean_author(meta_author),
-        lambda: _unless_part_of(clean_author(metadata.author), organization),
+        # (trafilatura's readings take a name wherever a class says "author": a shop's
+        # reviewer's, a commenter's)
+        lambda: _unless_part_of(
+            _unless_a_readers(clean_author(metadata.author), tree), organization
+        ),
         # trafilatura's byline search (a copy of the whole page) only when nothing else names one
-        lambda: clean_author(byline_author(tree)),
+        lambda: _unless_a_readers(clean_author(byline_author(tree)), tree),
         # a byline that links to its author's page, where nothing above reads it
         lambda: clean_author(linked_author(tree, address)),
         lambda: clean_author(labelled_author(tree)),

@@ -260,9 +260,6 @@ def _rank(item: dict[str, Any]) -> int:
     return 2
 
 
-_PUBLISHED_KEYS = ("datePublished", "dateCreated", "coverageStartTime")
-
-
 def _jsonld_dates(
     objects: list[dict[str, Any]], now: datetime
 ) -> tuple[Stamp | None, Stamp | None]:
@@ -270,12 +267,17 @@ def _jsonld_dates(
         for item in objects:
             if _rank(item) != rank:
                 continue
-            # (a live blog may give only when its coverage began)
-            published = next(
-                filter(None, (parse_stamp(item.get(key), now) for key in _PUBLISHED_KEYS)), None
+            modified = parse_stamp(item.get("dateModified"), now)
+            published = parse_stamp(item.get("datePublished"), now) or parse_stamp(
+                item.get("dateCreated"), now
             )
+            # a live blog may give only when its coverage began (not a preview's, begun
+            # after the page was last changed)
+            coverage = parse_stamp(item.get("coverageStartTime"), now)
+            if published is None and coverage and not (modified and coverage.at > modified.at):
+                published = coverage
             if published:
-                return published, parse_stamp(item.get("dateModified"), now)
+                return published, modified
     return None, None
 
 
@@ -655,9 +657,13 @@ def month_first(tree: lxml.html.HtmlElement, url: str) -> bool | None:
 
 def _order_written(tree: lxml.html.HtmlElement) -> bool | None:
     """The order the page's own dates in numbers can only be read in: "31/01/2025" day
-    first, "02/27/2025" month first; None where they show neither, or both."""
+    first, "02/27/2025" month first; None where they show neither, or both. Only dates the
+    page writes as its own (a sidebar's, a list's), not one a sentence quotes ("a notice
+    dated 14/02/2025")."""
     orders = set()
     for text in _SHOWN_TEXT(tree):
+        if len(text.split()) >= SENTENCE_WORDS:
+            continue
         for match in _SLASHED_DATE.finditer(str(text)):
             first, second = int(match["a"]), int(match["b"])
             if match["sep"] == "/" and (first > 12) != (second > 12):
@@ -941,8 +947,9 @@ def byline_dates(
 SENTENCE_WORDS = 10  # a line this long that ends as a sentence is the story's, not a dateline
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
 _PUBLISHING_WORDS = re.compile(
-    r"\b(?:published|posted|by|written|dated?|filed|released|publi[ée]e?|publicad[oa]"
-    r"|pubblicat[oa]|ver[öo]ffentlicht|erschienen|gepubliceerd|von|par|por|di)\b",
+    r"\b(?:published|posted|by|written|dated?|filed|released|appeared|ran|edition"
+    r"|publi[ée]e?|publicad[oa]|pubblicat[oa]|ver[öo]ffentlicht|erschienen?|gepubliceerd"
+    r"|parue?|[ée]dition|ausgabe|von|par|por|di)\b",
     re.I,
 )
 

@@ -120,12 +120,14 @@ _QUANTITY_FIELD = etree.XPath(
     " or translate(@name, 'CANTIDAD', 'cantidad') = 'cantidad'"
     " or translate(@name, 'AANTL', 'aantl') = 'aantal']"
 )
-# A shop's sort menu: Shopify's "SortBy", Magento's "sorter", WooCommerce's "orderby". (A
-# sort menu of a page's comments, "Newest first", is no shop's.)
+# A shop's sort menu: Shopify's "SortBy", Magento's "sorter", WooCommerce's "orderby" (not
+# in a sidebar's widget: a shop's blog shows its products there). (A sort menu of a page's
+# comments, "Newest first", is no shop's.)
 _SORT_MENU = etree.XPath(
     "//select[(contains(translate(@name, 'SORT', 'sort'), 'sort')"
     " or contains(translate(@id, 'SORT', 'sort'), 'sort')"
-    " or @name = 'orderby')"
+    " or @name = 'orderby' and not(ancestor::aside or ancestor::nav or ancestor::footer"
+    " or ancestor::*[contains(@class, 'widget')]))"
     " and not(contains(translate(@id, 'COMENT', 'coment'), 'comment')"
     " or contains(translate(@name, 'COMENT', 'coment'), 'comment')"
     " or ancestor::*[@id='comments' or @id='disqus_thread'"
@@ -173,7 +175,6 @@ DECLARED_BLOCK_WORDS = 120  # ... the same, for a page that calls itself an arti
 PROSE_LINES = 12  # sentences-long lines of main text outside the cards: prose
 FEW_PROSE_LINES = 8  # a list of other pages has fewer (its teasers are in cards)
 LINKY = 10  # headline links or cards that make a page a list of other pages
-NUMBERED_ITEMS = 3  # headings numbered 1, 2, 3 in order: a listicle's, no list of pages
 PRICED_CARDS = 5  # cards with a price: a shop's grid
 PRICED_SHARE = 0.3  # ... among all its cards
 PAYWALL_WORDS = 200  # a teaser behind a wall is shorter than this
@@ -205,9 +206,6 @@ class PageSignals:
     # priced cards whose links all lead to other sites: a roundup's picks, sold elsewhere
     # (a shop's tiles link to its own product pages)
     priced_elsewhere: int = 0
-    # headings numbered 1, 2, 3, ... in order ("1. Le Pigeon"): a listicle's items (an
-    # archive numbers no teasers)
-    numbered_headings: int = 0
     card_chars: int = 0  # characters of visible text inside the cards (counted once)
     # Which of a shop's controls it shows: "cart button", "quantity field", "sort menu".
     shop_controls: tuple[str, ...] = ()
@@ -284,7 +282,6 @@ def page_signals(
         cards=len(cards),
         priced_cards=len(priced),
         priced_elsewhere=sum(1 for card in priced if _links_elsewhere(card, url, sites)),
-        numbered_headings=_numbered_headings(tree),
         card_texts=card_texts,
         card_chars=_card_chars(cards),
         shop_controls=_shop_controls(tree),
@@ -482,19 +479,6 @@ def _headline_links(tree: lxml.html.HtmlElement, url: str, sites: set[str]) -> i
     )
 
 
-_NUMBERED = re.compile(r"^\s*(?:#|no\.\s*)?(\d{1,3})\s*[.):–—-]?\s+\S", re.I)
-
-
-def _numbered_headings(tree: lxml.html.HtmlElement) -> int:
-    """How far the page's headings count its items, 1, 2, 3, ... in order."""
-    run = 0
-    for heading in tree.iter("h2", "h3", "h4"):
-        number = _NUMBERED.match(heading.text_content())
-        if number is not None and int(number.group(1)) == run + 1:
-            run += 1
-    return run
-
-
 def _links_elsewhere(card: lxml.html.HtmlElement, url: str, sites: set[str]) -> bool:
     """Whether a card links only to other sites than the page's (``sites``)."""
     domains = {domain for link in card.iter("a") if (domain := _link_domain(link, url))}
@@ -675,16 +659,9 @@ def kind_by_rules(
         kind = "collection" if "sort menu" in s.shop_controls else "product"
         return kind, f"the page has a shop's controls: {', '.join(s.shop_controls)}"
     declared = s.declares_article or dated_by_markup
-    # A listicle ("The 15 best restaurants") numbers its picks, each linked to its place or
-    # its shop: for its cards, links and prices it is no list of pages, nor a shop's grid.
-    listicle = _numbers_its_items(s)
     lines = prose_lines(main_text, s.card_texts)
     sold_here = s.priced_cards - s.priced_elsewhere  # (a roundup's picks sold elsewhere: no shop)
-    if (
-        sold_here >= PRICED_CARDS
-        and sold_here >= PRICED_SHARE * s.cards
-        and not (declared or listicle)
-    ):
+    if sold_here >= PRICED_CARDS and sold_here >= PRICED_SHARE * s.cards and not declared:
         return "collection", f"{sold_here} of {s.cards} repeated cards carry a price"
     if (
         s.declares_collection
@@ -707,7 +684,7 @@ def kind_by_rules(
         and s.prose_block_words < PROSE_BLOCK_WORDS
     ):
         return "listing", why + ", at an author's, a tag's or a day's archive address"
-    if not (declared or listicle) and lines < FEW_PROSE_LINES:
+    if not declared and lines < FEW_PROSE_LINES:
         if (
             s.prose_block_words < SHORT_BLOCK_WORDS
             and s.headline_links >= LINKY
@@ -721,7 +698,7 @@ def kind_by_rules(
             return "listing", why + ", named like a section"
     if (
         declared
-        and not (s.declares_article_markup or listicle)
+        and not s.declares_article_markup
         and linky
         and s.prose_block_words < DECLARED_BLOCK_WORDS
         and not urlsplit(url).query  # "?newsid=6486285" names one item
@@ -742,13 +719,6 @@ def shop_kind(signals: PageSignals) -> str | None:
     if s.priced_cards - s.priced_elsewhere >= PRICED_CARDS:
         return "collection"
     return None
-
-
-def _numbers_its_items(signals: PageSignals) -> bool:
-    """Whether the page's headings number its items, half its cards or more: a listicle's
-    picks. (An events page's grid of 38 cards, 12 of them numbered, is a list.)"""
-    numbered = signals.numbered_headings
-    return numbered >= NUMBERED_ITEMS and 2 * numbered >= signals.cards
 
 
 def _at_shop_address(url: str) -> bool:
@@ -835,8 +805,7 @@ def weighs_shape(
     shows_a_list = shows_a_list or s.product_by_og or s.product_by_markup or s.price_markup
     shows_a_list = shows_a_list or _at_shop_address(url) or link_share >= LIST_EVIDENCE_LINK_SHARE
     shows_a_list = shows_a_list or len(_PRICE.findall(main_text)) >= LIST_EVIDENCE_PRICES
-    listicle = _numbers_its_items(s)
-    return shows_a_list and not (s.declares_article_markup or listicle or _dated_path(url))
+    return shows_a_list and not s.declares_article_markup and not _dated_path(url)
 
 
 def page_shape(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
 from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import Document
 
@@ -286,6 +287,29 @@ def _first_line(node: lxml.html.HtmlElement) -> str:
     return " ".join(lines.text_content().lstrip().split("\n", 1)[0].split())
 
 
+# A reader's post: a comment, a reply, a shop's review or testimonial (Judge.me's "jdgm-rev").
+_READERS_POST = re.compile(
+    r"(?:^|[\s_-])(?:comments?|replies|reply|reviews?|rev|testimonials?)(?:$|[\s_-])", re.I
+)
+
+
+def in_readers_posts(node: lxml.html.HtmlElement) -> bool:
+    """Whether an element sits in one of several alike posts of the page's readers: a
+    comment or a review beside others of its kind (same tag and class), not the review that
+    is the page's own story."""
+    for ancestor in (node, *node.iterancestors()):
+        label = " ".join(ancestor.get(key, "") for key in ("class", "id", "itemprop"))
+        if not _READERS_POST.search(label):
+            continue
+        alike = (ancestor.tag, ancestor.get("class"))
+        if any(
+            (sibling.tag, sibling.get("class")) == alike
+            for sibling in (*ancestor.itersiblings(), *ancestor.itersiblings(preceding=True))
+        ):
+            return True
+    return False
+
+
 def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
     """The name a page's byline gives after its label: "By Jane Doe" in one element, or
     "Written by" with the name in the next element that shows text (an avatar may stand
@@ -317,6 +341,26 @@ def labelled_author(tree: lxml.html.HtmlElement) -> str | None:
         # The byline may go on after the name ("by: Jane Doe, Dec 17, 2025", "Jane Doe |
         # Staff"): the name is its first part.
         name = _BYLINE_PARTS.split(name, maxsplit=1)[0]
+        if node.tag in _EMPHASIS and not _byline_in_emphasis(node, name):
+            continue
         if _is_name(name):
             return name
     return None
+
+
+_EMPHASIS = frozenset({"b", "em", "i"})
+_NAME_PARTICLES = frozenset(
+    {"von", "van", "der", "den", "de", "di", "da", "du", "del", "della", "dos", "das", "le", "la",
+     "bin", "ibn", "al", "y", "e"}
+)  # fmt: skip
+_PROSE_BEFORE = etree.XPath("preceding::p[string-length(normalize-space(.)) > 150]")
+
+
+def _byline_in_emphasis(node: lxml.html.HtmlElement, name: str) -> bool:
+    """Whether a byline set in bold or italics is one: before the story's prose (a bold
+    subheading further down, "By Car Ferry", is the story's) and a name, capitalized as
+    one ("Von Bremen nach Hamburg" is a teaser's line)."""
+    words = name.split()
+    if any(word[:1].islower() and word not in _NAME_PARTICLES for word in words):
+        return False
+    return not _PROSE_BEFORE(node)

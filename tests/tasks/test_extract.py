@@ -524,9 +524,10 @@ def test_the_writers_role_under_the_byline_goes_with_it():
     for role in ("Staff Writer", "Courier Staff Writer", "Associated Press Writer"):
         text = "\n".join(["By BOB SMITH", role, *story])
         assert drop_byline(text, "BOB SMITH") == "\n".join(story)
-    # ... not the story's first line, however short
-    text = "\n".join(["By BOB SMITH", "Editors disagreed.", *story])
-    assert drop_byline(text, "BOB SMITH") == "\n".join(["Editors disagreed.", *story])
+    # ... not the story's first line, however short, nor a dek that ends in a job's name
+    for line in ("Editors disagreed.", "Conversation with a winemaker"):
+        text = "\n".join(["By BOB SMITH", line, *story])
+        assert drop_byline(text, "BOB SMITH") == "\n".join([line, *story])
 
 
 def test_clean_text_drops_a_closing_list_of_other_pages_under_its_heading():
@@ -767,13 +768,16 @@ def test_the_headline_is_the_title_not_the_first_line_of_the_text():
     assert (
         drop_headline("Harbour plan approved", "Harbour plan approved") == "Harbour plan approved"
     )
-    # a kicker or a date above the headline goes with it
-    for above in (["Friday 7 March 2025"], ["Politics", "7 March 2025"]):
+    # a date above the headline goes with it
+    for above in (["Friday 7 March 2025"], ["Friday, March 7, 2025, 10:45 a.m."]):
         text = "\n".join([*above, "Harbour plan approved", "The council voted on Tuesday."])
         assert drop_headline(text, "Harbour plan approved") == "The council voted on Tuesday."
-    # ... not a sentence of the story above a line that happens to be the title
-    text = "The council voted on Tuesday.\nHarbour plan approved\nWork starts in May."
-    assert drop_headline(text, "Harbour plan approved") == text
+    # ... not the story's own lines above a line that happens to be the title: a sentence,
+    # a poem's short lines, a recipe card's
+    for above in (["The council voted on Tuesday."], ["the tide went out", "and I am"],
+                  ["Serves 4", "Prep 20 min"]):  # fmt: skip
+        text = "\n".join([*above, "Harbour plan approved", "Work starts in May."])
+        assert drop_headline(text, "Harbour plan approved") == text
 
 
 def test_a_malformed_canonical_link_is_ignored():
@@ -2110,6 +2114,9 @@ def _in_layout(table: str) -> str:
          f"<table><tr><td>Menu</td><td>{PROSE_CELL}</td></tr></table>"
          "<table><tr><td>Copyright 2025 The Bulletin</td></tr></table>", 3),
         (f"<table><tr><td>Menu</td><td>{PROSE_CELL}</td></tr></table>{FIGURES_TABLE}", 1),
+        # ... and so does a table of results set under the frame, with no header row
+        (f"<table><tr><td>Menu</td><td>{PROSE_CELL}</td></tr></table><table><tr><td>"
+         "Precinct 1</td><td>412</td></tr><tr><td>Precinct 2</td><td>388</td></tr></table>", 1),
     ],
 )  # fmt: skip
 def test_only_tables_that_lay_out_the_page_are_unwrapped(body, unwrapped):
@@ -2370,3 +2377,32 @@ def test_a_shop_page_too_short_to_weigh_keeps_its_kind():
     short = extract_page(b"<html><body><h1>Hi</h1><p>Back soon.</p></body></html>",
                          "https://hearth.example/note", "text/html", SETTINGS)  # fmt: skip
     assert isinstance(short, Rejection) and short.page_kind is None
+
+
+def test_a_readers_name_in_a_comment_or_a_review_is_no_author():
+    paragraphs = "".join(
+        f"<p>The harbour council voted to approve ferry timetable number {i} on Tuesday.</p>"
+        for i in range(6)
+    )
+
+    def post(kind: str, name: str) -> str:
+        return (
+            f'<div class="{kind}"><span class="{kind}__author">{name}</span>'
+            f"<p>Great news for the island, we have waited years for it.</p></div>"
+        )
+
+    for kind in ("jdgm-rev", "comment"):
+        posts = post(kind, "Priya S.") + post(kind, "Tom W.")
+        page = (f"<html><body><article><h1>Ferry timetable approved</h1>{paragraphs}</article>"
+                f"<section><h2>What readers say</h2>{posts}</section></body></html>")  # fmt: skip
+        result = extract_page(page.encode(), "http://a.example/news/ferry-timetable",
+                              "text/html", SETTINGS)  # fmt: skip
+        assert isinstance(result, Extraction) and result.author is None, kind
+    # a review that is the page's own story keeps its writer
+    page = (
+        "<html><body><article class='review'><h1>Ferry timetable approved</h1>"
+        f"<p class='review__author'>Rita Moreno</p>{paragraphs}</article></body></html>"
+    )
+    result = extract_page(page.encode(), "http://a.example/news/ferry-timetable", "text/html",
+                          SETTINGS)  # fmt: skip
+    assert isinstance(result, Extraction) and result.author == "Rita Moreno"

@@ -734,3 +734,40 @@ def test_a_short_sentence_of_the_story_with_a_date_is_no_dateline(paragraph, day
     page = tree(body=f"<h1>Levy vote set</h1><p>{paragraph}</p><p>{'More text. ' * 30}</p>")
     found = byline_date(page, NOW, url="https://example.com/news/levy-vote")
     assert (found and found.day) == day
+
+
+def test_a_date_a_sentence_quotes_does_not_set_the_pages_order():
+    # an American page (lang="en" at a .com) quoting a British notice's date in its story
+    page = lxml.html.document_fromstring(
+        '<html lang="en"><body><h1>Visa delays grow</h1><div>02/03/2025</div><p>The office'
+        " sent a notice dated 31/01/2025 to every applicant still waiting for an answer.</p>"
+        "</body></html>"
+    )
+    found = page_dates(page, "https://www.techdesk.example/news/visa-delays", now=NOW)
+    assert (found.source, found.published and found.published.day) == ("byline", date(2025, 2, 3))
+
+
+def test_a_previews_coverage_that_begins_after_its_last_change_is_no_publication():
+    page = tree(
+        jsonld(
+            '{"@type": "LiveBlogPosting", "headline": "Cup final live",'
+            ' "coverageStartTime": "2025-03-08T15:00:00+00:00",'
+            ' "dateModified": "2025-03-07T09:00:00+00:00"}'
+        ),
+        "<h1>Cup final live</h1><p>Kick-off is on Saturday.</p>",
+    )
+    found = page_dates(page, "https://example.com/live/cup-final", now=NOW)
+    assert found.source != "json-ld"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This column appeared in the print edition of the Ledger on March 10, 2025.",
+        "Cet article a paru dans notre édition papier du 10 mars 2025, page trois.",
+    ],
+)
+def test_a_line_that_says_when_the_story_ran_in_print_is_its_dateline(line):
+    page = tree(body=f"<h1>Password managers</h1><p>{line}</p><p>{'Text. ' * 60}</p>")
+    found = byline_date(page, NOW, url="https://example.com/columns/password-managers")
+    assert found is not None and found.day == date(2025, 3, 10)

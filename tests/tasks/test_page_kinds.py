@@ -882,30 +882,3 @@ def test_a_roundup_whose_priced_picks_are_sold_elsewhere_is_no_shop():
     found = signals(f"<html><body><a href='https://shop.example/'>Shop</a>{picks}</body></html>",
                     url="http://127.0.0.1:8000/p/1")  # fmt: skip
     assert found.priced_elsewhere == 0
-
-
-def test_a_listicle_that_numbers_its_picks_is_no_list_of_pages():
-    """ "The 15 best restaurants": each pick a numbered heading linked to the place's page,
-    a short paragraph under it; no date or byline the page gives. Its headline links and
-    cards made it a list of the site's pages."""
-
-    def pick(i: int, numbered: bool) -> str:
-        name = f"{i}. Le Pigeon number {i}" if numbered else f"Le Pigeon number {i}"
-        return (
-            f'<div class="pick"><h2><a href="/places/le-pigeon-{i}">{name} on Burnside</a></h2>'
-            f"<p>Open late, with a short menu.</p></div>"
-        )
-
-    url = "https://www.citybites.example/guides/best-restaurants-portland"
-    for numbered, kept in ((True, True), (False, False)):
-        picks = "".join(pick(i, numbered) for i in range(1, 16))
-        found = signals(f"<html><body><h1>The 15 best restaurants</h1>{picks}</body></html>",
-                        url=url)  # fmt: skip
-        assert found.numbered_headings == (15 if numbered else 0)
-        kind = page_kind(found, url=url, title="The 15 best restaurants", main_text="",
-                         words=400, dated_by_markup=False)  # fmt: skip
-        assert (kind is None) == kept
-    # an archive whose teasers count down from the latest episode numbers no picks
-    episodes = "".join(f'<h3><a href="/ep/{n}">#{n} A talk about harbours</a></h3>'
-                       for n in range(120, 105, -1))  # fmt: skip
-    assert signals(f"<html><body>{episodes}</body></html>").numbered_headings == 0

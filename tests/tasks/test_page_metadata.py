@@ -188,6 +188,13 @@ def test_a_byline_links_to_its_author_s_page(html, author):
         ("<p><em>By Jane Doe</em></p>", "Jane Doe"),
         ("<p><b>By</b> <a href='/jane'>Jane Doe</a></p>", "Jane Doe"),
         ("<p><b>By 2030, most</b> cars sold in the state will be electric.</p>", None),
+        # ... not a teaser's line in italics, nor a bold subheading after the story's prose
+        ("<p><em>Von Bremen nach Hamburg</em></p>", None),
+        (
+            f"<p>{'The ferry left the harbour at dawn and the sea was calm. ' * 3}</p>"
+            "<p><b>By Car Ferry</b></p><p>The crossing takes two hours.</p>",
+            None,
+        ),
         ("<p>By <a href='/bob'>Bob Smith</a><br/>Staff Writer</p>", "Bob Smith"),
         ("<p>Von Lukas Frei</p>", "Lukas Frei"),
         ("<p>Par Claire Moreau, envoyée spéciale à Vannes</p>", "Claire Moreau"),
