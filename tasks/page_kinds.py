@@ -198,7 +198,7 @@ class PageSignals:
         bool  # CollectionPage / SearchResultsPage / OfferCatalog (JSON-LD or microdata)
     )
     behind_paywall: bool  # JSON-LD isAccessibleForFree: false
-    prose_block_words: int
+    prose_block_words: int  # the largest block of prose paragraphs (``_prose_block_words``)
     headline_links: int  # links to the same site whose text reads like a headline
     cards: int  # members of repeated sibling structures that hold a link
     priced_cards: int
@@ -206,6 +206,11 @@ class PageSignals:
     # priced cards whose links all lead to other sites: a roundup's picks, sold elsewhere
     # (a shop's tiles link to its own product pages)
     priced_elsewhere: int = 0
+    # ... of it, outside the page's teaser cards: the page's own prose, by which the rules
+    # judge it (a search page's ten excerpts in <li> items are one block of 450 words);
+    # the shape model, fitted on the whole block, weighs that (an article whose paragraphs
+    # sit in linked sibling blocks lost its prose, read so); None: the whole block
+    own_prose_words: int | None = None
     card_chars: int = 0  # characters of visible text inside the cards (counted once)
     # Which of a shop's controls it shows: "cart button", "quantity field", "sort menu".
     shop_controls: tuple[str, ...] = ()
@@ -277,7 +282,8 @@ def page_signals(
         behind_paywall=any(
             str(item.get("isAccessibleForFree", "")).lower() == "false" for item in jsonld
         ),
-        prose_block_words=_prose_block_words(tree, cards),
+        prose_block_words=_prose_block_words(tree),
+        own_prose_words=_prose_block_words(tree, cards),
         headline_links=_headline_links(tree, url, sites),
         cards=len(cards),
         priced_cards=len(priced),
@@ -659,48 +665,38 @@ def kind_by_rules(
         kind = "collection" if "sort menu" in s.shop_controls else "product"
         return kind, f"the page has a shop's controls: {', '.join(s.shop_controls)}"
     declared = s.declares_article or dated_by_markup
+    prose = s.prose_block_words if s.own_prose_words is None else s.own_prose_words
     lines = prose_lines(main_text, s.card_texts)
     sold_here = s.priced_cards - s.priced_elsewhere  # (a roundup's picks sold elsewhere: no shop)
     if sold_here >= PRICED_CARDS and sold_here >= PRICED_SHARE * s.cards and not declared:
         return "collection", f"{sold_here} of {s.cards} repeated cards carry a price"
-    if (
-        s.declares_collection
-        and not declared
-        and s.prose_block_words < PROSE_BLOCK_WORDS
-        and lines < PROSE_LINES
-    ):
+    if s.declares_collection and not declared and prose < PROSE_BLOCK_WORDS and lines < PROSE_LINES:
         return "collection", "the page declares a collection (JSON-LD or microdata)"
     linky = s.headline_links >= LINKY or s.cards >= LINKY
     slug = _slug(url)
     # A page named like a section: a short title at a short path ("Dinner", /recipes/dinner).
     named = spaced_words(title or "") <= 4 and len([w for w in _SLUG_WORDS.split(slug) if w]) <= 2
-    why = (
-        f"{s.headline_links} headline links, {s.cards} cards, {s.prose_block_words} words of prose"
-    )
+    why = f"{s.headline_links} headline links, {s.cards} cards, {prose} words of prose"
     if (
         # (whatever its markup says: a theme may mark every archive up as an Article)
         (_AUTHOR_OR_TAG_ARCHIVE.search(urlsplit(url).path) or day_archive(url))
         and linky
-        and s.prose_block_words < PROSE_BLOCK_WORDS
+        and prose < PROSE_BLOCK_WORDS
     ):
         return "listing", why + ", at an author's, a tag's or a day's archive address"
     if not declared and lines < FEW_PROSE_LINES:
-        if (
-            s.prose_block_words < SHORT_BLOCK_WORDS
-            and s.headline_links >= LINKY
-            and s.cards >= LINKY
-        ):
+        if prose < SHORT_BLOCK_WORDS and s.headline_links >= LINKY and s.cards >= LINKY:
             return "listing", why
         # (A short story named so, "Flood warning issued" at /news/flood-warning by a
         # reporter, goes too; a byline as the exception kept 3 more of WCXB dev's lists
         # served at addresses that say nothing, and no article.)
-        if named and linky and s.prose_block_words < PROSE_BLOCK_WORDS:
+        if named and linky and prose < PROSE_BLOCK_WORDS:
             return "listing", why + ", named like a section"
     if (
         declared
         and not s.declares_article_markup
         and linky
-        and s.prose_block_words < DECLARED_BLOCK_WORDS
+        and prose < DECLARED_BLOCK_WORDS
         and not urlsplit(url).query  # "?newsid=6486285" names one item
         and (not slug or (_SECTION_NAME.fullmatch(slug) and slug.lower() not in _NOT_SECTIONS))
     ):

@@ -850,14 +850,14 @@ def test_teasers_excerpts_in_list_items_are_no_prose_block():
         f"<html><body><h1>Search results for water</h1><ul class='results'>{results}</ul>"
         "</body></html>"
     )
-    assert found.cards == 10 and found.prose_block_words == 0
+    assert found.cards == 10 and found.own_prose_words == 0
     kind = page_kind(found, url="https://news.example/search?q=water", title="Search results",
                      main_text="", words=450, dated_by_markup=False)  # fmt: skip
     assert kind is not None and kind[0] == "listing"
     # an article's own paragraphs in a list of its own (no cards: no links) stay prose
     story = signals(f"<html><body><h1>What we know</h1><ul>{f'<li><p>{PROSE}</p></li>' * 10}"
                     "</ul></body></html>")  # fmt: skip
-    assert story.prose_block_words == 10 * len(PROSE.split())
+    assert story.own_prose_words == 10 * len(PROSE.split())
 
 
 def test_a_roundup_whose_priced_picks_are_sold_elsewhere_is_no_shop():
