@@ -862,7 +862,7 @@ def _unwrap_stacked(frame: lxml.html.HtmlElement, unwrapped: set[lxml.html.HtmlE
         unwrapped.add(sibling)
 
 
-_COPYRIGHT = re.compile(r"©|&copy;|\bcopyright\b|\ball rights reserved\b", re.I)
+_COPYRIGHT = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.I)
 
 
 def _frames_page(table: lxml.html.HtmlElement, page_words: Callable[[], int]) -> bool:
@@ -1242,7 +1242,7 @@ def drop_headline(text: str, *headlines: str | None) -> str:
     return text
 
 
-DATE_LINES = 2  # lines of a date above a headline ("Friday 7 March 2025", "10:45 a.m.")
+DATE_LINES = 2  # lines of a date above a headline ("Friday, March 7, 2025, 10:45 a.m.")
 DATE_LINE_WORDS = 8
 
 
