@@ -815,14 +815,11 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
         in_layout = any(ancestor in unwrapped for ancestor in table.iterancestors())
         if not _lays_out(table, cells, in_layout, page_words):
             continue
-        for element in (table, *_TABLE_SECTIONS(table), *rows, *cells):
-            element.tag = "div"
-        if not in_layout and _frames_page(table, page_words):
-            # A frame's masthead, menu and rails of other stories are its sidebars: an
-            # extractor reads blocks with no <aside>, <nav> or class to tell them by
-            for cell in cells:
-                if _link_share(cell) >= FRAME_LINKS_SHARE:
-                    cell.tag = "aside"
+        # A frame's masthead, menu and rails of other stories are its sidebars: an
+        # extractor reads blocks with no <aside>, <nav> or class to tell them by
+        frame = not in_layout and _frames_page(table, page_words)
+        _read_as_blocks(table, rows, cells, "div", sidebars=frame)
+        if frame:
             _unwrap_stacked(table, unwrapped)
         unwrapped.add(table)
     for table in unwrapped:
@@ -853,13 +850,27 @@ def _unwrap_stacked(frame: lxml.html.HtmlElement, unwrapped: set[lxml.html.HtmlE
             continue
         rows = _TABLE_PARTS(sibling)
         cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
-        for element in (*_TABLE_SECTIONS(sibling), *rows, *cells):
-            element.tag = "div"
-        sibling.tag = "footer" if footer else "div"
+        _read_as_blocks(sibling, rows, cells, "footer" if footer else "div", sidebars=True)
+        unwrapped.add(sibling)
+
+
+def _read_as_blocks(
+    table: lxml.html.HtmlElement,
+    rows: list[lxml.html.HtmlElement],
+    cells: list[lxml.html.HtmlElement],
+    tag: str,
+    *,
+    sidebars: bool,
+) -> None:
+    """A table's sections, rows and cells as plain blocks, the table itself as ``tag``;
+    with ``sidebars``, its cells that are half links as ``<aside>``."""
+    for element in (*_TABLE_SECTIONS(table), *rows, *cells):
+        element.tag = "div"
+    table.tag = tag
+    if sidebars:
         for cell in cells:
             if _link_share(cell) >= FRAME_LINKS_SHARE:
                 cell.tag = "aside"
-        unwrapped.add(sibling)
 
 
 _COPYRIGHT = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.I)
