@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import html as html_lib
-import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -172,10 +171,10 @@ _READ_ALSO_ELSEWHERE = (
 _RELATED_HEADING = re.compile(
     r"^(?:you (?:may|might) (?:also )?(?:like|enjoy)|related(?: (?:posts?|articles?|stories"
     r"|reading|content|news|links|resources))?|read (?:this )?next|more (?:from|on|stories"
-    r"|articles|posts|news|like this|to read)(?: [\w'’.&-]+){0,3}|recommended(?: for you| reading"
+    r"|articles|like this|to read)(?: [\w'’.&-]+){0,3}|recommended(?: for you| reading"
     r"| stories| articles)?|popular (?:posts|articles|stories)|trending(?: now| stories)?"
     r"|latest (?:posts|news|articles|stories)|also read|most (?:read|popular)|keep reading"
-    r"|don'?t miss|up next|what to read next|other (?:articles|posts|stories|news)"
+    r"|don'?t miss|up next|what to read next|other (?:articles|posts|stories)"
     # ... and as sites in other languages write it
     rf"|{_READ_ALSO_ELSEWHERE}"
     r"|(?:das|dieses) (?:thema )?könnte (?:dich|sie) (?:auch )?interessieren"
@@ -221,17 +220,11 @@ DATELINE_WORDS = 10
 # A line that points to another article in the middle of a text: a "read also" label and
 # the text of a link to another page ("Also read: <headline>", "À lire aussi » <headline>").
 _READ_ALSO_LABEL = (
-    r"(?:(?:also )?read (?:also|more|next)?|also read|(?:also )?see(?: also)?|related"
-    r"(?: (?:coverage|reading|stories|story|content|articles?|news|links?|posts?))?"
-    r"|more(?: (?:on this|coverage|reading|stories))?|further reading|keep reading"
-    r"|recommended(?: reading| for you)?|you (?:may|might) (?:also )?(?:like|enjoy)"
-    r"|don[’']?t miss|icymi|in case you missed it|previously|watch|listen|check out"
+    r"(?:(?:also )?read (?:also|more|next)?|also read|see also|related|more"
     rf"|{_READ_ALSO_ELSEWHERE}"
     r"|lesen sie mehr|siehe auch|voir aussi|lea también|dowiedz się więcej|saiba mais)"
 )
 _READ_ALSO = re.compile(rf"^{_READ_ALSO_LABEL}\s*[:：»>|–—-]+\s*", re.I)
-# ... and the texts of several links on the line after it ("Related: <one> | <another>")
-_LINKS_APART = re.compile(r"\s+[|·•]\s+|;\s+")
 _BARE_READ_ALSO = re.compile(rf"^{_READ_ALSO_LABEL}\s*[:：»>|–—-]*$", re.I)  # nothing after it
 # ... of those, the labels that only ever introduce a link: on a line of their own, the
 # links they introduced gone (the extractor dropped the list under "LEIA TAMBÉM:"), they go.
@@ -468,12 +461,6 @@ def page_facts(tree: lxml.html.HtmlElement, url: str) -> PageFacts:
         text = fold(a.text_content())
         if len(text) >= 12:
             linked.append((text, domain))
-        # A card that is one link (<a><h3>headline</h3><p>excerpt</p></a>): its headline
-        # is the text of a link too, as an extractor writes it on a line of its own.
-        for heading in a.iter("h2", "h3", "h4", "h5", "h6"):
-            headline = fold(heading.text_content())
-            if len(headline) >= 12 and headline != text:
-                linked.append((headline, domain))
     link_texts = frozenset(text for text, _ in linked)
     own_sites = {domain_of(url), domain_of(canonical or url)}
     if not is_named_host(domain_of(url)):
@@ -961,81 +948,6 @@ def reveal_disclosed(tree: lxml.html.HtmlElement) -> int:
     return shown
 
 
-# trafilatura drops any block whose class holds one of its clutter words anywhere in it:
-# "bar" takes Google's "bard" answer, "yin" (one old site's) a "buying-guide", "embed"
-# Webflow's "w-embed" (where a post's tables live), "-icon" an accordion styled
-# "kt-accodion-icon-style-arrow", "slide" a "listicle-slides" body. A block none of whose
-# class words names a kind of clutter (as MailOnline's "mol-factbox floatRHS" does: another
-# story boxed beside this one), holding prose or a table, is kept.
-_DISCARDED_BY_CLASS = trafilatura.xpaths.OVERALL_DISCARD_XPATH[0]
-_CLUTTER_CLASS = re.compile(
-    r"relat|share|social|comment|footer|author|byline|newsletter|subscri|paywall|promo"
-    r"|sponsor|advert|(?<![a-z])(?:ads?|tags?)(?![a-z])|outbrain|taboola|sidebar|nav|menu"
-    r"|cookie|consent|popup|modal|breadcrumb|recommend|popular|trending|widget|banner|masthead"
-    r"|hidden|rating|review|teaser|signup|login|toolbar|float|inset|aside|pull-?quote",
-    re.I,
-)
-MISREAD_PROSE_LINES = 2  # sentences-long paragraphs or items that make a block prose
-MISREAD_LINK_SHARE = 0.25  # ... when this little of its text is link text
-MISREAD_LEVELS = 3  # a block this close below a paragraph's container stands among them
-
-
-@functools.lru_cache(maxsize=2**12)
-def _discarding_class_word(word: str) -> bool:
-    """Whether trafilatura's class rules drop a block for this one class word."""
-    holder = lxml.html.Element("div")
-    etree.SubElement(holder, "div", {"class": word})
-    return bool(_DISCARDED_BY_CLASS(holder))
-
-
-def _prose_or_table(block: lxml.html.HtmlElement) -> bool:
-    text = " ".join(block.text_content().split())
-    links = sum(len(" ".join(link.text_content().split())) for link in block.iter("a"))
-    if not text or links > MISREAD_LINK_SHARE * len(text):
-        return False
-    if block.find(".//td") is not None and count_words(text) >= 20:
-        return True
-    said = (" ".join(part.text_content().split()) for part in block.iter("p", "li", "dd"))
-    sentences = (line for line in said if count_words(line) >= 12 and _SENTENCE_END.search(line))
-    return sum(1 for _ in itertools.islice(sentences, MISREAD_PROSE_LINES)) >= MISREAD_PROSE_LINES
-
-
-def _among_prose(block: lxml.html.HtmlElement) -> bool:
-    """Whether the block stands among a text's paragraphs: an element around it, up to
-    ``MISREAD_LEVELS`` up, holds a sentences-long paragraph or item outside it."""
-    around = block
-    for _ in range(MISREAD_LEVELS):
-        around = around.getparent()
-        if around is None:
-            return False
-        for part in around.iter("p", "li"):
-            if part is block or any(above is block for above in part.iterancestors()):
-                continue
-            said = " ".join(part.text_content().split())
-            if count_words(said) >= 12 and _SENTENCE_END.search(said):
-                return True
-    return False
-
-
-def keep_misread_blocks(tree: lxml.html.HtmlElement) -> int:
-    """Take from a block's class the words that make trafilatura drop it, where none of its
-    words names a kind of clutter (``_CLUTTER_CLASS``), the block holds prose or a table,
-    mostly not link text, and stands among the text's paragraphs: an accident of its
-    substring rules, not clutter. (A shop's guide folded away in an "expandable-section"
-    under its grid, apart from any prose, stays out.) Returns the blocks kept."""
-    kept = 0
-    for block in _DISCARDED_BY_CLASS(tree):
-        words = (block.get("class") or "").split()
-        misread = [word for word in words if _discarding_class_word(word)]
-        if not misread or any(_CLUTTER_CLASS.search(word) for word in words):
-            continue  # (or its id is what trafilatura reads)
-        if not (_prose_or_table(block) and _among_prose(block)):
-            continue
-        block.set("class", " ".join(word for word in words if word not in misread))
-        kept += 1
-    return kept
-
-
 def _front_page_site(href: str | None, url: str) -> str | None:
     """The site whose front page this address is, if it is one."""
     address = _absolute(href, url) if href is not None else None
@@ -1198,7 +1110,6 @@ def cleaned_text(
     teaser_texts = link_texts if own_link_texts is None else own_link_texts
     kept: list[str] = []
     teasers: list[tuple[int, str]] = []
-    labels: dict[int, str] = {}  # a "read also" label dropped, by the lines kept before it
     teaser_after_kept = False  # a teaser card was dropped after the last kept line
     skip_date_after_card = False
     for raw in text.splitlines():
@@ -1218,16 +1129,14 @@ def cleaned_text(
         label = _READ_ALSO.match(line)
         pointed = line[label.end() :] if label else ""  # "Also read: <headline>"
         if (5 <= words <= 25 and fold(line) in teaser_texts) or (
-            pointed and all(fold(part) in teaser_texts for part in _LINKS_APART.split(pointed))
+            pointed and fold(pointed) in teaser_texts
         ):
             # A whole line that is the text of a link to another page is a teaser for it,
             # and so is such a text after a "read also" label; the date line that follows
             # belongs to that teaser.
             skip_date_after_card = teaser_after_kept = True
             if not pointed and kept and _BARE_READ_ALSO.match(kept[-1]):
-                # its label on a line of its own ("LEIA TAMBÉM:", "Lire aussi")
-                label_line = kept.pop()
-                labels[len(kept)] = label_line
+                kept.pop()  # its label on a line of its own ("LEIA TAMBÉM:", "Lire aussi")
             teasers.append((len(kept), pointed or line))
             continue
         if skip_date_after_card and _DATE_ONLY.match(line):
@@ -1236,8 +1145,7 @@ def cleaned_text(
         skip_date_after_card = False
         teaser_after_kept = False
         kept.append(line)
-    # (a list that links only to other sites, a books column's bookshop links, is the story's)
-    kept = _without_related_tail(kept, teasers, teaser_texts, labels, link_texts - teaser_texts)
+    kept = _without_related_tail(kept, teasers, link_texts)
     # Headings of teaser lists ("Related", "Ranking") left at the end once the teasers went.
     while (
         teaser_after_kept
@@ -1267,95 +1175,38 @@ def _starts_with_a_link(line: str, link_texts: frozenset[str]) -> bool:
     )
 
 
-CARD_LABEL_WORDS = 4  # a card's line between its headline and excerpt ("Daily", a date)
-
-
-def _is_sentences(line: str) -> bool:
-    """Whether a line is a paragraph's: long, or a sentence of 12 words or more."""
-    words = spaced_words(line)
-    return words > 20 or (words >= 12 and bool(_SENTENCE_END.search(line)))
-
-
 def _without_related_tail(
-    lines: list[str],
-    teasers: list[tuple[int, str]],
-    link_texts: frozenset[str],
-    labels: dict[int, str] | None = None,
-    elsewhere: frozenset[str] = frozenset(),
+    lines: list[str], teasers: list[tuple[int, str]], link_texts: frozenset[str]
 ) -> list[str]:
     """The lines without a list of other pages closing them: a "Related" or "You might
     also like" heading followed only by short lines (titles, dates, bylines) and no
-    sentence of its own but cards' excerpts (two or more, each under a teaser that went or
-    after its headline link's text), after at least three lines of the text. A story may
-    close with a section of its own under such a heading ("Up next" in a game story, "Don't
-    miss" in an events guide, "Recommended reading" and its list of books): under those
-    headings, and above the items of a list, the lines must link to other pages: teasers
-    went after the heading, or a line left is a link's text; a line that is the text of a
-    link to another site (``elsewhere``: a bookshop's) makes the list the story's.
-    ``labels``: the "read also" labels that went with the teaser under them, by the number
-    of lines kept before."""
-    labels = labels or {}
-    dropped_before = {kept_before for kept_before, _ in teasers}
-    for at in range(3, len(lines) + 1):
-        # the heading on a line of its own, or a "read also" label that went with the
-        # teaser under it ("You may also like" over the first card)
-        label = labels.get(at)
-        if label is not None and _closes_with_cards(
-            label, lines, at, teasers, dropped_before, link_texts, elsewhere
-        ):
-            return lines[:at]
-        heading = lines[at].strip("-#*| ").strip() if at < len(lines) else ""
+    sentence of its own, after at least three lines of the text. A story may close with a
+    section of its own under such a heading ("Up next" in a game story, "Don't miss" in an
+    events guide, "Recommended reading" and its list of books): under those headings, and
+    above the items of a list, the lines must link to other pages: teasers went after the
+    heading, or a line left is a link's text."""
+    for at in range(3, len(lines)):
+        heading = lines[at].strip("-#*| ").strip()
         if spaced_words(heading) > 6 or not _RELATED_HEADING.match(heading):
             continue
-        if _closes_with_cards(
-            heading, lines, at + 1, teasers, dropped_before, link_texts, elsewhere
+        rest = lines[at + 1 :]
+        if len(rest) > RELATED_TAIL_LINES or any(
+            spaced_words(line) > 20 or (spaced_words(line) >= 12 and _SENTENCE_END.search(line))
+            for line in rest
+        ):
+            continue
+        if any(kept_before > at for kept_before, _ in teasers) or any(
+            fold(line.lstrip("-*•· ")) in link_texts for line in rest
         ):
             return lines[:at]
-    return lines
-
-
-def _closes_with_cards(
-    heading: str,
-    lines: list[str],
-    first: int,
-    teasers: list[tuple[int, str]],
-    dropped_before: set[int],
-    link_texts: frozenset[str],
-    elsewhere: frozenset[str],
-) -> bool:
-    """Whether the lines from ``first`` on, under a related heading, list other pages."""
-    rest = lines[first:]
-    said = [first + n for n, line in enumerate(rest) if _is_sentences(line)]
-    # ... or none but the excerpts of cards: each under a teaser that went, or after its
-    # headline's link text on the line ("- Bus line 12 returns (04/09/2025) The ...")
-    cards = [
-        n
-        for n in said
-        if n in dropped_before
-        or (n - 1 in dropped_before and spaced_words(lines[n - 1]) <= CARD_LABEL_WORDS)
-        or _starts_with_a_link(lines[n], link_texts)
-    ]
-    if len(rest) > RELATED_TAIL_LINES or (said and (cards != said or len(cards) < 2)):
-        return False
-    if (
-        any(kept_before >= first for kept_before, _ in teasers)
-        or any(fold(line.lstrip("-*•· ")) in link_texts for line in rest)
-        or cards
-    ):
-        return True
-    # a list of the story's own that links nowhere, or to other sites
-    return not (
-        any(
-            fold(line.lstrip("-*•· ")) in elsewhere or _starts_with_a_link(line, elsewhere)
-            for line in rest
-        )
-        or _OWN_SECTION_HEADING.match(heading)
-        or (
+        if _OWN_SECTION_HEADING.match(heading) or (
             rest
             and all(map(_LIST_ITEM.match, rest))
             and not any(_starts_with_a_link(line, link_texts) for line in rest)
-        )
-    )
+        ):
+            continue  # a list of the story's own that links nowhere
+        return lines[:at]
+    return lines
 
 
 BYLINE_LINES = 3  # a byline set in the text stands among its first lines
@@ -2251,7 +2102,6 @@ def extract_page(
     drop_dialogs(tree)  # a form, a pitch, a menu or a copy of the story set apart
     drop_signup_boxes(tree)  # a newsletter's pitch and its e-mail field, in the story's body
     reveal_disclosed(tree)  # an accordion's panels are text, before anything reads the tree
-    keep_misread_blocks(tree)  # a table in Webflow's "w-embed", not a social embed
     unwrap_layout_tables(tree)  # a newsletter's columns are blocks, not a table's cells
     facts = page_facts(tree, url)
     # What an address says (a dated path, a section's name, the site's name, which links
