@@ -810,8 +810,7 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
     unwrapped: set[lxml.html.HtmlElement] = set()
     page_words = functools.cache(lambda: count_words(tree.text_content()))
     for table in list(tree.iter("table")):
-        rows = _TABLE_PARTS(table)
-        cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+        rows, cells = _rows_and_cells(table)
         in_layout = any(ancestor in unwrapped for ancestor in table.iterancestors())
         if not _lays_out(table, cells, in_layout, page_words):
             continue
@@ -848,10 +847,17 @@ def _unwrap_stacked(frame: lxml.html.HtmlElement, unwrapped: set[lxml.html.HtmlE
         footer = below and bool(_COPYRIGHT.search(sibling.text_content()))
         if not (menu or footer):
             continue
-        rows = _TABLE_PARTS(sibling)
-        cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+        rows, cells = _rows_and_cells(sibling)
         _read_as_blocks(sibling, rows, cells, "footer" if footer else "div", sidebars=True)
         unwrapped.add(sibling)
+
+
+def _rows_and_cells(
+    table: lxml.html.HtmlElement,
+) -> tuple[list[lxml.html.HtmlElement], list[lxml.html.HtmlElement]]:
+    """A table's own rows, and their cells (not a nested table's)."""
+    rows = _TABLE_PARTS(table)
+    return rows, [cell for row in rows for cell in row if cell.tag in ("td", "th")]
 
 
 def _read_as_blocks(
